@@ -1,0 +1,50 @@
+# Moat: `make run` starts the daemon with embedded defaults; `make test` builds once and runs every test.
+# A fresh Debian 12 machine needs only the Swift toolchain: `make deps` installs the rest.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+# Debian packages: C libraries the engines link, and the real peers the end-to-end tests drive.
+DEBIAN_PACKAGES := pkg-config libclamav-dev libmagic-dev libmagic-mgc libarchive-dev \
+	clamav postfix swaks miltertest python3 procps
+DEBUG_BIN := .build/debug
+RELEASE_BIN := .build/release
+
+.PHONY: all deps build build-release test unit-test e2e-test run bench clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections; \
+		echo "postfix postfix/mailname string moat.test" | debconf-set-selections; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "Debian packages present"; fi
+
+build: deps
+	$(SWIFT) build --build-tests
+
+build-release: deps
+	$(SWIFT) build -c release
+
+unit-test: build
+	$(SWIFT) test --skip-build
+
+e2e-test: build
+	@set -e; for script in Tests/EndToEnd/*.sh; do \
+		echo "== $$script"; MOAT_BIN=$(CURDIR)/$(DEBUG_BIN) bash $$script; \
+	done
+
+test: unit-test e2e-test
+
+run: build-release
+	$(RELEASE_BIN)/moatd
+
+bench: build-release
+	bash bench/run-foundation.sh
+
+clean:
+	rm -rf .build

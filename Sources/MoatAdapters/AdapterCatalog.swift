@@ -1,0 +1,12 @@
+import MoatCore
+import MoatPattern
+
+/// Every engine adapter this build of Moat knows, by the `adapter` name manifests use.
+///
+/// The one place that depends on all engine targets, so engines never depend on each other.
+public enum AdapterCatalog {
+    /// Factories for all built-in adapters.
+    public static var factories: [any EngineFactory] {
+        [PatternEngineFactory()]
+    }
+}

@@ -1,0 +1,71 @@
+import Logging
+import MoatCore
+
+/// The assembled scanning machinery shared by `moat` and `moatd`: pool, registry, pipeline, loader.
+///
+/// Built once from a `MoatConfiguration`; `reload` re-reads the manifests and swaps the registry
+/// atomically, keeping the old snapshot when the new manifests are broken.
+public final class ScanRuntime: Sendable {
+    public let configuration: MoatConfiguration
+    public let blocking: BlockingWorkPool
+    public let registry: EngineRegistry
+    public let pipeline: ScanPipeline
+    public let loader: EngineLoader
+    public let logger: Logger
+
+    /// Builds the runtime and loads the engines; `problems` lists manifests that could not be used.
+    public static func start(
+        configuration: MoatConfiguration,
+        logger: Logger,
+        factories: [any EngineFactory] = AdapterCatalog.factories
+    ) async -> (runtime: ScanRuntime, problems: [ConfigurationError]) {
+        let blocking = BlockingWorkPool(threads: configuration.blockingThreads)
+        let loader = EngineLoader(factories: factories, blocking: blocking, logger: logger)
+        let result = await loader.load(directory: configuration.enginesDirectory, rulesDirectory: configuration.rulesDirectory)
+        let registry = EngineRegistry(EngineSnapshot(engines: result.engines, policy: configuration.policy, generation: 1))
+        let runtime = ScanRuntime(configuration: configuration, blocking: blocking, registry: registry, loader: loader, logger: logger)
+        return (runtime, result.problems)
+    }
+
+    private init(configuration: MoatConfiguration, blocking: BlockingWorkPool, registry: EngineRegistry, loader: EngineLoader, logger: Logger) {
+        self.configuration = configuration
+        self.blocking = blocking
+        self.registry = registry
+        self.loader = loader
+        self.logger = logger
+        self.pipeline = ScanPipeline(registry: registry, blocking: blocking, logger: logger)
+    }
+
+    /// Re-reads the manifest directory and `policy`; swaps only if every manifest loads.
+    @discardableResult
+    public func reload(policy: Policy? = nil) async -> [ConfigurationError] {
+        let previous = registry.snapshot
+        let result = await loader.load(
+            directory: configuration.enginesDirectory, rulesDirectory: configuration.rulesDirectory, previous: previous
+        )
+        guard result.problems.isEmpty else {
+            for problem in result.problems {
+                logger.error("reload refused, keeping the running engines", metadata: ["problem": "\(problem)"])
+            }
+            return result.problems
+        }
+        for registered in result.engines where result.reused.contains(registered.name) {
+            do {
+                try await registered.engine.refresh()
+            } catch {
+                logger.error("engine refresh failed, it keeps its current data", metadata: ["engine.name": "\(registered.name)", "error": "\(error)"])
+            }
+        }
+        let generation = registry.replace(engines: result.engines, policy: policy ?? previous.policy)
+        logger.info("engines reloaded", metadata: [
+            "registry.generation": "\(generation)",
+            "engines": "\(result.engines.map { "\($0.name):\($0.state.rawValue)" }.joined(separator: ","))",
+        ])
+        return []
+    }
+
+    /// Stops the blocking pool; call once, after the last scan.
+    public func shutdown() async {
+        try? await blocking.shutdown()
+    }
+}

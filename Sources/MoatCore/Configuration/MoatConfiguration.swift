@@ -1,0 +1,66 @@
+import MoatMessage
+
+/// Everything `moat.toml` sets; every key has a default, so no file at all is a working configuration.
+public struct MoatConfiguration: Sendable, Codable {
+    public var milter: MilterSettings
+    public var policy: Policy
+    public var limits: MessageLimits
+    /// Directory of engine manifests (`*.toml`).
+    public var enginesDirectory: String
+    /// Base directory against which relative rule paths in manifests resolve.
+    public var rulesDirectory: String
+    /// Threads of the blocking-work pool (0: one per core, at least two).
+    public var blockingThreads: Int
+    /// Log level: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String
+
+    public init(
+        milter: MilterSettings = MilterSettings(),
+        policy: Policy = Policy(),
+        limits: MessageLimits = MessageLimits(),
+        enginesDirectory: String = "engines",
+        rulesDirectory: String = "rules",
+        blockingThreads: Int = 0,
+        logLevel: String = "info"
+    ) {
+        self.milter = milter
+        self.policy = policy
+        self.limits = limits
+        self.enginesDirectory = enginesDirectory
+        self.rulesDirectory = rulesDirectory
+        self.blockingThreads = blockingThreads
+        self.logLevel = logLevel
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case milter, policy, limits
+        case enginesDirectory = "engines_directory"
+        case rulesDirectory = "rules_directory"
+        case blockingThreads = "blocking_threads"
+        case logLevel = "log_level"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = MoatConfiguration()
+        milter = try c.decodeIfPresent(MilterSettings.self, forKey: .milter) ?? d.milter
+        policy = try c.decodeIfPresent(Policy.self, forKey: .policy) ?? d.policy
+        limits = try c.decodeIfPresent(MessageLimits.self, forKey: .limits) ?? d.limits
+        enginesDirectory = try c.decodeIfPresent(String.self, forKey: .enginesDirectory) ?? d.enginesDirectory
+        rulesDirectory = try c.decodeIfPresent(String.self, forKey: .rulesDirectory) ?? d.rulesDirectory
+        blockingThreads = try c.decodeIfPresent(Int.self, forKey: .blockingThreads) ?? d.blockingThreads
+        logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        guard levels.contains(logLevel) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .logLevel, in: c, debugDescription: "'\(logLevel)' is not one of \(levels.joined(separator: ", "))"
+            )
+        }
+    }
+
+    /// Loads `path`, or the embedded defaults when `path` is nil.
+    public static func load(path: String?) throws -> MoatConfiguration {
+        guard let path else { return MoatConfiguration() }
+        return try TOMLDocument.load(MoatConfiguration.self, path: path)
+    }
+}

@@ -1,0 +1,42 @@
+import NIOCore
+import NIOPosix
+
+/// A dedicated pool of threads for blocking work, so C libraries never stall Swift's cooperative pool.
+///
+/// Swift's cooperative pool has one thread per core; a blocking libclamav or libmagic call there
+/// would starve every other task. This wraps `NIOThreadPool`, whose threads exist only for such work.
+public final class BlockingWorkPool: Sendable {
+    /// Errors the pool reports to callers.
+    public enum PoolError: Error, CustomStringConvertible {
+        case shutDown
+
+        public var description: String { "the blocking work pool has been shut down" }
+    }
+
+    private let pool: NIOThreadPool
+    /// Number of threads, fixed at creation.
+    public let threadCount: Int
+
+    /// Starts `threads` worker threads (0: one per core, at least two).
+    public init(threads: Int = 0) {
+        let count = threads > 0 ? threads : max(2, System.coreCount)
+        self.threadCount = count
+        self.pool = NIOThreadPool(numberOfThreads: count)
+        pool.start()
+    }
+
+    /// Runs `body` on a pool thread and returns its result to the calling task.
+    @discardableResult
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await pool.runIfActive(body)
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            throw PoolError.shutDown
+        }
+    }
+
+    /// Stops the threads after the queued work has run.
+    public func shutdown() async throws {
+        try await pool.shutdownGracefully()
+    }
+}

@@ -1,0 +1,83 @@
+import Logging
+import MoatMessage
+
+/// Runs every running engine on a message at once and aggregates their verdicts into a `Decision`.
+///
+/// One child task per engine in a task group; each engine has its own deadline (from its manifest);
+/// an engine that throws or overruns yields an `error` or `timeout` verdict and the others still
+/// decide. The registry snapshot is read once per message.
+public struct ScanPipeline: Sendable {
+    public let registry: EngineRegistry
+    public let blocking: BlockingWorkPool
+    public let logger: Logger
+
+    public init(registry: EngineRegistry, blocking: BlockingWorkPool, logger: Logger = Logger(label: "moat.pipeline")) {
+        self.registry = registry
+        self.blocking = blocking
+        self.logger = logger
+    }
+
+    /// Scans and decides. Never throws: an internal failure becomes the policy's failsafe decision.
+    public func scan(_ input: ScanInput) async -> Decision {
+        let snapshot = registry.snapshot
+        let verdicts = await verdicts(for: input, snapshot: snapshot)
+        let aggregator = Aggregator(policy: snapshot.policy)
+        if Task.isCancelled {
+            return aggregator.failed(scanID: input.id, reason: "scan cancelled")
+        }
+        let messageFindings = input.message.findings.map {
+            Finding(code: $0.code, detail: $0.detail, partPath: $0.partPath)
+        }
+        return aggregator.decide(
+            scanID: input.id, verdicts: verdicts, manifests: snapshot.manifests, messageFindings: messageFindings
+        )
+    }
+
+    /// Every running engine's verdict, in registry order.
+    public func verdicts(for input: ScanInput, snapshot: EngineSnapshot) async -> [EngineVerdict] {
+        let engines = snapshot.running
+        let context = ScanContext(blocking: blocking, logger: logger)
+        return await withTaskGroup(of: (Int, EngineVerdict).self) { group in
+            for (index, registered) in engines.enumerated() {
+                group.addTask {
+                    (index, await Self.run(registered, input: input, context: context))
+                }
+            }
+            var verdicts = [EngineVerdict?](repeating: nil, count: engines.count)
+            for await (index, verdict) in group {
+                verdicts[index] = verdict
+            }
+            return verdicts.compactMap { $0 }
+        }
+    }
+
+    static func run(_ registered: RegisteredEngine, input: ScanInput, context: ScanContext) async -> EngineVerdict {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let engine = registered.engine
+        var engineContext = context
+        engineContext.logger[metadataKey: "engine.name"] = "\(registered.name)"
+        let scanContext = engineContext
+        let outcome = await DeadlineRace.run(timeout: registered.manifest.timeout) {
+            try await engine.scan(input, context: scanContext)
+        }
+        let elapsed = clock.now - start
+        let name = registered.name
+        let state = registered.state
+        switch outcome {
+        case .finished(let report):
+            return EngineVerdict(
+                engine: name, outcome: report.category.map { .detected($0) } ?? .clean, score: report.score,
+                findings: report.findings, replacements: report.replacements, elapsed: elapsed, state: state
+            )
+        case .failed(let message):
+            context.logger.warning("engine failed", metadata: ["engine.name": "\(name)", "error": "\(message)"])
+            return EngineVerdict(engine: name, outcome: .error(message), elapsed: elapsed, state: state)
+        case .timedOut:
+            context.logger.warning("engine timed out", metadata: ["engine.name": "\(name)", "timeout_ms": "\(registered.manifest.timeoutMilliseconds)"])
+            return EngineVerdict(engine: name, outcome: .timeout, elapsed: elapsed, state: state)
+        case .cancelled:
+            return EngineVerdict(engine: name, outcome: .error("cancelled"), elapsed: elapsed, state: state)
+        }
+    }
+}

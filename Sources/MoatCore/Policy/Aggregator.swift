@@ -1,0 +1,162 @@
+/// Turns engine verdicts into one `Decision` under a `Policy`.
+///
+/// Rules, in order: a voting detection asks for its category's action; the summed weighted score
+/// asks for the strictest threshold it reaches; a voting failure asks for tempfail when its
+/// manifest says so; the strictest request wins. Shadow verdicts are recorded, never counted.
+public struct Aggregator: Sendable {
+    public var policy: Policy
+
+    public init(policy: Policy) {
+        self.policy = policy
+    }
+
+    /// Decides on `verdicts` for the scan `scanID`; `manifests` gives each engine's weight and failure policy.
+    public func decide(
+        scanID: String,
+        verdicts: [EngineVerdict],
+        manifests: [String: EngineManifest],
+        messageFindings: [Finding] = []
+    ) -> Decision {
+        var action = Action.accept
+        var score = 0.0
+        var category: VerdictCategory?
+        var reasons: [Decision.Reason] = []
+        var replacements: [PartReplacement] = []
+        var failures: [String] = []
+
+        for verdict in verdicts {
+            let manifest = manifests[verdict.engine]
+            let weight = manifest?.weight ?? 1
+            let weighted = verdict.score * weight
+            var asked = Action.accept
+            var counted = verdict.votes
+            var note = ""
+            switch verdict.outcome {
+            case .clean:
+                note = "clean"
+            case .detected(let detected):
+                asked = policy.onDetect[detected] ?? .tag
+                note = "\(detected.rawValue) detected"
+            case .error(let message):
+                note = "error: \(message)"
+                if manifest?.onError == .tempfail { asked = .tempfail } else { counted = false }
+            case .timeout:
+                note = "timeout after \(manifest?.timeoutMilliseconds ?? 0) ms"
+                if manifest?.onError == .tempfail { asked = .tempfail } else { counted = false }
+            }
+            if !verdict.votes { note += " (shadow: not counted)" }
+            if counted {
+                score += weighted
+                action = max(action, asked)
+                if case .detected(let detected) = verdict.outcome {
+                    category = max(category ?? detected, detected)
+                }
+                replacements += verdict.replacements
+            }
+            if verdict.votes && verdict.isFailure { failures.append(verdict.engine) }
+            reasons.append(Decision.Reason(
+                engine: verdict.engine, label: verdict.label, weightedScore: counted ? weighted : 0,
+                counted: counted, action: asked, note: note
+            ))
+        }
+
+        if let reject = policy.rejectScore, score >= reject {
+            action = max(action, .reject)
+        } else if let quarantine = policy.quarantineScore, score >= quarantine {
+            action = max(action, .quarantine)
+        } else if let tag = policy.tagScore, score >= tag {
+            action = max(action, .tag)
+        }
+
+        let deliverable = action <= .quarantine
+        var decision = Decision(
+            scanID: scanID, action: action, score: score, category: category, reasons: reasons,
+            verdicts: verdicts, headers: [], replacements: deliverable ? replacements : [],
+            smtpReply: nil, quarantineReason: nil, messageFindings: messageFindings
+        )
+        switch action {
+        case .reject: decision.smtpReply = policy.rejectReply
+        case .tempfail: decision.smtpReply = policy.tempfailReply
+        case .quarantine:
+            decision.quarantineReason = "moat: \(category?.rawValue ?? "score") \(String(format2: score)) (id \(scanID))"
+        case .accept, .tag, .discard: break
+        }
+        decision.headers = headers(for: decision, failures: failures)
+        return decision
+    }
+
+    /// The failsafe decision when scanning itself failed: the policy's `onScanFailure`, never a silent accept.
+    public func failed(scanID: String, reason: String) -> Decision {
+        let action = policy.onScanFailure
+        var decision = Decision(
+            scanID: scanID, action: action, score: 0, category: nil,
+            reasons: [Decision.Reason(engine: "moat", label: "error", weightedScore: 0, counted: true, action: action, note: reason)],
+            verdicts: [], headers: [], replacements: [], smtpReply: nil, quarantineReason: nil, messageFindings: []
+        )
+        switch action {
+        case .reject: decision.smtpReply = policy.rejectReply
+        case .tempfail: decision.smtpReply = policy.tempfailReply
+        case .quarantine: decision.quarantineReason = "moat: scan failed: \(reason)"
+        case .accept, .tag, .discard: break
+        }
+        decision.headers = [
+            .init(name: "\(policy.headerPrefix)-Id", value: scanID),
+            .init(name: "\(policy.headerPrefix)-Verdict", value: "\(action.rawValue) (scan failed)"),
+        ]
+        return decision
+    }
+
+    private func headers(for decision: Decision, failures: [String]) -> [Decision.Header] {
+        let prefix = policy.headerPrefix
+        var verdict = decision.action.rawValue
+        if let category = decision.category { verdict += " category=\(category.rawValue)" }
+        if !failures.isEmpty { verdict += " unscanned-by=\(failures.joined(separator: ","))" }
+        var headers: [Decision.Header] = [
+            .init(name: "\(prefix)-Id", value: decision.scanID),
+            .init(name: "\(prefix)-Verdict", value: verdict),
+            .init(name: "\(prefix)-Score", value: String(format2: decision.score)),
+        ]
+        if policy.addEngineHeader, !decision.verdicts.isEmpty {
+            let entries = decision.verdicts.map { verdict -> String in
+                var entry = "\(verdict.engine)=\(verdict.label)"
+                if verdict.score != 0 { entry += " score=\(String(format2: verdict.score))" }
+                if !verdict.votes { entry += " shadow" }
+                return entry
+            }
+            headers.append(.init(name: "\(prefix)-Engines", value: Self.fold(entries)))
+        }
+        return headers
+    }
+
+    /// Joins entries with "; " and folds before any line would pass 78 characters.
+    static func fold(_ entries: [String]) -> String {
+        var result = ""
+        var lineLength = 16
+        for (index, entry) in entries.enumerated() {
+            let piece = index == entries.count - 1 ? entry : entry + ";"
+            if index > 0 {
+                if lineLength + 1 + piece.count > 78 {
+                    result += "\n\t"
+                    lineLength = 8
+                } else {
+                    result += " "
+                    lineLength += 1
+                }
+            }
+            result += piece
+            lineLength += piece.count
+        }
+        return result
+    }
+}
+
+extension String {
+    /// A score with two decimals, without Foundation's locale-dependent formatting.
+    init(format2 value: Double) {
+        let scaled = (value * 100).rounded()
+        let negative = scaled < 0
+        let magnitude = Int(abs(scaled))
+        let fraction = magnitude % 100
+        self = (negative ? "-" : "") + "\(magnitude / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
+    }
+}

@@ -1,0 +1,50 @@
+/// The outcome of scanning one message: the action, why, and what to change in the message.
+///
+/// The milter session turns it into protocol replies; the CLI prints it as text or JSON.
+public struct Decision: Sendable, Hashable {
+    /// One engine verdict's contribution to the decision, for `moat explain` and the JSON output.
+    public struct Reason: Sendable, Hashable, Codable {
+        public var engine: String
+        public var label: String
+        /// Weighted contribution to the total score.
+        public var weightedScore: Double
+        /// Whether this engine's verdict counted (false for shadow engines and ignored failures).
+        public var counted: Bool
+        /// The action this verdict alone asked for.
+        public var action: Action
+        public var note: String
+    }
+
+    /// A header to add to the delivered message.
+    public struct Header: Sendable, Hashable, Codable {
+        public var name: String
+        public var value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public var scanID: String
+    public var action: Action
+    /// Sum of the voting engines' weighted scores.
+    public var score: Double
+    /// The worst category any voting engine detected.
+    public var category: VerdictCategory?
+    public var reasons: [Reason]
+    /// Every engine's verdict, shadow ones included.
+    public var verdicts: [EngineVerdict]
+    public var headers: [Header]
+    /// Parts to deliver in place of the originals (only when the message is delivered).
+    public var replacements: [PartReplacement]
+    /// The SMTP reply line for reject and tempfail (`550 5.7.1 text`).
+    public var smtpReply: String?
+    /// Why the message is quarantined, for the MTA's hold record.
+    public var quarantineReason: String?
+    /// Parser findings on the message itself (limits hit, malformed MIME).
+    public var messageFindings: [Finding]
+
+    /// The process exit status the CLI reports: 0 delivered clean, 1 detected or refused.
+    public var isClean: Bool { action == .accept && category == nil }
+}

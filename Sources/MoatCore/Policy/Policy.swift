@@ -1,0 +1,128 @@
+/// How verdicts become an action: per-category actions, score thresholds and replies.
+///
+/// Like clamav-milter's `OnInfected`/`OnFail`, the policy is separate from the verdicts, so an
+/// operator can change what a detection means without touching an engine.
+public struct Policy: Sendable, Hashable, Codable {
+    /// Action when a voting engine detects a category, whatever the score.
+    public var onDetect: [VerdictCategory: Action]
+    /// Weighted score at or above which a message is tagged (nil: never).
+    public var tagScore: Double?
+    /// Weighted score at or above which a message is quarantined (nil: never).
+    public var quarantineScore: Double?
+    /// Weighted score at or above which a message is rejected (nil: never).
+    public var rejectScore: Double?
+    /// Action when scanning itself fails (an internal error): tempfail unless the operator chose fail-open.
+    public var onScanFailure: Action
+    /// SMTP reply for a reject: code, enhanced status and text.
+    public var rejectReply: String
+    /// SMTP reply for a tempfail.
+    public var tempfailReply: String
+    /// Prefix of the headers Moat adds (`X-Moat` gives `X-Moat-Verdict`, `X-Moat-Score`, ...).
+    public var headerPrefix: String
+    /// Whether the per-engine results header is added.
+    public var addEngineHeader: Bool
+
+    public init(
+        onDetect: [VerdictCategory: Action] = Policy.defaultOnDetect,
+        tagScore: Double? = 5,
+        quarantineScore: Double? = nil,
+        rejectScore: Double? = 15,
+        onScanFailure: Action = .tempfail,
+        rejectReply: String = "550 5.7.1 Message rejected by content policy",
+        tempfailReply: String = "451 4.7.1 Message could not be scanned, try again later",
+        headerPrefix: String = "X-Moat",
+        addEngineHeader: Bool = true
+    ) {
+        self.onDetect = onDetect
+        self.tagScore = tagScore
+        self.quarantineScore = quarantineScore
+        self.rejectScore = rejectScore
+        self.onScanFailure = onScanFailure
+        self.rejectReply = rejectReply
+        self.tempfailReply = tempfailReply
+        self.headerPrefix = headerPrefix
+        self.addEngineHeader = addEngineHeader
+    }
+
+    /// Malware and policy violations are refused, phishing held, spam and suspicious content tagged.
+    public static let defaultOnDetect: [VerdictCategory: Action] = [
+        .malware: .reject,
+        .phishing: .quarantine,
+        .policy: .reject,
+        .spam: .tag,
+        .suspicious: .tag,
+    ]
+
+    enum CodingKeys: String, CodingKey {
+        case onDetect = "on_detect"
+        case tagScore = "tag_score"
+        case quarantineScore = "quarantine_score"
+        case rejectScore = "reject_score"
+        case onScanFailure = "on_scan_failure"
+        case rejectReply = "reject_reply"
+        case tempfailReply = "tempfail_reply"
+        case headerPrefix = "header_prefix"
+        case addEngineHeader = "add_engine_header"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = Policy()
+        var onDetect = defaults.onDetect
+        if let table = try c.decodeIfPresent([String: Action].self, forKey: .onDetect) {
+            for (key, action) in table {
+                guard let category = VerdictCategory(rawValue: key) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .onDetect, in: c,
+                        debugDescription: "unknown category '\(key)' (expected one of \(VerdictCategory.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    )
+                }
+                onDetect[category] = action
+            }
+        }
+        self.onDetect = onDetect
+        tagScore = try Self.threshold(c, .tagScore, default: defaults.tagScore)
+        quarantineScore = try Self.threshold(c, .quarantineScore, default: defaults.quarantineScore)
+        rejectScore = try Self.threshold(c, .rejectScore, default: defaults.rejectScore)
+        onScanFailure = try c.decodeIfPresent(Action.self, forKey: .onScanFailure) ?? defaults.onScanFailure
+        rejectReply = try c.decodeIfPresent(String.self, forKey: .rejectReply) ?? defaults.rejectReply
+        tempfailReply = try c.decodeIfPresent(String.self, forKey: .tempfailReply) ?? defaults.tempfailReply
+        headerPrefix = try c.decodeIfPresent(String.self, forKey: .headerPrefix) ?? defaults.headerPrefix
+        addEngineHeader = try c.decodeIfPresent(Bool.self, forKey: .addEngineHeader) ?? defaults.addEngineHeader
+        try Self.validateReply(rejectReply, firstDigit: "5", key: .rejectReply, in: c)
+        try Self.validateReply(tempfailReply, firstDigit: "4", key: .tempfailReply, in: c)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(Dictionary(uniqueKeysWithValues: onDetect.map { ($0.key.rawValue, $0.value) }), forKey: .onDetect)
+        try c.encode(tagScore ?? 0, forKey: .tagScore)
+        try c.encode(quarantineScore ?? 0, forKey: .quarantineScore)
+        try c.encode(rejectScore ?? 0, forKey: .rejectScore)
+        try c.encode(onScanFailure, forKey: .onScanFailure)
+        try c.encode(rejectReply, forKey: .rejectReply)
+        try c.encode(tempfailReply, forKey: .tempfailReply)
+        try c.encode(headerPrefix, forKey: .headerPrefix)
+        try c.encode(addEngineHeader, forKey: .addEngineHeader)
+    }
+
+    /// A threshold of 0 or below in the file means "never", as absent keys keep the default.
+    private static func threshold(
+        _ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys, default value: Double?
+    ) throws -> Double? {
+        guard let decoded = try c.decodeIfPresent(Double.self, forKey: key) else { return value }
+        return decoded > 0 ? decoded : nil
+    }
+
+    private static func validateReply(
+        _ reply: String, firstDigit: Character, key: CodingKeys, in c: KeyedDecodingContainer<CodingKeys>
+    ) throws {
+        let code = reply.prefix(3)
+        guard code.count == 3, code.allSatisfy(\.isNumber), code.first == firstDigit else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: c,
+                debugDescription: "must start with a \(firstDigit)xx SMTP code, e.g. \"\(firstDigit)50 \(firstDigit).7.1 text\""
+            )
+        }
+    }
+}

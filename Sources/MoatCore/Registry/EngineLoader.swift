@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+
+/// Reads `engines/*.toml` and builds the engines they declare.
+///
+/// On reload an engine whose manifest did not change is reused as it is, so a reload costs only
+/// what changed (a ClamAV database is not recompiled because another manifest moved).
+public struct EngineLoader: Sendable {
+    /// The outcome of reading a manifest directory: the engines built, and what could not be.
+    public struct Result: Sendable {
+        public var engines: [RegisteredEngine]
+        public var problems: [ConfigurationError]
+        /// Names of engines carried over unchanged from the previous snapshot.
+        public var reused: Set<String> = []
+    }
+
+    public var factories: [String: any EngineFactory]
+    public var blocking: BlockingWorkPool
+    public var logger: Logger
+
+    public init(factories: [any EngineFactory], blocking: BlockingWorkPool, logger: Logger) {
+        self.factories = Dictionary(factories.map { ($0.adapter, $0) }, uniquingKeysWith: { first, _ in first })
+        self.blocking = blocking
+        self.logger = logger
+    }
+
+    /// Reads every `*.toml` in `directory` (a missing directory means no engines).
+    public func load(directory: String, rulesDirectory: String, previous: EngineSnapshot? = nil) async -> Result {
+        let files: [String]
+        do {
+            files = try FileManager.default.contentsOfDirectory(atPath: directory)
+                .filter { $0.hasSuffix(".toml") }
+                .sorted()
+        } catch {
+            if FileManager.default.fileExists(atPath: directory) {
+                return Result(engines: [], problems: [ConfigurationError(file: directory, reason: "cannot list: \(error.localizedDescription)")])
+            }
+            return Result(engines: [], problems: [])
+        }
+        var manifests: [(String, EngineManifest)] = []
+        var problems: [ConfigurationError] = []
+        for file in files {
+            let path = directory + "/" + file
+            do {
+                var manifest = try TOMLDocument.load(EngineManifest.self, path: path)
+                if manifest.name.isEmpty { manifest.name = String(file.dropLast(5)) }
+                manifests.append((path, manifest))
+            } catch let error as ConfigurationError {
+                problems.append(error)
+            } catch {
+                problems.append(ConfigurationError(file: path, reason: "\(error)"))
+            }
+        }
+        var result = await build(manifests, rulesDirectory: rulesDirectory, previous: previous)
+        result.problems = problems + result.problems
+        return result
+    }
+
+    /// Builds engines from already-decoded manifests (`path` is used in error messages).
+    public func build(_ manifests: [(path: String, manifest: EngineManifest)], rulesDirectory: String, previous: EngineSnapshot? = nil) async -> Result {
+        var engines: [RegisteredEngine] = []
+        var problems: [ConfigurationError] = []
+        var seen = Set<String>()
+        var reused = Set<String>()
+        for (path, manifest) in manifests {
+            guard seen.insert(manifest.name).inserted else {
+                problems.append(ConfigurationError(file: path, key: "name", reason: "engine name '\(manifest.name)' is used twice"))
+                continue
+            }
+            if let old = previous?.engine(named: manifest.name), Self.sameEngine(old.manifest, manifest) {
+                engines.append(RegisteredEngine(manifest: manifest, engine: old.engine))
+                reused.insert(manifest.name)
+                continue
+            }
+            guard let factory = factories[manifest.adapter] else {
+                let known = factories.keys.sorted().joined(separator: ", ")
+                problems.append(ConfigurationError(file: path, key: "adapter", reason: "unknown adapter '\(manifest.adapter)' (known: \(known))"))
+                continue
+            }
+            let context = EngineBuildContext(blocking: blocking, logger: logger, rulesDirectory: rulesDirectory, manifestPath: path)
+            do {
+                let engine = try await factory.makeEngine(manifest, context: context)
+                engines.append(RegisteredEngine(manifest: manifest, engine: engine))
+            } catch let error as ConfigurationError {
+                problems.append(error)
+            } catch {
+                problems.append(ConfigurationError(file: path, reason: "cannot start engine: \(error)"))
+            }
+        }
+        return Result(engines: engines, problems: problems, reused: reused)
+    }
+
+    /// Manifests that differ only in state, weight, timeout or failure policy keep their engine.
+    private static func sameEngine(_ a: EngineManifest, _ b: EngineManifest) -> Bool {
+        a.adapter == b.adapter && a.options == b.options
+    }
+}

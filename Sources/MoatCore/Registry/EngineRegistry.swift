@@ -1,0 +1,65 @@
+import Synchronization
+
+/// The engines a scan uses, swapped atomically while scans run.
+///
+/// Readers take the current `EngineSnapshot` under a lock held only for a pointer copy, so adding,
+/// removing or shadowing an engine never blocks a scan in flight and never shows one a mixture.
+public final class EngineRegistry: Sendable {
+    private struct State {
+        var snapshot: EngineSnapshot
+        var history: [StateChange] = []
+    }
+
+    /// Errors for operations naming an engine that is not registered.
+    public enum RegistryError: Error, CustomStringConvertible, Equatable {
+        case unknownEngine(String)
+
+        public var description: String {
+            switch self {
+            case .unknownEngine(let name): "no engine named '\(name)'"
+            }
+        }
+    }
+
+    private let state: Mutex<State>
+
+    public init(_ snapshot: EngineSnapshot = EngineSnapshot()) {
+        state = Mutex(State(snapshot: snapshot))
+    }
+
+    /// The snapshot a new scan should use.
+    public var snapshot: EngineSnapshot {
+        state.withLock { $0.snapshot }
+    }
+
+    /// State changes so far, oldest first.
+    public var history: [StateChange] {
+        state.withLock { $0.history }
+    }
+
+    /// Replaces engines and policy together (a reload); returns the new generation.
+    @discardableResult
+    public func replace(engines: [RegisteredEngine], policy: Policy) -> Int {
+        state.withLock { state in
+            let generation = state.snapshot.generation + 1
+            state.snapshot = EngineSnapshot(engines: engines, policy: policy, generation: generation)
+            return generation
+        }
+    }
+
+    /// Moves one engine to `newState`, recording who did it and why.
+    @discardableResult
+    public func setState(_ name: String, to newState: EngineState, actor: String, reason: String) throws -> StateChange {
+        try state.withLock { state in
+            guard let index = state.snapshot.engines.firstIndex(where: { $0.name == name }) else {
+                throw RegistryError.unknownEngine(name)
+            }
+            var engines = state.snapshot.engines
+            let change = StateChange(engine: name, from: engines[index].state, to: newState, actor: actor, reason: reason)
+            engines[index].manifest.state = newState
+            state.snapshot = EngineSnapshot(engines: engines, policy: state.snapshot.policy, generation: state.snapshot.generation + 1)
+            state.history.append(change)
+            return change
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// An immutable view of the engines and the policy, taken once per scan.
+///
+/// A scan works on one snapshot from start to end, so a swap in the middle of a scan can never
+/// show it a half-built registry.
+public struct EngineSnapshot: Sendable {
+    public var engines: [RegisteredEngine]
+    public var policy: Policy
+    /// Increases by one with every swap; lets tests and logs tell snapshots apart.
+    public var generation: Int
+
+    public init(engines: [RegisteredEngine] = [], policy: Policy = Policy(), generation: Int = 0) {
+        self.engines = engines
+        self.policy = policy
+        self.generation = generation
+    }
+
+    /// Engines that run (active and shadow).
+    public var running: [RegisteredEngine] { engines.filter { $0.state != .disabled } }
+
+    /// Manifests by engine name.
+    public var manifests: [String: EngineManifest] {
+        Dictionary(engines.map { ($0.name, $0.manifest) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func engine(named name: String) -> RegisteredEngine? {
+        engines.first { $0.name == name }
+    }
+}

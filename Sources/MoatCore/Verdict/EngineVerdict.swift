@@ -1,0 +1,64 @@
+/// One engine's verdict on one message, as recorded by the pipeline.
+///
+/// An engine failure is an explicit `.error` or `.timeout` outcome that the policy sees;
+/// it never reads as clean.
+public struct EngineVerdict: Sendable, Hashable {
+    /// The outcome of one engine run.
+    public enum Outcome: Sendable, Hashable {
+        case clean
+        case detected(VerdictCategory)
+        case error(String)
+        case timeout
+    }
+
+    /// Engine instance name (the manifest's `name`).
+    public var engine: String
+    public var outcome: Outcome
+    /// The engine's unweighted score (0 for clean, error and timeout).
+    public var score: Double
+    public var findings: [Finding]
+    public var replacements: [PartReplacement]
+    /// Wall-clock time from start of the engine's run to its answer (or to the deadline).
+    public var elapsed: Duration
+    /// The engine's state when it ran: a shadow engine is recorded but does not vote.
+    public var state: EngineState
+
+    public init(
+        engine: String,
+        outcome: Outcome,
+        score: Double = 0,
+        findings: [Finding] = [],
+        replacements: [PartReplacement] = [],
+        elapsed: Duration = .zero,
+        state: EngineState = .active
+    ) {
+        self.engine = engine
+        self.outcome = outcome
+        self.score = score
+        self.findings = findings
+        self.replacements = replacements
+        self.elapsed = elapsed
+        self.state = state
+    }
+
+    /// Whether this verdict counts toward the decision.
+    public var votes: Bool { state == .active }
+
+    /// Short, stable label for logs, headers and JSON (`clean`, `malware`, `error`, `timeout`, ...).
+    public var label: String {
+        switch outcome {
+        case .clean: "clean"
+        case .detected(let category): category.rawValue
+        case .error: "error"
+        case .timeout: "timeout"
+        }
+    }
+
+    /// Whether the engine failed to give an answer.
+    public var isFailure: Bool {
+        switch outcome {
+        case .error, .timeout: true
+        case .clean, .detected: false
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Logging
+import MoatAdapters
+import MoatCore
+
+/// Options every subcommand that scans shares: where configuration and engines come from.
+struct RuntimeOptions: ParsableArguments {
+    @Option(name: .long, help: "Path of moat.toml (default: embedded defaults).")
+    var config: String?
+
+    @Option(name: .long, help: "Directory of engine manifests (overrides the configuration).")
+    var engines: String?
+
+    @Option(name: .long, help: "Directory that relative rule paths resolve against (overrides the configuration).")
+    var rules: String?
+
+    @Flag(name: .long, help: "Log engine warnings to standard error.")
+    var verbose = false
+
+    /// Loads the configuration and starts the engines; bad manifests are errors (exit 2).
+    func startRuntime() async throws -> ScanRuntime {
+        var configuration = try MoatConfiguration.load(path: config)
+        if let engines { configuration.enginesDirectory = engines }
+        if let rules { configuration.rulesDirectory = rules }
+        var logger = Logger(label: "moat")
+        logger.logLevel = verbose ? .info : .error
+        let (runtime, problems) = await ScanRuntime.start(configuration: configuration, logger: logger)
+        if !problems.isEmpty {
+            await runtime.shutdown()
+            throw CLIError.configuration(problems.map(\.description))
+        }
+        return runtime
+    }
+}
+
+/// Errors the CLI reports before or instead of scanning; all exit with status 2.
+enum CLIError: Error, CustomStringConvertible {
+    case configuration([String])
+    case unreadable(String, String)
+
+    var description: String {
+        switch self {
+        case .configuration(let problems): "configuration error:\n  " + problems.joined(separator: "\n  ")
+        case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
+        }
+    }
+}

@@ -1,0 +1,116 @@
+# Shared helpers for the end-to-end scripts: a throwaway Postfix instance and a moatd, both on loopback.
+# Every process started here is recorded and stopped by PID on exit.
+
+set -euo pipefail
+MOAT_BIN=${MOAT_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.build/debug}
+WORK=$(mktemp -d /tmp/moat-e2e.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+POSTFIX_CONF=""
+FAILED=0
+PASSED=0
+
+cleanup() {
+    if [ -n "$POSTFIX_CONF" ]; then postfix -c "$POSTFIX_CONF" stop >/dev/null 2>&1 || true; fi
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ "${KEEP_WORK:-0}" != 1 ]; then rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() {
+    local port=$1
+    for _ in $(seq 1 100); do
+        if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$port)))" 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    echo "port $port did not open" >&2
+    return 1
+}
+
+check() {
+    local name=$1; shift
+    if "$@"; then
+        echo "ok - $name"; PASSED=$((PASSED + 1))
+    else
+        echo "FAIL - $name"; FAILED=$((FAILED + 1))
+    fi
+}
+
+finish() {
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
+# start_moatd CONFIG ENGINES_DIR: starts moatd in the background, logs to $WORK/moatd.log.
+start_moatd() {
+    "$MOAT_BIN/moatd" --config "$1" --engines "$2" >"$WORK/moatd.log" 2>&1 &
+    MOATD_PID=$!
+    PIDS+=("$MOATD_PID")
+}
+
+# start_postfix SMTP_PORT MILTER_PORT: a private Postfix that delivers every recipient of moat.test
+# into one Maildir, $WORK/mail/box/.
+start_postfix() {
+    local smtp_port=$1 milter_port=$2
+    POSTFIX_CONF=$WORK/postfix
+    mkdir -p "$POSTFIX_CONF" "$WORK/queue" "$WORK/data" "$WORK/mail"
+    chown postfix "$WORK/data"
+    chown nobody:nogroup "$WORK/mail"
+    cp /etc/postfix/dynamicmaps.cf "$POSTFIX_CONF/" 2>/dev/null || true
+    cat >"$POSTFIX_CONF/main.cf" <<CONF
+compatibility_level = 3.6
+queue_directory = $WORK/queue
+data_directory = $WORK/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.moat.test
+mydomain = moat.test
+myorigin = moat.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+virtual_mailbox_domains = moat.test
+virtual_mailbox_base = $WORK/mail
+virtual_mailbox_maps = static:box/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 100
+maillog_file_prefixes = /var, /dev/stdout, /tmp
+maillog_file = $WORK/maillog
+smtpd_milters = inet:127.0.0.1:$milter_port
+milter_protocol = 6
+milter_default_action = tempfail
+milter_content_timeout = 60s
+smtputf8_enable = no
+biff = no
+CONF
+    sed -e "s/^smtp      inet.*/$smtp_port      inet  n       -       n       -       -       smtpd/" \
+        -e 's/^\(postlog .*\)$/\1/' /etc/postfix/master.cf >"$POSTFIX_CONF/master.cf"
+    grep -q '^postlog' "$POSTFIX_CONF/master.cf" || \
+        echo "postlog   unix-dgram n  -       n       -       1       postlogd" >>"$POSTFIX_CONF/master.cf"
+    postfix -c "$POSTFIX_CONF" check
+    postfix -c "$POSTFIX_CONF" start
+    wait_port "$smtp_port"
+}
+
+# Messages delivered so far (one file each).
+delivered() {
+    find "$WORK/mail/box/new" -type f 2>/dev/null | sort
+}
+
+# wait_delivered N: waits until N messages are in the Maildir.
+wait_delivered() {
+    for _ in $(seq 1 100); do
+        [ "$(delivered | wc -l)" -ge "$1" ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
