@@ -103,7 +103,7 @@ CONF
 
 # Messages delivered so far (one file each).
 delivered() {
-    find "$WORK/mail/box/new" -type f 2>/dev/null | sort
+    find "$WORK/mail/box/new" -type f -printf '%T@ %p\n' 2>/dev/null | sort -n | cut -d' ' -f2-
 }
 
 # wait_delivered N: waits until N messages are in the Maildir.

@@ -12,6 +12,11 @@ public struct Finding: Sendable, Hashable, Codable {
     /// MIME part path the finding concerns (`""` is the whole message, `"2.1"` a nested part).
     public var partPath: String?
 
+    enum CodingKeys: String, CodingKey {
+        case code, detail, score
+        case partPath = "part_path"
+    }
+
     public init(code: String, detail: String, score: Double = 0, partPath: String? = nil) {
         self.code = code
         self.detail = detail

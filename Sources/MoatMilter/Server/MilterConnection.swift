@@ -1,0 +1,123 @@
+import Logging
+import MoatCore
+import MoatMessage
+import NIOCore
+
+/// Serves one MTA connection: feeds commands to the session state machine and runs the scan at
+/// end of message, sending PROGRESS while engines work.
+struct MilterConnection: Sendable {
+    let settings: MilterSettings
+    let limits: MessageLimits
+    let pipeline: ScanPipeline
+    let logger: Logger
+    let tracker: ConnectionTracker
+    let trackerID: Int
+
+    var sessionConfiguration: MilterSessionConfiguration {
+        MilterSessionConfiguration(
+            bodyMemoryThreshold: settings.spoolThresholdBytes,
+            spoolDirectory: settings.spoolDirectory,
+            maximumMessageSize: settings.maxMessageBytes
+        )
+    }
+
+    func run(_ connection: NIOAsyncChannel<MilterCommand, MilterReply>) async throws {
+        try await connection.executeThenClose { inbound, outbound in
+            var machine = MilterSessionStateMachine(configuration: sessionConfiguration)
+            for try await command in inbound {
+                switch command {
+                case .mail: tracker.setBusy(trackerID, true)
+                default: break
+                }
+                let action: MilterSessionAction
+                do {
+                    action = try machine.receive(command)
+                } catch {
+                    logger.warning("milter protocol error, closing connection", metadata: ["error": "\(error)"])
+                    return
+                }
+                switch action {
+                case .none, .cancelScan:
+                    break
+                case .reply(let replies):
+                    try await outbound.write(contentsOf: replies)
+                case .scan(let collected):
+                    let response = await respond(to: collected, outbound: outbound)
+                    try await outbound.write(contentsOf: machine.scanFinished(response))
+                case .close:
+                    return
+                }
+                switch command {
+                case .abort, .endOfMessage, .quitNewConnection:
+                    if tracker.setBusy(trackerID, false) { return }
+                default:
+                    break
+                }
+            }
+        }
+    }
+
+    /// Scans a collected message (with PROGRESS every interval) and decides the milter response.
+    private func respond(to collected: CollectedMessage, outbound: NIOAsyncChannelOutboundWriter<MilterReply>) async -> MilterResponse {
+        let policy = pipeline.registry.snapshot.policy
+        let translator = MilterDecisionTranslator(headerPrefix: policy.headerPrefix)
+        var messageLogger = logger
+        if let queueID = collected.queueID { messageLogger[metadataKey: "milter.queue_id"] = "\(queueID)" }
+
+        if collected.isOversize {
+            messageLogger.notice("message over max_message_bytes", metadata: [
+                "message.size": "\(collected.totalSize)", "limit": "\(settings.maxMessageBytes)",
+                "action": "\(settings.oversizeAction.rawValue)",
+            ])
+            let reply = settings.oversizeAction == .reject ? "552 5.3.4 Message too big for content scanning"
+                : settings.oversizeAction == .tempfail ? policy.tempfailReply : nil
+            return MilterResponse(disposition: MilterDecisionTranslator.disposition(settings.oversizeAction, reply: reply))
+        }
+
+        let body: [UInt8]
+        do {
+            body = try collected.bodyBytes()
+        } catch {
+            messageLogger.error("cannot read spooled body", metadata: ["error": "\(error)"])
+            let failed = Aggregator(policy: policy).failed(scanID: ScanInput.makeID(), reason: "spool read failed")
+            return translator.response(for: failed, message: nil, bodyOffset: 0, incomingHeaders: collected.headers)
+        }
+        let assembled = MilterMessageAssembler.raw(
+            headers: collected.headers, keepsLeadingSpace: collected.headerValuesKeepLeadingSpace, body: body
+        )
+        let clock = ContinuousClock()
+        let start = clock.now
+        let message = Message(parsing: assembled.bytes, limits: limits)
+        let input = ScanInput(message: message, envelope: MilterMessageAssembler.envelope(collected))
+        let interval = Duration.milliseconds(max(100, settings.progressIntervalMilliseconds))
+        let decision = await withTaskGroup(of: Decision?.self) { group in
+            group.addTask { await pipeline.scan(input) }
+            group.addTask {
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: interval) } catch { return nil }
+                    try? await outbound.write(.progress)
+                }
+                return nil
+            }
+            var result: Decision?
+            while let next = await group.next() {
+                if let decision = next {
+                    result = decision
+                    group.cancelAll()
+                }
+            }
+            return result ?? Aggregator(policy: policy).failed(scanID: input.id, reason: "scan produced no decision")
+        }
+        let elapsed = clock.now - start
+        messageLogger.info("decision", metadata: [
+            "moat.id": "\(decision.scanID)",
+            "action": "\(decision.action.rawValue)",
+            "score": "\(decision.score)",
+            "category": "\(decision.category?.rawValue ?? "-")",
+            "engines": "\(decision.verdicts.map { "\($0.engine)=\($0.label)" }.joined(separator: ","))",
+            "message.size": "\(assembled.bytes.count)",
+            "elapsed_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+        ])
+        return translator.response(for: decision, message: message, bodyOffset: assembled.bodyOffset, incomingHeaders: collected.headers)
+    }
+}

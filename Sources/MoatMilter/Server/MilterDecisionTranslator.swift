@@ -1,0 +1,59 @@
+import MoatCore
+import MoatMessage
+
+/// Turns a `Decision` into milter terms: header edits, a replacement body, the final reply.
+///
+/// Pure, so the mapping is tested without sockets. Incoming headers that carry Moat's own prefix are
+/// deleted before Moat adds its own, so a sender cannot forge a verdict for the recipient's filters.
+public struct MilterDecisionTranslator: Sendable {
+    public var headerPrefix: String
+
+    public init(headerPrefix: String) {
+        self.headerPrefix = headerPrefix
+    }
+
+    /// The response for `decision` on `message` (the assembled raw message whose body starts at `bodyOffset`).
+    public func response(for decision: Decision, message: Message?, bodyOffset: Int, incomingHeaders: [MilterHeader]) -> MilterResponse {
+        var response = MilterResponse(disposition: Self.disposition(decision.action, reply: decision.smtpReply))
+        guard decision.action <= .quarantine else { return response }
+
+        let prefix = headerPrefix.lowercased() + "-"
+        var seen: [String: UInt32] = [:]
+        for header in incomingHeaders {
+            let lowered = header.name.lowercased()
+            let index = (seen[lowered] ?? 0) + 1
+            seen[lowered] = index
+            if lowered.hasPrefix(prefix) {
+                response.headersToChange.append(.init(name: header.name, index: index, value: ""))
+            }
+        }
+        // CHGHEADER indexes count instances of one name; delete from the last so earlier indexes stay valid.
+        response.headersToChange.reverse()
+        response.headersToAdd = decision.headers.map { .init(name: $0.name, value: $0.value) }
+        response.quarantineReason = decision.action == .quarantine ? decision.quarantineReason : nil
+
+        if let message, !decision.replacements.isEmpty {
+            var replacements: [String: [UInt8]] = [:]
+            for replacement in decision.replacements where !replacement.partPath.isEmpty {
+                replacements[replacement.partPath] = replacement.rawPart
+            }
+            if !replacements.isEmpty {
+                let rewritten = message.replacingParts(replacements)
+                if rewritten.count >= bodyOffset, rewritten[..<bodyOffset].elementsEqual(message.raw[..<bodyOffset]) {
+                    response.replacementBody = Array(rewritten[bodyOffset...])
+                }
+            }
+        }
+        return response
+    }
+
+    /// The final reply for an action (with the policy's reply text for reject and tempfail).
+    public static func disposition(_ action: Action, reply: String?) -> MilterResponse.Disposition {
+        switch action {
+        case .accept, .tag, .quarantine: .accept
+        case .tempfail: .tempfail(replyCode: reply)
+        case .reject: .reject(replyCode: reply)
+        case .discard: .discard
+        }
+    }
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# End to end with a real MTA: a throwaway Postfix on loopback with smtpd_milters pointing at moatd.
+# Asserts: clean mail is delivered with Moat's headers; a detected message is rejected with the
+# configured reply; a disarmed attachment is delivered replaced; forged X-Moat headers are removed;
+# an engine disabled by SIGHUP mid-test loses no mail; moatd down means tempfail, not loss.
+source "$(dirname "$0")/lib.sh"
+
+SMTP_PORT=$(free_port)
+MILTER_PORT=$(free_port)
+mkdir -p "$WORK/engines"
+cat >"$WORK/moat.toml" <<CONF
+log_level = "info"
+[milter]
+listen = ["inet:$MILTER_PORT@127.0.0.1"]
+spool_directory = "$WORK/spool"
+spool_threshold_bytes = 65536
+[policy]
+reject_reply = "550 5.7.1 Moat test rejection"
+CONF
+cat >"$WORK/engines/blocklist.toml" <<'CONF'
+adapter = "pattern"
+timeout_ms = 5000
+[options]
+patterns = ["MOAT-TEST-MALWARE-7f3a"]
+scope = "parts"
+category = "malware"
+score = 10
+CONF
+cat >"$WORK/engines/disarm.toml" <<'CONF'
+adapter = "pattern"
+[options]
+patterns = ["MOAT-DISARM-ME"]
+scope = "parts"
+category = "suspicious"
+score = 1
+disarm = true
+CONF
+
+start_moatd "$WORK/moat.toml" "$WORK/engines"
+wait_port "$MILTER_PORT"
+start_postfix "$SMTP_PORT" "$MILTER_PORT"
+
+send() { # send NAME EXTRA-SWAKS-ARGS...: prints swaks output to $WORK/NAME.swaks, returns swaks' status
+    local name=$1; shift
+    swaks --server "127.0.0.1:$SMTP_PORT" --from sender@example.com --to user@moat.test \
+        --helo client.example --timeout 60 "$@" >"$WORK/$name.swaks" 2>&1
+}
+latest() { delivered | tail -n 1 | xargs cat; }
+latest_has() { latest | grep -qE "$1"; }
+latest_lacks() { ! latest | grep -qE "$1"; }
+# The X-Moat-Engines header of the latest delivery, unfolded.
+latest_engines() {
+    latest | awk '/^X-Moat-Engines:/ { on = 1; printf "%s", $0; next } on && /^[ \t]/ { sub(/^[ \t]+/, " "); printf "%s", $0; next } { on = 0 }' | grep -qE "$1"
+}
+
+# 1. Clean message, carrying a forged verdict header: delivered, Moat headers added, forgery removed.
+send clean --header "Subject: quarterly figures" --header "X-Moat-Verdict: accept (forged)" --body "Figures attached tomorrow."
+check "clean message accepted by Postfix" grep -q "<-  250 2.0.0 Ok: queued" "$WORK/clean.swaks"
+check "clean message delivered" wait_delivered 1
+check "delivered message has X-Moat-Verdict: accept" latest_has '^X-Moat-Verdict: accept'
+check "delivered message has X-Moat-Id" latest_has '^X-Moat-Id: [0-9a-f]{32}'
+check "per-engine results header lists both engines" latest_engines 'blocklist=clean; disarm=clean'
+check "forged X-Moat-Verdict removed" latest_lacks 'forged'
+
+# 2. A malware attachment (base64): rejected at end of data with the configured reply.
+python3 - "$WORK/malware.eml" <<'PY'
+import base64, sys
+payload = base64.encodebytes(b"MZ\x90\x00 fake dropper MOAT-TEST-MALWARE-7f3a \x00\x01").decode()
+open(sys.argv[1], "w").write(
+    "From: sender@example.com\r\nTo: user@moat.test\r\nSubject: invoice\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+    "--b1\r\nContent-Type: application/octet-stream; name=\"invoice.pdf.exe\"\r\n"
+    "Content-Disposition: attachment; filename=\"invoice.pdf.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    + payload.replace("\n", "\r\n") + "--b1--\r\n")
+PY
+set +e; send malware --data "$WORK/malware.eml"; status=$?; set -e
+check "malware message rejected (swaks exit 26)" test "$status" -eq 26
+check "reject carries the configured reply" grep -q "<\*\* 550 5.7.1 Moat test rejection" "$WORK/malware.swaks"
+check "Postfix logged the milter reject" grep -q "milter-reject: END-OF-MESSAGE" "$WORK/maillog"
+
+# 3. A disarmed attachment: delivered, the part replaced by the note, the text part intact.
+python3 - "$WORK/disarm.eml" <<'PY'
+import sys
+big = "".join("line %05d of the attached report, padding so the body spans several milter chunks\r\n" % i for i in range(2000))
+open(sys.argv[1], "w").write(
+    "From: sender@example.com\r\nTo: user@moat.test\r\nSubject: report\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nKEEP-THIS-TEXT\r\n"
+    "--b1\r\nContent-Type: text/x-script; name=\"run.txt\"\r\nContent-Disposition: attachment; filename=\"run.txt\"\r\n\r\n"
+    "MOAT-DISARM-ME\r\n" + big + "--b1--\r\n")
+PY
+send disarm --data "$WORK/disarm.eml"
+check "disarm message delivered" wait_delivered 2
+check "delivered body has the replacement note" latest_has 'was removed by the mail gateway'
+check "dangerous part gone from the delivered body" latest_lacks 'line 01999 of the attached report'
+check "other part kept" latest_has 'KEEP-THIS-TEXT'
+check "spool directory left empty" bash -c "[ -z \"\$(ls -A $WORK/spool)\" ]"
+
+# 4. Disable the blocklist engine with SIGHUP while mail flows: nothing is lost.
+for i in $(seq 1 5); do send "flow$i" --header "Subject: flow $i" --body "message $i" & done
+sed -i '1i state = "disabled"' "$WORK/engines/blocklist.toml"
+kill -HUP "$MOATD_PID"
+for i in $(seq 6 10); do send "flow$i" --header "Subject: flow $i" --body "message $i" & done
+wait_jobs() { for job in $(jobs -p); do [ "$job" = "$MOATD_PID" ] || wait "$job" || true; done; }
+wait_jobs
+check "all 10 messages sent around the reload were delivered" wait_delivered 12
+check "moatd logged the reload" grep -q "engines reloaded" "$WORK/moatd.log"
+set +e; send after-reload --data "$WORK/malware.eml"; status=$?; set -e
+check "disabled engine no longer rejects" test "$status" -eq 0
+only_disarm_ran() { wait_delivered 13 && latest_engines 'X-Moat-Engines: disarm=clean$'; }
+check "message after reload carries only the active engine" only_disarm_ran
+
+# 5. moatd stopped (SIGTERM, graceful): Postfix tempfails, nothing is accepted unscanned.
+kill -TERM "$MOATD_PID"
+wait "$MOATD_PID" 2>/dev/null || true
+check "moatd exits cleanly on SIGTERM" grep -q "moatd stopped" "$WORK/moatd.log"
+set +e; send down --body "while moatd is down"; status=$?; set -e
+check "with moatd down Postfix answers 451 (tempfail)" grep -q "<\*\* 451 4.7.1" "$WORK/down.swaks"
+
+finish
