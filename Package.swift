@@ -50,10 +50,12 @@ let package = Package(
         // Engines: each depends on MoatCore (and its own C shims), never on another engine.
         .target(name: "MoatPattern", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatClamAV", dependencies: ["MoatCore", "MoatMessage", "CClamAV"]),
+        .target(name: "MoatFileType", dependencies: ["MoatCore", "MoatMessage", "CMagic", "CArchive"]),
+        .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "CArchive"]),
         .executableTarget(
             name: "moat",
             dependencies: [
-                "MoatCore", "MoatMessage", "MoatAdapters",
+                "MoatCore", "MoatMessage", "MoatAdapters", "MoatMilter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -72,11 +74,14 @@ let package = Package(
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatPatternTests", dependencies: ["MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatClamAVTests", dependencies: ["MoatClamAV", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatFileTypeTests", dependencies: ["MoatFileType", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatMacroTests", dependencies: ["MoatMacro", "MoatCore", "MoatMessage"]),
         .testTarget(
             name: "MoatMilterTests",
             dependencies: [
-                "MoatMilter", "MoatCore",
+                "MoatMilter", "MoatCore", "MoatMessage",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]

@@ -20,8 +20,8 @@ public enum ListenAddress: Hashable, Sendable, CustomStringConvertible {
         guard text.hasPrefix("inet:") else { throw ParseError(text: text, reason: "expected inet:PORT@HOST or unix:/path") }
         let rest = text.dropFirst(5)
         let pieces = rest.split(separator: "@", maxSplits: 1).map(String.init)
-        guard let port = Int(pieces[0]), (1...65535).contains(port) else {
-            throw ParseError(text: text, reason: "the port must be 1-65535")
+        guard let port = Int(pieces[0]), (0...65535).contains(port) else {
+            throw ParseError(text: text, reason: "the port must be 0-65535 (0: any free port)")
         }
         let host = pieces.count > 1 && !pieces[1].isEmpty ? pieces[1] : "127.0.0.1"
         self = .inet(host: host, port: port)

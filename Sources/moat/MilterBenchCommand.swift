@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import MoatMilter
+import Synchronization
+
+struct MilterBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "milter",
+        abstract: "Load generator: drives a running moatd over the milter protocol, as Postfix would.",
+        discussion: """
+            Opens --connections connections to --address (loopback only) and sends --messages messages of
+            --size bytes in total, each a full transaction (MAIL, RCPT, headers, body, EOM, ABORT).
+            Prints messages/s and per-message latency percentiles (MAIL to final reply). Bounded by
+            --messages and --max-seconds. With --idle N it instead holds N negotiated idle connections
+            for --hold seconds (to measure the daemon's memory per idle connection) and exits.
+            """
+    )
+
+    @Option(help: "moatd's milter address, inet:PORT@HOST or unix:/path.")
+    var address = "inet:7357@127.0.0.1"
+
+    @Option(help: "Concurrent connections (comma-separated list runs each in turn).")
+    var connections = "1,16,64"
+
+    @Option(help: "Messages per run.")
+    var messages = 5000
+
+    @Option(help: "Message size in bytes (headers + body).")
+    var size = 4096
+
+    @Option(help: "Stop a run after this many seconds even if messages remain.")
+    var maxSeconds = 120.0
+
+    @Option(help: "Hold this many idle connections instead of sending mail.")
+    var idle = 0
+
+    @Option(help: "Seconds to hold idle connections.")
+    var hold = 5.0
+
+    func run() async throws {
+        let target = try ListenAddress(parsing: address)
+        if case .inet(let host, _) = target, !(host.hasPrefix("127.") || host == "localhost" || host == "::1") {
+            throw ValidationError("the load generator only targets loopback addresses")
+        }
+        if idle > 0 {
+            try await holdIdle(target)
+            return
+        }
+        let counts = connections.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        print("| connections | messages | seconds | messages/s | p50 ms | p99 ms | max ms | non-accept replies |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for count in counts {
+            let result = try await load(target, connections: count)
+            let sorted = result.latencies.sorted()
+            func percentile(_ p: Double) -> Double {
+                sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000
+            }
+            print(String(format: "| %d | %d | %.2f | %.0f | %.2f | %.2f | %.2f | %d |",
+                         count, sorted.count, result.seconds, Double(sorted.count) / result.seconds,
+                         percentile(0.5), percentile(0.99), (sorted.last ?? 0) * 1000, result.refused))
+        }
+    }
+
+    struct LoadResult {
+        var latencies: [Double]
+        var seconds: Double
+        var refused: Int
+    }
+
+    func load(_ target: ListenAddress, connections: Int) async throws -> LoadResult {
+        let (headers, body) = Self.message(size: size)
+        let deadline = Date().addingTimeInterval(maxSeconds)
+        let total = messages
+        let counter = Counter()
+        let start = Date()
+        let perConnection = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
+            for index in 0..<connections {
+                group.addTask {
+                    try await MilterClientConnection.withConnection(to: target) { connection in
+                        try await connection.negotiate()
+                        _ = try await connection.connect(hostname: "client\(index).example", address: "127.0.0.1", port: 40000, helo: "client.example")
+                        var latencies: [Double] = []
+                        var refused = 0
+                        while counter.take(limit: total), Date() < deadline {
+                            let begin = DispatchTime.now().uptimeNanoseconds
+                            let answer = try await connection.send(
+                                from: "sender@example.com", to: ["user@moat.test"], headers: headers, body: body,
+                                queueID: "Q\(index)x\(latencies.count)"
+                            )
+                            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9)
+                            if case .accept = answer.final {} else { refused += 1 }
+                        }
+                        try await connection.quit()
+                        return (latencies, refused)
+                    }
+                }
+            }
+            var all: ([Double], Int) = ([], 0)
+            for try await (latencies, refused) in group {
+                all.0 += latencies
+                all.1 += refused
+            }
+            return all
+        }
+        return LoadResult(latencies: perConnection.0, seconds: Date().timeIntervalSince(start), refused: perConnection.1)
+    }
+
+    func holdIdle(_ target: ListenAddress) async throws {
+        let seconds = hold
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<idle {
+                group.addTask {
+                    try await MilterClientConnection.withConnection(to: target) { connection in
+                        try await connection.negotiate()
+                        _ = try await connection.connect(hostname: "idle\(index).example", address: "127.0.0.1", port: 40000, helo: "idle.example")
+                        try await Task.sleep(for: .seconds(seconds))
+                        try await connection.quit()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        print("held \(idle) idle connections for \(hold) s")
+    }
+
+    /// Headers and a body that add up to about `size` bytes, shaped like real mail.
+    static func message(size: Int) -> ([(String, String)], [UInt8]) {
+        let headers: [(String, String)] = [
+            ("From", "Alice <alice@example.com>"), ("To", "bob@moat.test"), ("Subject", "load test message"),
+            ("Date", "Sun, 29 Nov 2026 10:00:00 +0000"), ("Message-ID", "<load@example.com>"), ("MIME-Version", "1.0"),
+            ("Content-Type", "text/plain; charset=utf-8"),
+        ]
+        let headerBytes = headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 }
+        let line = Array("The quick brown fox jumps over the lazy dog; all work and no play makes a dull day.\r\n".utf8)
+        var body: [UInt8] = []
+        body.reserveCapacity(size)
+        while body.count + line.count <= max(line.count, size - headerBytes) { body += line }
+        return (headers, body)
+    }
+}
+
+/// Hands out message slots to the connections until the run's total is reached.
+final class Counter: Sendable {
+    private let taken = Mutex(0)
+
+    func take(limit: Int) -> Bool {
+        taken.withLock { taken in
+            guard taken < limit else { return false }
+            taken += 1
+            return true
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import MoatCore
+import MoatMessage
+import Testing
+
+@testable import MoatMilter
+
+@Suite("Decision to milter response")
+struct MilterDecisionTranslatorTests {
+    let translator = MilterDecisionTranslator(headerPrefix: "X-Moat")
+
+    func decision(_ verdicts: [EngineVerdict]) -> Decision {
+        Aggregator(policy: Policy()).decide(scanID: "id1", verdicts: verdicts, manifests: [:])
+    }
+
+    @Test("forged prefix headers are deleted from the last instance back; Moat's own are added")
+    func forgedHeaders() {
+        let incoming = [
+            MilterHeader(name: "X-Moat-Verdict", value: "accept"), MilterHeader(name: "Subject", value: "x"),
+            MilterHeader(name: "x-moat-verdict", value: "accept again"), MilterHeader(name: "X-Moat-Score", value: "0"),
+        ]
+        let response = translator.response(
+            for: decision([EngineVerdict(engine: "av", outcome: .clean)]), message: nil, bodyOffset: 0, incomingHeaders: incoming)
+        #expect(response.headersToChange.map { "\($0.name)#\($0.index)=\($0.value)" } == ["X-Moat-Score#1=", "x-moat-verdict#2=", "X-Moat-Verdict#1="])
+        #expect(response.headersToAdd.map(\.name) == ["X-Moat-Id", "X-Moat-Verdict", "X-Moat-Score", "X-Moat-Engines"])
+        #expect(response.disposition == .accept)
+    }
+
+    @Test("actions map to dispositions", arguments: [
+        (Action.accept, MilterResponse.Disposition.accept), (.tag, .accept), (.quarantine, .accept),
+        (.tempfail, .tempfail(replyCode: "451 x")), (.reject, .reject(replyCode: "550 x")), (.discard, .discard),
+    ])
+    func dispositions(action: Action, expected: MilterResponse.Disposition) {
+        let reply = action == .tempfail ? "451 x" : action == .reject ? "550 x" : nil
+        #expect(MilterDecisionTranslator.disposition(action, reply: reply) == expected)
+    }
+
+    @Test("a replaced part becomes the new body; headers stay untouched")
+    func replacementBody() {
+        let headers = [MilterHeader(name: "Content-Type", value: "multipart/mixed;\n\tboundary=\"b\"")]
+        let body = Array("--b\r\nContent-Type: text/plain\r\n\r\nkeep\r\n--b\r\nContent-Type: application/x-bad\r\n\r\nBAD\r\n--b--\r\n".utf8)
+        let assembled = MilterMessageAssembler.raw(headers: headers, keepsLeadingSpace: false, body: body)
+        #expect(String(decoding: assembled.bytes.prefix(assembled.bodyOffset), as: UTF8.self)
+            == "Content-Type: multipart/mixed;\r\n\tboundary=\"b\"\r\n\r\n")
+        let message = Message(parsing: assembled.bytes)
+        #expect(message.part(at: "2")?.contentType.essence == "application/x-bad")
+        let replacement = PartReplacement(partPath: "2", rawPart: Array("Content-Type: text/plain\r\n\r\nremoved".utf8), reason: "test")
+        let verdict = EngineVerdict(engine: "d", outcome: .detected(.suspicious), score: 1, replacements: [replacement])
+        let response = translator.response(for: decision([verdict]), message: message, bodyOffset: assembled.bodyOffset, incomingHeaders: headers)
+        let newBody = String(decoding: response.replacementBody ?? [], as: UTF8.self)
+        #expect(newBody == "--b\r\nContent-Type: text/plain\r\n\r\nkeep\r\n--b\r\nContent-Type: text/plain\r\n\r\nremoved\r\n--b--\r\n")
+    }
+
+    @Test("listen addresses parse in Postfix notation", arguments: [
+        ("inet:7357@127.0.0.1", ListenAddress.inet(host: "127.0.0.1", port: 7357)),
+        ("inet:25", .inet(host: "127.0.0.1", port: 25)),
+        ("unix:/run/moat.sock", .unix(path: "/run/moat.sock")),
+        ("local:/run/moat.sock", .unix(path: "/run/moat.sock")),
+    ])
+    func listenAddresses(text: String, expected: ListenAddress) throws {
+        #expect(try ListenAddress(parsing: text) == expected)
+    }
+
+    @Test("bad listen addresses are refused", arguments: ["inet:0x@h", "inet:70000@h", "unix:relative", "tcp:1"])
+    func badListenAddresses(text: String) {
+        #expect(throws: ListenAddress.ParseError.self) { try ListenAddress(parsing: text) }
+    }
+}

@@ -1,0 +1,139 @@
+import Logging
+import MoatCore
+import MoatMessage
+import NIOCore
+import Testing
+
+@testable import MoatMilter
+
+/// An engine with a fixed answer, to drive the real server and pipeline.
+private struct AnswerEngine: ScanEngine {
+    var report: EngineReport
+    var delay: Duration = .zero
+    func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
+        if delay > .zero { try await Task.sleep(for: delay) }
+        return report
+    }
+}
+
+@Suite("MilterServer over a real socket")
+struct MilterServerTests {
+    /// Starts a server on an ephemeral loopback port with `engines`, runs `body` against it, stops it.
+    func withServer(
+        _ engines: [RegisteredEngine], settings: MilterSettings = MilterSettings(),
+        _ body: @Sendable (ListenAddress) async throws -> Void
+    ) async throws {
+        var settings = settings
+        settings.listen = ["inet:0@127.0.0.1"]
+        settings.spoolDirectory = "/tmp/moat-test-spool-\(ScanInput.makeID())"
+        let pool = BlockingWorkPool(threads: 2)
+        let pipeline = ScanPipeline(registry: EngineRegistry(EngineSnapshot(engines: engines)), blocking: pool)
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let server = MilterServer(settings: settings, limits: MessageLimits(), pipeline: pipeline, logger: logger)
+        let task = Task { try await server.run() }
+        var bound: [String] = []
+        for _ in 0..<100 where bound.isEmpty {
+            bound = await server.boundAddresses
+            if bound.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let port = Int(bound.first?.split(separator: ":").last ?? "") ?? 0
+        #expect(port > 0)
+        do {
+            try await body(.inet(host: "127.0.0.1", port: port))
+        } catch {
+            task.cancel()
+            throw error
+        }
+        task.cancel()
+        _ = await task.result
+        try await pool.shutdown()
+    }
+
+    static func engine(_ name: String, _ report: EngineReport, delay: Duration = .zero) -> RegisteredEngine {
+        RegisteredEngine(manifest: EngineManifest(name: name, adapter: "test"), engine: AnswerEngine(report: report, delay: delay))
+    }
+
+    @Test("a clean message gets Moat's headers and ACCEPT; two messages on one connection")
+    func cleanMessages() async throws {
+        try await withServer([Self.engine("av", .clean)]) { address in
+            try await MilterClientConnection.withConnection(to: address) { connection in
+                try await connection.negotiate()
+                #expect(connection.protocolOptions.contains(.noHeaderReply))
+                #expect(try await connection.connect(hostname: "c.example", address: "192.0.2.1", port: 25, helo: "c.example") == nil)
+                for round in 0..<2 {
+                    let answer = try await connection.send(
+                        from: "a@example.com", to: ["b@moat.test"], headers: [("Subject", "hi \(round)")],
+                        body: Array("Hello\r\n".utf8), queueID: "Q\(round)")
+                    #expect(answer.final == .accept)
+                    let added = answer.edits.compactMap { reply -> String? in
+                        if case .addHeader(let name, _) = reply { return name }
+                        return nil
+                    }
+                    #expect(added == ["X-Moat-Id", "X-Moat-Verdict", "X-Moat-Score", "X-Moat-Engines"])
+                }
+                try await connection.quit()
+            }
+        }
+    }
+
+    @Test("a malware verdict becomes the policy's reject reply")
+    func reject() async throws {
+        try await withServer([Self.engine("av", EngineReport(category: .malware, score: 1))]) { address in
+            try await MilterClientConnection.withConnection(to: address) { connection in
+                try await connection.negotiate()
+                _ = try await connection.connect(hostname: "c", address: "192.0.2.1", port: 25, helo: "c")
+                let answer = try await connection.send(from: "a@x", to: ["b@y"], headers: [], body: [], queueID: "Q")
+                #expect(answer.final == .replyCode("550 5.7.1 Message rejected by content policy"))
+                #expect(answer.edits.isEmpty)
+            }
+        }
+    }
+
+    @Test("PROGRESS keeps the MTA waiting while a slow engine runs")
+    func progress() async throws {
+        var settings = MilterSettings()
+        settings.progressIntervalMilliseconds = 100
+        try await withServer([Self.engine("slow", .clean, delay: .milliseconds(450))], settings: settings) { address in
+            try await MilterClientConnection.withConnection(to: address) { connection in
+                try await connection.negotiate()
+                _ = try await connection.connect(hostname: "c", address: "192.0.2.1", port: 25, helo: "c")
+                let answer = try await connection.send(from: "a@x", to: ["b@y"], headers: [], body: [], queueID: "Q")
+                #expect(answer.final == .accept)
+                #expect(answer.progressCount >= 2)
+            }
+        }
+    }
+
+    @Test("an oversize message gets the oversize action without a scan")
+    func oversize() async throws {
+        var settings = MilterSettings()
+        settings.maxMessageBytes = 10_000
+        settings.oversizeAction = .reject
+        try await withServer([Self.engine("av", .clean)], settings: settings) { address in
+            try await MilterClientConnection.withConnection(to: address) { connection in
+                try await connection.negotiate()
+                _ = try await connection.connect(hostname: "c", address: "192.0.2.1", port: 25, helo: "c")
+                let answer = try await connection.send(
+                    from: "a@x", to: ["b@y"], headers: [], body: [UInt8](repeating: 65, count: 50_000), queueID: "Q")
+                #expect(answer.final == .replyCode("552 5.3.4 Message too big for content scanning"))
+            }
+        }
+    }
+
+    @Test("a malformed frame closes that connection only; the next connection is served")
+    func malformedFrame() async throws {
+        try await withServer([Self.engine("av", .clean)]) { address in
+            guard case .inet(_, let port) = address else { return }
+            // A raw socket sending a frame with an unknown command byte.
+            let closed = try await RawSocket.sendAndWaitForClose(port: port, bytes: [0, 0, 0, 1, 0x7A])
+            #expect(closed)
+            try await MilterClientConnection.withConnection(to: address) { connection in
+                try await connection.negotiate()
+                _ = try await connection.connect(hostname: "c", address: "192.0.2.1", port: 25, helo: "c")
+                let answer = try await connection.send(from: "a@x", to: ["b@y"], headers: [], body: [], queueID: "Q")
+                #expect(answer.final == .accept)
+            }
+        }
+    }
+}
