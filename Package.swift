@@ -1,5 +1,9 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// Linker map that keeps TOMLKit's C shim symbols out of the dynamic symbol table (see the file).
+let symbolMap = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path + "/linker/hide-c-shim-symbols.map"
 
 let package = Package(
     name: "Moat",
@@ -32,7 +36,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
-            ]
+            ],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(symbolMap)"])]
         ),
         .target(
             name: "MoatMilter",
@@ -46,7 +51,7 @@ let package = Package(
             ]
         ),
         // The catalogue of engine adapters: the one place that knows every engine target.
-        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatPattern"]),
+        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatPattern", "MoatClamAV"]),
         // Engines: each depends on MoatCore (and its own C shims), never on another engine.
         .target(name: "MoatPattern", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatClamAV", dependencies: ["MoatCore", "MoatMessage", "CClamAV"]),

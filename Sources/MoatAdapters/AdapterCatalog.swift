@@ -1,3 +1,4 @@
+import MoatClamAV
 import MoatCore
 import MoatPattern
 
@@ -7,6 +8,6 @@ import MoatPattern
 public enum AdapterCatalog {
     /// Factories for all built-in adapters.
     public static var factories: [any EngineFactory] {
-        [PatternEngineFactory()]
+        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory()]
     }
 }

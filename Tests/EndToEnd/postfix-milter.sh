@@ -4,6 +4,7 @@
 # configured reply; a disarmed attachment is delivered replaced; forged X-Moat headers are removed;
 # an engine disabled by SIGHUP mid-test loses no mail; moatd down means tempfail, not loss.
 source "$(dirname "$0")/lib.sh"
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
 
 SMTP_PORT=$(free_port)
 MILTER_PORT=$(free_port)
@@ -25,6 +26,13 @@ patterns = ["MOAT-TEST-MALWARE-7f3a"]
 scope = "parts"
 category = "malware"
 score = 10
+CONF
+cat >"$WORK/engines/clamav.toml" <<CONF
+adapter = "clamav"
+on_error = "tempfail"
+[options]
+databases = ["$REPO/rules/clamav"]
+system_database = false
 CONF
 cat >"$WORK/engines/disarm.toml" <<'CONF'
 adapter = "pattern"
@@ -59,7 +67,7 @@ check "clean message accepted by Postfix" grep -q "<-  250 2.0.0 Ok: queued" "$W
 check "clean message delivered" wait_delivered 1
 check "delivered message has X-Moat-Verdict: accept" latest_has '^X-Moat-Verdict: accept'
 check "delivered message has X-Moat-Id" latest_has '^X-Moat-Id: [0-9a-f]{32}'
-check "per-engine results header lists both engines" latest_engines 'blocklist=clean; disarm=clean'
+check "per-engine results header lists both engines" latest_engines 'blocklist=clean; clamav=clean; disarm=clean'
 check "forged X-Moat-Verdict removed" latest_lacks 'forged'
 
 # 2. A malware attachment (base64): rejected at end of data with the configured reply.
@@ -77,6 +85,21 @@ set +e; send malware --data "$WORK/malware.eml"; status=$?; set -e
 check "malware message rejected (swaks exit 26)" test "$status" -eq 26
 check "reject carries the configured reply" grep -q "<\*\* 550 5.7.1 Moat test rejection" "$WORK/malware.swaks"
 check "Postfix logged the milter reject" grep -q "milter-reject: END-OF-MESSAGE" "$WORK/maillog"
+
+# 2b. The EICAR test file as an attachment, base64: ClamAV in process rejects it.
+python3 - "$WORK/eicar.eml" <<'PY'
+import base64, sys
+eicar = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+open(sys.argv[1], "w").write(
+    "From: sender@example.com\r\nTo: user@moat.test\r\nSubject: test file\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+    "--b1\r\nContent-Type: application/octet-stream; name=\"eicar.com\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    + base64.b64encode(eicar).decode() + "\r\n--b1--\r\n")
+PY
+set +e; send eicar --data "$WORK/eicar.eml"; status=$?; set -e
+check "EICAR attachment rejected by the clamav engine" test "$status" -eq 26
+check "EICAR reject carries the configured reply" grep -q "<\*\* 550 5.7.1 Moat test rejection" "$WORK/eicar.swaks"
+check "moatd logged the clamav detection" grep -q "clamav=malware" "$WORK/moatd.log"
 
 # 3. A disarmed attachment: delivered, the part replaced by the note, the text part intact.
 python3 - "$WORK/disarm.eml" <<'PY'
@@ -106,7 +129,7 @@ check "all 10 messages sent around the reload were delivered" wait_delivered 12
 check "moatd logged the reload" grep -q "engines reloaded" "$WORK/moatd.log"
 set +e; send after-reload --data "$WORK/malware.eml"; status=$?; set -e
 check "disabled engine no longer rejects" test "$status" -eq 0
-only_disarm_ran() { wait_delivered 13 && latest_engines 'X-Moat-Engines: disarm=clean$'; }
+only_disarm_ran() { wait_delivered 13 && latest_engines 'X-Moat-Engines: clamav=[^;]*; disarm=clean$'; }
 check "message after reload carries only the active engine" only_disarm_ran
 
 # 5. moatd stopped (SIGTERM, graceful): Postfix tempfails, nothing is accepted unscanned.

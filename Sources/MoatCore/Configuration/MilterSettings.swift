@@ -14,8 +14,11 @@ public struct MilterSettings: Sendable, Hashable, Codable {
     public var spoolDirectory: String
     /// Interval between PROGRESS packets while engines run, so the MTA keeps waiting.
     public var progressIntervalMilliseconds: Int
-    /// Limit of concurrent connections; further connections wait in the kernel's backlog.
+    /// Limit of concurrent connections; connections beyond it are closed (the MTA applies its default action).
     public var maxConnections: Int
+    /// Bytes of messages scanned at once (a message costs about three times its size in memory);
+    /// further scans wait, so peak memory is bounded by this and not by message sizes.
+    public var maxScanBytesInFlight: Int
 
     public init(
         listen: [String] = ["inet:7357@127.0.0.1"],
@@ -25,7 +28,8 @@ public struct MilterSettings: Sendable, Hashable, Codable {
         spoolThresholdBytes: Int = 1 << 20,
         spoolDirectory: String = "/tmp/moatd-spool",
         progressIntervalMilliseconds: Int = 10_000,
-        maxConnections: Int = 1024
+        maxConnections: Int = 1024,
+        maxScanBytesInFlight: Int = 512 << 20
     ) {
         self.listen = listen
         self.maxFrameBytes = maxFrameBytes
@@ -35,6 +39,7 @@ public struct MilterSettings: Sendable, Hashable, Codable {
         self.spoolDirectory = spoolDirectory
         self.progressIntervalMilliseconds = progressIntervalMilliseconds
         self.maxConnections = maxConnections
+        self.maxScanBytesInFlight = maxScanBytesInFlight
     }
 
     enum CodingKeys: String, CodingKey {
@@ -46,6 +51,7 @@ public struct MilterSettings: Sendable, Hashable, Codable {
         case spoolDirectory = "spool_directory"
         case progressIntervalMilliseconds = "progress_interval_ms"
         case maxConnections = "max_connections"
+        case maxScanBytesInFlight = "max_scan_bytes_in_flight"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -59,6 +65,7 @@ public struct MilterSettings: Sendable, Hashable, Codable {
         spoolDirectory = try c.decodeIfPresent(String.self, forKey: .spoolDirectory) ?? d.spoolDirectory
         progressIntervalMilliseconds = try c.decodeIfPresent(Int.self, forKey: .progressIntervalMilliseconds) ?? d.progressIntervalMilliseconds
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
+        maxScanBytesInFlight = try c.decodeIfPresent(Int.self, forKey: .maxScanBytesInFlight) ?? d.maxScanBytesInFlight
         for address in listen where !(address.hasPrefix("inet:") || address.hasPrefix("unix:") || address.hasPrefix("local:")) {
             throw DecodingError.dataCorruptedError(
                 forKey: .listen, in: c, debugDescription: "'\(address)' is not inet:PORT@HOST or unix:/path"

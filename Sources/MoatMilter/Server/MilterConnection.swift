@@ -12,6 +12,7 @@ struct MilterConnection: Sendable {
     let logger: Logger
     let tracker: ConnectionTracker
     let trackerID: Int
+    let budget: ScanBudget
 
     var sessionConfiguration: MilterSessionConfiguration {
         MilterSessionConfiguration(
@@ -74,24 +75,14 @@ struct MilterConnection: Sendable {
             return MilterResponse(disposition: MilterDecisionTranslator.disposition(settings.oversizeAction, reply: reply))
         }
 
-        let body: [UInt8]
-        do {
-            body = try collected.bodyBytes()
-        } catch {
-            messageLogger.error("cannot read spooled body", metadata: ["error": "\(error)"])
-            let failed = Aggregator(policy: policy).failed(scanID: ScanInput.makeID(), reason: "spool read failed")
-            return translator.response(for: failed, message: nil, bodyOffset: 0, incomingHeaders: collected.headers)
-        }
-        let assembled = MilterMessageAssembler.raw(
-            headers: collected.headers, keepsLeadingSpace: collected.headerValuesKeepLeadingSpace, body: body
-        )
+        let interval = Duration.milliseconds(max(100, settings.progressIntervalMilliseconds))
         let clock = ContinuousClock()
         let start = clock.now
-        let message = Message(parsing: assembled.bytes, limits: limits)
-        let input = ScanInput(message: message, envelope: MilterMessageAssembler.envelope(collected))
-        let interval = Duration.milliseconds(max(100, settings.progressIntervalMilliseconds))
-        let decision = await withTaskGroup(of: Decision?.self) { group in
-            group.addTask { await pipeline.scan(input) }
+        let scanLogger = messageLogger
+        let outcome: (decision: Decision, response: MilterResponse) = await withTaskGroup(
+            of: (decision: Decision, response: MilterResponse)?.self
+        ) { group in
+            group.addTask { await scan(collected, policy: policy, translator: translator, logger: scanLogger) }
             group.addTask {
                 while !Task.isCancelled {
                     do { try await Task.sleep(for: interval) } catch { return nil }
@@ -99,15 +90,16 @@ struct MilterConnection: Sendable {
                 }
                 return nil
             }
-            var result: Decision?
+            var result: (decision: Decision, response: MilterResponse)?
             while let next = await group.next() {
-                if let decision = next {
-                    result = decision
+                if let next {
+                    result = next
                     group.cancelAll()
                 }
             }
-            return result ?? Aggregator(policy: policy).failed(scanID: input.id, reason: "scan produced no decision")
+            return result ?? failed(policy: policy, translator: translator, collected: collected, reason: "scan produced no decision")
         }
+        let decision = outcome.decision
         let elapsed = clock.now - start
         messageLogger.info("decision", metadata: [
             "moat.id": "\(decision.scanID)",
@@ -115,9 +107,42 @@ struct MilterConnection: Sendable {
             "score": "\(decision.score)",
             "category": "\(decision.category?.rawValue ?? "-")",
             "engines": "\(decision.verdicts.map { "\($0.engine)=\($0.label)" }.joined(separator: ","))",
-            "message.size": "\(assembled.bytes.count)",
+            "message.size": "\(collected.totalSize)",
             "elapsed_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
         ])
-        return translator.response(for: decision, message: message, bodyOffset: assembled.bodyOffset, incomingHeaders: collected.headers)
+        return outcome.response
+    }
+
+    /// Reserves memory budget, assembles and parses the message, scans it and translates the decision;
+    /// the message bytes live only inside this call, so the budget covers them.
+    private func scan(
+        _ collected: CollectedMessage, policy: Policy, translator: MilterDecisionTranslator, logger: Logger
+    ) async -> (decision: Decision, response: MilterResponse) {
+        let granted = await budget.reserve(3 * collected.totalSize)
+        let body: [UInt8]
+        do {
+            body = try collected.bodyBytes()
+        } catch {
+            await budget.release(granted)
+            logger.error("cannot read spooled body", metadata: ["error": "\(error)"])
+            return failed(policy: policy, translator: translator, collected: collected, reason: "spool read failed")
+        }
+        let assembled = MilterMessageAssembler.raw(
+            headers: collected.headers, keepsLeadingSpace: collected.headerValuesKeepLeadingSpace, body: body
+        )
+        let message = Message(parsing: assembled.bytes, limits: limits)
+        let decision = await pipeline.scan(ScanInput(message: message, envelope: MilterMessageAssembler.envelope(collected)))
+        let response = translator.response(
+            for: decision, message: message, bodyOffset: assembled.bodyOffset, incomingHeaders: collected.headers
+        )
+        await budget.release(granted)
+        return (decision, response)
+    }
+
+    private func failed(
+        policy: Policy, translator: MilterDecisionTranslator, collected: CollectedMessage, reason: String
+    ) -> (decision: Decision, response: MilterResponse) {
+        let decision = Aggregator(policy: policy).failed(scanID: ScanInput.makeID(), reason: reason)
+        return (decision, translator.response(for: decision, message: nil, bodyOffset: 0, incomingHeaders: collected.headers))
     }
 }

@@ -19,6 +19,7 @@ public struct MilterServer: Service {
     private let group: any EventLoopGroup
     private let tracker: ConnectionTracker
     private let bound: BoundAddresses
+    private let budget: ScanBudget
 
     public init(settings: MilterSettings, limits: MessageLimits, pipeline: ScanPipeline, logger: Logger,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
@@ -29,6 +30,7 @@ public struct MilterServer: Service {
         self.group = group
         self.tracker = ConnectionTracker(limit: settings.maxConnections)
         self.bound = BoundAddresses()
+        self.budget = ScanBudget(capacity: settings.maxScanBytesInFlight)
     }
 
     /// The addresses actually bound (after `run` started); a port of 0 in the settings shows the real port.
@@ -107,7 +109,8 @@ public struct MilterServer: Service {
         }
         defer { tracker.close(id) }
         let session = MilterConnection(
-            settings: settings, limits: limits, pipeline: pipeline, logger: connectionLogger, tracker: tracker, trackerID: id
+            settings: settings, limits: limits, pipeline: pipeline, logger: connectionLogger, tracker: tracker, trackerID: id,
+            budget: budget
         )
         do {
             try await session.run(connection)

@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import MoatCore
+import MoatMessage
+import Synchronization
+
+/// Scans messages in process with libclamav: the raw message through ClamAV's own MIME and archive
+/// parsers, then (with `scan_parts`) each decoded leaf part, so a hit names the part it is in.
+///
+/// One compiled database serves every scan. `refresh()` rebuilds it aside when a database file
+/// changed and swaps it in under a lock; scans already running finish on the old one, which is
+/// freed after their last use. Outcomes are cached by content digest per database generation.
+/// With no signatures loaded the engine detects nothing: it says so in its log at start-up and in
+/// `status`.
+public final class ClamAVEngine: ScanEngine {
+    private struct Loaded {
+        var database: ClamAVDatabase
+        var generation: Int
+        var fingerprint: [[String]]
+        var reloads = 0
+        var lastReloadError: String?
+    }
+
+    public let settings: ClamAVSettings
+    private let scanOptions: ClamAVScanOptions
+    private let blocking: BlockingWorkPool
+    private let logger: Logger
+    private let loaded: Mutex<Loaded>
+    private let cache: VerdictCache
+
+    private init(settings: ClamAVSettings, database: ClamAVDatabase, fingerprint: [[String]],
+                 blocking: BlockingWorkPool, logger: Logger) {
+        self.settings = settings
+        self.scanOptions = settings.scanOptions
+        self.blocking = blocking
+        self.logger = logger
+        self.loaded = Mutex(Loaded(database: database, generation: 1, fingerprint: fingerprint))
+        self.cache = VerdictCache(capacity: settings.cacheEntries, generation: 1)
+    }
+
+    /// Initialises libclamav, loads and compiles the databases on `blocking`, and logs the result.
+    public static func start(settings: ClamAVSettings, blocking: BlockingWorkPool, logger: Logger) async throws -> ClamAVEngine {
+        let (database, fingerprint) = try await blocking.run { () throws -> (ClamAVDatabase, [[String]]) in
+            try LibClamAV.initialise(logger: logger)
+            try Self.prepareTemporaryDirectory(settings.temporaryDirectory)
+            let fingerprint = settings.sources.map { $0.fingerprint() }
+            let database = try ClamAVDatabase.load(settings.sources, limits: settings.limits,
+                                                   temporaryDirectory: settings.temporaryDirectory)
+            return (database, fingerprint)
+        }
+        Self.log(database.report, generation: 1, logger: logger)
+        return ClamAVEngine(settings: settings, database: database, fingerprint: fingerprint,
+                            blocking: blocking, logger: logger)
+    }
+
+    public func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
+        let (database, generation) = loaded.withLock { ($0.database, $0.generation) }
+        let parts = settings.scanParts ? input.message.leaves.filter { !$0.decoded.isEmpty } : []
+        let targets = [ScanTarget(partPath: "", name: nil, bytes: input.message.raw)]
+            + parts.map { ScanTarget(partPath: $0.path, name: $0.filename, bytes: $0.decoded) }
+        let options = scanOptions
+        let cache = self.cache
+        let outcomes = try await context.blocking.run { () throws -> [ScanOutcome] in
+            try targets.map { target -> ScanOutcome in
+                let digest = LibClamAV.sha256(target.bytes)
+                if let digest, let cached = cache.lookup(digest, generation: generation) { return cached }
+                let outcome: ScanOutcome
+                do {
+                    outcome = try database.scan(target.bytes, name: target.name, options: options)
+                } catch {
+                    throw ClamAVError.partScan(partPath: target.partPath, underlying: "\(error)")
+                }
+                if let digest, outcome.isCacheable { cache.insert(digest, outcome, generation: generation) }
+                return outcome
+            }
+        }
+        let report = makeReport(zip(targets.map(\.partPath), outcomes))
+        if let category = report.category {
+            context.logger.info("clamav alert", metadata: [
+                "moat.scan_id": "\(input.id)",
+                "clamav.category": "\(category.rawValue)",
+                "clamav.findings": "\(report.findings.map { "\($0.detail)@\($0.partPath ?? "")" }.joined(separator: ","))",
+            ])
+        }
+        return report
+    }
+
+    /// Turns outcomes per part into findings; a name found in a part is not repeated for the whole message.
+    func makeReport<S: Sequence>(_ outcomes: S) -> EngineReport where S.Element == (String, ScanOutcome) {
+        var findings: [Finding] = []
+        var seen = Set<String>()
+        var category: VerdictCategory?
+        for (partPath, outcome) in outcomes {
+            var alerts = outcome.alerts.map(ClamAVAlert.init(name:))
+            if let stopped = outcome.stoppedAtLimit { alerts.append(.limit(stopped)) }
+            for alert in alerts {
+                let finding: Finding
+                switch alert {
+                case .signature(let name):
+                    finding = Finding(code: alert.code, detail: name, score: settings.signatureScore, partPath: partPath)
+                    category = .malware
+                case .heuristic(let name):
+                    guard settings.heuristics else { continue }
+                    finding = Finding(code: alert.code, detail: name, score: settings.heuristicScore, partPath: partPath)
+                    category = max(category ?? .suspicious, .suspicious)
+                case .limit(let name):
+                    finding = Finding(code: alert.code, detail: name, score: settings.limitScore, partPath: partPath)
+                    category = max(category ?? .suspicious, .suspicious)
+                }
+                guard seen.insert("\(finding.code) \(finding.detail) \(partPath)").inserted else { continue }
+                findings.append(finding)
+            }
+        }
+        let elsewhere = Set(findings.filter { $0.partPath != "" }.map { "\($0.code) \($0.detail)" })
+        findings.removeAll { $0.partPath == "" && elsewhere.contains("\($0.code) \($0.detail)") }
+        guard let category else { return .clean }
+        return EngineReport(category: category, score: findings.reduce(0) { $0 + $1.score }, findings: findings)
+    }
+
+    public var status: [String: String] {
+        let (report, generation, reloads, lastError) = loaded.withLock {
+            ($0.database.report, $0.generation, $0.reloads, $0.lastReloadError)
+        }
+        let stats = cache.statistics
+        let lookups = stats.hits + stats.misses
+        var status = [
+            "signatures": "\(report.signatures)",
+            "load_ms": "\(Self.milliseconds(report.duration))",
+            "engine_version": LibClamAV.version,
+            "functionality_level": "\(LibClamAV.functionalityLevel)",
+            "databases": report.loaded.isEmpty ? "none" : report.loaded.joined(separator: ", "),
+            "generation": "\(generation)",
+            "reloads": "\(reloads)",
+            "cache_entries": "\(stats.entries)/\(cache.capacity)",
+            "cache_hits": "\(stats.hits)",
+            "cache_misses": "\(stats.misses)",
+            "cache_hit_rate": lookups == 0 ? "n/a" : String(format: "%.1f%%", Double(stats.hits) * 100 / Double(lookups)),
+        ]
+        if report.signatures == 0 { status["warning"] = "no signatures loaded: this engine detects nothing" }
+        if let lastError { status["last_reload_error"] = lastError }
+        return status
+    }
+
+    /// Reloads the databases if any file changed since the last load; the old engine serves until the swap.
+    ///
+    /// A failed reload throws and keeps the running database (the error also shows in `status`).
+    public func refresh() async throws {
+        let before = loaded.withLock { $0.fingerprint }
+        let settings = self.settings
+        let now = try await blocking.run { settings.sources.map { $0.fingerprint() } }
+        guard now != before else { return }
+        let database: ClamAVDatabase
+        do {
+            database = try await blocking.run {
+                try ClamAVDatabase.load(settings.sources, limits: settings.limits,
+                                        temporaryDirectory: settings.temporaryDirectory)
+            }
+        } catch {
+            loaded.withLock { $0.lastReloadError = "\(error)" }
+            logger.error("clamav reload failed; keeping the running database", metadata: ["clamav.error": "\(error)"])
+            throw error
+        }
+        let generation: Int? = loaded.withLock { state in
+            guard state.fingerprint == before else { return nil }
+            state.database = database
+            state.fingerprint = now
+            state.generation += 1
+            state.reloads += 1
+            state.lastReloadError = nil
+            cache.reset(generation: state.generation)
+            return state.generation
+        }
+        if let generation { Self.log(database.report, generation: generation, logger: logger) }
+    }
+
+    private static func log(_ report: ClamAVDatabase.LoadReport, generation: Int, logger: Logger) {
+        for skipped in report.skipped {
+            logger.warning("clamav database skipped", metadata: ["clamav.path": "\(skipped.path)", "clamav.reason": "\(skipped.reason)"])
+        }
+        let metadata: Logger.Metadata = [
+            "clamav.signatures": "\(report.signatures)",
+            "clamav.load_ms": "\(milliseconds(report.duration))",
+            "clamav.generation": "\(generation)",
+            "clamav.databases": "\(report.loaded.joined(separator: ","))",
+            "clamav.version": "\(LibClamAV.version)",
+        ]
+        if report.signatures == 0 {
+            logger.error("clamav loaded NO signatures: this engine detects nothing until databases are added", metadata: metadata)
+        } else {
+            logger.info("clamav database loaded", metadata: metadata)
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    private static func prepareTemporaryDirectory(_ path: String) throws(ClamAVError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw .temporaryDirectory(path: path, reason: error.localizedDescription)
+        }
+    }
+}
+
+/// One buffer to scan and the part it came from.
+private struct ScanTarget: Sendable {
+    var partPath: String
+    var name: String?
+    var bytes: [UInt8]
+}

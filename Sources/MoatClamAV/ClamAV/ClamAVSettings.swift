@@ -1,0 +1,138 @@
+import Foundation
+import MoatCore
+
+/// The options of a `clamav` manifest, validated once when the engine is built.
+///
+/// | key | default | meaning |
+/// |---|---|---|
+/// | `databases` | `["clamav"]` | signature files or directories, relative to the rules directory |
+/// | `system_database` | `true` | also load `/var/lib/clamav` when it holds files |
+/// | `scan_parts` | `true` | besides the raw message, scan each decoded leaf part (findings get its path) |
+/// | `heuristics` | `true` | report `Heuristics.*` alerts (encrypted archives, broken executables, macros, phishing) |
+/// | `all_matches` | `false` | keep scanning after the first alert (slower, more findings) |
+/// | `signature_score` | `10` | score of a signature hit (category malware) |
+/// | `heuristic_score` | `3` | score of a heuristic alert (category suspicious) |
+/// | `limit_score` | `1` | score of a limit reached (category suspicious) |
+/// | `max_file_size`, `max_scan_size`, `max_embedded_pe` | 25M, 100M, 10M | bytes; `"25M"`-style strings accepted |
+/// | `max_recursion`, `max_files`, `max_scan_time_ms` | 16, 10000, 20000 | |
+/// | `cache_entries` | `10000` | verdict cache size (0 disables it) |
+/// | `temporary_directory` | system temp + `/moat-clamav-<pid>` | where libclamav extracts files |
+public struct ClamAVSettings: Sendable, Hashable {
+    public var databases: [String] = ["clamav"]
+    public var systemDatabase = true
+    public var scanParts = true
+    public var heuristics = true
+    public var allMatches = false
+    public var signatureScore = 10.0
+    public var heuristicScore = 3.0
+    public var limitScore = 1.0
+    public var limits = ClamAVLimits()
+    public var cacheEntries = 10_000
+    public var temporaryDirectory = FileManager.default.temporaryDirectory.path + "/moat-clamav-\(ProcessInfo.processInfo.processIdentifier)"
+    /// Where the system database lives (`cl_retdbdir()` on Debian).
+    public var systemDatabasePath = "/var/lib/clamav"
+
+    public init() {}
+
+    static let knownKeys: Set<String> = [
+        "databases", "system_database", "scan_parts", "heuristics", "all_matches",
+        "signature_score", "heuristic_score", "limit_score",
+        "max_file_size", "max_scan_size", "max_embedded_pe", "max_recursion", "max_files", "max_scan_time_ms",
+        "cache_entries", "temporary_directory",
+    ]
+
+    /// Reads a manifest's options; `databases` are resolved against the rules directory.
+    public init(options: [String: ConfigValue], context: EngineBuildContext) throws(ConfigurationError) {
+        let reader = OptionReader(options: options, context: context)
+        try reader.rejectUnknown(Self.knownKeys)
+        if let value = options["databases"] {
+            guard let list = value.stringArray, !list.contains("") else {
+                throw context.invalid("databases", "expected a list of paths")
+            }
+            databases = list
+        }
+        databases = databases.map(context.resolve)
+        systemDatabase = try reader.bool("system_database") ?? systemDatabase
+        scanParts = try reader.bool("scan_parts") ?? scanParts
+        heuristics = try reader.bool("heuristics") ?? heuristics
+        allMatches = try reader.bool("all_matches") ?? allMatches
+        signatureScore = try reader.score("signature_score") ?? signatureScore
+        heuristicScore = try reader.score("heuristic_score") ?? heuristicScore
+        limitScore = try reader.score("limit_score") ?? limitScore
+        limits.maxFileSize = try reader.size("max_file_size") ?? limits.maxFileSize
+        limits.maxScanSize = try reader.size("max_scan_size") ?? limits.maxScanSize
+        limits.maxEmbeddedPE = try reader.size("max_embedded_pe") ?? limits.maxEmbeddedPE
+        limits.maxRecursion = try reader.count("max_recursion", range: 1...64) ?? limits.maxRecursion
+        limits.maxFiles = try reader.count("max_files", range: 1...1_000_000) ?? limits.maxFiles
+        limits.maxScanTimeMilliseconds = try reader.count("max_scan_time_ms", range: 1...3_600_000) ?? limits.maxScanTimeMilliseconds
+        cacheEntries = try reader.count("cache_entries", range: 0...10_000_000) ?? cacheEntries
+        if let value = options["temporary_directory"] {
+            guard let path = value.stringValue, !path.isEmpty else {
+                throw context.invalid("temporary_directory", "expected a path")
+            }
+            temporaryDirectory = context.resolve(path)
+        }
+    }
+
+    /// Everything `cl_load` is given, in order: configured databases, then the system one.
+    var sources: [SignatureSource] {
+        databases.map { SignatureSource(path: $0) }
+            + (systemDatabase ? [SignatureSource(path: systemDatabasePath, isSystem: true)] : [])
+    }
+
+    var scanOptions: ClamAVScanOptions {
+        ClamAVScanOptions(heuristics: heuristics, allMatches: allMatches)
+    }
+}
+
+/// Typed access to adapter options with errors naming the manifest and key.
+struct OptionReader {
+    var options: [String: ConfigValue]
+    var context: EngineBuildContext
+
+    func rejectUnknown(_ known: Set<String>) throws(ConfigurationError) {
+        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
+            throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        guard let value = options[key] else { return nil }
+        guard let flag = value.boolValue else { throw context.invalid(key, "expected true or false") }
+        return flag
+    }
+
+    func score(_ key: String) throws(ConfigurationError) -> Double? {
+        guard let value = options[key] else { return nil }
+        guard let number = value.doubleValue, number >= 0, number.isFinite else {
+            throw context.invalid(key, "expected a number, 0 or more")
+        }
+        return number
+    }
+
+    func count(_ key: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+        guard let value = options[key] else { return nil }
+        guard let number = value.intValue, range.contains(number) else {
+            throw context.invalid(key, "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    /// Bytes, as a number or a string with a `K`, `M` or `G` suffix (powers of 1024).
+    func size(_ key: String) throws(ConfigurationError) -> Int? {
+        guard let value = options[key] else { return nil }
+        if let number = value.intValue, number > 0 { return number }
+        if let text = value.stringValue, let bytes = Self.parseSize(text), bytes > 0 { return bytes }
+        throw context.invalid(key, "expected a positive size in bytes, e.g. 26214400 or \"25M\"")
+    }
+
+    static func parseSize(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        if let last = trimmed.last, let multiplier = multipliers[last] {
+            guard let number = Int(trimmed.dropLast()), number <= Int.max / multiplier else { return nil }
+            return number * multiplier
+        }
+        return Int(trimmed)
+    }
+}
