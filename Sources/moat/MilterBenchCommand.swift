@@ -83,8 +83,10 @@ struct MilterBenchCommand: AsyncParsableCommand {
                         var refused = 0
                         while counter.take(limit: total), Date() < deadline {
                             let begin = DispatchTime.now().uptimeNanoseconds
+                            // A unique first line per message, so verdict caches cannot answer for the engines.
+                            let unique = Array("Message \(index)-\(latencies.count)\r\n".utf8) + body
                             let answer = try await connection.send(
-                                from: "sender@example.com", to: ["user@moat.test"], headers: headers, body: body,
+                                from: "sender@example.com", to: ["user@moat.test"], headers: headers, body: unique,
                                 queueID: "Q\(index)x\(latencies.count)"
                             )
                             latencies.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9)
