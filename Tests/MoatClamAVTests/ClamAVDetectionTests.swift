@@ -108,6 +108,11 @@ struct ClamAVDetectionTests {
         #expect(first == second)
         #expect(engine.status["cache_hits"] == "3")
         #expect(engine.status["cache_misses"] == "3")
-        #expect(engine.status["signatures"] == "4")
+        // One signature per non-comment line of the shipped files.
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: Fixtures.rulesDirectory + "/clamav")
+            .filter { !$0.hasSuffix(".md") }
+            .map { try String(contentsOfFile: Fixtures.rulesDirectory + "/clamav/" + $0, encoding: .utf8) }
+            .flatMap { $0.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty } }
+        #expect(engine.status["signatures"] == "\(shipped.count)")
     }
 }
