@@ -2,6 +2,7 @@ import Logging
 import MoatCore
 import MoatMessage
 import NIOCore
+import ServiceLifecycleTestKit
 import Testing
 
 @testable import MoatMilter
@@ -135,5 +136,68 @@ struct MilterServerTests {
                 #expect(answer.final == .accept)
             }
         }
+    }
+
+    @Test("a Unix socket listener serves the same protocol")
+    func unixSocket() async throws {
+        let path = "/tmp/moat-test-\(ScanInput.makeID().prefix(8)).sock"
+        var settings = MilterSettings(listen: ["unix:\(path)"])
+        settings.spoolDirectory = "/tmp/moat-test-spool-\(ScanInput.makeID())"
+        let pool = BlockingWorkPool(threads: 1)
+        let pipeline = ScanPipeline(registry: EngineRegistry(EngineSnapshot(engines: [Self.engine("av", .clean)])), blocking: pool)
+        let server = MilterServer(settings: settings, limits: MessageLimits(), pipeline: pipeline, logger: Logger(label: "test"))
+        let task = Task { try await server.run() }
+        for _ in 0..<100 where await server.boundAddresses.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        try await MilterClientConnection.withConnection(to: .unix(path: path)) { connection in
+            try await connection.negotiate()
+            _ = try await connection.connect(hostname: "c", address: "192.0.2.1", port: 25, helo: "c")
+            let answer = try await connection.send(from: "a@x", to: ["b@y"], headers: [], body: [], queueID: "Q")
+            #expect(answer.final == .accept)
+        }
+        task.cancel()
+        _ = await task.result
+        try await pool.shutdown()
+    }
+
+    @Test("graceful shutdown lets the message in flight finish, refuses new connections, then returns")
+    func gracefulShutdown() async throws {
+        var settings = MilterSettings(listen: ["inet:0@127.0.0.1"])
+        settings.spoolDirectory = "/tmp/moat-test-spool-\(ScanInput.makeID())"
+        let pool = BlockingWorkPool(threads: 1)
+        let engines = [Self.engine("slow", .clean, delay: .milliseconds(600))]
+        let pipeline = ScanPipeline(registry: EngineRegistry(EngineSnapshot(engines: engines)), blocking: pool)
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let server = MilterServer(settings: settings, limits: MessageLimits(), pipeline: pipeline, logger: logger)
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.run() }
+                var bound: [String] = []
+                for _ in 0..<100 where bound.isEmpty {
+                    bound = await server.boundAddresses
+                    if bound.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                let port = Int(bound.first?.split(separator: ":").last ?? "") ?? 0
+                let address = ListenAddress.inet(host: "127.0.0.1", port: port)
+                let final = try await MilterClientConnection.withConnection(to: address) { connection in
+                    try await connection.negotiate()
+                    _ = try await connection.connect(hostname: "c", address: "192.0.2.1", port: 25, helo: "c")
+                    let shutdown = Task {
+                        try await Task.sleep(for: .milliseconds(150))
+                        trigger.triggerGracefulShutdown()
+                    }
+                    let answer = try await connection.send(from: "a@x", to: ["b@y"], headers: [], body: [], queueID: "Q")
+                    _ = await shutdown.result
+                    return answer.final
+                }
+                #expect(final == .accept)
+                try await group.next()
+                // The listener is closed: a new connection is refused.
+                await #expect(throws: (any Error).self) {
+                    try await MilterClientConnection.withConnection(to: address) { connection in try await connection.negotiate() }
+                }
+            }
+        }
+        try await pool.shutdown()
     }
 }

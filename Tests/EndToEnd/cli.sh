@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The moat CLI as a user runs it: exit statuses, JSON output, explain, engines, stdin, bad configuration.
+source "$(dirname "$0")/lib.sh"
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+MOAT="$MOAT_BIN/moat"
+cd "$REPO"
+
+printf 'From: a@example.com\r\nTo: b@example.org\r\nSubject: lunch\r\n\r\nSee you at noon.\r\n' >"$WORK/clean.eml"
+python3 - "$WORK/eicar.eml" <<'PY'
+import base64, sys
+eicar = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+open(sys.argv[1], "w").write(
+    "From: a@example.com\r\nSubject: =?ISO-2022-JP?B?GyRCOiEbKEI=?=\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\n"
+    "Content-Type: application/octet-stream\r\nContent-Disposition: attachment;\r\n filename*=UTF-8''%E8%AB%8B%E6%B1%82.com\r\n"
+    "Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(eicar).decode() + "\r\n--b--\r\n")
+PY
+status_of() { set +e; "$@" >"$WORK/out" 2>"$WORK/err"; echo $?; set -e; }
+
+check "clean message: exit 0" test "$(status_of "$MOAT" scan "$WORK/clean.eml")" -eq 0
+check "clean message: decision printed" grep -q "clean.eml: accept" "$WORK/out"
+check "EICAR message: exit 1" test "$(status_of "$MOAT" scan "$WORK/eicar.eml")" -eq 1
+check "EICAR message: reject with the signature and part" grep -q "Moat.Test.EICAR.*\[part 2\]" "$WORK/out"
+check "missing file: exit 2 with a message" test "$(status_of "$MOAT" scan "$WORK/nope.eml")" -eq 2
+check "missing file: error names the file" grep -q "cannot read .*nope.eml: no such file" "$WORK/err"
+check "stdin is read when no file is given" test "$(status_of bash -c "\"$MOAT\" scan < \"$WORK/eicar.eml\"")" -eq 1
+check "JSON: one valid object per message" bash -c "\"$MOAT\" scan --json \"$WORK/clean.eml\" \"$WORK/eicar.eml\" | python3 -c '
+import json, sys
+docs = [json.loads(line) for line in sys.stdin]
+assert [d[\"action\"] for d in docs] == [\"accept\", \"reject\"], docs
+assert docs[1][\"engines\"][0][\"findings\"][0][\"part_path\"] == \"2\"
+assert docs[1][\"category\"] == \"malware\"
+'"
+check "explain: MIME tree with the decoded RFC 2231 filename" bash -c "\"$MOAT\" explain \"$WORK/eicar.eml\" | grep -q 'name=\"請求.com\"'"
+check "engines: lists clamav with its signature count" bash -c "\"$MOAT\" engines | grep -q 'signatures: [1-9]'"
+printf '[policy]\nreject_reply = "250 fine"\n' >"$WORK/bad.toml"
+check "bad configuration: exit 2" test "$(status_of "$MOAT" scan --config "$WORK/bad.toml" "$WORK/clean.eml")" -eq 2
+check "bad configuration: error names file and key" grep -q "bad.toml: policy.reject_reply" "$WORK/err"
+finish
