@@ -5,7 +5,8 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages: C libraries the engines link, and the real peers the end-to-end tests drive.
 DEBIAN_PACKAGES := pkg-config libclamav-dev libmagic-dev libmagic-mgc libarchive-dev \
-	clamav clamav-daemon clamav-testfiles zip postfix swaks miltertest python3 procps
+	clamav clamav-daemon clamav-testfiles postfix swaks miltertest python3 procps \
+	file zip p7zip-full jlha-utils genisoimage gcab xz-utils bzip2
 DEBUG_BIN := .build/debug
 RELEASE_BIN := .build/release
 

@@ -1,5 +1,6 @@
 import MoatClamAV
 import MoatCore
+import MoatFileType
 import MoatPattern
 
 /// Every engine adapter this build of Moat knows, by the `adapter` name manifests use.
@@ -8,6 +9,6 @@ import MoatPattern
 public enum AdapterCatalog {
     /// Factories for all built-in adapters.
     public static var factories: [any EngineFactory] {
-        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory()]
+        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory()]
     }
 }

@@ -17,23 +17,29 @@ public final class ScanRuntime: Sendable {
     public static func start(
         configuration: MoatConfiguration,
         logger: Logger,
-        factories: [any EngineFactory] = AdapterCatalog.factories
+        factories: [any EngineFactory] = AdapterCatalog.factories,
+        tracker: PrecisionTracker? = nil
     ) async -> (runtime: ScanRuntime, problems: [ConfigurationError]) {
         let blocking = BlockingWorkPool(threads: configuration.blockingThreads)
         let loader = EngineLoader(factories: factories, blocking: blocking, logger: logger)
         let result = await loader.load(directory: configuration.enginesDirectory, rulesDirectory: configuration.rulesDirectory)
         let registry = EngineRegistry(EngineSnapshot(engines: result.engines, policy: configuration.policy, generation: 1))
-        let runtime = ScanRuntime(configuration: configuration, blocking: blocking, registry: registry, loader: loader, logger: logger)
+        let runtime = ScanRuntime(
+            configuration: configuration, blocking: blocking, registry: registry, loader: loader, logger: logger, tracker: tracker
+        )
         return (runtime, result.problems)
     }
 
-    private init(configuration: MoatConfiguration, blocking: BlockingWorkPool, registry: EngineRegistry, loader: EngineLoader, logger: Logger) {
+    private init(
+        configuration: MoatConfiguration, blocking: BlockingWorkPool, registry: EngineRegistry, loader: EngineLoader,
+        logger: Logger, tracker: PrecisionTracker?
+    ) {
         self.configuration = configuration
         self.blocking = blocking
         self.registry = registry
         self.loader = loader
         self.logger = logger
-        self.pipeline = ScanPipeline(registry: registry, blocking: blocking, logger: logger)
+        self.pipeline = ScanPipeline(registry: registry, blocking: blocking, logger: logger, tracker: tracker)
     }
 
     /// Re-reads the manifest directory and `policy`; swaps only if every manifest loads.

@@ -18,11 +18,18 @@ struct SleepingEngine: ScanEngine {
 }
 
 /// Blocks a pool thread (like a C call that cannot be interrupted) for `milliseconds`.
-struct BlockingEngine: ScanEngine {
-    var milliseconds: UInt32
+final class BlockingEngine: ScanEngine {
+    let milliseconds: UInt32
+    /// Set when the blocking call returns.
+    let finished = Flag()
+    init(milliseconds: UInt32) { self.milliseconds = milliseconds }
     func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
         let duration = milliseconds
-        try await context.blocking.run { usleep(duration * 1000) }
+        let finished = self.finished
+        try await context.blocking.run {
+            usleep(duration * 1000)
+            finished.set()
+        }
         return .clean
     }
 }
@@ -34,6 +41,13 @@ struct ThrowingEngine: ScanEngine {
     func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
         throw Failure()
     }
+}
+
+/// A thread-safe boolean.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
 
 /// Counts its scans, to prove which snapshot a scan used.

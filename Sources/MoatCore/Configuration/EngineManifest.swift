@@ -23,6 +23,8 @@ public struct EngineManifest: Sendable, Hashable, Codable {
     public var onError: FailurePolicy
     /// Adapter-specific settings, validated by the adapter when it is built.
     public var options: [String: ConfigValue]
+    /// When the precision tracker takes this engine out of the vote by itself (nil: never).
+    public var removal: RemovalPolicy?
 
     public init(
         name: String,
@@ -31,7 +33,8 @@ public struct EngineManifest: Sendable, Hashable, Codable {
         weight: Double = 1,
         timeoutMilliseconds: Int = 10_000,
         onError: FailurePolicy = .ignore,
-        options: [String: ConfigValue] = [:]
+        options: [String: ConfigValue] = [:],
+        removal: RemovalPolicy? = nil
     ) {
         self.name = name
         self.adapter = adapter
@@ -40,13 +43,14 @@ public struct EngineManifest: Sendable, Hashable, Codable {
         self.timeoutMilliseconds = timeoutMilliseconds
         self.onError = onError
         self.options = options
+        self.removal = removal
     }
 
     enum CodingKeys: String, CodingKey {
         case name, adapter, state, weight
         case timeoutMilliseconds = "timeout_ms"
         case onError = "on_error"
-        case options
+        case options, removal
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,6 +62,7 @@ public struct EngineManifest: Sendable, Hashable, Codable {
         timeoutMilliseconds = try c.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds) ?? 10_000
         onError = try c.decodeIfPresent(FailurePolicy.self, forKey: .onError) ?? .ignore
         options = try c.decodeIfPresent([String: ConfigValue].self, forKey: .options) ?? [:]
+        removal = try c.decodeIfPresent(RemovalPolicy.self, forKey: .removal)
     }
 
     /// The scan deadline as a `Duration`.

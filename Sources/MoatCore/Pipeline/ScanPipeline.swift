@@ -10,11 +10,17 @@ public struct ScanPipeline: Sendable {
     public let registry: EngineRegistry
     public let blocking: BlockingWorkPool
     public let logger: Logger
+    /// Measured precision per engine, for policies that weigh votes by it (nil: weights as configured).
+    public let tracker: PrecisionTracker?
+    /// Told of every decision (verdict log, metrics); empty for the CLI.
+    public let observers = ScanObservers()
 
-    public init(registry: EngineRegistry, blocking: BlockingWorkPool, logger: Logger = Logger(label: "moat.pipeline")) {
+    public init(registry: EngineRegistry, blocking: BlockingWorkPool, logger: Logger = Logger(label: "moat.pipeline"),
+                tracker: PrecisionTracker? = nil) {
         self.registry = registry
         self.blocking = blocking
         self.logger = logger
+        self.tracker = tracker
     }
 
     /// Scans and decides. Never throws: an internal failure becomes the policy's failsafe decision.
@@ -28,9 +34,14 @@ public struct ScanPipeline: Sendable {
         let messageFindings = input.message.findings.map {
             Finding(code: $0.code, detail: $0.detail, partPath: $0.partPath)
         }
-        return aggregator.decide(
-            scanID: input.id, verdicts: verdicts, manifests: snapshot.manifests, messageFindings: messageFindings
+        let tracker = self.tracker
+        let minSamples = snapshot.policy.precisionMinSamples
+        let decision = aggregator.decide(
+            scanID: input.id, verdicts: verdicts, manifests: snapshot.manifests, messageFindings: messageFindings,
+            precision: { engine, category in tracker?.precision(engine: engine, category: category, minSamples: minSamples) }
         )
+        observers.notify(input, decision: decision)
+        return decision
     }
 
     /// Every running engine's verdict, in registry order.

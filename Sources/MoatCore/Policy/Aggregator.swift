@@ -1,8 +1,10 @@
 /// Turns engine verdicts into one `Decision` under a `Policy`.
 ///
-/// Rules, in order: a voting detection asks for its category's action; the summed weighted score
-/// asks for the strictest threshold it reaches; a voting failure asks for tempfail when its
-/// manifest says so; the strictest request wins. Shadow verdicts are recorded, never counted.
+/// Rules, in order: a voting detection asks for its category's action (when the category's quorum
+/// of agreeing engines is met; otherwise the suspicious action); the summed weighted score (weights
+/// optionally scaled by each engine's measured precision) asks for the strictest threshold it
+/// reaches; a voting failure asks for tempfail when its manifest says so; the strictest request
+/// wins. Shadow verdicts are recorded, never counted.
 public struct Aggregator: Sendable {
     public var policy: Policy
 
@@ -10,13 +12,19 @@ public struct Aggregator: Sendable {
         self.policy = policy
     }
 
-    /// Decides on `verdicts` for the scan `scanID`; `manifests` gives each engine's weight and failure policy.
+    /// Decides on `verdicts` for the scan `scanID`; `manifests` gives each engine's weight and failure policy;
+    /// `precision` gives an engine's measured precision for a category (used when `weightByPrecision`).
     public func decide(
         scanID: String,
         verdicts: [EngineVerdict],
         manifests: [String: EngineManifest],
-        messageFindings: [Finding] = []
+        messageFindings: [Finding] = [],
+        precision: (_ engine: String, _ category: VerdictCategory) -> Double? = { _, _ in nil }
     ) -> Decision {
+        var agreeing: [VerdictCategory: Int] = [:]
+        for verdict in verdicts where verdict.votes {
+            if case .detected(let category) = verdict.outcome { agreeing[category, default: 0] += 1 }
+        }
         var action = Action.accept
         var score = 0.0
         var category: VerdictCategory?
@@ -26,17 +34,28 @@ public struct Aggregator: Sendable {
 
         for verdict in verdicts {
             let manifest = manifests[verdict.engine]
-            let weight = manifest?.weight ?? 1
-            let weighted = verdict.score * weight
+            var weight = manifest?.weight ?? 1
             var asked = Action.accept
             var counted = verdict.votes
             var note = ""
+            var reportedCategory: VerdictCategory?
             switch verdict.outcome {
             case .clean:
                 note = "clean"
             case .detected(let detected):
-                asked = policy.onDetect[detected] ?? .tag
                 note = "\(detected.rawValue) detected"
+                reportedCategory = detected
+                if let needed = policy.quorum[detected], agreeing[detected, default: 0] < needed {
+                    asked = policy.onDetect[.suspicious] ?? .tag
+                    reportedCategory = .suspicious
+                    note += ", quorum \(agreeing[detected, default: 0])/\(needed) not met: counted as suspicious"
+                } else {
+                    asked = policy.onDetect[detected] ?? .tag
+                }
+                if policy.weightByPrecision, let measured = precision(verdict.engine, detected) {
+                    weight *= measured
+                    note += ", weight × measured precision \(String(format2: measured))"
+                }
             case .error(let message):
                 note = "error: \(message)"
                 if manifest?.onError == .tempfail { asked = .tempfail } else { counted = false }
@@ -44,12 +63,13 @@ public struct Aggregator: Sendable {
                 note = "timeout after \(manifest?.timeoutMilliseconds ?? 0) ms"
                 if manifest?.onError == .tempfail { asked = .tempfail } else { counted = false }
             }
+            let weighted = verdict.score * weight
             if !verdict.votes { note += " (shadow: not counted)" }
             if counted {
                 score += weighted
                 action = max(action, asked)
-                if case .detected(let detected) = verdict.outcome {
-                    category = max(category ?? detected, detected)
+                if let reportedCategory {
+                    category = max(category ?? reportedCategory, reportedCategory)
                 }
                 replacements += verdict.replacements
             }

@@ -21,6 +21,13 @@ public struct Policy: Sendable, Hashable, Codable {
     public var headerPrefix: String
     /// Whether the per-engine results header is added.
     public var addEngineHeader: Bool
+    /// A category's `onDetect` action applies only when at least this many voting engines detect it
+    /// (e.g. `malware = 2`: reject as malware only when two AV engines agree); below, it counts as suspicious.
+    public var quorum: [VerdictCategory: Int]
+    /// Multiply each detection's weighted score by the engine's measured precision for that category.
+    public var weightByPrecision: Bool
+    /// Labelled samples an engine needs before its measured precision is used as a weight.
+    public var precisionMinSamples: Int
 
     public init(
         onDetect: [VerdictCategory: Action] = Policy.defaultOnDetect,
@@ -31,7 +38,10 @@ public struct Policy: Sendable, Hashable, Codable {
         rejectReply: String = "550 5.7.1 Message rejected by content policy",
         tempfailReply: String = "451 4.7.1 Message could not be scanned, try again later",
         headerPrefix: String = "X-Moat",
-        addEngineHeader: Bool = true
+        addEngineHeader: Bool = true,
+        quorum: [VerdictCategory: Int] = [:],
+        weightByPrecision: Bool = false,
+        precisionMinSamples: Int = 30
     ) {
         self.onDetect = onDetect
         self.tagScore = tagScore
@@ -42,6 +52,9 @@ public struct Policy: Sendable, Hashable, Codable {
         self.tempfailReply = tempfailReply
         self.headerPrefix = headerPrefix
         self.addEngineHeader = addEngineHeader
+        self.quorum = quorum
+        self.weightByPrecision = weightByPrecision
+        self.precisionMinSamples = precisionMinSamples
     }
 
     /// Malware and policy violations are refused, phishing held, spam and suspicious content tagged.
@@ -63,6 +76,9 @@ public struct Policy: Sendable, Hashable, Codable {
         case tempfailReply = "tempfail_reply"
         case headerPrefix = "header_prefix"
         case addEngineHeader = "add_engine_header"
+        case quorum
+        case weightByPrecision = "weight_by_precision"
+        case precisionMinSamples = "precision_min_samples"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -89,6 +105,17 @@ public struct Policy: Sendable, Hashable, Codable {
         tempfailReply = try c.decodeIfPresent(String.self, forKey: .tempfailReply) ?? defaults.tempfailReply
         headerPrefix = try c.decodeIfPresent(String.self, forKey: .headerPrefix) ?? defaults.headerPrefix
         addEngineHeader = try c.decodeIfPresent(Bool.self, forKey: .addEngineHeader) ?? defaults.addEngineHeader
+        var quorum: [VerdictCategory: Int] = [:]
+        for (key, count) in try c.decodeIfPresent([String: Int].self, forKey: .quorum) ?? [:] {
+            guard let category = VerdictCategory(rawValue: key), count >= 1 else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .quorum, in: c, debugDescription: "'\(key) = \(count)': expected a category and a count of at least 1")
+            }
+            quorum[category] = count
+        }
+        self.quorum = quorum
+        weightByPrecision = try c.decodeIfPresent(Bool.self, forKey: .weightByPrecision) ?? defaults.weightByPrecision
+        precisionMinSamples = try c.decodeIfPresent(Int.self, forKey: .precisionMinSamples) ?? defaults.precisionMinSamples
         try Self.validateReply(rejectReply, firstDigit: "5", key: .rejectReply, in: c)
         try Self.validateReply(tempfailReply, firstDigit: "4", key: .tempfailReply, in: c)
     }
@@ -104,6 +131,9 @@ public struct Policy: Sendable, Hashable, Codable {
         try c.encode(tempfailReply, forKey: .tempfailReply)
         try c.encode(headerPrefix, forKey: .headerPrefix)
         try c.encode(addEngineHeader, forKey: .addEngineHeader)
+        try c.encode(Dictionary(uniqueKeysWithValues: quorum.map { ($0.key.rawValue, $0.value) }), forKey: .quorum)
+        try c.encode(weightByPrecision, forKey: .weightByPrecision)
+        try c.encode(precisionMinSamples, forKey: .precisionMinSamples)
     }
 
     /// A threshold of 0 or below in the file means "never", as absent keys keep the default.

@@ -1,0 +1,64 @@
+import MoatCore
+
+/// Builds `FileTypeEngine`s from manifests with `adapter = "filetype"`.
+///
+/// Options (defaults): `policy` ("filetype/policy.toml", relative to the rules directory),
+/// `max_depth` (5), `max_members` (1000), `max_expanded_bytes` (134217728), `max_member_bytes`
+/// (33554432), `max_ratio` (100), `ratio_min_bytes` (4194304), `blocked_category` ("policy"),
+/// `category` ("suspicious"), `magic_database` (libmagic's default).
+public struct FileTypeEngineFactory: EngineFactory {
+    public init() {}
+
+    public var adapter: String { "filetype" }
+
+    public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
+        let options = manifest.options
+        let known: Set<String> = ["policy", "max_depth", "max_members", "max_expanded_bytes", "max_member_bytes",
+                                  "max_ratio", "ratio_min_bytes", "blocked_category", "category", "magic_database"]
+        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
+            throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        func string(_ key: String, _ fallback: String?) throws -> String? {
+            guard let value = options[key] else { return fallback }
+            guard let text = value.stringValue, !text.isEmpty else { throw context.invalid(key, "expected a non-empty string") }
+            return text
+        }
+        func positive(_ key: String, _ fallback: Int) throws -> Int {
+            guard let value = options[key] else { return fallback }
+            guard let number = value.intValue, number > 0 else { throw context.invalid(key, "expected a positive integer") }
+            return number
+        }
+        func category(_ key: String, _ fallback: VerdictCategory) throws -> VerdictCategory {
+            guard let value = options[key] else { return fallback }
+            guard let text = value.stringValue, let category = VerdictCategory(rawValue: text) else {
+                throw context.invalid(key, "expected one of \(VerdictCategory.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return category
+        }
+        let policyPath = context.resolve(try string("policy", "filetype/policy.toml")!)
+        var limits = ArchiveLimits()
+        limits.maxDepth = try positive("max_depth", limits.maxDepth)
+        limits.maxMembers = try positive("max_members", limits.maxMembers)
+        limits.maxExpandedBytes = try positive("max_expanded_bytes", limits.maxExpandedBytes)
+        limits.maxMemberBytes = try positive("max_member_bytes", limits.maxMemberBytes)
+        limits.ratioMinBytes = try positive("ratio_min_bytes", limits.ratioMinBytes)
+        if let value = options["max_ratio"] {
+            guard let ratio = value.doubleValue, ratio >= 1 else { throw context.invalid("max_ratio", "expected a number >= 1") }
+            limits.maxRatio = ratio
+        }
+        var categories = FileTypeEngine.Categories()
+        categories.blocked = try category("blocked_category", categories.blocked)
+        categories.other = try category("category", categories.other)
+        let database = try string("magic_database", nil).map(context.resolve)
+        let policy = try FileTypePolicy.load(path: policyPath)
+        let (chosenLimits, chosenCategories) = (limits, categories)
+        do {
+            return try await context.blocking.run {
+                try FileTypeEngine(policy: policy, policyPath: policyPath, limits: chosenLimits,
+                                   categories: chosenCategories, magicDatabase: database)
+            }
+        } catch let error as FileTypeError {
+            throw context.invalid(database == nil ? "policy" : "magic_database", error.description)
+        }
+    }
+}
