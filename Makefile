@@ -6,8 +6,12 @@ SWIFT ?= swift
 # Debian packages: C libraries the engines link, and the real peers the end-to-end tests drive.
 DEBIAN_PACKAGES := pkg-config libclamav-dev libmagic-dev libmagic-mgc libarchive-dev \
 	clamav clamav-daemon clamav-testfiles postfix swaks miltertest python3 procps \
-	file zip p7zip-full jlha-utils genisoimage gcab xz-utils bzip2
+	file zip p7zip-full jlha-utils genisoimage gcab xz-utils bzip2 python3-venv \
+	libreoffice-core libreoffice-writer libreoffice-calc
 DEBUG_BIN := .build/debug
+# oletools (olevba, mraptor) cross-check the macro engine; a private virtualenv, pinned.
+OLETOOLS := .venv-oletools
+OLEVBA := $(CURDIR)/$(OLETOOLS)/bin/olevba
 RELEASE_BIN := .build/release
 
 .PHONY: all deps build build-release test unit-test e2e-test run bench clean
@@ -31,8 +35,12 @@ build: deps
 build-release: deps
 	$(SWIFT) build -c release
 
-unit-test: build
-	$(SWIFT) test --skip-build
+$(OLEVBA):
+	python3 -m venv $(OLETOOLS) && $(OLETOOLS)/bin/pip install --quiet oletools==0.60.2 || \
+		echo "oletools could not be installed: macro cross-checks will be skipped"
+
+unit-test: build $(OLEVBA)
+	MOAT_OLEVBA=$(OLEVBA) $(SWIFT) test --skip-build
 
 e2e-test: build
 	@set -e; for script in Tests/EndToEnd/*.sh; do \

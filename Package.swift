@@ -51,7 +51,7 @@ let package = Package(
             ]
         ),
         // The catalogue of engine adapters: the one place that knows every engine target.
-        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatPattern", "MoatClamAV", "MoatFileType"]),
+        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro"]),
         // Engines: each depends on MoatCore (and its own C shims), never on another engine.
         .target(name: "MoatPattern", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatClamAV", dependencies: ["MoatCore", "MoatMessage", "CClamAV"]),

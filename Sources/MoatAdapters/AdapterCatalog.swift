@@ -1,6 +1,7 @@
 import MoatClamAV
 import MoatCore
 import MoatFileType
+import MoatMacro
 import MoatPattern
 
 /// Every engine adapter this build of Moat knows, by the `adapter` name manifests use.
@@ -9,6 +10,6 @@ import MoatPattern
 public enum AdapterCatalog {
     /// Factories for all built-in adapters.
     public static var factories: [any EngineFactory] {
-        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory()]
+        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory()]
     }
 }

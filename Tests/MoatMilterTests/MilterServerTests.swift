@@ -3,6 +3,7 @@ import MoatCore
 import MoatMessage
 import NIOCore
 import ServiceLifecycleTestKit
+import Synchronization
 import Testing
 
 @testable import MoatMilter
@@ -11,10 +12,19 @@ import Testing
 private struct AnswerEngine: ScanEngine {
     var report: EngineReport
     var delay: Duration = .zero
+    var started: ScanStarted? = nil
     func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
+        started?.mark()
         if delay > .zero { try await Task.sleep(for: delay) }
         return report
     }
+}
+
+/// Set once a scan has begun, so a test can act while it is in flight.
+private final class ScanStarted: Sendable {
+    private let value = Mutex(false)
+    func mark() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }
 
 @Suite("MilterServer over a real socket")
@@ -164,7 +174,11 @@ struct MilterServerTests {
         var settings = MilterSettings(listen: ["inet:0@127.0.0.1"])
         settings.spoolDirectory = "/tmp/moat-test-spool-\(ScanInput.makeID())"
         let pool = BlockingWorkPool(threads: 1)
-        let engines = [Self.engine("slow", .clean, delay: .milliseconds(600))]
+        let started = ScanStarted()
+        let engines = [RegisteredEngine(
+            manifest: EngineManifest(name: "slow", adapter: "test"),
+            engine: AnswerEngine(report: .clean, delay: .milliseconds(600), started: started)
+        )]
         let pipeline = ScanPipeline(registry: EngineRegistry(EngineSnapshot(engines: engines)), blocking: pool)
         var logger = Logger(label: "test")
         logger.logLevel = .error
@@ -183,7 +197,7 @@ struct MilterServerTests {
                     try await connection.negotiate()
                     _ = try await connection.connect(hostname: "c", address: "192.0.2.1", port: 25, helo: "c")
                     let shutdown = Task {
-                        try await Task.sleep(for: .milliseconds(150))
+                        while !started.isSet { try await Task.sleep(for: .milliseconds(10)) }
                         trigger.triggerGracefulShutdown()
                     }
                     let answer = try await connection.send(from: "a@x", to: ["b@y"], headers: [], body: [], queueID: "Q")

@@ -1,0 +1,50 @@
+/// One 128-byte directory entry of a compound file.
+public struct DirectoryEntry: Sendable, Hashable {
+    /// The entry kinds MS-CFB defines (3 and 4 are legacy and read as `.other`).
+    public enum Kind: UInt8, Sendable, Hashable {
+        case unused = 0, storage = 1, stream = 2, root = 5, other = 255
+    }
+
+    /// Marker for "no entry" in sibling and child links.
+    public static let noStream: UInt32 = 0xFFFF_FFFF
+
+    public var name: String
+    public var kind: Kind
+    /// 0 red, 1 black.
+    public var color: UInt8
+    public var left: UInt32
+    public var right: UInt32
+    public var child: UInt32
+    public var clsid: [UInt8]
+    public var stateBits: UInt32
+    public var created: UInt64
+    public var modified: UInt64
+    public var startSector: UInt32
+    public var size: UInt64
+
+    /// Parses an entry; `version3` keeps only the low 32 bits of the size as MS-CFB requires.
+    init(_ b: ArraySlice<UInt8>, version3: Bool) {
+        let o = b.startIndex
+        let nameBytes = Int(LittleEndian.u16(b, o + 0x40))
+        let units = max(0, min(32, nameBytes / 2) - 1)
+        var utf16: [UInt16] = []
+        for i in 0..<units { utf16.append(LittleEndian.u16(b, o + 2 * i)) }
+        if let nul = utf16.firstIndex(of: 0) { utf16.removeSubrange(nul...) }
+        name = String(decoding: utf16, as: UTF16.self)
+        kind = Kind(rawValue: b[o + 0x42]) ?? .other
+        color = b[o + 0x43]
+        left = LittleEndian.u32(b, o + 0x44)
+        right = LittleEndian.u32(b, o + 0x48)
+        child = LittleEndian.u32(b, o + 0x4C)
+        clsid = Array(b[(o + 0x50)..<(o + 0x60)])
+        stateBits = LittleEndian.u32(b, o + 0x60)
+        created = LittleEndian.u64(b, o + 0x64)
+        modified = LittleEndian.u64(b, o + 0x6C)
+        startSector = LittleEndian.u32(b, o + 0x74)
+        let fullSize = LittleEndian.u64(b, o + 0x78)
+        size = version3 ? fullSize & 0xFFFF_FFFF : fullSize
+    }
+
+    public var isStorage: Bool { kind == .storage || kind == .root }
+    public var isStream: Bool { kind == .stream }
+}

@@ -1,0 +1,33 @@
+/// Little-endian integer access on byte arrays; callers check bounds first.
+enum LittleEndian {
+    static func u16(_ b: ArraySlice<UInt8>, _ o: Int) -> UInt16 {
+        UInt16(b[o]) | UInt16(b[o + 1]) << 8
+    }
+
+    static func u32(_ b: ArraySlice<UInt8>, _ o: Int) -> UInt32 {
+        UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24
+    }
+
+    static func u64(_ b: ArraySlice<UInt8>, _ o: Int) -> UInt64 {
+        UInt64(u32(b, o)) | UInt64(u32(b, o + 4)) << 32
+    }
+
+    static func u16(_ b: [UInt8], _ o: Int) -> UInt16 { u16(b[...], o) }
+    static func u32(_ b: [UInt8], _ o: Int) -> UInt32 { u32(b[...], o) }
+
+    static func append(_ v: UInt16, to out: inout [UInt8]) {
+        out.append(UInt8(v & 0xFF)); out.append(UInt8(v >> 8))
+    }
+
+    static func append(_ v: UInt32, to out: inout [UInt8]) {
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8((v >> UInt32(shift)) & 0xFF)) }
+    }
+
+    static func append(_ v: UInt64, to out: inout [UInt8]) {
+        append(UInt32(v & 0xFFFF_FFFF), to: &out); append(UInt32(v >> 32), to: &out)
+    }
+
+    static func put(_ v: UInt32, into out: inout [UInt8], at o: Int) {
+        for i in 0..<4 { out[o + i] = UInt8((v >> UInt32(8 * i)) & 0xFF) }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// The text that tells the recipient what was taken out of an attachment.
+public enum MacroNote {
+    /// Used when no `note_template` is configured (same text as `rules/macro/note.en.txt`).
+    public static let defaultTemplate = """
+        The mail gateway removed active content from the attachment "{filename}".
+
+        Removed:
+        {removed}
+
+        Findings:
+        {findings}
+
+        If you need the original document, ask your mail administrator.
+
+        """
+
+    /// Reads a UTF-8 template file; nil when unreadable.
+    public static func readTemplate(at path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return String(data: data, encoding: .utf8)
+    }
+
+    /// Fills the placeholders; lists become "- " lines.
+    public static func render(_ template: String, filename: String, removed: [String], findings: [String]) -> String {
+        let bullet = { (items: [String]) in items.isEmpty ? "- (none)" : items.map { "- " + $0 }.joined(separator: "\n") }
+        return template.replacingOccurrences(of: "{filename}", with: filename)
+            .replacingOccurrences(of: "{removed}", with: bullet(removed))
+            .replacingOccurrences(of: "{findings}", with: bullet(findings))
+    }
+}

@@ -1,0 +1,32 @@
+/// A main-part content type with macros and its macro-free counterpart.
+public struct MainPartType: Sendable, Hashable {
+    public var macroType: String
+    public var freeType: String?
+    /// Extension and MIME type of the macro-free file.
+    public var freeExtension: String?
+    public var freeMediaType: String?
+
+    static let all: [MainPartType] = {
+        let w = "application/vnd.openxmlformats-officedocument.wordprocessingml"
+        let s = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+        let p = "application/vnd.openxmlformats-officedocument.presentationml"
+        return [
+            .init(macroType: "application/vnd.ms-word.document.macroEnabled.main+xml", freeType: "\(w).document.main+xml", freeExtension: "docx", freeMediaType: "\(w).document"),
+            .init(macroType: "application/vnd.ms-word.template.macroEnabledTemplate.main+xml", freeType: "\(w).template.main+xml", freeExtension: "dotx", freeMediaType: "\(w).template"),
+            .init(macroType: "application/vnd.ms-excel.sheet.macroEnabled.main+xml", freeType: "\(s).sheet.main+xml", freeExtension: "xlsx", freeMediaType: "\(s).sheet"),
+            .init(macroType: "application/vnd.ms-excel.template.macroEnabled.main+xml", freeType: "\(s).template.main+xml", freeExtension: "xltx", freeMediaType: "\(s).template"),
+            .init(macroType: "application/vnd.ms-powerpoint.presentation.macroEnabled.main+xml", freeType: "\(p).presentation.main+xml", freeExtension: "pptx", freeMediaType: "\(p).presentation"),
+            .init(macroType: "application/vnd.ms-powerpoint.template.macroEnabled.main+xml", freeType: "\(p).template.main+xml", freeExtension: "potx", freeMediaType: "\(p).template"),
+            .init(macroType: "application/vnd.ms-powerpoint.slideshow.macroEnabled.main+xml", freeType: "\(p).slideshow.main+xml", freeExtension: "ppsx", freeMediaType: "\(p).slideshow"),
+            .init(macroType: "application/vnd.ms-excel.addin.macroEnabled.main+xml", freeType: nil, freeExtension: nil, freeMediaType: nil),
+            .init(macroType: "application/vnd.ms-powerpoint.addin.macroEnabled.main+xml", freeType: nil, freeExtension: nil, freeMediaType: nil),
+            .init(macroType: "application/vnd.ms-excel.sheet.binary.macroEnabled.main", freeType: nil, freeExtension: nil, freeMediaType: nil),
+        ]
+    }()
+
+    static let byType: [String: MainPartType] = Dictionary(all.map { ($0.macroType, $0) }, uniquingKeysWith: { a, _ in a })
+    /// Documents that are already macro-free by type still need the project removed.
+    static let byFreeType: [String: MainPartType] = Dictionary(
+        all.compactMap { t in t.freeType.map { ($0, MainPartType(macroType: $0, freeType: $0, freeExtension: t.freeExtension, freeMediaType: t.freeMediaType)) } },
+        uniquingKeysWith: { a, _ in a })
+}

@@ -1,0 +1,183 @@
+import Foundation
+
+/// An Office Open XML package (a zip with `[Content_Types].xml`) and the macro-removing rewrite.
+///
+/// XML is handled at the level of single elements (`<Override .../>`, `<Relationship .../>`),
+/// enough for the files Office and LibreOffice write; nothing else in a part is touched.
+public struct OOXMLPackage: Sendable {
+    public static let contentTypesName = "[Content_Types].xml"
+
+    public var members: [ZipArchive.Member]
+
+    public init(members: [ZipArchive.Member]) {
+        self.members = members
+    }
+
+    /// Whether the members make an OOXML package.
+    public static func isPackage(_ members: [ZipArchive.Member]) -> Bool {
+        members.contains { $0.name == contentTypesName }
+    }
+
+    var contentTypesXML: String {
+        members.first { $0.name == Self.contentTypesName }.map { String(decoding: $0.data, as: UTF8.self) } ?? ""
+    }
+
+    /// Part name (without leading slash) → content type, from Overrides; extension → type from Defaults.
+    var contentTypes: (overrides: [String: String], defaults: [String: String]) {
+        var overrides: [String: String] = [:], defaults: [String: String] = [:]
+        for element in XMLElements.find("Override", in: contentTypesXML) {
+            if let part = element.attributes["PartName"], let type = element.attributes["ContentType"] {
+                overrides[String(part.drop { $0 == "/" }).lowercased()] = type
+            }
+        }
+        for element in XMLElements.find("Default", in: contentTypesXML) {
+            if let ext = element.attributes["Extension"], let type = element.attributes["ContentType"] {
+                defaults[ext.lowercased()] = type
+            }
+        }
+        return (overrides, defaults)
+    }
+
+    /// The content type a member gets from `[Content_Types].xml`.
+    public func contentType(of name: String) -> String? {
+        let types = contentTypes
+        if let t = types.overrides[name.lowercased()] { return t }
+        guard let dot = name.lastIndex(of: ".") else { return nil }
+        return types.defaults[String(name[name.index(after: dot)...]).lowercased()]
+    }
+
+    /// The main document part's content type (the one of a known main type, or of the officeDocument target).
+    public var mainContentType: String? {
+        contentTypes.overrides.values.first { MainPartType.byType[$0] != nil || $0.hasSuffix(".main+xml") }
+    }
+
+    /// Excel 4.0 macro sheet parts.
+    public var macroSheets: [String] {
+        members.map(\.name).filter { name in
+            let lower = name.lowercased()
+            if lower.hasPrefix("xl/macrosheets/") && !lower.contains("/_rels/") && !lower.contains("binaryindex") { return true }
+            return contentType(of: name)?.contains("macrosheet") ?? false
+        }
+    }
+
+    /// Content types of parts removed with the VBA project.
+    static let macroPartTypes: Set<String> = [
+        "application/vnd.ms-office.vbaProject",
+        "application/vnd.ms-word.vbaData+xml",
+        "application/vnd.ms-office.vbaProjectSignature",
+        "application/vnd.ms-office.vbaProjectSignatureAgile",
+        "application/vnd.ms-office.vbaProjectSignatureV3",
+        "application/vnd.ms-word.keyMapCustomizations+xml",
+        "application/vnd.ms-word.attachedToolbars",
+        "application/vnd.ms-excel.attachedToolbars",
+    ]
+
+    /// Members that `withoutMacros` drops: the project, its data, signatures and key bindings.
+    public func macroParts(projectMembers: Set<String>) -> Set<String> {
+        var drop = Set<String>()
+        for m in members where m.name != Self.contentTypesName {
+            let lower = m.name.lowercased()
+            let last = lower.split(separator: "/").last.map(String.init) ?? lower
+            let type = contentTypes.overrides[lower]
+            if projectMembers.contains(m.name) || last == "vbaproject.bin" || last == "vbadata.xml"
+                || last.hasPrefix("vbaprojectsignature") || (type.map(Self.macroPartTypes.contains) ?? false) {
+                drop.insert(m.name)
+            }
+        }
+        // The relationship files of dropped parts go too.
+        for name in drop {
+            let slash = name.lastIndex(of: "/")
+            let dir = slash.map { String(name[...$0]) } ?? ""
+            let file = slash.map { String(name[name.index(after: $0)...]) } ?? name
+            drop.insert(dir + "_rels/" + file + ".rels")
+        }
+        return drop.intersection(members.map(\.name))
+    }
+
+    /// The package without its VBA project, with relationships and content types fixed and the main
+    /// part switched to its macro-free type. `nil` when the main type has no macro-free form.
+    public func withoutMacros(projectMembers: Set<String>) -> (package: OOXMLPackage, main: MainPartType)? {
+        guard let mainType = mainContentType, let main = MainPartType.byType[mainType] ?? MainPartType.byFreeType[mainType],
+              main.freeType != nil else { return nil }
+        let drop = macroParts(projectMembers: projectMembers)
+        let dropLower = Set(drop.map { $0.lowercased() })
+        var out: [ZipArchive.Member] = []
+        for m in members where !drop.contains(m.name) {
+            var m = m
+            if m.name == Self.contentTypesName {
+                m.data = Array(rewriteContentTypes(dropped: dropLower, kept: members.map(\.name).filter { !drop.contains($0) }, main: main).utf8)
+            } else if m.name.lowercased().hasSuffix(".rels") {
+                let text = String(decoding: m.data, as: UTF8.self)
+                let fixed = Self.rewriteRelationships(text, relsName: m.name, dropped: dropLower)
+                if fixed != text { m.data = Array(fixed.utf8) }
+            }
+            out.append(m)
+        }
+        out.sort { ($0.name == Self.contentTypesName ? 0 : 1) < ($1.name == Self.contentTypesName ? 0 : 1) }
+        return (OOXMLPackage(members: out), main)
+    }
+
+    private func rewriteContentTypes(dropped: Set<String>, kept: [String], main: MainPartType) -> String {
+        var xml = contentTypesXML
+        for element in XMLElements.find("Override", in: xml).reversed() {
+            let part = String((element.attributes["PartName"] ?? "").drop { $0 == "/" }).lowercased()
+            if dropped.contains(part) { xml.replaceSubrange(element.range, with: "") }
+        }
+        var needsOverride: [String] = []
+        for element in XMLElements.find("Default", in: xml).reversed() where element.attributes["ContentType"] == "application/vnd.ms-office.vbaProject" {
+            let ext = (element.attributes["Extension"] ?? "").lowercased()
+            xml.replaceSubrange(element.range, with: "")
+            let overrides = contentTypes.overrides
+            needsOverride += kept.filter { $0.lowercased().hasSuffix("." + ext) && overrides[$0.lowercased()] == nil }
+        }
+        var additions = ""
+        for name in needsOverride {
+            additions += "<Override PartName=\"/\(XMLElements.escape(name))\" ContentType=\"\(Self.binaryPartType(name))\"/>"
+        }
+        if !additions.isEmpty, let close = xml.range(of: "</Types>", options: .backwards) {
+            xml.insert(contentsOf: additions, at: close.lowerBound)
+        }
+        if let free = main.freeType { xml = xml.replacingOccurrences(of: "\"\(main.macroType)\"", with: "\"\(free)\"") }
+        return xml
+    }
+
+    /// A type for a `.bin` part that was typed only by the removed `bin` Default.
+    static func binaryPartType(_ name: String) -> String {
+        let lower = name.lowercased()
+        if lower.contains("printersettings") {
+            if lower.hasPrefix("word/") { return "application/vnd.openxmlformats-officedocument.wordprocessingml.printerSettings" }
+            if lower.hasPrefix("ppt/") { return "application/vnd.openxmlformats-officedocument.presentationml.printerSettings" }
+            return "application/vnd.openxmlformats-officedocument.spreadsheetml.printerSettings"
+        }
+        if lower.contains("activex") { return "application/vnd.ms-office.activeX" }
+        return "application/vnd.openxmlformats-officedocument.oleObject"
+    }
+
+    /// Drops `<Relationship>` elements whose internal target is a dropped part or whose type is a VBA one.
+    static func rewriteRelationships(_ xml: String, relsName: String, dropped: Set<String>) -> String {
+        var xml = xml
+        // "word/_rels/document.xml.rels" describes "word/document.xml": targets are relative to "word/".
+        let parts = relsName.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let baseDir = parts.count >= 2 ? Array(parts.dropLast(2)) : []
+        for element in XMLElements.find("Relationship", in: xml).reversed() {
+            let type = element.attributes["Type"] ?? ""
+            let lastType = type.split(separator: "/").last.map(String.init) ?? ""
+            let vbaType = ["vbaProject", "wordVbaData", "vbaProjectSignature", "vbaProjectSignatureAgile",
+                           "vbaProjectSignatureV3", "keyMapCustomizations", "attachedToolbars"].contains(lastType)
+            var target = false
+            if element.attributes["TargetMode"] != "External", let t = element.attributes["Target"] {
+                target = dropped.contains(resolve(t, from: baseDir).lowercased())
+            }
+            if vbaType || target { xml.replaceSubrange(element.range, with: "") }
+        }
+        return xml
+    }
+
+    static func resolve(_ target: String, from baseDir: [String]) -> String {
+        var components = target.hasPrefix("/") ? [] : baseDir
+        for c in target.split(separator: "/") {
+            if c == ".." { _ = components.popLast() } else if c != "." { components.append(String(c)) }
+        }
+        return components.joined(separator: "/")
+    }
+}

@@ -1,0 +1,132 @@
+import CArchive
+
+/// A zip archive read into memory or written from members, through libarchive.
+///
+/// The only file that touches libarchive: handles are created and freed inside each call, so no
+/// pointer escapes. Calls block; run them on `ScanContext.blocking`.
+public enum ZipArchive {
+    /// One member of an archive.
+    public struct Member: Sendable, Hashable {
+        public var name: String
+        public var data: [UInt8]
+        /// The member is encrypted and its data could not be read.
+        public var isEncrypted: Bool
+
+        public init(name: String, data: [UInt8], isEncrypted: Bool = false) {
+            self.name = name
+            self.data = data
+            self.isEncrypted = isEncrypted
+        }
+    }
+
+    /// Caps that bound what a hostile archive can make us allocate.
+    public struct Limits: Sendable, Hashable {
+        public var maxMembers: Int = 5_000
+        public var maxMemberBytes: Int = 64 << 20
+        public var maxTotalBytes: Int = 256 << 20
+        public init() {}
+    }
+
+    /// Why an archive could not be read or written.
+    public enum Failure: Error, Hashable, CustomStringConvertible {
+        case unreadable(String)
+        case limit(String)
+        case writeFailed(String)
+
+        public var description: String {
+            switch self {
+            case .unreadable(let m): "archive unreadable: \(m)"
+            case .limit(let m): "archive limit reached: \(m)"
+            case .writeFailed(let m): "archive could not be written: \(m)"
+            }
+        }
+    }
+
+    /// Whether `bytes` starts like a zip file (local header or empty-archive record).
+    public static func looksLikeZip(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 4 && bytes[0] == 0x50 && bytes[1] == 0x4B && (bytes[2] == 3 || bytes[2] == 5) && (bytes[3] == 4 || bytes[3] == 6)
+    }
+
+    /// Reads every regular member of the zip in `bytes`.
+    public static func read(_ bytes: [UInt8], limits: Limits = Limits()) throws(Failure) -> [Member] {
+        guard let a = archive_read_new() else { throw .unreadable("out of memory") }
+        defer { archive_read_free(a) }
+        archive_read_support_format_zip(a)
+        let result: Result<[Member], Failure> = bytes.withUnsafeBytes { raw in
+            guard archive_read_open_memory(a, raw.baseAddress, raw.count) == ARCHIVE_OK else {
+                return .failure(.unreadable(errorString(a)))
+            }
+            var members: [Member] = []
+            var total = 0
+            var entry: OpaquePointer?
+            while true {
+                let rc = archive_read_next_header(a, &entry)
+                if rc == ARCHIVE_EOF { break }
+                guard rc == ARCHIVE_OK || rc == ARCHIVE_WARN, let entry else { return .failure(.unreadable(errorString(a))) }
+                guard members.count < limits.maxMembers else { return .failure(.limit("more than \(limits.maxMembers) members")) }
+                guard archive_entry_filetype(entry) == mode_t(moat_AE_IFREG) else { continue }
+                let name = archive_entry_pathname_utf8(entry).map { String(cString: $0) }
+                    ?? archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+                if archive_entry_is_encrypted(entry) != 0 {
+                    members.append(Member(name: name, data: [], isEncrypted: true))
+                    continue
+                }
+                var data: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
+                    if n == 0 { break }
+                    guard n > 0 else { return .failure(.unreadable("\(name): \(errorString(a))")) }
+                    data.append(contentsOf: buffer[0..<n])
+                    total += n
+                    guard data.count <= limits.maxMemberBytes else { return .failure(.limit("\(name) expands past \(limits.maxMemberBytes) bytes")) }
+                    guard total <= limits.maxTotalBytes else { return .failure(.limit("archive expands past \(limits.maxTotalBytes) bytes")) }
+                }
+                members.append(Member(name: name, data: data, isEncrypted: false))
+            }
+            return .success(members)
+        }
+        return try result.get()
+    }
+
+    /// Writes `members` in order as a deflated zip.
+    public static func write(_ members: [Member]) throws(Failure) -> [UInt8] {
+        guard let w = archive_write_new() else { throw .writeFailed("out of memory") }
+        defer { archive_write_free(w) }
+        archive_write_set_format_zip(w)
+        archive_write_zip_set_compression_deflate(w)
+        let capacity = members.reduce(4096) { $0 + $1.data.count + $1.name.utf8.count * 3 + 256 }
+        var out = [UInt8](repeating: 0, count: capacity)
+        // libarchive keeps this pointer and updates it until the archive is closed.
+        let used = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        used.initialize(to: 0)
+        defer { used.deallocate() }
+        let failure: Failure? = out.withUnsafeMutableBytes { buf in
+            guard archive_write_open_memory(w, buf.baseAddress, buf.count, used) == ARCHIVE_OK else {
+                return .writeFailed(errorString(w))
+            }
+            for member in members {
+                guard let e = archive_entry_new() else { return .writeFailed("out of memory") }
+                defer { archive_entry_free(e) }
+                archive_entry_set_pathname_utf8(e, member.name)
+                archive_entry_set_filetype(e, UInt32(moat_AE_IFREG))
+                archive_entry_set_perm(e, 0o644)
+                archive_entry_set_size(e, la_int64_t(member.data.count))
+                archive_entry_set_mtime(e, 315_532_800, 0)
+                guard archive_write_header(w, e) == ARCHIVE_OK else { return .writeFailed(errorString(w)) }
+                if !member.data.isEmpty {
+                    let n = member.data.withUnsafeBytes { archive_write_data(w, $0.baseAddress, $0.count) }
+                    guard n == member.data.count else { return .writeFailed(errorString(w)) }
+                }
+            }
+            guard archive_write_close(w) == ARCHIVE_OK else { return .writeFailed(errorString(w)) }
+            return nil
+        }
+        if let failure { throw failure }
+        return Array(out[0..<used.pointee])
+    }
+
+    private static func errorString(_ a: OpaquePointer) -> String {
+        archive_error_string(a).map { String(cString: $0) } ?? "unknown error"
+    }
+}

@@ -1,0 +1,107 @@
+/// Removes macros from documents whose format allows it without breaking the document.
+///
+/// OLE: the file is rebuilt with `CompoundFileWriter`, leaving out every VBA project root, so no
+/// byte of the project (not even orphaned sectors) survives. OOXML: the zip is rebuilt without the
+/// project, its data, signatures and relationships, with the main part's macro-free type. RTF: the
+/// `{\object ...}` groups are dropped. Everything else (XLM macro sheets, PowerPoint binary
+/// projects, add-ins, archives) is not disarmable and throws `notDisarmable`.
+public struct MacroDisarmer: Sendable {
+    /// Why a document was not disarmed (the engine then replaces it with the note alone).
+    public enum Failure: Error, Hashable, CustomStringConvertible {
+        case notDisarmable(String)
+        case rebuildFailed(String)
+
+        public var description: String {
+            switch self {
+            case .notDisarmable(let why): "cannot be disarmed: \(why)"
+            case .rebuildFailed(let why): "rebuild failed: \(why)"
+            }
+        }
+    }
+
+    public var inspector = MacroInspector()
+
+    public init() {}
+
+    /// Disarms `bytes`, whose inspection found active content; the result is re-inspected and
+    /// refused unless it comes out clean.
+    public func disarm(_ bytes: [UInt8], inspection: Inspection) throws(Failure) -> DisarmedDocument {
+        if inspection.isEncrypted { throw .notDisarmable("encrypted content") }
+        if inspection.isMalformed { throw .notDisarmable("malformed container") }
+        let result: DisarmedDocument
+        switch inspection.container {
+        case .compoundFile: result = try disarmCompoundFile(bytes, inspection: inspection)
+        case .officeOpenXML: result = try disarmPackage(bytes, inspection: inspection)
+        case .rtf: result = try disarmRTF(bytes, inspection: inspection)
+        case .zip: throw .notDisarmable("documents inside an archive")
+        case .sylk: throw .notDisarmable("SYLK macro sheet")
+        case .other: throw .notDisarmable("unknown format")
+        }
+        let check = inspector.inspect(result.bytes)
+        guard !check.hasActiveContent, !check.isMalformed else {
+            throw .rebuildFailed("active content remains after disarming")
+        }
+        return result
+    }
+
+    func disarmCompoundFile(_ bytes: [UInt8], inspection: Inspection) throws(Failure) -> DisarmedDocument {
+        if inspection.hasXLM { throw .notDisarmable("Excel 4.0 macro sheets") }
+        do {
+            let file = try CompoundFile(bytes: bytes)
+            let projects = try VBAProject.find(in: file)
+            guard !projects.isEmpty else {
+                throw Failure.notDisarmable("VBA project outside a removable storage (PowerPoint binary or nested object)")
+            }
+            if projects.contains(where: { $0.rootPath.isEmpty }) { throw Failure.notDisarmable("the file is itself a VBA project") }
+            let roots = Set(projects.map { $0.rootPath.map { $0.uppercased() } })
+            let root = try file.nodes { path, _ in !roots.contains(path.map { $0.uppercased() }) }
+            let removed = projects.map { p in
+                "VBA project \"\(p.rootPath.joined(separator: "/"))\" (modules: \(p.modules.map(\.name).joined(separator: ", ")))"
+            }
+            return DisarmedDocument(bytes: CompoundFileWriter.write(root), newExtension: nil, newMediaType: nil, removed: removed)
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw .rebuildFailed("\(error)")
+        }
+    }
+
+    func disarmPackage(_ bytes: [UInt8], inspection: Inspection) throws(Failure) -> DisarmedDocument {
+        if inspection.hasXLM { throw .notDisarmable("Excel 4.0 macro sheets") }
+        do {
+            var package = OOXMLPackage(members: try ZipArchive.read(bytes, limits: inspector.zipLimits))
+            // The document's own project goes; an embedded object (word/embeddings/...) keeps its
+            // place in the package, rebuilt without its project, so no relationship dangles.
+            var projectMembers = Set<String>()
+            var rebuilt: [String] = []
+            for (i, m) in package.members.enumerated() where CompoundFile.hasSignature(m.data) {
+                guard let file = try? CompoundFile(bytes: m.data), let projects = try? VBAProject.find(in: file), !projects.isEmpty else { continue }
+                let isProjectPart = package.contentType(of: m.name) == "application/vnd.ms-office.vbaProject"
+                    || m.name.lowercased().hasSuffix("vbaproject.bin") || projects.contains { $0.rootPath.isEmpty }
+                if isProjectPart {
+                    projectMembers.insert(m.name)
+                } else {
+                    let inner = inspector.inspect(m.data)
+                    package.members[i].data = try disarmCompoundFile(m.data, inspection: inner).bytes
+                    rebuilt.append("VBA project in embedded object \(m.name)")
+                }
+            }
+            guard let (clean, main) = package.withoutMacros(projectMembers: projectMembers) else {
+                throw Failure.notDisarmable("no macro-free form of main part \(package.mainContentType ?? "(none)")")
+            }
+            let dropped = Set(package.members.map(\.name)).subtracting(clean.members.map(\.name)).sorted()
+            return DisarmedDocument(bytes: try ZipArchive.write(clean.members), newExtension: main.freeExtension,
+                                    newMediaType: main.freeMediaType, removed: dropped.map { "part \($0)" } + rebuilt)
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw .rebuildFailed("\(error)")
+        }
+    }
+
+    func disarmRTF(_ bytes: [UInt8], inspection: Inspection) throws(Failure) -> DisarmedDocument {
+        let objects = RTFObjects(bytes)
+        let removed = objects.objects.map { "embedded object (\($0.className ?? "unknown class"))" }
+        return DisarmedDocument(bytes: objects.removingObjects(from: bytes), newExtension: nil, newMediaType: nil, removed: removed)
+    }
+}
