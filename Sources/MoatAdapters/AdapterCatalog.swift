@@ -2,7 +2,9 @@ import MoatClamAV
 import MoatCore
 import MoatFileType
 import MoatMacro
+import MoatURL
 import MoatPattern
+import MoatSpam
 
 /// Every engine adapter this build of Moat knows, by the `adapter` name manifests use.
 ///
@@ -10,6 +12,6 @@ import MoatPattern
 public enum AdapterCatalog {
     /// Factories for all built-in adapters.
     public static var factories: [any EngineFactory] {
-        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory()]
+        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), URLEngineFactory(), SpamEngineFactory()]
     }
 }

@@ -2,8 +2,12 @@ import ArgumentParser
 import Foundation
 import Logging
 import MoatAdapters
+import Metrics
+import MoatAdmin
 import MoatCore
 import MoatMilter
+import MoatStore
+import Prometheus
 import ServiceLifecycle
 
 @main
@@ -31,8 +35,10 @@ struct MoatDaemon: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
         var logger = Logger(label: "moatd")
         var configuration: MoatConfiguration
+        let daemon: DaemonConfiguration
         do {
             configuration = try MoatConfiguration.load(path: config)
+            daemon = try DaemonConfiguration.load(path: config)
         } catch {
             logger.critical("cannot load configuration", metadata: ["error": "\(error)"])
             throw ExitCode(78)
@@ -41,7 +47,10 @@ struct MoatDaemon: AsyncParsableCommand {
         if !listen.isEmpty { configuration.milter.listen = listen }
         logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
 
-        let (runtime, problems) = await ScanRuntime.start(configuration: configuration, logger: logger)
+        let prometheus = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+        let tracker = PrecisionTracker(settings: daemon.precision)
+        let (runtime, problems) = await ScanRuntime.start(configuration: configuration, logger: logger, tracker: tracker)
         if !problems.isEmpty {
             for problem in problems {
                 logger.critical("engine manifest unusable", metadata: ["problem": "\(problem)"])
@@ -58,14 +67,58 @@ struct MoatDaemon: AsyncParsableCommand {
             logger.warning("no engines are enabled: every message will be accepted with headers only")
         }
 
+        let store: any ScanStore
+        let token: AdminToken
+        do {
+            store = try await StoreFactory.open(daemon.store, logger: logger)
+            token = try AdminToken.load(daemon.admin)
+        } catch {
+            logger.critical("cannot open the store or the admin token", metadata: ["error": "\(error)"])
+            await runtime.shutdown()
+            throw ExitCode(73)
+        }
+        let writer = StoreWriter(store: store, configuration: daemon.store, logger: logger)
+        let supervisor = EngineSupervisor(
+            registry: runtime.registry, tracker: tracker, store: store, writer: writer, metrics: MoatMetrics(),
+            keepQuarantinedRaw: daemon.store.keepQuarantinedRaw, logger: logger
+        )
+        do {
+            try await supervisor.restore(window: daemon.precision.window)
+        } catch {
+            logger.error("cannot restore statistics from the store; starting empty", metadata: ["error": "\(error)"])
+        }
+        runtime.pipeline.observers.add(supervisor)
+
+        let daemonLogger = logger
+        let reloadAll: @Sendable () async -> [ConfigurationError] = {
+            var policy: Policy?
+            do {
+                policy = try MoatConfiguration.load(path: config).policy
+            } catch {
+                daemonLogger.error("policy reload failed, keeping the running policy", metadata: ["error": "\(error)"])
+            }
+            let problems = await runtime.reload(policy: policy)
+            try? await supervisor.applyRecordedStates()
+            return problems
+        }
         let server = MilterServer(settings: configuration.milter, limits: configuration.limits, pipeline: runtime.pipeline, logger: logger)
-        let reloader = ReloadService(runtime: runtime, configPath: config, logger: logger)
+        let reloader = ReloadService(reload: reloadAll, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: StoreService(store: store, logger: logger)),
+            .init(service: StoreWriterService(writer: writer)),
+            .init(service: SupervisorService(supervisor: supervisor)),
+            .init(service: reloader),
+        ]
+        if daemon.admin.enabled {
+            let api = AdminAPI(settings: daemon.admin, token: token, runtime: runtime, supervisor: supervisor,
+                               prometheus: prometheus, logger: logger, reload: reloadAll)
+            services.append(.init(service: api.application()))
+            logger.info("admin API", metadata: ["admin.listen": "\(daemon.admin.listen)", "admin.token_file": "\(daemon.admin.token == nil ? daemon.admin.tokenFile : "(configured)")"])
+        }
+        services.append(.init(service: server))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [
-                    .init(service: reloader),
-                    .init(service: server),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -138,7 +138,9 @@ public struct MilterClientConnection {
             switch reply {
             case .progress: progress += 1
             case .accept, .continue, .reject, .tempfail, .discard, .replyCode:
-                try await outbound.write(.abort)
+                // Postfix resets the transaction after every message; a filter that is shutting down
+                // may already have closed, which is not an error for this message.
+                try? await outbound.write(.abort)
                 return EndOfMessage(edits: edits, progressCount: progress, final: reply)
             default: edits.append(reply)
             }

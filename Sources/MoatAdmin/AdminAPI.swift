@@ -1,0 +1,284 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Logging
+import MoatAdapters
+import MoatCore
+import MoatMessage
+import MoatStore
+import NIOCore
+import Prometheus
+
+/// The admin HTTP API: engines and their statistics, state changes, feedback, quarantine, scanning,
+/// reload, health, and `/metrics` for Prometheus.
+///
+/// Everything but `/health` needs the bearer token. Listens on loopback unless configured otherwise.
+public struct AdminAPI: Sendable {
+    public let settings: AdminSettings
+    public let token: AdminToken
+    public let runtime: ScanRuntime
+    public let supervisor: EngineSupervisor
+    public let prometheus: PrometheusCollectorRegistry
+    public let logger: Logger
+    /// Called by `POST /reload` (the daemon re-reads policy and manifests as on SIGHUP).
+    public let reload: @Sendable () async -> [ConfigurationError]
+
+    public init(settings: AdminSettings, token: AdminToken, runtime: ScanRuntime, supervisor: EngineSupervisor,
+                prometheus: PrometheusCollectorRegistry, logger: Logger, reload: @escaping @Sendable () async -> [ConfigurationError]) {
+        self.settings = settings
+        self.token = token
+        self.runtime = runtime
+        self.supervisor = supervisor
+        self.prometheus = prometheus
+        self.logger = logger
+        self.reload = reload
+    }
+
+    /// The HTTP application, a `Service` for the daemon's `ServiceGroup`.
+    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let (host, port) = settings.hostAndPort ?? ("127.0.0.1", 7358)
+        return Application(
+            router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "moatd"),
+            onServerRunning: onServerRunning, logger: logger
+        )
+    }
+
+    /// All routes; public so tests can drive them without a socket.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("/health") { _, _ in "ok\n" }
+        let api = router.group().add(middleware: BearerTokenMiddleware<BasicRequestContext>(token: token))
+        api.get("/ready") { _, _ in try self.ready() }
+        api.get("/engines") { _, _ in try Self.json(self.engines()) }
+        api.get("/engines/:name") { _, context in
+            let name = try context.parameters.require("name")
+            guard let engine = self.engines().first(where: { $0.name == name }) else { throw HTTPError(.notFound, message: "no engine named \(name)") }
+            return try Self.json(engine)
+        }
+        api.post("/engines/:name/state") { request, context in
+            let name = try context.parameters.require("name")
+            let body = try await Self.decode(StateRequest.self, request, limit: 64 << 10)
+            do {
+                let change = try await self.supervisor.setState(engine: name, to: body.state, actor: body.actor ?? "operator", reason: body.reason)
+                return try Self.json(change)
+            } catch let error as EngineRegistry.RegistryError {
+                throw HTTPError(.notFound, message: error.description)
+            }
+        }
+        api.get("/state-changes") { request, _ in
+            let engine = request.uri.queryParameters["engine"].map(String.init)
+            let limit = request.uri.queryParameters["limit"].flatMap { Int($0) } ?? 100
+            return try Self.json(try await self.supervisor.store.stateChanges(engine: engine, limit: min(limit, 10_000)))
+        }
+        api.get("/statistics") { _, _ in try Self.json(self.supervisor.tracker.allStatistics()) }
+        api.post("/feedback") { request, _ in
+            var request = request
+            let truthText = request.uri.queryParameters["class"].map(String.init)
+            let source = request.uri.queryParameters["source"].map(String.init) ?? "operator"
+            if let truthText {
+                // The message itself in the body: matched by X-Moat-Id or content.
+                guard let truth = TrueClass(rawValue: truthText) else { throw HTTPError(.badRequest, message: "class must be ham, spam, malware or phishing") }
+                let body = try await request.collectBody(upTo: self.settings.maxBodyBytes)
+                return try Self.json(try await self.feedback { try await self.supervisor.feedback(raw: Array(buffer: body), truth: truth, source: source) })
+            }
+            let body = try await Self.decode(FeedbackRequest.self, request, limit: 64 << 10)
+            return try Self.json(try await self.feedback { try await self.supervisor.feedback(scanID: body.id, truth: body.trueClass, source: body.source ?? source) })
+        }
+        api.get("/quarantine") { request, _ in
+            let limit = request.uri.queryParameters["limit"].flatMap { Int($0) } ?? 100
+            return try Self.json(try await self.supervisor.store.quarantined(limit: min(limit, 10_000)).map(QuarantineSummary.init))
+        }
+        api.get("/quarantine/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let entry = try await self.supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
+            return try Self.json(QuarantineDetail(entry))
+        }
+        api.post("/quarantine/:id/release") { _, context in
+            let id = try context.parameters.require("id")
+            guard let entry = try await self.supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
+            let output = try await self.release(entry)
+            _ = try await self.supervisor.store.markReleased(scanID: id, at: Date())
+            return try Self.json(["released": id, "command_output": output])
+        }
+        api.delete("/quarantine/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard try await self.supervisor.store.deleteQuarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
+            return try Self.json(["deleted": id])
+        }
+        api.post("/scan") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: self.settings.maxBodyBytes)
+            let message = Message(parsing: Array(buffer: body), limits: self.runtime.configuration.limits)
+            let decision = await self.runtime.pipeline.scan(ScanInput(message: message))
+            return try Self.json(DecisionDocument(decision))
+        }
+        api.post("/reload") { _, _ in
+            let problems = await self.reload()
+            guard problems.isEmpty else { throw HTTPError(.unprocessableContent, message: problems.map(\.description).joined(separator: "\n")) }
+            return try Self.json(["generation": self.runtime.registry.snapshot.generation])
+        }
+        api.get("/metrics") { _, _ in
+            var buffer: [UInt8] = []
+            self.prometheus.emit(into: &buffer)
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+        return router
+    }
+
+    // MARK: - Shapes
+
+    /// An engine as the API shows it: manifest facts, the engine's own status and its statistics.
+    public struct EngineView: Codable, Sendable {
+        public var name: String
+        public var adapter: String
+        public var state: EngineState
+        public var weight: Double
+        public var timeoutMilliseconds: Int
+        public var onError: EngineManifest.FailurePolicy
+        public var removal: RemovalPolicy?
+        public var status: [String: String]
+        public var statistics: EngineStatistics
+
+        enum CodingKeys: String, CodingKey {
+            case name, adapter, state, weight, removal, status, statistics
+            case timeoutMilliseconds = "timeout_ms"
+            case onError = "on_error"
+        }
+    }
+
+    struct StateRequest: Decodable {
+        var state: EngineState
+        var reason: String
+        var actor: String?
+    }
+
+    struct FeedbackRequest: Decodable {
+        var id: String
+        var trueClass: TrueClass
+        var source: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, source
+            case trueClass = "class"
+        }
+    }
+
+    struct QuarantineSummary: Codable {
+        var scanID: String
+        var at: Date
+        var reason: String
+        var queueID: String?
+        var mailFrom: String?
+        var recipients: [String]
+        var releasedAt: Date?
+
+        init(_ entry: QuarantineEntry) {
+            scanID = entry.scanID
+            at = entry.at
+            reason = entry.reason
+            queueID = entry.queueID
+            mailFrom = entry.mailFrom
+            recipients = entry.recipients
+            releasedAt = entry.releasedAt
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case at, reason, recipients
+            case scanID = "id"
+            case queueID = "queue_id"
+            case mailFrom = "mail_from"
+            case releasedAt = "released_at"
+        }
+    }
+
+    struct QuarantineDetail: Codable {
+        var summary: QuarantineSummary
+        var message: String?
+
+        init(_ entry: QuarantineEntry) {
+            summary = QuarantineSummary(entry)
+            message = entry.raw.map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    // MARK: - Helpers
+
+    func engines() -> [EngineView] {
+        runtime.registry.snapshot.engines.map { registered in
+            let m = registered.manifest
+            return EngineView(
+                name: m.name, adapter: m.adapter, state: m.state, weight: m.weight, timeoutMilliseconds: m.timeoutMilliseconds,
+                onError: m.onError, removal: m.removal, status: registered.engine.status,
+                statistics: supervisor.tracker.statistics(engine: m.name)
+            )
+        }
+    }
+
+    func ready() throws -> Response {
+        let snapshot = runtime.registry.snapshot
+        let ready = !snapshot.running.isEmpty
+        let body = try Self.encoder.encode(["ready": ready ? "yes" : "no", "engines": "\(snapshot.running.count)", "generation": "\(snapshot.generation)"])
+        return Response(status: ready ? .ok : .serviceUnavailable, headers: Self.jsonHeaders, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    func feedback(_ body: () async throws -> EngineSupervisor.FeedbackResult) async throws -> EngineSupervisor.FeedbackResult {
+        do {
+            return try await body()
+        } catch let error as EngineSupervisor.SupervisorError {
+            throw HTTPError(.notFound, message: error.description)
+        }
+    }
+
+    /// Runs the configured release command (argument vector, no shell) for a held message.
+    func release(_ entry: QuarantineEntry) async throws -> String {
+        guard let command = settings.releaseCommand, let program = command.first else { return "" }
+        guard let queueID = entry.queueID else { throw HTTPError(.conflict, message: "the entry has no MTA queue id to release") }
+        let arguments = command.dropFirst().map { $0.replacingOccurrences(of: "{queue_id}", with: queueID) }
+        return try await runtime.blocking.run {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw HTTPError(.badGateway, message: "release command exited \(process.terminationStatus): \(String(decoding: output, as: UTF8.self))")
+            }
+            return String(decoding: output, as: UTF8.self)
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    static var jsonHeaders: HTTPFields {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return headers
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> Response {
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        return Response(status: .ok, headers: jsonHeaders, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int) async throws -> T {
+        var request = request
+        let body = try await request.collectBody(upTo: limit)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: body))
+        } catch {
+            throw HTTPError(.badRequest, message: "invalid JSON body: \(error)")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+/// The admin HTTP API: where it listens and how callers prove they may use it.
+public struct AdminSettings: Sendable, Hashable, Codable {
+    /// `HOST:PORT`; loopback by default, since the API can release quarantined mail.
+    public var listen: String
+    /// Bearer token; when absent one is generated on first start and kept in `tokenFile`.
+    public var token: String?
+    /// Where the generated token is kept (mode 0600), so `moat` on the same host can read it.
+    public var tokenFile: String
+    /// Command that releases a held message from the MTA, with `{queue_id}` replaced
+    /// (e.g. `["postsuper", "-H", "{queue_id}"]`); nil: release only marks the entry.
+    public var releaseCommand: [String]?
+    /// Largest request body accepted (messages posted to `/scan` and `/feedback`).
+    public var maxBodyBytes: Int
+    /// Set false to run without the admin API.
+    public var enabled: Bool
+
+    public init(listen: String = "127.0.0.1:7358", token: String? = nil, tokenFile: String = "var/admin.token",
+                releaseCommand: [String]? = nil, maxBodyBytes: Int = 64 << 20, enabled: Bool = true) {
+        self.listen = listen
+        self.token = token
+        self.tokenFile = tokenFile
+        self.releaseCommand = releaseCommand
+        self.maxBodyBytes = maxBodyBytes
+        self.enabled = enabled
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case listen, token, enabled
+        case tokenFile = "token_file"
+        case releaseCommand = "release_command"
+        case maxBodyBytes = "max_body_bytes"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = AdminSettings()
+        listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? d.listen
+        token = try c.decodeIfPresent(String.self, forKey: .token)
+        tokenFile = try c.decodeIfPresent(String.self, forKey: .tokenFile) ?? d.tokenFile
+        releaseCommand = try c.decodeIfPresent([String].self, forKey: .releaseCommand)
+        maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        guard hostAndPort != nil else {
+            throw DecodingError.dataCorruptedError(forKey: .listen, in: c, debugDescription: "expected HOST:PORT, e.g. 127.0.0.1:7358")
+        }
+        if let token, token.count < 16 {
+            throw DecodingError.dataCorruptedError(forKey: .token, in: c, debugDescription: "a token needs at least 16 characters")
+        }
+    }
+
+    /// The listen address split into host and port.
+    public var hostAndPort: (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+}
+
+import Foundation

@@ -1,0 +1,32 @@
+import MoatCore
+import MoatStore
+
+/// The parts of `moat.toml` only the daemon reads: `[admin]`, `[store]` and `[precision]`.
+///
+/// Decoded from the same file as `MoatConfiguration` (each ignores the other's tables), so one file
+/// configures everything and each target owns its own keys.
+public struct DaemonConfiguration: Sendable, Codable {
+    public var admin: AdminSettings
+    public var store: StoreConfiguration
+    public var precision: PrecisionTracker.Settings
+
+    public init(admin: AdminSettings = AdminSettings(), store: StoreConfiguration = StoreConfiguration(),
+                precision: PrecisionTracker.Settings = PrecisionTracker.Settings()) {
+        self.admin = admin
+        self.store = store
+        self.precision = precision
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        admin = try c.decodeIfPresent(AdminSettings.self, forKey: .admin) ?? AdminSettings()
+        store = try c.decodeIfPresent(StoreConfiguration.self, forKey: .store) ?? StoreConfiguration()
+        precision = try c.decodeIfPresent(PrecisionTracker.Settings.self, forKey: .precision) ?? PrecisionTracker.Settings()
+    }
+
+    /// Loads `path`, or the defaults when nil.
+    public static func load(path: String?) throws -> DaemonConfiguration {
+        guard let path else { return DaemonConfiguration() }
+        return try TOMLDocument.load(DaemonConfiguration.self, path: path)
+    }
+}

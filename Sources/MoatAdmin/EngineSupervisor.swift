@@ -1,0 +1,239 @@
+import Crypto
+import Foundation
+import Logging
+import MoatCore
+import MoatMessage
+import MoatStore
+import Synchronization
+
+/// Keeps the engines honest: logs every decision, learns from feedback, and moves an engine out of
+/// the vote when its manifest's removal policy says so — while scans run.
+///
+/// The scan path only hands decisions over (`scanned` returns at once); hashing, logging, statistics
+/// and policy checks happen in `run()`, the supervisor's own task. Every state change, whoever
+/// made it, is applied to the registry, recorded in the store with its reason, and survives reloads.
+public final class EngineSupervisor: ScanObserver, Sendable {
+    /// What feedback did.
+    public struct FeedbackResult: Sendable, Codable {
+        public var scanID: String
+        public var trueClass: TrueClass
+        /// Engines whose verdict this feedback scored.
+        public var engines: [String]
+        /// State changes the feedback triggered.
+        public var stateChanges: [StateChange]
+
+        enum CodingKeys: String, CodingKey {
+            case scanID = "scan_id"
+            case trueClass = "true_class"
+            case engines
+            case stateChanges = "state_changes"
+        }
+    }
+
+    /// Errors callers can act on.
+    public enum SupervisorError: Error, CustomStringConvertible {
+        case unknownScan(String)
+        case noMatchingScan
+
+        public var description: String {
+            switch self {
+            case .unknownScan(let id): "no scan with id \(id) in the verdict log"
+            case .noMatchingScan: "the message has no X-Moat-Id header and matches no logged scan by content"
+            }
+        }
+    }
+
+    private struct Handoff: Sendable {
+        var input: ScanInput
+        var decision: Decision
+        var at: Date
+    }
+
+    public let registry: EngineRegistry
+    public let tracker: PrecisionTracker
+    public let store: any ScanStore
+    public let writer: StoreWriter
+    public let metrics: MoatMetrics
+    public let keepQuarantinedRaw: Bool
+    let logger: Logger
+    private let stream: AsyncStream<Handoff>
+    private let continuation: AsyncStream<Handoff>.Continuation
+    /// Scan ids handed over but not yet logged, so feedback that arrives first can wait for them.
+    private let pending = Mutex<Set<String>>([])
+
+    public init(registry: EngineRegistry, tracker: PrecisionTracker, store: any ScanStore, writer: StoreWriter,
+                metrics: MoatMetrics, keepQuarantinedRaw: Bool, logger: Logger, queueLimit: Int = 10_000) {
+        self.registry = registry
+        self.tracker = tracker
+        self.store = store
+        self.writer = writer
+        self.metrics = metrics
+        self.keepQuarantinedRaw = keepQuarantinedRaw
+        self.logger = logger
+        (stream, continuation) = AsyncStream.makeStream(of: Handoff.self, bufferingPolicy: .bufferingNewest(queueLimit))
+    }
+
+    /// Hands a decision to the supervisor's task; never waits.
+    public func scanned(_ input: ScanInput, decision: Decision) {
+        pending.withLock { _ = $0.insert(decision.scanID) }
+        switch continuation.yield(Handoff(input: input, decision: decision, at: Date())) {
+        case .dropped(let dropped):
+            pending.withLock { _ = $0.remove(dropped.decision.scanID) }
+            metrics.supervisorDropped()
+        case .terminated:
+            pending.withLock { _ = $0.remove(decision.scanID) }
+        case .enqueued:
+            break
+        @unknown default:
+            break
+        }
+    }
+
+    /// Waits (briefly) until a scan handed over has been logged.
+    private func awaitLogged(_ id: String) async {
+        for _ in 0..<500 where pending.withLock({ $0.contains(id) }) {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Processes decisions until cancelled or `finish()` is called.
+    public func run() async {
+        for await handoff in stream {
+            await process(handoff)
+        }
+    }
+
+    /// Ends `run()` after the decisions already handed over.
+    public func finish() {
+        continuation.finish()
+    }
+
+    /// Rebuilds statistics from the stored feedback and re-applies the state changes recorded before
+    /// the last stop (a demoted engine stays demoted across restarts).
+    public func restore(window: Int) async throws {
+        let labelled = try await store.labelledScans(since: Date().addingTimeInterval(-tracker.settings.maxAgeDays * 86_400), limit: window)
+        for (record, feedback) in labelled.reversed() where feedback.isConfirmed {
+            tracker.label(record, truth: feedback.trueClass, at: feedback.at)
+        }
+        try await applyRecordedStates()
+        logger.info("precision statistics restored", metadata: ["feedback.samples": "\(labelled.count)"])
+    }
+
+    /// Applies, for each registered engine, the newest recorded state change (after a reload too).
+    public func applyRecordedStates() async throws {
+        let changes = try await store.stateChanges(engine: nil, limit: 10_000)
+        var latest: [String: StateChange] = [:]
+        for change in changes where latest[change.engine] == nil { latest[change.engine] = change }
+        for registered in registry.snapshot.engines {
+            guard let change = latest[registered.name], change.to != registered.state else { continue }
+            _ = try? registry.setState(registered.name, to: change.to, actor: "restore", reason: "recorded: \(change.actor): \(change.reason)")
+        }
+        refreshStateGauges()
+    }
+
+    /// An operator (or another caller) moves an engine; recorded with its reason.
+    @discardableResult
+    public func setState(engine: String, to state: EngineState, actor: String, reason: String) async throws -> StateChange {
+        let change = try registry.setState(engine, to: state, actor: actor, reason: reason)
+        if state == .active && change.from != .active {
+            // Old misfires must not demote the engine again the moment it returns.
+            tracker.reset(engine: engine)
+        }
+        try await store.recordStateChange(change)
+        logger.notice("engine state changed", metadata: [
+            "engine.name": "\(engine)", "from": "\(change.from.rawValue)", "to": "\(state.rawValue)",
+            "actor": "\(actor)", "reason": "\(reason)",
+        ])
+        refreshStateGauges()
+        return change
+    }
+
+    /// Feedback by scan id: scores every engine that saw the message and applies removal policies.
+    public func feedback(scanID: String, truth: TrueClass, source: String) async throws -> FeedbackResult {
+        // The record may still be on its way to the store.
+        await awaitLogged(scanID)
+        await writer.flush()
+        guard let record = try await store.scan(id: scanID) else {
+            throw SupervisorError.unknownScan(scanID)
+        }
+        let feedback = Feedback(scanID: scanID, trueClass: truth, source: source)
+        try await store.recordFeedback(feedback)
+        if feedback.isConfirmed { tracker.label(record, truth: truth) }
+        metrics.feedback(truth)
+        let changes = await enforcePolicies(for: record.engines.map(\.engine))
+        return FeedbackResult(scanID: scanID, trueClass: truth, engines: record.engines.filter { !$0.isFailure }.map(\.engine), stateChanges: changes)
+    }
+
+    /// Feedback with the message itself: matched by its `X-Moat-Id` header, else by its SHA-256.
+    public func feedback(raw: [UInt8], truth: TrueClass, source: String) async throws -> FeedbackResult {
+        let message = Message(parsing: raw, limits: MessageLimits(maxParts: 1))
+        for header in message.headers.all("X-Moat-Id").reversed() {
+            let id = header.value.trimmingCharacters(in: .whitespaces)
+            await awaitLogged(id)
+            await writer.flush()
+            if (try? await store.scan(id: id)) != nil {
+                return try await feedback(scanID: id, truth: truth, source: source)
+            }
+        }
+        guard let record = try await store.scan(contentHash: Self.sha256(raw)) else { throw SupervisorError.noMatchingScan }
+        return try await feedback(scanID: record.id, truth: truth, source: source)
+    }
+
+    /// Checks every engine's removal policy now; returns the changes made.
+    @discardableResult
+    public func enforcePolicies(for names: [String]? = nil) async -> [StateChange] {
+        var changes: [StateChange] = []
+        for registered in registry.snapshot.engines where registered.state == .active {
+            guard names?.contains(registered.name) ?? true, let policy = registered.manifest.removal,
+                  let (state, reason) = tracker.evaluate(engine: registered.name, policy: policy) else { continue }
+            do {
+                changes.append(try await setState(engine: registered.name, to: state, actor: "policy", reason: reason))
+            } catch {
+                logger.error("cannot apply removal policy", metadata: ["engine.name": "\(registered.name)", "error": "\(error)"])
+            }
+        }
+        for statistics in tracker.allStatistics() {
+            for (category, figures) in statistics.categories {
+                if let precision = figures.precision { metrics.precision(engine: statistics.engine, category: category, value: precision) }
+            }
+        }
+        return changes
+    }
+
+    static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    private func process(_ handoff: Handoff) async {
+        let record = ScanRecord(decision: handoff.decision, input: handoff.input,
+                                contentHash: Self.sha256(handoff.input.message.raw), receivedAt: handoff.at)
+        tracker.observe(record)
+        writer.enqueue(record)
+        pending.withLock { _ = $0.remove(record.id) }
+        metrics.decided(handoff.decision)
+        if handoff.decision.action == .quarantine {
+            let entry = QuarantineEntry(
+                scanID: record.id, at: handoff.at, reason: handoff.decision.quarantineReason ?? "quarantined",
+                queueID: record.queueID, mailFrom: record.mailFrom, recipients: record.recipients,
+                raw: keepQuarantinedRaw ? handoff.input.message.raw : nil
+            )
+            do {
+                try await store.quarantine(entry)
+            } catch {
+                logger.error("cannot store quarantined message", metadata: ["moat.id": "\(record.id)", "error": "\(error)"])
+            }
+        }
+        if record.engines.contains(where: \.isFailure) {
+            await enforcePolicies(for: record.engines.filter(\.isFailure).map(\.engine))
+        }
+    }
+
+    private func refreshStateGauges() {
+        for registered in registry.snapshot.engines {
+            metrics.engineState(registered.name, registered.state)
+        }
+    }
+}

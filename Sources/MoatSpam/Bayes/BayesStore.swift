@@ -1,0 +1,211 @@
+import Foundation
+import GRDB
+import MoatMessage
+
+/// Errors from the Bayes store that callers can act on.
+public enum BayesError: Error, CustomStringConvertible, Sendable {
+    case cannotOpen(path: String, reason: String)
+    case notADirectory(String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): "cannot open Bayes database \(path): \(reason)"
+        case .notADirectory(let path): "not a directory: \(path)"
+        }
+    }
+}
+
+/// Token counts for a naive-Bayes spam classifier, in SQLite (WAL, through a GRDB `DatabasePool`).
+///
+/// Safe under concurrent scans: reads run in parallel on the pool, writes are serialised by it.
+/// Votes only after `minimumPerClass` spam and ham messages were learned (200, as SpamAssassin).
+public final class BayesStore: Sendable {
+    /// How many messages and tokens the store holds.
+    public struct Counts: Sendable, Hashable {
+        public var spamMessages: Int
+        public var hamMessages: Int
+        public var tokens: Int
+    }
+
+    /// SpamAssassin's `bayes_min_spam_num` / `bayes_min_ham_num`.
+    public let minimumPerClass: Int
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path`.
+    public init(path: String, minimumPerClass: Int = 200) throws {
+        self.minimumPerClass = minimumPerClass
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            var config = Configuration()
+            config.busyMode = .timeout(10)
+            pool = try DatabasePool(path: path, configuration: config)
+            try pool.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS bayes_token (token INTEGER PRIMARY KEY, spam INTEGER NOT NULL, ham INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS bayes_seen (msgid TEXT PRIMARY KEY, spam INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS bayes_vars (id INTEGER PRIMARY KEY CHECK (id = 1), nspam INTEGER NOT NULL, nham INTEGER NOT NULL);
+                    INSERT OR IGNORE INTO bayes_vars (id, nspam, nham) VALUES (1, 0, 0);
+                    """)
+            }
+        } catch {
+            throw BayesError.cannotOpen(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Learns `message` as spam or ham. Relearning it as the other class moves it; learning it again
+    /// as the same class does nothing. Returns whether the counts changed.
+    @discardableResult
+    public func train(message: Message, isSpam: Bool) throws -> Bool {
+        let id = BayesTokenizer.messageID(message)
+        let tokens = BayesTokenizer.tokens(message)
+        return try pool.write { db in
+            if let previous = try Bool.fetchOne(db, sql: "SELECT spam FROM bayes_seen WHERE msgid = ?", arguments: [id]) {
+                if previous == isSpam { return false }
+                try Self.apply(db, tokens: tokens, spam: previous, delta: -1)
+            }
+            try Self.apply(db, tokens: tokens, spam: isSpam, delta: 1)
+            try db.execute(sql: "INSERT OR REPLACE INTO bayes_seen (msgid, spam) VALUES (?, ?)", arguments: [id, isSpam])
+            return true
+        }
+    }
+
+    /// Unlearns `message` if it was learned. Returns whether it was.
+    @discardableResult
+    public func forget(message: Message) throws -> Bool {
+        let id = BayesTokenizer.messageID(message)
+        let tokens = BayesTokenizer.tokens(message)
+        return try pool.write { db in
+            guard let previous = try Bool.fetchOne(db, sql: "SELECT spam FROM bayes_seen WHERE msgid = ?", arguments: [id]) else { return false }
+            try Self.apply(db, tokens: tokens, spam: previous, delta: -1)
+            try db.execute(sql: "DELETE FROM bayes_seen WHERE msgid = ?", arguments: [id])
+            return true
+        }
+    }
+
+    private static func apply(_ db: Database, tokens: Set<Int64>, spam: Bool, delta: Int) throws {
+        let column = spam ? "spam" : "ham"
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO bayes_token (token, spam, ham) VALUES (?, ?, ?)
+            ON CONFLICT(token) DO UPDATE SET \(column) = MAX(0, \(column) + ?)
+            """)
+        for token in tokens {
+            if delta > 0 {
+                try upsert.execute(arguments: [token, spam ? 1 : 0, spam ? 0 : 1, delta])
+            } else {
+                try db.execute(sql: "UPDATE bayes_token SET \(column) = MAX(0, \(column) - 1) WHERE token = ?", arguments: [token])
+            }
+        }
+        if delta < 0 { try db.execute(sql: "DELETE FROM bayes_token WHERE spam = 0 AND ham = 0 AND token IN (SELECT token FROM bayes_token WHERE spam = 0 AND ham = 0 LIMIT 10000)") }
+        try db.execute(sql: "UPDATE bayes_vars SET \(spam ? "nspam" : "nham") = MAX(0, \(spam ? "nspam" : "nham") + ?) WHERE id = 1", arguments: [delta])
+    }
+
+    /// Messages and tokens learned.
+    public func counts() throws -> Counts {
+        try pool.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT nspam, nham FROM bayes_vars WHERE id = 1")
+            let tokens = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM bayes_token") ?? 0
+            return Counts(spamMessages: row?["nspam"] ?? 0, hamMessages: row?["nham"] ?? 0, tokens: tokens)
+        }
+    }
+
+    /// The probability that `message` is spam (0…1), or nil until enough of each class was learned.
+    public func spamProbability(_ message: Message) throws -> Double? {
+        let tokens = Array(BayesTokenizer.tokens(message))
+        return try pool.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT nspam, nham FROM bayes_vars WHERE id = 1")
+            let nspam: Int = row?["nspam"] ?? 0, nham: Int = row?["nham"] ?? 0
+            guard nspam >= minimumPerClass, nham >= minimumPerClass else { return nil }
+            var counts: [(Int, Int)] = []
+            for start in stride(from: 0, to: tokens.count, by: 500) {
+                let chunk = Array(tokens[start..<min(tokens.count, start + 500)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchAll(db, sql: "SELECT spam, ham FROM bayes_token WHERE token IN (\(marks))", arguments: StatementArguments(chunk))
+                counts.append(contentsOf: rows.map { ($0["spam"], $0["ham"]) })
+            }
+            return BayesClassifier.combine(counts, spamMessages: nspam, hamMessages: nham)
+        }
+    }
+
+    /// Learns every file in the given directories (one message per file). The entry point for
+    /// `moat bayes train --spam DIR --ham DIR`.
+    public func train(spamDirectories: [String], hamDirectories: [String], limitPerClass: Int? = nil) throws -> (spam: Int, ham: Int) {
+        var learned = (spam: 0, ham: 0)
+        for (directories, isSpam) in [(spamDirectories, true), (hamDirectories, false)] {
+            var n = 0
+            for file in try Self.files(in: directories) {
+                if let limitPerClass, n >= limitPerClass { break }
+                guard let data = FileManager.default.contents(atPath: file) else { continue }
+                if try train(message: Message(parsing: Array(data)), isSpam: isSpam) { n += 1 }
+            }
+            if isSpam { learned.spam = n } else { learned.ham = n }
+        }
+        return learned
+    }
+
+    /// Forgets every file in the given directories. The entry point for `moat bayes forget DIR...`.
+    public func forget(directories: [String]) throws -> Int {
+        var n = 0
+        for file in try Self.files(in: directories) {
+            guard let data = FileManager.default.contents(atPath: file) else { continue }
+            if try forget(message: Message(parsing: Array(data))) { n += 1 }
+        }
+        return n
+    }
+
+    private static func files(in directories: [String]) throws -> [String] {
+        var out: [String] = []
+        for directory in directories {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw BayesError.notADirectory(directory)
+            }
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { !$0.hasPrefix(".") }.sorted()
+            out.append(contentsOf: names.map { directory + "/" + $0 })
+        }
+        return out
+    }
+}
+
+/// SpamAssassin's Bayes arithmetic: Robinson's per-token probability and chi-square combining.
+enum BayesClassifier {
+    static let s = 0.030, x = 0.538, minStrength = 0.346, significantTokens = 150
+
+    /// Combines (spam count, ham count) of the message's known tokens into a spam probability.
+    static func combine(_ counts: [(Int, Int)], spamMessages: Int, hamMessages: Int) -> Double {
+        var probabilities: [Double] = []
+        for (spam, ham) in counts where spam + ham > 0 {
+            let sr = Double(spam) / Double(spamMessages)
+            let hr = Double(ham) / Double(hamMessages)
+            let raw = sr / (sr + hr)
+            let n = Double(spam + ham)
+            let p = (s * x + n * raw) / (s + n)
+            if abs(p - 0.5) >= minStrength { probabilities.append(p) }
+        }
+        guard !probabilities.isEmpty else { return 0.5 }
+        probabilities.sort { abs($0 - 0.5) > abs($1 - 0.5) }
+        let used = probabilities.prefix(significantTokens)
+        var lnSpam = 0.0, lnHam = 0.0
+        for p in used {
+            let q = min(max(p, 1e-10), 1 - 1e-10)
+            lnSpam += log(1 - q)
+            lnHam += log(q)
+        }
+        let n = used.count
+        let sValue = 1 - chi2Q(-2 * lnSpam, 2 * n)
+        let hValue = 1 - chi2Q(-2 * lnHam, 2 * n)
+        return (1 + sValue - hValue) / 2
+    }
+
+    static func chi2Q(_ x2: Double, _ v: Int) -> Double {
+        let m = x2 / 2
+        var term = exp(-m)
+        var sum = term
+        if v / 2 > 1 {
+            for i in 1..<(v / 2) {
+                term *= m / Double(i)
+                sum += term
+            }
+        }
+        return min(sum, 1)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import MoatMessage
+
+/// Turns a message into the set of Bayes tokens, roughly as SpamAssassin's Bayes plugin does:
+/// words of the rendered body, header words with a per-header prefix (`H*F:` style), and URL hosts.
+/// Tokens are hashed to 64 bits (SpamAssassin keeps 40 bits of SHA-1) so the database stays small.
+enum BayesTokenizer {
+    /// Headers whose words are learned, with their prefixes.
+    private static let headerPrefixes: [(String, String)] = [
+        ("From", "H*F:"), ("To", "H*T:"), ("Cc", "H*c:"), ("Subject", "H*s:"), ("Reply-To", "H*r:"),
+        ("Return-Path", "H*RP:"), ("Message-ID", "H*M:"), ("X-Mailer", "H*x:"), ("User-Agent", "H*u:"),
+        ("Content-Type", "H*ct:"), ("Received", "H*RU:"), ("List-Id", "H*LI:"), ("Precedence", "H*P:"),
+    ]
+
+    /// Distinct token hashes for `message`.
+    static func tokens(_ message: Message) -> Set<Int64> {
+        let subjects = RuleSubjects(message: message, envelope: .init(), maxBodyBytes: 256 * 1024)
+        var tokens = Set<Int64>()
+        for line in subjects.bodyLines.dropFirst() {
+            words(line) { tokens.insert(hash($0, prefix: "")) }
+        }
+        for (name, prefix) in headerPrefixes {
+            for field in message.headers.all(name) {
+                words(Array(field.value.utf8)) { tokens.insert(hash($0, prefix: prefix)) }
+            }
+        }
+        for uri in subjects.uris {
+            let text = String(decoding: uri, as: UTF8.self).lowercased()
+            if let schemeEnd = text.range(of: "://") {
+                let host = text[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != ":" && $0 != "?" }
+                tokens.insert(hash(Array(host.utf8), prefix: "U:"))
+            }
+        }
+        return tokens
+    }
+
+    /// Calls `body` with each lowercased word of 3–15 bytes; longer words become `sk:` + 7 bytes.
+    private static func words(_ bytes: [UInt8], _ body: ([UInt8]) -> Void) {
+        var word: [UInt8] = []
+        func flush() {
+            defer { word.removeAll(keepingCapacity: true) }
+            while let last = word.last, last == 0x2E || last == 0x2D || last == 0x27 { word.removeLast() }
+            guard word.count >= 3 else { return }
+            if word.count > 15 {
+                body(Array("sk:".utf8) + word.prefix(7))
+            } else {
+                body(word)
+            }
+        }
+        for b in bytes {
+            let isSeparator = b <= 0x20 || b == 0x2C || b == 0x22 || b == 0x28 || b == 0x29 || b == 0x5B || b == 0x5D
+                || b == 0x7B || b == 0x7D || b == 0x3C || b == 0x3E || b == 0x3A || b == 0x3B || b == 0x3D || b == 0x3F
+                || b == 0x21 || b == 0x2A || b == 0x2B || b == 0x26 || b == 0x23 || b == 0x25 || b == 0x5E || b == 0x7E
+                || b == 0x7C || b == 0x60 || b == 0x2F || b == 0x5C
+            if isSeparator {
+                flush()
+            } else {
+                word.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+            }
+        }
+        flush()
+    }
+
+    /// 64-bit FNV-1a of prefix + word.
+    static func hash(_ word: [UInt8], prefix: String) -> Int64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in prefix.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        for b in word { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        return Int64(bitPattern: h)
+    }
+
+    /// A stable id for a message, so training twice counts once (Message-ID plus a body digest).
+    static func messageID(_ message: Message) -> String {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in message.raw[message.root.bodyRange] { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        let id = message.headers.first("Message-ID")?.value.trimmingCharacters(in: .whitespaces) ?? ""
+        return id + "/" + String(h, radix: 16)
+    }
+}

@@ -1,0 +1,45 @@
+import MoatCore
+
+/// The `[options]` of a spam engine manifest, with defaults.
+public struct SpamOptions: Sendable, Hashable {
+    /// Rule files or directories, in load order (relative paths resolve against the rules directory).
+    public var rules: [String] = ["/usr/share/spamassassin", "spam"]
+    /// SQLite file for Bayes tokens (nil: Bayes off).
+    public var bayesPath: String?
+    /// Score at or above which the message is spam; overrides `required_score` from the rule files.
+    public var requiredScore: Double = 5.0
+    /// Body bytes scanned at most; a longer body is scanned in part and reported.
+    public var maxBodyBytes: Int = 512 * 1024
+    public var useBayes = true
+
+    public init() {}
+
+    /// Reads options, resolving paths; throws `ConfigurationError` naming the key.
+    public init(_ options: [String: ConfigValue], context: EngineBuildContext) throws {
+        if let value = options["rules"] {
+            guard let list = value.stringArray, !list.isEmpty else { throw context.invalid("rules", "expected a list of paths") }
+            rules = list
+        }
+        rules = rules.map { context.resolve($0) }
+        if let value = options["bayes_path"] {
+            guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("bayes_path", "expected a path") }
+            bayesPath = context.resolve(path)
+        }
+        if let value = options["required_score"] {
+            guard let v = value.doubleValue else { throw context.invalid("required_score", "expected a number") }
+            requiredScore = v
+        }
+        if let value = options["max_body_bytes"] {
+            guard let v = value.intValue, v > 0 else { throw context.invalid("max_body_bytes", "expected a positive integer") }
+            maxBodyBytes = v
+        }
+        if let value = options["use_bayes"] {
+            guard let v = value.boolValue else { throw context.invalid("use_bayes", "expected true or false") }
+            useBayes = v
+        }
+        let known: Set<String> = ["rules", "bayes_path", "required_score", "max_body_bytes", "use_bayes"]
+        if let unknown = options.keys.first(where: { !known.contains($0) }) {
+            throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+}

@@ -1,0 +1,368 @@
+import Foundation
+import MoatMessage
+
+/// What an eval function may look at for one message.
+struct EvalContext {
+    let subjects: RuleSubjects
+    /// Bayes spam probability, or nil when Bayes is off or not trained enough.
+    let bayesProbability: Double?
+
+    var message: Message { subjects.message }
+}
+
+/// SpamAssassin `eval:` functions implemented natively.
+///
+/// Each returns whether the rule hits. Network checks, DNS lists, external tools (Razor, Pyzor,
+/// DCC), and relay trust-path analysis are not here: rules using them are reported as skipped.
+/// Checks that depend on lists Moat keeps empty (welcome/block lists, `ok_locales all`) return
+/// false, which is what SpamAssassin returns with its default configuration.
+enum EvalLibrary {
+    typealias Function = @Sendable (EvalContext, [String]) -> Bool
+
+    /// Supported functions by name.
+    static let functions: [String: Function] = {
+        var f: [String: Function] = [:]
+        // Bayes.
+        f["check_bayes"] = { ctx, args in
+            guard let p = ctx.bayesProbability, args.count >= 1, let min = Double(args[0]) else { return false }
+            let max = args.count > 1 ? Double(args[1]) ?? 1 : 1
+            return p >= min && (max >= 1 ? p <= max : p < max)
+        }
+        // Header structure.
+        f["check_for_missing_to_header"] = { ctx, _ in
+            ctx.message.headers.first("To") == nil && ctx.message.headers.first("Apparently-To") == nil
+        }
+        f["check_header_count_range"] = { ctx, args in
+            guard args.count >= 3, let lo = Int(args[1]) else { return false }
+            let hi = Int(args[2]) ?? Int.max
+            let n = ctx.message.headers.all(args[0]).count
+            return n >= lo && n <= hi
+        }
+        f["check_illegal_chars"] = { ctx, args in
+            guard args.count >= 3, let ratio = Double(args[1]), let count = Int(args[2]) else { return false }
+            let text: [UInt8]
+            if args[0] == "ALL" {
+                text = ctx.message.headers.filter { !$0.name.lowercased().hasPrefix("x-") && $0.name.lowercased() != "received" }
+                    .flatMap { $0.rawValue }
+            } else {
+                text = ctx.message.headers.all(args[0]).flatMap { $0.rawValue }
+            }
+            guard !text.isEmpty else { return false }
+            let illegal = text.filter { $0 >= 0x80 }.count
+            return illegal > count && Double(illegal) / Double(text.count) > ratio
+        }
+        f["check_for_to_in_subject"] = { ctx, args in
+            guard let to = ctx.subjects.headerText(HeaderSelector(parsing: "To:addr")), !to.isEmpty else { return false }
+            let subject = ctx.subjects.headerText(HeaderSelector(parsing: "Subject")) ?? ""
+            let pattern: String
+            switch args.first ?? "" {
+            case "address":
+                pattern = "(?i)\\b" + NSRegularExpression.escapedPattern(for: to) + "\\b"
+            case "user":
+                let user = NSRegularExpression.escapedPattern(for: String(to.split(separator: "@", omittingEmptySubsequences: false).first ?? ""))
+                pattern = "(?i)^(?:(?:re|fw):\\s*(?:\\w+\\s+)?\(user)$|(?-i:\(user))\\s*[,:;!?-](?:$|\\s)|\(user)$|,\\s*\(user)[,:;!?-]$)"
+            default: return false
+            }
+            return subject.range(of: pattern, options: .regularExpression) != nil
+        }
+        f["subject_is_all_caps"] = { ctx, _ in
+            guard var subject = ctx.message.headers.first("Subject")?.value else { return false }
+            subject = subject.replacingOccurrences(of: #"^(?:(?:Re|Fwd|Fw|Aw|Antwort|Sv):\s*)+"#, with: "", options: [.regularExpression, .caseInsensitive])
+            let words = subject.split(whereSeparator: { !$0.isLetter })
+            guard words.count >= 2, subject.contains(where: { $0.isLetter }) else { return false }
+            return subject == subject.uppercased() && subject != subject.lowercased()
+        }
+        f["check_outlook_message_id"] = { _, _ in false }
+        f["check_messageid_not_usable"] = { _, _ in false }
+        f["check_unresolved_template"] = { ctx, _ in
+            ctx.message.headers.contains { $0.value.range(of: #"%[A-Z][A-Z_-]"#, options: .regularExpression) != nil && !$0.name.lowercased().hasPrefix("x-") }
+        }
+        f["check_ratware_name_id"] = { _, _ in false }
+        f["check_ratware_envelope_from"] = { _, _ in false }
+        f["gated_through_received_hdr_remover"] = { _, _ in false }
+        // Lists Moat keeps empty, and checks that SpamAssassin's defaults make false (ok_locales all).
+        for name in [
+            "check_for_faraway_charset_in_headers", "check_for_faraway_charset", "html_charset_faraway",
+            "check_from_in_whitelist", "check_from_in_welcomelist", "check_from_in_blacklist", "check_from_in_blocklist",
+            "check_to_in_whitelist", "check_to_in_welcomelist", "check_to_in_blacklist", "check_to_in_blocklist",
+            "check_to_in_more_spam", "check_to_in_all_spam", "check_from_in_default_whitelist",
+            "check_from_in_default_welcomelist", "check_uri_host_in_whitelist", "check_uri_host_in_welcomelist",
+            "check_uri_host_in_blacklist", "check_uri_host_in_blocklist", "check_subject_in_whitelist",
+            "check_subject_in_welcomelist", "check_subject_in_blacklist", "check_subject_in_blocklist",
+            "check_from_in_list", "check_replyto_in_list", "check_uri_host_listed", "check_whitelist_bounce_relays",
+            "check_welcomelist_bounce_relays", "have_any_bounce_relays", "check_from_in_auto_whitelist",
+            "check_from_in_auto_welcomelist", "check_body_8bits", "check_shortcircuit", "check_senders_reputation",
+        ] {
+            f[name] = { _, _ in false }
+        }
+        // MIME structure.
+        f["check_for_mime"] = { ctx, args in MIMEFacts(ctx.message).flag(args.first ?? "") }
+        f["check_for_mime_html"] = { ctx, _ in MIMEFacts(ctx.message).hasHTML }
+        f["check_for_mime_html_only"] = { ctx, _ in
+            let facts = MIMEFacts(ctx.message)
+            return facts.hasHTML && !facts.hasPlainText
+        }
+        f["check_msg_parse_flags"] = { ctx, args in
+            switch args.first ?? "" {
+            case "missing_head_body_separator":
+                return !ctx.message.raw.isEmpty && ctx.message.root.headerRange.upperBound == ctx.message.raw.count
+                    && !(ctx.message.raw.suffix(2) == [0x0A, 0x0A] || ctx.message.raw.suffix(4) == [0x0D, 0x0A, 0x0D, 0x0A])
+            case "truncated_header":
+                return ctx.message.findings.contains { $0.code == ParseFinding.Code.limitHeaderBytes }
+            default: return false
+            }
+        }
+        f["check_mime_multipart_ratio"] = { ctx, args in
+            guard args.count == 2, let lo = Double(args[0]), let hi = Double(args[1]) else { return false }
+            let parts = ctx.subjects.renderedTextParts
+            guard let plain = parts.first(where: { $0.type == "text/plain" }), let html = parts.first(where: { $0.type == "text/html" }),
+                  !html.text.isEmpty else { return false }
+            let ratio = Double(plain.text.count) / Double(html.text.count)
+            return ratio >= lo && ratio < hi
+        }
+        f["check_ma_non_text"] = { ctx, _ in
+            ctx.message.parts.contains { p in
+                p.contentType.essence == "multipart/alternative"
+                    && p.children.contains { c in c.contentType.type != "text" && !c.isMultipart }
+            }
+        }
+        f["check_base64_length"] = { ctx, args in
+            guard let min = Int(args.first ?? "") else { return false }
+            let max = args.count > 1 ? Int(args[1]) ?? Int.max : Int.max
+            for part in ctx.message.leaves where part.transferEncoding == .base64 {
+                let body = ctx.message.raw[part.bodyRange]
+                for line in body.split(separator: 0x0A) {
+                    let n = line.last == 0x0D ? line.count - 1 : line.count
+                    if n > min && n <= max { return true }
+                }
+            }
+            return false
+        }
+        f["check_for_ascii_text_illegal"] = { ctx, _ in
+            ctx.message.leaves.contains { p in
+                p.contentType.essence == "text/plain" && (p.charset ?? "us-ascii") == "us-ascii" && p.decoded.contains { $0 >= 0x80 }
+            }
+        }
+        f["check_abundant_unicode_ratio"] = { ctx, args in
+            guard let min = Double(args.first ?? "") else { return false }
+            let body = ctx.subjects.rawbodyChunks.flatMap { $0 }
+            guard !body.isEmpty else { return false }
+            let text = String(decoding: body, as: UTF8.self)
+            guard let regex = try? NSRegularExpression(pattern: "&#x?[0-9a-fA-F]{2,5};") else { return false }
+            let n = regex.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text))
+            return n >= 20 && Double(n) / Double(text.count) > min
+        }
+        f["image_count"] = { ctx, args in
+            guard let type = args.first, let min = Int(args.count > 1 ? args[1] : "1") else { return false }
+            let max = args.count > 2 ? Int(args[2]) ?? Int.max : Int.max
+            let n = ctx.message.leaves.filter { $0.contentType.type == "image" && (type == "all" || $0.contentType.subtype == type) }.count
+            return n >= min && n <= max
+        }
+        f["check_microsoft_executable"] = { ctx, _ in
+            ctx.message.leaves.contains { $0.decoded.count > 64 && $0.decoded.prefix(2) == [0x4D, 0x5A] }
+        }
+        // Body.
+        f["check_body_length"] = { ctx, args in
+            guard let max = Int(args.first ?? "") else { return false }
+            let length = ctx.subjects.bodyLines.dropFirst().reduce(0) { $0 + $1.count }
+            return length < max
+        }
+        f["check_for_uppercase"] = { ctx, args in
+            guard args.count == 2, let lo = Double(args[0]), let hi = Double(args[1]) else { return false }
+            let text = ctx.subjects.bodyLines.dropFirst().flatMap { $0 }
+            guard text.count >= 200 else { return false }
+            let letters = text.filter { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) }
+            guard !letters.isEmpty else { return false }
+            let upper = Double(letters.filter { $0 <= 0x5A }.count) * 100 / Double(letters.count)
+            return upper >= lo && upper < hi
+        }
+        f["multipart_alternative_difference"] = { _, _ in false }
+        f["multipart_alternative_difference_count"] = { _, _ in false }
+        f["check_blank_line_ratio"] = { ctx, args in
+            guard args.count >= 2, let lo = Double(args[0]), let hi = Double(args[1]) else { return false }
+            let minLines = args.count > 2 ? Int(args[2]) ?? 1 : 1
+            let body = ctx.message.raw[ctx.message.root.bodyRange]
+            let lines = body.split(separator: 0x0A, omittingEmptySubsequences: false)
+            guard lines.count >= minLines, !lines.isEmpty else { return false }
+            let blank = lines.filter { $0.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }.count
+            let ratio = Double(blank) * 100 / Double(lines.count)
+            return ratio >= lo && ratio < hi
+        }
+        f["tvd_vertical_words"] = { _, _ in false }
+        f["check_stock_info"] = { _, _ in false }
+        // HTML.
+        f["html_test"] = { ctx, args in
+            let html = ctx.subjects.htmlParts
+            switch args.first ?? "" {
+            case "html": return !html.isEmpty
+            case "embeds": return html.contains { ($0.tags["embed"] ?? 0) + ($0.tags["object"] ?? 0) > 0 }
+            default: return false
+            }
+        }
+        f["html_tag_exists"] = { ctx, args in
+            guard let tag = args.first?.lowercased() else { return false }
+            return ctx.subjects.htmlParts.contains { ($0.tags[tag] ?? 0) > 0 }
+        }
+        f["html_tag_balance"] = { ctx, args in
+            guard args.count == 2, let tag = args.first?.lowercased() else { return false }
+            let parts = args[1].split(separator: " ")
+            guard parts.count == 2, let value = Int(parts[1]) else { return false }
+            return ctx.subjects.htmlParts.contains { html in
+                guard html.tags[tag] != nil || html.balance[tag] != nil else { return false }
+                let b = html.balance[tag] ?? 0
+                switch parts[0] {
+                case "!=": return b != value
+                case "==": return b == value
+                case ">": return b > value
+                case "<": return b < value
+                default: return false
+                }
+            }
+        }
+        f["html_image_only"] = { ctx, args in
+            guard args.count == 2, let lo = Int(args[0]), let hi = Int(args[1]) else { return false }
+            return ctx.subjects.htmlParts.contains { html in
+                let length = html.text.filter { !$0.isWhitespace }.count
+                return html.imageCount > 0 && length > lo && length <= hi
+            }
+        }
+        f["html_image_ratio"] = { ctx, args in
+            guard args.count == 2, let lo = Double(args[0]), let hi = Double(args[1]) else { return false }
+            return ctx.subjects.htmlParts.contains { html in
+                guard html.imageArea > 0 else { return false }
+                let length = html.text.filter { !$0.isWhitespace }.count
+                let ratio = Double(length) / Double(html.imageArea)
+                return ratio > lo && ratio <= hi
+            }
+        }
+        f["html_range"] = { ctx, args in
+            guard args.count == 3, let lo = Double(args[1]) else { return false }
+            let hi = Double(args[2]) ?? .infinity
+            return ctx.subjects.htmlParts.contains { html in
+                let value: Double
+                switch args[0] {
+                case "length": value = Double(html.text.filter { !$0.isWhitespace }.count)
+                default: return false
+                }
+                return value > lo && value <= hi
+            }
+        }
+        f["html_eval"] = { ctx, args in
+            guard args.count == 2, args[0] == "length" else { return false }
+            let parts = args[1].split(separator: " ")
+            guard parts.count == 2, let limit = Double(parts[1]) else { return false }
+            return ctx.subjects.htmlParts.contains { html in
+                let value = Double(html.text.filter { !$0.isWhitespace }.count)
+                switch parts[0] {
+                case "<": return value < limit
+                case ">": return value > limit
+                default: return false
+                }
+            }
+        }
+        f["html_text_match"] = { ctx, args in
+            guard args.count == 2, let regex = try? NSRegularExpression(pattern: args[1]) else { return false }
+            return ctx.subjects.htmlParts.contains { html in
+                let text: String
+                switch args[0] {
+                case "title": text = html.title
+                case "anchor": text = html.anchorText
+                default: return false
+                }
+                return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+            }
+        }
+        f["html_title_subject_ratio"] = { ctx, args in
+            guard let ratio = Double(args.first ?? ""), let subject = ctx.message.headers.first("Subject")?.value, !subject.isEmpty else { return false }
+            return ctx.subjects.htmlParts.contains { !$0.title.isEmpty && Double($0.title.count) / Double(subject.count) > ratio }
+        }
+        f["check_iframe_src"] = { ctx, _ in
+            ctx.subjects.htmlParts.contains { ($0.tags["iframe"] ?? 0) > 0 }
+        }
+        // DKIM presence (validity needs DNS).
+        f["check_dkim_signed"] = { ctx, _ in
+            ctx.message.headers.first("DKIM-Signature") != nil || ctx.message.headers.first("DomainKey-Signature") != nil
+        }
+        return f
+    }()
+}
+
+/// MIME facts for `check_for_mime` and friends, as MIMEEval's `_check_attachments` counts them.
+struct MIMEFacts {
+    var hasHTML = false
+    var hasPlainText = false
+    var base64Count = 0
+    var qpCount = 0
+    var attachment = false
+    var base64EncodedText = false
+    var qpLongLine = false
+    var base64Blanks = false
+
+    init(_ message: Message) {
+        for part in message.leaves where part.origin == .mime {
+            let essence = part.contentType.essence
+            if essence == "text/html" { hasHTML = true }
+            if essence == "text/plain" { hasPlainText = true }
+            if part.transferEncoding == .base64 {
+                base64Count += 1
+                if part.contentType.type == "text", part.disposition != "attachment", part.filename == nil {
+                    base64EncodedText = true
+                }
+                let body = message.raw[part.bodyRange]
+                if body.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().contains(where: { $0.allSatisfy { $0 == 0x0D || $0 == 0x20 } }) {
+                    base64Blanks = true
+                }
+            }
+            if part.transferEncoding == .quotedPrintable {
+                qpCount += 1
+                if message.raw[part.bodyRange].split(separator: 0x0A).contains(where: { $0.count > 77 }) { qpLongLine = true }
+            }
+            if part.disposition == "attachment" || (part.contentType.type != "text" && part.contentType.type != "multipart") {
+                attachment = true
+            }
+        }
+    }
+
+    func flag(_ name: String) -> Bool {
+        switch name {
+        case "mime_base64_count": base64Count > 0
+        case "mime_qp_count": qpCount > 0
+        case "mime_attachment": attachment
+        case "mime_base64_encoded_text": base64EncodedText
+        case "mime_qp_long_line": qpLongLine
+        case "mime_base64_blanks": base64Blanks
+        default: false
+        }
+    }
+}
+
+/// RFC 5322 dates in Date and Received headers.
+enum MailDate {
+    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+    /// Seconds since 1970, or nil if the date cannot be read.
+    static func parse(_ text: String) -> Double? {
+        let pattern = #"(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|[A-Z]{1,5})?"#
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+              let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+        func group(_ i: Int) -> String? { Range(m.range(at: i), in: text).map { String(text[$0]) } }
+        guard let day = Int(group(1) ?? ""), let month = months.firstIndex(of: (group(2) ?? "").lowercased()),
+              var year = Int(group(3) ?? ""), let hour = Int(group(4) ?? ""), let minute = Int(group(5) ?? "") else { return nil }
+        if year < 50 { year += 2000 } else if year < 100 { year += 1900 }
+        let second = Int(group(6) ?? "") ?? 0
+        var offset = 0
+        if let zone = group(7), zone.count == 5, let z = Int(zone.dropFirst()) {
+            offset = (z / 100 * 3600 + z % 100 * 60) * (zone.hasPrefix("-") ? -1 : 1)
+        }
+        var components = DateComponents()
+        components.year = year
+        components.month = month + 1
+        components.day = day
+        components.hour = hour
+        components.minute = minute
+        components.second = second
+        components.timeZone = TimeZone(identifier: "UTC")
+        guard let date = Calendar(identifier: .gregorian).date(from: components) else { return nil }
+        return date.timeIntervalSince1970 - Double(offset)
+    }
+}

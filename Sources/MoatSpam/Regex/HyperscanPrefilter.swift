@@ -1,0 +1,175 @@
+import CHyperscan
+import Foundation
+
+/// A Hyperscan block-mode database of many patterns compiled in prefilter mode.
+///
+/// Prefilter mode may report a pattern that the exact PCRE2 expression would not match, never the
+/// reverse, so the hits are *candidates* that PCRE2 confirms. Patterns Hyperscan cannot compile are
+/// left out and reported in `rejected`: their rules must always be checked with PCRE2.
+/// The only owner of its `hs_database_t` and of the scratch spaces cloned for concurrent scans.
+final class HyperscanPrefilter: @unchecked Sendable {
+    // @unchecked: the database is immutable after init (Hyperscan allows concurrent scans of one
+    // database); scratch spaces are handed out under `lock`, one per scan in flight.
+
+    /// One pattern for the database: an id the caller chooses and Hyperscan-style flags.
+    struct Pattern: Sendable {
+        var id: UInt32
+        var expression: String
+        var caseless: Bool
+        var dotAll: Bool
+    }
+
+    private let database: OpaquePointer?
+    private var freeScratch: [OpaquePointer] = []
+    private let prototype: OpaquePointer?
+    private let lock = NSLock()
+    /// Ids of patterns that could not be compiled, with Hyperscan's reason.
+    let rejected: [UInt32: String]
+    /// Number of patterns in the database.
+    let patternCount: Int
+
+    /// Compiles `patterns`; never throws: a pattern that fails is moved to `rejected`.
+    init(_ patterns: [Pattern]) {
+        var rejected: [UInt32: String] = [:]
+        var candidates: [Pattern] = []
+        // Check each expression alone first: one failure in a multi-pattern compile would force a
+        // full recompile per failing pattern.
+        for pattern in patterns {
+            if let reason = Self.unsupportedReason(pattern) ?? Self.singleCompileFailure(pattern) {
+                rejected[pattern.id] = reason
+            } else {
+                candidates.append(pattern)
+            }
+        }
+        var database: OpaquePointer?
+        // A failing expression makes the whole compile fail and names its index: drop it, retry.
+        while !candidates.isEmpty {
+            var error: UnsafeMutablePointer<hs_compile_error_t>?
+            var db: OpaquePointer?
+            let rc = Self.compile(candidates, into: &db, error: &error)
+            if rc == 0 /* HS_SUCCESS */ {
+                database = db
+                break
+            }
+            let index = error.map { Int($0.pointee.expression) } ?? -1
+            let message = error.flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "hs_compile_multi \(rc)"
+            if error != nil { hs_free_compile_error(error) }
+            guard index >= 0, index < candidates.count else {
+                // Not attributable to one pattern (resource limit): give up on prefiltering.
+                for c in candidates { rejected[c.id] = message }
+                candidates = []
+                break
+            }
+            rejected[candidates[index].id] = message
+            candidates.remove(at: index)
+        }
+        self.database = database
+        self.rejected = rejected
+        self.patternCount = candidates.count
+        var scratch: OpaquePointer?
+        if let database, hs_alloc_scratch(database, &scratch) == 0 {
+            prototype = scratch
+        } else {
+            prototype = nil
+        }
+    }
+
+    deinit {
+        for s in freeScratch { hs_free_scratch(s) }
+        if let prototype { hs_free_scratch(prototype) }
+        if let database { hs_free_database(database) }
+    }
+
+    /// Checks one expression without building a database (cheap): nil if Hyperscan accepts it.
+    private static func unsupportedReason(_ pattern: Pattern) -> String? {
+        var info: UnsafeMutablePointer<hs_expr_info_t>?
+        var error: UnsafeMutablePointer<hs_compile_error_t>?
+        let rc = hs_expression_info(pattern.expression, flags(for: pattern), &info, &error)
+        if let info { free(info) }
+        guard rc == 0 else {
+            let message = error.flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "error \(rc)"
+            if error != nil { hs_free_compile_error(error) }
+            return message
+        }
+        return nil
+    }
+
+    private static func singleCompileFailure(_ pattern: Pattern) -> String? {
+        var db: OpaquePointer?
+        var error: UnsafeMutablePointer<hs_compile_error_t>?
+        let rc = hs_compile(pattern.expression, flags(for: pattern), 1 /* HS_MODE_BLOCK */, nil, &db, &error)
+        if let db { hs_free_database(db) }
+        guard rc == 0 else {
+            let message = error.flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "error \(rc)"
+            if error != nil { hs_free_compile_error(error) }
+            return message
+        }
+        return nil
+    }
+
+    private static func flags(for pattern: Pattern) -> UInt32 {
+        // MULTILINE always: subjects are several lines joined with "\n", so `^` must match at each.
+        var flags: UInt32 = 4 /* MULTILINE */ | 8 /* SINGLEMATCH */ | 16 /* ALLOWEMPTY */ | 128 /* PREFILTER */
+        if pattern.caseless { flags |= 1 }
+        if pattern.dotAll { flags |= 2 }
+        return flags
+    }
+
+    private static func compile(_ patterns: [Pattern], into db: inout OpaquePointer?, error: inout UnsafeMutablePointer<hs_compile_error_t>?) -> Int32 {
+        let cStrings = patterns.map { strdup($0.expression) }
+        defer { cStrings.forEach { free($0) } }
+        let flags = patterns.map { Self.flags(for: $0) }
+        let ids = patterns.map(\.id)
+        let expressions: [UnsafePointer<CChar>?] = cStrings.map { UnsafePointer($0) }
+        return expressions.withUnsafeBufferPointer { exprs in
+            flags.withUnsafeBufferPointer { fl in
+                ids.withUnsafeBufferPointer { idp in
+                    hs_compile_multi(exprs.baseAddress, fl.baseAddress, idp.baseAddress, UInt32(patterns.count),
+                                     1 /* HS_MODE_BLOCK */, nil, &db, &error)
+                }
+            }
+        }
+    }
+
+    /// Ids of the patterns that may match somewhere in `subject` (each at most once).
+    func candidates(in subject: UnsafeBufferPointer<UInt8>) -> [UInt32] {
+        guard let database, let scratch = takeScratch(), subject.count <= Int(UInt32.max) else { return [] }
+        defer { returnScratch(scratch) }
+        let sink = CandidateSink()
+        let unmanaged = Unmanaged.passRetained(sink)
+        defer { unmanaged.release() }
+        let empty: CChar = 0
+        withUnsafePointer(to: empty) { emptyPointer in
+            let base = subject.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? emptyPointer
+            _ = hs_scan(database, base, UInt32(subject.count), 0, scratch, { id, _, _, _, context in
+                Unmanaged<CandidateSink>.fromOpaque(context!).takeUnretainedValue().ids.append(id)
+                return 0
+            }, unmanaged.toOpaque())
+        }
+        return sink.ids
+    }
+
+    private func takeScratch() -> OpaquePointer? {
+        lock.lock()
+        if let s = freeScratch.popLast() {
+            lock.unlock()
+            return s
+        }
+        lock.unlock()
+        guard let prototype else { return nil }
+        var clone: OpaquePointer?
+        guard hs_clone_scratch(prototype, &clone) == 0 else { return nil }
+        return clone
+    }
+
+    private func returnScratch(_ scratch: OpaquePointer) {
+        lock.lock()
+        freeScratch.append(scratch)
+        lock.unlock()
+    }
+}
+
+/// Collects pattern ids reported by Hyperscan's callback during one scan.
+private final class CandidateSink {
+    var ids: [UInt32] = []
+}

@@ -1,0 +1,110 @@
+import CPCRE2
+
+/// One compiled Perl-compatible regular expression (PCRE2, 8-bit, JIT when available).
+///
+/// The only owner of its `pcre2_code`: compiled code is read-only after JIT compilation, so one
+/// pattern serves concurrent scans; each scan brings its own `PCRE2MatchScratch`.
+final class PCRE2Pattern: @unchecked Sendable {
+    // @unchecked: `code` is written once in init and only read afterwards; PCRE2 documents compiled
+    // (and JIT-compiled) code as safe to share between threads.
+
+    /// Compile options for the Perl modifiers Moat understands.
+    struct Options: OptionSet, Sendable, Hashable {
+        let rawValue: UInt32
+        static let caseless = Options(rawValue: 0x8)
+        static let dotAll = Options(rawValue: 0x20)
+        static let extended = Options(rawValue: 0x80)
+        static let multiline = Options(rawValue: 0x400)
+    }
+
+    /// A pattern PCRE2 refused, with its message and offset.
+    struct CompileError: Error, CustomStringConvertible, Sendable {
+        var message: String
+        var offset: Int
+        var description: String { "PCRE2: \(message) at offset \(offset)" }
+    }
+
+    private let code: OpaquePointer
+    /// Whether JIT compilation succeeded (matching then uses the JIT fast path).
+    let isJIT: Bool
+
+    init(_ pattern: String, options: Options) throws {
+        var errorCode: Int32 = 0
+        var errorOffset = 0
+        let bytes = Array(pattern.utf8)
+        // NEVER_BACKSLASH_C: `\C` is unsafe in non-UTF mode engines; SpamAssassin rules do not need it.
+        let flags = options.rawValue | 0x100000
+        let compiled = bytes.withUnsafeBufferPointer { buffer in
+            pcre2_compile_8(buffer.baseAddress, buffer.count, flags, &errorCode, &errorOffset, nil)
+        }
+        guard let compiled else {
+            var message = [UInt8](repeating: 0, count: 256)
+            let n = pcre2_get_error_message_8(errorCode, &message, message.count)
+            let text = n > 0 ? String(decoding: message[0..<Int(n)], as: UTF8.self) : "error \(errorCode)"
+            throw CompileError(message: text, offset: errorOffset)
+        }
+        code = compiled
+        isJIT = pcre2_jit_compile_8(compiled, 1 /* PCRE2_JIT_COMPLETE */) == 0
+    }
+
+    deinit { pcre2_code_free_8(code) }
+
+    /// The byte range of the first match in `subject` at or after `start`, or nil.
+    ///
+    /// Match-limit errors count as no match: a rule never hangs or fails a scan.
+    func firstMatch(in subject: UnsafeBufferPointer<UInt8>, from start: Int = 0, scratch: PCRE2MatchScratch) -> Range<Int>? {
+        guard start <= subject.count else { return nil }
+        // A zero-length buffer may have a nil base address: PCRE2 needs a valid pointer.
+        let empty: UInt8 = 0
+        return withUnsafePointer(to: empty) { emptyPointer in
+            let base = subject.baseAddress ?? emptyPointer
+            let rc = isJIT
+                ? pcre2_jit_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
+                : pcre2_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
+            guard rc > 0 else { return nil }
+            let ovector = pcre2_get_ovector_pointer_8(scratch.matchData)!
+            let lower = ovector[0], upper = ovector[1]
+            guard upper >= lower else { return lower..<lower }
+            return lower..<upper
+        }
+    }
+
+    /// Convenience for tests and small subjects.
+    func firstMatch(in subject: [UInt8], scratch: PCRE2MatchScratch) -> Range<Int>? {
+        subject.withUnsafeBufferPointer { firstMatch(in: $0, scratch: scratch) }
+    }
+
+    /// Number of non-overlapping matches, at most `limit`.
+    func countMatches(in subject: UnsafeBufferPointer<UInt8>, limit: Int, scratch: PCRE2MatchScratch) -> Int {
+        var count = 0
+        var start = 0
+        while count < limit, let range = firstMatch(in: subject, from: start, scratch: scratch) {
+            count += 1
+            start = range.isEmpty ? range.upperBound + 1 : range.upperBound
+            if start > subject.count { break }
+        }
+        return count
+    }
+}
+
+/// Per-scan PCRE2 match state: match data with room for any pattern's whole-match offsets, and a
+/// match context with limits so a pathological rule cannot stall a scan.
+///
+/// Not shareable between concurrent matches; one scan owns one.
+final class PCRE2MatchScratch {
+    fileprivate let matchData: OpaquePointer
+    fileprivate let matchContext: OpaquePointer
+
+    init() {
+        matchData = pcre2_match_data_create_8(1, nil)!
+        matchContext = pcre2_match_context_create_8(nil)!
+        pcre2_set_match_limit_8(matchContext, 1_000_000)
+        pcre2_set_depth_limit_8(matchContext, 10_000)
+        pcre2_set_heap_limit_8(matchContext, 20_000)
+    }
+
+    deinit {
+        pcre2_match_data_free_8(matchData)
+        pcre2_match_context_free_8(matchContext)
+    }
+}

@@ -1,0 +1,323 @@
+import Foundation
+import MoatMessage
+
+/// One rule that fired on a message.
+public struct RuleHit: Sendable, Hashable {
+    public var name: String
+    /// How many times it matched (1 unless `tflags multiple`).
+    public var count: Int
+    /// Contribution to the score (score per hit × count).
+    public var score: Double
+    public var description: String
+    /// The first matched text, shortened, for explanations.
+    public var excerpt: String
+}
+
+/// What loading a rule set produced, for `status` and reports.
+public struct RuleSetSummary: Sendable, Hashable {
+    /// Rules defined in the files (all kinds, including `__` sub-rules).
+    public var defined = 0
+    /// Rules that will run.
+    public var loaded = 0
+    /// Rules skipped because they need the network (`tflags net` or DNS evals).
+    public var netSkipped = 0
+    /// Every rule left out, with file:line and reason (net rules included).
+    public var skipped: [SkippedRule] = []
+    /// `eval:` rules that run natively, and those skipped for want of an implementation.
+    public var evalSupported = 0
+    public var evalUnsupported = 0
+    /// Distinct unsupported eval functions, with how many rules use each.
+    public var unsupportedEvals: [String: Int] = [:]
+    /// Patterns handled by the Hyperscan prefilter, and those PCRE2 must always check.
+    public var prefiltered = 0
+    public var pcreOnly = 0
+    /// Rule files read.
+    public var files: [String] = []
+}
+
+/// A rule set ready to scan: regexes compiled with PCRE2 (JIT), one Hyperscan prefilter database
+/// per text kind, evals bound to native functions, meta rules in dependency order.
+///
+/// Immutable and shared by concurrent scans; a reload builds a new one.
+final class CompiledRuleSet: Sendable {
+    enum Test: Sendable {
+        case regex(Int, header: HeaderSelector?, negated: Bool, ifUnset: String?)
+        case exists(String)
+        case eval(String, EvalLibrary.Function, [String])
+        case meta(RuleExpression)
+    }
+
+    struct Rule: Sendable {
+        var name: String
+        var kind: RuleKind
+        var test: Test
+        var flags: TestFlags
+        var scores: [Double]
+        var description: String
+        var location: String
+        /// Only sub-rules (`__`) and rules with a non-zero score are reported.
+        var reportable: Bool { !name.hasPrefix("__") }
+    }
+
+    /// Net-only eval functions: DNS lists, network services, checks needing DNS answers.
+    static let netEvalPrefixes = ["check_rbl", "check_uridnsbl", "check_dns", "check_razor", "check_pyzor", "check_dcc",
+                                  "check_for_spf", "check_dmarc", "check_dkim_valid", "check_dkim_adsp", "check_dkim_dependable",
+                                  "check_arc_valid", "check_hashbl", "check_uri_host_listed", "check_senders_reputation",
+                                  "check_for_dkim", "check_for_def_dkim", "check_for_def_spf", "askdns", "check_asn",
+                                  "check_dkim_testing", "check_dkim_valid_author_sig", "check_dkim_valid_envelopefrom",
+                                  "check_dkim_signall", "check_dkim_signsome", "short_url_chained", "check_access_database"]
+
+    let rules: [Rule]
+    let patterns: [PCRE2Pattern]
+    let requiredScore: Double
+    let summary: RuleSetSummary
+    /// Rule indices per kind for regex rules; prefilter by kind; rules PCRE2 always checks.
+    private let regexRules: [RuleKind: [Int]]
+    private let prefilters: [RuleKind: HyperscanPrefilter]
+    private let alwaysCheck: [RuleKind: [Int]]
+    private let otherRules: [Int]
+    private let metaOrder: [Int]
+    /// Hyperscan's reasons for patterns it would not prefilter, most common first.
+    let prefilterRejections: [(String, Int)]
+
+    /// Compiles a parsed rule set; never throws: what cannot compile is reported and skipped.
+    init(_ parsed: ParsedRuleSet) {
+        var summary = RuleSetSummary()
+        summary.files = parsed.files
+        summary.skipped = parsed.skipped
+        summary.defined = parsed.order.count
+        var rules: [Rule] = []
+        var patterns: [PCRE2Pattern] = []
+        for name in parsed.order {
+            guard let def = parsed.rules[name] else { continue }
+            let scores = parsed.scores[name] ?? [Self.defaultScore(def)]
+            let description = parsed.descriptions[name] ?? ""
+            func skip(_ reason: SkippedRule.Reason, _ detail: String) {
+                summary.skipped.append(SkippedRule(name: name, location: def.location, reason: reason, detail: detail))
+                if reason == .net { summary.netSkipped += 1 }
+            }
+            if def.flags.net {
+                skip(.net, "tflags net")
+                continue
+            }
+            let test: Test
+            switch def.test {
+            case .pattern(let literal, let header, let negated, let ifUnset):
+                do {
+                    let compiled = try PCRE2Pattern(literal.pcrePattern, options: literal.pcreOptions)
+                    patterns.append(compiled)
+                    test = .regex(patterns.count - 1, header: header, negated: negated, ifUnset: ifUnset)
+                } catch {
+                    skip(.compileError, "\(error)")
+                    continue
+                }
+            case .exists(let header):
+                test = .exists(header)
+            case .eval(let function, let arguments):
+                if Self.netEvalPrefixes.contains(where: { function.hasPrefix($0) }) {
+                    skip(.net, "eval:\(function) needs the network")
+                    continue
+                }
+                guard let implementation = EvalLibrary.functions[function] else {
+                    summary.evalUnsupported += 1
+                    summary.unsupportedEvals[function, default: 0] += 1
+                    skip(.unsupportedEval, "eval:\(function) is not implemented")
+                    continue
+                }
+                summary.evalSupported += 1
+                test = .eval(function, implementation, arguments)
+            case .meta(let expression):
+                test = .meta(expression)
+            }
+            rules.append(Rule(name: name, kind: def.kind, test: test, flags: def.flags, scores: scores,
+                              description: description, location: def.location))
+        }
+        // Meta rules in dependency order; a cycle skips the rules in it.
+        var index: [String: Int] = [:]
+        for (i, r) in rules.enumerated() { index[r.name] = i }
+        var order: [Int] = []
+        var state: [Int: Int] = [:]  // 1 visiting, 2 done
+        var cyclic = Set<Int>()
+        func visit(_ i: Int) {
+            if state[i] == 2 { return }
+            if state[i] == 1 { cyclic.insert(i); return }
+            state[i] = 1
+            if case .meta(let e) = rules[i].test {
+                for dep in e.names { if let j = index[dep], case .meta = rules[j].test { visit(j) } }
+            }
+            state[i] = 2
+            order.append(i)
+        }
+        for (i, r) in rules.enumerated() { if case .meta = r.test { visit(i) } }
+        for i in cyclic {
+            summary.skipped.append(SkippedRule(name: rules[i].name, location: rules[i].location, reason: .dependency, detail: "meta rule in a dependency cycle"))
+        }
+        metaOrder = order.filter { !cyclic.contains($0) }
+        // Prefilters per text kind.
+        var regexRules: [RuleKind: [Int]] = [:]
+        var other: [Int] = []
+        for (i, r) in rules.enumerated() {
+            switch r.test {
+            case .regex:
+                if [.body, .rawbody, .uri, .full].contains(r.kind) { regexRules[r.kind, default: []].append(i) } else { other.append(i) }
+            case .meta: break
+            default: other.append(i)
+            }
+        }
+        var rejections: [String: Int] = [:]
+        var prefilters: [RuleKind: HyperscanPrefilter] = [:]
+        var always: [RuleKind: [Int]] = [:]
+        for (kind, indices) in regexRules {
+            var hsPatterns: [HyperscanPrefilter.Pattern] = []
+            for i in indices {
+                guard case .pattern(let literal, _, _, _) = parsed.rules[rules[i].name]!.test else { continue }
+                // Anchors to the whole subject cannot be prefiltered on joined lines.
+                if literal.pattern.contains("\\A") || literal.pattern.contains("\\z") || literal.pattern.contains("\\Z")
+                    || literal.pattern.contains("\\G") || literal.extended {
+                    always[kind, default: []].append(i)
+                    continue
+                }
+                hsPatterns.append(.init(id: UInt32(i), expression: literal.pattern, caseless: literal.caseless, dotAll: literal.dotAll))
+            }
+            let db = HyperscanPrefilter(hsPatterns)
+            for id in db.rejected.keys.sorted() { always[kind, default: []].append(Int(id)) }
+            for reason in db.rejected.values { rejections[reason, default: 0] += 1 }
+            prefilters[kind] = db
+            summary.prefiltered += db.patternCount
+        }
+        summary.pcreOnly = always.values.reduce(0) { $0 + $1.count } + other.filter { if case .regex = rules[$0].test { true } else { false } }.count
+        summary.loaded = rules.count - cyclic.count
+        self.rules = rules
+        self.patterns = patterns
+        self.regexRules = regexRules
+        self.prefilters = prefilters
+        self.prefilterRejections = rejections.sorted { $0.value > $1.value }.map { ($0.key, $0.value) }
+        self.alwaysCheck = always
+        self.otherRules = other
+        self.requiredScore = parsed.requiredScore ?? 5.0
+        self.summary = summary
+    }
+
+    /// SpamAssassin's default score: 1, 0.01 for `T_` test rules, negative for `nice`, 0 for `__`.
+    private static func defaultScore(_ def: RuleDefinition) -> Double {
+        if def.name.hasPrefix("__") { return 0 }
+        let base = def.name.hasPrefix("T_") ? 0.01 : 1.0
+        return def.flags.nice ? -base : base
+    }
+
+    /// Score of `rule` in score set `set` (0: no Bayes, no net; 2: Bayes, no net).
+    func score(_ rule: Rule, set: Int) -> Double {
+        rule.scores.count == 4 ? rule.scores[set] : rule.scores[0]
+    }
+
+    /// Runs every rule on the message. `prefilter` false checks every regex with PCRE2 alone
+    /// (used to prove the prefilter changes nothing).
+    func evaluate(_ subjects: RuleSubjects, bayesProbability: Double?, scoreSet: Int, prefilter: Bool = true) -> [RuleHit] {
+        let scratch = PCRE2MatchScratch()
+        var counts = [Int](repeating: 0, count: rules.count)
+        var excerpts: [Int: String] = [:]
+        let context = EvalContext(subjects: subjects, bayesProbability: bayesProbability)
+        // Body-like kinds.
+        for (kind, indices) in regexRules {
+            let texts: [[UInt8]]
+            switch kind {
+            case .body: texts = subjects.bodyLines
+            case .rawbody: texts = subjects.rawbodyChunks
+            case .uri: texts = subjects.uris
+            default: texts = [subjects.full]
+            }
+            var candidates: [Int]
+            if prefilter, let db = prefilters[kind] {
+                var joined: [UInt8] = []
+                joined.reserveCapacity(texts.reduce(0) { $0 + $1.count + 1 })
+                for t in texts {
+                    joined.append(contentsOf: t)
+                    if t.last != 0x0A { joined.append(0x0A) }
+                }
+                candidates = joined.withUnsafeBufferPointer { db.candidates(in: $0) }.map { Int($0) }
+                candidates.append(contentsOf: alwaysCheck[kind] ?? [])
+            } else {
+                candidates = indices
+            }
+            for i in candidates {
+                guard case .regex(let p, _, _, _) = rules[i].test else { continue }
+                let limit = rules[i].flags.multiple ? (rules[i].flags.maxHits ?? 1_000) : 1
+                var hits = 0
+                for text in texts where hits < limit {
+                    text.withUnsafeBufferPointer { buffer in
+                        if limit == 1 {
+                            if let r = patterns[p].firstMatch(in: buffer, scratch: scratch) {
+                                hits = 1
+                                if excerpts[i] == nil { excerpts[i] = Self.excerpt(buffer, r) }
+                            }
+                        } else {
+                            hits += patterns[p].countMatches(in: buffer, limit: limit - hits, scratch: scratch)
+                        }
+                    }
+                }
+                counts[i] = hits
+            }
+        }
+        // Header, mimeheader, exists and eval rules.
+        for i in otherRules {
+            let rule = rules[i]
+            switch rule.test {
+            case .regex(let p, let selector, let negated, let ifUnset):
+                guard let selector else { continue }
+                let values: [String?]
+                if rule.kind == .mimeheader {
+                    values = subjects.message.parts.map { subjects.headerText(selector, in: $0.headers) }.filter { $0 != nil }
+                } else {
+                    values = [subjects.headerText(selector)]
+                }
+                let limit = rule.flags.multiple ? (rule.flags.maxHits ?? 1_000) : 1
+                var hits = 0
+                for value in (values.isEmpty ? [nil] : values) {
+                    let text = Array((value ?? ifUnset ?? "").utf8)
+                    text.withUnsafeBufferPointer { buffer in
+                        if negated {
+                            if patterns[p].firstMatch(in: buffer, scratch: scratch) == nil { hits = max(hits, 1) }
+                        } else if limit > 1 {
+                            hits += patterns[p].countMatches(in: buffer, limit: limit - hits, scratch: scratch)
+                        } else if let r = patterns[p].firstMatch(in: buffer, scratch: scratch) {
+                            hits = 1
+                            excerpts[i] = Self.excerpt(buffer, r)
+                        }
+                    }
+                    if hits >= limit { break }
+                }
+                counts[i] = hits
+            case .exists(let name):
+                counts[i] = subjects.headerText(HeaderSelector(parsing: Substring(name))) != nil ? 1 : 0
+            case .eval(_, let function, let arguments):
+                counts[i] = function(context, arguments) ? 1 : 0
+            case .meta:
+                break
+            }
+        }
+        // Meta rules, dependencies first.
+        var byName: [String: Int] = [:]
+        for (i, r) in rules.enumerated() { byName[r.name] = i }
+        for i in metaOrder {
+            guard case .meta(let expression) = rules[i].test else { continue }
+            let value = expression.evaluate(
+                name: { name in byName[name].map { Double(counts[$0]) } ?? 0 },
+                call: { _, _ in 0 })
+            counts[i] = value != 0 ? 1 : 0
+        }
+        var hits: [RuleHit] = []
+        for (i, rule) in rules.enumerated() where counts[i] > 0 && rule.reportable {
+            let perHit = score(rule, set: scoreSet)
+            guard perHit != 0 else { continue }
+            hits.append(RuleHit(name: rule.name, count: counts[i], score: perHit * Double(counts[i]),
+                                description: rule.description, excerpt: excerpts[i] ?? ""))
+        }
+        return hits
+    }
+
+    private static func excerpt(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        let end = min(range.upperBound, range.lowerBound + 60)
+        let text = String(decoding: UnsafeBufferPointer(rebasing: buffer[range.lowerBound..<end]), as: UTF8.self)
+        return text.replacingOccurrences(of: "\n", with: " ")
+    }
+}

@@ -1,0 +1,104 @@
+/// Where a rule test looks: SpamAssassin's rule types.
+public enum RuleKind: String, Sendable, Hashable, CaseIterable {
+    case header, body, rawbody, uri, full, meta, mimeheader
+}
+
+/// The `tflags` of a rule that change how Moat runs or scores it.
+struct TestFlags: Sendable, Hashable {
+    /// Count every match, not just the first (`multiple`).
+    var multiple = false
+    /// Stop counting at this many matches (`maxhits=N`, implies multiple).
+    var maxHits: Int?
+    /// A ham sign: default score is negative (`nice`).
+    var nice = false
+    /// Needs the network: never run offline (`net`).
+    var net = false
+    /// Needs training to mean anything (`learn`).
+    var learn = false
+    /// Every flag word as written.
+    var words: Set<String> = []
+
+    mutating func apply(_ tokens: [Substring]) {
+        for token in tokens {
+            let word = String(token)
+            words.insert(word)
+            switch word {
+            case "multiple": multiple = true
+            case "nice": nice = true
+            case "net": net = true
+            case "learn": learn = true
+            default:
+                if word.hasPrefix("maxhits="), let n = Int(word.dropFirst(8)), n > 0 {
+                    maxHits = n
+                    multiple = true
+                }
+            }
+        }
+    }
+}
+
+/// Which header values a header rule reads (`From:addr`, `ALL:raw`, `exists:X-Mailer`).
+struct HeaderSelector: Sendable, Hashable {
+    /// Header name, or a pseudo-header (`ALL`, `MESSAGEID`, `ToCc`, `EnvelopeFrom`, `X-Spam-Relays-*`).
+    var name: String
+    var raw = false
+    var address = false
+    var displayName = false
+    var first = false
+    var last = false
+
+    init(parsing spec: Substring) {
+        let pieces = spec.split(separator: ":", omittingEmptySubsequences: false)
+        name = String(pieces.first ?? "")
+        for modifier in pieces.dropFirst() {
+            switch modifier {
+            case "raw": raw = true
+            case "addr": address = true
+            case "name": displayName = true
+            case "first": first = true
+            case "last": last = true
+            default: break
+            }
+        }
+    }
+}
+
+/// What a rule tests, before compilation.
+enum RuleTest: Sendable, Hashable {
+    /// A regular expression over text of the rule's kind; for header rules, the selector, whether
+    /// it is `!~`, and the `[if-unset: ...]` value.
+    case pattern(PerlRegexLiteral, header: HeaderSelector?, negated: Bool, ifUnset: String?)
+    /// `header NAME exists:Header-Name`.
+    case exists(String)
+    /// `eval:function(args)`, implemented natively or skipped.
+    case eval(function: String, arguments: [String])
+    /// A `meta` expression over other rules.
+    case meta(RuleExpression)
+}
+
+/// One rule as read from a `.cf` file, with the settings other lines gave it.
+struct RuleDefinition: Sendable {
+    var name: String
+    var kind: RuleKind
+    var test: RuleTest
+    /// Where it was defined (`file:line`), for reports.
+    var location: String
+    var flags = TestFlags()
+    var priority = 0
+}
+
+/// A rule the loader left out, and why.
+public struct SkippedRule: Sendable, Hashable, CustomStringConvertible {
+    /// Why a rule was not loaded; `net` rules are expected offline, the others are gaps.
+    public enum Reason: String, Sendable, Hashable {
+        case net, unsupportedEval = "unsupported-eval", compileError = "compile-error", syntax, zeroScore = "zero-score"
+        case dependency
+    }
+
+    public var name: String
+    public var location: String
+    public var reason: Reason
+    public var detail: String
+
+    public var description: String { "\(location): \(name): \(reason.rawValue): \(detail)" }
+}

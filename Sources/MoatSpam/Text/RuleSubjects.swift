@@ -1,0 +1,259 @@
+import Foundation
+import MoatCore
+import MoatMessage
+
+/// The texts SpamAssassin rules match, built once per message the way SpamAssassin builds them,
+/// so a rule means the same in both:
+/// - `body`: the rendered text of `text/plain` and `text/html` parts (HTML tags stripped), Subject
+///   first, whitespace runs collapsed, each paragraph one line (`get_rendered_body_text_array`);
+/// - `rawbody`: decoded `text/*` parts in chunks of 2–4 KiB (`get_decoded_body_text_array`);
+/// - `uri`: links from HTML attributes and URLs found in the text;
+/// - `full`: the message as received.
+struct RuleSubjects: Sendable {
+    /// Max length of one body line, SpamAssassin's `MAX_BODY_LINE_LENGTH`.
+    static let maxLineLength = 2048
+
+    let message: Message
+    let envelope: Envelope
+    var bodyLines: [[UInt8]] = []
+    var rawbodyChunks: [[UInt8]] = []
+    var uris: [[UInt8]] = []
+    let full: [UInt8]
+    /// Rendered HTML of each HTML part, in order.
+    var htmlParts: [HTMLRendering] = []
+    /// Rendered text length per text part (`text/plain` and `text/html`), for evals.
+    var renderedTextParts: [(type: String, text: String)] = []
+    /// True when the body was cut at `max_body_bytes`.
+    var truncated = false
+
+    init(message: Message, envelope: Envelope, maxBodyBytes: Int) {
+        self.message = message
+        self.envelope = envelope
+        full = message.raw.count > maxBodyBytes ? Array(message.raw.prefix(maxBodyBytes)) : message.raw
+        truncated = message.raw.count > maxBodyBytes
+        var text = ""
+        var uriStrings: [String] = []
+        var budget = maxBodyBytes
+        for part in message.leaves where part.origin == .mime {
+            if !text.isEmpty { text += "\n" }
+            let essence = part.contentType.essence
+            if part.contentType.type == "text" || part.contentType.type == "message", essence != "text/calendar" {
+                var decoded = part.decoded
+                if decoded.count > 500_000 { decoded = Array(decoded.prefix(500_000)) }
+                rawbodyChunks.append(contentsOf: Self.paragraphs(decoded))
+            }
+            guard essence == "text/plain" || essence == "text/html", var rendered = part.text, budget > 0 else { continue }
+            if essence == "text/html" {
+                let html = HTMLRendering(rendered)
+                htmlParts.append(html)
+                uriStrings.append(contentsOf: html.uris)
+                rendered = html.text
+            }
+            if rendered.utf8.count > 50_000 { rendered = String(decoding: Array(rendered.utf8.prefix(50_000)), as: UTF8.self) }
+            if rendered.utf8.count > budget {
+                rendered = String(decoding: Array(rendered.utf8.prefix(budget)), as: UTF8.self)
+                truncated = true
+            }
+            budget -= rendered.utf8.count
+            renderedTextParts.append((essence, rendered))
+            text += rendered
+        }
+        let collapsed = Self.collapseWhitespace(text)
+        uriStrings.append(contentsOf: Self.findURLs(in: collapsed))
+        let subject = message.headers.first("Subject").map { $0.value + "\n" } ?? "\n"
+        bodyLines = Self.shortLines(Array((subject + collapsed).utf8))
+        var seen = Set<String>()
+        for u in uriStrings {
+            let trimmed = u.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { continue }
+            for variant in Self.uriVariants(trimmed) where seen.insert(variant).inserted {
+                uris.append(Array(variant.utf8))
+            }
+        }
+    }
+
+    /// `s/\n+\s*\n+/\x00/g; s/\s+/ /g; tr/\x00/\n/` with Unicode whitespace.
+    static func collapseWhitespace(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        var newlines = 0
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                pendingSpace = true
+                if scalar == "\n" { newlines += 1 }
+                continue
+            }
+            if pendingSpace {
+                out.append(newlines >= 2 ? "\n" : " ")
+                pendingSpace = false
+                newlines = 0
+            }
+            out.append(scalar)
+        }
+        if pendingSpace { out.append(newlines >= 2 ? "\n" : " ") }
+        return String(out)
+    }
+
+    /// `split_into_array_of_short_lines`: split after each "\n"; lines over 2048 bytes are cut at
+    /// the last space before the limit.
+    static func shortLines(_ bytes: [UInt8]) -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            if end < bytes.count { end += 1 }
+            var line = Array(bytes[start..<end])
+            while line.count > maxLineLength {
+                var cut = 0
+                if let space = line[0..<maxLineLength].lastIndex(of: 0x20) { cut = space + 1 }
+                if cut == 0 { cut = maxLineLength }
+                result.append(Array(line[0..<cut]))
+                line.removeFirst(cut)
+            }
+            result.append(line)
+            start = end
+        }
+        return result
+    }
+
+    /// `split_into_array_of_short_paragraphs`: chunks of 2048–4096 bytes cut at "\n", ">" or " ".
+    static func paragraphs(_ bytes: [UInt8]) -> [[UInt8]] {
+        let n = maxLineLength
+        guard bytes.count > n else { return [bytes] }
+        var result: [[UInt8]] = []
+        var offset = 0
+        func index(of byte: UInt8, from: Int) -> Int? {
+            guard from < bytes.count else { return nil }
+            return bytes[from...].firstIndex(of: byte)
+        }
+        while bytes.count - offset > 2 * n {
+            var j = index(of: 0x0A, from: offset + n) ?? -1
+            if j < 0 || j - offset + 1 > 2 * n {
+                j = index(of: 0x3E, from: offset + n) ?? -1
+                if j < 0 || j - offset + 1 > 2 * n {
+                    j = index(of: 0x20, from: offset + n) ?? -1
+                    if j < 0 || j - offset + 1 > 2 * n { j = offset + n }
+                }
+            }
+            result.append(Array(bytes[offset...j]))
+            offset = j + 1
+        }
+        if offset < bytes.count { result.append(Array(bytes[offset...])) }
+        return result
+    }
+
+    private static let urlPattern = try! NSRegularExpression(
+        pattern: #"(?i)\b(?:(?:https?|ftp)://|www\d{0,3}\.|mailto:)[^\s<>"'\)\]]+|\b[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"#)
+
+    /// URLs, `www.` hosts and e-mail addresses in rendered text.
+    static func findURLs(in text: String) -> [String] {
+        let range = NSRange(text.startIndex..., in: text)
+        return urlPattern.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } }
+    }
+
+    /// SpamAssassin lists a URI as written plus its canonical forms (scheme added, escapes decoded).
+    static func uriVariants(_ uri: String) -> [String] {
+        var out = [uri]
+        let lower = uri.lowercased()
+        if lower.hasPrefix("www") { out.append("http://" + uri) }
+        if !lower.contains(":"), uri.contains("@"), !uri.contains("/") { out.append("mailto:" + uri) }
+        if uri.contains("%"), let decoded = uri.removingPercentEncoding, decoded != uri { out.append(decoded) }
+        return out
+    }
+
+    // MARK: Headers
+
+    /// The value a header rule matches (`$pms->get(...)` joined), or nil when the header is absent.
+    func headerText(_ selector: HeaderSelector, in headers: HeaderList? = nil) -> String? {
+        let headers = headers ?? message.headers
+        var values: [String]
+        switch selector.name {
+        case "ALL":
+            if selector.raw {
+                return String(decoding: Array(message.raw[message.root.headerRange]), as: UTF8.self)
+            }
+            return headers.map { "\($0.name): \($0.value)\n" }.joined()
+        case "MESSAGEID":
+            values = ["X-Message-Id", "Resent-Message-Id", "X-Original-Message-ID", "Message-Id"].flatMap { headerValues(of: $0, raw: selector.raw, in: headers) }
+        case "ToCc":
+            values = headerValues(of: "To", raw: selector.raw, in: headers) + headerValues(of: "Cc", raw: selector.raw, in: headers)
+        case "EnvelopeFrom":
+            if let from = envelope.mailFrom {
+                values = [from + "\n"]
+            } else {
+                values = headerValues(of: "Return-Path", raw: false, in: headers).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> \n")) + "\n" }
+            }
+        default:
+            values = headerValues(of: selector.name, raw: selector.raw || selector.address || selector.displayName, in: headers)
+        }
+        values = values.filter { !$0.isEmpty }
+        guard !values.isEmpty else { return nil }
+        if selector.first { values = [values[0]] } else if selector.last { values = [values[values.count - 1]] }
+        if selector.address || selector.displayName {
+            var results: [String] = []
+            for v in values {
+                for (name, address) in Self.parseAddresses(v) {
+                    if selector.address { results.append(address) } else if let name { results.append(name) }
+                }
+            }
+            guard !results.isEmpty else { return selector.address ? "" : nil }
+            return results.joined(separator: "\n")
+        }
+        return values.joined(separator: values[0].hasSuffix("\n") ? "" : "\n")
+    }
+
+    private func headerValues(of name: String, raw: Bool, in headers: HeaderList) -> [String] {
+        headers.all(name).map { field in
+            if raw {
+                var s = String(decoding: field.rawValue, as: UTF8.self)
+                s = s.replacingOccurrences(of: #"\r?\n\s+"#, with: " ", options: .regularExpression)
+                while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+                return s.hasSuffix("\n") ? s : s + "\n"
+            }
+            return field.value + "\n"
+        }
+    }
+
+    /// Addresses in a header value: (display name, address) pairs, roughly as Email::Address::XS.
+    static func parseAddresses(_ value: String) -> [(String?, String)] {
+        var out: [(String?, String)] = []
+        var current = ""
+        var depth = 0
+        var quoted = false
+        var pieces: [String] = []
+        for c in value {
+            if c == "\"" { quoted.toggle() }
+            if !quoted {
+                if c == "<" || c == "(" { depth += 1 }
+                if c == ">" || c == ")" { depth = max(0, depth - 1) }
+            }
+            if c == ",", !quoted, depth == 0 {
+                pieces.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        pieces.append(current)
+        for piece in pieces {
+            let p = piece.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !p.isEmpty else { continue }
+            if let open = p.lastIndex(of: "<"), let close = p[open...].firstIndex(of: ">") {
+                let address = String(p[p.index(after: open)..<close]).trimmingCharacters(in: .whitespaces)
+                var name = String(p[..<open]).trimmingCharacters(in: .whitespaces)
+                if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
+                out.append((name.isEmpty ? nil : name, address))
+            } else {
+                var address = p
+                var name: String?
+                if let open = p.firstIndex(of: "("), let close = p.lastIndex(of: ")"), open < close {
+                    name = String(p[p.index(after: open)..<close])
+                    address = String(p[..<open]).trimmingCharacters(in: .whitespaces)
+                }
+                out.append((name, address))
+            }
+        }
+        return out
+    }
+}

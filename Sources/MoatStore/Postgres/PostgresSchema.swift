@@ -1,0 +1,84 @@
+/// The PostgreSQL schema as numbered migrations; applied versions are rows of `schema_migrations`.
+///
+/// The same logical schema as `SQLiteSchema`, with native types: `timestamptz`, `text[]` recipients,
+/// `bytea` message bytes. Each migration is a list of statements (the extended protocol runs one
+/// statement per query), applied in one transaction together with its `schema_migrations` row.
+enum PostgresSchema {
+    struct Migration: Sendable {
+        var version: Int
+        var name: String
+        var statements: [String]
+    }
+
+    /// Key of the advisory lock that serialises migrations of daemons starting together.
+    static let migrationLockKey: Int64 = 0x4D6F_6174_5354_4F52 // "MoatSTOR"
+
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "initial", statements: [
+            """
+            CREATE TABLE scans (
+                id text PRIMARY KEY,
+                received_at timestamptz NOT NULL,
+                content_hash text NOT NULL,
+                message_id text,
+                queue_id text,
+                mail_from text,
+                recipients text[] NOT NULL DEFAULT '{}',
+                action text NOT NULL,
+                score double precision NOT NULL,
+                category text
+            )
+            """,
+            "CREATE INDEX scans_content_hash ON scans (content_hash)",
+            "CREATE INDEX scans_received_at ON scans (received_at)",
+            """
+            CREATE TABLE engine_verdicts (
+                scan_id text NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+                position integer NOT NULL,
+                engine text NOT NULL,
+                label text NOT NULL,
+                score double precision NOT NULL,
+                state text NOT NULL,
+                elapsed_ms double precision NOT NULL,
+                PRIMARY KEY (scan_id, position)
+            )
+            """,
+            "CREATE INDEX engine_verdicts_engine ON engine_verdicts (engine)",
+            """
+            CREATE TABLE feedback (
+                scan_id text PRIMARY KEY,
+                true_class text NOT NULL,
+                source text NOT NULL,
+                at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX feedback_at ON feedback (at)",
+            """
+            CREATE TABLE state_changes (
+                id bigserial PRIMARY KEY,
+                engine text NOT NULL,
+                from_state text NOT NULL,
+                to_state text NOT NULL,
+                actor text NOT NULL,
+                reason text NOT NULL,
+                at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX state_changes_engine_at ON state_changes (engine, at)",
+            "CREATE INDEX state_changes_at ON state_changes (at)",
+            """
+            CREATE TABLE quarantine (
+                scan_id text PRIMARY KEY,
+                at timestamptz NOT NULL,
+                reason text NOT NULL,
+                queue_id text,
+                mail_from text,
+                recipients text[] NOT NULL DEFAULT '{}',
+                raw bytea,
+                released_at timestamptz
+            )
+            """,
+            "CREATE INDEX quarantine_at ON quarantine (at)",
+        ]),
+    ]
+}

@@ -1,0 +1,489 @@
+import Foundation
+import Logging
+import MoatCore
+import PostgresNIO
+import Synchronization
+
+/// `ScanStore` in PostgreSQL, for several daemons sharing one verdict log and quarantine.
+///
+/// Queries go through a postgres-nio `PostgresClient` connection pool. The client's `run()` is
+/// driven by the store itself, in a detached task started by `init` and ended by `close()`: the
+/// caller gets an `any ScanStore` from `StoreFactory` and has nothing to run. (Detached, so it does
+/// not inherit a ServiceGroup's graceful-shutdown signal: the pool must outlive the `StoreWriter`'s
+/// final flush. Call `close()` after that flush.)
+///
+/// Batches of scans go to the server as one JSON parameter expanded by `jsonb_to_recordset`, so a
+/// batch costs three statements whatever its size.
+public final class PostgresStore: ScanStore {
+    /// Where the server is (`host:port/database`), for logs.
+    public let location: String
+    private let client: PostgresClient
+    private let runTask: Task<Void, Never>
+    private let keepQuarantinedRaw: Bool
+    private let logger: Logger
+    private let isClosed = Atomic<Bool>(false)
+    private let connectTimeout: Duration
+
+    /// Connects to the server at `url` (see `StoreConfiguration` for the syntax); call `migrate()` before use.
+    ///
+    /// No connection is opened until the first query; a wrong address shows as a `StoreError` from `migrate()`.
+    public convenience init(url: String, poolSize: Int = 10, keepQuarantinedRaw: Bool = true,
+                            logger: Logger = Logger(label: "moat.store")) throws {
+        let settings = try PostgresConnectionSettings(url: url)
+        self.init(configuration: settings.clientConfiguration(poolSize: poolSize), location: settings.location,
+                  keepQuarantinedRaw: keepQuarantinedRaw, logger: logger)
+    }
+
+    /// Uses a client configured by the caller (TLS settings, pool options); `location` only names it in logs.
+    public init(configuration: PostgresClient.Configuration, location: String, keepQuarantinedRaw: Bool = true,
+                logger: Logger = Logger(label: "moat.store")) {
+        self.location = location
+        self.connectTimeout = configuration.options.connectTimeout
+        self.keepQuarantinedRaw = keepQuarantinedRaw
+        self.logger = logger
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        runTask = Task.detached { await client.run() }
+    }
+
+    deinit {
+        runTask.cancel()
+    }
+
+    // MARK: Schema
+
+    /// Fails with `StoreError.cannotOpen` when no connection succeeds within the connect timeout
+    /// (10 s; the pool itself would keep retrying); the migrations themselves are not time-bounded.
+    public func migrate() async throws {
+        try checkOpen()
+        try await checkReachable()
+        try await migrateSchema()
+    }
+
+    private func checkReachable() async throws {
+        let location = self.location
+        let timeout = connectTimeout
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await self.client.query("SELECT 1", logger: self.logger)
+                } catch let error as CancellationError {
+                    throw error
+                } catch {
+                    throw StoreError.cannotOpen(backend: "postgres", location: location, reason: Self.reason(error))
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw StoreError.cannotOpen(backend: "postgres", location: location, reason: "no connection within \(timeout)")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    private func migrateSchema() async throws {
+        var version = "schema_migrations"
+        do {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLockKey))", logger: self.logger)
+                try await connection.query("""
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version integer PRIMARY KEY,
+                        name text NOT NULL,
+                        applied_at timestamptz NOT NULL DEFAULT now()
+                    )
+                    """, logger: self.logger)
+                var applied: Set<Int> = []
+                for try await (number) in try await connection.query("SELECT version FROM schema_migrations",
+                                                                     logger: self.logger).decode(Int.self) {
+                    applied.insert(number)
+                }
+                for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
+                    version = "\(migration.version)-\(migration.name)"
+                    for statement in migration.statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                    }
+                    try await connection.query("""
+                        INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))
+                        """, logger: self.logger)
+                    self.logger.info("store schema migrated", metadata: [
+                        "store.backend": "postgres", "store.location": "\(self.location)", "store.migration": "\(version)",
+                    ])
+                }
+            }
+        } catch {
+            throw StoreError.migrationFailed(backend: "postgres", version: version, reason: Self.reason(error))
+        }
+    }
+
+    // MARK: Scans
+
+    private struct ScanRow: Encodable {
+        var id: String
+        var received_at: Double
+        var content_hash: String
+        var message_id: String?
+        var queue_id: String?
+        var mail_from: String?
+        var recipients: [String]
+        var action: String
+        var score: Double
+        var category: String?
+    }
+
+    private struct VerdictRow: Encodable {
+        var scan_id: String
+        var position: Int
+        var engine: String
+        var label: String
+        var score: Double
+        var state: String
+        var elapsed_ms: Double
+    }
+
+    public func record(_ scans: [ScanRecord]) async throws {
+        guard !scans.isEmpty else { return }
+        let scans = StoredValues.lastRecordPerID(scans)
+        let ids = scans.map(\.id)
+        let scanJSON: String
+        let verdictJSON: String
+        do {
+            let encoder = JSONEncoder()
+            scanJSON = String(decoding: try encoder.encode(scans.map { scan in
+                ScanRow(id: scan.id, received_at: scan.receivedAt.timeIntervalSince1970, content_hash: scan.contentHash,
+                        message_id: scan.messageID, queue_id: scan.queueID, mail_from: scan.mailFrom,
+                        recipients: scan.recipients, action: scan.action.rawValue, score: scan.score,
+                        category: scan.category?.rawValue)
+            }), as: UTF8.self)
+            verdictJSON = String(decoding: try encoder.encode(scans.flatMap { scan in
+                scan.engines.enumerated().map { position, entry in
+                    VerdictRow(scan_id: scan.id, position: position, engine: entry.engine, label: entry.label,
+                               score: entry.score, state: entry.state.rawValue, elapsed_ms: entry.elapsedMilliseconds)
+                }
+            }), as: UTF8.self)
+        } catch {
+            throw StoreError.queryFailed(backend: "postgres", operation: "record", reason: "cannot encode the batch: \(error)")
+        }
+        try await transaction("record") { connection, logger in
+            try await connection.query("""
+                INSERT INTO scans (id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category)
+                SELECT x.id, to_timestamp(x.received_at), x.content_hash, x.message_id, x.queue_id, x.mail_from,
+                       ARRAY(SELECT jsonb_array_elements_text(x.recipients)), x.action, x.score, x.category
+                FROM jsonb_to_recordset(\(scanJSON)::jsonb) AS x(id text, received_at double precision, content_hash text,
+                    message_id text, queue_id text, mail_from text, recipients jsonb, action text, score double precision,
+                    category text)
+                ON CONFLICT (id) DO UPDATE SET received_at = EXCLUDED.received_at, content_hash = EXCLUDED.content_hash,
+                    message_id = EXCLUDED.message_id, queue_id = EXCLUDED.queue_id, mail_from = EXCLUDED.mail_from,
+                    recipients = EXCLUDED.recipients, action = EXCLUDED.action, score = EXCLUDED.score,
+                    category = EXCLUDED.category
+                """, logger: logger)
+            try await connection.query("DELETE FROM engine_verdicts WHERE scan_id = ANY(\(ids))", logger: logger)
+            try await connection.query("""
+                INSERT INTO engine_verdicts (scan_id, position, engine, label, score, state, elapsed_ms)
+                SELECT x.scan_id, x.position, x.engine, x.label, x.score, x.state, x.elapsed_ms
+                FROM jsonb_to_recordset(\(verdictJSON)::jsonb) AS x(scan_id text, position integer, engine text, label text,
+                    score double precision, state text, elapsed_ms double precision)
+                """, logger: logger)
+        }
+    }
+
+    private static let scanColumns =
+        "s.id, s.received_at, s.content_hash, s.message_id, s.queue_id, s.mail_from, s.recipients, s.action, s.score, s.category"
+
+    public func scan(id: String) async throws -> ScanRecord? {
+        try await fetchScans("scan(id:)", "SELECT \(unescaped: Self.scanColumns) FROM scans s WHERE s.id = \(id)").first
+    }
+
+    public func scan(contentHash: String) async throws -> ScanRecord? {
+        try await fetchScans("scan(contentHash:)", """
+            SELECT \(unescaped: Self.scanColumns) FROM scans s WHERE s.content_hash = \(contentHash)
+            ORDER BY s.received_at DESC, s.id DESC LIMIT 1
+            """).first
+    }
+
+    public func recentScans(limit: Int) async throws -> [ScanRecord] {
+        try await fetchScans("recentScans", """
+            SELECT \(unescaped: Self.scanColumns) FROM scans s ORDER BY s.received_at DESC, s.id DESC LIMIT \(max(0, limit))
+            """)
+    }
+
+    private func fetchScans(_ operation: String, _ query: PostgresQuery) async throws -> [ScanRecord] {
+        try await connection(operation) { connection, logger in
+            var scans: [ScanRecord] = []
+            for try await row in try await connection.query(query, logger: logger) {
+                scans.append(try Self.decodeScan(row))
+            }
+            try await Self.attachEngines(connection, logger: logger, to: &scans)
+            return scans
+        }
+    }
+
+    private static func decodeScan(_ row: PostgresRow) throws -> ScanRecord {
+        let (id, receivedAt, contentHash, messageID, queueID, mailFrom, recipients, action, score, category) = try row.decode(
+            (String, Date, String, String?, String?, String?, [String], String, Double, String?).self)
+        return ScanRecord(
+            id: id, receivedAt: receivedAt, contentHash: contentHash, messageID: messageID, queueID: queueID,
+            mailFrom: mailFrom, recipients: recipients, action: try StoredValues.action(action, scan: id), score: score,
+            category: try StoredValues.category(category, scan: id), engines: []
+        )
+    }
+
+    private static func attachEngines(_ connection: PostgresConnection, logger: Logger, to scans: inout [ScanRecord]) async throws {
+        guard !scans.isEmpty else { return }
+        let ids = scans.map(\.id)
+        var engines: [String: [ScanRecord.EngineEntry]] = [:]
+        let rows = try await connection.query("""
+            SELECT scan_id, engine, label, score, state, elapsed_ms FROM engine_verdicts
+            WHERE scan_id = ANY(\(ids)) ORDER BY scan_id, position
+            """, logger: logger)
+        for try await (scanID, engine, label, score, state, elapsed) in rows.decode((String, String, String, Double, String, Double).self) {
+            engines[scanID, default: []].append(ScanRecord.EngineEntry(
+                engine: engine, label: label, score: score,
+                state: try StoredValues.engineState(state, table: "engine_verdicts", key: scanID),
+                elapsedMilliseconds: elapsed
+            ))
+        }
+        for index in scans.indices { scans[index].engines = engines[scans[index].id] ?? [] }
+    }
+
+    // MARK: Feedback
+
+    public func recordFeedback(_ feedback: Feedback) async throws {
+        try await execute("recordFeedback", """
+            INSERT INTO feedback (scan_id, true_class, source, at)
+            VALUES (\(feedback.scanID), \(feedback.trueClass.rawValue), \(feedback.source), \(feedback.at))
+            ON CONFLICT (scan_id) DO UPDATE SET true_class = EXCLUDED.true_class, source = EXCLUDED.source, at = EXCLUDED.at
+            """)
+    }
+
+    /// Ordered and filtered by the feedback's time (`Feedback.at`), newest first.
+    public func labelledScans(since: Date?, limit: Int) async throws -> [(ScanRecord, Feedback)] {
+        let columns = "\(Self.scanColumns), f.true_class, f.source, f.at"
+        let query: PostgresQuery = if let since {
+            """
+            SELECT \(unescaped: columns) FROM feedback f JOIN scans s ON s.id = f.scan_id
+            WHERE f.at >= \(since) ORDER BY f.at DESC, f.scan_id DESC LIMIT \(max(0, limit))
+            """
+        } else {
+            """
+            SELECT \(unescaped: columns) FROM feedback f JOIN scans s ON s.id = f.scan_id
+            ORDER BY f.at DESC, f.scan_id DESC LIMIT \(max(0, limit))
+            """
+        }
+        let pairs = try await connection("labelledScans") { connection, logger in
+            var scans: [ScanRecord] = []
+            var feedback: [Feedback] = []
+            for try await row in try await connection.query(query, logger: logger) {
+                let (id, receivedAt, contentHash, messageID, queueID, mailFrom, recipients, action, score, category,
+                     trueClass, source, at) = try row.decode(
+                    (String, Date, String, String?, String?, String?, [String], String, Double, String?, String, String, Date).self)
+                let scan = ScanRecord(
+                    id: id, receivedAt: receivedAt, contentHash: contentHash, messageID: messageID, queueID: queueID,
+                    mailFrom: mailFrom, recipients: recipients, action: try StoredValues.action(action, scan: id), score: score,
+                    category: try StoredValues.category(category, scan: id), engines: []
+                )
+                scans.append(scan)
+                feedback.append(Feedback(scanID: scan.id, trueClass: try StoredValues.trueClass(trueClass, scan: scan.id),
+                                         source: source, at: at))
+            }
+            try await Self.attachEngines(connection, logger: logger, to: &scans)
+            return Array(zip(scans, feedback))
+        }
+        return pairs
+    }
+
+    // MARK: Engine state changes
+
+    public func recordStateChange(_ change: StateChange) async throws {
+        try await execute("recordStateChange", """
+            INSERT INTO state_changes (engine, from_state, to_state, actor, reason, at)
+            VALUES (\(change.engine), \(change.from.rawValue), \(change.to.rawValue), \(change.actor), \(change.reason), \(change.at))
+            """)
+    }
+
+    public func stateChanges(engine: String?, limit: Int) async throws -> [StateChange] {
+        let query: PostgresQuery = if let engine {
+            """
+            SELECT id, engine, from_state, to_state, actor, reason, at FROM state_changes
+            WHERE engine = \(engine) ORDER BY at DESC, id DESC LIMIT \(max(0, limit))
+            """
+        } else {
+            """
+            SELECT id, engine, from_state, to_state, actor, reason, at FROM state_changes
+            ORDER BY at DESC, id DESC LIMIT \(max(0, limit))
+            """
+        }
+        return try await connection("stateChanges") { connection, logger in
+            var changes: [StateChange] = []
+            let rows = try await connection.query(query, logger: logger)
+            for try await (id, engine, from, to, actor, reason, at) in rows.decode(
+                (Int64, String, String, String, String, String, Date).self) {
+                changes.append(StateChange(
+                    engine: engine,
+                    from: try StoredValues.engineState(from, table: "state_changes", key: "\(id)", column: "from_state"),
+                    to: try StoredValues.engineState(to, table: "state_changes", key: "\(id)", column: "to_state"),
+                    actor: actor, reason: reason, at: at
+                ))
+            }
+            return changes
+        }
+    }
+
+    // MARK: Quarantine
+
+    /// Stores (or replaces) the entry for `entry.scanID`; without the bytes when `keepQuarantinedRaw` is false.
+    public func quarantine(_ entry: QuarantineEntry) async throws {
+        let raw: Data? = keepQuarantinedRaw ? entry.raw.map { Data($0) } : nil
+        try await execute("quarantine", """
+            INSERT INTO quarantine (scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at)
+            VALUES (\(entry.scanID), \(entry.at), \(entry.reason), \(entry.queueID), \(entry.mailFrom), \(entry.recipients),
+                    \(raw), \(entry.releasedAt))
+            ON CONFLICT (scan_id) DO UPDATE SET at = EXCLUDED.at, reason = EXCLUDED.reason, queue_id = EXCLUDED.queue_id,
+                mail_from = EXCLUDED.mail_from, recipients = EXCLUDED.recipients, raw = EXCLUDED.raw,
+                released_at = EXCLUDED.released_at
+            """)
+    }
+
+    public func quarantined(limit: Int) async throws -> [QuarantineEntry] {
+        try await connection("quarantined(limit:)") { connection, logger in
+            var entries: [QuarantineEntry] = []
+            let rows = try await connection.query("""
+                SELECT scan_id, at, reason, queue_id, mail_from, recipients, released_at FROM quarantine
+                ORDER BY at DESC, scan_id DESC LIMIT \(max(0, limit))
+                """, logger: logger)
+            for try await (scanID, at, reason, queueID, mailFrom, recipients, releasedAt) in rows.decode(
+                (String, Date, String, String?, String?, [String], Date?).self) {
+                entries.append(QuarantineEntry(scanID: scanID, at: at, reason: reason, queueID: queueID, mailFrom: mailFrom,
+                                               recipients: recipients, raw: nil, releasedAt: releasedAt))
+            }
+            return entries
+        }
+    }
+
+    public func quarantined(scanID: String) async throws -> QuarantineEntry? {
+        try await connection("quarantined(scanID:)") { connection, logger in
+            let rows = try await connection.query("""
+                SELECT scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at FROM quarantine
+                WHERE scan_id = \(scanID)
+                """, logger: logger)
+            for try await (scanID, at, reason, queueID, mailFrom, recipients, raw, releasedAt) in rows.decode(
+                (String, Date, String, String?, String?, [String], Data?, Date?).self) {
+                return QuarantineEntry(scanID: scanID, at: at, reason: reason, queueID: queueID, mailFrom: mailFrom,
+                                       recipients: recipients, raw: raw.map { [UInt8]($0) }, releasedAt: releasedAt)
+            }
+            return nil
+        }
+    }
+
+    public func markReleased(scanID: String, at: Date) async throws -> Bool {
+        try await execute("markReleased", "UPDATE quarantine SET released_at = \(at) WHERE scan_id = \(scanID) RETURNING 1") > 0
+    }
+
+    public func deleteQuarantined(scanID: String) async throws -> Bool {
+        try await execute("deleteQuarantined", "DELETE FROM quarantine WHERE scan_id = \(scanID) RETURNING 1") > 0
+    }
+
+    // MARK: Maintenance
+
+    /// Counts rows of scans, feedback, state changes and quarantine; engine verdicts go with their scans uncounted.
+    public func prune(olderThan date: Date) async throws -> Int {
+        try await transaction("prune") { connection, logger in
+            var removed = 0
+            let statements: [PostgresQuery] = [
+                "WITH d AS (DELETE FROM scans WHERE received_at < \(date) RETURNING 1) SELECT count(*) FROM d",
+                "WITH d AS (DELETE FROM feedback WHERE at < \(date) RETURNING 1) SELECT count(*) FROM d",
+                "WITH d AS (DELETE FROM state_changes WHERE at < \(date) RETURNING 1) SELECT count(*) FROM d",
+                "WITH d AS (DELETE FROM quarantine WHERE at < \(date) RETURNING 1) SELECT count(*) FROM d",
+            ]
+            for statement in statements {
+                for try await count in try await connection.query(statement, logger: logger).decode(Int.self) {
+                    removed += count
+                }
+            }
+            return removed
+        }
+    }
+
+    /// Ends the connection pool (the client's `run()` task) and waits for it.
+    public func close() async throws {
+        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        runTask.cancel()
+        await runTask.value
+    }
+
+    // MARK: Access
+
+    private func checkOpen() throws {
+        if isClosed.load(ordering: .acquiring) { throw StoreError.closed(backend: "postgres") }
+    }
+
+    /// Runs `body` on a leased connection, turning failures into `StoreError.queryFailed`.
+    private func connection<T: Sendable>(
+        _ operation: String, _ body: (PostgresConnection, Logger) async throws -> T
+    ) async throws -> T {
+        try checkOpen()
+        do {
+            return try await client.withConnection { connection in try await body(connection, self.logger) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.queryFailed(backend: "postgres", operation: operation, reason: Self.reason(error))
+        }
+    }
+
+    private func transaction<T: Sendable>(
+        _ operation: String, _ body: (PostgresConnection, Logger) async throws -> T
+    ) async throws -> T {
+        try checkOpen()
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection, self.logger) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.queryFailed(backend: "postgres", operation: operation, reason: Self.reason(error))
+        }
+    }
+
+    /// Runs one statement; returns the number of rows it returned (use `RETURNING 1` to count changes).
+    @discardableResult
+    private func execute(_ operation: String, _ query: PostgresQuery) async throws -> Int {
+        try await connection(operation) { connection, logger in
+            var rows = 0
+            for try await _ in try await connection.query(query, logger: logger) { rows += 1 }
+            return rows
+        }
+    }
+
+    /// The server's message or the client's error code; never the query's bound values.
+    static func reason(_ error: any Error) -> String {
+        if let transaction = error as? PostgresTransactionError {
+            if let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError {
+                return reason(inner)
+            }
+        }
+        if let error = error as? StoreError { return error.description }
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                return "\(error.serverInfo?[.sqlState] ?? "server"): \(message)"
+            }
+            return "\(error.code)\(error.underlying.map { ": \($0)" } ?? "")"
+        }
+        return "\(error)"
+    }
+}
+
+extension PostgresStore: StoreInspecting {
+    func rowCounts() async throws -> [String: Int] {
+        try await connection("rowCounts") { connection, logger in
+            var counts: [String: Int] = [:]
+            for table in ["scans", "engine_verdicts", "feedback", "state_changes", "quarantine"] {
+                for try await count in try await connection.query("SELECT count(*) FROM \(unescaped: table)",
+                                                                  logger: logger).decode(Int.self) {
+                    counts[table] = count
+                }
+            }
+            return counts
+        }
+    }
+}

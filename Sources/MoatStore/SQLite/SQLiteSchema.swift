@@ -1,0 +1,74 @@
+import GRDB
+
+/// The SQLite schema as GRDB migrations; `migrate()` applies those not yet recorded in `grdb_migrations`.
+///
+/// Dates are GRDB's default text form (`yyyy-MM-dd HH:mm:ss.SSS`, UTC), which sorts and compares as
+/// text; recipient lists are JSON arrays.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1-initial") { db in
+            try db.execute(sql: """
+                CREATE TABLE scans (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    received_at DATETIME NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    message_id TEXT,
+                    queue_id TEXT,
+                    mail_from TEXT,
+                    recipients TEXT NOT NULL DEFAULT '[]',
+                    action TEXT NOT NULL,
+                    score REAL NOT NULL,
+                    category TEXT
+                );
+                CREATE INDEX scans_content_hash ON scans(content_hash);
+                CREATE INDEX scans_received_at ON scans(received_at);
+
+                CREATE TABLE engine_verdicts (
+                    scan_id TEXT NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    engine TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    score REAL NOT NULL,
+                    state TEXT NOT NULL,
+                    elapsed_ms REAL NOT NULL,
+                    PRIMARY KEY (scan_id, position)
+                ) WITHOUT ROWID;
+                CREATE INDEX engine_verdicts_engine ON engine_verdicts(engine);
+
+                CREATE TABLE feedback (
+                    scan_id TEXT PRIMARY KEY NOT NULL,
+                    true_class TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX feedback_at ON feedback(at);
+
+                CREATE TABLE state_changes (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    engine TEXT NOT NULL,
+                    from_state TEXT NOT NULL,
+                    to_state TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX state_changes_engine_at ON state_changes(engine, at);
+                CREATE INDEX state_changes_at ON state_changes(at);
+
+                CREATE TABLE quarantine (
+                    scan_id TEXT PRIMARY KEY NOT NULL,
+                    at DATETIME NOT NULL,
+                    reason TEXT NOT NULL,
+                    queue_id TEXT,
+                    mail_from TEXT,
+                    recipients TEXT NOT NULL DEFAULT '[]',
+                    raw BLOB,
+                    released_at DATETIME
+                );
+                CREATE INDEX quarantine_at ON quarantine(at);
+                """)
+        }
+        return migrator
+    }
+}

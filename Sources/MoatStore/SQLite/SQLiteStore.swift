@@ -1,0 +1,385 @@
+import Foundation
+import GRDB
+import Logging
+import MoatCore
+import Synchronization
+
+/// `ScanStore` in one SQLite file, through a GRDB `DatabasePool` in WAL mode: one writer and
+/// concurrent readers, so the dashboard reading never waits for the verdict log writing.
+///
+/// GRDB runs every SQLite call on its own dispatch queues, never on Swift's cooperative pool. The
+/// file and its directory are created on first use; the file is mode 0600 (SQLite gives the `-wal`
+/// and `-shm` files the same mode). `synchronous = NORMAL`: a power cut may lose the last
+/// transactions but never corrupts the file.
+public final class SQLiteStore: ScanStore {
+    /// The database file.
+    public let path: String
+    private let pool: DatabasePool
+    private let keepQuarantinedRaw: Bool
+    private let logger: Logger
+    private let isClosed = Atomic<Bool>(false)
+
+    /// Opens (creating if needed) the database at `path`; call `migrate()` before use.
+    ///
+    /// - Parameters:
+    ///   - keepQuarantinedRaw: false stores quarantine entries without their bytes.
+    ///   - busyTimeout: how long a write waits for another process (the `moat` CLI, say) holding the lock.
+    public init(path: String, keepQuarantinedRaw: Bool = true, busyTimeout: TimeInterval = 5,
+                logger: Logger = Logger(label: "moat.store")) throws {
+        self.path = path
+        self.keepQuarantinedRaw = keepQuarantinedRaw
+        self.logger = logger
+        try Self.prepareFile(at: path)
+        var configuration = Configuration()
+        configuration.label = "moat.store"
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError.cannotOpen(backend: "sqlite", location: path, reason: "\(error)")
+        }
+    }
+
+    /// Creates the directory and an empty file with mode 0600 so the database is never world-readable.
+    private static func prepareFile(at path: String) throws {
+        let fileManager = FileManager.default
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do {
+            try fileManager.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                            attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw StoreError.cannotOpen(backend: "sqlite", location: path,
+                                        reason: "cannot create directory \(directory): \(error.localizedDescription)")
+        }
+        if !fileManager.fileExists(atPath: path) {
+            guard fileManager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw StoreError.cannotOpen(backend: "sqlite", location: path, reason: "cannot create the file")
+            }
+        }
+    }
+
+    public func migrate() async throws {
+        try checkOpen()
+        let migrator = SQLiteSchema.migrator
+        do {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                migrator.asyncMigrate(pool) { result in
+                    continuation.resume(with: result.map { _ in () })
+                }
+            }
+        } catch {
+            throw StoreError.migrationFailed(backend: "sqlite", version: "\(migrator.migrations.last ?? "?")",
+                                             reason: "\(error)")
+        }
+        logger.debug("store migrated", metadata: ["store.backend": "sqlite", "store.path": "\(path)"])
+    }
+
+    // MARK: Scans
+
+    public func record(_ scans: [ScanRecord]) async throws {
+        guard !scans.isEmpty else { return }
+        let scans = StoredValues.lastRecordPerID(scans)
+        try await write("record") { db in
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO scans (id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET received_at = excluded.received_at, content_hash = excluded.content_hash,
+                    message_id = excluded.message_id, queue_id = excluded.queue_id, mail_from = excluded.mail_from,
+                    recipients = excluded.recipients, action = excluded.action, score = excluded.score,
+                    category = excluded.category
+                """)
+            let deleteVerdicts = try db.cachedStatement(sql: "DELETE FROM engine_verdicts WHERE scan_id = ?")
+            let insertVerdict = try db.cachedStatement(sql: """
+                INSERT INTO engine_verdicts (scan_id, position, engine, label, score, state, elapsed_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for scan in scans {
+                try upsert.execute(arguments: [
+                    scan.id, scan.receivedAt, scan.contentHash, scan.messageID, scan.queueID, scan.mailFrom,
+                    JSONList.encode(scan.recipients), scan.action.rawValue, scan.score, scan.category?.rawValue,
+                ])
+                try deleteVerdicts.execute(arguments: [scan.id])
+                for (position, entry) in scan.engines.enumerated() {
+                    try insertVerdict.execute(arguments: [
+                        scan.id, position, entry.engine, entry.label, entry.score, entry.state.rawValue,
+                        entry.elapsedMilliseconds,
+                    ])
+                }
+            }
+        }
+    }
+
+    public func scan(id: String) async throws -> ScanRecord? {
+        try await read("scan(id:)") { db in
+            try Self.fetchScans(db, where: "WHERE id = ?", arguments: [id]).first
+        }
+    }
+
+    public func scan(contentHash: String) async throws -> ScanRecord? {
+        try await read("scan(contentHash:)") { db in
+            try Self.fetchScans(db, where: "WHERE content_hash = ? ORDER BY received_at DESC, id DESC LIMIT 1",
+                                arguments: [contentHash]).first
+        }
+    }
+
+    public func recentScans(limit: Int) async throws -> [ScanRecord] {
+        try await read("recentScans") { db in
+            try Self.fetchScans(db, where: "ORDER BY received_at DESC, id DESC LIMIT ?", arguments: [max(0, limit)])
+        }
+    }
+
+    private static let scanColumns =
+        "id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category"
+
+    /// Scans selected by `clause` (after `FROM scans`) with their engine verdicts, in the clause's order.
+    private static func fetchScans(_ db: Database, where clause: String, arguments: StatementArguments) throws -> [ScanRecord] {
+        let rows = try Row.fetchAll(db, sql: "SELECT \(scanColumns) FROM scans \(clause)", arguments: arguments)
+        var scans = try rows.map { try decodeScan($0) }
+        try attachEngines(db, to: &scans)
+        return scans
+    }
+
+    private static func decodeScan(_ row: Row, prefix: String = "") throws -> ScanRecord {
+        let id: String = row["id"]
+        return ScanRecord(
+            id: id, receivedAt: row["received_at"], contentHash: row["content_hash"], messageID: row["message_id"],
+            queueID: row["queue_id"], mailFrom: row["mail_from"],
+            recipients: try JSONList.decode(row["recipients"], table: "scans", key: id),
+            action: try StoredValues.action(row["action"], scan: id), score: row["score"],
+            category: try StoredValues.category(row["category"], scan: id), engines: []
+        )
+    }
+
+    private static func attachEngines(_ db: Database, to scans: inout [ScanRecord]) throws {
+        guard !scans.isEmpty else { return }
+        let ids = JSONList.encode(scans.map(\.id))
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT scan_id, engine, label, score, state, elapsed_ms FROM engine_verdicts
+            WHERE scan_id IN (SELECT value FROM json_each(?)) ORDER BY scan_id, position
+            """, arguments: [ids])
+        var engines: [String: [ScanRecord.EngineEntry]] = [:]
+        while let row = try rows.next() {
+            let scanID: String = row["scan_id"]
+            engines[scanID, default: []].append(ScanRecord.EngineEntry(
+                engine: row["engine"], label: row["label"], score: row["score"],
+                state: try StoredValues.engineState(row["state"], table: "engine_verdicts", key: scanID),
+                elapsedMilliseconds: row["elapsed_ms"]
+            ))
+        }
+        for index in scans.indices { scans[index].engines = engines[scans[index].id] ?? [] }
+    }
+
+    // MARK: Feedback
+
+    public func recordFeedback(_ feedback: Feedback) async throws {
+        try await write("recordFeedback") { db in
+            try db.execute(sql: """
+                INSERT INTO feedback (scan_id, true_class, source, at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(scan_id) DO UPDATE SET true_class = excluded.true_class, source = excluded.source, at = excluded.at
+                """, arguments: [feedback.scanID, feedback.trueClass.rawValue, feedback.source, feedback.at])
+        }
+    }
+
+    /// Ordered and filtered by the feedback's time (`Feedback.at`), newest first.
+    public func labelledScans(since: Date?, limit: Int) async throws -> [(ScanRecord, Feedback)] {
+        try await read("labelledScans") { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT s.id, s.received_at, s.content_hash, s.message_id, s.queue_id, s.mail_from, s.recipients,
+                       s.action, s.score, s.category, f.true_class, f.source, f.at AS feedback_at
+                FROM feedback f JOIN scans s ON s.id = f.scan_id
+                WHERE ?1 IS NULL OR f.at >= ?1
+                ORDER BY f.at DESC, f.scan_id DESC LIMIT ?2
+                """, arguments: [since, max(0, limit)])
+            var scans = try rows.map { try Self.decodeScan($0) }
+            try Self.attachEngines(db, to: &scans)
+            return try zip(scans, rows).map { scan, row in
+                (scan, Feedback(scanID: scan.id, trueClass: try StoredValues.trueClass(row["true_class"], scan: scan.id),
+                                source: row["source"], at: row["feedback_at"]))
+            }
+        }
+    }
+
+    // MARK: Engine state changes
+
+    public func recordStateChange(_ change: StateChange) async throws {
+        try await write("recordStateChange") { db in
+            try db.execute(sql: """
+                INSERT INTO state_changes (engine, from_state, to_state, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [change.engine, change.from.rawValue, change.to.rawValue, change.actor, change.reason, change.at])
+        }
+    }
+
+    public func stateChanges(engine: String?, limit: Int) async throws -> [StateChange] {
+        try await read("stateChanges") { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, engine, from_state, to_state, actor, reason, at FROM state_changes
+                WHERE ?1 IS NULL OR engine = ?1 ORDER BY at DESC, id DESC LIMIT ?2
+                """, arguments: [engine, max(0, limit)])
+            return try rows.map { row in
+                let key = "\(row["id"] as Int64)"
+                return StateChange(
+                    engine: row["engine"],
+                    from: try StoredValues.engineState(row["from_state"], table: "state_changes", key: key, column: "from_state"),
+                    to: try StoredValues.engineState(row["to_state"], table: "state_changes", key: key, column: "to_state"),
+                    actor: row["actor"], reason: row["reason"], at: row["at"]
+                )
+            }
+        }
+    }
+
+    // MARK: Quarantine
+
+    /// Stores (or replaces) the entry for `entry.scanID`; without the bytes when `keepQuarantinedRaw` is false.
+    public func quarantine(_ entry: QuarantineEntry) async throws {
+        let raw = keepQuarantinedRaw ? entry.raw.map { Data($0) } : nil
+        try await write("quarantine") { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO quarantine (scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [entry.scanID, entry.at, entry.reason, entry.queueID, entry.mailFrom,
+                                 JSONList.encode(entry.recipients), raw, entry.releasedAt])
+        }
+    }
+
+    public func quarantined(limit: Int) async throws -> [QuarantineEntry] {
+        try await read("quarantined(limit:)") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT scan_id, at, reason, queue_id, mail_from, recipients, released_at FROM quarantine
+                ORDER BY at DESC, scan_id DESC LIMIT ?
+                """, arguments: [max(0, limit)]).map { try Self.decodeQuarantine($0, withRaw: false) }
+        }
+    }
+
+    public func quarantined(scanID: String) async throws -> QuarantineEntry? {
+        try await read("quarantined(scanID:)") { db in
+            try Row.fetchOne(db, sql: """
+                SELECT scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at FROM quarantine WHERE scan_id = ?
+                """, arguments: [scanID]).map { try Self.decodeQuarantine($0, withRaw: true) }
+        }
+    }
+
+    private static func decodeQuarantine(_ row: Row, withRaw: Bool) throws -> QuarantineEntry {
+        let scanID: String = row["scan_id"]
+        let raw: Data? = withRaw ? row["raw"] : nil
+        return QuarantineEntry(
+            scanID: scanID, at: row["at"], reason: row["reason"], queueID: row["queue_id"], mailFrom: row["mail_from"],
+            recipients: try JSONList.decode(row["recipients"], table: "quarantine", key: scanID),
+            raw: raw.map { [UInt8]($0) }, releasedAt: row["released_at"]
+        )
+    }
+
+    public func markReleased(scanID: String, at: Date) async throws -> Bool {
+        try await write("markReleased") { db in
+            try db.execute(sql: "UPDATE quarantine SET released_at = ? WHERE scan_id = ?", arguments: [at, scanID])
+            return db.changesCount > 0
+        }
+    }
+
+    public func deleteQuarantined(scanID: String) async throws -> Bool {
+        try await write("deleteQuarantined") { db in
+            try db.execute(sql: "DELETE FROM quarantine WHERE scan_id = ?", arguments: [scanID])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// Counts rows of scans, feedback, state changes and quarantine; engine verdicts go with their scans uncounted.
+    public func prune(olderThan date: Date) async throws -> Int {
+        try await write("prune") { db in
+            var removed = 0
+            for (table, column) in [("scans", "received_at"), ("feedback", "at"), ("state_changes", "at"), ("quarantine", "at")] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE \(column) < ?", arguments: [date])
+                removed += db.changesCount
+            }
+            return removed
+        }
+    }
+
+    public func close() async throws {
+        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        do {
+            try pool.close()
+        } catch {
+            throw StoreError.queryFailed(backend: "sqlite", operation: "close", reason: "\(error)")
+        }
+    }
+
+    // MARK: Access
+
+    private func checkOpen() throws {
+        if isClosed.load(ordering: .acquiring) { throw StoreError.closed(backend: "sqlite") }
+    }
+
+    private func write<T: Sendable>(_ operation: String, _ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try checkOpen()
+        do {
+            return try await pool.write(updates)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.queryFailed(backend: "sqlite", operation: operation, reason: "\(error)")
+        }
+    }
+
+    private func read<T: Sendable>(_ operation: String, _ value: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try checkOpen()
+        do {
+            return try await pool.read(value)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.queryFailed(backend: "sqlite", operation: operation, reason: "\(error)")
+        }
+    }
+}
+
+extension SQLiteStore: StoreInspecting {
+    func rowCounts() async throws -> [String: Int] {
+        try await read("rowCounts") { db in
+            var counts: [String: Int] = [:]
+            for table in ["scans", "engine_verdicts", "feedback", "state_changes", "quarantine"] {
+                counts[table] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0
+            }
+            return counts
+        }
+    }
+}
+
+/// Recipient lists as JSON text (SQLite has no array type).
+enum JSONList {
+    /// A JSON array of strings, written by hand: `JSONEncoder` costs more than the insert itself.
+    static func encode(_ values: [String]) -> String {
+        var json = "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { json += "," }
+            json += "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": json += "\\\""
+                case "\\": json += "\\\\"
+                case "\n": json += "\\n"
+                case "\r": json += "\\r"
+                case "\t": json += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: json.unicodeScalars.append(scalar)
+                }
+            }
+            json += "\""
+        }
+        return json + "]"
+    }
+
+    static func decode(_ text: String, table: String, key: String) throws -> [String] {
+        do {
+            return try JSONDecoder().decode([String].self, from: Data(text.utf8))
+        } catch {
+            throw StoreError.corruptRow(table: table, key: key, column: "recipients", value: text)
+        }
+    }
+}

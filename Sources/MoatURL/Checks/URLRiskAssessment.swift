@@ -1,0 +1,101 @@
+import MoatCore
+
+/// Turns extracted links into weighted findings: lists, display/target mismatch, QR-only links,
+/// executables and archives, numeric hosts, userinfo and every evasion trait.
+///
+/// Each check adds its weight once per message (its first finding); further hits of the same
+/// check are listed with score 0, so a message with 500 shortened links is not 500 times worse.
+public struct URLRiskAssessment: Sendable {
+    public var blockList: DomainList
+    public var allowList: DomainList
+    public var shorteners: DomainList
+    public var weights: URLRiskWeights
+    /// Reads the domains shown in link text.
+    public var normalizer: URLNormalizer
+
+    static let executableExtensions: Set<String> = [
+        "exe", "scr", "bat", "cmd", "com", "pif", "msi", "msix", "appx", "js", "jse", "vbs", "vbe", "wsf", "wsh",
+        "hta", "ps1", "jar", "lnk", "iso", "img", "vhd", "vhdx", "apk", "dll", "cpl", "reg", "one", "xll",
+    ]
+    static let archiveExtensions: Set<String> = ["zip", "rar", "7z", "gz", "tgz", "cab", "ace", "arj", "xz", "bz2", "tar", "z", "lzh", "uue"]
+    static let traitChecks: [URLTrait] = [
+        .userinfo, .obfuscatedIP, .ipHost, .mixedScript, .zeroWidth, .dotLookalike, .percentEncodedHost,
+        .compatibilityCharacters, .backslashes, .internationalized, .defanged, .port,
+    ]
+
+    public init(normalizer: URLNormalizer, blockList: DomainList, allowList: DomainList, shorteners: DomainList, weights: URLRiskWeights) {
+        self.normalizer = normalizer
+        self.blockList = blockList
+        self.allowList = allowList
+        self.shorteners = shorteners
+        self.weights = weights
+    }
+
+    /// Risk findings for `urls`, weighted.
+    public func assess(_ urls: [ExtractedURL]) -> [Finding] {
+        var findings: [Finding] = []
+        var scored: Set<String> = []
+        func hit(_ check: String, _ detail: String, _ url: ExtractedURL) {
+            let first = scored.insert(check).inserted
+            findings.append(Finding(code: "url." + check, detail: detail, score: first ? weights[check] : 0, partPath: url.partPath))
+        }
+        let nonQRDomains = Set(urls.filter { $0.source != .qr }.map { $0.registrableDomain ?? $0.host })
+        for url in urls {
+            let shown = url.normalized
+            if let entry = blockList.match(url) {
+                hit("blocklisted", "\(shown) matches block list entry \(entry)", url)
+                continue
+            }
+            if allowList.match(url) != nil { continue }
+            for trait in Self.traitChecks where url.traits.contains(trait) {
+                // An obfuscated IP is also an IP host: count the stronger check only.
+                if trait == .ipHost, url.traits.contains(.obfuscatedIP) { continue }
+                let detail = trait == .mixedScript || trait == .internationalized
+                    ? "\(shown) (\(url.unicodeHost)) from \(url.raw.debugDescription.prefix(200))"
+                    : "\(shown) from \(url.raw.debugDescription.prefix(200))"
+                hit(trait.rawValue, detail, url)
+            }
+            if let entry = shorteners.match(url) { hit("shortener", "\(shown) (\(entry))", url) }
+            if let from = url.unwrappedFrom { hit("redirector", "\(from) leads to \(shown)", url) }
+            if let ext = Self.fileExtension(url.pathAndQuery) {
+                if Self.executableExtensions.contains(ext) { hit("executable_link", "\(shown) links to a .\(ext) file", url) }
+                if Self.archiveExtensions.contains(ext) { hit("archive_link", "\(shown) links to a .\(ext) archive", url) }
+            }
+            if url.source == .qr, !nonQRDomains.contains(url.registrableDomain ?? url.host) {
+                hit("qr_only", "\(shown) appears only in a QR code", url)
+            }
+            if url.source == .html, url.unwrappedFrom == nil, let text = url.anchorText,
+               let shownDomain = mismatchedDisplayDomain(text, target: url, all: urls) {
+                hit("anchor_mismatch", "link text shows \(shownDomain) but goes to \(shown)", url)
+            }
+        }
+        return findings
+    }
+
+    /// The domain that link text displays when it differs from the link's target (and from what
+    /// a redirector in the target unwraps to).
+    func mismatchedDisplayDomain(_ text: String, target: ExtractedURL, all: [ExtractedURL]) -> String? {
+        let candidates = TextLinkScanner.candidates(in: text, limit: 4)
+        guard !candidates.isEmpty else { return nil }
+        var targets: Set<String> = [target.registrableDomain ?? target.host]
+        // Destinations unwrapped from this link (Safe Links and other wrappers).
+        var outer = target.normalized
+        for url in all where url.unwrappedFrom == outer {
+            targets.insert(url.registrableDomain ?? url.host)
+            outer = url.normalized
+        }
+        for candidate in candidates {
+            guard let shown = normalizer.normalize(candidate.raw, source: .text, partPath: "", schemeless: true) else { continue }
+            let domain = shown.registrableDomain ?? shown.host
+            if !targets.contains(domain) { return domain }
+        }
+        return nil
+    }
+
+    static func fileExtension(_ pathAndQuery: String) -> String? {
+        let path = pathAndQuery.prefix { $0 != "?" && $0 != "#" }
+        guard let last = path.split(separator: "/").last, let dot = last.lastIndex(of: ".") else { return nil }
+        let ext = last[last.index(after: dot)...].lowercased()
+        return ext.isEmpty || ext.count > 5 ? nil : ext
+    }
+}

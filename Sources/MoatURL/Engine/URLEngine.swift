@@ -1,0 +1,52 @@
+import Logging
+import MoatCore
+
+/// The `url` engine: lists every link a recipient could follow (`url.extracted`, score 0) and
+/// scores the risky ones.
+///
+/// The verdict is `.phishing` when the summed weights reach `phishingScore`, `.suspicious` when
+/// they reach `suspiciousScore`, clean below.
+public struct URLEngine: ScanEngine {
+    public let extractor: URLExtractor
+    public let assessment: URLRiskAssessment
+    public let phishingScore: Double
+    public let suspiciousScore: Double
+
+    public init(extractor: URLExtractor, assessment: URLRiskAssessment, phishingScore: Double, suspiciousScore: Double) {
+        self.extractor = extractor
+        self.assessment = assessment
+        self.phishingScore = phishingScore
+        self.suspiciousScore = suspiciousScore
+    }
+
+    public func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
+        let extraction = try await extractor.extract(from: input.message, blocking: context.blocking)
+        return report(for: extraction, logger: context.logger, messageID: input.id)
+    }
+
+    /// The report for an extraction (also what `moat explain` shows).
+    public func report(for extraction: URLExtraction, logger: Logger? = nil, messageID: String = "") -> EngineReport {
+        var findings = extraction.urls.map { url in
+            Finding(code: "url.extracted", detail: "\(url.source.rawValue) \(url.normalized)", score: 0, partPath: url.partPath)
+        }
+        findings.append(contentsOf: extraction.notes)
+        let risks = assessment.assess(extraction.urls)
+        findings.append(contentsOf: risks)
+        let score = risks.reduce(0) { $0 + $1.score }
+        let category: VerdictCategory? = score >= phishingScore ? .phishing : (score >= suspiciousScore && score > 0 ? .suspicious : nil)
+        logger?.debug("url scan", metadata: [
+            "moat.id": "\(messageID)", "url.count": "\(extraction.urls.count)", "url.qr_codes": "\(extraction.qrCodes)",
+            "url.score": "\(score)",
+        ])
+        return EngineReport(category: category, score: score, findings: findings)
+    }
+
+    public var status: [String: String] {
+        [
+            "block_list_entries": "\(assessment.blockList.count)",
+            "allow_list_entries": "\(assessment.allowList.count)",
+            "shortener_entries": "\(assessment.shorteners.count)",
+            "public_suffix_tlds": "\(extractor.normalizer.publicSuffixes.topLevelDomains.count)",
+        ]
+    }
+}

@@ -1,0 +1,92 @@
+import MoatCore
+
+/// Builds `URLEngine`s from manifests with `adapter = "url"`.
+///
+/// Options (defaults): `public_suffix_list` ("url/public_suffix_list.dat"), `block_list`
+/// ("url/block.txt"), `allow_list` ("url/allow.txt"), `shorteners` ("url/shorteners.txt"),
+/// `phishing_score` (8), `suspicious_score` (3), `[weights]` (see `URLRiskWeights.defaults`),
+/// `max_urls` (2000), `max_images` (20), `max_image_pixels` (40,000,000), `max_image_bytes`
+/// (20 MiB), `image_time_budget_ms` (5000), `qr_extra_passes` (true), `pdf_inflate_budget`
+/// (32 MiB), `max_redirect_depth` (3). Paths are relative to the rules directory.
+public struct URLEngineFactory: EngineFactory {
+    public init() {}
+
+    public var adapter: String { "url" }
+
+    public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
+        let options = manifest.options
+        let known: Set<String> = [
+            "public_suffix_list", "block_list", "allow_list", "shorteners", "phishing_score", "suspicious_score", "weights",
+            "max_urls", "max_images", "max_image_pixels", "max_image_bytes", "image_time_budget_ms", "qr_extra_passes",
+            "pdf_inflate_budget", "max_redirect_depth",
+        ]
+        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
+            throw context.invalid(unknown, "unknown option")
+        }
+        func path(_ key: String, _ fallback: String) throws -> String {
+            guard let value = options[key] else { return context.resolve(fallback) }
+            guard let text = value.stringValue, !text.isEmpty else { throw context.invalid(key, "expected a path") }
+            return context.resolve(text)
+        }
+        func number(_ key: String, _ fallback: Double) throws -> Double {
+            guard let value = options[key] else { return fallback }
+            guard let number = value.doubleValue, number >= 0 else { throw context.invalid(key, "expected a non-negative number") }
+            return number
+        }
+        func count(_ key: String, _ fallback: Int) throws -> Int {
+            guard let value = options[key] else { return fallback }
+            guard let number = value.intValue, number >= 0 else { throw context.invalid(key, "expected a non-negative integer") }
+            return number
+        }
+
+        let pslPath = try path("public_suffix_list", "url/public_suffix_list.dat")
+        let suffixes: PublicSuffixList
+        do { suffixes = try PublicSuffixList(contentsOfFile: pslPath) } catch {
+            throw context.invalid("public_suffix_list", "cannot read \(pslPath)")
+        }
+        let normalizer = URLNormalizer(publicSuffixes: suffixes)
+        func list(_ key: String, _ fallback: String) throws -> DomainList {
+            let file = try path(key, fallback)
+            do { return try DomainList(contentsOfFile: file, normalizer: normalizer) } catch {
+                throw context.invalid(key, "cannot read \(file)")
+            }
+        }
+
+        var overrides: [String: Double] = [:]
+        if let value = options["weights"] {
+            guard case .table(let table) = value else { throw context.invalid("weights", "expected a table of check = weight") }
+            for (check, weight) in table {
+                guard URLRiskWeights.defaults[check] != nil else {
+                    throw context.invalid("weights.\(check)", "unknown check; known: \(URLRiskWeights.defaults.keys.sorted().joined(separator: ", "))")
+                }
+                guard let number = weight.doubleValue else { throw context.invalid("weights.\(check)", "expected a number") }
+                overrides[check] = number
+            }
+        }
+
+        var limits = URLExtractionLimits()
+        limits.maxURLs = try count("max_urls", limits.maxURLs)
+        limits.maxImages = try count("max_images", limits.maxImages)
+        limits.maxImagePixels = try count("max_image_pixels", limits.maxImagePixels)
+        limits.maxImageBytes = try count("max_image_bytes", limits.maxImageBytes)
+        limits.imageTimeBudget = .milliseconds(try count("image_time_budget_ms", 5_000))
+        limits.pdfInflateBudget = try count("pdf_inflate_budget", limits.pdfInflateBudget)
+        limits.maxRedirectDepth = try count("max_redirect_depth", limits.maxRedirectDepth)
+        if let value = options["qr_extra_passes"] {
+            guard let flag = value.boolValue else { throw context.invalid("qr_extra_passes", "expected true or false") }
+            limits.qrExtraPasses = flag
+        }
+        let phishing = try number("phishing_score", 8)
+        let suspicious = try number("suspicious_score", 3)
+        guard suspicious <= phishing else { throw context.invalid("suspicious_score", "must not exceed phishing_score") }
+
+        let assessment = URLRiskAssessment(
+            normalizer: normalizer,
+            blockList: try list("block_list", "url/block.txt"),
+            allowList: try list("allow_list", "url/allow.txt"),
+            shorteners: try list("shorteners", "url/shorteners.txt"),
+            weights: URLRiskWeights(overrides))
+        return URLEngine(extractor: URLExtractor(normalizer: normalizer, limits: limits), assessment: assessment,
+                         phishingScore: phishing, suspiciousScore: suspicious)
+    }
+}

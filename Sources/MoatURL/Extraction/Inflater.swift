@@ -1,0 +1,36 @@
+import CPNG
+
+/// zlib inflate with an output cap, for PDF `FlateDecode` streams.
+///
+/// zlib comes through the CPNG shim: it is libpng's own dependency, so no further library is linked.
+enum Inflater {
+    /// Inflates a zlib stream (or the prefix that decodes), at most `limit` bytes out; nil if
+    /// nothing decodes.
+    static func inflate(_ input: ArraySlice<UInt8>, limit: Int) -> [UInt8]? {
+        guard !input.isEmpty, limit > 0 else { return nil }
+        var stream = z_stream()
+        guard moat_inflateInit(&stream) == Z_OK else { return nil }
+        defer { inflateEnd(&stream) }
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        let status: Int32 = input.withUnsafeBufferPointer { source -> Int32 in
+            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+            stream.avail_in = UInt32(source.count)
+            var code: Int32 = Z_OK
+            while code == Z_OK, output.count < limit {
+                code = chunk.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                    stream.next_out = buffer.baseAddress
+                    stream.avail_out = UInt32(buffer.count)
+                    let result = CPNG.inflate(&stream, Z_NO_FLUSH)
+                    let produced = buffer.count - Int(stream.avail_out)
+                    output.append(contentsOf: buffer[0..<min(produced, limit - output.count)])
+                    if result == Z_BUF_ERROR, produced == 0 { return Z_STREAM_END }
+                    return result
+                }
+            }
+            return code
+        }
+        if output.isEmpty, status != Z_STREAM_END { return nil }
+        return output
+    }
+}

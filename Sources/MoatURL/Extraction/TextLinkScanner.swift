@@ -1,0 +1,196 @@
+/// Finds link candidates in plain text: `scheme://` links (including defanged `hxxp`), `www.`
+/// links and scheme-less `domain.tld/path` forms, and rejoins links wrapped across lines.
+///
+/// One pass over whitespace-separated tokens: linear in the text. Candidates are raw strings;
+/// `URLNormalizer` decides whether each is a usable link (known TLD, valid host).
+struct TextLinkScanner {
+    /// A candidate as found, with whether it was joined from several lines.
+    struct Candidate: Hashable {
+        var raw: String
+        var wrapped: Bool
+        var schemeless: Bool
+    }
+
+    /// Top-level domains that are also common file extensions: a bare `name.zip` is a file,
+    /// not a link, unless it has a path or `www.`.
+    static let extensionLikeTLDs: Set<String> = ["zip", "mov", "py", "sh", "md", "rs", "pl", "pm", "so", "ps", "cs", "dll", "ini", "log", "txt"]
+    static let leadingPunctuation: Set<Unicode.Scalar> = ["(", "[", "{", "<", "\"", "'", "«", "‹", "“", "‘", "`", "*", "|"]
+    static let trailingPunctuation: Set<Unicode.Scalar> = [".", ",", ";", ":", "!", "?", "\"", "'", "»", "›", "”", "’", "`", "*", "|", ">", "<"]
+    static let schemeMarkers = ["://", "[://]", "[:]//"]
+
+    private struct Token {
+        var start: Int
+        var end: Int
+        var line: Int
+        var lastOnLine: Bool
+        var lineLength: Int
+        var startsLine: Bool
+    }
+
+    /// Link candidates in `text`, at most `limit`.
+    static func candidates(in text: String, limit: Int) -> [Candidate] {
+        let scalars = Array(text.unicodeScalars)
+        let tokens = tokenize(scalars)
+        var out: [Candidate] = []
+        var index = 0
+        while index < tokens.count, out.count < limit {
+            let token = tokens[index]
+            index += 1
+            var start = token.start
+            var end = token.end
+            var ledByAngle = false
+            while start < end, leadingPunctuation.contains(scalars[start]) {
+                if scalars[start] == "<" { ledByAngle = true }
+                start += 1
+            }
+            guard start < end else { continue }
+            let word = String(String.UnicodeScalarView(scalars[start..<end]))
+            let lower = word.lowercased()
+            var linkStart = start
+            var schemeless = false
+            if let markerRange = schemeMarkers.lazy.compactMap({ lower.range(of: $0) }).first {
+                // Walk back from the marker over scheme letters.
+                let markerOffset = lower.unicodeScalars.distance(from: lower.unicodeScalars.startIndex, to: markerRange.lowerBound)
+                var schemeStart = start + markerOffset
+                while schemeStart > start, isSchemeScalar(scalars[schemeStart - 1]) { schemeStart -= 1 }
+                guard schemeStart < start + markerOffset else { continue }
+                linkStart = schemeStart
+            } else if lower.hasPrefix("www.") || lower.hasPrefix("www[.]") || lower.hasPrefix("www(.)") {
+                schemeless = true
+            } else if looksLikeBareDomain(lower) {
+                schemeless = true
+            } else {
+                continue
+            }
+
+            var wrapped = false
+            var pieces: [String] = []
+            if ledByAngle, !word.contains(">") {
+                // `<https://example.com/long\n  /path>`: RFC 3986 appendix C wrapping.
+                var joined = String(String.UnicodeScalarView(scalars[linkStart..<end]))
+                var next = index
+                while next < tokens.count, next - index < 8, joined.unicodeScalars.count < 4096 {
+                    let piece = String(String.UnicodeScalarView(scalars[tokens[next].start..<tokens[next].end]))
+                    next += 1
+                    if let close = piece.firstIndex(of: ">") {
+                        joined += piece[..<close]
+                        wrapped = true
+                        index = next
+                        break
+                    }
+                    joined += piece
+                }
+                if wrapped { pieces = [joined] }
+            }
+            if pieces.isEmpty {
+                end = trimTrailing(scalars, start: linkStart, end: end)
+                var joined = String(String.UnicodeScalarView(scalars[linkStart..<end]))
+                // A long link cut at the end of a long line continues at the start of the next.
+                if end == token.end, token.lastOnLine, token.lineLength >= 60, joined.contains("/"),
+                   index < tokens.count, tokens[index].startsLine, tokens[index].line == token.line + 1 {
+                    let nextToken = tokens[index]
+                    let nextEnd = trimTrailing(scalars, start: nextToken.start, end: nextToken.end)
+                    let piece = String(String.UnicodeScalarView(scalars[nextToken.start..<nextEnd]))
+                    if looksLikeContinuation(piece) {
+                        joined += piece
+                        wrapped = true
+                        index += 1
+                    }
+                }
+                pieces = [joined]
+            }
+            for piece in pieces where !piece.isEmpty {
+                out.append(Candidate(raw: piece, wrapped: wrapped, schemeless: schemeless))
+            }
+        }
+        return out
+    }
+
+    private static func tokenize(_ scalars: [Unicode.Scalar]) -> [Token] {
+        var tokens: [Token] = []
+        var line = 0
+        var lineStart = 0
+        var lineTokenStart = 0
+        var i = 0
+        func closeLine(at end: Int) {
+            let length = end - lineStart
+            if tokens.count > lineTokenStart {
+                tokens[tokens.count - 1].lastOnLine = true
+                for k in lineTokenStart..<tokens.count { tokens[k].lineLength = length }
+            }
+        }
+        while i < scalars.count {
+            let scalar = scalars[i]
+            if scalar == "\n" {
+                closeLine(at: i)
+                line += 1
+                lineStart = i + 1
+                lineTokenStart = tokens.count
+                i += 1
+            } else if scalar.properties.isWhitespace {
+                i += 1
+            } else {
+                let start = i
+                while i < scalars.count, !scalars[i].properties.isWhitespace { i += 1 }
+                tokens.append(Token(start: start, end: i, line: line, lastOnLine: false, lineLength: 0, startsLine: start == lineStart))
+            }
+        }
+        closeLine(at: scalars.count)
+        return tokens
+    }
+
+    private static func isSchemeScalar(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || scalar == "_"
+            || (0xFF21...0xFF3A).contains(scalar.value) || (0xFF41...0xFF5A).contains(scalar.value)
+    }
+
+    /// Drops sentence punctuation after a link, keeping balanced closing brackets.
+    private static func trimTrailing(_ scalars: [Unicode.Scalar], start: Int, end: Int) -> Int {
+        var end = end
+        while end > start {
+            let last = scalars[end - 1]
+            if trailingPunctuation.contains(last) {
+                end -= 1
+            } else if last == ")" || last == "]" || last == "}" {
+                let open: Unicode.Scalar = last == ")" ? "(" : (last == "]" ? "[" : "{")
+                let opens = scalars[start..<end].filter { $0 == open }.count
+                let closes = scalars[start..<end].filter { $0 == last }.count
+                if closes > opens { end -= 1 } else { break }
+            } else {
+                break
+            }
+        }
+        return end
+    }
+
+    /// `example.com`, `login.example.co.uk/path`, `example[.]com`: a host with a TLD-like last label.
+    static func looksLikeBareDomain(_ lower: String) -> Bool {
+        if lower.contains("@") { return false }
+        var host = Substring(lower)
+        if let slash = host.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { host = host[..<slash] }
+        var hostText = String(host)
+        for (form, _) in URLNormalizer.defangings where form != "[:]" && form != "[://]" {
+            hostText = hostText.replacingOccurrences(of: form, with: ".")
+        }
+        hostText = String(hostText.unicodeScalars.map { URLNormalizer.dotLookalikes.contains($0.value) ? "." : Character($0) })
+        while let last = hostText.last, trailingPunctuation.contains(last.unicodeScalars.first!) { hostText.removeLast() }
+        if let colon = hostText.lastIndex(of: ":") { hostText = String(hostText[..<colon]) }
+        let labels = hostText.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return false }
+        guard let tld = labels.last, tld.count >= 2, tld.allSatisfy({ $0.isLetter }) || tld.hasPrefix("xn--") else { return false }
+        guard labels.allSatisfy({ $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || URLNormalizer.invisible.contains($0.unicodeScalars.first!.value) } }) else {
+            return false
+        }
+        let hasPath = host.endIndex < lower.endIndex
+        if extensionLikeTLDs.contains(String(tld)), !hasPath { return false }
+        return true
+    }
+
+    /// Whether a line-initial token reads as the rest of a cut link rather than prose.
+    private static func looksLikeContinuation(_ piece: String) -> Bool {
+        guard !piece.isEmpty, piece.unicodeScalars.count <= 2048 else { return false }
+        guard !piece.lowercased().contains("://"), !piece.lowercased().hasPrefix("www.") else { return false }
+        guard piece.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0 != "<" && $0 != ">" && $0 != "\"" }) else { return false }
+        return piece.contains(where: { "/=&%?#_".contains($0) }) || (piece.count >= 16 && piece.contains(where: \.isNumber))
+    }
+}

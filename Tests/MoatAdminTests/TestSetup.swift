@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import MoatAdapters
+import MoatAdmin
+import MoatCore
+import MoatMessage
+import MoatStore
+
+/// A whole daemon minus the sockets: runtime with manifest-driven engines, SQLite store, writer,
+/// supervisor and admin API, in a temporary directory.
+struct DaemonUnderTest {
+    let directory: String
+    let runtime: ScanRuntime
+    let store: any ScanStore
+    let writer: StoreWriter
+    let supervisor: EngineSupervisor
+    let tracker: PrecisionTracker
+    let token: AdminToken
+    let api: AdminAPI
+    let background: Task<Void, Never>
+
+    /// `manifests`: file name → TOML text.
+    static func start(manifests: [String: String], logger: Logger = Logger(label: "test")) async throws -> DaemonUnderTest {
+        let directory = NSTemporaryDirectory() + "moat-admin-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory + "/engines", withIntermediateDirectories: true)
+        for (name, text) in manifests {
+            try text.write(toFile: directory + "/engines/" + name, atomically: true, encoding: .utf8)
+        }
+        var configuration = MoatConfiguration()
+        configuration.enginesDirectory = directory + "/engines"
+        configuration.rulesDirectory = directory
+        let tracker = PrecisionTracker()
+        let (runtime, problems) = await ScanRuntime.start(configuration: configuration, logger: logger, tracker: tracker)
+        precondition(problems.isEmpty, "\(problems)")
+        var storeConfiguration = StoreConfiguration()
+        storeConfiguration.path = directory + "/moat.sqlite"
+        storeConfiguration.flushIntervalMilliseconds = 20
+        let store = try await StoreFactory.open(storeConfiguration, logger: logger)
+        let writer = StoreWriter(store: store, configuration: storeConfiguration, logger: logger)
+        let supervisor = EngineSupervisor(
+            registry: runtime.registry, tracker: tracker, store: store, writer: writer, metrics: MoatMetrics(),
+            keepQuarantinedRaw: true, logger: logger
+        )
+        runtime.pipeline.observers.add(supervisor)
+        let token = AdminToken(value: "test-token-0123456789abcdef")
+        let api = AdminAPI(
+            settings: AdminSettings(listen: "127.0.0.1:0"), token: token, runtime: runtime, supervisor: supervisor,
+            prometheus: TestMetrics.registry, logger: logger, reload: { await runtime.reload() }
+        )
+        let background = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await supervisor.run() }
+                group.addTask { try? await writer.run() }
+            }
+        }
+        return DaemonUnderTest(directory: directory, runtime: runtime, store: store, writer: writer, supervisor: supervisor,
+                               tracker: tracker, token: token, api: api, background: background)
+    }
+
+    func scan(_ raw: String) async -> Decision {
+        await runtime.pipeline.scan(ScanInput(message: Message(parsing: Array(raw.utf8))))
+    }
+
+    func stop() async {
+        supervisor.finish()
+        background.cancel()
+        _ = await background.value
+        try? await store.close()
+        await runtime.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+import Metrics
+import Prometheus
+
+/// One Prometheus registry for the test process (swift-metrics can be bootstrapped once).
+enum TestMetrics {
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+}
+
+enum Mail {
+    static func ham(_ index: Int) -> String {
+        "From: colleague\(index)@example.com\r\nTo: me@moat.test\r\nSubject: the minutes, part \(index)\r\n\r\nHere are the notes from the meeting, item \(index).\r\n"
+    }
+
+    static func spam(_ index: Int) -> String {
+        "From: promo\(index)@example.net\r\nTo: me@moat.test\r\nSubject: the offer \(index)\r\n\r\nBUY-NOW-PILLS: the best prices, offer \(index).\r\n"
+    }
+}

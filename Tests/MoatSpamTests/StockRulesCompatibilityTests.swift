@@ -1,0 +1,115 @@
+import Foundation
+import MoatCore
+import MoatMessage
+import Testing
+@testable import MoatSpam
+
+/// Debian's stock SpamAssassin rules: how many load, whether the prefilter changes anything, and
+/// how often Moat agrees with SpamAssassin on the corpus sample. SpamAssassin's own hits come from
+/// `bench/spam/sa-reference.sh`, which writes `rules/spam/fixtures/sa-hits.tsv`.
+@Suite("Stock SpamAssassin rules", .serialized)
+struct StockRulesCompatibilityTests {
+    static let engine: SpamEngine? = {
+        guard Fixtures.stockAvailable else { return nil }
+        var options = SpamOptions()
+        options.rules = [Fixtures.stockRules]
+        options.useBayes = false
+        let start = Date()
+        defer { loadSeconds = Date().timeIntervalSince(start) }
+        return try? SpamEngine(options: options)
+    }()
+    nonisolated(unsafe) static var loadSeconds = 0.0
+
+    /// A fixed sample: every 10th message of each subset.
+    static func sample() -> [String] {
+        ["easy_ham", "hard_ham", "spam"].flatMap { subset in
+            Fixtures.corpusFiles(subset).enumerated().filter { $0.offset % 10 == 0 }.map(\.element)
+        }
+    }
+
+    @Test(.enabled(if: Fixtures.stockAvailable)) func stockRulesLoad() throws {
+        let engine = try #require(Self.engine)
+        let s = engine.summary
+        let nonNet = s.defined - s.netSkipped
+        let ratio = Double(s.loaded) / Double(max(1, nonNet))
+        let reasons = Dictionary(grouping: s.skipped, by: \.reason).mapValues(\.count)
+        print("[spam-compat] defined=\(s.defined) loaded=\(s.loaded) net-skipped=\(s.netSkipped) non-net=\(nonNet) load=\(String(format: "%.1f", ratio * 100))% skipped-by-reason=\(reasons)")
+        print("[spam-compat] eval rules supported=\(s.evalSupported) unsupported=\(s.evalUnsupported) prefiltered=\(s.prefiltered) pcre-only=\(s.pcreOnly)")
+        print("[spam-compat] unsupported evals: \(s.unsupportedEvals.sorted { $0.value > $1.value }.map { "\($0.key):\($0.value)" }.joined(separator: " "))")
+        print("[spam-compat] load time \(Self.loadSeconds) s; Hyperscan rejections: \(engine.ruleSet.prefilterRejections.prefix(8))")
+        for skip in s.skipped where skip.reason == .compileError || skip.reason == .syntax { print("[spam-compat] \(skip)") }
+        #expect(ratio >= 0.90)
+    }
+
+    @Test(.enabled(if: Fixtures.stockAvailable && Fixtures.corpusAvailable)) func prefilterGivesSameHitsAsPCREAlone() throws {
+        let engine = try #require(Self.engine)
+        var differences = 0
+        var pairs = 0
+        for file in Self.sample().enumerated().filter({ $0.offset % 3 == 0 }).map(\.element) {
+            let message = Fixtures.message(file: file)
+            let fast = engine.hitNames(message, prefilter: true)
+            let exact = engine.hitNames(message, prefilter: false)
+            pairs += exact.count
+            if fast != exact {
+                differences += 1
+                print("[spam-compat] prefilter difference in \(file): missing \(exact.subtracting(fast)) extra \(fast.subtracting(exact))")
+            }
+        }
+        print("[spam-compat] prefilter check: \(pairs) hits, \(differences) messages differ")
+        #expect(differences == 0)
+    }
+
+    @Test(.enabled(if: Fixtures.stockAvailable && Fixtures.corpusAvailable)) func agreementWithSpamAssassin() throws {
+        let engine = try #require(Self.engine)
+        let reference = Fixtures.repoRoot + "/rules/spam/fixtures/sa-hits.tsv"
+        guard let text = try? String(contentsOfFile: reference, encoding: .utf8) else {
+            print("[spam-compat] no \(reference): run bench/spam/sa-reference.sh to compare with SpamAssassin")
+            return
+        }
+        let scoredRules = Set(engine.ruleSet.rules.map(\.name))
+        var agree = 0, total = 0, messages = 0
+        var missed: [String: Int] = [:], extra: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count >= 2 else { continue }
+            let file = Fixtures.corpus + "/" + fields[0]
+            guard FileManager.default.fileExists(atPath: file) else { continue }
+            messages += 1
+            // SpamAssassin's list minus rules that are not comparable offline (net rules it skipped too).
+            let sa = Set(fields[1].split(separator: ",").map(String.init)).subtracting(["", "none"])
+            let ours = engine.hitNames(Fixtures.message(file: file))
+            // Every (message, rule) pair either side reports counts; pairs where both say "no" are not counted.
+            let union = sa.union(ours)
+            total += union.count
+            agree += sa.intersection(ours).count
+            for r in sa.subtracting(ours) { missed[scoredRules.contains(r) ? r : r + "(not loaded)", default: 0] += 1 }
+            for r in ours.subtracting(sa) { extra[r, default: 0] += 1 }
+        }
+        let ruleCount = engine.summary.loaded
+        let allPairs = messages * ruleCount
+        let disagreements = total - agree
+        let overall = allPairs > 0 ? Double(allPairs - disagreements) / Double(allPairs) : 1
+        let hitLevel = total > 0 ? Double(agree) / Double(total) : 1
+        print("[spam-compat] SA agreement on \(messages) messages: all (message, rule) pairs \(String(format: "%.2f", overall * 100))%; hit pairs (either side fired) \(agree)/\(total) = \(String(format: "%.1f", hitLevel * 100))%")
+        print("[spam-compat] top missed: \(missed.sorted { $0.value > $1.value }.prefix(25).map { "\($0.key):\($0.value)" }.joined(separator: " "))")
+        print("[spam-compat] top extra: \(extra.sorted { $0.value > $1.value }.prefix(25).map { "\($0.key):\($0.value)" }.joined(separator: " "))")
+        #expect(overall >= 0.98)
+    }
+}
+
+/// Throughput with the stock rules (run by `bench/spam/run.sh`; off unless MOAT_SPAM_BENCH is set,
+/// since tests never assert wall-clock times).
+@Suite("Spam throughput")
+struct SpamThroughputBenchmark {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["MOAT_SPAM_BENCH"] != nil && Fixtures.stockAvailable && Fixtures.corpusAvailable))
+    func stockRulesThroughput() async throws {
+        let engine = try #require(StockRulesCompatibilityTests.engine)
+        let files = StockRulesCompatibilityTests.sample()
+        let result = await SpamBenchmark.run(engine: engine, files: files, concurrency: 2)
+        let line = "moat-spam messages=\(result.messages) seconds=\(String(format: "%.2f", result.seconds)) msgs_per_s=\(String(format: "%.1f", result.messagesPerSecond)) spam=\(result.spamDetected) load_s=\(String(format: "%.1f", StockRulesCompatibilityTests.loadSeconds))"
+        print("[spam-bench] \(line)")
+        if let out = ProcessInfo.processInfo.environment["MOAT_SPAM_BENCH_OUT"] {
+            try (line + "\n").write(toFile: out, atomically: true, encoding: .utf8)
+        }
+    }
+}

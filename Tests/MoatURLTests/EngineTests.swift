@@ -1,0 +1,80 @@
+import MoatCore
+import MoatMessage
+import Testing
+@testable import MoatURL
+
+/// The engine: findings, weights, verdicts and factory options.
+struct EngineTests {
+    @Test func everyLinkIsListed() async throws {
+        let report = try await Support.scan(Support.message(body: "a https://one.example/x and www.two-example.org"))
+        let listed = report.findings.filter { $0.code == "url.extracted" }.map(\.detail)
+        #expect(listed.contains("text https://one.example/x"))
+        #expect(listed.contains("text http://www.two-example.org/"))
+        #expect(report.findings.filter { $0.code == "url.extracted" }.allSatisfy { $0.score == 0 && $0.partPath == "" })
+        #expect(report.category == nil)
+    }
+
+    @Test func anchorMismatchUserinfoAndIPReachPhishing() async throws {
+        let html = #"<a href="https://evil.example/login">https://www.bank.example/login</a> <a href="http://paypal.com@0xC0A80101/">x</a>"#
+        let report = try await Support.scan(Support.message(type: "text/html", body: html))
+        let codes = Set(report.findings.filter { $0.score > 0 }.map(\.code))
+        #expect(codes.isSuperset(of: ["url.anchor_mismatch", "url.userinfo", "url.obfuscated_ip"]))
+        #expect(report.category == .phishing)
+        #expect(report.score >= 8)
+    }
+
+    @Test func matchingAnchorTextIsFine() async throws {
+        let report = try await Support.scan(Support.message(type: "text/html", body: #"<a href="https://www.bank.example/x">bank.example</a>"#))
+        #expect(!report.findings.contains { $0.code == "url.anchor_mismatch" })
+    }
+
+    @Test func listsAndExecutables() async throws {
+        let body = "https://blocked.moat-test.invalid.example/x https://bit.ly/abc https://files.example/invoice.exe https://files.example/a.zip"
+        let report = try await Support.scan(Support.message(body: body), options: ["phishing_score": .integer(100)])
+        let codes = report.findings.filter { $0.score > 0 }.map(\.code)
+        #expect(codes.contains("url.shortener"))
+        #expect(codes.contains("url.executable_link"))
+        #expect(codes.contains("url.archive_link"))
+        #expect(report.category == .suspicious)
+    }
+
+    @Test func blockListMatchesSubdomains() throws {
+        let list = DomainList(entries: ["evil.example", "cdn.example/phish/"], normalizer: Support.normalizer)
+        func url(_ s: String) -> ExtractedURL { Support.normalizer.normalize(s, source: .text, partPath: "", schemeless: false)! }
+        #expect(list.match(url("https://a.b.evil.example/x")) == "evil.example")
+        #expect(list.match(url("https://notevil.example/")) == nil)
+        #expect(list.match(url("http://cdn.example/phish/kit.html")) == "cdn.example/phish/")
+        #expect(list.match(url("http://cdn.example/ok")) == nil)
+    }
+
+    @Test func eachCheckScoresOnce() async throws {
+        let body = (0..<50).map { "https://bit.ly/x\($0)" }.joined(separator: " ")
+        let report = try await Support.scan(Support.message(body: body))
+        #expect(report.findings.filter { $0.code == "url.shortener" }.count == 50)
+        #expect(report.score == URLRiskWeights.defaults["shortener"])
+    }
+
+    @Test func weightsAreConfigurable() async throws {
+        let report = try await Support.scan(Support.message(body: "http://10.0.0.1/x"),
+                                            options: ["weights": .table(["ip_host": .double(9)])])
+        #expect(report.score == 9)
+        #expect(report.category == .phishing)
+    }
+
+    @Test(arguments: [
+        ["weights": ConfigValue.table(["nope": .integer(1)])],
+        ["max_urls": .string("many")],
+        ["bogus": .bool(true)],
+        ["block_list": .string("url/missing.txt")],
+        ["suspicious_score": .integer(9), "phishing_score": .integer(5)],
+    ])
+    func badOptionsAreRejected(_ options: [String: ConfigValue]) async {
+        await #expect(throws: ConfigurationError.self) { _ = try await Support.engine(options: options) }
+    }
+
+    @Test func manifestInRepositoryBuilds() async throws {
+        let engine = try await Support.engine()
+        #expect(engine.status["public_suffix_tlds"].flatMap(Int.init) ?? 0 > 1000)
+        #expect(URLEngineFactory().adapter == "url")
+    }
+}
