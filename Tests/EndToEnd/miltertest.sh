@@ -10,6 +10,10 @@ listen = ["inet:$MILTER_PORT@127.0.0.1"]
 spool_directory = "$WORK/spool"
 [policy]
 reject_reply = "550 5.7.1 Moat test rejection"
+[admin]
+enabled = false
+[store]
+path = "$WORK/moat.sqlite"
 CONF
 cat >"$WORK/engines/blocklist.toml" <<'CONF'
 adapter = "pattern"

@@ -17,6 +17,10 @@ spool_directory = "$WORK/spool"
 spool_threshold_bytes = 65536
 [policy]
 reject_reply = "550 5.7.1 Moat test rejection"
+[admin]
+enabled = false
+[store]
+path = "$WORK/moat.sqlite"
 CONF
 cat >"$WORK/engines/blocklist.toml" <<'CONF'
 adapter = "pattern"
