@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "moat",
             dependencies: [
-                "MoatCore", "MoatMessage", "MoatAdapters", "MoatMilter",
+                "MoatCore", "MoatMessage", "MoatAdapters", "MoatMilter", "MoatSpam",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

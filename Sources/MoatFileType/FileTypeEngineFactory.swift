@@ -12,6 +12,22 @@ public struct FileTypeEngineFactory: EngineFactory {
     public var adapter: String { "filetype" }
 
     public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
+        // Option parsing stays out of the async function: Swift 6.3's optimizer crashed splitting this
+        // coroutine when the throwing local helpers lived in it.
+        let (policy, policyPath, chosenLimits, chosenCategories, database) = try Self.settings(manifest, context: context)
+        do {
+            return try await context.blocking.run {
+                try FileTypeEngine(policy: policy, policyPath: policyPath, limits: chosenLimits,
+                                   categories: chosenCategories, magicDatabase: database)
+            }
+        } catch let error as FileTypeError {
+            throw context.invalid(database == nil ? "policy" : "magic_database", error.description)
+        }
+    }
+
+    private static func settings(
+        _ manifest: EngineManifest, context: EngineBuildContext
+    ) throws -> (FileTypePolicy, String, ArchiveLimits, FileTypeEngine.Categories, String?) {
         let options = manifest.options
         let known: Set<String> = ["policy", "max_depth", "max_members", "max_expanded_bytes", "max_member_bytes",
                                   "max_ratio", "ratio_min_bytes", "blocked_category", "category", "magic_database"]
@@ -51,14 +67,6 @@ public struct FileTypeEngineFactory: EngineFactory {
         categories.other = try category("category", categories.other)
         let database = try string("magic_database", nil).map(context.resolve)
         let policy = try FileTypePolicy.load(path: policyPath)
-        let (chosenLimits, chosenCategories) = (limits, categories)
-        do {
-            return try await context.blocking.run {
-                try FileTypeEngine(policy: policy, policyPath: policyPath, limits: chosenLimits,
-                                   categories: chosenCategories, magicDatabase: database)
-            }
-        } catch let error as FileTypeError {
-            throw context.invalid(database == nil ? "policy" : "magic_database", error.description)
-        }
+        return (policy, policyPath, limits, categories, database)
     }
 }
