@@ -1,5 +1,6 @@
 import MoatClamAV
 import MoatCore
+import MoatExternal
 import MoatFileType
 import MoatMacro
 import MoatURL
@@ -13,5 +14,6 @@ public enum AdapterCatalog {
     /// Factories for all built-in adapters.
     public static var factories: [any EngineFactory] {
         [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), URLEngineFactory(), SpamEngineFactory()]
+            + ExternalAdapters.factories
     }
 }

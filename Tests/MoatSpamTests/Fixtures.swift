@@ -11,6 +11,11 @@ enum Fixtures {
 
     static let corpus = repoRoot + "/../shared/corpus/spamassassin"
     static let stockRules = "/usr/share/spamassassin"
+    /// Compiled Hyperscan databases kept between test runs (MOAT_SPAM_CACHE_DIR overrides; empty: none).
+    static let hyperscanCache: String? = {
+        if let dir = ProcessInfo.processInfo.environment["MOAT_SPAM_CACHE_DIR"] { return dir.isEmpty ? nil : dir }
+        return FileManager.default.temporaryDirectory.path + "/moat-spam-tests-\(getuid())/hyperscan"
+    }()
 
     static var corpusAvailable: Bool { FileManager.default.fileExists(atPath: corpus + "/labels.tsv") }
     static var stockAvailable: Bool { FileManager.default.fileExists(atPath: stockRules + "/50_scores.cf") }

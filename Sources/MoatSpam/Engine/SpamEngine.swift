@@ -12,17 +12,22 @@ public final class SpamEngine: ScanEngine {
     /// Bayes token store (nil when `use_bayes` is off or no `bayes_path`).
     public let bayes: BayesStore?
 
-    /// Loads and compiles the rules (CPU work: call from a blocking context or accept the wait).
-    public init(options: SpamOptions) throws {
+    /// Where `refresh` compiles (nil: a thread of its own); never Swift's cooperative pool.
+    private let blocking: BlockingWorkPool?
+
+    /// Loads and compiles the rules (CPU work, seconds to a minute for the stock rules: call from a
+    /// blocking context, never from a task on the cooperative pool).
+    public init(options: SpamOptions, blocking: BlockingWorkPool? = nil) throws {
         self.options = options
-        current = Mutex(Self.compile(options.rules))
+        self.blocking = blocking
+        current = Mutex(Self.compile(options))
         bayes = try options.useBayes ? options.bayesPath.map { try BayesStore(path: $0) } : nil
     }
 
-    static func compile(_ paths: [String]) -> CompiledRuleSet {
+    static func compile(_ options: SpamOptions) -> CompiledRuleSet {
         var parser = RuleFileParser()
-        parser.load(paths: paths)
-        return CompiledRuleSet(parser.finish())
+        parser.load(paths: options.rules)
+        return CompiledRuleSet(parser.finish(), cacheDirectory: options.cacheDirectory)
     }
 
     var ruleSet: CompiledRuleSet { current.withLock { $0 } }
@@ -101,8 +106,24 @@ public final class SpamEngine: ScanEngine {
 
     /// Rebuilds the rule set from the same paths and swaps it in; scans in flight keep the old one.
     public func refresh() async throws {
-        let fresh = Self.compile(options.rules)
+        let options = options
+        let fresh: CompiledRuleSet
+        if let blocking {
+            fresh = try await blocking.run { Self.compile(options) }
+        } else {
+            fresh = await Self.onOwnThread { Self.compile(options) }
+        }
         current.withLock { $0 = fresh }
+    }
+
+    /// Runs `body` on a new thread (for engines built without a `BlockingWorkPool`, as in tests),
+    /// so long CPU work never occupies a cooperative-pool thread.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: body()) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
     }
 }
 
@@ -114,7 +135,8 @@ public struct SpamEngineFactory: EngineFactory {
 
     public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
         let options = try SpamOptions(manifest.options, context: context)
-        let engine = try await context.blocking.run { try SpamEngine(options: options) }
+        let blocking = context.blocking
+        let engine = try await blocking.run { try SpamEngine(options: options, blocking: blocking) }
         context.logger.info("spam rules loaded", metadata: [
             "engine.name": "\(manifest.name)",
             "spam.rules_loaded": "\(engine.summary.loaded)",

@@ -11,6 +11,9 @@ public struct SpamOptions: Sendable, Hashable {
     /// Body bytes scanned at most; a longer body is scanned in part and reported.
     public var maxBodyBytes: Int = 512 * 1024
     public var useBayes = true
+    /// Directory for compiled Hyperscan databases, reused while the rules are unchanged
+    /// (nil: compile at every load, which takes tens of seconds for the stock rules).
+    public var cacheDirectory: String?
 
     public init() {}
 
@@ -37,7 +40,11 @@ public struct SpamOptions: Sendable, Hashable {
             guard let v = value.boolValue else { throw context.invalid("use_bayes", "expected true or false") }
             useBayes = v
         }
-        let known: Set<String> = ["rules", "bayes_path", "required_score", "max_body_bytes", "use_bayes"]
+        if let value = options["cache_dir"] {
+            guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("cache_dir", "expected a path") }
+            cacheDirectory = context.resolve(path)
+        }
+        let known: Set<String> = ["rules", "bayes_path", "required_score", "max_body_bytes", "use_bayes", "cache_dir"]
         if let unknown = options.keys.first(where: { !known.contains($0) }) {
             throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
         }

@@ -29,13 +29,23 @@ final class HyperscanPrefilter: @unchecked Sendable {
     let patternCount: Int
 
     /// Compiles `patterns`; never throws: a pattern that fails is moved to `rejected`.
-    init(_ patterns: [Pattern]) {
+    ///
+    /// With `cacheDirectory`, a database compiled before from exactly the same patterns (and the same
+    /// Hyperscan version) is read back from a file instead: compiling the stock rules takes tens of
+    /// seconds, deserializing them milliseconds.
+    convenience init(_ patterns: [Pattern], cacheDirectory: String? = nil) {
+        let cache = cacheDirectory.map { PrefilterCache(directory: $0, patterns: patterns, flags: Self.flags(for:)) }
+        if let cache, let cached = cache.load() {
+            self.init(database: cached.0, rejected: cached.1, patternCount: patterns.count - cached.1.count)
+            return
+        }
         var rejected: [UInt32: String] = [:]
         var candidates: [Pattern] = []
-        // Check each expression alone first: one failure in a multi-pattern compile would force a
-        // full recompile per failing pattern.
+        // `hs_expression_info` is cheap and names what Hyperscan cannot do (length limits, embedded
+        // anchors); the database is then compiled once. Compiling each pattern alone first would
+        // double the (large) compile time.
         for pattern in patterns {
-            if let reason = Self.unsupportedReason(pattern) ?? Self.singleCompileFailure(pattern) {
+            if let reason = Self.unsupportedReason(pattern) {
                 rejected[pattern.id] = reason
             } else {
                 candidates.append(pattern)
@@ -63,9 +73,14 @@ final class HyperscanPrefilter: @unchecked Sendable {
             rejected[candidates[index].id] = message
             candidates.remove(at: index)
         }
+        if let cache, let database { cache.store(database, rejected: rejected) }
+        self.init(database: database, rejected: rejected, patternCount: candidates.count)
+    }
+
+    private init(database: OpaquePointer?, rejected: [UInt32: String], patternCount: Int) {
         self.database = database
         self.rejected = rejected
-        self.patternCount = candidates.count
+        self.patternCount = patternCount
         var scratch: OpaquePointer?
         if let database, hs_alloc_scratch(database, &scratch) == 0 {
             prototype = scratch
@@ -94,20 +109,7 @@ final class HyperscanPrefilter: @unchecked Sendable {
         return nil
     }
 
-    private static func singleCompileFailure(_ pattern: Pattern) -> String? {
-        var db: OpaquePointer?
-        var error: UnsafeMutablePointer<hs_compile_error_t>?
-        let rc = hs_compile(pattern.expression, flags(for: pattern), 1 /* HS_MODE_BLOCK */, nil, &db, &error)
-        if let db { hs_free_database(db) }
-        guard rc == 0 else {
-            let message = error.flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "error \(rc)"
-            if error != nil { hs_free_compile_error(error) }
-            return message
-        }
-        return nil
-    }
-
-    private static func flags(for pattern: Pattern) -> UInt32 {
+    static func flags(for pattern: Pattern) -> UInt32 {
         // MULTILINE always: subjects are several lines joined with "\n", so `^` must match at each.
         var flags: UInt32 = 4 /* MULTILINE */ | 8 /* SINGLEMATCH */ | 16 /* ALLOWEMPTY */ | 128 /* PREFILTER */
         if pattern.caseless { flags |= 1 }

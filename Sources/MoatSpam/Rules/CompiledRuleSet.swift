@@ -1,5 +1,6 @@
 import Foundation
 import MoatMessage
+import Synchronization
 
 /// One rule that fired on a message.
 public struct RuleHit: Sendable, Hashable {
@@ -81,7 +82,8 @@ final class CompiledRuleSet: Sendable {
     let prefilterRejections: [(String, Int)]
 
     /// Compiles a parsed rule set; never throws: what cannot compile is reported and skipped.
-    init(_ parsed: ParsedRuleSet) {
+    /// `cacheDirectory` keeps compiled Hyperscan databases between loads (see `PrefilterCache`).
+    init(_ parsed: ParsedRuleSet, cacheDirectory: String? = nil) {
         var summary = RuleSetSummary()
         summary.files = parsed.files
         summary.skipped = parsed.skipped
@@ -167,6 +169,7 @@ final class CompiledRuleSet: Sendable {
         var rejections: [String: Int] = [:]
         var prefilters: [RuleKind: HyperscanPrefilter] = [:]
         var always: [RuleKind: [Int]] = [:]
+        var jobs: [(kind: RuleKind, patterns: [HyperscanPrefilter.Pattern])] = []
         for (kind, indices) in regexRules {
             var hsPatterns: [HyperscanPrefilter.Pattern] = []
             for i in indices {
@@ -179,7 +182,18 @@ final class CompiledRuleSet: Sendable {
                 }
                 hsPatterns.append(.init(id: UInt32(i), expression: literal.pattern, caseless: literal.caseless, dotAll: literal.dotAll))
             }
-            let db = HyperscanPrefilter(hsPatterns)
+            jobs.append((kind, hsPatterns))
+        }
+        // Hyperscan compiles take most of the load time: one database per kind, compiled in parallel.
+        let compiled = Mutex<[RuleKind: HyperscanPrefilter]>([:])
+        let jobList = jobs
+        DispatchQueue.concurrentPerform(iterations: jobList.count) { n in
+            let db = HyperscanPrefilter(jobList[n].patterns, cacheDirectory: cacheDirectory)
+            compiled.withLock { $0[jobList[n].kind] = db }
+        }
+        let databases = compiled.withLock { $0 }
+        for (kind, _) in jobs {
+            guard let db = databases[kind] else { continue }
             for id in db.rejected.keys.sorted() { always[kind, default: []].append(Int(id)) }
             for reason in db.rejected.values { rejections[reason, default: 0] += 1 }
             prefilters[kind] = db

@@ -1,0 +1,98 @@
+import Foundation
+import MoatCore
+import Testing
+@testable import MoatExternal
+
+/// Peers that are down, answer junk, hang or die mid-reply: every adapter throws in bounded time,
+/// and the breaker opens after `breaker_failures` failures.
+@Suite struct FaultTests {
+    static let networkAdapters = ["icap", "spamd", "rspamd"]
+
+    static func engine(_ adapter: String, port: Int, timeoutMs: Int = 500, breakerFailures: Int = 2, probeMs: Int = 300) async throws -> any ScanEngine {
+        let factory = ExternalAdapters.factories.first { $0.adapter == adapter }!
+        return try await makeEngine(factory, [
+            "port": .integer(port), "timeout_ms": .integer(timeoutMs), "retries": .integer(1), "retry_backoff_ms": .integer(10),
+            "breaker_failures": .integer(breakerFailures), "breaker_probe_ms": .integer(probeMs),
+        ])
+    }
+
+    static func expectFailure(_ engine: any ScanEngine, within limit: Duration) async -> ExternalError? {
+        let start = ContinuousClock.now
+        do {
+            _ = try await engine.scan(ScanInput(message: Fixtures.clean), context: scanContext())
+            Issue.record("scan succeeded against a broken peer")
+            return nil
+        } catch {
+            #expect(ContinuousClock.now - start < limit, "took \(ContinuousClock.now - start)")
+            return error as? ExternalError
+        }
+    }
+
+    @Test(arguments: networkAdapters)
+    func peerDownAtStartThenCircuitOpens(adapter: String) async throws {
+        let engine = try await Self.engine(adapter, port: deadPort())
+        for _ in 0..<2 {
+            guard case .connect = await Self.expectFailure(engine, within: .seconds(2)) else {
+                Issue.record("expected a connect error"); return
+            }
+        }
+        #expect(engine.status["circuit"] == "open")
+        guard case .circuitOpen = await Self.expectFailure(engine, within: .milliseconds(50)) else {
+            Issue.record("expected the circuit to be open"); return
+        }
+    }
+
+    @Test(arguments: networkAdapters)
+    func garbageAnswer(adapter: String) async throws {
+        let server = JunkServer(.garbage)
+        defer { server.stop() }
+        let engine = try await Self.engine(adapter, port: server.port)
+        guard case .protocolViolation = await Self.expectFailure(engine, within: .seconds(2)) else {
+            Issue.record("expected a protocol violation"); return
+        }
+    }
+
+    @Test(arguments: networkAdapters)
+    func hangingPeerTimesOut(adapter: String) async throws {
+        let server = JunkServer(.hang)
+        defer { server.stop() }
+        let engine = try await Self.engine(adapter, port: server.port, timeoutMs: 300)
+        // Two attempts (one retry) of 300 ms each, plus backoff.
+        guard case .timedOut = await Self.expectFailure(engine, within: .seconds(3)) else {
+            Issue.record("expected a timeout"); return
+        }
+        #expect(engine.status["retries"] == "1")
+    }
+
+    @Test(arguments: networkAdapters)
+    func peerDiesMidReply(adapter: String) async throws {
+        let partial = switch adapter {
+        case "icap": "ICAP/1.0 200 OK\r\nISTag: \"x\"\r\n"
+        case "spamd": "SPAMD/1.1 0 EX_OK\r\nContent-length: 10"
+        default: "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"action\""
+        }
+        let server = JunkServer(.closeMidReply(partial))
+        defer { server.stop() }
+        let engine = try await Self.engine(adapter, port: server.port)
+        #expect(await Self.expectFailure(engine, within: .seconds(2)) != nil)
+    }
+
+    @Test func circuitClosesAfterSuccessfulProbe() async throws {
+        // A command engine whose scanner fails until a marker file exists.
+        let marker = NSTemporaryDirectory() + "moat-probe-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        let engine = try await makeEngine(CommandEngineFactory(), [
+            "command": .array([.string("test"), .string("-e"), .string(marker)]), "input": .string("stdin"),
+            "clean_codes": .array([.integer(0)]), "detected_codes": .array([.integer(7)]),
+            "breaker_failures": .integer(2), "breaker_probe_ms": .integer(200), "retries": .integer(0),
+        ])
+        for _ in 0..<2 { _ = try? await engine.scan(ScanInput(message: Fixtures.clean), context: scanContext()) }
+        #expect(engine.status["circuit"] == "open")
+        await #expect(throws: ExternalError.self) { try await engine.scan(ScanInput(message: Fixtures.clean), context: scanContext()) }
+        _ = FileManager.default.createFile(atPath: marker, contents: nil)
+        try await Task.sleep(for: .milliseconds(250))
+        let report = try await engine.scan(ScanInput(message: Fixtures.clean), context: scanContext())
+        #expect(report.category == nil)
+        #expect(engine.status["circuit"] == "closed")
+    }
+}
