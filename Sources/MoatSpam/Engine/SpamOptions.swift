@@ -26,7 +26,8 @@ public struct SpamOptions: Sendable, Hashable {
         rules = rules.map { context.resolve($0) }
         if let value = options["bayes_path"] {
             guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("bayes_path", "expected a path") }
-            bayesPath = context.resolve(path)
+            // State, not rules: relative to the daemon's working directory, like the store.
+            bayesPath = path
         }
         if let value = options["required_score"] {
             guard let v = value.doubleValue else { throw context.invalid("required_score", "expected a number") }
@@ -42,7 +43,7 @@ public struct SpamOptions: Sendable, Hashable {
         }
         if let value = options["cache_dir"] {
             guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("cache_dir", "expected a path") }
-            cacheDirectory = context.resolve(path)
+            cacheDirectory = path
         }
         let known: Set<String> = ["rules", "bayes_path", "required_score", "max_body_bytes", "use_bayes", "cache_dir"]
         if let unknown = options.keys.first(where: { !known.contains($0) }) {
