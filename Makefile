@@ -57,6 +57,7 @@ e2e-test: build
 	@set -e; for script in $(E2E_TESTS); do \
 		echo "== $$script"; MOAT_BIN=$(CURDIR)/$(DEBUG_BIN) bash Tests/EndToEnd/$$script; \
 	done
+	@echo "== moat rules test rules/"; $(DEBUG_BIN)/moat rules test rules/
 
 test: unit-test e2e-test
 

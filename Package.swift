@@ -84,6 +84,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The benchmark runner (accuracy, what-if) and the rule author's workflow (fixtures, lint).
+        .target(name: "MoatBench", dependencies: ["MoatCore", "MoatMessage"]),
+        .target(name: "MoatRuleKit", dependencies: ["MoatCore", "MoatMessage"]),
         // The catalogue of engine adapters: the one place that knows every engine target.
         .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal"]),
         // Engines: each depends on MoatCore (and its own C shims), never on another engine.
@@ -108,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "moat",
             dependencies: [
-                "MoatCore", "MoatMessage", "MoatAdapters", "MoatMilter", "MoatSpam",
+                "MoatCore", "MoatMessage", "MoatAdapters", "MoatMilter", "MoatSpam", "MoatBench", "MoatRuleKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -128,6 +131,8 @@ let package = Package(
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatPatternTests", dependencies: ["MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatClamAVTests", dependencies: ["MoatClamAV", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatBenchTests", dependencies: ["MoatBench", "MoatPattern", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatRuleKitTests", dependencies: ["MoatRuleKit", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatStoreTests", dependencies: ["MoatStore", "MoatCore"]),
         .testTarget(
             name: "MoatAdminTests",
