@@ -16,14 +16,7 @@ struct RulesTestCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Path of moat.toml (default: embedded defaults).")
-    var config: String?
-
-    @Option(name: .long, help: "Directory of engine manifests (overrides the configuration).")
-    var engines: String?
-
-    @Option(name: .long, help: "Directory that relative rule paths resolve against (overrides the configuration).")
-    var rules: String?
+    @OptionGroup var runtimeOptions: RuntimeOptions
 
     @Flag(name: .long, help: "Re-run whenever a file under the paths changes.")
     var watch = false
@@ -32,15 +25,13 @@ struct RulesTestCommand: AsyncParsableCommand {
     var paths: [String] = []
 
     func run() async throws {
-        var configuration: MoatConfiguration
+        let configuration: MoatConfiguration
         do {
-            configuration = try MoatConfiguration.load(path: config)
+            configuration = try runtimeOptions.loadConfiguration()
         } catch {
             FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        if let engines { configuration.enginesDirectory = engines }
-        if let rules { configuration.rulesDirectory = rules }
         let targets = paths.isEmpty ? [configuration.rulesDirectory] : paths
         var logger = Logger(label: "moat.rules")
         logger.logLevel = .error

@@ -17,11 +17,17 @@ struct RuntimeOptions: ParsableArguments {
     @Flag(name: .long, help: "Log engine warnings to standard error.")
     var verbose = false
 
-    /// Loads the configuration and starts the engines; bad manifests are errors (exit 2).
-    func startRuntime() async throws -> ScanRuntime {
+    /// The configuration file (or embedded defaults) with the command line's overrides applied.
+    func loadConfiguration() throws -> MoatConfiguration {
         var configuration = try MoatConfiguration.load(path: config)
         if let engines { configuration.enginesDirectory = engines }
         if let rules { configuration.rulesDirectory = rules }
+        return configuration
+    }
+
+    /// Loads the configuration and starts the engines; bad manifests are errors (exit 2).
+    func startRuntime() async throws -> ScanRuntime {
+        let configuration = try loadConfiguration()
         var logger = Logger(label: "moat")
         logger.logLevel = verbose ? .info : .error
         let (runtime, problems) = await ScanRuntime.start(configuration: configuration, logger: logger)

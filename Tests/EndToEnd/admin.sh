@@ -8,17 +8,7 @@ MILTER_PORT=$(free_port)
 ADMIN_PORT=$(free_port)
 ADMIN="http://127.0.0.1:$ADMIN_PORT"
 mkdir -p "$WORK/engines"
-cat >"$WORK/moat.toml" <<CONF
-[milter]
-listen = ["inet:$MILTER_PORT@127.0.0.1"]
-spool_directory = "$WORK/spool"
-[admin]
-listen = "127.0.0.1:$ADMIN_PORT"
-token_file = "$WORK/admin.token"
-[store]
-path = "$WORK/moat.sqlite"
-flush_interval_ms = 20
-CONF
+write_config "$MILTER_PORT" "$ADMIN_PORT"
 cat >"$WORK/engines/misfire.toml" <<'CONF'
 adapter = "pattern"
 [options]

@@ -21,16 +21,7 @@ MILTER_PORT=$(free_port)
 ADMIN_PORT=$(free_port)
 ADMIN="http://127.0.0.1:$ADMIN_PORT"
 mkdir -p "$WORK/engines"
-cat >"$WORK/moat.toml" <<CONF
-[milter]
-listen = ["inet:$MILTER_PORT@127.0.0.1"]
-spool_directory = "$WORK/spool"
-[admin]
-listen = "127.0.0.1:$ADMIN_PORT"
-token_file = "$WORK/admin.token"
-[store]
-path = "$WORK/moat.sqlite"
-CONF
+write_config "$MILTER_PORT" "$ADMIN_PORT"
 start_moatd "$WORK/moat.toml" "$WORK/engines"
 wait_port "$ADMIN_PORT"
 TOKEN=$(cat "$WORK/admin.token")

@@ -47,6 +47,28 @@ finish() {
     [ "$FAILED" -eq 0 ]
 }
 
+# write_config MILTER_PORT [ADMIN_PORT]: $WORK/moat.toml for a test daemon: milter on loopback,
+# private spool and store, the tests' reject reply; the admin API only when a port is given.
+write_config() {
+    local milter_port=$1 admin_port=${2:-}
+    cat >"$WORK/moat.toml" <<CONF
+[milter]
+listen = ["inet:$milter_port@127.0.0.1"]
+spool_directory = "$WORK/spool"
+spool_threshold_bytes = 65536
+[policy]
+reject_reply = "550 5.7.1 Moat test rejection"
+[store]
+path = "$WORK/moat.sqlite"
+flush_interval_ms = 20
+CONF
+    if [ -n "$admin_port" ]; then
+        printf '[admin]\nlisten = "127.0.0.1:%s"\ntoken_file = "%s/admin.token"\n' "$admin_port" "$WORK" >>"$WORK/moat.toml"
+    else
+        printf '[admin]\nenabled = false\n' >>"$WORK/moat.toml"
+    fi
+}
+
 # start_moatd CONFIG ENGINES_DIR: starts moatd in the background, logs to $WORK/moatd.log.
 start_moatd() {
     "$MOAT_BIN/moatd" --config "$1" --engines "$2" >"$WORK/moatd.log" 2>&1 &

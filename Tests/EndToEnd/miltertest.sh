@@ -4,17 +4,7 @@ source "$(dirname "$0")/lib.sh"
 
 MILTER_PORT=$(free_port)
 mkdir -p "$WORK/engines"
-cat >"$WORK/moat.toml" <<CONF
-[milter]
-listen = ["inet:$MILTER_PORT@127.0.0.1"]
-spool_directory = "$WORK/spool"
-[policy]
-reject_reply = "550 5.7.1 Moat test rejection"
-[admin]
-enabled = false
-[store]
-path = "$WORK/moat.sqlite"
-CONF
+write_config "$MILTER_PORT"
 cat >"$WORK/engines/blocklist.toml" <<'CONF'
 adapter = "pattern"
 [options]

@@ -9,19 +9,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 SMTP_PORT=$(free_port)
 MILTER_PORT=$(free_port)
 mkdir -p "$WORK/engines"
-cat >"$WORK/moat.toml" <<CONF
-log_level = "info"
-[milter]
-listen = ["inet:$MILTER_PORT@127.0.0.1"]
-spool_directory = "$WORK/spool"
-spool_threshold_bytes = 65536
-[policy]
-reject_reply = "550 5.7.1 Moat test rejection"
-[admin]
-enabled = false
-[store]
-path = "$WORK/moat.sqlite"
-CONF
+write_config "$MILTER_PORT"
 cat >"$WORK/engines/blocklist.toml" <<'CONF'
 adapter = "pattern"
 timeout_ms = 5000
