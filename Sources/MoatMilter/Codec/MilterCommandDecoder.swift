@@ -5,7 +5,7 @@ import NIOCore
 /// Framing is a 4-byte big-endian length that counts the command byte. A frame whose length
 /// is 0 or above `maximumFrameLength`, an unknown command byte or a malformed payload throws
 /// ``MilterProtocolError``; the channel pipeline then closes that one connection.
-public struct MilterCommandDecoder: ByteToMessageDecoder {
+public struct MilterCommandDecoder: MilterFrameDecoding {
     public typealias InboundOut = MilterCommand
 
     /// The largest accepted frame length (command byte + payload).
@@ -17,33 +17,13 @@ public struct MilterCommandDecoder: ByteToMessageDecoder {
         self.maximumFrameLength = maximumFrameLength
     }
 
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let command = try self.decodeCommand(from: &buffer) else {
-            return .needMoreData
-        }
-        context.fireChannelRead(Self.wrapInboundOut(command))
-        return .continue
-    }
-
-    public mutating func decodeLast(
-        context: ChannelHandlerContext,
-        buffer: inout ByteBuffer,
-        seenEOF: Bool
-    ) throws -> DecodingState {
-        // A partial frame at EOF stays in the buffer; NIO reports it as leftover data.
-        try self.decode(context: context, buffer: &buffer)
-    }
-
     /// Decodes one command from `buffer` without a channel, or returns nil if the frame is
     /// incomplete. Useful for tests and tools that read from something other than NIO.
     public func decodeCommand(from buffer: inout ByteBuffer) throws -> MilterCommand? {
-        guard let frame = try MilterFrame.read(from: &buffer, maximumLength: self.maximumFrameLength) else {
-            return nil
-        }
-        return try Self.parse(frame)
+        try decodeFrame(from: &buffer)
     }
 
-    static func parse(_ frame: MilterFrame) throws -> MilterCommand {
+    public static func parse(_ frame: MilterFrame) throws -> MilterCommand {
         var payload = frame.payload
         let code = frame.code
         switch code {

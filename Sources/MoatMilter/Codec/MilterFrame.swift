@@ -4,13 +4,13 @@ import NIOCore
 ///
 /// Shared by the four codecs so framing rules (length counts the command byte, 0 is invalid,
 /// a maximum bounds buffering) live in one place.
-struct MilterFrame {
+public struct MilterFrame: Sendable {
     /// The default largest accepted `len` (command byte + payload): 1 MiB. Postfix does not
     /// cap HEADER packets (up to `header_size_limit`, 100 KiB by default).
     static let defaultMaximumLength = 1 << 20
 
-    var code: UInt8
-    var payload: ByteBuffer
+    public var code: UInt8
+    public var payload: ByteBuffer
 
     /// Reads one complete frame from `buffer`, or returns nil (consuming nothing) if more bytes
     /// are needed. Throws as soon as the length prefix is known to be invalid, so a hostile

@@ -4,7 +4,7 @@ import NIOCore
 ///
 /// Each `b` packet becomes its own `.replaceBody` (a body replacement is the run of them).
 /// Malformed frames throw ``MilterProtocolError``, as Postfix fails the milter for them.
-public struct MilterReplyDecoder: ByteToMessageDecoder {
+public struct MilterReplyDecoder: MilterFrameDecoding {
     public typealias InboundOut = MilterReply
 
     /// The largest accepted frame length (reply byte + payload).
@@ -16,31 +16,12 @@ public struct MilterReplyDecoder: ByteToMessageDecoder {
         self.maximumFrameLength = maximumFrameLength
     }
 
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let reply = try self.decodeReply(from: &buffer) else {
-            return .needMoreData
-        }
-        context.fireChannelRead(Self.wrapInboundOut(reply))
-        return .continue
-    }
-
-    public mutating func decodeLast(
-        context: ChannelHandlerContext,
-        buffer: inout ByteBuffer,
-        seenEOF: Bool
-    ) throws -> DecodingState {
-        try self.decode(context: context, buffer: &buffer)
-    }
-
     /// Decodes one reply from `buffer` without a channel, or returns nil if the frame is incomplete.
     public func decodeReply(from buffer: inout ByteBuffer) throws -> MilterReply? {
-        guard let frame = try MilterFrame.read(from: &buffer, maximumLength: self.maximumFrameLength) else {
-            return nil
-        }
-        return try Self.parse(frame)
+        try decodeFrame(from: &buffer)
     }
 
-    static func parse(_ frame: MilterFrame) throws -> MilterReply {
+    public static func parse(_ frame: MilterFrame) throws -> MilterReply {
         var payload = frame.payload
         let code = frame.code
         switch code {
