@@ -3,7 +3,9 @@
 /// A scan works on one snapshot from start to end, so a swap in the middle of a scan can never
 /// show it a half-built registry.
 public struct EngineSnapshot: Sendable {
-    public var engines: [RegisteredEngine]
+    public var engines: [RegisteredEngine] {
+        didSet { manifests = Self.index(engines) }
+    }
     public var policy: Policy
     /// Increases by one with every swap; lets tests and logs tell snapshots apart.
     public var generation: Int
@@ -12,13 +14,16 @@ public struct EngineSnapshot: Sendable {
         self.engines = engines
         self.policy = policy
         self.generation = generation
+        self.manifests = Self.index(engines)
     }
 
     /// Engines that run (active and shadow).
     public var running: [RegisteredEngine] { engines.filter { $0.state != .disabled } }
 
-    /// Manifests by engine name.
-    public var manifests: [String: EngineManifest] {
+    /// Manifests by engine name, built once per snapshot rather than on every scan.
+    public private(set) var manifests: [String: EngineManifest]
+
+    private static func index(_ engines: [RegisteredEngine]) -> [String: EngineManifest] {
         Dictionary(engines.map { ($0.name, $0.manifest) }, uniquingKeysWith: { first, _ in first })
     }
 
