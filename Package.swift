@@ -112,6 +112,7 @@ let package = Package(
             name: "moat",
             dependencies: [
                 "MoatCore", "MoatMessage", "MoatAdapters", "MoatMilter", "MoatSpam", "MoatBench", "MoatRuleKit",
+                "MoatStore", "MoatAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -57,9 +57,9 @@ public enum AccuracyReport {
         return value < 10 ? String(format: "%.2f", value) : String(format: "%.0f", value)
     }
 
-    /// Rows: every engine, the ensemble, then the ensemble without each engine.
+    /// Rows: every engine, every peer, the ensemble, then the ensemble without each engine.
     static func rows(_ result: AccuracyResult) -> [(name: String, metrics: DetectorMetrics)] {
-        result.engines.compactMap { name in result.perEngine[name].map { (name, $0) } }
+        result.detectorRows
             + [("ENSEMBLE", result.ensemble)]
             + result.engines.compactMap { name in result.withoutEngine[name].map { ("ensemble - \(name)", $0) } }
     }
@@ -105,6 +105,11 @@ public enum AccuracyReport {
         out += String(format: "; %.1f s.", result.seconds)
         if !result.corpus.unreadable.isEmpty { out += " \(result.corpus.unreadable.count) unreadable." }
         out += "\n\nPrecision and recall in %, with the 95 % Wilson interval. `any` = detected (any category) versus ham.\n"
+        for name in result.peerOrder {
+            guard let peer = result.peers[name] else { continue }
+            out += "\n`peer:\(name)` ran outside Moat (bench/peers/); its latency is its client's wall clock per message"
+            out += peer.missing > 0 ? "; it had no answer for \(peer.missing) messages, left out of its rows.\n" : ".\n"
+        }
         for category in DetectorMetrics.categoryNames {
             let relevant = rows(result).filter { $0.metrics.categories[category].map { $0.tp + $0.fp + $0.fn } ?? 0 > 0 }
             guard !relevant.isEmpty else { continue }
@@ -125,12 +130,12 @@ public enum AccuracyReport {
             out += "| \(engine) | \(m.fp) | \(m.fn) | \(percent(m.precision)) | \(percent(m.recall)) | \(percent(m.f1)) | \(delta) |\n"
         }
         out += "\n## Latency (ms)\n\n| detector | samples | p50 | p95 | p99 | max | errors | timeouts |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"
-        for (name, metrics) in result.engines.compactMap({ name in result.perEngine[name].map { (name, $0) } }) + [("ENSEMBLE (whole scan)", result.ensemble)] {
+        for (name, metrics) in result.detectorRows + [("ENSEMBLE (whole scan)", result.ensemble)] {
             let l = metrics.latency
             out += "| \(name) | \(l?.samples ?? 0) | \(ms(l?.p50)) | \(ms(l?.p95)) | \(ms(l?.p99)) | \(ms(l?.max)) | \(metrics.errors) | \(metrics.timeouts) |\n"
         }
         out += "\n## Wrong answers\n"
-        for (name, metrics) in result.engines.compactMap({ name in result.perEngine[name].map { (name, $0) } }) + [("ENSEMBLE", result.ensemble)] {
+        for (name, metrics) in result.detectorRows + [("ENSEMBLE", result.ensemble)] {
             out += "\n### \(name): \(metrics.wrong.count)\n\n"
             for wrong in metrics.wrong.prefix(50) {
                 out += "- `\(wrong.path)` (\(wrong.label.rawValue) → \(wrong.predicted), \(wrong.kind.rawValue))\n"
@@ -167,7 +172,7 @@ public enum AccuracyReport {
 
     /// Grouped bars: precision and recall (`any`) per engine and the ensemble, with Wilson interval whiskers.
     public static func precisionRecallSVG(_ result: AccuracyResult) -> String {
-        let detectors = result.engines.compactMap { name in result.perEngine[name].map { (name, $0) } } + [("ensemble", result.ensemble)]
+        let detectors = result.detectorRows + [("ensemble", result.ensemble)]
         let groupWidth = 90.0
         let left = 50.0
         let top = 40.0
@@ -214,7 +219,7 @@ public enum AccuracyReport {
 
     /// Latency per engine on a log scale: whisker min–max, box p50–p95, a tick at p99.
     public static func latencySVG(_ result: AccuracyResult) -> String {
-        let detectors = result.engines.compactMap { name in result.perEngine[name].flatMap { m in m.latency.map { (name, $0) } } }
+        let detectors = result.detectorRows.compactMap { name, metrics in metrics.latency.map { (name, $0) } }
             + (result.ensemble.latency.map { [("whole scan", $0)] } ?? [])
         let left = 130.0
         let plotWidth = 460.0

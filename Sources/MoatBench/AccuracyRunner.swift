@@ -156,12 +156,17 @@ public struct AccuracyResult: Sendable, Hashable, Codable {
     /// The ensemble re-aggregated from the recorded verdicts without the named engine.
     public var withoutEngine: [String: DetectorMetrics]
     public var messages: [MessageResult]
+    /// Other products on the same messages (`--peer`), by name.
+    public var peers: [String: PeerMetrics] = [:]
+    /// Peers in the order they were given.
+    public var peerOrder: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case schema, seconds, corpus, engines, ensemble
         case perEngine = "per_engine"
         case withoutEngine = "without_engine"
-        case messages
+        case messages, peers
+        case peerOrder = "peer_order"
     }
 
     /// Ground truth for the store: one `Feedback` per scanned message (what `--record` sends).

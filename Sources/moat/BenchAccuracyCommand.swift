@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MoatAdapters
 import MoatBench
 import MoatCore
@@ -11,7 +12,10 @@ struct BenchAccuracyCommand: AsyncParsableCommand {
         discussion: """
             CORPUS is a folder of class folders (ham/, spam/, malware/, phishing/; SpamAssassin's easy_ham/,
             hard_ham/, spam/) or a TSV manifest (path<TAB>label). Writes accuracy.json, accuracy.md,
-            accuracy.txt, precision-recall.svg and latency.svg to --out; prints the table. See bench/README.md.
+            accuracy.txt, precision-recall.svg and latency.svg to --out; prints the table. --peer adds
+            another product's verdicts on the same corpus (bench/peers/ writes them) as peer:NAME rows.
+            --record logs every scan and its label into the [store] of --config, where moatd's precision
+            tracker restores its statistics from. See bench/README.md.
             """
     )
 
@@ -23,26 +27,48 @@ struct BenchAccuracyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Messages scanned at once.")
     var concurrency = 4
 
-    @Flag(name: .long, help: "Also write feedback.json: one Feedback (scan id, true class) per message, for the store.")
+    @Flag(name: .long, help: "Log every scan and its label (feedback, source corpus:bench) into the store of --config; also write feedback.json.")
     var record = false
+
+    @Option(name: .long, help: "NAME=FILE: a peer's verdicts (bench/peers/ TSV) to report beside the engines; repeatable.")
+    var peer: [String] = []
 
     @Argument(help: "Corpus folders or manifests.")
     var corpora: [String]
 
     func run() async throws {
         let messages: [LabelledMessage]
+        let peers: [PeerVerdicts]
         let runtime: ScanRuntime
         do {
             messages = try CorpusLoader.load(corpora)
+            peers = try peer.map { argument in
+                guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
+                    throw ValidationError("--peer takes NAME=FILE, not \(argument)")
+                }
+                return try PeerVerdicts(name: String(argument[..<equals]), path: String(argument[argument.index(after: equals)...]))
+            }
             runtime = try await runtimeOptions.startRuntime()
         } catch {
             FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
             throw ExitCode(2)
         }
+        var session: StoreSession?
+        if record {
+            var logger = Logger(label: "moat.bench")
+            logger.logLevel = .error
+            do {
+                session = try await StoreSession.attach(to: runtime, configPath: runtimeOptions.config, logger: logger)
+            } catch {
+                FileHandle.standardError.write(Data("moat: cannot open the store: \(error)\n".utf8))
+                await runtime.shutdown()
+                throw ExitCode(2)
+            }
+        }
         let tty = isatty(STDERR_FILENO) == 1
         let every = max(1, messages.count / 100)
         let runner = AccuracyRunner(pipeline: runtime.pipeline, concurrency: concurrency, limits: runtime.configuration.limits)
-        let result = await runner.run(messages) { progress in
+        var result = await runner.run(messages) { progress in
             if tty {
                 FileHandle.standardError.write(Data("\r\u{1B}[K\(progress.line.prefix(150))".utf8))
             } else if progress.completed % every == 0 || progress.completed == progress.total {
@@ -50,6 +76,12 @@ struct BenchAccuracyCommand: AsyncParsableCommand {
             }
         }
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        for peer in peers { result.add(peer: peer) }
+        var recorded: String?
+        if let session {
+            recorded = await Self.record(result, session: session)
+            await session.close()
+        }
         await runtime.shutdown()
         do {
             try AccuracyReport.write(result, to: out)
@@ -64,6 +96,25 @@ struct BenchAccuracyCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         print(AccuracyReport.table(result), terminator: "")
-        print("results in \(out)/" + (record ? " (feedback.json: \(result.messages.count) labelled scans)" : ""))
+        print("results in \(out)/")
+        if let recorded { print(recorded) }
+    }
+
+    /// Writes the scans (already handed to the supervisor) and then their labels into the store.
+    static func record(_ result: AccuracyResult, session: StoreSession) async -> String {
+        let statistics = await session.finish()
+        var labelled = 0
+        var failures: [String] = []
+        for feedback in result.feedback() {
+            do {
+                try await session.store.recordFeedback(feedback)
+                labelled += 1
+            } catch {
+                if failures.count < 3 { failures.append("\(feedback.scanID): \(error)") }
+            }
+        }
+        var line = "store \(session.location): \(statistics.written) scans, \(labelled) labels recorded (source corpus:bench)"
+        if !failures.isEmpty { line += "; failed: " + failures.joined(separator: "; ") }
+        return line
     }
 }

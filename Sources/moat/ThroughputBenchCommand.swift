@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MoatAdapters
 import MoatCore
 import MoatMessage
@@ -9,10 +10,12 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
         commandName: "throughput",
         abstract: "In-process scan throughput of the configured engines on a corpus.",
         discussion: """
-            Loads every file under the given directories (or listed in a file given with --list) into
-            memory, then parses and scans each once through the full pipeline with --concurrency scans in
-            flight. Prints messages/s, MB/s, latency percentiles and the verdicts per engine. Use --engines
-            to choose which manifests run (e.g. a directory holding only clamav.toml).
+            Loads every file under the given paths (directories searched recursively, or listed in a file
+            given with --list) into memory, then parses and scans each through the full pipeline with
+            --concurrency scans in flight, --repeat times. Prints one Markdown row: messages/s, MB/s, latency
+            percentiles, mean time per engine, peak RSS; then the verdicts and the finding codes seen.
+            --attach wraps each file as a base64 attachment (documents, archives, images); --store logs
+            every scan through the store of --config as moatd does, to measure what the store costs.
             """
     )
 
@@ -21,62 +24,123 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
     @Option(help: "Scans in flight.")
     var concurrency = 4
 
-    @Option(help: "A file with one message path per line (instead of, or as well as, directories).")
+    @Option(help: "Passes over the corpus (timed together).")
+    var `repeat` = 1
+
+    @Option(help: "A file with one path per line (instead of, or as well as, arguments).")
     var list: String?
 
-    @Argument(help: "Directories of messages (searched recursively).")
-    var directories: [String] = []
+    @Flag(help: "Treat each file as an attachment: wrap it in a message (base64) before scanning.")
+    var attach = false
+
+    @Flag(help: "Log every decision through the [store] of --config (default var/moat.sqlite), as moatd does.")
+    var store = false
+
+    @Option(help: "First column of the result row (e.g. the corpus or size).")
+    var label = "corpus"
+
+    @Flag(help: "Print the result row without the table header.")
+    var noHeader = false
+
+    @Argument(help: "Files or directories (searched recursively).")
+    var paths: [String] = []
 
     func run() async throws {
-        var paths = directories.flatMap(ParserBenchCommand.files(under:))
-        if let list {
-            paths += try String(contentsOfFile: list, encoding: .utf8).split(separator: "\n").map(String.init)
+        var files = paths.flatMap { path -> [String] in
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            return exists && isDirectory.boolValue ? ParserBenchCommand.files(under: path) : [path]
         }
-        let corpus = paths.compactMap { FileManager.default.contents(atPath: $0).map { Array($0) } }
+        if let list {
+            files += try String(contentsOfFile: list, encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+        var inputBytes = 0
+        let corpus = files.compactMap { path -> [UInt8]? in
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            inputBytes += data.count
+            return attach ? AttachmentMessage.wrap(path: path, bytes: Array(data)) : Array(data)
+        }
+        guard !corpus.isEmpty else {
+            FileHandle.standardError.write(Data("moat: no readable files\n".utf8))
+            throw ExitCode(2)
+        }
         let runtime = try await runtimeOptions.startRuntime()
-        let bytes = corpus.reduce(0) { $0 + $1.count }
+        var logger = Logger(label: "moat.bench")
+        logger.logLevel = .error
+        let session = store ? try await StoreSession.attach(to: runtime, configPath: runtimeOptions.config, logger: logger) : nil
+        let residentBefore = ResidentMemory.currentMegabytes
         let pipeline = runtime.pipeline
         let limits = runtime.configuration.limits
-        let width = concurrency
+        let total = corpus.count * max(1, `repeat`)
         let start = Date()
-        let results = await withTaskGroup(of: (Double, [String]).self, returning: [(Double, [String])].self) { group in
+        let results = await withTaskGroup(of: Sample.self, returning: [Sample].self) { group in
             var next = 0
-            var results: [(Double, [String])] = []
+            var results: [Sample] = []
             func add(_ raw: [UInt8]) {
                 group.addTask {
                     let begin = DispatchTime.now().uptimeNanoseconds
                     let decision = await pipeline.scan(ScanInput(message: Message(parsing: raw, limits: limits)))
-                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
-                    return (seconds, decision.verdicts.map { "\($0.engine)=\($0.label)" })
+                    return Sample(seconds: Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9, decision: decision)
                 }
             }
-            while next < min(width, corpus.count) {
-                add(corpus[next])
+            while next < min(concurrency, total) {
+                add(corpus[next % corpus.count])
                 next += 1
             }
             while let result = await group.next() {
                 results.append(result)
-                if next < corpus.count {
-                    add(corpus[next])
+                if next < total {
+                    add(corpus[next % corpus.count])
                     next += 1
                 }
             }
             return results
         }
         let seconds = Date().timeIntervalSince(start)
-        let latencies = results.map(\.0).sorted()
-        func percentile(_ p: Double) -> Double {
-            latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000
-        }
-        var counts: [String: Int] = [:]
-        for (_, labels) in results { for label in labels { counts[label, default: 0] += 1 } }
-        print("| messages | MB | concurrency | seconds | messages/s | MB/s | p50 ms | p95 ms | p99 ms |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        print(String(format: "| %d | %.1f | %d | %.2f | %.0f | %.1f | %.2f | %.2f | %.2f |",
-                     corpus.count, Double(bytes) / 1e6, width, seconds, Double(corpus.count) / seconds,
-                     Double(bytes) / 1e6 / seconds, percentile(0.5), percentile(0.95), percentile(0.99)))
-        print("")
-        print("Verdicts: " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        let storeStatistics = await session?.finish()
+        await session?.close()
+        let peak = ResidentMemory.peakMegabytes
         await runtime.shutdown()
+
+        let latencies = results.map(\.seconds).sorted()
+        func percentile(_ p: Double) -> Double {
+            latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000
+        }
+        var verdicts: [String: Int] = [:]
+        var findings: [String: Int] = [:]
+        var engineSeconds: [String: Double] = [:]
+        for sample in results {
+            for verdict in sample.decision.verdicts {
+                verdicts["\(verdict.engine)=\(verdict.label)", default: 0] += 1
+                engineSeconds[verdict.engine, default: 0] += Double(verdict.elapsed.components.seconds)
+                    + Double(verdict.elapsed.components.attoseconds) / 1e18
+                for finding in verdict.findings { findings["\(verdict.engine):\(finding.code)", default: 0] += 1 }
+            }
+        }
+        let engineMeans = engineSeconds.sorted { $0.key < $1.key }
+            .map { "\($0.key) " + String(format: "%.2f", $0.value * 1000 / Double(results.count)) }.joined(separator: ", ")
+        let megabytes = Double(inputBytes) * Double(max(1, `repeat`)) / 1e6
+        if !noHeader {
+            print("| set | files | MB | concurrency | seconds | files/s | MB/s | p50 ms | p95 ms | p99 ms | mean ms per engine | RSS before MB | peak RSS MB |")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
+        }
+        print(String(format: "| %@ | %d | %.1f | %d | %.2f | %.1f | %.1f | %.2f | %.2f | %.2f | %@ | %.0f | %.0f |",
+                     label, total, megabytes, concurrency, seconds, Double(total) / seconds, megabytes / seconds,
+                     percentile(0.5), percentile(0.95), percentile(0.99), engineMeans, residentBefore, peak))
+        print("")
+        print("Verdicts: " + verdicts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        let topFindings = findings.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(12)
+        if !topFindings.isEmpty {
+            print("Findings: " + topFindings.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        if let storeStatistics, let session {
+            print("Store: \(storeStatistics.written) records written to \(session.location), "
+                  + "dropped \(storeStatistics.droppedOverflow + storeStatistics.droppedAfterFailure), failed batches \(storeStatistics.failedBatches)")
+        }
+    }
+
+    struct Sample: Sendable {
+        var seconds: Double
+        var decision: Decision
     }
 }
