@@ -11,11 +11,14 @@ public enum ZipArchive {
         public var data: [UInt8]
         /// The member is encrypted and its data could not be read.
         public var isEncrypted: Bool
+        /// Only the first block was read (`read(_:limits:skippingPictures:)` met a picture).
+        public var isTruncated: Bool
 
-        public init(name: String, data: [UInt8], isEncrypted: Bool = false) {
+        public init(name: String, data: [UInt8], isEncrypted: Bool = false, isTruncated: Bool = false) {
             self.name = name
             self.data = data
             self.isEncrypted = isEncrypted
+            self.isTruncated = isTruncated
         }
     }
 
@@ -48,7 +51,11 @@ public enum ZipArchive {
     }
 
     /// Reads every regular member of the zip in `bytes`.
-    public static func read(_ bytes: [UInt8], limits: Limits = Limits()) throws(Failure) -> [Member] {
+    ///
+    /// With `skippingPictures`, a member whose first block is a JPEG, PNG or GIF keeps only that block:
+    /// a picture cannot carry a macro, and documents grow by pictures, so detection need not inflate
+    /// them (disarm reads everything, since it writes every member back).
+    public static func read(_ bytes: [UInt8], limits: Limits = Limits(), skippingPictures: Bool = false) throws(Failure) -> [Member] {
         guard let a = archive_read_new() else { throw .unreadable("out of memory") }
         defer { archive_read_free(a) }
         archive_read_support_format_zip(a)
@@ -72,6 +79,7 @@ public enum ZipArchive {
                     continue
                 }
                 var data: [UInt8] = []
+                var truncated = false
                 var buffer = [UInt8](repeating: 0, count: 64 * 1024)
                 while true {
                     let n = buffer.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
@@ -79,17 +87,38 @@ public enum ZipArchive {
                     guard n > 0 else { return .failure(.unreadable("\(name): \(errorString(a))")) }
                     data.append(contentsOf: buffer[0..<n])
                     total += n
+                    if skippingPictures, data.count == n, isPicture(data) {
+                        archive_read_data_skip(a)
+                        truncated = true
+                        break
+                    }
                     guard data.count <= limits.maxMemberBytes else { return .failure(.limit("\(name) expands past \(limits.maxMemberBytes) bytes")) }
                     guard total <= limits.maxTotalBytes else { return .failure(.limit("archive expands past \(limits.maxTotalBytes) bytes")) }
                 }
-                members.append(Member(name: name, data: data, isEncrypted: false))
+                members.append(Member(name: name, data: data, isEncrypted: false, isTruncated: truncated))
             }
             return .success(members)
         }
         return try result.get()
     }
 
-    /// Writes `members` in order as a deflated zip.
+    static func isPicture(_ data: [UInt8]) -> Bool {
+        data.starts(with: [0xFF, 0xD8, 0xFF]) || data.starts(with: [0x89, 0x50, 0x4E, 0x47]) || data.starts(with: Array("GIF8".utf8))
+    }
+
+    /// Whether deflating `data` would only cost time: pictures, media and archives are compressed
+    /// already, and Office documents grow by pictures, so a disarmed 20 MB document re-deflated byte
+    /// by byte spends most of its time here. Such members are stored (OPC allows both methods).
+    static func isAlreadyCompressed(_ data: [UInt8]) -> Bool {
+        guard data.count >= 4096 else { return false }
+        let magics: [[UInt8]] = [
+            [0xFF, 0xD8, 0xFF], [0x89, 0x50, 0x4E, 0x47], [0x47, 0x49, 0x46, 0x38], [0x50, 0x4B, 0x03, 0x04],
+            [0x1F, 0x8B], [0x37, 0x7A, 0xBC, 0xAF], Array("RIFF".utf8),
+        ]
+        return magics.contains { data.starts(with: $0) }
+    }
+
+    /// Writes `members` in order as a zip: deflated, except members compressed already (stored).
     public static func write(_ members: [Member]) throws(Failure) -> [UInt8] {
         guard let w = archive_write_new() else { throw .writeFailed("out of memory") }
         defer { archive_write_free(w) }
@@ -113,6 +142,11 @@ public enum ZipArchive {
                 archive_entry_set_perm(e, 0o644)
                 archive_entry_set_size(e, la_int64_t(member.data.count))
                 archive_entry_set_mtime(e, 315_532_800, 0)
+                if isAlreadyCompressed(member.data) {
+                    archive_write_zip_set_compression_store(w)
+                } else {
+                    archive_write_zip_set_compression_deflate(w)
+                }
                 guard archive_write_header(w, e) == ARCHIVE_OK else { return .writeFailed(errorString(w)) }
                 if !member.data.isEmpty {
                     let n = member.data.withUnsafeBytes { archive_write_data(w, $0.baseAddress, $0.count) }

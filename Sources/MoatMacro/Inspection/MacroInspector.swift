@@ -29,7 +29,7 @@ public struct MacroInspector: Sendable {
         case .zip, .officeOpenXML:
             let members: [ZipArchive.Member]
             do {
-                members = try ZipArchive.read(bytes, limits: zipLimits)
+                members = try ZipArchive.read(bytes, limits: zipLimits, skippingPictures: true)
             } catch {
                 return Inspection(container: .zip, observations: [Observation(kind: .malformed(reason: "\(error)"), location: location)])
             }

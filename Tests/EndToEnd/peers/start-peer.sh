@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Starts one real scanner peer for MoatExternal's tests, on loopback or a Unix socket only.
 #
-#   start-peer.sh KIND DIR     KIND: clamd | icap (c-icap + clamd) | spamd | rspamd
+#   start-peer.sh KIND DIR     KIND: clamd | icap (c-icap + clamd) | spamd | spamassassin | rspamd
+#
+# spamd runs only a test rule set; spamassassin runs Debian's full rule set offline (local tests
+# only, no Bayes, no auto-learn, no DNS), as bench/peers/ and bench/spam/sa-reference.sh use it.
+# clamd loads rules/clamav; with CLAMD_SYSTEM_DB=1 also the files of /var/lib/clamav (as Moat's
+# clamav engine does with system_database = true).
 #
 # Writes DIR/KIND.env (PORT=..., SOCKET=..., PIDS="..."), prints it, and exits 0 once the peer
 # answers. The daemons run in the foreground of background jobs; the caller stops them with
 # `kill -TERM -- -PID` for each PID in PIDS: each daemon leads its own process group (setsid), so
-# its worker children stop with it. This script never stops anything.
+# its worker children stop with it. This script never stops anything. Each daemon's PID is also
+# appended to DIR/pids as soon as it starts, so a caller can stop it when the start-up fails.
 # Exits 77 with a message when the peer's Debian package is missing (the test then skips).
 set -euo pipefail
 KIND=$1
@@ -33,6 +39,9 @@ start_clamd() {
     need clamd clamav-daemon
     mkdir -p "$DIR/clamdb"
     cp "$ROOT"/rules/clamav/*.{hdb,ndb,ldb,cdb} "$DIR/clamdb/" 2>/dev/null || true
+    if [ "${CLAMD_SYSTEM_DB:-0}" = 1 ]; then
+        find /var/lib/clamav -maxdepth 1 -type f -exec ln -s {} "$DIR/clamdb/" \;
+    fi
     cat >"$DIR/clamd.conf" <<CONF
 LocalSocket $DIR/clamd.sock
 DatabaseDirectory $DIR/clamdb
@@ -42,7 +51,7 @@ LogFile $DIR/clamd.log
 MaxThreads 4
 CONF
     setsid clamd -c "$DIR/clamd.conf" >"$DIR/clamd.out" 2>&1 &
-    CLAMD_PID=$!
+    CLAMD_PID=$!; echo "$CLAMD_PID" >>"$DIR/pids"
     wait_for 60 "$CLAMD_PID" test -S "$DIR/clamd.sock"
 }
 
@@ -89,7 +98,7 @@ virus_scan.SendPercentData 0
 virus_scan.MaxObjectSize 20M
 CONF
     setsid c-icap -N -f "$DIR/c-icap.conf" >"$DIR/c-icap.out" 2>&1 &
-    ICAP_PID=$!
+    ICAP_PID=$!; echo "$ICAP_PID" >>"$DIR/pids"
     wait_for 30 "$ICAP_PID" port_open "$PORT"
     printf 'PORT=%s\nSOCKET=%s\nPIDS="%s %s"\n' "$PORT" "$DIR/clamd.sock" "$ICAP_PID" "$CLAMD_PID" >"$DIR/icap.env"
     ;;
@@ -120,9 +129,33 @@ CONF
     cp /etc/spamassassin/*.pre "$DIR/sa-site/"
     setsid spamd -L -x --listen "127.0.0.1:$PORT" -C "$DIR/sa-rules" --siteconfigpath "$DIR/sa-site" \
         --max-children 2 --min-children 1 -s "$DIR/spamd.log" -u nobody >"$DIR/spamd.out" 2>&1 &
-    SPAMD_PID=$!
+    SPAMD_PID=$!; echo "$SPAMD_PID" >>"$DIR/pids"
     wait_for 60 "$SPAMD_PID" port_open "$PORT"
     printf 'PORT=%s\nPIDS="%s"\n' "$PORT" "$SPAMD_PID" >"$DIR/spamd.env"
+    ;;
+spamassassin)
+    need spamd spamassassin
+    need spamc spamc
+    PORT=$(free_port)
+    mkdir -p "$DIR/sa-site"
+    cp /etc/spamassassin/*.pre "$DIR/sa-site/"
+    chmod 644 "$DIR/sa-site"/*.pre
+    cat >"$DIR/sa-site/local.cf" <<'CONF'
+use_bayes 0
+bayes_auto_learn 0
+dns_available no
+skip_rbl_checks 1
+use_razor2 0
+use_pyzor 0
+use_dcc 0
+CONF
+    setsid spamd -L -x --siteconfigpath "$DIR/sa-site" --listen "127.0.0.1:$PORT" -A 127.0.0.1 \
+        --max-children 2 --min-children 1 --max-conn-per-child 1000 -s "$DIR/spamd.log" \
+        $([ "$(id -u)" = 0 ] && echo "-u nobody") >"$DIR/spamd.out" 2>&1 &
+    SPAMD_PID=$!; echo "$SPAMD_PID" >>"$DIR/pids"
+    # Loading the full rule set takes a few seconds; PING needs a ready child.
+    wait_for 120 "$SPAMD_PID" spamc -p "$PORT" -K
+    printf 'PORT=%s\nPIDS="%s"\n' "$PORT" "$SPAMD_PID" >"$DIR/spamassassin.env"
     ;;
 rspamd)
     need rspamd rspamd
@@ -137,13 +170,18 @@ CONF
     echo "bind_socket = \"127.0.0.1:$CONTROLLER\"; count = 1;" >"$L/override.d/worker-controller.inc"
     echo "bind_socket = \"127.0.0.1:$PROXY\"; enabled = false;" >"$L/override.d/worker-proxy.inc"
     echo 'enabled = false;' >"$L/override.d/worker-fuzzy.inc"
-    for module in rbl spf dkim dmarc arc asn once_received fuzzy_check hfilter phishing surbl emails mx_check dcc; do
+    # Every module that asks DNS, another server or Redis for each message; phishing keeps its local
+    # checks (link text versus target) without the OpenPhish and PhishTank feeds.
+    for module in rbl spf dkim dmarc arc asn once_received fuzzy_check hfilter surbl emails mx_check dcc \
+        neural ratelimit greylist replies reputation url_redirector rspamd_update history_redis \
+        clickhouse elastic metadata_exporter p0f antivirus external_services bimi spamtrap; do
         echo 'enabled = false;' >"$L/override.d/$module.conf"
     done
+    echo 'openphish_enabled = false; phishtank_enabled = false;' >"$L/override.d/phishing.conf"
     echo 'type = "console"; level = "error";' >"$L/override.d/logging.inc"
     setsid rspamd -f -i -u root -g root --var=LOCAL_CONFDIR="$L" --var=DBDIR="$DIR/rspamd-db" --var=RUNDIR="$DIR/rspamd-run" \
         --var=LOGDIR="$DIR/rspamd-log" >"$DIR/rspamd.out" 2>&1 &
-    RSPAMD_PID=$!
+    RSPAMD_PID=$!; echo "$RSPAMD_PID" >>"$DIR/pids"
     # The first start compiles Hyperscan databases (about 20 s).
     wait_for 120 "$RSPAMD_PID" curl -sf "http://127.0.0.1:$PORT/ping"
     printf 'PORT=%s\nPIDS="%s"\n' "$PORT" "$RSPAMD_PID" >"$DIR/rspamd.env"
