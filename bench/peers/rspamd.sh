@@ -21,4 +21,4 @@ verdict() {
     esac
 }
 run_list rspamd "$(rspamd --version | sed -n 's/^Rspamd daemon version //p')" \
-    "private config (Tests/EndToEnd/peers/start-peer.sh rspamd): no Redis, DNS to a dead loopback port (0.2 s), rbl spf dkim dmarc arc asn once_received fuzzy_check hfilter surbl emails mx_check dcc neural ratelimit greylist replies reputation url_redirector and exporters off, phishing without feeds; spam at action reject/add header/rewrite subject or score >= $THRESHOLD"
+    "private config (Tests/EndToEnd/peers/start-peer.sh rspamd): no Redis, DNS to a dead loopback port (0.2 s), rbl spf dkim dkim_signing dmarc arc asn once_received fuzzy_check hfilter surbl emails mx_check dcc neural ratelimit greylist replies reputation url_redirector and exporters off, phishing without feeds; spam at action reject/add header/rewrite subject or score >= $THRESHOLD"

@@ -170,9 +170,9 @@ CONF
     echo "bind_socket = \"127.0.0.1:$CONTROLLER\"; count = 1;" >"$L/override.d/worker-controller.inc"
     echo "bind_socket = \"127.0.0.1:$PROXY\"; enabled = false;" >"$L/override.d/worker-proxy.inc"
     echo 'enabled = false;' >"$L/override.d/worker-fuzzy.inc"
-    # Every module that asks DNS, another server or Redis for each message; phishing keeps its local
-    # checks (link text versus target) without the OpenPhish and PhishTank feeds.
-    for module in rbl spf dkim dmarc arc asn once_received fuzzy_check hfilter surbl emails mx_check dcc \
+    # Every module that asks DNS, another server or Redis for each message, and DKIM signing;
+    # phishing keeps its local checks (link text versus target) without the OpenPhish and PhishTank feeds.
+    for module in rbl spf dkim dkim_signing dmarc arc asn once_received fuzzy_check hfilter surbl emails mx_check dcc \
         neural ratelimit greylist replies reputation url_redirector rspamd_update history_redis \
         clickhouse elastic metadata_exporter p0f antivirus external_services bimi spamtrap; do
         echo 'enabled = false;' >"$L/override.d/$module.conf"
