@@ -43,4 +43,25 @@ check "engines: lists clamav with its signature count" bash -c "\"$MOAT\" engine
 printf '[policy]\nreject_reply = "250 fine"\n' >"$WORK/bad.toml"
 check "bad configuration: exit 2" test "$(status_of "$MOAT" scan "${MOAT_ARGS[@]}" --config "$WORK/bad.toml" "$WORK/clean.eml")" -eq 2
 check "bad configuration: error names file and key" grep -q "bad.toml: policy.reject_reply" "$WORK/err"
+
+# Accuracy with a peer's verdicts beside the engines, and --record into a throwaway store.
+bash bench/peers/list-corpus.sh bench/corpus-sample | awk -F/ '{ print $0 "\t" ($(NF-1) == "spam" ? "spam" : "clean") "\t1.5" }' >"$WORK/peer.tsv"
+printf '[store]\npath = "%s"\n' "$WORK/bench.sqlite" >"$WORK/store.toml"
+check "bench accuracy with --peer and --record: exit 0" test "$(status_of "$MOAT" bench accuracy "${MOAT_ARGS[@]}" --config "$WORK/store.toml" \
+    --out "$WORK/accuracy" --record --peer oracle="$WORK/peer.tsv" bench/corpus-sample)" -eq 0
+check "bench accuracy: the peer row is in the table" grep -q "^peer:oracle .* 15 .* 0 .* 20 .* 0 " "$WORK/out"
+check "bench accuracy: peer metrics in accuracy.json" python3 -c '
+import json, sys
+peer = json.load(open(sys.argv[1]))["peers"]["oracle"]
+any = peer["metrics"]["categories"]["any"]
+assert (any["tp"], any["fp"], any["tn"], any["fn"], peer["missing"]) == (15, 0, 20, 0, 0), peer' "$WORK/accuracy/accuracy.json"
+check "bench accuracy --record: 35 scans and 35 labels in the store" python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+scans, = db.execute("select count(*) from scans").fetchone()
+labels, = db.execute("select count(*) from feedback where source = ?", ("corpus:bench",)).fetchone()
+assert (scans, labels) == (35, 35), (scans, labels)' "$WORK/bench.sqlite"
+printf 'not-a-path\tmaybe\t1\n' >"$WORK/bad-peer.tsv"
+check "bench accuracy: a malformed peer file is exit 2" test "$(status_of "$MOAT" bench accuracy "${MOAT_ARGS[@]}" --out "$WORK/acc2" --peer x="$WORK/bad-peer.tsv" bench/corpus-sample)" -eq 2
+check "bench accuracy: the error names the peer file and line" grep -q "bad-peer.tsv:1: expected" "$WORK/err"
 finish
