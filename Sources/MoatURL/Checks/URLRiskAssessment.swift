@@ -9,6 +9,7 @@ public struct URLRiskAssessment: Sendable {
     public var blockList: DomainList
     public var allowList: DomainList
     public var shorteners: DomainList
+    public var brands: BrandList
     public var weights: URLRiskWeights
     /// Reads the domains shown in link text.
     public var normalizer: URLNormalizer
@@ -23,11 +24,13 @@ public struct URLRiskAssessment: Sendable {
         .compatibilityCharacters, .backslashes, .internationalized, .defanged, .port,
     ]
 
-    public init(normalizer: URLNormalizer, blockList: DomainList, allowList: DomainList, shorteners: DomainList, weights: URLRiskWeights) {
+    public init(normalizer: URLNormalizer, blockList: DomainList, allowList: DomainList, shorteners: DomainList,
+                brands: BrandList? = nil, weights: URLRiskWeights) {
         self.normalizer = normalizer
         self.blockList = blockList
         self.allowList = allowList
         self.shorteners = shorteners
+        self.brands = brands ?? BrandList(entries: [], normalizer: normalizer)
         self.weights = weights
     }
 
@@ -54,6 +57,11 @@ public struct URLRiskAssessment: Sendable {
                     ? "\(shown) (\(url.unicodeHost)) from \(url.raw.debugDescription.prefix(200))"
                     : "\(shown) from \(url.raw.debugDescription.prefix(200))"
                 hit(trait.rawValue, detail, url)
+            }
+            switch brands.imitation(in: url) {
+            case .lookalike(let brand)?: hit("brand_lookalike", "\(shown) (\(url.unicodeHost)) looks like \(brand)", url)
+            case .embedded(let brand)?: hit("brand_embedded", "\(shown) carries the name of \(brand) on another domain", url)
+            case nil: break
             }
             if let entry = shorteners.match(url) { hit("shortener", "\(shown) (\(entry))", url) }
             if let from = url.unwrappedFrom { hit("redirector", "\(from) leads to \(shown)", url) }

@@ -4,6 +4,8 @@ public struct URLRiskWeights: Sendable, Hashable {
     public static let defaults: [String: Double] = [
         "blocklisted": 10,
         "mixed_script": 6,
+        "brand_lookalike": 6,
+        "brand_embedded": 4,
         "userinfo": 4,
         "anchor_mismatch": 4,
         "executable_link": 4,

@@ -3,7 +3,8 @@ import MoatCore
 /// Builds `URLEngine`s from manifests with `adapter = "url"`.
 ///
 /// Options (defaults): `public_suffix_list` ("url/public_suffix_list.dat"), `block_list`
-/// ("url/block.txt"), `allow_list` ("url/allow.txt"), `shorteners` ("url/shorteners.txt"),
+/// ("url/block.txt"), `allow_list` ("url/allow.txt"), `shorteners` ("url/shorteners.txt"), `brands`
+/// ("url/brands.txt": domains whose lookalikes and name-carrying domains are findings),
 /// `phishing_score` (8), `suspicious_score` (3), `[weights]` (see `URLRiskWeights.defaults`),
 /// `max_urls` (2000), `max_images` (20), `max_image_pixels` (40,000,000), `max_image_bytes`
 /// (20 MiB), `image_time_budget_ms` (5000), `qr_extra_passes` (true), `pdf_inflate_budget`
@@ -16,7 +17,7 @@ public struct URLEngineFactory: EngineFactory {
     public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
         let options = manifest.options
         let known: Set<String> = [
-            "public_suffix_list", "block_list", "allow_list", "shorteners", "phishing_score", "suspicious_score", "weights",
+            "public_suffix_list", "block_list", "allow_list", "shorteners", "brands", "phishing_score", "suspicious_score", "weights",
             "max_urls", "max_images", "max_image_pixels", "max_image_bytes", "image_time_budget_ms", "qr_extra_passes",
             "pdf_inflate_budget", "max_redirect_depth",
         ]
@@ -49,6 +50,13 @@ public struct URLEngineFactory: EngineFactory {
             let file = try path(key, fallback)
             do { return try DomainList(contentsOfFile: file, normalizer: normalizer) } catch {
                 throw context.invalid(key, "cannot read \(file)")
+            }
+        }
+
+        func brandList() throws -> BrandList {
+            let file = try path("brands", "url/brands.txt")
+            do { return try BrandList(contentsOfFile: file, normalizer: normalizer) } catch {
+                throw context.invalid("brands", "cannot read \(file)")
             }
         }
 
@@ -85,6 +93,7 @@ public struct URLEngineFactory: EngineFactory {
             blockList: try list("block_list", "url/block.txt"),
             allowList: try list("allow_list", "url/allow.txt"),
             shorteners: try list("shorteners", "url/shorteners.txt"),
+            brands: try brandList(),
             weights: URLRiskWeights(overrides))
         return URLEngine(extractor: URLExtractor(normalizer: normalizer, limits: limits), assessment: assessment,
                          phishingScore: phishing, suspiciousScore: suspicious)

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Domains phishers imitate (`rules/url/brands.txt`), and the two ways a link imitates one: a
+/// registrable domain that *looks* like the brand's (`paypa1.com`, `pаypal.com` with a Cyrillic
+/// `а`, `rnicrosoft.com`), or the brand's name carried by someone else's domain
+/// (`paypal.com.account-check.example`, `secure-paypal.example`).
+///
+/// Lookalikes are compared by a fold: Cyrillic and Greek letters that render as Latin ones become
+/// those letters (`HostScript.skeleton`), then `rn`→`m`, `vv`→`w`, `0`→`o`, `1`/`i`→`l`, `3`→`e`,
+/// `5`→`s`. Two domains with the same fold look the same to a reader; the brand's own domain and
+/// its subdomains never match.
+public struct BrandList: Sendable {
+    /// One imitation found in a link.
+    public enum Imitation: Sendable, Hashable {
+        case lookalike(brand: String)
+        case embedded(brand: String)
+    }
+
+    private var domains: Set<String> = []
+    private var byFold: [String: String] = [:]
+    /// The brand's name (its registrable domain's first label, at least 4 letters) → its domain.
+    private var names: [String: String] = [:]
+
+    public var count: Int { domains.count }
+
+    /// `entries` are registrable domains (one a line in the file, `#` comments).
+    public init(entries: [String], normalizer: URLNormalizer) {
+        for entry in entries {
+            let trimmed = entry.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, !trimmed.hasPrefix("#"),
+                  let url = normalizer.normalize("http://" + trimmed, source: .text, partPath: "", schemeless: false) else { continue }
+            let domain = url.registrableDomain ?? url.host
+            domains.insert(domain)
+            byFold[Self.fold(domain)] = domain
+            if let name = domain.split(separator: ".").first, name.count >= 4 { names[String(name)] = domain }
+        }
+    }
+
+    public init(contentsOfFile path: String, normalizer: URLNormalizer) throws {
+        guard let data = FileManager.default.contents(atPath: path) else { throw URLEngineError.unreadableFile(path: path) }
+        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map { line in
+            String(line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        }
+        self.init(entries: lines, normalizer: normalizer)
+    }
+
+    /// The brand `url` imitates, if any.
+    public func imitation(in url: ExtractedURL) -> Imitation? {
+        guard !url.isIPHost else { return nil }
+        let registrable = url.registrableDomain ?? url.host
+        if domains.contains(registrable) { return nil }
+        // The registrable part of the Unicode host: as many labels as the ASCII registrable domain has.
+        let labelCount = registrable.split(separator: ".").count
+        let unicodeRegistrable = url.unicodeHost.split(separator: ".").suffix(labelCount).joined(separator: ".")
+        if let brand = byFold[Self.fold(unicodeRegistrable)] { return .lookalike(brand: brand) }
+        // A brand's whole domain as labels of another host (`paypal.com.evil.example`).
+        let host = "." + url.host + "."
+        if let brand = domains.first(where: { host.contains("." + $0 + ".") }) { return .embedded(brand: brand) }
+        // A brand's name as a hyphenated word of the registrable label (`paypal-login.example`).
+        if let first = registrable.split(separator: ".").first, first.contains("-") {
+            for word in first.split(separator: "-") {
+                if let brand = names[String(word)] { return .embedded(brand: brand) }
+            }
+        }
+        return nil
+    }
+
+    /// What a reader would take the domain to be.
+    static func fold(_ domain: String) -> String {
+        var folded = HostScript.skeleton(domain)
+        for (from, to) in [("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("i", "l"), ("3", "e"), ("5", "s")] {
+            folded = folded.replacingOccurrences(of: from, with: to)
+        }
+        return folded
+    }
+}
