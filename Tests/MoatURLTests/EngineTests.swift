@@ -28,6 +28,26 @@ struct EngineTests {
         #expect(!report.findings.contains { $0.code == "url.anchor_mismatch" })
     }
 
+    @Test("a domain named in link words weighs less than link text that is an address")
+    func anchorMentionVersusAddress() async throws {
+        let html = #"<a href="http://www.lindows.com/walmart">Lindows for Walmart.com</a> <a href="https://evil.example/a">www.bank-online.com</a>"#
+        let report = try await Support.scan(Support.message(type: "text/html", body: html))
+        let scored = report.findings.filter { $0.score > 0 }
+        #expect(scored.contains { $0.code == "url.anchor_mention" && $0.detail.contains("walmart.com") && $0.score == 1 })
+        #expect(scored.contains { $0.code == "url.anchor_mismatch" && $0.detail.contains("bank-online.com") && $0.score == 4 })
+        let mentionOnly = try await Support.scan(Support.message(type: "text/html", body: #"<a href="http://clickthru.online.example/Click?q=1">CNET News.com today</a>"#))
+        #expect(mentionOnly.category == nil)
+    }
+
+    @Test("server extensions answering a query and paths named like sites are not downloads")
+    func serverExtensionsAreNotDownloads() async throws {
+        let body = "http://cgi.ebay.example/ws/eBayISAPI.dll?ViewItem&item=1 http://boingboing.example/redhotjazz.com https://files.example/update.dll"
+        let report = try await Support.scan(Support.message(body: body), options: ["phishing_score": .integer(100)])
+        let executables = report.findings.filter { $0.code == "url.executable_link" }.map(\.detail)
+        #expect(executables.count == 1)
+        #expect(executables.first?.contains("update.dll") == true)
+    }
+
     @Test func listsAndExecutables() async throws {
         let body = "https://blocked.moat-test.invalid.example/x https://bit.ly/abc https://files.example/invoice.exe https://files.example/a.zip"
         let report = try await Support.scan(Support.message(body: body), options: ["phishing_score": .integer(100)])

@@ -1,3 +1,4 @@
+import Foundation
 import MoatCore
 
 /// Turns extracted links into weighted findings: lists, display/target mismatch, QR-only links,
@@ -14,8 +15,10 @@ public struct URLRiskAssessment: Sendable {
     /// Reads the domains shown in link text.
     public var normalizer: URLNormalizer
 
+    /// `.com` is left out: a path ending in `.com` names a site far more often than a DOS program
+    /// (`boingboing.net/redhotjazz.com`); attachments named `.com` are the file-type engine's.
     static let executableExtensions: Set<String> = [
-        "exe", "scr", "bat", "cmd", "com", "pif", "msi", "msix", "appx", "js", "jse", "vbs", "vbe", "wsf", "wsh",
+        "exe", "scr", "bat", "cmd", "pif", "msi", "msix", "appx", "js", "jse", "vbs", "vbe", "wsf", "wsh",
         "hta", "ps1", "jar", "lnk", "iso", "img", "vhd", "vhdx", "apk", "dll", "cpl", "reg", "one", "xll",
     ]
     static let archiveExtensions: Set<String> = ["zip", "rar", "7z", "gz", "tgz", "cab", "ace", "arj", "xz", "bz2", "tar", "z", "lzh", "uue"]
@@ -66,15 +69,26 @@ public struct URLRiskAssessment: Sendable {
             if let entry = shorteners.match(url) { hit("shortener", "\(shown) (\(entry))", url) }
             if let from = url.unwrappedFrom { hit("redirector", "\(from) leads to \(shown)", url) }
             if let ext = Self.fileExtension(url.pathAndQuery) {
-                if Self.executableExtensions.contains(ext) { hit("executable_link", "\(shown) links to a .\(ext) file", url) }
+                // `eBayISAPI.dll?ViewItem...`: a server extension answering a query, not a download.
+                let serverExtension = ext == "dll" && url.pathAndQuery.contains("?")
+                if Self.executableExtensions.contains(ext), !serverExtension {
+                    hit("executable_link", "\(shown) links to a .\(ext) file", url)
+                }
                 if Self.archiveExtensions.contains(ext) { hit("archive_link", "\(shown) links to a .\(ext) archive", url) }
             }
             if url.source == .qr, !nonQRDomains.contains(url.registrableDomain ?? url.host) {
                 hit("qr_only", "\(shown) appears only in a QR code", url)
             }
             if url.source == .html, url.unwrappedFrom == nil, let text = url.anchorText,
-               let shownDomain = mismatchedDisplayDomain(text, target: url, all: urls) {
-                hit("anchor_mismatch", "link text shows \(shownDomain) but goes to \(shown)", url)
+               let display = mismatchedDisplayDomain(text, target: url, all: urls) {
+                // Text that *is* a link (scheme, www., or nothing but the address) is what phishing
+                // shows; a domain named in a sentence ("Lindows for Walmart.com") is what
+                // newsletters and click trackers show, and weighs far less.
+                if display.isAddress {
+                    hit("anchor_mismatch", "link text shows \(display.domain) but goes to \(shown)", url)
+                } else {
+                    hit("anchor_mention", "link text mentions \(display.domain) but goes to \(shown)", url)
+                }
             }
         }
         return findings
@@ -82,7 +96,7 @@ public struct URLRiskAssessment: Sendable {
 
     /// The domain that link text displays when it differs from the link's target (and from what
     /// a redirector in the target unwraps to).
-    func mismatchedDisplayDomain(_ text: String, target: ExtractedURL, all: [ExtractedURL]) -> String? {
+    func mismatchedDisplayDomain(_ text: String, target: ExtractedURL, all: [ExtractedURL]) -> (domain: String, isAddress: Bool)? {
         let candidates = TextLinkScanner.candidates(in: text, limit: 4)
         guard !candidates.isEmpty else { return nil }
         var targets: Set<String> = [target.registrableDomain ?? target.host]
@@ -95,7 +109,12 @@ public struct URLRiskAssessment: Sendable {
         for candidate in candidates {
             guard let shown = normalizer.normalize(candidate.raw, source: .text, partPath: "", schemeless: true) else { continue }
             let domain = shown.registrableDomain ?? shown.host
-            if !targets.contains(domain) { return domain }
+            if !targets.contains(domain) {
+                let raw = candidate.raw.lowercased()
+                let whole = text.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters)).lowercased()
+                let isAddress = !candidate.schemeless || raw.hasPrefix("www.") || whole == raw.trimmingCharacters(in: .punctuationCharacters)
+                return (domain, isAddress)
+            }
         }
         return nil
     }

@@ -8,6 +8,7 @@ public struct URLRiskWeights: Sendable, Hashable {
         "brand_embedded": 4,
         "userinfo": 4,
         "anchor_mismatch": 4,
+        "anchor_mention": 1,
         "executable_link": 4,
         "obfuscated_ip": 4,
         "ip_host": 3,
