@@ -10,7 +10,7 @@ DEBIAN_PACKAGES := pkg-config libclamav-dev libmagic-dev libmagic-mgc libarchive
 	zbar-tools webp qrencode imagemagick publicsuffix postgresql \
 	clamav clamav-daemon clamav-testfiles postfix swaks miltertest python3 procps \
 	file zip p7zip-full jlha-utils genisoimage gcab xz-utils bzip2 python3-venv \
-	libreoffice-core libreoffice-writer libreoffice-calc \
+	libreoffice-core libreoffice-writer libreoffice-calc libreoffice-impress \
 	c-icap libc-icap-mod-virus-scan rspamd curl bc
 DEBUG_BIN := .build/debug
 # oletools (olevba, mraptor) cross-check the macro engine; a private virtualenv, pinned.

@@ -93,7 +93,8 @@ let package = Package(
         .target(name: "MoatPattern", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatClamAV", dependencies: ["MoatCore", "MoatMessage", "CClamAV"]),
         .target(name: "MoatFileType", dependencies: ["MoatCore", "MoatMessage", "CMagic", "CArchive"]),
-        .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "CArchive"]),
+        // CPNG for zlib alone: PowerPoint 97-2003 keeps its VBA project zlib-compressed.
+        .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "CArchive", "CPNG"]),
         .target(
             name: "MoatExternal",
             dependencies: [

@@ -1,10 +1,13 @@
 /// Removes macros from documents whose format allows it without breaking the document.
 ///
 /// OLE: the file is rebuilt with `CompoundFileWriter`, leaving out every VBA project root, so no
-/// byte of the project (not even orphaned sectors) survives. OOXML: the zip is rebuilt without the
-/// project, its data, signatures and relationships, with the main part's macro-free type. RTF: the
-/// `{\object ...}` groups are dropped. Everything else (XLM macro sheets, PowerPoint binary
-/// projects, add-ins, archives) is not disarmable and throws `notDisarmable`.
+/// byte of the project (not even orphaned sectors) survives. PowerPoint 97-2003 keeps its project
+/// inside the `PowerPoint Document` stream, whose records are located by offset: the project's
+/// ExOleObjStg atom is overwritten in place with an empty compound file and fHasMacros cleared, so
+/// no record moves. OOXML: the zip is rebuilt without the project, its data, signatures and
+/// relationships, with the main part's macro-free type. RTF: the `{\object ...}` groups are
+/// dropped. Everything else (XLM macro sheets, projects of objects embedded in a presentation,
+/// add-ins, archives) is not disarmable and throws `notDisarmable`.
 public struct MacroDisarmer: Sendable {
     /// Why a document was not disarmed (the engine then replaces it with the note alone).
     public enum Failure: Error, Hashable, CustomStringConvertible {
@@ -49,21 +52,69 @@ public struct MacroDisarmer: Sendable {
         do {
             let file = try CompoundFile(bytes: bytes)
             let projects = try VBAProject.find(in: file)
-            guard !projects.isEmpty else {
-                throw Failure.notDisarmable("VBA project outside a removable storage (PowerPoint binary or nested object)")
-            }
             if projects.contains(where: { $0.rootPath.isEmpty }) { throw Failure.notDisarmable("the file is itself a VBA project") }
+            var presentation: (stream: [UInt8], removed: [String])?
+            if let id = try file.child(of: 0, named: PowerPointDocument.streamName), file.entries[id].isStream {
+                presentation = try disarmPresentation(try file.stream(id))
+            }
+            guard !projects.isEmpty || presentation != nil else {
+                throw Failure.notDisarmable("VBA project outside a removable storage (nested object)")
+            }
             let roots = Set(projects.map { $0.rootPath.map { $0.uppercased() } })
-            let root = try file.nodes { path, _ in !roots.contains(path.map { $0.uppercased() }) }
+            var root = try file.nodes { path, _ in !roots.contains(path.map { $0.uppercased() }) }
+            if let presentation, let i = root.children.firstIndex(where: { !$0.isStorage && $0.name.uppercased() == PowerPointDocument.streamName.uppercased() }) {
+                root.children[i].data = presentation.stream
+            }
             let removed = projects.map { p in
                 "VBA project \"\(p.rootPath.joined(separator: "/"))\" (modules: \(p.modules.map(\.name).joined(separator: ", ")))"
-            }
+            } + (presentation?.removed ?? [])
             return DisarmedDocument(bytes: CompoundFileWriter.write(root), newExtension: nil, newMediaType: nil, removed: removed)
         } catch let failure as Failure {
             throw failure
         } catch {
             throw .rebuildFailed("\(error)")
         }
+    }
+
+    /// The `PowerPoint Document` stream without its VBA project, or nil when it has none.
+    ///
+    /// Records are found by offset (persist directory, `Current User`), so none may move: each
+    /// ExOleObjStg holding a project root is overwritten, at its own length, with an empty compound
+    /// file (zlib-compressed, zero-padded) and every VBAInfoAtom's fHasMacros is cleared. A project
+    /// inside an embedded object would change that object's size, so it is refused, as is a flag
+    /// whose project cannot be located.
+    func disarmPresentation(_ stream: [UInt8]) throws(Failure) -> (stream: [UInt8], removed: [String])? {
+        let document = PowerPointDocument(stream)
+        if let problem = document.problem { throw .notDisarmable("malformed PowerPoint Document stream: \(problem)") }
+        var targets: [PowerPointDocument.Storage] = []
+        var removed: [String] = []
+        for (n, storage) in document.storages.enumerated() {
+            guard let data = try? document.contents(of: storage, limit: inspector.zipLimits.maxMemberBytes),
+                  let file = try? CompoundFile(bytes: data) else { continue }
+            let projects: [VBAProject]
+            do {
+                projects = try VBAProject.find(in: file)
+            } catch {
+                throw .notDisarmable("unreadable storage ExOleObjStg[\(n)]: \(error)")
+            }
+            guard !projects.isEmpty else { continue }
+            guard projects.allSatisfy({ $0.rootPath.isEmpty }) else {
+                throw .notDisarmable("VBA project in an object embedded in the presentation (ExOleObjStg[\(n)])")
+            }
+            targets.append(storage)
+            removed += projects.map { p in
+                "VBA project \"\(PowerPointDocument.streamName)/ExOleObjStg[\(n)]\" (modules: \(p.modules.map(\.name).joined(separator: ", ")))"
+            }
+        }
+        if targets.isEmpty {
+            guard document.hasMacros else { return nil }
+            throw .notDisarmable("the presentation flags a VBA project (fHasMacros) that cannot be located")
+        }
+        let empty = CompoundFileWriter.write(.storage("Root Entry", []))
+        guard let out = document.replacingStorages(targets, with: empty) else {
+            throw .notDisarmable("a VBA storage of the presentation is too small to be overwritten in place")
+        }
+        return (out, removed)
     }
 
     func disarmPackage(_ bytes: [UInt8], inspection: Inspection) throws(Failure) -> DisarmedDocument {

@@ -60,7 +60,7 @@ public struct MacroInspector: Sendable {
         }
     }
 
-    private func join(_ a: String, _ b: String) -> String { a.isEmpty ? b : a + "/" + b }
+    private func join(_ a: String, _ b: String) -> String { a.isEmpty ? b : b.isEmpty ? a : a + "/" + b }
 
     func inspectCompoundFile(_ bytes: [UInt8], location: String, depth: Int) -> [Observation] {
         do {
@@ -71,12 +71,12 @@ public struct MacroInspector: Sendable {
             if rootNames.contains("EncryptedPackage") || rootNames.contains("EncryptionInfo") {
                 return [Observation(kind: .encrypted(reason: "encrypted Office document (EncryptedPackage)"), location: location)]
             }
-            for project in try VBAProject.find(in: file) {
-                let scan = MacroSourceScan(source: project.modules.map(\.source).joined(separator: "\n"))
-                out.append(Observation(kind: .vba(modules: project.modules.map(\.name), autoExec: scan.autoExec,
-                                                  suspicious: scan.suspicious.map(\.keyword)),
-                                       location: join(location, project.rootPath.joined(separator: "/"))))
+            if rootNames.contains(PowerPointDocument.streamName),
+               let user = tree.first(where: { $0.path == ["Current User"] }), file.entries[user.id].isStream,
+               PowerPointDocument.isEncrypted(currentUser: try file.stream(user.id)) {
+                return [Observation(kind: .encrypted(reason: "password-protected PowerPoint presentation (Current User headerToken)"), location: location)]
             }
+            out += try projectObservations(in: file, location: location)
             for (path, id) in tree where path.count == 1 && file.entries[id].isStream {
                 switch path[0] {
                 case "Workbook", "Book":
@@ -91,12 +91,9 @@ public struct MacroInspector: Sendable {
                     if fib.count > 0x0C, LittleEndian.u16(fib, 0x0A) & 0x0100 != 0 {
                         out.append(Observation(kind: .encrypted(reason: "password-protected Word document (FIB fEncrypted)"), location: location))
                     }
-                case "PowerPoint Document":
-                    if !out.contains(where: { if case .vba = $0.kind { true } else { false } }),
-                       Self.pptHasMacros(try file.stream(id)) {
-                        out.append(Observation(kind: .vba(modules: [], autoExec: [], suspicious: []),
-                                               location: join(location, "PowerPoint Document")))
-                    }
+                case PowerPointDocument.streamName:
+                    let projectFound = out.contains { if case .vba = $0.kind { true } else { false } }
+                    out += inspectPresentation(try file.stream(id), location: location, depth: depth, projectFound: projectFound)
                 default: break
                 }
             }
@@ -123,17 +120,63 @@ public struct MacroInspector: Sendable {
         return false
     }
 
-    /// VBAInfoAtom (type 0x0400, length 12) with fHasMacros = 1: the presentation carries a project.
-    static func pptHasMacros(_ stream: [UInt8]) -> Bool {
-        let header: [UInt8] = [0x02, 0x00, 0x00, 0x04, 0x0C, 0x00, 0x00, 0x00]
-        var i = 0
-        while i + 20 <= stream.count {
-            if stream[i] == 0x02, stream[i..<(i + 8)].elementsEqual(header), LittleEndian.u32(stream, i + 12) == 1 {
-                return true
-            }
-            i += 1
+    /// One observation per VBA project in `file` (olevba's structural test), with its modules,
+    /// entry points and suspicious calls.
+    func projectObservations(in file: CompoundFile, location: String) throws(CompoundFileError) -> [Observation] {
+        try VBAProject.find(in: file).map { project in
+            let scan = MacroSourceScan(source: project.modules.map(\.source).joined(separator: "\n"))
+            return Observation(kind: .vba(modules: project.modules.map(\.name), autoExec: scan.autoExec,
+                                          suspicious: scan.suspicious.map(\.keyword)),
+                               location: join(location, project.rootPath.joined(separator: "/")))
         }
-        return false
+    }
+
+    /// A PowerPoint 97-2003 presentation keeps its project (and its embedded objects) as compound
+    /// files inside ExOleObjStg atoms of the `PowerPoint Document` stream; each is inflated, within
+    /// the zip limits, and inspected as `PowerPoint Document/ExOleObjStg[n]`. The project is the
+    /// document's own, so it is looked for even at the nesting limit; only objects embedded in it
+    /// wait for `maxDepth`. A VBAInfoAtom with fHasMacros still counts when no project decodes.
+    func inspectPresentation(_ stream: [UInt8], location: String, depth: Int, projectFound: Bool) -> [Observation] {
+        let at = join(location, PowerPointDocument.streamName)
+        let document = PowerPointDocument(stream)
+        var out: [Observation] = []
+        var budget = zipLimits.maxTotalBytes
+        for (n, storage) in document.storages.enumerated() {
+            let where_ = "\(at)/ExOleObjStg[\(n)]"
+            let data: [UInt8]
+            do {
+                data = try document.contents(of: storage, limit: min(zipLimits.maxMemberBytes, budget))
+            } catch {
+                if storage.isRecord { out.append(Observation(kind: .malformed(reason: "\(error)"), location: where_)) }
+                continue
+            }
+            budget -= data.count
+            let file: CompoundFile
+            do {
+                file = try CompoundFile(bytes: data)
+            } catch {
+                if storage.isRecord {
+                    out.append(Observation(kind: .malformed(reason: "ExOleObjStg at offset \(storage.offset): \(error)"), location: where_))
+                }
+                continue
+            }
+            if depth < maxDepth {
+                out += inspectCompoundFile(data, location: where_, depth: depth + 1)
+            } else {
+                do {
+                    out += try projectObservations(in: file, location: where_)
+                } catch {
+                    out.append(Observation(kind: .malformed(reason: "\(error)"), location: where_))
+                }
+            }
+        }
+        if document.hasMacros, !projectFound, !out.contains(where: { if case .vba = $0.kind { true } else { false } }) {
+            out.append(Observation(kind: .vba(modules: [], autoExec: [], suspicious: []), location: at))
+        }
+        if let problem = document.problem {
+            out.append(Observation(kind: .malformed(reason: "\(problem)"), location: at))
+        }
+        return out
     }
 
     func inspectPackage(_ package: OOXMLPackage, location: String, depth: Int) -> [Observation] {
