@@ -16,7 +16,7 @@ public struct FixtureExpectation: Sendable, Hashable, Codable {
     /// Engine names that must run (and answer); only these are built for the fixture. nil: every manifest.
     public var engines: [String]?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case action, category
         case mustHit = "must_hit"
         case mustNotHit = "must_not_hit"
@@ -37,6 +37,12 @@ public struct FixtureExpectation: Sendable, Hashable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
+        // A misspelt key (`must_hits`) would otherwise leave a fixture that checks nothing and passes.
+        let all = try decoder.container(keyedBy: AnyKey.self)
+        let known = CodingKeys.allCases.map(\.rawValue)
+        if let unknown = all.allKeys.first(where: { !known.contains($0.stringValue) }) {
+            throw DecodingError.dataCorruptedError(forKey: unknown, in: all, debugDescription: "unknown key; expected one of \(known.joined(separator: ", "))")
+        }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         action = try c.decodeIfPresent(Action.self, forKey: .action)
         category = try c.decodeIfPresent(String.self, forKey: .category)
@@ -54,6 +60,14 @@ public struct FixtureExpectation: Sendable, Hashable, Codable {
     public static func load(path: String) throws -> FixtureExpectation {
         try TOMLDocument.load(FixtureExpectation.self, path: path)
     }
+}
+
+/// Any key of a table, to find the ones a type does not know.
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
 
 /// A fixture message and its expectation file.

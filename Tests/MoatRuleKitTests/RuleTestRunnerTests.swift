@@ -108,6 +108,15 @@ let message = "From: a@example.com\r\nTo: b@example.net\r\nSubject: hi\r\n\r\npl
         let problems = RuleLinter().lint([root])
         #expect(problems.filter { $0.severity == .error }.isEmpty, "\(problems)")
     }
+
+    @Test("a misspelt expectation key is an error naming the key, not a fixture that checks nothing")
+    func unknownExpectationKey() throws {
+        let root = try temporaryDirectory()
+        try write(root + "/typo.expect.toml", "action = \"accept\"\nmust_hits = [\"spam.X\"]\n")
+        #expect { try FixtureExpectation.load(path: root + "/typo.expect.toml") } throws: { error in
+            "\(error)".contains("must_hits")
+        }
+    }
 }
 
 @Suite struct RuleLinterTests {
