@@ -4,7 +4,8 @@
 #   start-peer.sh KIND DIR     KIND: clamd | icap (c-icap + clamd) | spamd | spamassassin | rspamd
 #
 # spamd runs only a test rule set; spamassassin runs Debian's full rule set offline (local tests
-# only, no Bayes, no auto-learn, no DNS), as bench/peers/ and bench/spam/sa-reference.sh use it.
+# only, no Bayes unless SA_BAYES_PATH names a trained database, no auto-learn, no DNS), as
+# bench/peers/ and bench/spam/ use it.
 # clamd loads rules/clamav; with CLAMD_SYSTEM_DB=1 also the files of /var/lib/clamav (as Moat's
 # clamav engine does with system_database = true).
 #
@@ -149,6 +150,10 @@ use_razor2 0
 use_pyzor 0
 use_dcc 0
 CONF
+    # A Bayes database trained beforehand (sa-learn --dbpath DIR): SA_BAYES_PATH=DIR/bayes turns it on.
+    if [ -n "${SA_BAYES_PATH:-}" ]; then
+        printf 'use_bayes 1\nbayes_path %s\nbayes_file_mode 0666\n' "$SA_BAYES_PATH" >>"$DIR/sa-site/local.cf"
+    fi
     setsid spamd -L -x --siteconfigpath "$DIR/sa-site" --listen "127.0.0.1:$PORT" -A 127.0.0.1 \
         --max-children 2 --min-children 1 --max-conn-per-child 1000 -s "$DIR/spamd.log" \
         $([ "$(id -u)" = 0 ] && echo "-u nobody") >"$DIR/spamd.out" 2>&1 &
