@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # URL engine speed: messages/s of URL extraction (text, HTML, headers, PDF, QR in images) on the
-# corpus, and QR-code images/s by image size against zbarimg (zbar-tools) on the same images in the
+# corpus; the share of real phishing messages with a link and with a phishing verdict from links
+# alone; and QR-code images/s by image size against zbarimg (zbar-tools) on the same images in the
 # same run. Moat runs in process through the whole pipeline with only the url engine (`moat bench
 # throughput`; images wrapped as base64 attachments with --attach). zbarimg runs two ways: one
 # process per image (how a script calls it) and one process for the whole set (start-up amortised).
@@ -74,4 +75,29 @@ done
     echo
     echo "Moat's files/s counts whole messages (MIME decoding, PNG decoding, zbar, URL checks); zbarimg decodes files."
 } >>"$out"
+# The phishing corpus: in how many messages Moat finds a link, and how many its URL findings alone
+# call phishing (or suspicious): one `moat scan --json` run, url engine only.
+if [ -d "$corpus/phishing" ]; then
+    find "$corpus/phishing" -type f -name '*.eml' | sort >"$work/phishing.list"
+    "$moat" scan --engines "$work/engines" --rules "$root/rules" --json $(cat "$work/phishing.list") 2>/dev/null \
+        | python3 -c '
+import json, sys
+total = with_url = phishing = suspicious = 0
+for line in sys.stdin:
+    if not line.startswith("{"):
+        continue
+    decision = json.loads(line)
+    total += 1
+    findings = [f for e in decision.get("engines", []) for f in e.get("findings", [])]
+    with_url += any(f["code"] == "url.extracted" for f in findings)
+    category = decision.get("category")
+    phishing += category == "phishing"
+    suspicious += category == "suspicious"
+print("\n## The phishing corpus (url engine alone)\n")
+print("| messages | with at least one URL | phishing verdict | suspicious verdict |")
+print("|---:|---:|---:|---:|")
+share = lambda n: "%d (%.1f %%)" % (n, 100.0 * n / max(total, 1))
+print("| %d | %s | %s | %s |" % (total, share(with_url), share(phishing), share(suspicious)))
+' >>"$out"
+fi
 cat "$out"
