@@ -37,11 +37,7 @@ public struct BrandList: Sendable {
     }
 
     public init(contentsOfFile path: String, normalizer: URLNormalizer) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw URLEngineError.unreadableFile(path: path) }
-        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map { line in
-            String(line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-        }
-        self.init(entries: lines, normalizer: normalizer)
+        self.init(entries: try DomainList.entries(inFile: path), normalizer: normalizer)
     }
 
     /// The brand `url` imitates, if any.

@@ -29,11 +29,15 @@ public struct DomainList: Sendable {
 
     /// Reads a list file; a missing file is an error (the manifest named it).
     public init(contentsOfFile path: String, normalizer: URLNormalizer) throws {
+        self.init(entries: try Self.entries(inFile: path), normalizer: normalizer)
+    }
+
+    /// The lines of a list file without `#` comments (every `rules/url/*.txt` list has this format).
+    static func entries(inFile path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else { throw URLEngineError.unreadableFile(path: path) }
-        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map { line in
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map { line in
             String(line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
         }
-        self.init(entries: lines, normalizer: normalizer)
     }
 
     /// The entry that matches `url`, if any.
