@@ -27,6 +27,19 @@ struct ExtractionTests {
         #expect(found.contains(expected), "found \(found)")
     }
 
+    @Test("an address written in HTML text is extracted as text; link text is not read twice")
+    func htmlVisibleText() {
+        let html = #"<p>Copy this into your browser:<br>https://paypal.com.case-review.example/status</p><p>or hxxps://backup[.]example/x</p>"#
+            + #"<a href="https://tracker.example/c">https://shown.example/</a><script>var u = "https://script.example/";</script>"#
+        let found = Self.urls(Support.message(type: "text/html", body: html))
+        let text = found.filter { $0.source == .text }.map(\.normalized)
+        #expect(text.contains("https://paypal.com.case-review.example/status"), "\(text)")
+        #expect(text.contains("https://backup.example/x"), "\(text)")
+        #expect(!text.contains("https://shown.example/"), "anchor text is the link's display, not a second link")
+        #expect(!found.contains { $0.host == "script.example" })
+        #expect(found.contains { $0.source == .html && $0.normalized == "https://tracker.example/c" })
+    }
+
     @Test(arguments: [
         "Version 1.2.3 of setup.py and archive.zip, mail me at a@example.com.",
         "Nothing here: e.g. the U.S. and Node.js.",

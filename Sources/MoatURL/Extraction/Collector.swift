@@ -78,6 +78,8 @@ struct Collector {
             if let base, Self.isRelative(value) { value = Self.resolve(value, against: base) }
             add(value, .html, partPath, schemeless: false, anchorText: link.anchorText)
         }
+        // Addresses written in the page's text (not links): bare, `www.`, defanged, as in text parts.
+        addText(HTMLEntities.decode(String(decoding: scanned.visibleText, as: UTF8.self)), .text, partPath)
     }
 
     mutating func addPDF(_ bytes: [UInt8], _ partPath: String) {

@@ -19,7 +19,16 @@ struct HTMLLinkScanner {
         var base: String?
         /// Links seen beyond the limit.
         var dropped = 0
+        /// Text a reader sees outside links (block tags as line breaks, entities still encoded):
+        /// a URL written there is copied into a browser even when it is not a link.
+        var visibleText: [UInt8] = []
     }
+
+    /// Most bytes of visible text kept per part.
+    static let maxVisibleText = 1 << 20
+    static let lineBreakTags: Set<String> = [
+        "br", "p", "div", "li", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "blockquote", "pre",
+    ]
 
     static let urlAttributes: Set<String> = [
         "href", "src", "action", "formaction", "background", "poster", "data", "cite", "longdesc",
@@ -55,7 +64,11 @@ struct HTMLLinkScanner {
 
         while i < n {
             guard bytes[i] == UInt8(ascii: "<") else {
-                if anchor != nil, anchor!.text.count < maxAnchorText { anchor!.text.append(bytes[i]) }
+                if anchor != nil {
+                    if anchor!.text.count < maxAnchorText { anchor!.text.append(bytes[i]) }
+                } else if result.visibleText.count < maxVisibleText {
+                    result.visibleText.append(bytes[i])
+                }
                 i += 1
                 continue
             }
@@ -79,6 +92,7 @@ struct HTMLLinkScanner {
             let nameStart = j
             while j < n, isNameByte(bytes[j]) { j += 1 }
             let name = lowercased(bytes[nameStart..<j])
+            if lineBreakTags.contains(name), result.visibleText.count < maxVisibleText { result.visibleText.append(0x0A) }
             if closing {
                 if name == "a" { closeAnchor() }
                 i = (bytes[j...].firstIndex(of: UInt8(ascii: ">")) ?? n - 1) + 1
