@@ -77,12 +77,19 @@ struct RuleParserTests {
             tflags NICE_RULE nice
             body NET_RULE /friend/
             tflags NET_RULE net
+            header NET_EVAL eval:check_header_count_range('From', '1', '1')
+            tflags NET_EVAL net
+            meta NET_META NET_RULE
+            tflags NET_META net
             """, Fixtures.plain)
         #expect(hits["CHEAP_ONE"] == 1)
         #expect(hits["CHEAP_ALL"] == 5)  // Subject line + 4 in the body
         #expect(hits["CHEAP_MAX"] == 2)
-        #expect(hits["NET_RULE"] == nil)
-        let set = Fixtures.compile("body NICE_RULE /friend/\ntflags NICE_RULE nice\nbody N2 /x/\ntflags N2 net")
+        // Offline, SpamAssassin skips only eval rules flagged net; net patterns and metas still run.
+        #expect(hits["NET_EVAL"] == nil)
+        #expect(hits["NET_RULE"] == 1)
+        #expect(hits["NET_META"] == 1)
+        let set = Fixtures.compile("body NICE_RULE /friend/\ntflags NICE_RULE nice\nheader N2 eval:check_header_count_range('From', '1', '1')\ntflags N2 net")
         #expect(set.rules.first { $0.name == "NICE_RULE" }!.scores == [-1])
         #expect(set.summary.netSkipped == 1)
     }

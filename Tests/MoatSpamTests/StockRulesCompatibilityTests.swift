@@ -102,6 +102,7 @@ struct StockRulesCompatibilityTests {
         print("[spam-compat] top missed: \(missed.sorted { $0.value > $1.value }.prefix(25).map { "\($0.key):\($0.value)" }.joined(separator: " "))")
         print("[spam-compat] top extra: \(extra.sorted { $0.value > $1.value }.prefix(25).map { "\($0.key):\($0.value)" }.joined(separator: " "))")
         #expect(overall >= 0.98)
+        #expect(hitLevel >= 0.98, "agreement on the pairs where either side fired is the issue's target")
     }
 }
 

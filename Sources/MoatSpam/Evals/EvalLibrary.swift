@@ -6,14 +6,18 @@ struct EvalContext {
     let subjects: RuleSubjects
     /// Bayes spam probability, or nil when Bayes is off or not trained enough.
     let bayesProbability: Double?
+    /// Settings from the rule files (FreeMail lists).
+    var settings = EvalSettings()
 
     var message: Message { subjects.message }
+    var metadata: MessageMetadata { subjects.metadata }
 }
 
 /// SpamAssassin `eval:` functions implemented natively.
 ///
-/// Each returns whether the rule hits. Network checks, DNS lists, external tools (Razor, Pyzor,
-/// DCC), and relay trust-path analysis are not here: rules using them are reported as skipped.
+/// Each returns whether the rule hits. Network checks, DNS lists and external tools (Razor, Pyzor,
+/// DCC) are not here: rules using them are reported as skipped. Header, relay and FreeMail checks
+/// live in `HeaderEvals`, `RelayEvals` and `FreeMailEvals`.
 /// Checks that depend on lists Moat keeps empty (welcome/block lists, `ok_locales all`) return
 /// false, which is what SpamAssassin returns with its default configuration.
 enum EvalLibrary {
@@ -72,14 +76,11 @@ enum EvalLibrary {
             guard words.count >= 2, subject.contains(where: { $0.isLetter }) else { return false }
             return subject == subject.uppercased() && subject != subject.lowercased()
         }
-        f["check_outlook_message_id"] = { _, _ in false }
-        f["check_messageid_not_usable"] = { _, _ in false }
         f["check_unresolved_template"] = { ctx, _ in
             ctx.message.headers.contains { $0.value.range(of: #"%[A-Z][A-Z_-]"#, options: .regularExpression) != nil && !$0.name.lowercased().hasPrefix("x-") }
         }
         f["check_ratware_name_id"] = { _, _ in false }
         f["check_ratware_envelope_from"] = { _, _ in false }
-        f["gated_through_received_hdr_remover"] = { _, _ in false }
         // Lists Moat keeps empty, and checks that SpamAssassin's defaults make false (ok_locales all).
         for name in [
             "check_for_faraway_charset_in_headers", "check_for_faraway_charset", "html_charset_faraway",
@@ -109,6 +110,13 @@ enum EvalLibrary {
                     && !(ctx.message.raw.suffix(2) == [0x0A, 0x0A] || ctx.message.raw.suffix(4) == [0x0D, 0x0A, 0x0D, 0x0A])
             case "truncated_header":
                 return ctx.message.findings.contains { $0.code == ParseFinding.Code.limitHeaderBytes }
+            case "mime_epilogue_exists":
+                // Text after a closing boundary other than whitespace and dots (Message.pm).
+                return ctx.message.parts.contains { part in
+                    part.isMultipart && part.epilogue.contains { byte in
+                        !(byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) || byte == 0x2E)
+                    }
+                }
             default: return false
             }
         }
@@ -176,8 +184,18 @@ enum EvalLibrary {
             let upper = Double(letters.filter { $0 <= 0x5A }.count) * 100 / Double(letters.count)
             return upper >= lo && upper < hi
         }
-        f["multipart_alternative_difference"] = { _, _ in false }
-        f["multipart_alternative_difference_count"] = { _, _ in false }
+        f["multipart_alternative_difference"] = { ctx, args in
+            guard args.count == 2, let min = Double(args[0]) else { return false }
+            let difference = AlternativeDifference(ctx.message).difference
+            guard min == 0 || difference > min else { return false }
+            return args[1] == "undef" || Double(args[1]).map { difference <= $0 } ?? false
+        }
+        f["multipart_alternative_difference_count"] = { ctx, args in
+            guard args.count == 2, let ratio = Double(args[0]), let minHTML = Int(args[1]) else { return false }
+            let difference = AlternativeDifference(ctx.message)
+            guard difference.htmlWords > minHTML else { return false }
+            return Double(difference.textWords) / Double(difference.htmlWords) > ratio
+        }
         f["check_blank_line_ratio"] = { ctx, args in
             guard args.count >= 2, let lo = Double(args[0]), let hi = Double(args[1]) else { return false }
             let minLines = args.count > 2 ? Int(args[2]) ?? 1 : 1
@@ -196,6 +214,9 @@ enum EvalLibrary {
             switch args.first ?? "" {
             case "html": return !html.isEmpty
             case "embeds": return html.contains { ($0.tags["embed"] ?? 0) + ($0.tags["object"] ?? 0) > 0 }
+            case "font_face_bad": return html.contains(where: \.fontFaceBad)
+            case "font_low_contrast": return html.contains(where: \.fontLowContrast)
+            case "font_invalid_color": return html.contains(where: \.fontInvalidColor)
             default: return false
             }
         }
@@ -222,8 +243,7 @@ enum EvalLibrary {
         f["html_image_only"] = { ctx, args in
             guard args.count == 2, let lo = Int(args[0]), let hi = Int(args[1]) else { return false }
             return ctx.subjects.htmlParts.contains { html in
-                let length = html.text.filter { !$0.isWhitespace }.count
-                return html.imageCount > 0 && length > lo && length <= hi
+                html.imageCount > 0 && html.sourceLength > lo && html.sourceLength <= hi
             }
         }
         f["html_image_ratio"] = { ctx, args in
@@ -241,7 +261,11 @@ enum EvalLibrary {
             return ctx.subjects.htmlParts.contains { html in
                 let value: Double
                 switch args[0] {
-                case "length": value = Double(html.text.filter { !$0.isWhitespace }.count)
+                case "length": value = Double(html.sourceLength)
+                case "closed_extra_ratio":
+                    guard html.tagEvents > 0 else { return false }
+                    value = Double(html.closedExtra) / Double(html.tagEvents)
+                case "max_size": value = Double(html.maxSize)
                 default: return false
                 }
                 return value > lo && value <= hi
@@ -252,7 +276,7 @@ enum EvalLibrary {
             let parts = args[1].split(separator: " ")
             guard parts.count == 2, let limit = Double(parts[1]) else { return false }
             return ctx.subjects.htmlParts.contains { html in
-                let value = Double(html.text.filter { !$0.isWhitespace }.count)
+                let value = Double(html.sourceLength)
                 switch parts[0] {
                 case "<": return value < limit
                 case ">": return value > limit
@@ -283,6 +307,9 @@ enum EvalLibrary {
         f["check_dkim_signed"] = { ctx, _ in
             ctx.message.headers.first("DKIM-Signature") != nil || ctx.message.headers.first("DomainKey-Signature") != nil
         }
+        HeaderEvals.register(into: &f)
+        RelayEvals.register(into: &f)
+        FreeMailEvals.register(into: &f)
         return f
     }()
 }

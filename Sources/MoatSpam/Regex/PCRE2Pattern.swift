@@ -61,7 +61,9 @@ final class PCRE2Pattern: @unchecked Sendable {
             let rc = isJIT
                 ? pcre2_jit_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
                 : pcre2_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
-            guard rc > 0 else { return nil }
+            // rc 0 is a match whose groups did not fit the one-pair match data (any pattern with a
+            // capture group): the whole-match offsets are still set.
+            guard rc >= 0 else { return nil }
             let ovector = pcre2_get_ovector_pointer_8(scratch.matchData)!
             let lower = ovector[0], upper = ovector[1]
             guard upper >= lower else { return lower..<lower }
@@ -72,6 +74,32 @@ final class PCRE2Pattern: @unchecked Sendable {
     /// Convenience for tests and small subjects.
     func firstMatch(in subject: [UInt8], scratch: PCRE2MatchScratch) -> Range<Int>? {
         subject.withUnsafeBufferPointer { firstMatch(in: $0, scratch: scratch) }
+    }
+
+    /// Byte ranges of the whole match (index 0) and each capture group of the first match at or
+    /// after `start`, nil for a group that did not take part; nil when nothing matches. `scratch`
+    /// needs room for the groups (`PCRE2MatchScratch(pairs:)`); groups beyond it read as nil.
+    func captures(in subject: UnsafeBufferPointer<UInt8>, from start: Int = 0, scratch: PCRE2MatchScratch) -> [Range<Int>?]? {
+        guard start <= subject.count else { return nil }
+        let empty: UInt8 = 0
+        return withUnsafePointer(to: empty) { emptyPointer in
+            let base = subject.baseAddress ?? emptyPointer
+            let rc = isJIT
+                ? pcre2_jit_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
+                : pcre2_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
+            // rc 0: the match data was too small; the groups that fit are still set.
+            guard rc >= 0 else { return nil }
+            let pairs = Int(pcre2_get_ovector_count_8(scratch.matchData))
+            let ovector = pcre2_get_ovector_pointer_8(scratch.matchData)!
+            var groups: [Range<Int>?] = []
+            groups.reserveCapacity(pairs)
+            for i in 0..<pairs {
+                let lower = ovector[2 * i], upper = ovector[2 * i + 1]
+                // PCRE2_UNSET is ~0: an unset group.
+                groups.append(lower == ~0 || upper < lower ? nil : lower..<upper)
+            }
+            return groups
+        }
     }
 
     /// Number of non-overlapping matches, at most `limit`.
@@ -95,8 +123,9 @@ final class PCRE2MatchScratch {
     fileprivate let matchData: OpaquePointer
     fileprivate let matchContext: OpaquePointer
 
-    init() {
-        matchData = pcre2_match_data_create_8(1, nil)!
+    /// `pairs`: how many offset pairs to keep (1 for the whole match; more for capture groups).
+    init(pairs: UInt32 = 1) {
+        matchData = pcre2_match_data_create_8(pairs, nil)!
         matchContext = pcre2_match_context_create_8(nil)!
         pcre2_set_match_limit_8(matchContext, 1_000_000)
         pcre2_set_depth_limit_8(matchContext, 10_000)

@@ -72,6 +72,8 @@ final class CompiledRuleSet: Sendable {
     let patterns: [PCRE2Pattern]
     let requiredScore: Double
     let summary: RuleSetSummary
+    /// Rule-file settings the native evals read (FreeMail lists).
+    let evalSettings: EvalSettings
     /// Rule indices per kind for regex rules; prefilter by kind; rules PCRE2 always checks.
     private let regexRules: [RuleKind: [Int]]
     private let prefilters: [RuleKind: HyperscanPrefilter]
@@ -98,7 +100,10 @@ final class CompiledRuleSet: Sendable {
                 summary.skipped.append(SkippedRule(name: name, location: def.location, reason: reason, detail: detail))
                 if reason == .net { summary.netSkipped += 1 }
             }
-            if def.flags.net {
+            // SpamAssassin skips only eval rules flagged `net` offline (Check.pm run_eval_tests);
+            // net-flagged metas (they inherit the flag from any net dependency) still run, with
+            // their network dependencies false.
+            if def.flags.net, case .eval = def.test {
                 skip(.net, "tflags net")
                 continue
             }
@@ -209,6 +214,7 @@ final class CompiledRuleSet: Sendable {
         self.alwaysCheck = always
         self.otherRules = other
         self.requiredScore = parsed.requiredScore ?? 5.0
+        self.evalSettings = EvalSettings(parsed)
         self.summary = summary
     }
 
@@ -230,7 +236,7 @@ final class CompiledRuleSet: Sendable {
         let scratch = PCRE2MatchScratch()
         var counts = [Int](repeating: 0, count: rules.count)
         var excerpts: [Int: String] = [:]
-        let context = EvalContext(subjects: subjects, bayesProbability: bayesProbability)
+        let context = EvalContext(subjects: subjects, bayesProbability: bayesProbability, settings: evalSettings)
         // Body-like kinds.
         for (kind, indices) in regexRules {
             let texts: [[UInt8]]

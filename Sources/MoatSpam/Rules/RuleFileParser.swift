@@ -19,6 +19,10 @@ struct ParsedRuleSet: Sendable {
     var replaceRules: Set<String> = []
     /// Files read, in order.
     var files: [String] = []
+    /// FreeMail plugin lists: plain domains, `*`/`?` patterns, welcomelisted addresses and domains.
+    var freemailDomains: Set<String> = []
+    var freemailWildcards: Set<String> = []
+    var freemailWelcomelist: Set<String> = []
 
     mutating func define(_ rule: RuleDefinition) {
         if rules[rule.name] == nil { order.append(rule.name) }
@@ -161,6 +165,22 @@ struct RuleFileParser {
             case "replace_pre": result.replacePre[String(name)] = body
             case "replace_inter": result.replaceInter[String(name)] = body
             default: result.replacePost[String(name)] = body
+            }
+        case "freemail_domains":
+            // FreeMail.pm accepts letters, digits, '.', '-' and the wildcards '*' and '?'.
+            for field in fields {
+                let value = field.lowercased()
+                guard value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".*?-".contains($0)) }) else { continue }
+                if value.contains("*") || value.contains("?") {
+                    result.freemailWildcards.insert(value)
+                } else {
+                    result.freemailDomains.insert(value)
+                }
+            }
+        case "freemail_welcomelist", "freemail_whitelist":
+            for field in fields {
+                let value = field.lowercased()
+                if value.range(of: #"\w[.@]\w"#, options: .regularExpression) != nil { result.freemailWelcomelist.insert(value) }
             }
         case "replace_rules":
             for f in fields { result.replaceRules.insert(String(f)) }

@@ -9,16 +9,52 @@ struct HTMLRendering: Sendable {
     var uris: [String] = []
     /// Count of each tag name seen (opening tags).
     var tags: [String: Int] = [:]
-    /// Opening minus closing count per tag (for `html_tag_balance`).
+    /// Opening minus closing count per tag, never below 0 (SpamAssassin's `inside`, for
+    /// `html_tag_balance`).
     var balance: [String: Int] = [:]
+    /// Closing tags with no open one, and all tag events (opening and closing): their ratio is
+    /// `closed_extra_ratio`.
+    var closedExtra = 0
+    var tagEvents = 0
     var imageCount = 0
     /// Sum of width × height of images that declare both.
     var imageArea = 0
     /// Bytes of tag markup and of the whole source.
     var tagBytes = 0
     var sourceBytes = 0
+    /// Characters of HTML source: SpamAssassin's HTML `length`, which `html_image_only` and
+    /// `html_range('length', ...)` test (not the rendered text's length).
+    var sourceLength = 0
     /// Text shown inside anchors.
     var anchorText = ""
+    /// Largest font size in effect on a styled tag (SpamAssassin's `max_size`; 3 is the default).
+    var maxSize = 3
+    /// A `<font face>` that is no list of font names (`font_face_bad`).
+    var fontFaceBad = false
+    /// Some text is drawn in (nearly) its background colour (`font_low_contrast`).
+    var fontLowContrast = false
+    /// Some text is drawn in a colour that is no colour (`font_invalid_color`).
+    var fontInvalidColor = false
+
+    /// One entry of SpamAssassin's text_style stack: the tag that opened it and what it set.
+    private struct TextStyle {
+        var tag: String
+        var size: Int
+        var fg: String
+        var bg: String
+    }
+
+    /// Tags that change the text style, and the attributes SpamAssassin reads on each (HTML.pm).
+    private static let styleAttributes: [String: Set<String>] = [
+        "body": ["text", "bgcolor", "link", "alink", "vlink", "background"], "font": ["color", "face", "size"],
+        "basefont": ["color", "face", "size"], "marquee": ["bgcolor", "background"], "table": ["bgcolor", "style"],
+        "td": ["bgcolor", "style"], "tr": ["bgcolor", "style"], "span": ["style"], "p": ["style"],
+        "div": ["style"], "a": ["style"], "big": [], "small": [],
+    ]
+    private static let fontFace = PerlPattern(
+        #"^\s*["'.]?[a-z ][a-z -]*[a-z]\d?["']?(?:,\s*["']?[a-z][a-z -]*[a-z]\d?["']?)*;?$"#, caseless: true)
+    private static let relativeSize = PerlPattern(#"^\s*([+-]\d+)"#)
+    private static let absoluteSize = PerlPattern(#"^\s*(\d+)"#)
 
     private static let blockTags: Set<String> = [
         "br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote",
@@ -32,11 +68,16 @@ struct HTMLRendering: Sendable {
     init(_ html: String) {
         let s = Array(html.unicodeScalars)
         sourceBytes = html.utf8.count
+        sourceLength = s.count
         var i = 0
         var skipUntil: String?
         var inTitle = false
         var inAnchor = false
         var out = String.UnicodeScalarView()
+        // The open styled tags, as SpamAssassin's text_style stack keeps them.
+        let defaultStyle = TextStyle(tag: "default", size: 3, fg: "#000000", bg: "#ffffff")
+        var styles = [defaultStyle]
+        var basefont = 3
         while i < s.count {
             let c = s[i]
             if c == "<" {
@@ -68,12 +109,61 @@ struct HTMLRendering: Sendable {
                     if closing, name == skip { skipUntil = nil }
                     continue
                 }
+                let styleTag = name == "th" ? "td" : name
+                if let allowed = Self.styleAttributes[styleTag] {
+                    if closing {
+                        if styleTag != "body", styles.contains(where: { $0.tag == styleTag }) {
+                            while let last = styles.popLast(), last.tag != styleTag {}
+                            if styles.isEmpty { styles = [defaultStyle] }
+                        }
+                    } else if styleTag == "basefont", let m = attributes["size"].flatMap(Self.absoluteSize.match) {
+                        basefont = Int(m.text(1)) ?? basefont
+                    } else {
+                        if styleTag == "td" || styleTag == "tr", styles.contains(where: { $0.tag == styleTag }) {
+                            // Cells and rows close the open font and cell (and row) styles.
+                            let closes: Set<String> = styleTag == "td" ? ["font", "td"] : ["font", "td", "tr"]
+                            while styles.count > 1, let top = styles.last, closes.contains(top.tag) { styles.removeLast() }
+                        }
+                        var style = styles.last ?? defaultStyle
+                        style.tag = styleTag
+                        var size = style.size
+                        if styleTag == "big" || styleTag == "small" {
+                            size += styleTag == "big" ? 1 : -1
+                        } else {
+                            Self.applyColors(attributes, allowed: allowed, parent: styles.last ?? defaultStyle, to: &style)
+                            if styleTag == "font", let face = attributes["face"], !Self.fontFace.matches(Self.decodeEntities(face)) {
+                                fontFaceBad = true
+                            }
+                            // SpamAssassin compares the size after each allowed attribute, in
+                            // hash order: the inherited size counts when another attribute is there.
+                            let present = allowed.filter { attributes[$0] != nil }
+                            if present.contains(where: { $0 != "size" }) { maxSize = max(maxSize, size) }
+                            if let value = attributes["size"], allowed.contains("size") {
+                                if let m = Self.relativeSize.match(value) {
+                                    size = basefont + (Int(m.text(1)) ?? 0)
+                                } else if let m = Self.absoluteSize.match(value) {
+                                    size = Int(m.text(1)) ?? size
+                                }
+                            }
+                            if !present.isEmpty { maxSize = max(maxSize, size) }
+                        }
+                        style.size = size
+                        styles.append(style)
+                    }
+                }
                 if closing {
-                    balance[name, default: 0] -= 1
+                    if !name.hasPrefix("!"), !name.hasPrefix("?") { tagEvents += 1 }
+                    if let open = balance[name], open > 0 {
+                        balance[name] = open - 1
+                    } else {
+                        balance[name] = 0
+                        closedExtra += 1
+                    }
                     if name == "title" { inTitle = false }
                     if name == "a" { inAnchor = false }
                 } else {
                     tags[name, default: 0] += 1
+                    if !name.hasPrefix("!"), !name.hasPrefix("?") { tagEvents += 1 }
                     balance[name, default: 0] += 1
                     if name == "script" || name == "style" { skipUntil = name }
                     if name == "title" { inTitle = true }
@@ -83,6 +173,7 @@ struct HTMLRendering: Sendable {
                     }
                     if name == "img" {
                         imageCount += 1
+                        if inAnchor { anchorText += "<img>\n" }
                         if let w = attributes["width"].flatMap({ Int($0.filter(\.isNumber)) }),
                            let h = attributes["height"].flatMap({ Int($0.filter(\.isNumber)) }) {
                             imageArea += w * h
@@ -104,6 +195,13 @@ struct HTMLRendering: Sendable {
             while j < s.count, s[j] != "<" { j += 1 }
             let raw = String(String.UnicodeScalarView(s[i..<j]))
             let decoded = Self.decodeEntities(raw)
+            if decoded.unicodeScalars.contains(where: { !$0.properties.isWhitespace && $0 != "\u{A0}" }), let style = styles.last {
+                if HTMLColor.lowContrast(style.fg, style.bg) {
+                    fontLowContrast = true
+                } else if style.fg == "invalid" || style.bg == "invalid" {
+                    fontInvalidColor = true
+                }
+            }
             if inTitle {
                 title += decoded
             } else {
@@ -113,6 +211,48 @@ struct HTMLRendering: Sendable {
             i = j
         }
         text = String(out)
+    }
+
+    private static let cssColor = PerlPattern(#"^\s*(background-)?color:\s*(.+?)\s*$"#, caseless: true)
+    private static let cssBackground = PerlPattern(#"^\s*background:\s*(.+?)\s*$"#)
+    private static let important = PerlPattern(#"\s*!\s*important$"#)
+
+    /// Text and background colours from `color`/`text` attributes and `style` (`text_style` in
+    /// HTML.pm; its `bgcolor` attribute sets nothing there, so neither does it here).
+    private static func applyColors(_ attributes: [String: String], allowed: Set<String>, parent: TextStyle, to style: inout TextStyle) {
+        for key in ["text", "color"] where allowed.contains(key) {
+            if let value = attributes[key] { style.fg = HTMLColor.rgb(decodeEntities(value)) }
+        }
+        guard allowed.contains("style"), let css = attributes["style"].map(decodeEntities) else { return }
+        for part in css.split(separator: ";", omittingEmptySubsequences: false).map(String.init) {
+            if let m = cssColor.match(part) {
+                var value = m.text(2).lowercased()
+                important.replace(in: &value, with: "")
+                let color: String
+                if value.contains("rgb") {
+                    color = HTMLColor.cssRGB(value)
+                } else if value == "inherit" {
+                    continue
+                } else if value == "transparent" {
+                    color = value
+                } else {
+                    color = HTMLColor.rgb(value)
+                }
+                if m[1] != nil { style.bg = color } else { style.fg = color }
+            } else if let m = cssBackground.match(part) {
+                // The colour among the background's values (SpamAssassin reads the bottom layer).
+                let layers = m.text(1).lowercased().split(separator: ",")
+                for value in (layers.last ?? "").split(separator: " ") {
+                    let color = HTMLColor.rgb(String(value))
+                    if color != "invalid" {
+                        style.bg = color
+                        break
+                    }
+                }
+            }
+        }
+        if style.bg == "transparent" { style.bg = parent.bg }
+        if style.fg == "transparent" { style.fg = style.bg }
     }
 
     private static func tagEnd(_ s: [Unicode.Scalar], from start: Int) -> Int? {

@@ -25,10 +25,13 @@ struct RuleSubjects: Sendable {
     var renderedTextParts: [(type: String, text: String)] = []
     /// True when the body was cut at `max_body_bytes`.
     var truncated = false
+    /// Relays and envelope sender, parsed on first use.
+    let metadata: MessageMetadata
 
     init(message: Message, envelope: Envelope, maxBodyBytes: Int) {
         self.message = message
         self.envelope = envelope
+        metadata = MessageMetadata(message: message, envelope: envelope)
         full = message.raw.count > maxBodyBytes ? Array(message.raw.prefix(maxBodyBytes)) : message.raw
         truncated = message.raw.count > maxBodyBytes
         var text = ""
@@ -179,13 +182,13 @@ struct RuleSubjects: Sendable {
         case "ToCc":
             values = headerValues(of: "To", raw: selector.raw, in: headers) + headerValues(of: "Cc", raw: selector.raw, in: headers)
         case "EnvelopeFrom":
-            if let from = envelope.mailFrom {
-                values = [from + "\n"]
-            } else {
-                values = headerValues(of: "Return-Path", raw: false, in: headers).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "<> \n")) + "\n" }
-            }
+            values = metadata.envelopeFrom.map { [$0 + "\n"] } ?? []
         default:
-            values = headerValues(of: selector.name, raw: selector.raw || selector.address || selector.displayName, in: headers)
+            if selector.name.lowercased().hasPrefix("x-spam-relays-"), let relays = metadata.relays.pseudoHeader(selector.name) {
+                values = [relays]
+            } else {
+                values = headerValues(of: selector.name, raw: selector.raw || selector.address || selector.displayName, in: headers)
+            }
         }
         values = values.filter { !$0.isEmpty }
         guard !values.isEmpty else { return nil }

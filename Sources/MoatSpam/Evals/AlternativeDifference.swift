@@ -1,0 +1,57 @@
+import MoatMessage
+
+/// How much the HTML half of a `multipart/alternative` says that its text half does not
+/// (`BodyEval.pm` `_multipart_alternative_difference`): the share of distinct HTML words (tokens
+/// with a word character) that the text part lacks or has fewer of. Spam often sends unrelated
+/// text and HTML halves. The largest share over all alternative parts counts; the word counts
+/// are those of the last alternative part that had HTML words.
+struct AlternativeDifference {
+    /// Percent of HTML words missing from the text part (0 when no alternative part has any).
+    var difference = 0.0
+    var htmlWords = 0
+    var textWords = 0
+
+    init(_ message: Message) {
+        let alternatives = message.parts.filter { $0.contentType.essence == "multipart/alternative" }
+        guard !alternatives.isEmpty else { return }
+        // Exchange meeting requests (text/html beside text/calendar) would mostly be false alarms.
+        let types = message.parts.map(\.contentType.essence)
+        if types == ["multipart/alternative", "text/html", "text/calendar"] { return }
+        for alternative in alternatives {
+            var html: [String: Int] = [:]
+            var text: [String: Int] = [:]
+            for part in Self.textDescendants(of: alternative) {
+                let source = part.text ?? ""
+                if part.contentType.essence == "text/html" {
+                    let rendering = HTMLRendering(source)
+                    for word in Self.words(rendering.text) { html[word, default: 0] += 1 }
+                    // No words but an image: one mark word, which no text part can contain.
+                    if html.isEmpty, rendering.tags["img"] != nil { html["\n"] = 1 }
+                } else {
+                    for word in Self.words(source) { text[word, default: 0] += 1 }
+                }
+            }
+            let original = html.count
+            guard original > 0 else { continue }
+            htmlWords = original
+            textWords = text.count
+            for (word, count) in text where (html[word].map { $0 - count < 1 }) ?? false {
+                html[word] = nil
+            }
+            difference = max(difference, Double(html.count) / Double(original) * 100)
+        }
+    }
+
+    private static func textDescendants(of part: MessagePart) -> [MessagePart] {
+        part.children.flatMap { child -> [MessagePart] in
+            if child.isMultipart { return textDescendants(of: child) }
+            return child.contentType.type == "text" ? [child] : []
+        }
+    }
+
+    /// Whitespace-separated tokens with at least one word character.
+    private static func words(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
+            .filter { $0.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" } }
+    }
+}

@@ -1,0 +1,71 @@
+import MoatCore
+import MoatMessage
+import Synchronization
+
+/// Per-message facts that several rules and evals share and that cost a parse: the relay trust
+/// path (every Received header parsed) and the envelope sender derived from it. Computed on first
+/// use, once per message, then cached: one scan evaluates hundreds of rules against them.
+final class MessageMetadata: Sendable {
+    let message: Message
+    let envelope: Envelope
+    private let relayCache = Mutex<RelayPath?>(nil)
+    private let envelopeFromCache = Mutex<String??>(nil)
+
+    init(message: Message, envelope: Envelope) {
+        self.message = message
+        self.envelope = envelope
+    }
+
+    var relays: RelayPath {
+        if let cached = relayCache.withLock({ $0 }) { return cached }
+        let path = RelayPath(headers: message.headers)
+        relayCache.withLock { $0 = path }
+        return path
+    }
+
+    /// The SMTP `MAIL FROM`: the MTA's when Moat has it, else SpamAssassin's guess from the
+    /// message (`get_envelope_from`); nil when nothing usable.
+    var envelopeFrom: String? {
+        if let cached = envelopeFromCache.withLock({ $0 }) { return cached }
+        let value = envelope.mailFrom ?? guessEnvelopeFrom()
+        envelopeFromCache.withLock { $0 = .some(value) }
+        return value
+    }
+
+    /// `PerMsgStatus::get_envelope_from` with no `envelope_sender_header` configured: the
+    /// envelope sender the last untrusted relay (or first trusted one) recorded; else X-Envelope-From,
+    /// Envelope-Sender or Return-Path, each only when no Received header precedes it (a list or
+    /// forwarder may have changed the envelope since it was written).
+    private func guessEnvelopeFrom() -> String? {
+        let path = relays
+        if let hop = path.untrusted.first ?? path.trusted.last, let from = hop.envfrom {
+            if from.isEmpty { return from }
+            if let at = from.firstIndex(of: "@"), at > from.startIndex { return from }
+        }
+        let headers = message.headers
+        if let sender = firstAddress("X-Sender"), sender.contains("@"),
+           headers.all("Received").contains(where: { String(decoding: $0.rawValue, as: UTF8.self).contains("(fetchmail") }) {
+            return nil
+        }
+        if let from = firstAddress("X-Envelope-From") {
+            return receivedPrecedes("X-Envelope-From") ? nil : from
+        }
+        for name in ["Envelope-Sender", "Return-Path"] {
+            if let from = firstAddress(name), !receivedPrecedes(name) { return from }
+        }
+        return nil
+    }
+
+    /// `get("NAME:first:addr")`: the first address of the first such header.
+    private func firstAddress(_ name: String) -> String? {
+        guard let field = message.headers.first(name) else { return nil }
+        return RuleSubjects.parseAddresses(field.value).first?.1
+    }
+
+    /// Whether a Received header comes before some `name` header (`ALL =~ /^Received:.*?^NAME:/smi`).
+    private func receivedPrecedes(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        guard let received = message.headers.firstIndex(where: { $0.name.lowercased() == "received" }) else { return false }
+        return message.headers[received...].contains { $0.name.lowercased() == lower }
+    }
+}
