@@ -222,7 +222,7 @@ enum EvalLibrary {
         f["html_image_only"] = { ctx, args in
             guard args.count == 2, let lo = Int(args[0]), let hi = Int(args[1]) else { return false }
             return ctx.subjects.htmlParts.contains { html in
-                let length = html.text.filter { !$0.isWhitespace }.count
+                let length = html.visibleLength
                 return html.imageCount > 0 && length > lo && length <= hi
             }
         }
@@ -230,7 +230,7 @@ enum EvalLibrary {
             guard args.count == 2, let lo = Double(args[0]), let hi = Double(args[1]) else { return false }
             return ctx.subjects.htmlParts.contains { html in
                 guard html.imageArea > 0 else { return false }
-                let length = html.text.filter { !$0.isWhitespace }.count
+                let length = html.visibleLength
                 let ratio = Double(length) / Double(html.imageArea)
                 return ratio > lo && ratio <= hi
             }
@@ -241,7 +241,7 @@ enum EvalLibrary {
             return ctx.subjects.htmlParts.contains { html in
                 let value: Double
                 switch args[0] {
-                case "length": value = Double(html.text.filter { !$0.isWhitespace }.count)
+                case "length": value = Double(html.visibleLength)
                 default: return false
                 }
                 return value > lo && value <= hi
@@ -252,7 +252,7 @@ enum EvalLibrary {
             let parts = args[1].split(separator: " ")
             guard parts.count == 2, let limit = Double(parts[1]) else { return false }
             return ctx.subjects.htmlParts.contains { html in
-                let value = Double(html.text.filter { !$0.isWhitespace }.count)
+                let value = Double(html.visibleLength)
                 switch parts[0] {
                 case "<": return value < limit
                 case ">": return value > limit

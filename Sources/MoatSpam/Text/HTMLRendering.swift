@@ -19,6 +19,9 @@ struct HTMLRendering: Sendable {
     var sourceBytes = 0
     /// Text shown inside anchors.
     var anchorText = ""
+    /// Characters of `text` that are not whitespace: a dozen HTML rules compare it with limits,
+    /// so it is counted once, not once per rule.
+    private(set) var visibleLength = 0
 
     private static let blockTags: Set<String> = [
         "br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote",
@@ -113,6 +116,7 @@ struct HTMLRendering: Sendable {
             i = j
         }
         text = String(out)
+        visibleLength = text.reduce(0) { $1.isWhitespace ? $0 : $0 + 1 }
     }
 
     private static func tagEnd(_ s: [Unicode.Scalar], from start: Int) -> Int? {
