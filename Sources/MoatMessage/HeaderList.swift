@@ -17,13 +17,29 @@ public struct HeaderList: Sendable, RandomAccessCollection {
 
     /// The first field named `name` (case-insensitive), if any.
     public func first(_ name: String) -> HeaderField? {
-        let wanted = name.lowercased()
-        return fields.first { $0.name.lowercased() == wanted }
+        fields.first { Self.sameName($0.name, name) }
     }
 
     /// Every field named `name` (case-insensitive), in header order.
     public func all(_ name: String) -> [HeaderField] {
-        let wanted = name.lowercased()
-        return fields.filter { $0.name.lowercased() == wanted }
+        fields.filter { Self.sameName($0.name, name) }
+    }
+
+    /// Field names compared without allocating: ASCII case folded byte by byte (field names are
+    /// ASCII by RFC 5322); anything else falls back to Unicode lower-casing.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        let ascii: Bool? = a.withUTF8 { x in
+            b.withUTF8 { y -> Bool? in
+                guard x.count == y.count else { return false }
+                for i in 0..<x.count {
+                    let (p, q) = (x[i], y[i])
+                    if p >= 0x80 || q >= 0x80 { return nil }
+                    if p != q, p | 0x20 != q | 0x20 || !((0x61...0x7A).contains(p | 0x20)) { return false }
+                }
+                return true
+            }
+        }
+        return ascii ?? (a.lowercased() == b.lowercased())
     }
 }

@@ -250,7 +250,7 @@ enum EvalLibrary {
             guard args.count == 2, let lo = Double(args[0]), let hi = Double(args[1]) else { return false }
             return ctx.subjects.htmlParts.contains { html in
                 guard html.imageArea > 0 else { return false }
-                let length = html.text.filter { !$0.isWhitespace }.count
+                let length = html.visibleLength
                 let ratio = Double(length) / Double(html.imageArea)
                 return ratio > lo && ratio <= hi
             }

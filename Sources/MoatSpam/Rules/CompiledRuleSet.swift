@@ -80,6 +80,8 @@ final class CompiledRuleSet: Sendable {
     private let alwaysCheck: [RuleKind: [Int]]
     private let otherRules: [Int]
     private let metaOrder: [Int]
+    /// Rule name → index, for meta expressions (built once, not per message).
+    private let indexByName: [String: Int]
     /// Hyperscan's reasons for patterns it would not prefilter, most common first.
     let prefilterRejections: [(String, Int)]
 
@@ -160,6 +162,7 @@ final class CompiledRuleSet: Sendable {
             summary.skipped.append(SkippedRule(name: rules[i].name, location: rules[i].location, reason: .dependency, detail: "meta rule in a dependency cycle"))
         }
         metaOrder = order.filter { !cyclic.contains($0) }
+        indexByName = index
         // Prefilters per text kind.
         var regexRules: [RuleKind: [Int]] = [:]
         var other: [Int] = []
@@ -278,22 +281,30 @@ final class CompiledRuleSet: Sendable {
                 counts[i] = hits
             }
         }
-        // Header, mimeheader, exists and eval rules.
+        // Header, mimeheader, exists and eval rules. Hundreds of rules read the same few headers
+        // (Subject, From, ALL...): each selector's text is built once per message.
+        var headerCache: [HeaderSelector: [UInt8]?] = [:]
+        func messageHeader(_ selector: HeaderSelector) -> [UInt8]? {
+            if let cached = headerCache[selector] { return cached }
+            let text = subjects.headerText(selector).map { Array($0.utf8) }
+            headerCache[selector] = .some(text)
+            return text
+        }
         for i in otherRules {
             let rule = rules[i]
             switch rule.test {
             case .regex(let p, let selector, let negated, let ifUnset):
                 guard let selector else { continue }
-                let values: [String?]
+                let values: [[UInt8]?]
                 if rule.kind == .mimeheader {
-                    values = subjects.message.parts.map { subjects.headerText(selector, in: $0.headers) }.filter { $0 != nil }
+                    values = subjects.message.parts.compactMap { subjects.headerText(selector, in: $0.headers) }.map { Array($0.utf8) }
                 } else {
-                    values = [subjects.headerText(selector)]
+                    values = [messageHeader(selector)]
                 }
                 let limit = rule.flags.multiple ? (rule.flags.maxHits ?? 1_000) : 1
                 var hits = 0
                 for value in (values.isEmpty ? [nil] : values) {
-                    let text = Array((value ?? ifUnset ?? "").utf8)
+                    let text = value ?? Array((ifUnset ?? "").utf8)
                     text.withUnsafeBufferPointer { buffer in
                         if negated {
                             if patterns[p].firstMatch(in: buffer, scratch: scratch) == nil { hits = max(hits, 1) }
@@ -308,7 +319,7 @@ final class CompiledRuleSet: Sendable {
                 }
                 counts[i] = hits
             case .exists(let name):
-                counts[i] = subjects.headerText(HeaderSelector(parsing: Substring(name))) != nil ? 1 : 0
+                counts[i] = messageHeader(HeaderSelector(parsing: Substring(name))) != nil ? 1 : 0
             case .eval(_, let function, let arguments):
                 counts[i] = function(context, arguments) ? 1 : 0
             case .meta:
@@ -316,8 +327,7 @@ final class CompiledRuleSet: Sendable {
             }
         }
         // Meta rules, dependencies first.
-        var byName: [String: Int] = [:]
-        for (i, r) in rules.enumerated() { byName[r.name] = i }
+        let byName = indexByName
         for i in metaOrder {
             guard case .meta(let expression) = rules[i].test else { continue }
             let value = expression.evaluate(

@@ -55,6 +55,9 @@ struct HTMLRendering: Sendable {
         #"^\s*["'.]?[a-z ][a-z -]*[a-z]\d?["']?(?:,\s*["']?[a-z][a-z -]*[a-z]\d?["']?)*;?$"#, caseless: true)
     private static let relativeSize = PerlPattern(#"^\s*([+-]\d+)"#)
     private static let absoluteSize = PerlPattern(#"^\s*(\d+)"#)
+    /// Characters of `text` that are not whitespace: the `html_image_ratio` rules compare it with
+    /// limits, so it is counted once, not once per rule.
+    private(set) var visibleLength = 0
 
     private static let blockTags: Set<String> = [
         "br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote",
@@ -211,6 +214,7 @@ struct HTMLRendering: Sendable {
             i = j
         }
         text = String(out)
+        visibleLength = text.reduce(0) { $1.isWhitespace ? $0 : $0 + 1 }
     }
 
     private static let cssColor = PerlPattern(#"^\s*(background-)?color:\s*(.+?)\s*$"#, caseless: true)

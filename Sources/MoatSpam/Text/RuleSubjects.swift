@@ -81,7 +81,9 @@ struct RuleSubjects: Sendable {
         var pendingSpace = false
         var newlines = 0
         for scalar in text.unicodeScalars {
-            if scalar.properties.isWhitespace {
+            // ASCII first: the Unicode property lookup costs more than the rest of the loop.
+            let isSpace = scalar.isASCII ? (scalar == " " || (0x09...0x0D).contains(scalar.value)) : scalar.properties.isWhitespace
+            if isSpace {
                 pendingSpace = true
                 if scalar == "\n" { newlines += 1 }
                 continue
