@@ -23,6 +23,10 @@ struct EvalContext {
 enum EvalLibrary {
     typealias Function = @Sendable (EvalContext, [String]) -> Bool
 
+    /// Compiled once: evals run for every message.
+    private static let unresolvedTemplate = PerlPattern(#"%[A-Z][A-Z_-]"#)
+    private static let numericEntity = try! NSRegularExpression(pattern: "&#x?[0-9a-fA-F]{2,5};")
+
     /// Supported functions by name.
     static let functions: [String: Function] = {
         var f: [String: Function] = [:]
@@ -77,7 +81,7 @@ enum EvalLibrary {
             return subject == subject.uppercased() && subject != subject.lowercased()
         }
         f["check_unresolved_template"] = { ctx, _ in
-            ctx.message.headers.contains { $0.value.range(of: #"%[A-Z][A-Z_-]"#, options: .regularExpression) != nil && !$0.name.lowercased().hasPrefix("x-") }
+            ctx.message.headers.contains { !$0.name.lowercased().hasPrefix("x-") && unresolvedTemplate.matches($0.value) }
         }
         f["check_ratware_name_id"] = { _, _ in false }
         f["check_ratware_envelope_from"] = { _, _ in false }
@@ -156,8 +160,7 @@ enum EvalLibrary {
             let body = ctx.subjects.rawbodyChunks.flatMap { $0 }
             guard !body.isEmpty else { return false }
             let text = String(decoding: body, as: UTF8.self)
-            guard let regex = try? NSRegularExpression(pattern: "&#x?[0-9a-fA-F]{2,5};") else { return false }
-            let n = regex.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text))
+            let n = numericEntity.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text))
             return n >= 20 && Double(n) / Double(text.count) > min
         }
         f["image_count"] = { ctx, args in

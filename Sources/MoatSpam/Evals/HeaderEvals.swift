@@ -66,7 +66,7 @@ enum HeaderEvals {
         }
         f["check_for_shifted_date"] = { ctx, args in
             guard args.count == 2 else { return false }
-            let diff = dateDifference(ctx.message)
+            let diff = ctx.subjects.metadata.dateShift
             if args[0] != "undef" {
                 guard let min = Double(args[0]), diff >= 3600 * min else { return false }
             }

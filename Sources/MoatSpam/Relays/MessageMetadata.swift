@@ -10,6 +10,7 @@ final class MessageMetadata: Sendable {
     let envelope: Envelope
     private let relayCache = Mutex<RelayPath?>(nil)
     private let envelopeFromCache = Mutex<String??>(nil)
+    private let dateShiftCache = Mutex<Double?>(nil)
 
     init(message: Message, envelope: Envelope) {
         self.message = message
@@ -21,6 +22,15 @@ final class MessageMetadata: Sendable {
         let path = RelayPath(headers: message.headers)
         relayCache.withLock { $0 = path }
         return path
+    }
+
+    /// Seconds the Date header is ahead of the nearest Received time (`HeaderEvals.dateDifference`),
+    /// which six DATE_IN_FUTURE/PAST rules each ask for.
+    var dateShift: Double {
+        if let cached = dateShiftCache.withLock({ $0 }) { return cached }
+        let value = HeaderEvals.dateDifference(message)
+        dateShiftCache.withLock { $0 = value }
+        return value
     }
 
     /// The SMTP `MAIL FROM`: the MTA's when Moat has it, else SpamAssassin's guess from the
