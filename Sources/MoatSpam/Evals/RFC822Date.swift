@@ -26,10 +26,12 @@ enum RFC822Date {
         "IDT": "+0300",
     ]
 
+    private static let commaSpaces = PerlPattern(#",\s*"#)
+
     /// Seconds since 1970 (UTC), or nil when no date can be found.
     static func parse(_ date: String) -> Double? {
         var s = " " + date + " "
-        s = s.replacingOccurrences(of: #",\s*"#, with: " ", options: .regularExpression)
+        commaSpaces.replace(in: &s, global: true, with: " ")
         s = ReceivedParser.collapseSpaces(s)
         s = " " + s + " "
         var day = 0, year = 0

@@ -148,13 +148,22 @@ struct RuleSubjects: Sendable {
         return result
     }
 
-    private static let urlPattern = try! NSRegularExpression(
-        pattern: #"(?i)\b(?:(?:https?|ftp)://|www\d{0,3}\.|mailto:)[^\s<>"'\)\]]+|\b[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"#)
+    /// PCRE2, JIT-compiled once; byte semantics like SpamAssassin's own (non-ASCII bytes are no
+    /// whitespace, so a URL runs to the next ASCII space or delimiter).
+    private static let urlPattern = PerlPattern(
+        #"\b(?:(?:https?|ftp)://|www\d{0,3}\.|mailto:)[^\s<>"'\)\]]+|\b[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"#, caseless: true)
 
     /// URLs, `www.` hosts and e-mail addresses in rendered text.
     static func findURLs(in text: String) -> [String] {
-        let range = NSRange(text.startIndex..., in: text)
-        return urlPattern.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } }
+        let bytes = Array(text.utf8)
+        var found: [String] = []
+        var start = 0
+        while start < bytes.count, let m = urlPattern.match(bytes: bytes, from: start) {
+            let range = m.range
+            found.append(String(decoding: bytes[range], as: UTF8.self))
+            start = range.isEmpty ? range.upperBound + 1 : range.upperBound
+        }
+        return found
     }
 
     /// SpamAssassin lists a URI as written plus its canonical forms (scheme added, escapes decoded).
