@@ -110,7 +110,16 @@ public final class BayesStore: Sendable {
 
     /// The probability that `message` is spam (0…1), or nil until enough of each class was learned.
     public func spamProbability(_ message: Message) throws -> Double? {
-        let tokens = Array(BayesTokenizer.tokens(message))
+        try spamProbability(tokens: BayesTokenizer.tokens(message))
+    }
+
+    /// The same, from the texts a scan already built.
+    func spamProbability(_ subjects: RuleSubjects) throws -> Double? {
+        try spamProbability(tokens: BayesTokenizer.tokens(subjects))
+    }
+
+    private func spamProbability(tokens set: Set<Int64>) throws -> Double? {
+        let tokens = Array(set)
         return try pool.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT nspam, nham FROM bayes_vars WHERE id = 1")
             let nspam: Int = row?["nspam"] ?? 0, nham: Int = row?["nham"] ?? 0

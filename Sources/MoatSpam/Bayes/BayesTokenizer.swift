@@ -12,11 +12,23 @@ enum BayesTokenizer {
         ("Content-Type", "H*ct:"), ("Received", "H*RU:"), ("List-Id", "H*LI:"), ("Precedence", "H*P:"),
     ]
 
-    /// Distinct token hashes for `message`.
+    /// Body bytes read for tokens (training and scoring alike).
+    static let maxBodyBytes = 256 * 1024
+
+    /// Distinct token hashes for `message` (training).
     static func tokens(_ message: Message) -> Set<Int64> {
-        let subjects = RuleSubjects(message: message, envelope: .init(), maxBodyBytes: 256 * 1024)
+        tokens(RuleSubjects(message: message, envelope: .init(), maxBodyBytes: maxBodyBytes))
+    }
+
+    /// Distinct token hashes from texts the rules already built (scoring: the body is rendered
+    /// once per scan). Reads at most `maxBodyBytes` of body lines, as training does.
+    static func tokens(_ subjects: RuleSubjects) -> Set<Int64> {
+        let message = subjects.message
         var tokens = Set<Int64>()
-        for line in subjects.bodyLines.dropFirst() {
+        var budget = maxBodyBytes
+        for line in subjects.bodyLines.dropFirst() where budget > 0 {
+            let line = line.count > budget ? Array(line.prefix(budget)) : line
+            budget -= line.count
             words(line) { tokens.insert(hash($0, prefix: "")) }
         }
         for (name, prefix) in headerPrefixes {

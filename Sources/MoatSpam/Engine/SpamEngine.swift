@@ -74,7 +74,7 @@ public final class SpamEngine: ScanEngine {
         var probability: Double?
         if let bayes {
             do {
-                probability = try bayes.spamProbability(message)
+                probability = try bayes.spamProbability(subjects)
             } catch {
                 findings.append(Finding(code: "spam.bayes_error", detail: "\(error)"))
             }
