@@ -79,9 +79,8 @@ final class CompiledRuleSet: Sendable {
     private let prefilters: [RuleKind: HyperscanPrefilter]
     private let alwaysCheck: [RuleKind: [Int]]
     private let otherRules: [Int]
-    private let metaOrder: [Int]
-    /// Rule name → index, for meta expressions (built once, not per message).
-    private let indexByName: [String: Int]
+    /// Meta rules in dependency order, their names already resolved to rule indices.
+    private let resolvedMetas: [(Int, ResolvedExpression)]
     /// Hyperscan's reasons for patterns it would not prefilter, most common first.
     let prefilterRejections: [(String, Int)]
 
@@ -161,8 +160,11 @@ final class CompiledRuleSet: Sendable {
         for i in cyclic {
             summary.skipped.append(SkippedRule(name: rules[i].name, location: rules[i].location, reason: .dependency, detail: "meta rule in a dependency cycle"))
         }
-        metaOrder = order.filter { !cyclic.contains($0) }
-        indexByName = index
+        let metaOrder = order.filter { !cyclic.contains($0) }
+        resolvedMetas = metaOrder.compactMap { i in
+            guard case .meta(let expression) = rules[i].test else { return nil }
+            return (i, ResolvedExpression(expression, index: index))
+        }
         // Prefilters per text kind.
         var regexRules: [RuleKind: [Int]] = [:]
         var other: [Int] = []
@@ -327,13 +329,10 @@ final class CompiledRuleSet: Sendable {
             }
         }
         // Meta rules, dependencies first.
-        let byName = indexByName
-        for i in metaOrder {
-            guard case .meta(let expression) = rules[i].test else { continue }
-            let value = expression.evaluate(
-                name: { name in byName[name].map { Double(counts[$0]) } ?? 0 },
-                call: { _, _ in 0 })
-            counts[i] = value != 0 ? 1 : 0
+        counts.withUnsafeMutableBufferPointer { counts in
+            for (i, expression) in resolvedMetas {
+                counts[i] = expression.evaluate(UnsafeBufferPointer(counts)) != 0 ? 1 : 0
+            }
         }
         var hits: [RuleHit] = []
         for (i, rule) in rules.enumerated() where counts[i] > 0 && rule.reportable {
