@@ -293,17 +293,17 @@ final class CompiledRuleSet: Sendable {
             return text
         }
         for i in otherRules {
-            let rule = rules[i]
-            switch rule.test {
+            switch rules[i].test {
             case .regex(let p, let selector, let negated, let ifUnset):
                 guard let selector else { continue }
                 let values: [[UInt8]?]
-                if rule.kind == .mimeheader {
+                if rules[i].kind == .mimeheader {
                     values = subjects.message.parts.compactMap { subjects.headerText(selector, in: $0.headers) }.map { Array($0.utf8) }
                 } else {
                     values = [messageHeader(selector)]
                 }
-                let limit = rule.flags.multiple ? (rule.flags.maxHits ?? 1_000) : 1
+                let flags = rules[i].flags
+                let limit = flags.multiple ? (flags.maxHits ?? 1_000) : 1
                 var hits = 0
                 for value in (values.isEmpty ? [nil] : values) {
                     let text = value ?? Array((ifUnset ?? "").utf8)
@@ -335,7 +335,10 @@ final class CompiledRuleSet: Sendable {
             }
         }
         var hits: [RuleHit] = []
-        for (i, rule) in rules.enumerated() where counts[i] > 0 && rule.reportable {
+        // Indices first: copying each of thousands of rules per message only to skip it costs.
+        for i in counts.indices where counts[i] > 0 {
+            let rule = rules[i]
+            guard rule.reportable else { continue }
             let perHit = score(rule, set: scoreSet)
             guard perHit != 0 else { continue }
             hits.append(RuleHit(name: rule.name, count: counts[i], score: perHit * Double(counts[i]),
