@@ -53,7 +53,19 @@ final class PCRE2Pattern: @unchecked Sendable {
     ///
     /// Match-limit errors count as no match: a rule never hangs or fails a scan.
     func firstMatch(in subject: UnsafeBufferPointer<UInt8>, from start: Int = 0, scratch: PCRE2MatchScratch) -> Range<Int>? {
-        guard start <= subject.count else { return nil }
+        guard execute(subject, from: start, scratch: scratch) else { return nil }
+        let ovector = pcre2_get_ovector_pointer_8(scratch.matchData)!
+        let lower = ovector[0], upper = ovector[1]
+        guard upper >= lower else { return lower..<lower }
+        return lower..<upper
+    }
+
+    /// Runs the match; true when it matched (offsets are then in `scratch.matchData`).
+    ///
+    /// rc 0 is a match whose groups did not fit the match data (any pattern with more capture
+    /// groups than `scratch` has pairs): the offsets that fit, the whole match first, are set.
+    private func execute(_ subject: UnsafeBufferPointer<UInt8>, from start: Int, scratch: PCRE2MatchScratch) -> Bool {
+        guard start <= subject.count else { return false }
         // A zero-length buffer may have a nil base address: PCRE2 needs a valid pointer.
         let empty: UInt8 = 0
         return withUnsafePointer(to: empty) { emptyPointer in
@@ -61,13 +73,7 @@ final class PCRE2Pattern: @unchecked Sendable {
             let rc = isJIT
                 ? pcre2_jit_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
                 : pcre2_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
-            // rc 0 is a match whose groups did not fit the one-pair match data (any pattern with a
-            // capture group): the whole-match offsets are still set.
-            guard rc >= 0 else { return nil }
-            let ovector = pcre2_get_ovector_pointer_8(scratch.matchData)!
-            let lower = ovector[0], upper = ovector[1]
-            guard upper >= lower else { return lower..<lower }
-            return lower..<upper
+            return rc >= 0
         }
     }
 
@@ -80,26 +86,17 @@ final class PCRE2Pattern: @unchecked Sendable {
     /// after `start`, nil for a group that did not take part; nil when nothing matches. `scratch`
     /// needs room for the groups (`PCRE2MatchScratch(pairs:)`); groups beyond it read as nil.
     func captures(in subject: UnsafeBufferPointer<UInt8>, from start: Int = 0, scratch: PCRE2MatchScratch) -> [Range<Int>?]? {
-        guard start <= subject.count else { return nil }
-        let empty: UInt8 = 0
-        return withUnsafePointer(to: empty) { emptyPointer in
-            let base = subject.baseAddress ?? emptyPointer
-            let rc = isJIT
-                ? pcre2_jit_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
-                : pcre2_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
-            // rc 0: the match data was too small; the groups that fit are still set.
-            guard rc >= 0 else { return nil }
-            let pairs = Int(pcre2_get_ovector_count_8(scratch.matchData))
-            let ovector = pcre2_get_ovector_pointer_8(scratch.matchData)!
-            var groups: [Range<Int>?] = []
-            groups.reserveCapacity(pairs)
-            for i in 0..<pairs {
-                let lower = ovector[2 * i], upper = ovector[2 * i + 1]
-                // PCRE2_UNSET is ~0: an unset group.
-                groups.append(lower == ~0 || upper < lower ? nil : lower..<upper)
-            }
-            return groups
+        guard execute(subject, from: start, scratch: scratch) else { return nil }
+        let pairs = Int(pcre2_get_ovector_count_8(scratch.matchData))
+        let ovector = pcre2_get_ovector_pointer_8(scratch.matchData)!
+        var groups: [Range<Int>?] = []
+        groups.reserveCapacity(pairs)
+        for i in 0..<pairs {
+            let lower = ovector[2 * i], upper = ovector[2 * i + 1]
+            // PCRE2_UNSET is ~0: an unset group.
+            groups.append(lower == ~0 || upper < lower ? nil : lower..<upper)
         }
+        return groups
     }
 
     /// Number of non-overlapping matches, at most `limit`.
