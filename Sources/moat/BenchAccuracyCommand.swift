@@ -50,8 +50,7 @@ struct BenchAccuracyCommand: AsyncParsableCommand {
             }
             runtime = try await runtimeOptions.startRuntime()
         } catch {
-            FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw CLIError.exit(error)
         }
         var session: StoreSession?
         if record {

@@ -18,8 +18,7 @@ enum EngineStateCommand {
                 let answer = try await client.json("POST", "/engines/\(name)/state", ["state": state, "reason": reason, "actor": "operator"])
                 print(String(decoding: answer, as: UTF8.self), terminator: "")
             } catch {
-                FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
-                throw ExitCode(2)
+                throw CLIError.exit(error)
             }
         }
     }
@@ -57,8 +56,7 @@ struct EnginesHistoryCommand: AsyncParsableCommand {
             let answer = try await client.send("GET", "/state-changes" + (name.map { "?engine=\($0)" } ?? ""))
             print(String(decoding: answer, as: UTF8.self), terminator: "")
         } catch {
-            FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw CLIError.exit(error)
         }
     }
 }

@@ -31,8 +31,7 @@ struct EnginesListCommand: AsyncParsableCommand {
             } catch AdminClient.ClientError.unreachable {
                 FileHandle.standardError.write(Data("moat: no daemon answered at \(adminOptions.admin); showing the local manifests\n".utf8))
             } catch {
-                FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
-                throw ExitCode(2)
+                throw CLIError.exit(error)
             }
         }
         try await printLocal()
@@ -73,8 +72,7 @@ struct EnginesListCommand: AsyncParsableCommand {
         do {
             runtime = try await runtimeOptions.startRuntime()
         } catch {
-            FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw CLIError.exit(error)
         }
         let snapshot = runtime.registry.snapshot
         print("engines directory: \(runtime.configuration.enginesDirectory)")

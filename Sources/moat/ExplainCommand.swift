@@ -28,8 +28,7 @@ struct ExplainCommand: AsyncParsableCommand {
             runtime = try await runtimeOptions.startRuntime()
             raw = try MessageSource.read(file)
         } catch {
-            FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw CLIError.exit(error)
         }
         let message = Message(parsing: raw, limits: runtime.configuration.limits)
         print("MIME tree (\(raw.count) bytes):")

@@ -47,8 +47,7 @@ struct FeedbackCommand: AsyncParsableCommand {
                 answer = try await client.json("POST", "/feedback", ["id": arguments[0], "class": truth, "source": source])
             }
         } catch {
-            FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw CLIError.exit(error)
         }
         print(String(decoding: answer, as: UTF8.self), terminator: "")
     }

@@ -18,8 +18,7 @@ struct RulesNewCommand: AsyncParsableCommand {
         do {
             for path in try RuleScaffold.new(name: name, in: dir) { print("wrote \(path)") }
         } catch {
-            FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw CLIError.exit(error)
         }
     }
 }

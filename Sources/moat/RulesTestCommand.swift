@@ -29,8 +29,7 @@ struct RulesTestCommand: AsyncParsableCommand {
         do {
             configuration = try runtimeOptions.loadConfiguration()
         } catch {
-            FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw CLIError.exit(error)
         }
         let targets = paths.isEmpty ? [configuration.rulesDirectory] : paths
         var logger = Logger(label: "moat.rules")

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Logging
 import MoatAdapters
@@ -41,6 +42,13 @@ struct RuntimeOptions: ParsableArguments {
 
 /// Errors the CLI reports before or instead of scanning; all exit with status 2.
 enum CLIError: Error, CustomStringConvertible {
+    /// Prints `moat: <error>` and gives the status every command ends with on bad input or
+    /// configuration: `} catch { throw CLIError.exit(error) }`.
+    static func exit(_ error: any Error) -> ExitCode {
+        FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
+        return ExitCode(2)
+    }
+
     case configuration([String])
     case unreadable(String, String)
 

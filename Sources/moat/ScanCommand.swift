@@ -28,8 +28,7 @@ struct ScanCommand: AsyncParsableCommand {
         do {
             runtime = try await runtimeOptions.startRuntime()
         } catch {
-            FileHandle.standardError.write(Data("moat: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw CLIError.exit(error)
         }
         var worst: Int32 = 0
         for path in files.isEmpty ? ["-"] : files {

@@ -64,7 +64,12 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("moat: no readable files\n".utf8))
             throw ExitCode(2)
         }
-        let runtime = try await runtimeOptions.startRuntime()
+        let runtime: ScanRuntime
+        do {
+            runtime = try await runtimeOptions.startRuntime()
+        } catch {
+            throw CLIError.exit(error)
+        }
         var logger = Logger(label: "moat.bench")
         logger.logLevel = .error
         let session = store ? try await StoreSession.attach(to: runtime, configPath: runtimeOptions.config, logger: logger) : nil
