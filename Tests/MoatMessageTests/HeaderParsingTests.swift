@@ -15,6 +15,17 @@ struct HeaderParsingTests {
         #expect(f.map { Array(m.raw[$0.byteRange]) } == TestMail.crlf("Subject: hello\n world\n"))
     }
 
+    @Test("field names match in any ASCII case; only letters are folded")
+    func nameLookup() {
+        let m = Message(parsing: TestMail.crlf("X-MiXeD-Case: 1\nX-Mixed-Case: 2\nX-Other: 4\n\nbody"))
+        #expect(m.headers.all("x-mixed-case").map(\.value) == ["1", "2"])
+        #expect(m.headers.first("X-MIXED-CASE")?.value == "1")
+        #expect(m.headers.first("X-Mixed-Casé") == nil)
+        #expect(m.headers.first("X-Mixed-Cas") == nil)
+        #expect(m.headers.first("X-Mixed-Casf") == nil)
+        #expect(m.headers.first("X_Mixed-Case") == nil, "only letters are folded, not '_' and '-' (0x5F | 0x20 = 0x7F)")
+    }
+
     @Test("bare LF, spaces before colon, mixed endings")
     func lenientSyntax() {
         let raw = Array("Subject : x\nTo: y\r\nContent-Type: text/plain\n\nbody\r\n".utf8)

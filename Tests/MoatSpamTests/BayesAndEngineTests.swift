@@ -46,6 +46,16 @@ struct BayesAndEngineTests {
         #expect(spamRight >= 40 && hamRight >= 40)
     }
 
+    @Test("scans tokenize the texts the rules rendered exactly as training tokenizes the message",
+          .enabled(if: Fixtures.corpusAvailable))
+    func scoringAndTrainingSeeTheSameTokens() throws {
+        for file in StockRulesCompatibilityTests.sample().prefix(60) {
+            let message = Fixtures.message(file: file)
+            let subjects = RuleSubjects(message: message, envelope: .init(), maxBodyBytes: SpamOptions().maxBodyBytes)
+            #expect(BayesTokenizer.tokens(subjects) == BayesTokenizer.tokens(message), "\(file)")
+        }
+    }
+
     @Test(.enabled(if: Fixtures.corpusAvailable)) func concurrentScansWithBayes() async throws {
         let trained = try #require(Self.trained)
         let rules = Self.temporaryPath("rules/bayes.cf")
