@@ -25,6 +25,7 @@ enum EvalLibrary {
 
     /// Compiled once: evals run for every message.
     private static let unresolvedTemplate = PerlPattern(#"%[A-Z][A-Z_-]"#)
+    private static let replyPrefixes = PerlPattern(#"^(?:(?:Re|Fwd|Fw|Aw|Antwort|Sv):\s*)+"#, caseless: true)
     private static let numericEntity = try! NSRegularExpression(pattern: "&#x?[0-9a-fA-F]{2,5};")
 
     /// Supported functions by name.
@@ -75,7 +76,7 @@ enum EvalLibrary {
         }
         f["subject_is_all_caps"] = { ctx, _ in
             guard var subject = ctx.message.headers.first("Subject")?.value else { return false }
-            subject = subject.replacingOccurrences(of: #"^(?:(?:Re|Fwd|Fw|Aw|Antwort|Sv):\s*)+"#, with: "", options: [.regularExpression, .caseInsensitive])
+            replyPrefixes.replace(in: &subject, with: "")
             let words = subject.split(whereSeparator: { !$0.isLetter })
             guard words.count >= 2, subject.contains(where: { $0.isLetter }) else { return false }
             return subject == subject.uppercased() && subject != subject.lowercased()
@@ -288,15 +289,14 @@ enum EvalLibrary {
             }
         }
         f["html_text_match"] = { ctx, args in
-            guard args.count == 2, let regex = try? NSRegularExpression(pattern: args[1]) else { return false }
+            // Compiled once per distinct pattern (Perl semantics, as HTMLEval's `$text =~ /$regexp/`).
+            guard args.count == 2, let regex = EvalPatterns.pattern(args[1]) else { return false }
             return ctx.subjects.htmlParts.contains { html in
-                let text: String
                 switch args[0] {
-                case "title": text = html.title
-                case "anchor": text = html.anchorText
-                default: return false
+                case "title": regex.matches(html.title)
+                case "anchor": regex.matches(html.anchorText)
+                default: false
                 }
-                return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
             }
         }
         f["html_title_subject_ratio"] = { ctx, args in
