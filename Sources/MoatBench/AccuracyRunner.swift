@@ -87,7 +87,7 @@ public struct AccuracyRunner: Sendable {
                     let began = ContinuousClock.now
                     let decision = await pipeline.scan(input)
                     let elapsed = ContinuousClock.now - began
-                    return (index, ScanRecordEntry(message: message, scanID: input.id, decision: decision, milliseconds: elapsed.milliseconds))
+                    return (index, ScanRecordEntry(message: message, scanID: input.id, decision: decision, milliseconds: elapsed.inMilliseconds))
                 }
             }
             while next < min(concurrency, total) { startNext() }
@@ -96,21 +96,14 @@ public struct AccuracyRunner: Sendable {
                 completed += 1
                 records[index] = record
                 if record == nil { unreadable.append(messages[index].path) }
-                progress(BenchProgress(completed: completed, total: total, elapsed: (clock.now - start).milliseconds / 1000, path: messages[index].path))
+                progress(BenchProgress(completed: completed, total: total, elapsed: (clock.now - start).inSeconds, path: messages[index].path))
                 if next < total { startNext() }
             }
         }
         return AccuracyResult.compute(
             records: records.compactMap { $0 }, unreadable: unreadable.sorted(), snapshot: snapshot,
-            seconds: (clock.now - start).milliseconds / 1000
+            seconds: (clock.now - start).inSeconds
         )
-    }
-}
-
-extension Duration {
-    var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }
 
@@ -215,7 +208,7 @@ public struct AccuracyResult: Sendable, Hashable, Codable {
                 var predicted: VerdictCategory?
                 if case .detected(let category) = verdict.outcome { predicted = category }
                 observations.append((record.message, predicted, verdict.label))
-                latencies.append(verdict.elapsed.milliseconds)
+                latencies.append(verdict.elapsed.inMilliseconds)
             }
             perEngine[engine] = DetectorMetrics(observations: observations, latencies: latencies)
         }

@@ -21,7 +21,7 @@ enum DecisionPrinter {
         if let reply = decision.smtpReply { out += "  reply: \(reply)\n" }
         if let reason = decision.quarantineReason { out += "  quarantine: \(reason)\n" }
         for verdict in decision.verdicts {
-            var line = "  \(pad(verdict.engine, 14)) \(pad(verdict.label, 10)) score \(pad(format(verdict.score), 7)) \(format(milliseconds(verdict.elapsed))) ms"
+            var line = "  \(pad(verdict.engine, 14)) \(pad(verdict.label, 10)) score \(pad(format(verdict.score), 7)) \(format(verdict.elapsed.inMilliseconds)) ms"
             if !verdict.votes { line += "  [shadow]" }
             if case .error(let message) = verdict.outcome { line += "  \(message)" }
             out += line + "\n"
@@ -37,11 +37,6 @@ enum DecisionPrinter {
         }
         if decision.verdicts.isEmpty { out += "  (no engines enabled)\n" }
         return out
-    }
-
-    static func milliseconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 
     static func format(_ value: Double) -> String {

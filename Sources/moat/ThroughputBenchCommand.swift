@@ -117,8 +117,7 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
         for sample in results {
             for verdict in sample.decision.verdicts {
                 verdicts["\(verdict.engine)=\(verdict.label)", default: 0] += 1
-                engineSeconds[verdict.engine, default: 0] += Double(verdict.elapsed.components.seconds)
-                    + Double(verdict.elapsed.components.attoseconds) / 1e18
+                engineSeconds[verdict.engine, default: 0] += verdict.elapsed.inSeconds
                 for finding in verdict.findings { findings["\(verdict.engine):\(finding.code)", default: 0] += 1 }
             }
         }

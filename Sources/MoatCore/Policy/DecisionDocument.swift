@@ -55,10 +55,9 @@ public struct DecisionDocument: Sendable, Codable, Hashable {
         engines = decision.verdicts.map { verdict in
             var error: String?
             if case .error(let message) = verdict.outcome { error = message }
-            let (seconds, attoseconds) = verdict.elapsed.components
             return Verdict(
                 engine: verdict.engine, verdict: verdict.label, state: verdict.state, score: verdict.score,
-                elapsedMilliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15,
+                elapsedMilliseconds: verdict.elapsed.inMilliseconds,
                 error: error, findings: verdict.findings, replacedParts: verdict.replacements.map(\.partPath)
             )
         }

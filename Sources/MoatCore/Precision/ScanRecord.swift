@@ -63,10 +63,9 @@ public struct ScanRecord: Sendable, Hashable, Codable {
             queueID: input.envelope.queueID, mailFrom: input.envelope.mailFrom, recipients: input.envelope.recipients,
             action: decision.action, score: decision.score, category: decision.category,
             engines: decision.verdicts.map { verdict in
-                let (seconds, attoseconds) = verdict.elapsed.components
-                return EngineEntry(
+                EngineEntry(
                     engine: verdict.engine, label: verdict.label, score: verdict.score, state: verdict.state,
-                    elapsedMilliseconds: Double(seconds) * 1000 + Double(attoseconds) / 1e15
+                    elapsedMilliseconds: verdict.elapsed.inMilliseconds
                 )
             }
         )

@@ -174,7 +174,7 @@ public enum SpamBenchmark {
             return await group.reduce(0, +)
         }
         let elapsed = ContinuousClock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         return Result(messages: messages.count, seconds: seconds, spamDetected: spam)
     }
 }

@@ -76,7 +76,7 @@ public enum StoreBenchmark {
                 try await store.record(Array(scans[offset..<end]))
                 offset = end
             }
-            let seconds = (clock.now - start).seconds
+            let seconds = (clock.now - start).inSeconds
             return Result(path: path, records: records, enginesPerRecord: enginesPerRecord, batchSize: batchSize,
                           seconds: seconds, recordsPerSecond: Double(records) / max(seconds, 1e-9), enqueueSeconds: nil, dropped: 0)
         case .writer:
@@ -87,22 +87,15 @@ public enum StoreBenchmark {
                 for scan in scans { writer.enqueue(scan) }
                 let enqueued = clock.now
                 await writer.flush()
-                let seconds = (clock.now - start).seconds
+                let seconds = (clock.now - start).inSeconds
                 group.cancelAll()
                 try await group.waitForAll()
                 let statistics = writer.statistics
                 return Result(path: path, records: records, enginesPerRecord: enginesPerRecord, batchSize: batchSize,
                               seconds: seconds, recordsPerSecond: Double(statistics.written) / max(seconds, 1e-9),
-                              enqueueSeconds: (enqueued - start).seconds,
+                              enqueueSeconds: (enqueued - start).inSeconds,
                               dropped: statistics.droppedOverflow + statistics.droppedAfterFailure)
             }
         }
-    }
-}
-
-extension Duration {
-    fileprivate var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
