@@ -6,6 +6,7 @@
 # --attach`). Writes bench/results/filetype-<date>.md. Needs a release build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/lib.sh"
 moat=${MOAT:-$root/.build/release/moat}
 out=${OUT:-$root/bench/results/filetype-$(date +%F).md}
 work=$(mktemp -d)
@@ -28,7 +29,7 @@ run() { # label, concurrency, repeat, dir, [--no-header]
 {
     echo "# File-type engine: attachments/s by archive depth, and zip bombs ($(date -u +%FT%TZ))"
     echo
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo); moat release build;"
+    echo "Machine: $(machine); moat release build;"
     echo "libmagic $(file --version | head -n 1 | sed 's/^file-//'), $(bsdtar --version 2>/dev/null | head -n 1 || echo libarchive)."
     echo "Each attachment is a base64 MIME part; MB counts the attachment files. Sets (make-sets.py):"
     sed 's/^/- /' "$work/sets.txt"

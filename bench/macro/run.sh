@@ -7,6 +7,7 @@
 # (`make test` creates .venv-oletools).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/lib.sh"
 moat=${MOAT:-$root/.build/release/moat}
 olevba=${OLEVBA:-$root/.venv-oletools/bin/olevba}
 corpus=${CORPUS:-$root/../shared/corpus/macros}
@@ -23,7 +24,7 @@ done
 {
     echo "# Macro engine: documents/s by size, Moat versus olevba ($(date -u +%FT%TZ))"
     echo
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo); moat release build; $("$olevba" --version 2>/dev/null | head -n 1 || echo olevba)."
+    echo "Machine: $(machine); moat release build; $("$olevba" --version 2>/dev/null | head -n 1 || echo olevba)."
     echo "Files: ${sources[*]##*/}, padded with one stored picture part to each size. Moat runs at"
     echo "concurrency 1 (a single scan at a time, like olevba) through the whole pipeline: MIME decoding of the"
     echo "base64 attachment, detection, and for disarm the rewritten document, the note part and the part replacement."

@@ -12,6 +12,7 @@
 # Needs a release build and Debian's spamassassin, spamc and rspamd packages.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/lib.sh"
 moat=${MOAT:-$root/.build/release/moat}
 corpus=${CORPUS:-$root/../shared/corpus/spamassassin}
 out=${OUT:-$root/bench/results/spam-$(date +%F).md}
@@ -85,7 +86,7 @@ rspamd_rate=$(peer_rate rspamd 'curl -s --data-binary @- http://127.0.0.1:$PORT/
 {
     echo "# Spam engine versus SpamAssassin and rspamd ($(date -u +%FT%TZ))"
     echo
-    echo "Machine: $(nproc) cores; moat release build; $(spamd --version | head -n 1); rspamd $(rspamd --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -n 1)."
+    echo "Machine: $(machine); moat release build; $(spamd --version | head -n 1); rspamd $(rspamd --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -n 1)."
     echo "Corpus: $(basename "$corpus") public corpus; test = every 5th message of each subset ($tests messages),"
     echo "train = the rest ($train_spam spam, $train_ham ham). Offline: no DNS, no network tests; rspamd without"
     echo "Redis (so without Bayes, fuzzy and reputation) — see bench/peers/README.md."

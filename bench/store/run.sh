@@ -9,6 +9,7 @@
 # Writes bench/results/store-<date>.md. Needs a release build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/lib.sh"
 moat=${MOAT:-$root/.build/release/moat}
 records=${RECORDS:-50000}
 corpus=${CORPUS:-$root/../shared/corpus/spamassassin}
@@ -32,7 +33,7 @@ fi
 {
     echo "# Store: write throughput and the scan path with and without it ($(date -u +%FT%TZ))"
     echo
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo); moat release build;"
+    echo "Machine: $(machine); moat release build;"
     echo "SQLite $(python3 -c 'import sqlite3; print(sqlite3.sqlite_version)') (WAL, synchronous=NORMAL);"
     if [ -n "$pg" ]; then
         echo "PostgreSQL $(ls -d /usr/lib/postgresql/*/ | sort -V | tail -n 1 | xargs basename), durable (fsync, synchronous_commit on), loopback."

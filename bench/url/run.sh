@@ -8,6 +8,7 @@
 # Writes bench/results/url-<date>.md. Needs a release build, qrencode, imagemagick, zbar-tools.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/bench/lib.sh"
 moat=${MOAT:-$root/.build/release/moat}
 corpus=${CORPUS:-$root/../shared/corpus}
 out=${OUT:-$root/bench/results/url-$(date +%F).md}
@@ -20,7 +21,7 @@ bench() { "$moat" bench throughput --engines "$work/engines" --rules "$root/rule
 {
     echo "# URL engine: messages/s, and QR images/s by size versus zbarimg ($(date -u +%FT%TZ))"
     echo
-    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo); moat release build; $(zbarimg --version 2>&1 | head -n 1 | sed 's/^/zbar /')."
+    echo "Machine: $(machine); moat release build; $(zbarimg --version 2>&1 | head -n 1 | sed 's/^/zbar /')."
     echo
     echo "## URL extraction on the corpus (concurrency 2, engines/url.toml as shipped: QR on, extra passes on)"
     echo
