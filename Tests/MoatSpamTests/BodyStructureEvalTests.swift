@@ -6,14 +6,6 @@ import Testing
 /// MIME structure flags and HTML font facts that SpamAssassin's body evals read.
 @Suite("MIME and HTML evals")
 struct BodyStructureEvalTests {
-    @Test("raw header values are unfolded like s/\\r?\\n\\s+/ /g")
-    func unfold() {
-        #expect(RuleSubjects.unfold("a\r\n  b\n\tc") == "a b c")
-        #expect(RuleSubjects.unfold("a\nb") == "a\nb")
-        #expect(RuleSubjects.unfold("a\r\n\r\n b") == "a b")
-        #expect(RuleSubjects.unfold("plain") == "plain")
-    }
-
     @Test func mimeEpilogueFlag() {
         let rule = "body EPI eval:check_msg_parse_flags('mime_epilogue_exists')"
         func message(_ epilogue: String) -> Message {

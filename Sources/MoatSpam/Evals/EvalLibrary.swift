@@ -7,7 +7,7 @@ struct EvalContext {
     /// Bayes spam probability, or nil when Bayes is off or not trained enough.
     let bayesProbability: Double?
     /// Settings from the rule files (FreeMail lists).
-    var settings = EvalSettings()
+    let settings: EvalSettings
 
     var message: Message { subjects.message }
     var metadata: MessageMetadata { subjects.metadata }
@@ -363,36 +363,5 @@ struct MIMEFacts {
         case "mime_base64_blanks": base64Blanks
         default: false
         }
-    }
-}
-
-/// RFC 5322 dates in Date and Received headers.
-enum MailDate {
-    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-
-    /// Seconds since 1970, or nil if the date cannot be read.
-    static func parse(_ text: String) -> Double? {
-        let pattern = #"(\d{1,2})\s+([A-Za-z]{3})[a-z]*\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4}|[A-Z]{1,5})?"#
-        guard let regex = try? NSRegularExpression(pattern: pattern),
-              let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
-        func group(_ i: Int) -> String? { Range(m.range(at: i), in: text).map { String(text[$0]) } }
-        guard let day = Int(group(1) ?? ""), let month = months.firstIndex(of: (group(2) ?? "").lowercased()),
-              var year = Int(group(3) ?? ""), let hour = Int(group(4) ?? ""), let minute = Int(group(5) ?? "") else { return nil }
-        if year < 50 { year += 2000 } else if year < 100 { year += 1900 }
-        let second = Int(group(6) ?? "") ?? 0
-        var offset = 0
-        if let zone = group(7), zone.count == 5, let z = Int(zone.dropFirst()) {
-            offset = (z / 100 * 3600 + z % 100 * 60) * (zone.hasPrefix("-") ? -1 : 1)
-        }
-        var components = DateComponents()
-        components.year = year
-        components.month = month + 1
-        components.day = day
-        components.hour = hour
-        components.minute = minute
-        components.second = second
-        components.timeZone = TimeZone(identifier: "UTC")
-        guard let date = Calendar(identifier: .gregorian).date(from: components) else { return nil }
-        return date.timeIntervalSince1970 - Double(offset)
     }
 }

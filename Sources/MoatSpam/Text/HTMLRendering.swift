@@ -19,9 +19,6 @@ struct HTMLRendering: Sendable {
     var imageCount = 0
     /// Sum of width × height of images that declare both.
     var imageArea = 0
-    /// Bytes of tag markup and of the whole source.
-    var tagBytes = 0
-    var sourceBytes = 0
     /// Characters of HTML source: SpamAssassin's HTML `length`, which `html_image_only` and
     /// `html_range('length', ...)` test (not the rendered text's length).
     var sourceLength = 0
@@ -70,7 +67,6 @@ struct HTMLRendering: Sendable {
 
     init(_ html: String) {
         let s = Array(html.unicodeScalars)
-        sourceBytes = html.utf8.count
         sourceLength = s.count
         var i = 0
         var skipUntil: String?
@@ -89,7 +85,6 @@ struct HTMLRendering: Sendable {
                     var j = i + 4
                     while j + 2 < s.count, !(s[j] == "-" && s[j + 1] == "-" && s[j + 2] == ">") { j += 1 }
                     let end = min(s.count, j + 3)
-                    tagBytes += end - i
                     i = end
                     continue
                 }
@@ -99,7 +94,6 @@ struct HTMLRendering: Sendable {
                     continue
                 }
                 let inner = String(String.UnicodeScalarView(s[(i + 1)..<close]))
-                tagBytes += close + 1 - i
                 i = close + 1
                 let (name, closing, attributes) = Self.parseTag(inner)
                 guard !name.isEmpty, name.first!.isLetter || name.first == "!" || name.first == "?" else {

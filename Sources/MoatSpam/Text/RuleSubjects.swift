@@ -221,36 +221,11 @@ struct RuleSubjects: Sendable {
         headers.all(name).map { field in
             if raw {
                 var s = String(decoding: field.rawValue, as: UTF8.self)
-                s = Self.unfold(s)
                 while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
                 return s.hasSuffix("\n") ? s : s + "\n"
             }
             return field.value + "\n"
         }
-    }
-
-    /// `s/\r?\n\s+/ /g`: a folded header line joined, without a regular expression per header.
-    static func unfold(_ value: String) -> String {
-        guard value.utf8.contains(0x0A) else { return value }
-        var out: [UInt8] = []
-        let bytes = Array(value.utf8)
-        var i = 0
-        while i < bytes.count {
-            var j = i
-            if bytes[j] == 0x0D, j + 1 < bytes.count, bytes[j + 1] == 0x0A { j += 1 }
-            if bytes[j] == 0x0A {
-                var k = j + 1
-                while k < bytes.count, [0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C].contains(bytes[k]) { k += 1 }
-                if k > j + 1 {
-                    out.append(0x20)
-                    i = k
-                    continue
-                }
-            }
-            out.append(bytes[i])
-            i += 1
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Addresses in a header value: (display name, address) pairs, roughly as Email::Address::XS.
