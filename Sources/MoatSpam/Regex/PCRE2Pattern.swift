@@ -27,6 +27,8 @@ final class PCRE2Pattern: @unchecked Sendable {
     private let code: OpaquePointer
     /// Whether JIT compilation succeeded (matching then uses the JIT fast path).
     let isJIT: Bool
+    /// Capture groups in the pattern (PCRE2_INFO_CAPTURECOUNT), for sizing match data.
+    let captureCount: UInt32
 
     init(_ pattern: String, options: Options) throws {
         var errorCode: Int32 = 0
@@ -45,6 +47,9 @@ final class PCRE2Pattern: @unchecked Sendable {
         }
         code = compiled
         isJIT = pcre2_jit_compile_8(compiled, 1 /* PCRE2_JIT_COMPLETE */) == 0
+        var count: UInt32 = 0
+        _ = pcre2_pattern_info_8(compiled, 4 /* PCRE2_INFO_CAPTURECOUNT */, &count)
+        captureCount = count
     }
 
     deinit { pcre2_code_free_8(code) }

@@ -24,7 +24,7 @@ struct PerlPattern: Sendable {
         if extended { options.insert(.extended) }
         guard let compiled = try? PCRE2Pattern(pattern, options: options) else { return nil }
         self.compiled = compiled
-        groups = UInt32(pattern.filter { $0 == "(" }.count + 1)
+        groups = compiled.captureCount + 1
     }
 
     /// One match: the whole text (index 0) and each group, nil when a group did not take part.
