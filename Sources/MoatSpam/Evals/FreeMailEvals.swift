@@ -4,6 +4,8 @@ import Foundation
 /// that differ from the sender, and free mail addresses in the body. They never hit when the rule
 /// files list no `freemail_domains`.
 enum FreeMailEvals {
+    private static let dotRuns = PerlPattern(#"\.{2,}"#)
+
     static func register(into f: inout [String: EvalLibrary.Function]) {
         f["check_freemail_from"] = { ctx, args in
             guard let freemail = ctx.settings.freemail else { return false }
@@ -77,7 +79,11 @@ enum FreeMailEvals {
             list = [first]
         } else {
             list = ["From", "Envelope-Sender", "Resent-Sender", "X-Envelope-From", "EnvelopeFrom"].flatMap { addresses(ctx, $0) }
-            list = list.filter { !$0.isEmpty }.map { $0.replacingOccurrences(of: #"\.{2,}"#, with: ".", options: .regularExpression) }
+            list = list.filter { !$0.isEmpty }.map { address in
+                var address = address
+                dotRuns.replace(in: &address, global: true, with: ".")
+                return address
+            }
         }
         var seen = Set<String>()
         return list.filter { !$0.isEmpty && seen.insert($0).inserted }
