@@ -190,13 +190,13 @@ enum EvalLibrary {
         }
         f["multipart_alternative_difference"] = { ctx, args in
             guard args.count == 2, let min = Double(args[0]) else { return false }
-            let difference = AlternativeDifference(ctx.message).difference
+            let difference = ctx.metadata.alternativeDifference.difference
             guard min == 0 || difference > min else { return false }
             return args[1] == "undef" || Double(args[1]).map { difference <= $0 } ?? false
         }
         f["multipart_alternative_difference_count"] = { ctx, args in
             guard args.count == 2, let ratio = Double(args[0]), let minHTML = Int(args[1]) else { return false }
-            let difference = AlternativeDifference(ctx.message)
+            let difference = ctx.metadata.alternativeDifference
             guard difference.htmlWords > minHTML else { return false }
             return Double(difference.textWords) / Double(difference.htmlWords) > ratio
         }

@@ -11,6 +11,7 @@ final class MessageMetadata: Sendable {
     private let relayCache = Mutex<RelayPath?>(nil)
     private let envelopeFromCache = Mutex<String??>(nil)
     private let dateShiftCache = Mutex<Double?>(nil)
+    private let alternativeCache = Mutex<AlternativeDifference?>(nil)
 
     init(message: Message, envelope: Envelope) {
         self.message = message
@@ -30,6 +31,15 @@ final class MessageMetadata: Sendable {
         if let cached = dateShiftCache.withLock({ $0 }) { return cached }
         let value = HeaderEvals.dateDifference(message)
         dateShiftCache.withLock { $0 = value }
+        return value
+    }
+
+    /// How the halves of `multipart/alternative` parts differ (renders their HTML again), which the
+    /// MPART_ALT_DIFF rules each ask for.
+    var alternativeDifference: AlternativeDifference {
+        if let cached = alternativeCache.withLock({ $0 }) { return cached }
+        let value = AlternativeDifference(message)
+        alternativeCache.withLock { $0 = value }
         return value
     }
 
