@@ -25,13 +25,13 @@ enum HeaderEvals {
         f["check_for_no_hotmail_received_headers"] = { ctx, _ in hotmailReceived(ctx) == .missing }
         f["check_for_forged_yahoo_received_headers"] = { ctx, _ in forgedYahooReceived(ctx) }
         f["check_for_fake_aol_relay_in_rcvd"] = { ctx, _ in
-            let received = ReceivedParser.collapseSpaces(receivedText(ctx))
+            let received = collapsedReceivedText(ctx)
             guard aolRelay.matches(received) else { return false }
             return !aolGenuine.contains { $0.matches(received) }
         }
         f["check_for_forged_eudoramail_received_headers"] = { ctx, _ in
             guard eudoramailFrom.matches(ctx.subjects.headerText(HeaderSelector(parsing: "From:addr")) ?? "") else { return false }
-            let received = ReceivedParser.collapseSpaces(receivedText(ctx))
+            let received = collapsedReceivedText(ctx)
             let ip = ctx.subjects.headerText(HeaderSelector(parsing: "X-Sender-Ip")).map { anyIP.matches($0) } ?? false
             if gatedThroughReceivedRemover(ctx) { return false }
             return !(whowhere.matches(received) && ip)
@@ -93,7 +93,12 @@ enum HeaderEvals {
 
     /// `get('Received')`: every Received value, one a line.
     static func receivedText(_ ctx: EvalContext) -> String {
-        ctx.message.headers.all("Received").map { $0.value + "\n" }.joined()
+        ctx.metadata.receivedText.value { ctx.message.headers.all("Received").map { $0.value + "\n" }.joined() }
+    }
+
+    /// `receivedText` with runs of spaces collapsed, as the forged-trail checks read it.
+    static func collapsedReceivedText(_ ctx: EvalContext) -> String {
+        ctx.metadata.collapsedReceivedText.value { ReceivedParser.collapseSpaces(receivedText(ctx)) }
     }
 
     private static let listUnsubscribeRemailer = PerlPattern(#"<mailto:(?:leave-\S+|\S+-unsubscribe)\@\S+>$"#, caseless: true)
@@ -105,6 +110,10 @@ enum HeaderEvals {
     /// Mail through a list manager or service that drops the Received trail (ezmlm, MSN groups),
     /// or with none at all: the forged-trail checks cannot judge it.
     static func gatedThroughReceivedRemover(_ ctx: EvalContext) -> Bool {
+        ctx.metadata.gatedThroughReceivedRemover.value { computeGatedThroughReceivedRemover(ctx) }
+    }
+
+    private static func computeGatedThroughReceivedRemover(_ ctx: EvalContext) -> Bool {
         let headers = ctx.message.headers
         if let list = headers.all("Mailing-List").last?.value, ezmlmContact.matches(list + "\n") {
             let deliveredTo = headers.all("Delivered-To").map { $0.value + "\n" }.joined()
@@ -140,7 +149,11 @@ enum HeaderEvals {
     /// `_check_for_forged_hotmail_received_headers`: a Received trail claiming Hotmail that
     /// Hotmail did not write (`forged`), or a Hotmail From with no Hotmail trail (`missing`).
     static func hotmailReceived(_ ctx: EvalContext) -> HotmailTrail {
-        let received = ReceivedParser.collapseSpaces(receivedText(ctx))
+        ctx.metadata.hotmailTrail.value { computeHotmailReceived(ctx) }
+    }
+
+    private static func computeHotmailReceived(_ ctx: EvalContext) -> HotmailTrail {
+        let received = collapsedReceivedText(ctx)
         let p = hotmailPatterns
         if p.pickup.matches(received) { return .plausible }
         let to = ctx.message.headers.all("To").map { $0.value + "\n" }.joined()
@@ -247,8 +260,7 @@ enum HeaderEvals {
         let fudge = 250
         let date = ctx.subjects.headerText(HeaderSelector(parsing: "Date")).flatMap(RFC822Date.parse) ?? 0
         if abs(token - Int(date * x + y)) < fudge { return false }
-        let received = ctx.message.headers.all("Received").map { $0.value + "\n" }.joined()
-        let time = RFC822Date.parse(received) ?? 0
+        let time = RFC822Date.parse(receivedText(ctx)) ?? 0
         return abs(token - Int(time * x + y)) >= fudge
     }
 

@@ -8,10 +8,16 @@ import Synchronization
 final class MessageMetadata: Sendable {
     let message: Message
     let envelope: Envelope
-    private let relayCache = Mutex<RelayPath?>(nil)
-    private let envelopeFromCache = Mutex<String??>(nil)
-    private let dateShiftCache = Mutex<Double?>(nil)
-    private let alternativeCache = Mutex<AlternativeDifference?>(nil)
+    private let relayMemo = Memo<RelayPath>()
+    private let envelopeFromMemo = Memo<String?>()
+    private let dateShiftMemo = Memo<Double>()
+    private let alternativeMemo = Memo<AlternativeDifference>()
+    /// Evals' own per-message facts (HeaderEvals): the Received trail as one text, raw and with
+    /// spaces collapsed; whether a list manager dropped the trail; the Hotmail verdict.
+    let receivedText = Memo<String>()
+    let collapsedReceivedText = Memo<String>()
+    let gatedThroughReceivedRemover = Memo<Bool>()
+    let hotmailTrail = Memo<HeaderEvals.HotmailTrail>()
 
     init(message: Message, envelope: Envelope) {
         self.message = message
@@ -19,37 +25,25 @@ final class MessageMetadata: Sendable {
     }
 
     var relays: RelayPath {
-        if let cached = relayCache.withLock({ $0 }) { return cached }
-        let path = RelayPath(headers: message.headers)
-        relayCache.withLock { $0 = path }
-        return path
+        relayMemo.value { RelayPath(headers: message.headers) }
     }
 
     /// Seconds the Date header is ahead of the nearest Received time (`HeaderEvals.dateDifference`),
     /// which six DATE_IN_FUTURE/PAST rules each ask for.
     var dateShift: Double {
-        if let cached = dateShiftCache.withLock({ $0 }) { return cached }
-        let value = HeaderEvals.dateDifference(message)
-        dateShiftCache.withLock { $0 = value }
-        return value
+        dateShiftMemo.value { HeaderEvals.dateDifference(message) }
     }
 
     /// How the halves of `multipart/alternative` parts differ (renders their HTML again), which the
     /// MPART_ALT_DIFF rules each ask for.
     var alternativeDifference: AlternativeDifference {
-        if let cached = alternativeCache.withLock({ $0 }) { return cached }
-        let value = AlternativeDifference(message)
-        alternativeCache.withLock { $0 = value }
-        return value
+        alternativeMemo.value { AlternativeDifference(message) }
     }
 
     /// The SMTP `MAIL FROM`: the MTA's when Moat has it, else SpamAssassin's guess from the
     /// message (`get_envelope_from`); nil when nothing usable.
     var envelopeFrom: String? {
-        if let cached = envelopeFromCache.withLock({ $0 }) { return cached }
-        let value = envelope.mailFrom ?? guessEnvelopeFrom()
-        envelopeFromCache.withLock { $0 = .some(value) }
-        return value
+        envelopeFromMemo.value { envelope.mailFrom ?? guessEnvelopeFrom() }
     }
 
     /// `PerMsgStatus::get_envelope_from` with no `envelope_sender_header` configured: the
