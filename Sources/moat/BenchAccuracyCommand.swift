@@ -54,15 +54,7 @@ struct BenchAccuracyCommand: AsyncParsableCommand {
         }
         var session: StoreSession?
         if record {
-            var logger = Logger(label: "moat.bench")
-            logger.logLevel = .error
-            do {
-                session = try await StoreSession.attach(to: runtime, configPath: runtimeOptions.config, logger: logger)
-            } catch {
-                FileHandle.standardError.write(Data("moat: cannot open the store: \(error)\n".utf8))
-                await runtime.shutdown()
-                throw ExitCode(2)
-            }
+            session = try await StoreSession.attach(to: runtime, configPath: runtimeOptions.config)
         }
         let tty = isatty(STDERR_FILENO) == 1
         let every = max(1, messages.count / 100)

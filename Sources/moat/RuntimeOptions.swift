@@ -51,11 +51,13 @@ enum CLIError: Error, CustomStringConvertible {
 
     case configuration([String])
     case unreadable(String, String)
+    case store(any Error)
 
     var description: String {
         switch self {
         case .configuration(let problems): "configuration error:\n  " + problems.joined(separator: "\n  ")
         case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
+        case .store(let error): "cannot open the store: \(error)"
         }
     }
 }

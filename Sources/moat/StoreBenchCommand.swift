@@ -26,14 +26,17 @@ struct StoreBenchCommand: AsyncParsableCommand {
     var engines = 4
 
     func run() async throws {
-        var logger = Logger(label: "moat.bench.store")
-        logger.logLevel = .error
-        let settings = try DaemonConfiguration.load(path: config).store
-        let store = try await StoreFactory.open(settings, logger: logger)
+        let opened: (daemon: DaemonConfiguration, store: any ScanStore)
+        do {
+            opened = try await StoreSession.open(configPath: config)
+        } catch {
+            throw CLIError.exit(error)
+        }
+        let (settings, store) = (opened.daemon.store, opened.store)
         let run = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         for path in StoreBenchmark.Path.allCases {
             let result = try await StoreBenchmark.run(store: store, records: records, path: path, enginesPerRecord: engines,
-                                                      batchSize: settings.batchSize, prefix: "bench-\(run)-\(path.rawValue)", logger: logger)
+                                                      batchSize: settings.batchSize, prefix: "bench-\(run)-\(path.rawValue)", logger: StoreSession.logger)
             print("store \(settings.backend.rawValue) \(result)")
         }
         try await store.close()

@@ -16,14 +16,38 @@ struct StoreSession {
     let configuration: StoreConfiguration
     private let tasks: Task<Void, Never>
 
-    /// Opens the `[store]` of `configPath` (default: `var/moat.sqlite`) and observes `runtime`'s scans.
-    static func attach(to runtime: ScanRuntime, configPath: String?, logger: Logger) async throws -> StoreSession {
-        let daemon = try DaemonConfiguration.load(path: configPath)
-        let store = try await StoreFactory.open(daemon.store, logger: logger)
-        let writer = StoreWriter(store: store, configuration: daemon.store, logger: logger)
+    /// The CLI's store logger: errors only, the command prints its own report.
+    static let logger: Logger = {
+        var logger = Logger(label: "moat.store")
+        logger.logLevel = .error
+        return logger
+    }()
+
+    /// The daemon configuration of `configPath` and its `[store]`, opened (migrated on first use).
+    static func open(configPath: String?) async throws -> (daemon: DaemonConfiguration, store: any ScanStore) {
+        do {
+            let daemon = try DaemonConfiguration.load(path: configPath)
+            return (daemon, try await StoreFactory.open(daemon.store, logger: logger))
+        } catch {
+            throw CLIError.store(error)
+        }
+    }
+
+    /// Opens the `[store]` of `configPath` (default: `var/moat.sqlite`) and observes `runtime`'s
+    /// scans; on failure the runtime is shut down and the error is the CLI's (`moat: …`, exit 2).
+    static func attach(to runtime: ScanRuntime, configPath: String?) async throws -> StoreSession {
+        let daemon: DaemonConfiguration
+        let store: any ScanStore
+        do {
+            (daemon, store) = try await open(configPath: configPath)
+        } catch {
+            await runtime.shutdown()
+            throw CLIError.exit(error)
+        }
+        let writer = StoreWriter(store: store, configuration: daemon.store, logger: Self.logger)
         let supervisor = EngineSupervisor(
             registry: runtime.registry, tracker: PrecisionTracker(settings: daemon.precision), store: store, writer: writer,
-            metrics: MoatMetrics(), keepQuarantinedRaw: daemon.store.keepQuarantinedRaw, logger: logger
+            metrics: MoatMetrics(), keepQuarantinedRaw: daemon.store.keepQuarantinedRaw, logger: Self.logger
         )
         runtime.pipeline.observers.add(supervisor)
         let tasks = Task {

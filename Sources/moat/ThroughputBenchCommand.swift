@@ -70,9 +70,7 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
         } catch {
             throw CLIError.exit(error)
         }
-        var logger = Logger(label: "moat.bench")
-        logger.logLevel = .error
-        let session = store ? try await StoreSession.attach(to: runtime, configPath: runtimeOptions.config, logger: logger) : nil
+        let session = store ? try await StoreSession.attach(to: runtime, configPath: runtimeOptions.config) : nil
         let residentBefore = ResidentMemory.currentMegabytes
         let pipeline = runtime.pipeline
         let limits = runtime.configuration.limits

@@ -61,6 +61,19 @@ db = sqlite3.connect(sys.argv[1])
 scans, = db.execute("select count(*) from scans").fetchone()
 labels, = db.execute("select count(*) from feedback where source = ?", ("corpus:bench",)).fetchone()
 assert (scans, labels) == (35, 35), (scans, labels)' "$WORK/bench.sqlite"
+# In-process throughput on files as attachments, logged through the daemon's store path.
+printf '[store]\npath = "%s"\n' "$WORK/throughput.sqlite" >"$WORK/throughput.toml"
+check "bench throughput --attach --store: exit 0" test "$(status_of "$MOAT" bench throughput "${MOAT_ARGS[@]}" --config "$WORK/throughput.toml" \
+    --attach --store --repeat 2 --label attachments "$WORK/eicar.eml" "$WORK/clean.eml")" -eq 0
+check "bench throughput: one row for 4 scans and ClamAV found the attached EICAR twice" bash -c "grep -q '^| attachments | 4 |' '$WORK/out' && grep -q 'clamav=malware 2' '$WORK/out'"
+check "bench throughput --store: 4 records written and in the SQLite file" python3 -c '
+import sqlite3, sys
+out = open(sys.argv[1]).read()
+assert "Store: 4 records written" in out, out
+assert sqlite3.connect(sys.argv[2]).execute("select count(*) from scans").fetchone()[0] == 4' "$WORK/out" "$WORK/throughput.sqlite"
+printf '[store]\nbackend = "postgres"\n' >"$WORK/no-pg.toml"
+check "bench throughput --store with an unusable [store]: exit 2 naming the store" test "$(status_of "$MOAT" bench throughput "${MOAT_ARGS[@]}" --config "$WORK/no-pg.toml" --store "$WORK/clean.eml")" -eq 2
+check "bench throughput --store: the error says the store could not be opened" grep -q "moat: cannot open the store: .*postgres_url" "$WORK/err"
 printf 'not-a-path\tmaybe\t1\n' >"$WORK/bad-peer.tsv"
 check "bench accuracy: a malformed peer file is exit 2" test "$(status_of "$MOAT" bench accuracy "${MOAT_ARGS[@]}" --out "$WORK/acc2" --peer x="$WORK/bad-peer.tsv" bench/corpus-sample)" -eq 2
 check "bench accuracy: the error names the peer file and line" grep -q "bad-peer.tsv:1: expected" "$WORK/err"
