@@ -35,4 +35,13 @@ struct BrandListTests {
         #expect(imitation("https://secure-paypal.example/") == .embedded(brand: "paypal.com"))
         #expect(imitation("https://rakuten-card-verify.example/") == .embedded(brand: "rakuten.co.jp"))
     }
+
+    @Test("the fold reads a domain as a reader would, in one pass")
+    func fold() {
+        #expect(BrandList.fold("rnicr0s0ft.com") == "mlcrosoft.com")
+        #expect(BrandList.fold("vvells-fargo.com") == "wells-fargo.com")
+        #expect(BrandList.fold("rrn.com") == "rm.com")
+        #expect(BrandList.fold("p\u{0430}ypa1.com") == "paypal.com")
+        #expect(BrandList.fold("amazon.co.jp") == "amazon.co.jp")
+    }
 }

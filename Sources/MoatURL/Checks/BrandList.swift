@@ -20,6 +20,8 @@ public struct BrandList: Sendable {
     private var byFold: [String: String] = [:]
     /// The brand's name (its registrable domain's first label, at least 4 letters) → its domain.
     private var names: [String: String] = [:]
+    /// How many labels the brands' domains have (2 for paypal.com, 3 for amazon.co.jp).
+    private var labelCounts: Set<Int> = []
 
     public var count: Int { domains.count }
 
@@ -31,6 +33,7 @@ public struct BrandList: Sendable {
                   let url = normalizer.normalize("http://" + trimmed, source: .text, partPath: "", schemeless: false) else { continue }
             let domain = url.registrableDomain ?? url.host
             domains.insert(domain)
+            labelCounts.insert(domain.split(separator: ".").count)
             byFold[Self.fold(domain)] = domain
             if let name = domain.split(separator: ".").first, name.count >= 4 { names[String(name)] = domain }
         }
@@ -49,9 +52,15 @@ public struct BrandList: Sendable {
         let labelCount = registrable.split(separator: ".").count
         let unicodeRegistrable = url.unicodeHost.split(separator: ".").suffix(labelCount).joined(separator: ".")
         if let brand = byFold[Self.fold(unicodeRegistrable)] { return .lookalike(brand: brand) }
-        // A brand's whole domain as labels of another host (`paypal.com.evil.example`).
-        let host = "." + url.host + "."
-        if let brand = domains.first(where: { host.contains("." + $0 + ".") }) { return .embedded(brand: brand) }
+        // A brand's whole domain as labels of another host (`paypal.com.evil.example`): every run of
+        // as many labels as some brand has, looked up in the set (not every brand searched per URL).
+        let labels = url.host.split(separator: ".")
+        for length in labelCounts where length <= labels.count {
+            for start in 0...(labels.count - length) {
+                let window = labels[start..<start + length].joined(separator: ".")
+                if domains.contains(window) { return .embedded(brand: window) }
+            }
+        }
         // A brand's name as a hyphenated word of the registrable label (`paypal-login.example`).
         if let first = registrable.split(separator: ".").first, first.contains("-") {
             for word in first.split(separator: "-") {
@@ -61,12 +70,28 @@ public struct BrandList: Sendable {
         return nil
     }
 
-    /// What a reader would take the domain to be.
+    /// What a reader would take the domain to be: one pass over the skeleton, `rn`→`m`, `vv`→`w`,
+    /// `0`→`o`, `1`/`i`→`l`, `3`→`e`, `5`→`s`.
     static func fold(_ domain: String) -> String {
-        var folded = HostScript.skeleton(domain)
-        for (from, to) in [("rn", "m"), ("vv", "w"), ("0", "o"), ("1", "l"), ("i", "l"), ("3", "e"), ("5", "s")] {
-            folded = folded.replacingOccurrences(of: from, with: to)
+        let letters = Array(HostScript.skeleton(domain).unicodeScalars)
+        var folded = String.UnicodeScalarView()
+        var i = 0
+        while i < letters.count {
+            let pair = i + 1 < letters.count ? (letters[i], letters[i + 1]) : nil
+            if let pair, pair == ("r", "n") || pair == ("v", "v") {
+                folded.append(pair.0 == "r" ? "m" : "w")
+                i += 2
+                continue
+            }
+            switch letters[i] {
+            case "0": folded.append("o")
+            case "1", "i": folded.append("l")
+            case "3": folded.append("e")
+            case "5": folded.append("s")
+            default: folded.append(letters[i])
+            }
+            i += 1
         }
-        return folded
+        return String(folded)
     }
 }

@@ -28,12 +28,12 @@ public struct URLRiskAssessment: Sendable {
     ]
 
     public init(normalizer: URLNormalizer, blockList: DomainList, allowList: DomainList, shorteners: DomainList,
-                brands: BrandList? = nil, weights: URLRiskWeights) {
+                brands: BrandList, weights: URLRiskWeights) {
         self.normalizer = normalizer
         self.blockList = blockList
         self.allowList = allowList
         self.shorteners = shorteners
-        self.brands = brands ?? BrandList(entries: [], normalizer: normalizer)
+        self.brands = brands
         self.weights = weights
     }
 
