@@ -64,7 +64,15 @@ public struct MacroInspector: Sendable {
 
     func inspectCompoundFile(_ bytes: [UInt8], location: String, depth: Int) -> [Observation] {
         do {
-            let file = try CompoundFile(bytes: bytes)
+            return inspect(try CompoundFile(bytes: bytes), location: location, depth: depth)
+        } catch {
+            return [Observation(kind: .malformed(reason: "\(error)"), location: location)]
+        }
+    }
+
+    /// The same for a compound file already parsed (an inflated PowerPoint storage).
+    func inspect(_ file: CompoundFile, location: String, depth: Int) -> [Observation] {
+        do {
             let tree = try file.tree()
             var out: [Observation] = []
             let rootNames = Set(tree.filter { $0.path.count == 1 }.map { $0.path[0] })
@@ -161,7 +169,7 @@ public struct MacroInspector: Sendable {
                 continue
             }
             if depth < maxDepth {
-                out += inspectCompoundFile(data, location: where_, depth: depth + 1)
+                out += inspect(file, location: where_, depth: depth + 1)
             } else {
                 do {
                     out += try projectObservations(in: file, location: where_)
