@@ -9,6 +9,6 @@ struct BenchCommand: AsyncParsableCommand {
             records the output under bench/results/. Timings are wall-clock on this machine.
             """,
         subcommands: [ParserBenchCommand.self, PipelineBenchCommand.self, MilterBenchCommand.self, ThroughputBenchCommand.self, BenchAccuracyCommand.self,
-                      StoreBenchCommand.self]
+                      StoreBenchCommand.self, BenchCorpusCommand.self]
     )
 }

@@ -45,7 +45,7 @@ check "bad configuration: exit 2" test "$(status_of "$MOAT" scan "${MOAT_ARGS[@]
 check "bad configuration: error names file and key" grep -q "bad.toml: policy.reject_reply" "$WORK/err"
 
 # Accuracy with a peer's verdicts beside the engines, and --record into a throwaway store.
-bash bench/peers/list-corpus.sh bench/corpus-sample | awk -F/ '{ print $0 "\t" ($(NF-1) == "spam" ? "spam" : "clean") "\t1.5" }' >"$WORK/peer.tsv"
+MOAT="$MOAT" bash bench/peers/list-corpus.sh bench/corpus-sample | awk -F/ '{ print $0 "\t" ($(NF-1) == "spam" ? "spam" : "clean") "\t1.5" }' >"$WORK/peer.tsv"
 printf '[store]\npath = "%s"\n' "$WORK/bench.sqlite" >"$WORK/store.toml"
 check "bench accuracy with --peer and --record: exit 0" test "$(status_of "$MOAT" bench accuracy "${MOAT_ARGS[@]}" --config "$WORK/store.toml" \
     --out "$WORK/accuracy" --record --peer oracle="$WORK/peer.tsv" bench/corpus-sample)" -eq 0
