@@ -9,36 +9,19 @@ export LC_ALL=C  # EPOCHREALTIME with a '.'
 LIST=$1
 OUT=$2
 [ -r "$LIST" ] || { echo "$0: cannot read $LIST" >&2; exit 2; }
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TIMEOUT=${PEER_TIMEOUT:-30}  # seconds a client may take on one message; beyond it: timeout
 WORK=$(mktemp -d /tmp/moat-peer.XXXXXX)
 chmod 755 "$WORK"  # spamd's children run as nobody
 REPLY_FILE=$WORK/reply
 
-# Stops exactly the daemons start-peer.sh started (each leads its own process group), then cleans up.
-leads_group() { [ "$(ps -o pgid= -p "$1" | tr -d ' ')" = "$1" ]; }
-stop_peer() {
-    local pid pids
-    pids=$(cat "$WORK/peer/pids" 2>/dev/null || true)
-    for pid in $pids; do
-        if leads_group "$pid"; then kill -TERM -- "-$pid" || true; fi
-    done
-    for pid in $pids; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        if leads_group "$pid"; then kill -KILL -- "-$pid" || true; fi
-    done
-    rm -rf "$WORK"
-}
-trap stop_peer EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/daemon.sh"
+trap 'peer_stop "$WORK/peer"; rm -rf "$WORK"' EXIT
 
 # start_peer KIND: the daemon on loopback or a private Unix socket; sets PORT or SOCKET.
 # Exits 77 (skip) when the peer's Debian package is missing.
 start_peer() {
-    local status=0
     echo "starting $1 ..." >&2
-    bash "$ROOT/Tests/EndToEnd/peers/start-peer.sh" "$1" "$WORK/peer" >"$WORK/start.log" 2>&1 || status=$?
-    [ "$status" = 0 ] || { cat "$WORK/start.log" >&2; exit "$status"; }
-    . "$WORK/peer/$1.env"
+    peer_start "$1" "$WORK/peer" || exit $?
 }
 
 # run_list NAME VERSION SETTINGS: scans every message of LIST, one at a time, and writes OUT.

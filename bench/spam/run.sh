@@ -13,6 +13,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/bench/lib.sh"
+. "$root/bench/peers/daemon.sh"
 moat=${MOAT:-$root/.build/release/moat}
 corpus=${CORPUS:-$root/../shared/corpus/spamassassin}
 out=${OUT:-$root/bench/results/spam-$(date +%F).md}
@@ -73,12 +74,11 @@ sed -i "s|$work/||g" "$report"/accuracy.*
 moat_rate=$(awk -F'|' '/^\| corpus/ {gsub(/ /, "", $7); print $7}' "$work/moat-throughput.txt")
 peer_rate() { # KIND SCAN-COMMAND: messages/s of 2 parallel clients over the test list
     local kind=$1 dir=$work/peer-$1 start
-    bash "$root/Tests/EndToEnd/peers/start-peer.sh" "$kind" "$dir" >/dev/null
-    . "$dir/$kind.env"
+    peer_start "$kind" "$dir" >/dev/null
     start=$EPOCHREALTIME
     PORT=$PORT xargs -P 2 -I{} sh -c "$2 < '{}' >/dev/null 2>&1 || true" <"$work/test.list"
     echo "$tests / ($EPOCHREALTIME - $start)" | bc -l
-    for pid in $PIDS; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+    peer_stop "$dir"
 }
 sa_rate=$(SA_BAYES_PATH="$work/sa-bayes/bayes" peer_rate spamassassin 'spamc -x -c -p $PORT')
 rspamd_rate=$(peer_rate rspamd 'curl -s --data-binary @- http://127.0.0.1:$PORT/checkv2')

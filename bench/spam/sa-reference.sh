@@ -10,9 +10,9 @@ corpus=${CORPUS:-$here/../shared/corpus/spamassassin}
 out=${OUT:-$here/rules/spam/fixtures/sa-hits.tsv}
 work=$(mktemp -d)
 chmod 755 "$work"
-trap 'for pid in $(cat "$work/peer/pids" 2>/dev/null); do kill -TERM -- "-$pid" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-bash "$here/Tests/EndToEnd/peers/start-peer.sh" spamassassin "$work/peer" >/dev/null
-. "$work/peer/spamassassin.env"
+. "$here/bench/peers/daemon.sh"
+trap 'peer_stop "$work/peer"; rm -rf "$work"' EXIT
+peer_start spamassassin "$work/peer"
 port=$PORT
 : > "$out"
 for subset in easy_ham hard_ham spam; do
