@@ -12,6 +12,7 @@ final class MessageMetadata: Sendable {
     private let envelopeFromMemo = Memo<String?>()
     private let dateShiftMemo = Memo<Double>()
     private let alternativeMemo = Memo<AlternativeDifference>()
+    private let headerTexts = Mutex<[HeaderSelector: String?]>([:])
     /// Evals' own per-message facts (HeaderEvals): the Received trail as one text, raw and with
     /// spaces collapsed; whether a list manager dropped the trail; the Hotmail verdict.
     let receivedText = Memo<String>()
@@ -32,6 +33,14 @@ final class MessageMetadata: Sendable {
     /// which six DATE_IN_FUTURE/PAST rules each ask for.
     var dateShift: Double {
         dateShiftMemo.value { HeaderEvals.dateDifference(message) }
+    }
+
+    /// A header selector's text (`RuleSubjects.headerText`), built on first use.
+    func headerText(_ selector: HeaderSelector, _ compute: () -> String?) -> String? {
+        if let cached = headerTexts.withLock({ $0[selector] }) { return cached }
+        let text = compute()
+        headerTexts.withLock { $0[selector] = .some(text) }
+        return text
     }
 
     /// How the halves of `multipart/alternative` parts differ (renders their HTML again), which the

@@ -283,8 +283,8 @@ final class CompiledRuleSet: Sendable {
                 counts[i] = hits
             }
         }
-        // Header, mimeheader, exists and eval rules. Hundreds of rules read the same few headers
-        // (Subject, From, ALL...): each selector's text is built once per message.
+        // Header, mimeheader, exists and eval rules. RuleSubjects builds each selector's text once per
+        // message (evals share it); here its bytes are kept too, since hundreds of rules match them.
         var headerCache: [HeaderSelector: [UInt8]?] = [:]
         func messageHeader(_ selector: HeaderSelector) -> [UInt8]? {
             if let cached = headerCache[selector] { return cached }

@@ -180,7 +180,9 @@ struct RuleSubjects: Sendable {
 
     /// The value a header rule matches (`$pms->get(...)` joined), or nil when the header is absent.
     func headerText(_ selector: HeaderSelector, in headers: HeaderList? = nil) -> String? {
-        let headers = headers ?? message.headers
+        // The message's own headers: hundreds of rules and evals ask for the same few selectors
+        // (Subject, From:addr, ALL...), so each is built once per message.
+        guard let headers else { return metadata.headerText(selector) { headerText(selector, in: message.headers) } }
         var values: [String]
         switch selector.name {
         case "ALL":
