@@ -172,11 +172,14 @@ struct ParameterizedValue {
     }
 
     /// Skips a (possibly nested) comment starting at `(`.
+    ///
+    /// Leaves `i` at most `b.count`: a backslash as the last byte escapes nothing (stepping past the
+    /// end would make the caller slice beyond the array and trap).
     private static func skipComment(_ b: [UInt8], _ i: inout Int) {
         var depth = 0
         while i < b.count {
             switch b[i] {
-            case 0x5C: i += 1  // backslash escape
+            case 0x5C where i + 1 < b.count: i += 1  // backslash escape
             case 0x28: depth += 1
             case 0x29:
                 depth -= 1

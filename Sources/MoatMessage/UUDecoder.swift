@@ -45,7 +45,9 @@ struct UUDecoder {
         var mode = 0
         var digits = 0
         while i < e, (0x30...0x37).contains(input[i]) {
-            mode = mode * 8 + Int(input[i] - 0x30)
+            // Wrapping: a run of octal digits of any length must not overflow; the mode is only
+            // used when there are 3 or 4 digits, where it is exact.
+            mode = mode &* 8 &+ Int(input[i] - 0x30)
             digits += 1
             i += 1
         }
