@@ -45,8 +45,8 @@ import Testing
     }
 
     /// Offset of the FAT sector and of directory entry `id` in a file written by `CompoundFileWriter`.
-    static func fatOffset(_ b: [UInt8]) -> Int { (Int(LittleEndian.u32(b, 0x4C)) + 1) * 512 }
-    static func entryOffset(_ b: [UInt8], _ id: Int) -> Int { (Int(LittleEndian.u32(b, 0x30)) + 1) * 512 + 128 * id }
+    static func fatOffset(_ b: [UInt8]) -> Int { (Int(LittleEndian.u32(b, 0x4C) ?? 0) + 1) * 512 }
+    static func entryOffset(_ b: [UInt8], _ id: Int) -> Int { (Int(LittleEndian.u32(b, 0x30) ?? 0) + 1) * 512 + 128 * id }
 
     @Test func chainCycleThrows() throws {
         var b = CompoundFileWriter.write(Self.sample)
@@ -86,7 +86,7 @@ import Testing
 
     @Test func fatLoopInDirectoryChainThrows() throws {
         var b = CompoundFileWriter.write(Self.sample)
-        let dir = Int(LittleEndian.u32(b, 0x30))
+        let dir = Int(LittleEndian.u32(b, 0x30) ?? 0)
         LittleEndian.put(UInt32(dir), into: &b, at: Self.fatOffset(b) + 4 * dir)
         #expect(throws: CompoundFileError.chainCycle(sector: UInt32(dir), chain: "directory")) { try CompoundFile(bytes: b) }
     }

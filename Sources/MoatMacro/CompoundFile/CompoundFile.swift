@@ -37,52 +37,48 @@ public struct CompoundFile: Sendable {
         }
         guard Self.hasSignature(bytes) else { throw .notCompoundFile }
         self.bytes = bytes
-        majorVersion = LittleEndian.u16(bytes, 0x1A)
-        let sectorShift = LittleEndian.u16(bytes, 0x1E)
-        let miniShift = LittleEndian.u16(bytes, 0x20)
+        majorVersion = try Self.field16(bytes, 0x1A)
+        let sectorShift = try Self.field16(bytes, 0x1E)
+        let miniShift = try Self.field16(bytes, 0x20)
         guard sectorShift == 9 || sectorShift == 12, miniShift == 6 else {
             throw .unsupportedGeometry(sectorShift: sectorShift, miniSectorShift: miniShift)
         }
         let sectorSize = 1 << Int(sectorShift)
         self.sectorSize = sectorSize
-        let cutoff = Int(LittleEndian.u32(bytes, 0x38))
+        let cutoff = Int(try Self.field32(bytes, 0x38))
         miniStreamCutoff = cutoff == 0 ? 4096 : min(cutoff, 4096)
         let sectorCount = max(0, (bytes.count - sectorSize + sectorSize - 1) / sectorSize)
 
         // FAT sector numbers: 109 in the header, then the DIFAT chain.
-        let claimedFATSectors = Int(LittleEndian.u32(bytes, 0x2C))
+        let claimedFATSectors = Int(try Self.field32(bytes, 0x2C))
         var fatSectors: [UInt32] = []
         for i in 0..<109 {
-            let s = LittleEndian.u32(bytes, 0x4C + 4 * i)
+            let s = try Self.field32(bytes, 0x4C + 4 * i)
             if s <= Self.maxRegularSector { fatSectors.append(s) }
         }
-        var difat = LittleEndian.u32(bytes, 0x44)
+        var difat = try Self.field32(bytes, 0x44)
         var seenDIFAT = Set<UInt32>()
         let perDIFAT = sectorSize / 4 - 1
         while difat <= Self.maxRegularSector {
             guard Int(difat) < sectorCount else { throw .sectorOutOfRange(sector: difat, chain: "DIFAT") }
             guard seenDIFAT.insert(difat).inserted else { throw .chainCycle(sector: difat, chain: "DIFAT") }
             let base = (Int(difat) + 1) * sectorSize
-            let sector = Self.sector(bytes, base, sectorSize)
-            for i in 0..<perDIFAT {
-                let s = LittleEndian.u32(sector, sector.startIndex + 4 * i)
-                if s <= Self.maxRegularSector { fatSectors.append(s) }
-            }
-            difat = LittleEndian.u32(sector, sector.startIndex + 4 * perDIFAT)
+            let words = Self.words(Self.sector(bytes, base, sectorSize))
+            for s in words.prefix(perDIFAT) where s <= Self.maxRegularSector { fatSectors.append(s) }
+            difat = words.count > perDIFAT ? words[perDIFAT] : Self.endOfChain
         }
         if claimedFATSectors < fatSectors.count { fatSectors.removeSubrange(claimedFATSectors...) }
         var fat: [UInt32] = []
         fat.reserveCapacity(fatSectors.count * sectorSize / 4)
         for s in fatSectors {
             guard Int(s) < sectorCount else { throw .sectorOutOfRange(sector: s, chain: "FAT") }
-            let sector = Self.sector(bytes, (Int(s) + 1) * sectorSize, sectorSize)
-            for i in 0..<(sectorSize / 4) { fat.append(LittleEndian.u32(sector, sector.startIndex + 4 * i)) }
+            fat += Self.words(Self.sector(bytes, (Int(s) + 1) * sectorSize, sectorSize))
         }
         // Entries past the file's end are unusable whatever the table says.
         if fat.count > sectorCount { fat.removeSubrange(sectorCount...) }
         self.fat = fat
 
-        let dirChain = try Self.chain(from: LittleEndian.u32(bytes, 0x30), in: fat, name: "directory")
+        let dirChain = try Self.chain(from: Self.field32(bytes, 0x30), in: fat, name: "directory")
         guard dirChain.count * sectorSize / 128 <= Self.maxEntries else {
             throw .limitExceeded(what: "directory entries", limit: Self.maxEntries)
         }
@@ -90,8 +86,10 @@ public struct CompoundFile: Sendable {
         for s in dirChain {
             let sector = Self.sector(bytes, (Int(s) + 1) * sectorSize, sectorSize)
             for i in 0..<(sectorSize / 128) {
-                let start = sector.startIndex + 128 * i
-                entries.append(DirectoryEntry(sector[start..<(start + 128)], version3: majorVersion == 3))
+                guard let entry = DirectoryEntry(sector.dropFirst(128 * i).prefix(128), version3: majorVersion == 3) else {
+                    throw .directoryCorrupt(entry: UInt32(clamping: entries.count), reason: "entry truncated")
+                }
+                entries.append(entry)
             }
         }
         guard let root = entries.first, root.kind == .root else {
@@ -99,11 +97,10 @@ public struct CompoundFile: Sendable {
         }
         self.entries = entries
 
-        let miniFATChain = try Self.chain(from: LittleEndian.u32(bytes, 0x3C), in: fat, name: "mini FAT")
+        let miniFATChain = try Self.chain(from: Self.field32(bytes, 0x3C), in: fat, name: "mini FAT")
         var miniFAT: [UInt32] = []
         for s in miniFATChain {
-            let sector = Self.sector(bytes, (Int(s) + 1) * sectorSize, sectorSize)
-            for i in 0..<(sectorSize / 4) { miniFAT.append(LittleEndian.u32(sector, sector.startIndex + 4 * i)) }
+            miniFAT += Self.words(Self.sector(bytes, (Int(s) + 1) * sectorSize, sectorSize))
         }
         self.miniFAT = miniFAT
         let miniSize = Int(clamping: root.size)
@@ -111,6 +108,23 @@ public struct CompoundFile: Sendable {
         miniStream = miniSize == 0 ? [] : try Self.read(
             chain: Self.chain(from: root.startSector, in: fat, name: "mini stream"),
             size: miniSize, bytes: bytes, sectorSize: sectorSize, name: "mini stream")
+    }
+
+    /// A 16-bit header field; the header is 512 bytes (checked first), so nil means a short file.
+    private static func field16(_ bytes: [UInt8], _ offset: Int) throws(CompoundFileError) -> UInt16 {
+        guard let v = LittleEndian.u16(bytes, offset) else { throw .truncatedHeader(size: bytes.count) }
+        return v
+    }
+
+    /// A 32-bit header field (see `field16`).
+    private static func field32(_ bytes: [UInt8], _ offset: Int) throws(CompoundFileError) -> UInt32 {
+        guard let v = LittleEndian.u32(bytes, offset) else { throw .truncatedHeader(size: bytes.count) }
+        return v
+    }
+
+    /// The little-endian 32-bit words of a sector (FAT, mini FAT and DIFAT sectors are such tables).
+    private static func words(_ sector: ArraySlice<UInt8>) -> [UInt32] {
+        stride(from: sector.startIndex, to: sector.endIndex - 3, by: 4).compactMap { LittleEndian.u32(sector, $0) }
     }
 
     /// The bytes of sector data at `offset`, zero-padded when the file's last sector is short.
@@ -153,6 +167,7 @@ public struct CompoundFile: Sendable {
 
     /// The sectors (or mini sectors, with `isMini`) that hold a stream entry.
     public func sectors(of id: Int) throws(CompoundFileError) -> (sectors: [UInt32], isMini: Bool) {
+        guard entries.indices.contains(id) else { throw .directoryCorrupt(entry: UInt32(clamping: id), reason: "no such entry") }
         let entry = entries[id]
         if id != 0, Int(clamping: entry.size) < miniStreamCutoff {
             if entry.size == 0 { return ([], true) }
@@ -191,6 +206,7 @@ public struct CompoundFile: Sendable {
     public func children(of id: Int) throws(CompoundFileError) -> [Int] {
         var out: [Int] = []
         var visited = Set<UInt32>()
+        guard entries.indices.contains(id) else { throw .directoryCorrupt(entry: UInt32(clamping: id), reason: "no such entry") }
         var stack: [UInt32] = [entries[id].child]
         while let node = stack.popLast() {
             if node == DirectoryEntry.noStream { continue }

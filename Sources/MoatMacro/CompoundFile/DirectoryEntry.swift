@@ -23,25 +23,29 @@ public struct DirectoryEntry: Sendable, Hashable {
     public var size: UInt64
 
     /// Parses an entry; `version3` keeps only the low 32 bits of the size as MS-CFB requires.
-    init(_ b: ArraySlice<UInt8>, version3: Bool) {
+    /// Nil when `b` holds fewer than the 128 bytes of an entry.
+    init?(_ b: ArraySlice<UInt8>, version3: Bool) {
         let o = b.startIndex
-        let nameBytes = Int(LittleEndian.u16(b, o + 0x40))
-        let units = max(0, min(32, nameBytes / 2) - 1)
+        guard b.count >= 128, let nameBytes = LittleEndian.u16(b, o + 0x40),
+              let left = LittleEndian.u32(b, o + 0x44), let right = LittleEndian.u32(b, o + 0x48),
+              let child = LittleEndian.u32(b, o + 0x4C), let stateBits = LittleEndian.u32(b, o + 0x60),
+              let created = LittleEndian.u64(b, o + 0x64), let modified = LittleEndian.u64(b, o + 0x6C),
+              let startSector = LittleEndian.u32(b, o + 0x74), let fullSize = LittleEndian.u64(b, o + 0x78) else { return nil }
+        let units = max(0, min(32, Int(nameBytes) / 2) - 1)
         var utf16: [UInt16] = []
-        for i in 0..<units { utf16.append(LittleEndian.u16(b, o + 2 * i)) }
+        for i in 0..<units { utf16.append(LittleEndian.u16(b, o + 2 * i) ?? 0) }
         if let nul = utf16.firstIndex(of: 0) { utf16.removeSubrange(nul...) }
         name = String(decoding: utf16, as: UTF16.self)
         kind = Kind(rawValue: b[o + 0x42]) ?? .other
         color = b[o + 0x43]
-        left = LittleEndian.u32(b, o + 0x44)
-        right = LittleEndian.u32(b, o + 0x48)
-        child = LittleEndian.u32(b, o + 0x4C)
+        self.left = left
+        self.right = right
+        self.child = child
         clsid = Array(b[(o + 0x50)..<(o + 0x60)])
-        stateBits = LittleEndian.u32(b, o + 0x60)
-        created = LittleEndian.u64(b, o + 0x64)
-        modified = LittleEndian.u64(b, o + 0x6C)
-        startSector = LittleEndian.u32(b, o + 0x74)
-        let fullSize = LittleEndian.u64(b, o + 0x78)
+        self.stateBits = stateBits
+        self.created = created
+        self.modified = modified
+        self.startSector = startSector
         size = version3 ? fullSize & 0xFFFF_FFFF : fullSize
     }
 

@@ -8,9 +8,8 @@ struct BIFFWorkbook {
     init(_ b: [UInt8]) {
         var pos = 0
         var seenEOF = false
-        while pos + 4 <= b.count, !seenEOF {
-            let id = LittleEndian.u16(b, pos)
-            let length = Int(LittleEndian.u16(b, pos + 2))
+        while !seenEOF, let id = LittleEndian.u16(b, pos), let length16 = LittleEndian.u16(b, pos + 2) {
+            let length = Int(length16)
             let start = pos + 4
             guard start + length <= b.count else { break }
             switch id {
@@ -32,7 +31,7 @@ struct BIFFWorkbook {
             let chars = rest.dropFirst()
             if flags == 1 {
                 var units: [UInt16] = []
-                for k in 0..<count { units.append(LittleEndian.u16(chars, chars.startIndex + 2 * k)) }
+                for k in 0..<count { units.append(LittleEndian.u16(chars, chars.startIndex + 2 * k) ?? 0) }
                 return String(decoding: units, as: UTF16.self)
             }
             return VBADirectory.text(chars.prefix(count))

@@ -80,7 +80,7 @@ struct PowerPointDocument {
     /// Whether the `Current User` stream marks the presentation as encrypted (its records are then
     /// ciphertext, so nothing in them can be walked).
     static func isEncrypted(currentUser: [UInt8]) -> Bool {
-        currentUser.count >= 16 && LittleEndian.u32(currentUser, 12) == encryptedToken
+        LittleEndian.u32(currentUser, 12) == encryptedToken
     }
 
     private mutating func walk() {
@@ -91,13 +91,12 @@ struct PowerPointDocument {
                 ends.removeLast()
                 continue
             }
-            guard end - pos >= 8 else {
+            guard end - pos >= 8, let verInstance = LittleEndian.u16(bytes, pos), let type = LittleEndian.u16(bytes, pos + 2),
+                  let length32 = LittleEndian.u32(bytes, pos + 4) else {
                 problem = .truncatedHeader(offset: pos, available: end - pos)
                 return
             }
-            let verInstance = LittleEndian.u16(bytes, pos)
-            let type = LittleEndian.u16(bytes, pos + 2)
-            let length = Int(LittleEndian.u32(bytes, pos + 4))
+            let length = Int(length32)
             let body = pos + 8
             guard length <= end - body else {
                 problem = .recordOverrun(type: type, offset: pos, length: length, available: end - body)
@@ -123,10 +122,10 @@ struct PowerPointDocument {
         while i + 8 <= bytes.count {
             defer { i += 1 }
             // Both atoms have recVer 0 or 2 and a type whose high byte is 0x10 or 0x04.
-            guard bytes[i + 3] == 0x10 || bytes[i + 3] == 0x04, bytes[i + 1] == 0, !walked.contains(i) else { continue }
-            let verInstance = LittleEndian.u16(bytes, i)
-            let type = LittleEndian.u16(bytes, i + 2)
-            let length = Int(LittleEndian.u32(bytes, i + 4))
+            guard bytes[i + 3] == 0x10 || bytes[i + 3] == 0x04, bytes[i + 1] == 0, !walked.contains(i),
+                  let verInstance = LittleEndian.u16(bytes, i), let type = LittleEndian.u16(bytes, i + 2),
+                  let length32 = LittleEndian.u32(bytes, i + 4) else { continue }
+            let length = Int(length32)
             guard length <= bytes.count - i - 8 else { continue }
             switch type {
             case Self.exOleObjStg where verInstance == 0x0010 && length > 6:
@@ -154,8 +153,8 @@ struct PowerPointDocument {
             // MS-PPT allows instances 0 and 1 only; anything else is read as compressed, never skipped.
             storages.append(Storage(offset: offset, length: length, isCompressed: verInstance >> 4 != 0, isRecord: isRecord))
         case Self.vbaInfoAtom where length >= 12:
-            vbaInfo.append(VBAInfo(offset: offset, persistIdRef: LittleEndian.u32(bytes, body),
-                                   hasMacros: LittleEndian.u32(bytes, body + 4) != 0))
+            guard let persistIdRef = LittleEndian.u32(bytes, body), let hasMacros = LittleEndian.u32(bytes, body + 4) else { return }
+            vbaInfo.append(VBAInfo(offset: offset, persistIdRef: persistIdRef, hasMacros: hasMacros != 0))
         default: break
         }
     }
@@ -163,13 +162,16 @@ struct PowerPointDocument {
     /// The compound file stored in `storage`, inflated if compressed; at most `limit` bytes.
     func contents(of storage: Storage, limit: Int) throws(Failure) -> [UInt8] {
         let body = storage.offset + 8
+        guard body >= 0, storage.length >= 0, storage.length <= bytes.count - body else {
+            throw .storageTruncated(offset: storage.offset)
+        }
         let payload = bytes[body..<(body + storage.length)]
         guard storage.isCompressed else {
             guard payload.count <= limit else { throw .storageTooLarge(offset: storage.offset, declared: payload.count, limit: limit) }
             return Array(payload)
         }
-        guard payload.count >= 4 else { throw .storageTruncated(offset: storage.offset) }
-        let declared = Int(LittleEndian.u32(payload, body))
+        guard let declared32 = LittleEndian.u32(payload, body) else { throw .storageTruncated(offset: storage.offset) }
+        let declared = Int(declared32)
         guard declared <= limit else { throw .storageTooLarge(offset: storage.offset, declared: declared, limit: limit) }
         do {
             return try Zlib.inflate(payload.dropFirst(4), size: declared)
@@ -186,14 +188,15 @@ struct PowerPointDocument {
         guard let compressed = Zlib.compress(replacement) else { return nil }
         var out = bytes
         for info in vbaInfo where info.hasMacros {
-            LittleEndian.put(0, into: &out, at: info.offset + 12)
+            guard LittleEndian.put(0, into: &out, at: info.offset + 12) else { return nil }
         }
         for storage in projects {
-            guard storage.length >= 4 + compressed.count else { return nil }
             let body = storage.offset + 8
+            guard storage.length >= 4 + compressed.count, storage.offset >= 0, storage.length <= out.count - body,
+                  let size = UInt32(exactly: replacement.count) else { return nil }
             out[storage.offset] = 0x10  // recVer 0, recInstance 1: compressed
             out[storage.offset + 1] = 0x00
-            LittleEndian.put(UInt32(replacement.count), into: &out, at: body)
+            LittleEndian.put(size, into: &out, at: body)
             out.replaceSubrange((body + 4)..<(body + 4 + compressed.count), with: compressed)
             out.replaceSubrange((body + 4 + compressed.count)..<(body + storage.length),
                                 with: repeatElement(0, count: storage.length - 4 - compressed.count))

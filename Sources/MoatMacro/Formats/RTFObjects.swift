@@ -118,8 +118,8 @@ public struct RTFObjects: Sendable {
 
     /// OLE1 header: u32 version, u32 format, then a length-prefixed ANSI class name.
     static func ole1ClassName(_ d: [UInt8]) -> String? {
-        guard d.count >= 12 else { return nil }
-        let length = Int(LittleEndian.u32(d, 8))
+        guard let length32 = LittleEndian.u32(d, 8) else { return nil }
+        let length = Int(length32)
         guard length > 0, length < 256, 12 + length <= d.count else { return nil }
         return String(decoding: d[12..<(12 + length - 1)], as: UTF8.self)
     }

@@ -96,7 +96,7 @@ public struct MacroInspector: Sendable {
                     }
                 case "WordDocument":
                     let fib = try file.stream(id)
-                    if fib.count > 0x0C, LittleEndian.u16(fib, 0x0A) & 0x0100 != 0 {
+                    if fib.count > 0x0C, let flags = LittleEndian.u16(fib, 0x0A), flags & 0x0100 != 0 {
                         out.append(Observation(kind: .encrypted(reason: "password-protected Word document (FIB fEncrypted)"), location: location))
                     }
                 case PowerPointDocument.streamName:

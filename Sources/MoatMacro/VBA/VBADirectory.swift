@@ -21,21 +21,20 @@ public struct VBADirectory: Sendable, Hashable {
     public init(decompressed b: [UInt8]) throws(Malformed) {
         var pos = 0
         var current: Module?
-        while pos + 6 <= b.count {
-            let id = LittleEndian.u16(b, pos)
-            var size = Int(LittleEndian.u32(b, pos + 2))
+        while let id = LittleEndian.u16(b, pos), let size32 = LittleEndian.u32(b, pos + 2) {
+            var size = Int(size32)
             if id == 0x0009 { size = 6 }
             let start = pos + 6
             guard start + size <= b.count else { throw Malformed(offset: pos) }
             let data = b[start..<(start + size)]
             switch id {
-            case 0x0003 where size >= 2: codePage = LittleEndian.u16(data, data.startIndex)
+            case 0x0003: codePage = LittleEndian.u16(data, data.startIndex) ?? codePage
             case 0x0004: projectName = Self.text(data)
             case 0x0019:
                 if let m = current { modules.append(m) }
                 current = Module(name: Self.text(data), streamName: Self.text(data), textOffset: 0)
             case 0x001A: current?.streamName = Self.text(data)
-            case 0x0031 where size >= 4: current?.textOffset = Int(LittleEndian.u32(data, data.startIndex))
+            case 0x0031: if let offset = LittleEndian.u32(data, data.startIndex) { current?.textOffset = Int(offset) }
             case 0x002B:
                 if let m = current { modules.append(m) }
                 current = nil
