@@ -88,7 +88,19 @@ let package = Package(
         .target(name: "MoatBench", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatRuleKit", dependencies: ["MoatCore", "MoatMessage"]),
         // The catalogue of engine adapters: the one place that knows every engine target.
-        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal"]),
+        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatFaultEngine", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal"]),
+        // Crash isolation: supervised worker processes that run the engines (moatd --worker).
+        .target(
+            name: "MoatIsolation",
+            dependencies: [
+                "MoatCore", "MoatMessage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Test-only engine that crashes on a marker; in the catalog only with MOAT_TEST_ENGINES=1.
+        .target(name: "MoatFaultEngine", dependencies: ["MoatCore"]),
         // Engines: each depends on MoatCore (and its own C shims), never on another engine.
         .target(name: "MoatPattern", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatClamAV", dependencies: ["MoatCore", "MoatMessage", "CClamAV"]),
@@ -121,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "moatd",
             dependencies: [
-                "MoatCore", "MoatMilter", "MoatAdapters",
+                "MoatCore", "MoatMilter", "MoatAdapters", "MoatIsolation",
                 "MoatAdmin", "MoatStore", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 import MoatClamAV
 import MoatCore
 import MoatExternal
+import MoatFaultEngine
 import MoatFileType
 import MoatMacro
 import MoatURL
@@ -15,5 +16,6 @@ public enum AdapterCatalog {
     public static var factories: [any EngineFactory] {
         [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), URLEngineFactory(), SpamEngineFactory()]
             + ExternalAdapters.factories
+            + (FaultEngineFactory.enabled ? [FaultEngineFactory()] : [])
     }
 }

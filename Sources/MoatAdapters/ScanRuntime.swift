@@ -18,28 +18,30 @@ public final class ScanRuntime: Sendable {
         configuration: MoatConfiguration,
         logger: Logger,
         factories: [any EngineFactory] = AdapterCatalog.factories,
-        tracker: PrecisionTracker? = nil
+        tracker: PrecisionTracker? = nil,
+        executor: (any EngineExecutor)? = nil
     ) async -> (runtime: ScanRuntime, problems: [ConfigurationError]) {
         let blocking = BlockingWorkPool(threads: configuration.blockingThreads)
         let loader = EngineLoader(factories: factories, blocking: blocking, logger: logger)
         let result = await loader.load(directory: configuration.enginesDirectory, rulesDirectory: configuration.rulesDirectory)
         let registry = EngineRegistry(EngineSnapshot(engines: result.engines, policy: configuration.policy, generation: 1))
         let runtime = ScanRuntime(
-            configuration: configuration, blocking: blocking, registry: registry, loader: loader, logger: logger, tracker: tracker
+            configuration: configuration, blocking: blocking, registry: registry, loader: loader, logger: logger, tracker: tracker,
+            executor: executor
         )
         return (runtime, result.problems)
     }
 
     private init(
         configuration: MoatConfiguration, blocking: BlockingWorkPool, registry: EngineRegistry, loader: EngineLoader,
-        logger: Logger, tracker: PrecisionTracker?
+        logger: Logger, tracker: PrecisionTracker?, executor: (any EngineExecutor)?
     ) {
         self.configuration = configuration
         self.blocking = blocking
         self.registry = registry
         self.loader = loader
         self.logger = logger
-        self.pipeline = ScanPipeline(registry: registry, blocking: blocking, logger: logger, tracker: tracker)
+        self.pipeline = ScanPipeline(registry: registry, blocking: blocking, logger: logger, tracker: tracker, executor: executor)
     }
 
     /// Re-reads the manifest directory and `policy`; swaps only if every manifest loads.

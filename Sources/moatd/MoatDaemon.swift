@@ -5,6 +5,7 @@ import MoatAdapters
 import Metrics
 import MoatAdmin
 import MoatCore
+import MoatIsolation
 import MoatMilter
 import MoatStore
 import Prometheus
@@ -31,8 +32,19 @@ struct MoatDaemon: AsyncParsableCommand {
     @Option(name: .long, help: "Listen address, inet:PORT@HOST or unix:/path (repeatable; overrides the configuration).")
     var listen: [String] = []
 
+    @Flag(name: .long, help: .hidden)
+    var worker = false
+
+    /// Labels a worker in `ps`: `pool` or `exclusive` (the retry of a scan whose worker died).
+    @Option(name: .long, help: .hidden)
+    var workerRole: String?
+
     func run() async throws {
         LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+        if worker {
+            try await WorkerMode(config: config, engines: engines).run()
+            return
+        }
         var logger = Logger(label: "moatd")
         var configuration: MoatConfiguration
         let daemon: DaemonConfiguration
@@ -50,7 +62,11 @@ struct MoatDaemon: AsyncParsableCommand {
         let prometheus = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
         let tracker = PrecisionTracker(settings: daemon.precision)
-        let (runtime, problems) = await ScanRuntime.start(configuration: configuration, logger: logger, tracker: tracker)
+        let pool = try await startWorkers(configuration, logger: logger)
+        let factories = pool == nil ? AdapterCatalog.factories : AdapterCatalog.factories.map { IsolatedEngineFactory(adapter: $0.adapter) }
+        let (runtime, problems) = await ScanRuntime.start(
+            configuration: configuration, logger: logger, factories: factories, tracker: tracker, executor: pool
+        )
         if !problems.isEmpty {
             for problem in problems {
                 logger.critical("engine manifest unusable", metadata: ["problem": "\(problem)"])
@@ -90,12 +106,22 @@ struct MoatDaemon: AsyncParsableCommand {
         runtime.pipeline.observers.add(supervisor)
 
         let daemonLogger = logger
+        let enginesDirectory = configuration.enginesDirectory
         let reloadAll: @Sendable () async -> [ConfigurationError] = {
             var policy: Policy?
             do {
                 policy = try MoatConfiguration.load(path: config).policy
             } catch {
                 daemonLogger.error("policy reload failed, keeping the running policy", metadata: ["error": "\(error)"])
+            }
+            if let pool {
+                let workerProblems = await pool.reload()
+                guard workerProblems.isEmpty else {
+                    for problem in workerProblems {
+                        daemonLogger.error("reload refused by the scan workers, keeping the running engines", metadata: ["problem": "\(problem)"])
+                    }
+                    return workerProblems.map { ConfigurationError(file: enginesDirectory, reason: $0) }
+                }
             }
             let problems = await runtime.reload(policy: policy)
             try? await supervisor.applyRecordedStates()
@@ -124,7 +150,36 @@ struct MoatDaemon: AsyncParsableCommand {
             )
         )
         try await group.run()
+        await pool?.shutdown()
         await runtime.shutdown()
         logger.info("moatd stopped")
+    }
+
+    /// In `process` isolation, starts the scan workers (this executable with `--worker`) and waits
+    /// until each has loaded its engines; a manifest they cannot use stops the daemon (EX_CONFIG).
+    private func startWorkers(_ configuration: MoatConfiguration, logger: Logger) async throws -> WorkerPool? {
+        guard configuration.isolation.mode == .process else {
+            logger.warning("isolation.mode = in_process: a crashing engine stops the daemon")
+            return nil
+        }
+        guard let executable = WorkerLaunch.currentExecutable() else {
+            logger.critical("cannot find this executable to start scan workers")
+            throw ExitCode(71)
+        }
+        var arguments = ["--worker"]
+        if let config { arguments += ["--config", config] }
+        arguments += ["--engines", configuration.enginesDirectory]
+        let pool = WorkerPool(
+            settings: configuration.isolation, launch: WorkerLaunch(executable: executable, arguments: arguments),
+            limits: configuration.limits, logger: logger
+        )
+        do {
+            try await pool.start()
+        } catch {
+            logger.critical("scan workers could not start", metadata: ["error": "\(error)"])
+            await pool.shutdown()
+            throw ExitCode(78)
+        }
+        return pool
     }
 }

@@ -5,6 +5,8 @@ public struct MoatConfiguration: Sendable, Codable {
     public var milter: MilterSettings
     public var policy: Policy
     public var limits: MessageLimits
+    /// Where the daemon runs engines (worker processes or in process) and what a crash costs.
+    public var isolation: IsolationSettings
     /// Directory of engine manifests (`*.toml`).
     public var enginesDirectory: String
     /// Base directory against which relative rule paths in manifests resolve.
@@ -18,6 +20,7 @@ public struct MoatConfiguration: Sendable, Codable {
         milter: MilterSettings = MilterSettings(),
         policy: Policy = Policy(),
         limits: MessageLimits = MessageLimits(),
+        isolation: IsolationSettings = IsolationSettings(),
         enginesDirectory: String = "engines",
         rulesDirectory: String = "rules",
         blockingThreads: Int = 0,
@@ -26,6 +29,7 @@ public struct MoatConfiguration: Sendable, Codable {
         self.milter = milter
         self.policy = policy
         self.limits = limits
+        self.isolation = isolation
         self.enginesDirectory = enginesDirectory
         self.rulesDirectory = rulesDirectory
         self.blockingThreads = blockingThreads
@@ -33,7 +37,7 @@ public struct MoatConfiguration: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case milter, policy, limits
+        case milter, policy, limits, isolation
         case enginesDirectory = "engines_directory"
         case rulesDirectory = "rules_directory"
         case blockingThreads = "blocking_threads"
@@ -46,6 +50,7 @@ public struct MoatConfiguration: Sendable, Codable {
         milter = try c.decodeIfPresent(MilterSettings.self, forKey: .milter) ?? d.milter
         policy = try c.decodeIfPresent(Policy.self, forKey: .policy) ?? d.policy
         limits = try c.decodeIfPresent(MessageLimits.self, forKey: .limits) ?? d.limits
+        isolation = try c.decodeIfPresent(IsolationSettings.self, forKey: .isolation) ?? d.isolation
         enginesDirectory = try c.decodeIfPresent(String.self, forKey: .enginesDirectory) ?? d.enginesDirectory
         rulesDirectory = try c.decodeIfPresent(String.self, forKey: .rulesDirectory) ?? d.rulesDirectory
         blockingThreads = try c.decodeIfPresent(Int.self, forKey: .blockingThreads) ?? d.blockingThreads

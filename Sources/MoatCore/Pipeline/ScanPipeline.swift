@@ -14,32 +14,43 @@ public struct ScanPipeline: Sendable {
     public let tracker: PrecisionTracker?
     /// Told of every decision (verdict log, metrics); empty for the CLI.
     public let observers = ScanObservers()
+    /// Runs the engines elsewhere (the daemon's worker processes); nil runs them in this process.
+    public let executor: (any EngineExecutor)?
 
     public init(registry: EngineRegistry, blocking: BlockingWorkPool, logger: Logger = Logger(label: "moat.pipeline"),
-                tracker: PrecisionTracker? = nil) {
+                tracker: PrecisionTracker? = nil, executor: (any EngineExecutor)? = nil) {
         self.registry = registry
         self.blocking = blocking
         self.logger = logger
         self.tracker = tracker
+        self.executor = executor
     }
 
     /// Scans and decides. Never throws: an internal failure becomes the policy's failsafe decision.
     public func scan(_ input: ScanInput) async -> Decision {
         let snapshot = registry.snapshot
-        let verdicts = await verdicts(for: input, snapshot: snapshot)
+        let execution: Execution
+        if let executor {
+            execution = await executor.execute(input, engines: snapshot.running)
+        } else {
+            execution = Execution(verdicts: await verdicts(for: input, snapshot: snapshot))
+        }
         let aggregator = Aggregator(policy: snapshot.policy)
         if Task.isCancelled {
             return aggregator.failed(scanID: input.id, reason: "scan cancelled")
         }
         let messageFindings = input.message.findings.map {
             Finding(code: $0.code, detail: $0.detail, partPath: $0.partPath)
-        }
+        } + execution.findings
         let tracker = self.tracker
         let minSamples = snapshot.policy.precisionMinSamples
-        let decision = aggregator.decide(
-            scanID: input.id, verdicts: verdicts, manifests: snapshot.manifests, messageFindings: messageFindings,
+        var decision = aggregator.decide(
+            scanID: input.id, verdicts: execution.verdicts, manifests: snapshot.manifests, messageFindings: messageFindings,
             precision: { engine, category in tracker?.precision(engine: engine, category: category, minSamples: minSamples) }
         )
+        if let imposed = execution.imposed {
+            decision = aggregator.impose(imposed, on: decision)
+        }
         observers.notify(input, decision: decision)
         return decision
     }
@@ -62,7 +73,8 @@ public struct ScanPipeline: Sendable {
         }
     }
 
-    static func run(_ registered: RegisteredEngine, input: ScanInput, context: ScanContext) async -> EngineVerdict {
+    /// One engine under its deadline; an error, overrun or cancellation becomes an explicit verdict.
+    public static func run(_ registered: RegisteredEngine, input: ScanInput, context: ScanContext) async -> EngineVerdict {
         let clock = ContinuousClock()
         let start = clock.now
         let engine = registered.engine

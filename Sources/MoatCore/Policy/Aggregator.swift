@@ -126,6 +126,32 @@ public struct Aggregator: Sendable {
         return decision
     }
 
+    /// Raises `decision` to an action the executor requires (a poison message, a crashed engine),
+    /// unless the verdicts already asked for something stricter; the reply and headers say why.
+    public func impose(_ imposed: Execution.Imposed, on decision: Decision) -> Decision {
+        var result = decision
+        result.reasons.append(Decision.Reason(
+            engine: "moat", label: "isolation", weightedScore: 0, counted: true, action: imposed.action, note: imposed.reason
+        ))
+        guard imposed.action > decision.action else { return result }
+        result.action = imposed.action
+        result.smtpReply = nil
+        result.quarantineReason = nil
+        if imposed.action > .quarantine { result.replacements = [] }
+        switch imposed.action {
+        case .reject: result.smtpReply = imposed.reply ?? policy.rejectReply
+        case .tempfail: result.smtpReply = imposed.reply ?? policy.tempfailReply
+        case .quarantine: result.quarantineReason = "moat: \(imposed.reason) (id \(decision.scanID))"
+        case .accept, .tag, .discard: break
+        }
+        let prefix = policy.headerPrefix
+        result.headers = result.headers.map { header in
+            guard header.name == "\(prefix)-Verdict" else { return header }
+            return .init(name: header.name, value: "\(imposed.action.rawValue) (\(imposed.reason))")
+        }
+        return result
+    }
+
     private func headers(for decision: Decision, failures: [String]) -> [Decision.Header] {
         let prefix = policy.headerPrefix
         var verdict = decision.action.rawValue

@@ -59,7 +59,8 @@ enum GIFDecoder {
                     compressed.append(contentsOf: data[(position + 1)..<end])
                     position = end
                 }
-                guard (2...11).contains(minimumCodeSize) else { return nil }
+                // GIF89a allows 2...8; a larger size would make literal codes exceed a byte.
+                guard (2...8).contains(minimumCodeSize) else { return nil }
                 let indices = lzw(compressed, minimumCodeSize: minimumCodeSize, count: width * height)
                 var out = [UInt8](repeating: 255, count: screen.width * screen.height)
                 let interlaced = imageFlags & 0x40 != 0
@@ -103,6 +104,7 @@ enum GIFDecoder {
 
     /// GIF-flavoured LZW: variable code width from `minimumCodeSize + 1` to 12 bits, LSB first.
     static func lzw(_ input: [UInt8], minimumCodeSize: Int, count: Int) -> [UInt8] {
+        guard (2...8).contains(minimumCodeSize), count > 0 else { return [] }
         let clear = 1 << minimumCodeSize, endCode = clear + 1
         var prefix = [Int](repeating: -1, count: 4096)
         var suffix = [UInt8](repeating: 0, count: 4096)
@@ -134,7 +136,7 @@ enum GIFDecoder {
             if code == endCode { break }
             if previous == -1 {
                 guard code < clear else { break }
-                out.append(UInt8(code))
+                out.append(UInt8(truncatingIfNeeded: code))
                 previous = code
                 continue
             }

@@ -1,0 +1,78 @@
+import Foundation
+import Glibc
+import MoatCore
+
+/// A test-only engine that fails the way C code fails, on a marker in the message.
+///
+/// It exists to prove crash isolation end to end: a line `X-Moat-Fault: <kind>` (header or body)
+/// makes it abort, dereference a bad pointer, freeze its whole process, spin on a blocking-pool
+/// thread past its deadline, allocate without bound, or take three seconds (`slow`). It is only in the adapter catalog when the
+/// environment sets `MOAT_TEST_ENGINES=1`, so a production daemon can never load it.
+public struct FaultEngine: ScanEngine {
+    /// The failure a marker asks for.
+    public enum Fault: String, CaseIterable, Sendable {
+        case abort, segv, freeze, spin, oom, slow
+    }
+
+    static let marker = Array("X-Moat-Fault: ".utf8)
+
+    public init() {}
+
+    public func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
+        guard let fault = Self.fault(in: input.message.raw) else { return .clean }
+        switch fault {
+        case .abort:
+            Glibc.abort()
+        case .segv:
+            let bad = UnsafeMutablePointer<Int>(bitPattern: 0x10)
+            bad?.pointee = 1
+            return .clean
+        case .freeze:
+            // The whole process stops answering, as when a C library deadlocks.
+            Glibc.raise(SIGSTOP)
+            return .clean
+        case .spin:
+            try await context.blocking.run {
+                var counter = 0
+                while true { counter &+= 1; if counter == Int.min { break } }
+            }
+            return .clean
+        case .slow:
+            // Long enough for a test to kill the worker while this scan is in flight.
+            try await Task.sleep(for: .seconds(3))
+            return .clean
+        case .oom:
+            var hoard: [[UInt8]] = []
+            while true { hoard.append([UInt8](repeating: 1, count: 64 << 20)) }
+        }
+    }
+
+    static func fault(in raw: [UInt8]) -> Fault? {
+        guard raw.count >= marker.count else { return nil }
+        var index = 0
+        while index + marker.count <= raw.count {
+            if raw[index] == marker[0], raw[index..<(index + marker.count)].elementsEqual(marker) {
+                let start = index + marker.count
+                var end = start
+                while end < raw.count, raw[end] >= 0x61, raw[end] <= 0x7A { end += 1 }
+                return Fault(rawValue: String(decoding: raw[start..<end], as: UTF8.self))
+            }
+            index += 1
+        }
+        return nil
+    }
+}
+
+/// Builds `fault` engines (adapter `fault`); no options.
+public struct FaultEngineFactory: EngineFactory {
+    public let adapter = "fault"
+
+    public init() {}
+
+    /// Whether this process may offer the adapter: only when `MOAT_TEST_ENGINES=1`.
+    public static var enabled: Bool { ProcessInfo.processInfo.environment["MOAT_TEST_ENGINES"] == "1" }
+
+    public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
+        FaultEngine()
+    }
+}

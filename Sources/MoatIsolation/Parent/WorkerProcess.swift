@@ -1,0 +1,291 @@
+import Dispatch
+import Foundation
+import Glibc
+import Logging
+import MoatCore
+import Synchronization
+
+/// What became of one request sent to a worker.
+enum WorkerAnswer: Sendable {
+    /// Every engine answered.
+    case completed([EngineVerdict])
+    /// The worker died (or was killed) before the request finished.
+    case lost(LostScan)
+}
+
+/// The part of a scan that survived its worker, and why the worker ended.
+struct LostScan: Sendable {
+    /// Verdicts the worker streamed before it died.
+    var verdicts: [EngineVerdict]
+    /// Engines that had started but not answered: the suspects.
+    var running: [String]
+    var cause: String
+    /// Whether this request itself was the reason the worker was killed (its hard timeout).
+    var killedForThisScan: Bool
+}
+
+/// Something the pool must react to, reported from a worker's reader thread.
+enum WorkerEvent: Sendable {
+    case ready(WorkerProcess)
+    case finished(WorkerProcess)
+    case retire(WorkerProcess, engine: String)
+    case exited(WorkerProcess, ExitStatus, expected: Bool)
+}
+
+/// One worker process seen from the parent: its channel, its requests in flight, its reaping.
+///
+/// A dedicated thread reads the worker's frames and a serial queue writes to it, so no blocking
+/// call runs on the cooperative pool. When the worker dies every request in flight is answered
+/// with what the worker had streamed so far.
+final class WorkerProcess: Sendable {
+    let pid: pid_t
+    let channel: FrameChannel
+    let startedAt: ContinuousClock.Instant
+    private let writer: DispatchQueue
+    private let events: @Sendable (WorkerEvent) -> Void
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct Pending {
+        var continuation: CheckedContinuation<WorkerAnswer, Never>
+        var verdicts: [EngineVerdict] = []
+        var running: [String] = []
+    }
+
+    private struct State {
+        var pending: [UInt64: Pending] = [:]
+        var nextRequest: UInt64 = 1
+        var ready: WorkerReady?
+        var readyWaiters: [CheckedContinuation<WorkerReady?, Never>] = []
+        var dead = false
+        var killedFor: UInt64?
+        var expectedExit = false
+        var retiring = false
+    }
+
+    enum SpawnError: Error, CustomStringConvertible {
+        case call(String, Int32)
+
+        var description: String {
+            switch self {
+            case .call(let name, let code): "\(name) failed: \(String(cString: strerror(code)))"
+            }
+        }
+    }
+
+    /// Starts a worker and its reader thread.
+    static func spawn(
+        _ launch: WorkerLaunch, maxFrameBytes: Int, logger: Logger, events: @escaping @Sendable (WorkerEvent) -> Void
+    ) throws(SpawnError) -> WorkerProcess {
+        var ends: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            throw .call("socketpair", errno)
+        }
+        let parentEnd = ends[0], childEnd = ends[1]
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if childEnd == WorkerServer.channelDescriptor {
+            // dup2 onto itself would keep close-on-exec; move it aside first.
+            posix_spawn_file_actions_adddup2(&actions, childEnd, 64)
+            posix_spawn_file_actions_adddup2(&actions, 64, WorkerServer.channelDescriptor)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, childEnd, WorkerServer.channelDescriptor)
+        }
+        let argv = [launch.executable] + launch.arguments
+        var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, launch.executable, &actions, nil, &cArguments, environ)
+        Glibc.close(childEnd)
+        guard rc == 0 else {
+            Glibc.close(parentEnd)
+            throw .call("posix_spawn \(launch.executable)", rc)
+        }
+        var workerLogger = logger
+        workerLogger[metadataKey: "worker.pid"] = "\(pid)"
+        let worker = WorkerProcess(
+            pid: pid, channel: FrameChannel(descriptor: parentEnd, maxFrameBytes: maxFrameBytes), logger: workerLogger, events: events
+        )
+        let thread = Thread { worker.readLoop() }
+        thread.name = "moat-worker-\(pid)"
+        thread.start()
+        return worker
+    }
+
+    private init(pid: pid_t, channel: FrameChannel, logger: Logger, events: @escaping @Sendable (WorkerEvent) -> Void) {
+        self.pid = pid
+        self.channel = channel
+        self.logger = logger
+        self.events = events
+        self.startedAt = ContinuousClock.now
+        self.writer = DispatchQueue(label: "moat.worker.\(pid).writer")
+    }
+
+    /// Requests in flight.
+    var load: Int { state.withLock { $0.pending.count } }
+
+    var isReady: Bool { state.withLock { $0.ready != nil && !$0.dead && !$0.retiring } }
+
+    var isDead: Bool { state.withLock { $0.dead } }
+
+    /// Waits until the worker has loaded its engines; nil if it died first.
+    func waitUntilReady() async -> WorkerReady? {
+        await withCheckedContinuation { continuation in
+            let now: WorkerReady?? = state.withLock { state in
+                if let ready = state.ready { return .some(ready) }
+                if state.dead { return .some(nil) }
+                state.readyWaiters.append(continuation)
+                return .none
+            }
+            if let now { continuation.resume(returning: now) }
+        }
+    }
+
+    /// Sends one message to the worker and waits for every engine's verdict (or the worker's end).
+    func scan(_ header: ScanRequestHeader, raw: [UInt8], onRequest: @Sendable (UInt64) -> Void = { _ in }) async -> WorkerAnswer {
+        await withCheckedContinuation { continuation in
+            let request: UInt64? = state.withLock { state in
+                guard !state.dead else { return nil }
+                let id = state.nextRequest
+                state.nextRequest &+= 1
+                state.pending[id] = Pending(continuation: continuation)
+                return id
+            }
+            guard let request else {
+                continuation.resume(returning: .lost(LostScan(verdicts: [], running: [], cause: "worker already exited", killedForThisScan: false)))
+                return
+            }
+            onRequest(request)
+            var header = header
+            header.request = request
+            let payload: [UInt8]
+            do {
+                payload = WorkerFrame.scanPayload(header: Array(try JSONEncoder().encode(header)), message: raw)
+            } catch {
+                payload = []
+            }
+            writer.async { [channel, logger] in
+                do {
+                    try channel.send(WorkerFrame(kind: .scan, payload: payload))
+                } catch {
+                    // The reader sees the end of the stream and answers the request.
+                    logger.debug("send to worker failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Kills the worker because `request` overran its hard limit (if it is still in flight).
+    func kill(for request: UInt64, reason: String) {
+        let inFlight = state.withLock { state -> Bool in
+            guard state.pending[request] != nil, !state.dead else { return false }
+            state.killedFor = request
+            return true
+        }
+        guard inFlight else { return }
+        logger.error("scan overran its hard limit; killing the worker", metadata: ["reason": "\(reason)"])
+        Glibc.kill(pid, SIGKILL)
+    }
+
+    /// Stops taking new work; the pool terminates it once its requests are done.
+    func markRetiring() {
+        state.withLock { $0.retiring = true }
+    }
+
+    /// Ends a worker the pool no longer needs (retired, or the daemon stopping).
+    func terminate() {
+        state.withLock { $0.expectedExit = true }
+        channel.close()
+        Glibc.kill(pid, SIGKILL)
+    }
+
+    /// Asks the worker to re-read its manifests; returns its problems (nil if it died).
+    func reload() async -> WorkerReady? {
+        state.withLock { $0.ready = nil }
+        writer.async { [channel] in try? channel.send(WorkerFrame(kind: .reload, payload: [])) }
+        return await waitUntilReady()
+    }
+
+    /// Resident set size in bytes, from /proc.
+    var residentBytes: Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages.multipliedReportingOverflow(by: Int(sysconf(Int32(_SC_PAGESIZE)))).partialValue
+    }
+
+    private func readLoop() {
+        let decoder = JSONDecoder()
+        while true {
+            let frame: WorkerFrame
+            do {
+                frame = try channel.receive()
+            } catch {
+                break
+            }
+            switch frame.kind {
+            case .ready:
+                guard let ready = try? decoder.decode(WorkerReady.self, from: Data(frame.payload)) else { continue }
+                let waiters = state.withLock { state -> [CheckedContinuation<WorkerReady?, Never>] in
+                    state.ready = ready
+                    defer { state.readyWaiters = [] }
+                    return state.readyWaiters
+                }
+                for waiter in waiters { waiter.resume(returning: ready) }
+                events(.ready(self))
+            case .begin:
+                guard let progress = try? decoder.decode(EngineProgress.self, from: Data(frame.payload)),
+                      let engine = progress.engine else { continue }
+                state.withLock { $0.pending[progress.request]?.running.append(engine) }
+            case .verdict:
+                guard let wire = try? decoder.decode(WireVerdict.self, from: Data(frame.payload)) else { continue }
+                state.withLock { state in
+                    state.pending[wire.request]?.verdicts.append(wire.verdict)
+                    state.pending[wire.request]?.running.removeAll { $0 == wire.engine }
+                }
+            case .done:
+                guard let progress = try? decoder.decode(EngineProgress.self, from: Data(frame.payload)) else { continue }
+                let finished = state.withLock { $0.pending.removeValue(forKey: progress.request) }
+                finished?.continuation.resume(returning: .completed(finished?.verdicts ?? []))
+                events(.finished(self))
+            case .retire:
+                let engine = (try? decoder.decode(EngineProgress.self, from: Data(frame.payload)))?.engine ?? "unknown"
+                events(.retire(self, engine: engine))
+            case .scan, .reload:
+                continue
+            }
+        }
+        let status = reap()
+        let (lost, waiters, killedFor, expected) = state.withLock { state in
+            state.dead = true
+            defer {
+                state.pending = [:]
+                state.readyWaiters = []
+            }
+            return (state.pending, state.readyWaiters, state.killedFor, state.expectedExit)
+        }
+        Glibc.close(channel.descriptor)
+        for waiter in waiters { waiter.resume(returning: nil) }
+        for (request, pending) in lost {
+            pending.continuation.resume(returning: .lost(LostScan(
+                verdicts: pending.verdicts, running: pending.running, cause: status.description, killedForThisScan: request == killedFor
+            )))
+        }
+        events(.exited(self, status, expected: expected))
+    }
+
+    /// Waits for the process; a worker that closed its channel but lingers is killed.
+    private func reap() -> ExitStatus {
+        var status: Int32 = 0
+        for _ in 0..<50 {
+            let rc = waitpid(pid, &status, WNOHANG)
+            if rc == pid { return ExitStatus(raw: status) }
+            if rc < 0 && errno != EINTR { return ExitStatus(raw: 0) }
+            usleep(10_000)
+        }
+        Glibc.kill(pid, SIGKILL)
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return ExitStatus(raw: status)
+    }
+}
