@@ -53,7 +53,7 @@ enum HTMLColor {
         if let hex = names[color] { return hex6(hex) }
         guard hexOrRGB.matches(color) else { return "invalid" }
         if let m = rgbPercent.match(color) {
-            color = "#" + [1, 2, 3].map { twoHex(Int(Double(Int(m.text($0)) ?? 0) / 100 * 255)) }.joined()
+            color = "#" + [1, 2, 3].map { twoHex(percentOf255(m.text($0))) }.joined()
         }
         if let m = rgbDecimal.match(color) {
             color = "#" + [1, 2, 3].map { twoHex(Int(m.text($0)) ?? 0) }.joined()
@@ -68,6 +68,14 @@ enum HTMLColor {
     }
 
     /// Perl's `dec2hex`: two hex digits for 0–255 (more for larger values, as Perl prints them).
+    /// `digits`% of 255, truncated. A percentage above Int.max / 255 (still a 19-digit Int) scales
+    /// past Int's range, where `Int(_: Double)` traps: such values are held at 2^62, which reads
+    /// the same after the first six hex digits are kept.
+    private static func percentOf255(_ digits: String) -> Int {
+        let scaled = Double(Int(digits) ?? 0) / 100 * 255
+        return scaled < 0x1p62 ? Int(scaled) : 1 << 62
+    }
+
     private static func twoHex(_ n: Int) -> String {
         let s = String(n, radix: 16)
         return s.count < 2 ? "0" + s : s

@@ -96,7 +96,7 @@ struct HTMLRendering: Sendable {
                 let inner = String(String.UnicodeScalarView(s[(i + 1)..<close]))
                 i = close + 1
                 let (name, closing, attributes) = Self.parseTag(inner)
-                guard !name.isEmpty, name.first!.isLetter || name.first == "!" || name.first == "?" else {
+                guard let initial = name.first, initial.isLetter || initial == "!" || initial == "?" else {
                     out.append(contentsOf: "<".unicodeScalars)
                     out.append(contentsOf: inner.unicodeScalars)
                     out.append(contentsOf: ">".unicodeScalars)
@@ -125,7 +125,7 @@ struct HTMLRendering: Sendable {
                         style.tag = styleTag
                         var size = style.size
                         if styleTag == "big" || styleTag == "small" {
-                            size += styleTag == "big" ? 1 : -1
+                            size = Self.saturatingSum(size, styleTag == "big" ? 1 : -1)
                         } else {
                             Self.applyColors(attributes, allowed: allowed, parent: styles.last ?? defaultStyle, to: &style)
                             if styleTag == "font", let face = attributes["face"], !Self.fontFace.matches(Self.decodeEntities(face)) {
@@ -137,7 +137,7 @@ struct HTMLRendering: Sendable {
                             if present.contains(where: { $0 != "size" }) { maxSize = max(maxSize, size) }
                             if let value = attributes["size"], allowed.contains("size") {
                                 if let m = Self.relativeSize.match(value) {
-                                    size = basefont + (Int(m.text(1)) ?? 0)
+                                    size = Self.saturatingSum(basefont, Int(m.text(1)) ?? 0)
                                 } else if let m = Self.absoluteSize.match(value) {
                                     size = Int(m.text(1)) ?? size
                                 }
@@ -173,7 +173,8 @@ struct HTMLRendering: Sendable {
                         if inAnchor { anchorText += "<img>\n" }
                         if let w = attributes["width"].flatMap({ Int($0.filter(\.isNumber)) }),
                            let h = attributes["height"].flatMap({ Int($0.filter(\.isNumber)) }) {
-                            imageArea += w * h
+                            let (area, overflow) = w.multipliedReportingOverflow(by: h)
+                            imageArea = Self.saturatingSum(imageArea, overflow ? Int.max : area)
                         }
                         if let alt = attributes["alt"], !alt.isEmpty {
                             out.append(contentsOf: " \(Self.decodeEntities(alt)) ".unicodeScalars)
@@ -251,6 +252,13 @@ struct HTMLRendering: Sendable {
         }
         if style.bg == "transparent" { style.bg = parent.bg }
         if style.fg == "transparent" { style.fg = style.bg }
+    }
+
+    /// `a + b`, held at Int's bounds instead of trapping: font sizes and image sizes are numbers
+    /// from the markup (`size=+9223372036854775807`, `width=99999999999`).
+    private static func saturatingSum(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? Int.max : Int.min) : sum
     }
 
     private static func tagEnd(_ s: [Unicode.Scalar], from start: Int) -> Int? {
