@@ -64,8 +64,8 @@ struct HTMLLinkScanner {
 
         while i < n {
             guard bytes[i] == UInt8(ascii: "<") else {
-                if anchor != nil {
-                    if anchor!.text.count < maxAnchorText { anchor!.text.append(bytes[i]) }
+                if let open = anchor {
+                    if open.text.count < maxAnchorText { anchor?.text.append(bytes[i]) }
                 } else if result.visibleText.count < maxVisibleText {
                     result.visibleText.append(bytes[i])
                 }
@@ -85,7 +85,7 @@ struct HTMLLinkScanner {
             let closing = next == UInt8(ascii: "/")
             var j = closing ? i + 2 : i + 1
             guard j < n, isNameStart(bytes[j]) else {
-                if anchor != nil, anchor!.text.count < maxAnchorText { anchor!.text.append(bytes[i]) }
+                if let open = anchor, open.text.count < maxAnchorText { anchor?.text.append(bytes[i]) }
                 i += 1
                 continue
             }
@@ -181,14 +181,21 @@ struct HTMLLinkScanner {
     }
 
     /// The targets of `url(...)` in CSS text.
+    ///
+    /// Searched in the UTF-8 bytes with ASCII case folding, so every offset found is an offset of
+    /// `css` itself: `lowercased()` can change the length (`Ⱥ` is 2 bytes, `ⱥ` 3; `İ` becomes two
+    /// scalars), and its indices used on `css` ran past the end and trapped.
     static func cssURLs(_ css: String) -> [String] {
         var out: [String] = []
-        let lower = css.lowercased()
-        var searchStart = lower.startIndex
-        while let range = lower.range(of: "url(", range: searchStart..<lower.endIndex), out.count < 1000 {
-            guard let close = lower[range.upperBound...].firstIndex(of: ")") else { break }
-            let value = css[range.upperBound..<close].trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\n'\""))
-            out.append(String(value))
+        let bytes = Array(css.utf8)
+        let lower = bytes.map(lowerByte)
+        var searchStart = 0
+        while out.count < 1000, let open = find(lower, from: searchStart, "url(") {
+            let valueStart = open + 4
+            guard let close = lower[valueStart...].firstIndex(of: UInt8(ascii: ")")) else { break }
+            let value = String(decoding: bytes[valueStart..<close], as: UTF8.self)
+                .trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\n'\""))
+            out.append(value)
             searchStart = close
         }
         return out
@@ -233,8 +240,8 @@ struct HTMLLinkScanner {
 extension String {
     func trimmingASCIIWhitespace() -> String {
         let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !($0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0C}") }) else { return "" }
-        let last = scalars.lastIndex(where: { !($0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0C}") })!
+        guard let first = scalars.firstIndex(where: { !($0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0C}") }),
+              let last = scalars.lastIndex(where: { !($0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0C}") }) else { return "" }
         return String(scalars[first...last])
     }
 }

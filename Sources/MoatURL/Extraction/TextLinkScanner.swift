@@ -48,9 +48,13 @@ struct TextLinkScanner {
             let lower = word.lowercased()
             var linkStart = start
             var schemeless = false
-            if let markerRange = schemeMarkers.lazy.compactMap({ lower.range(of: $0) }).first {
+            // The markers have no letters, so they are found in `word` itself: offsets in `lower`
+            // are not offsets in `scalars` (`İ` lowercases to two scalars), and using them walked
+            // past the token and built a range with lowerBound > upperBound, which traps.
+            if let markerRange = schemeMarkers.lazy.compactMap({ word.range(of: $0) }).first {
                 // Walk back from the marker over scheme letters.
-                let markerOffset = lower.unicodeScalars.distance(from: lower.unicodeScalars.startIndex, to: markerRange.lowerBound)
+                let markerOffset = word.unicodeScalars.distance(from: word.unicodeScalars.startIndex, to: markerRange.lowerBound)
+                guard markerOffset < end - start else { continue }
                 var schemeStart = start + markerOffset
                 while schemeStart > start, isSchemeScalar(scalars[schemeStart - 1]) { schemeStart -= 1 }
                 guard schemeStart < start + markerOffset else { continue }
@@ -173,12 +177,12 @@ struct TextLinkScanner {
             hostText = hostText.replacingOccurrences(of: form, with: ".")
         }
         hostText = String(hostText.unicodeScalars.map { URLNormalizer.dotLookalikes.contains($0.value) ? "." : Character($0) })
-        while let last = hostText.last, trailingPunctuation.contains(last.unicodeScalars.first!) { hostText.removeLast() }
+        while let last = hostText.last?.unicodeScalars.first, trailingPunctuation.contains(last) { hostText.removeLast() }
         if let colon = hostText.lastIndex(of: ":") { hostText = String(hostText[..<colon]) }
         let labels = hostText.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return false }
         guard let tld = labels.last, tld.count >= 2, tld.allSatisfy({ $0.isLetter }) || tld.hasPrefix("xn--") else { return false }
-        guard labels.allSatisfy({ $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || URLNormalizer.invisible.contains($0.unicodeScalars.first!.value) } }) else {
+        guard labels.allSatisfy({ $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0.unicodeScalars.first.map { URLNormalizer.invisible.contains($0.value) } == true } }) else {
             return false
         }
         let hasPath = host.endIndex < lower.endIndex
