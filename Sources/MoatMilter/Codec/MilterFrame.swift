@@ -26,8 +26,11 @@ public struct MilterFrame: Sendable {
             return nil
         }
         buffer.moveReaderIndex(forwardBy: 4)
-        let code = buffer.readInteger(as: UInt8.self)!
-        let payload = buffer.readSlice(length: Int(length) - 1)!
+        // Cannot fail after the length check; checked anyway, so a mistake here closes one
+        // connection with a protocol error instead of killing the process.
+        guard let code = buffer.readInteger(as: UInt8.self), let payload = buffer.readSlice(length: Int(length) - 1) else {
+            throw MilterProtocolError.badFrameLength(length: length, maximum: maximumLength)
+        }
         return MilterFrame(code: code, payload: payload)
     }
 
@@ -48,7 +51,9 @@ extension ByteBuffer {
         guard let nul = self.readableBytesView.firstIndex(of: 0) else {
             throw MilterProtocolError.truncatedString(command: command, field: field)
         }
-        let bytes = self.readBytes(length: nul - self.readerIndex)!
+        guard let bytes = self.readBytes(length: nul - self.readerIndex) else {
+            throw MilterProtocolError.truncatedString(command: command, field: field)
+        }
         self.moveReaderIndex(forwardBy: 1)
         return bytes
     }
