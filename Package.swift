@@ -143,6 +143,7 @@ let package = Package(
         ),
         .testTarget(name: "MoatMessageTests", dependencies: ["MoatMessage"]),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatIsolationTests", dependencies: ["MoatIsolation", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatPatternTests", dependencies: ["MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatClamAVTests", dependencies: ["MoatClamAV", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatBenchTests", dependencies: ["MoatBench", "MoatPattern", "MoatCore", "MoatMessage"]),

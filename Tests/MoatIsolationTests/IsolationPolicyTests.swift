@@ -1,0 +1,39 @@
+import Foundation
+import MoatCore
+import Testing
+
+/// `[isolation]` decoding and the aggregator's imposed action.
+struct IsolationPolicyTests {
+    @Test func defaultsRunInWorkerProcesses() throws {
+        let configuration = try JSONDecoder().decode(MoatConfiguration.self, from: Data("{}".utf8))
+        #expect(configuration.isolation.mode == .process)
+        #expect(configuration.isolation.workers == 2)
+        #expect(configuration.isolation.onEngineCrash == .tempfail)
+        #expect(configuration.isolation.poisonAction == .reject)
+        #expect(configuration.isolation.hardTimeout(engineTimeouts: [15_000, 30_000]) == .milliseconds(35_000))
+    }
+
+    @Test func settingsAreValidated() {
+        for bad in [#"{"workers": 0}"#, #"{"memory_limit_mb": -1}"#, #"{"poison_reply": "250 ok"}"#, #"{"mode": "threads"}"#] {
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(IsolationSettings.self, from: Data(bad.utf8)) }
+        }
+        let fixed = try? JSONDecoder().decode(IsolationSettings.self, from: Data(#"{"scan_hard_timeout_ms": 9000, "mode": "in_process"}"#.utf8))
+        #expect(fixed?.hardTimeout(engineTimeouts: [30_000]) == .milliseconds(9_000))
+        #expect(fixed?.mode == .inProcess)
+    }
+
+    @Test func imposedActionRaisesButNeverLowers() {
+        let aggregator = Aggregator(policy: Policy())
+        let clean = aggregator.decide(scanID: "s1", verdicts: [EngineVerdict(engine: "a", outcome: .clean)], manifests: [:])
+        let poisoned = aggregator.impose(.init(action: .reject, reply: "554 5.7.0 poison", reason: "poison message"), on: clean)
+        #expect(poisoned.action == .reject)
+        #expect(poisoned.smtpReply == "554 5.7.0 poison")
+        #expect(poisoned.headers.contains { $0.name == "X-Moat-Verdict" && $0.value.contains("poison message") })
+        #expect(poisoned.reasons.last?.engine == "moat")
+
+        let malware = aggregator.decide(scanID: "s2", verdicts: [EngineVerdict(engine: "a", outcome: .detected(.malware), score: 10)], manifests: [:])
+        let kept = aggregator.impose(.init(action: .tempfail, reason: "crash"), on: malware)
+        #expect(kept.action == .reject)
+        #expect(kept.smtpReply == Policy().rejectReply)
+    }
+}

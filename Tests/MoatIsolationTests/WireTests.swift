@@ -1,0 +1,90 @@
+import Foundation
+import Glibc
+import MoatCore
+import Testing
+@testable import MoatIsolation
+
+/// The parent–worker wire: frames survive a real socket pair, lengths are bounded, verdicts round-trip.
+struct WireTests {
+    @Test func scanPayloadSplitsBackIntoHeaderAndMessage() throws {
+        let header = Array(#"{"a":1}"#.utf8)
+        let message = Array("Subject: x\r\n\r\nbody".utf8)
+        let payload = WorkerFrame.scanPayload(header: header, message: message)
+        let split = try #require(WorkerFrame.splitScanPayload(payload))
+        #expect(Array(split.header) == header)
+        #expect(Array(split.message) == message)
+    }
+
+    @Test func truncatedScanPayloadIsRejectedNotTrapped() {
+        #expect(WorkerFrame.splitScanPayload([]) == nil)
+        #expect(WorkerFrame.splitScanPayload([0, 0, 0]) == nil)
+        #expect(WorkerFrame.splitScanPayload([0xFF, 0xFF, 0xFF, 0xFF, 1, 2]) == nil)
+        #expect(WorkerFrame.splitScanPayload([0, 0, 0, 2, 1]) == nil)
+    }
+
+    @Test func framesCrossASocketPairWholeAndInOrder() throws {
+        var ends: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let sender = FrameChannel(descriptor: ends[0], maxFrameBytes: 1 << 20)
+        let receiver = FrameChannel(descriptor: ends[1], maxFrameBytes: 1 << 20)
+        let big = [UInt8](repeating: 0x41, count: 300_000) // larger than a socket buffer
+        let thread = Thread {
+            try? sender.send(WorkerFrame(kind: .begin, payload: [1, 2, 3]))
+            try? sender.send(WorkerFrame(kind: .scan, payload: big))
+            try? sender.send(WorkerFrame(kind: .done, payload: []))
+            sender.close()
+        }
+        thread.start()
+        #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [1, 2, 3]))
+        #expect(try receiver.receive() == WorkerFrame(kind: .scan, payload: big))
+        #expect(try receiver.receive() == WorkerFrame(kind: .done, payload: []))
+        #expect(throws: FrameChannel.ChannelError.self) { try receiver.receive() }
+    }
+
+    @Test func oversizedAndUnknownFramesAreErrors() throws {
+        var ends: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let receiver = FrameChannel(descriptor: ends[1], maxFrameBytes: 16)
+        _ = write(ends[0], [0x7F, 0xFF, 0xFF, 0xFF, 0x53] as [UInt8], 5)
+        #expect {
+            try receiver.receive()
+        } throws: { error in
+            if case FrameChannel.ChannelError.tooLarge = error { return true }
+            return false
+        }
+        _ = write(ends[0], [0, 0, 0, 1, 0x01] as [UInt8], 5)
+        #expect {
+            try receiver.receive()
+        } throws: { error in
+            if case FrameChannel.ChannelError.unknownKind(1) = error { return true }
+            return false
+        }
+    }
+
+    @Test func verdictsRoundTripThroughJSON() throws {
+        let verdicts = [
+            EngineVerdict(engine: "a", outcome: .clean, elapsed: .milliseconds(12)),
+            EngineVerdict(engine: "b", outcome: .detected(.malware), score: 10,
+                          findings: [Finding(code: "clamav.signature", detail: "Eicar", score: 10, partPath: "2")],
+                          replacements: [PartReplacement(partPath: "2", rawPart: [1, 2, 3], reason: "macros")],
+                          elapsed: .microseconds(1500), state: .shadow),
+            EngineVerdict(engine: "c", outcome: .error("boom"), state: .active),
+            EngineVerdict(engine: "d", outcome: .timeout, elapsed: .seconds(15)),
+        ]
+        for verdict in verdicts {
+            let data = try JSONEncoder().encode(WireVerdict(request: 7, verdict: verdict))
+            let decoded = try JSONDecoder().decode(WireVerdict.self, from: data)
+            #expect(decoded.request == 7)
+            #expect(decoded.verdict == verdict)
+        }
+    }
+
+    @Test func exitStatusNamesSignalsAndCodes() {
+        #expect(ExitStatus(raw: 6).description == "killed by signal 6 (SIGABRT)")
+        #expect(ExitStatus(raw: 11).label == "SIGSEGV")
+        #expect(ExitStatus(raw: 3 << 8).description == "exited with status 3")
+        #expect(ExitStatus(raw: 0x80 | 11).signal == 11) // core dumped
+    }
+}
