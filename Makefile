@@ -18,7 +18,7 @@ OLETOOLS := .venv-oletools
 OLEVBA := $(CURDIR)/$(OLETOOLS)/bin/olevba
 RELEASE_BIN := .build/release
 
-.PHONY: all deps build build-release test unit-test e2e-test run bench clean
+.PHONY: all deps build build-release test unit-test e2e-test fuzz fuzz-smoke run bench clean
 
 all: build
 
@@ -59,7 +59,22 @@ e2e-test: build
 	done
 	@echo "== moat rules test rules/"; $(DEBUG_BIN)/moat rules test rules/
 
+# Fuzzing (Tests/Fuzz/fuzz.sh): libFuzzer targets built with swiftc into .build-fuzz, not by SwiftPM.
+# `make fuzz` runs every target FUZZ_SECONDS (default 300); FUZZ_TARGETS=mime,gif selects; the
+# smoke run replays the regressions and fuzzes each target FUZZ_SMOKE_SECONDS (default 6).
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 6
+FUZZ_TARGETS ?=
+
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" bash Tests/Fuzz/fuzz.sh run
+
+fuzz-smoke: deps
+	FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" bash Tests/Fuzz/fuzz.sh smoke
+
+# fuzz-smoke after the unit tests: it needs no SwiftPM build and must not compete with one for CPU.
 test: unit-test e2e-test
+	$(MAKE) fuzz-smoke
 
 run: build-release
 	$(RELEASE_BIN)/moatd

@@ -165,6 +165,13 @@ let package = Package(
         .testTarget(name: "MoatURLTests", dependencies: ["MoatURL", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatMacroTests", dependencies: ["MoatMacro", "MoatCore", "MoatMessage"]),
         .testTarget(
+            name: "MoatFuzzRegressionTests",
+            dependencies: [
+                "MoatMessage", "MoatURL", "MoatMacro", "MoatSpam", "MoatMilter",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "MoatMilterTests",
             dependencies: [
                 "MoatMilter", "MoatCore", "MoatMessage",

@@ -1,0 +1,8 @@
+/// libFuzzer target `rtf`: RTF object tokeniser and removal.
+/// Built by `Tests/Fuzz/fuzz.sh`; the body is shared with the regression replay in `swift test`.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzrtf(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let data = start.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
+    MacroFuzzEntries.rtf(data)
+    return 0
+}

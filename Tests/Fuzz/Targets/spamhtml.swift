@@ -1,0 +1,8 @@
+/// libFuzzer target `spamhtml`: spam engine HTML rendering.
+/// Built by `Tests/Fuzz/fuzz.sh`; the body is shared with the regression replay in `swift test`.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzspamhtml(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    let data = start.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
+    SpamFuzzEntries.spamHTML(data)
+    return 0
+}

@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of Moat's decoders with libFuzzer (swiftc -sanitize=fuzzer,address).
+#
+#   Tests/Fuzz/fuzz.sh build            build every target (or FUZZ_TARGETS) into .build-fuzz/bin
+#   Tests/Fuzz/fuzz.sh run              build, then fuzz each target for FUZZ_SECONDS (default 300)
+#   Tests/Fuzz/fuzz.sh smoke            build, replay the regressions, fuzz each target FUZZ_SMOKE_SECONDS (default 6)
+#   Tests/Fuzz/fuzz.sh replay           build, run every regression input once per target
+#   Tests/Fuzz/fuzz.sh minimize T FILE  minimise a crash input of target T (-minimize_crash=1)
+#   Tests/Fuzz/fuzz.sh list             print the target names
+#
+# Why not `swift build`: SwiftPM would rebuild the whole dependency graph (NIO, GRDB, ...) with the
+# sanitizers, several minutes on CI; the decoders need only Foundation and a few C shims. Each
+# module's decoder files are compiled once into an instrumented static library (-enable-testing,
+# so the entries can use `@testable import`), and each target is one small file linked against it.
+# The target bodies live in Tests/MoatFuzzRegressionTests/FuzzEntries+*.swift, shared with the
+# regression replay that `swift test` runs.
+#
+# Seeds come from ../shared/corpus (MOAT_CORPUS), picked at run time (never copied into the repo),
+# plus the hand-made seeds in Tests/Fuzz/seeds/<target> and the regressions. The growing corpus is
+# kept in .build-fuzz/corpus/<target>; crash, leak and timeout inputs go to .build-fuzz/crashes/<target>.
+# Leak detection is off (-detect_leaks=0): the Swift runtime's metadata caches and Foundation's
+# one-time allocations are reported as leaks by LSan, which would drown real findings.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+OUT="${FUZZ_OUT:-$ROOT/.build-fuzz}"
+CORPUS_ROOT="${MOAT_CORPUS:-$ROOT/../shared/corpus}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-300}"
+FUZZ_SMOKE_SECONDS="${FUZZ_SMOKE_SECONDS:-6}"
+FUZZ_JOBS="${FUZZ_JOBS:-1}"
+SWIFTC="${SWIFTC:-swiftc}"
+ENTRIES="Tests/MoatFuzzRegressionTests"
+TARGET_DIR="Tests/Fuzz/Targets"
+REGRESSIONS="Tests/Fuzz/regressions"
+export SWIFT_BACKTRACE="enable=no"   # libFuzzer and ASan report crashes; the Swift backtracer would stall them
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}"
+
+# target → module (Message, URL, Macro, Spam) and max input length.
+declare -A MODULE=(
+    [mime]=Message [rfc2047]=Message [charsets]=Message [uuencode]=Message [qp]=Message [base64]=Message
+    [htmllinks]=URL [urlnormalize]=URL [pdflinks]=URL [textlinks]=URL [gif]=URL [image]=URL [qr]=URL
+    [cfb]=Macro [zip]=Macro [rtf]=Macro [biff]=Macro [powerpoint]=Macro [vba]=Macro [macro]=Macro
+    [received]=Spam [spamhtml]=Spam
+)
+ALL_TARGETS="mime rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml"
+declare -A MAXLEN=(
+    [mime]=65536 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
+    [htmllinks]=65536 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=16384 [gif]=16384 [image]=65536 [qr]=65536
+    [cfb]=131072 [zip]=131072 [rtf]=65536 [biff]=16384 [powerpoint]=65536 [vba]=16384 [macro]=131072
+    [received]=2048 [spamhtml]=65536
+)
+# Dictionary per target (Tests/Fuzz/dict/<name>.dict).
+declare -A DICT=(
+    [mime]=mime [rfc2047]=mime [uuencode]=mime [qp]=mime [htmllinks]=html [spamhtml]=html [textlinks]=url [urlnormalize]=url
+    [pdflinks]=pdf [rtf]=rtf [received]=received [zip]=zip [macro]=zip
+)
+
+targets() { echo "${FUZZ_TARGETS:-$ALL_TARGETS}" | tr ',' ' '; }
+
+# Module sources: just the decoder files, so nothing pulls in MoatCore or NIO.
+module_sources() {
+    case "$1" in
+    Message) ls Sources/MoatMessage/*.swift ;;
+    URL)
+        local e=Sources/MoatURL/Extraction
+        echo $e/ExtractedURL.swift $e/HTMLEntities.swift $e/HTMLLinkScanner.swift $e/Inflater.swift \
+            $e/PDFLinkScanner.swift $e/TextLinkScanner.swift $e/URLExtractionLimits.swift Sources/MoatURL/Engine/URLEngineError.swift
+        ls Sources/MoatURL/Images/*.swift Sources/MoatURL/Normalization/*.swift ;;
+    Macro) ls Sources/MoatMacro/CompoundFile/*.swift Sources/MoatMacro/Formats/*.swift \
+        Sources/MoatMacro/Inspection/*.swift Sources/MoatMacro/VBA/*.swift ;;
+    Spam) echo Sources/MoatSpam/Relays/ReceivedParser.swift Sources/MoatSpam/Relays/Relay.swift \
+        Sources/MoatSpam/Text/HTMLRendering.swift Sources/MoatSpam/Text/HTMLColor.swift \
+        Sources/MoatSpam/Regex/PerlPattern.swift Sources/MoatSpam/Regex/PCRE2Pattern.swift ;;
+    esac
+}
+
+swift_flags() {
+    echo -parse-as-library -O -wmo -g -enable-testing -sanitize=fuzzer,address -swift-version 6 \
+        -I "$OUT/modules" -I "$ROOT/Sources/CPNG" -I "$ROOT/Sources/CTurboJPEG" -I "$ROOT/Sources/CWebP" \
+        -I "$ROOT/Sources/CZbar" -I "$ROOT/Sources/CArchive" -I "$ROOT/Sources/CPCRE2" $(pkg-config --cflags-only-I libpng 2>/dev/null | sed 's/-I/-Xcc -I/g')
+}
+
+# True if $1 is missing or older than any of the remaining files.
+stale() {
+    local product="$1"; shift
+    [ -e "$product" ] || return 0
+    local f; for f in "$@"; do [ "$f" -nt "$product" ] && return 0; done
+    return 1
+}
+
+build_module() {
+    local m="$1" name="Moat$1" sources
+    sources=$(module_sources "$m")
+    mkdir -p "$OUT/modules" "$OUT/lib"
+    # shellcheck disable=SC2086
+    stale "$OUT/lib/lib$name.a" $sources || return 0
+    echo "fuzz: compiling $name (instrumented)"
+    # shellcheck disable=SC2086,SC2046
+    "$SWIFTC" $(swift_flags) -module-name "$name" -emit-library -static -emit-module \
+        -emit-module-path "$OUT/modules/$name.swiftmodule" -o "$OUT/lib/lib$name.a" $sources
+}
+
+build_target() {
+    local t="$1" m="${MODULE[$1]:-}"
+    [ -n "$m" ] || { echo "fuzz: unknown target '$t' (try: $ALL_TARGETS)" >&2; return 1; }
+    build_module "$m" || return 1
+    local files=("$ROOT/$TARGET_DIR/$t.swift" "$ROOT/$ENTRIES/FuzzEntries+$m.swift" "$ROOT/$ENTRIES/BlackHole.swift")
+    mkdir -p "$OUT/bin" "$OUT/tmp"
+    stale "$OUT/bin/$t" "${files[@]}" "$OUT/lib/libMoat$m.a" || return 0
+    echo "fuzz: linking $t"
+    # Linking with -g leaves the module's debug files in the working directory: use a scratch one.
+    # shellcheck disable=SC2046
+    (cd "$OUT/tmp" && "$SWIFTC" $(swift_flags) -module-name "Fuzz_$t" "${files[@]}" \
+        -L "$OUT/lib" -lMoat$m -use-ld=lld -o "$OUT/bin/$t")
+}
+
+build_all() {
+    local t; for t in $(targets); do build_target "$t" || { echo "fuzz: BUILD FAILED for target $t" >&2; return 1; }; done
+}
+
+# Links up to $3 corpus files (size <= max length) matching find expression into seed dir $2.
+pick() {
+    local dir="$1" count="$2" maxlen="$3"; shift 3
+    [ -d "$CORPUS_ROOT" ] || return 0
+    find "$CORPUS_ROOT" -type f -size -"$((maxlen / 1024 + 1))"k "$@" 2>/dev/null | sort | head -n "$count" |
+        while read -r f; do ln -sf "$f" "$dir/$(echo "$f" | md5sum | cut -c1-16)"; done
+}
+
+# Header lines carved out of messages (for targets that read one header value).
+carve_headers() {
+    local dir="$1" pattern="$2" count="$3"
+    [ -d "$CORPUS_ROOT" ] || return 0
+    local n=0 f
+    find "$CORPUS_ROOT/spamassassin" "$CORPUS_ROOT/mime" -type f -size -64k 2>/dev/null | sort | head -n 400 |
+        while read -r f; do
+            awk -v pat="$pattern" 'BEGIN{IGNORECASE=1} /^$/{exit} /^[ \t]/{ if (keep) cur = cur " " $0; next }
+                { if (keep) print cur; keep = ($0 ~ pat); cur = $0; sub(/^[^:]*:[ \t]*/, "", cur) }
+                END { if (keep) print cur }' "$f" 2>/dev/null
+        done | sort -u | head -n "$count" | while IFS= read -r line; do
+            n=$((n + 1)); printf '%s' "$line" >"$dir/h$(printf '%s' "$line" | md5sum | cut -c1-16)"
+        done
+}
+
+seeds() {
+    local t="$1" dir="$OUT/seeds/$1" max="${MAXLEN[$1]}"
+    [ -d "$dir" ] && return 0
+    mkdir -p "$dir"
+    case "$t" in
+    mime|charsets|uuencode|qp|base64|textlinks)
+        pick "$dir" 300 "$max" -path '*/mime/*'
+        pick "$dir" 100 "$max" -path '*/spamassassin/*' -name '0*' ;;
+    rfc2047) carve_headers "$dir" '^(subject|from|to|content-type|content-disposition):' 300 ;;
+    received) carve_headers "$dir" '^received:' 400 ;;
+    urlnormalize) carve_headers "$dir" 'https?://' 400 ;;
+    htmllinks|spamhtml)
+        pick "$dir" 200 "$max" -path '*/phishing/*'
+        pick "$dir" 100 "$max" -path '*/spamassassin/*' -path '*spam*' ;;
+    pdflinks) pick "$dir" 10 "$max" -iname '*.pdf' ;;
+    gif|image|qr) pick "$dir" 200 "$max" -path '*/qr/*' \( -iname '*.png' -o -iname '*.jpg' -o -iname '*.webp' -o -iname '*.gif' \) ;;
+    cfb|biff|powerpoint|vba|macro|zip|rtf)
+        pick "$dir" 150 "$max" -path '*/macros/*' ! -name '*.txt' ! -name '*.tsv' ! -name '*.md' ;;
+    esac
+}
+
+fuzz_args() {
+    local t="$1" dict="${DICT[$1]:-}"
+    local args=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 -detect_leaks=0 -max_len="${MAXLEN[$t]}"
+        -artifact_prefix="$OUT/crashes/$t/" -print_final_stats=1)
+    [ -n "$dict" ] && args+=(-dict="$ROOT/Tests/Fuzz/dict/$dict.dict")
+    echo "${args[@]}"
+}
+
+# Prints the crash inputs of target $1 and how to reproduce them; returns 1 if there are any.
+report_crashes() {
+    local t="$1" found=0 f
+    for f in "$OUT/crashes/$t"/*; do
+        [ -f "$f" ] || continue
+        found=1
+        echo "FUZZ FAILURE: target '$t' crashed, hung or ran out of memory on input $f"
+        echo "  reproduce: $OUT/bin/$t $f"
+        echo "  minimise:  Tests/Fuzz/fuzz.sh minimize $t $f   (then commit it under $REGRESSIONS/$t/ and fix the decoder)"
+    done
+    return $found
+}
+
+# Runs one target for $2 seconds; fails on any crash input.
+fuzz_one() {
+    local t="$1" seconds="$2" log="$OUT/logs/$1.log"
+    mkdir -p "$OUT/corpus/$t" "$OUT/crashes/$t" "$OUT/logs" "$REGRESSIONS/$t" "Tests/Fuzz/seeds/$t"
+    seeds "$t"
+    local corpora=("$OUT/corpus/$t" "$OUT/seeds/$t" "$ROOT/Tests/Fuzz/seeds/$t" "$ROOT/$REGRESSIONS/$t")
+    # shellcheck disable=SC2046
+    local parallel=()
+    # -jobs > 1 forks workers that write fuzz-N.log into the current directory: keep those in logs/.
+    [ "$FUZZ_JOBS" -gt 1 ] && parallel=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS")
+    (cd "$OUT/logs" && "$OUT/bin/$t" $(fuzz_args "$t") -max_total_time="$seconds" ${parallel[@]+"${parallel[@]}"} \
+        "${corpora[@]}") >"$log" 2>&1
+    local rc=$?
+    local stats
+    stats=$(grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$log" |
+        sed 's/stat:://' | tr '\n' ' ')
+    echo "fuzz: $t ${seconds}s rc=$rc corpus=$(ls "$OUT/corpus/$t" | wc -l) $stats"
+    if ! report_crashes "$t" || [ $rc -ne 0 ]; then
+        [ $rc -ne 0 ] && { echo "  libFuzzer exited $rc; log: $log"; grep -m5 -E "ERROR|SUMMARY|Fatal error|deadly" "$log" | sed 's/^/  /'; }
+        return 1
+    fi
+}
+
+# Every committed regression input, once, through the instrumented target.
+replay() {
+    local t failed=0 f
+    for t in $(targets); do
+        for f in "$REGRESSIONS/$t"/*; do
+            [ -f "$f" ] || continue
+            if ! "$OUT/bin/$t" -timeout=10 -rss_limit_mb=2048 -detect_leaks=0 "$f" >"$OUT/logs/replay-$t.log" 2>&1; then
+                echo "FUZZ FAILURE: regression input $f fails target '$t' again (log: $OUT/logs/replay-$t.log)"
+                failed=1
+            fi
+        done
+    done
+    return $failed
+}
+
+cmd="${1:-run}"
+case "$cmd" in
+list) echo $ALL_TARGETS ;;
+build) build_all ;;
+replay) build_all && mkdir -p "$OUT/logs" && replay ;;
+run|smoke)
+    build_all || exit 1
+    mkdir -p "$OUT/logs"
+    seconds=$FUZZ_SECONDS; [ "$cmd" = smoke ] && seconds=$FUZZ_SMOKE_SECONDS
+    failed=""
+    replay || failed="regressions"
+    for t in $(targets); do fuzz_one "$t" "$seconds" || failed="$failed $t"; done
+    if [ -n "$failed" ]; then echo "fuzz: FAILED:$failed (crash inputs under $OUT/crashes/<target>/)"; exit 1; fi
+    echo "fuzz: all targets clean" ;;
+minimize)
+    t="${2:?target}"; input="${3:?crash input}"
+    build_target "$t" || exit 1
+    mkdir -p "$OUT/minimized/$t"
+    "$OUT/bin/$t" -minimize_crash=1 -runs=20000 -timeout=10 -detect_leaks=0 \
+        -exact_artifact_path="$OUT/minimized/$t/$(basename "$input")" "$input"
+    echo "fuzz: minimised input: $OUT/minimized/$t/$(basename "$input")" ;;
+*) echo "usage: $0 {build|run|smoke|replay|minimize TARGET FILE|list}" >&2; exit 2 ;;
+esac

@@ -1,0 +1,14 @@
+@testable import MoatSpam
+
+/// Entry points of the MoatSpam fuzz targets (see `MessageFuzzEntries` for why they live here).
+enum SpamFuzzEntries {
+    /// One Received header's value (unfolded text, as the relay path passes it).
+    static func received(_ data: [UInt8]) {
+        blackHole(ReceivedParser.parse(String(decoding: data, as: UTF8.self)))
+    }
+
+    /// The spam engine's HTML rendering (visible text, colours, entity decoding).
+    static func spamHTML(_ data: [UInt8]) {
+        blackHole(HTMLRendering(String(decoding: data, as: UTF8.self)))
+    }
+}
