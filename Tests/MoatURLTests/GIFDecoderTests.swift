@@ -33,3 +33,21 @@ struct GIFDecoderTests {
         }
     }
 }
+
+/// Issue 15's second case: a corrupt JPEG whose header claims 40,000 × 1,000 pixels made the 45°
+/// pass draw an 840-megapixel canvas, and the decoding thread ran for minutes past the deadline.
+struct RotationBoundTests {
+    @Test func longThinImagesAreShrunkBeforeRotating() {
+        let image = GrayImage(width: 20_000, height: 500, pixels: [UInt8](repeating: 128, count: 20_000 * 500))
+        let source = QRCodeReader.rotationSource(image)
+        let side = source.width + source.height
+        #expect(side * side / 2 <= QRCodeReader.maxRotationPixels)
+        #expect(source.width > 0 && source.height > 0)
+    }
+
+    @Test func ordinaryImagesRotateAtTheUsualSize() {
+        let image = GrayImage(width: 640, height: 480, pixels: [UInt8](repeating: 255, count: 640 * 480))
+        let source = QRCodeReader.rotationSource(image)
+        #expect(source.width == 640 && source.height == 480)
+    }
+}

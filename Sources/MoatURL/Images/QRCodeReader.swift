@@ -9,6 +9,9 @@ import CZbar
 public final class QRCodeReader {
     private let scanner: OpaquePointer
 
+    /// Largest canvas the 45° pass draws (typical photos and screenshots stay well below it).
+    static let maxRotationPixels = 4_000_000
+
     public init() {
         scanner = zbar_image_scanner_create()
         zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0)
@@ -47,6 +50,21 @@ public final class QRCodeReader {
         return payloads
     }
 
+    /// The image the 45° pass rotates: large images are downscaled first, and any image is shrunk
+    /// until the rotated canvas, (w + h)² / 2 pixels, fits `maxRotationPixels` — a long thin image
+    /// (40,000 × 1,000) would otherwise make it 840 million pixels and minutes of work.
+    static func rotationSource(_ image: GrayImage) -> GrayImage {
+        let shortest = min(image.width, image.height)
+        var base = shortest >= 1200 ? image.downscaled(by: max(2, shortest / 800)) : image
+        let side = base.width + base.height
+        let canvas = side.multipliedReportingOverflow(by: side).partialValue / 2
+        if canvas > maxRotationPixels {
+            let factor = (Double(canvas) / Double(maxRotationPixels)).squareRoot().rounded(.up)
+            base = base.downscaled(by: Int(min(factor, 1_000_000)))
+        }
+        return base
+    }
+
     /// Reads with the passes a phone's view adds, stopping at the first that finds a code:
     /// the image as is, then (only if nothing was found) a half-size copy for large images or a
     /// double-size copy for tiny ones, then a 45° rotation. `deadline` bounds the extra passes.
@@ -58,10 +76,7 @@ public final class QRCodeReader {
         var variants: [() -> GrayImage] = []
         if shortest >= 400 { variants.append { image.downscaled(by: 2) } }
         if shortest < 200, image.width * image.height * 4 <= 4_000_000 { variants.append { image.upscaled(by: 2) } }
-        variants.append {
-            let base = shortest >= 1200 ? image.downscaled(by: max(2, shortest / 800)) : image
-            return base.rotated(degrees: 45)
-        }
+        variants.append { Self.rotationSource(image).rotated(degrees: 45) }
         for variant in variants {
             guard ContinuousClock.now < deadline else { break }
             found = read(variant())
