@@ -15,7 +15,8 @@ enum Inflater {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         let status: Int32 = input.withUnsafeBufferPointer { source -> Int32 in
             stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
-            stream.avail_in = UInt32(source.count)
+            // avail_in is 32 bits: a longer stream is cut at 4 GiB instead of trapping in UInt32(_:).
+            stream.avail_in = UInt32(clamping: source.count)
             var code: Int32 = Z_OK
             while code == Z_OK, output.count < limit {
                 code = chunk.withUnsafeMutableBufferPointer { buffer -> Int32 in
