@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MoatMessage
 import MoatMilter
 import Synchronization
 
@@ -27,6 +28,9 @@ struct MilterBenchCommand: AsyncParsableCommand {
 
     @Option(help: "Message size in bytes (headers + body).")
     var size = 4096
+
+    @Option(help: "Send these messages in turn instead of synthetic ones: a directory of .eml files or a file listing one path per line (--size is then ignored).")
+    var corpus: String?
 
     @Option(help: "Stop a run after this many seconds even if messages remain.")
     var maxSeconds = 120.0
@@ -68,7 +72,8 @@ struct MilterBenchCommand: AsyncParsableCommand {
     }
 
     func load(_ target: ListenAddress, connections: Int) async throws -> LoadResult {
-        let (headers, body) = Self.message(size: size)
+        let samples = try corpus.map { try Self.corpusMessages($0) } ?? [Self.message(size: size)]
+        guard !samples.isEmpty else { throw ValidationError("--corpus \(corpus ?? ""): no messages") }
         let deadline = Date().addingTimeInterval(maxSeconds)
         let total = messages
         let counter = Counter()
@@ -81,7 +86,8 @@ struct MilterBenchCommand: AsyncParsableCommand {
                         _ = try await connection.connect(hostname: "client\(index).example", address: "127.0.0.1", port: 40000, helo: "client.example")
                         var latencies: [Double] = []
                         var refused = 0
-                        while counter.take(limit: total), Date() < deadline {
+                        while let slot = counter.take(limit: total), Date() < deadline {
+                            let (headers, body) = samples[slot % samples.count]
                             let begin = DispatchTime.now().uptimeNanoseconds
                             // A unique first line per message, so verdict caches cannot answer for the engines.
                             let unique = Array("Message \(index)-\(latencies.count)\r\n".utf8) + body
@@ -125,6 +131,40 @@ struct MilterBenchCommand: AsyncParsableCommand {
         print("held \(idle) idle connections for \(hold) s")
     }
 
+    /// Messages from a directory of files or a list of paths, split into header fields and body as
+    /// an MTA hands them to a milter.
+    static func corpusMessages(_ source: String) throws -> [([(String, String)], [UInt8])] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
+            throw ValidationError("--corpus \(source): no such file or directory")
+        }
+        let paths: [String]
+        if isDirectory.boolValue {
+            paths = try FileManager.default.contentsOfDirectory(atPath: source).sorted().map { source + "/" + $0 }
+        } else {
+            paths = try String(contentsOfFile: source, encoding: .utf8).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        }
+        return paths.compactMap { path in
+            guard let data = FileManager.default.contents(atPath: path) else { return nil }
+            let message = Message(parsing: Array(data), limits: MessageLimits())
+            let headers = message.headers.fields.map { ($0.name, String(decoding: $0.rawValue, as: UTF8.self)) }
+            return (headers, Self.crlf(message.raw[message.root.bodyRange]))
+        }
+    }
+
+    /// The body with CRLF line ends, as an MTA sends it to a milter.
+    static func crlf(_ body: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(body.count + body.count / 40)
+        var previous: UInt8 = 0
+        for byte in body {
+            if byte == 0x0A, previous != 0x0D { out.append(0x0D) }
+            out.append(byte)
+            previous = byte
+        }
+        return out
+    }
+
     /// Headers and a body that add up to about `size` bytes, shaped like real mail.
     static func message(size: Int) -> ([(String, String)], [UInt8]) {
         let headers: [(String, String)] = [
@@ -145,11 +185,12 @@ struct MilterBenchCommand: AsyncParsableCommand {
 final class Counter: Sendable {
     private let taken = Mutex(0)
 
-    func take(limit: Int) -> Bool {
+    /// The next slot's number, or nil once `limit` slots are taken.
+    func take(limit: Int) -> Int? {
         taken.withLock { taken in
-            guard taken < limit else { return false }
-            taken += 1
-            return true
+            guard taken < limit else { return nil }
+            defer { taken += 1 }
+            return taken
         }
     }
 }
