@@ -39,10 +39,18 @@ struct MoatDaemon: AsyncParsableCommand {
     @Option(name: .long, help: .hidden)
     var workerRole: String?
 
+    /// A worker of a dedicated pool builds only these engines (comma-separated manifest names).
+    @Option(name: .long, help: .hidden)
+    var workerOnly: String?
+
+    /// A default-pool worker builds every engine but these (the dedicated ones).
+    @Option(name: .long, help: .hidden)
+    var workerExcept: String?
+
     func run() async throws {
         LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
         if worker {
-            try await WorkerMode(config: config, engines: engines).run()
+            try await WorkerMode(config: config, engines: engines, selection: EngineSelection(only: workerOnly, except: workerExcept)).run()
             return
         }
         var logger = Logger(label: "moatd")
@@ -79,6 +87,9 @@ struct MoatDaemon: AsyncParsableCommand {
             "engines": "\(snapshot.engines.map { "\($0.name):\($0.state.rawValue)" }.joined(separator: ","))",
             "engines.directory": "\(configuration.enginesDirectory)",
         ])
+        for name in configuration.isolation.dedicated.keys.sorted() where pool != nil && snapshot.engine(named: name) == nil {
+            logger.warning("isolation.dedicated names an engine no manifest declares", metadata: ["engine.name": "\(name)"])
+        }
         if snapshot.running.isEmpty {
             logger.warning("no engines are enabled: every message will be accepted with headers only")
         }
@@ -157,7 +168,7 @@ struct MoatDaemon: AsyncParsableCommand {
 
     /// In `process` isolation, starts the scan workers (this executable with `--worker`) and waits
     /// until each has loaded its engines; a manifest they cannot use stops the daemon (EX_CONFIG).
-    private func startWorkers(_ configuration: MoatConfiguration, logger: Logger) async throws -> WorkerPool? {
+    private func startWorkers(_ configuration: MoatConfiguration, logger: Logger) async throws -> PooledExecutor? {
         guard configuration.isolation.mode == .process else {
             logger.warning("isolation.mode = in_process: a crashing engine stops the daemon")
             return nil
@@ -169,7 +180,7 @@ struct MoatDaemon: AsyncParsableCommand {
         var arguments = ["--worker"]
         if let config { arguments += ["--config", config] }
         arguments += ["--engines", configuration.enginesDirectory]
-        let pool = WorkerPool(
+        let pool = PooledExecutor(
             settings: configuration.isolation, launch: WorkerLaunch(executable: executable, arguments: arguments),
             limits: configuration.limits, logger: logger
         )

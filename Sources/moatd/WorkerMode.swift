@@ -15,6 +15,8 @@ import MoatIsolation
 struct WorkerMode {
     let config: String?
     let engines: String?
+    /// Which engines this worker builds (its pool's share).
+    let selection: EngineSelection
 
     func run() async throws {
         signal(SIGINT, SIG_IGN)
@@ -39,7 +41,9 @@ struct WorkerMode {
                 logger.error("cannot set the worker memory limit", metadata: ["memory_limit_mb": "\(megabytes)"])
             }
         }
-        let (runtime, problems) = await ScanRuntime.start(configuration: configuration, logger: logger)
+        let (runtime, problems) = await ScanRuntime.start(
+            configuration: configuration, logger: logger, factories: selection.apply(to: AdapterCatalog.factories)
+        )
         let server = WorkerServer(
             registry: runtime.registry, blocking: runtime.blocking, limits: configuration.limits,
             runawayGrace: .milliseconds(configuration.isolation.runawayGraceMilliseconds), logger: logger,

@@ -15,6 +15,7 @@ write_config "$MILTER_PORT"
 cat >>"$WORK/moat.toml" <<'CONF'
 [isolation]
 workers = 2
+dedicated = { blocklist = 1 }
 hard_timeout_grace_ms = 3000
 runaway_grace_ms = 1000
 restart_backoff_ms = 50
@@ -51,7 +52,8 @@ send() {
     if grep -q '<\*\* 5' "$WORK/$name.swaks"; then REJECTED=$((REJECTED + 1)); fi
     if grep -q '<\*\* 4' "$WORK/$name.swaks"; then DEFERRED=$((DEFERRED + 1)); fi
 }
-workers() { pgrep -P "$MOATD_PID" -f 'moatd --worker .*--worker-role pool' | sort; }
+workers() { pgrep -P "$MOATD_PID" -f 'moatd --worker .*--worker-except blocklist --worker-role pool' | sort; }
+dedicated_worker() { pgrep -P "$MOATD_PID" -f 'moatd --worker .*--worker-only blocklist --worker-role pool'; }
 pool_full() {
     for _ in $(seq 1 100); do [ "$(workers | wc -l)" -eq 2 ] && return 0; sleep 0.1; done
     return 1
@@ -60,8 +62,11 @@ replied() { grep -q "<\*\* $2" "$WORK/$1.swaks"; }
 accepted() { grep -q "<-  250 2.0.0 Ok: queued" "$WORK/$1.swaks"; }
 
 check "two scan workers started" pool_full
+check "the blocklist engine runs in a dedicated worker" dedicated_worker
 send clean1 --header "Subject: hello" --body "plain text"
 check "clean message accepted through the workers" accepted clean1
+send malware1 --body "attached: MOAT-TEST-MALWARE-7f3a"
+check "detection by the dedicated pool's engine rejects" replied malware1 "550 5.7.1 Moat test rejection"
 
 # 1. abort(): clean mail sent alongside still flows; the message is tempfailed, then rejected as poison.
 send abort1 --header "Subject: crash" --body "X-Moat-Fault: abort" &

@@ -13,8 +13,12 @@ public struct IsolationSettings: Sendable, Hashable, Codable {
     }
 
     public var mode: Mode
-    /// Worker processes scanning at once; each loads every engine (ClamAV's database included).
+    /// Worker processes scanning at once; each loads every engine not in `dedicated`.
     public var workers: Int
+    /// Engines (by manifest name) that run in a pool of their own, with that many workers, so a
+    /// memory-heavy engine (ClamAV's compiled database: about 1 GiB with the official signatures)
+    /// is loaded once, not once per worker.
+    public var dedicated: [String: Int]
     /// Scans one worker runs at the same time; more wait for a free worker.
     public var maxScansPerWorker: Int
     /// Wall-clock limit for one message in a worker, after which the worker is killed (0: the longest
@@ -44,7 +48,7 @@ public struct IsolationSettings: Sendable, Hashable, Codable {
     public var poisonEntries: Int
 
     public init(
-        mode: Mode = .process, workers: Int = 2, maxScansPerWorker: Int = 8, scanHardTimeoutMilliseconds: Int = 0,
+        mode: Mode = .process, workers: Int = 2, dedicated: [String: Int] = ["clamav": 1], maxScansPerWorker: Int = 8, scanHardTimeoutMilliseconds: Int = 0,
         hardTimeoutGraceMilliseconds: Int = 5_000, memoryLimitMegabytes: Int = 0, maxResidentMegabytes: Int = 4_096,
         runawayGraceMilliseconds: Int = 5_000, restartBackoffMilliseconds: Int = 100, maxRestartBackoffMilliseconds: Int = 10_000,
         onEngineCrash: Action = .tempfail, poisonAction: Action = .reject,
@@ -53,6 +57,7 @@ public struct IsolationSettings: Sendable, Hashable, Codable {
     ) {
         self.mode = mode
         self.workers = workers
+        self.dedicated = dedicated
         self.maxScansPerWorker = maxScansPerWorker
         self.scanHardTimeoutMilliseconds = scanHardTimeoutMilliseconds
         self.hardTimeoutGraceMilliseconds = hardTimeoutGraceMilliseconds
@@ -68,7 +73,7 @@ public struct IsolationSettings: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case mode, workers
+        case mode, workers, dedicated
         case maxScansPerWorker = "max_scans_per_worker"
         case scanHardTimeoutMilliseconds = "scan_hard_timeout_ms"
         case hardTimeoutGraceMilliseconds = "hard_timeout_grace_ms"
@@ -88,6 +93,10 @@ public struct IsolationSettings: Sendable, Hashable, Codable {
         let d = IsolationSettings()
         mode = try c.decodeIfPresent(Mode.self, forKey: .mode) ?? d.mode
         workers = try c.decodeIfPresent(Int.self, forKey: .workers) ?? d.workers
+        dedicated = try c.decodeIfPresent([String: Int].self, forKey: .dedicated) ?? d.dedicated
+        for (engine, count) in dedicated where count < 1 {
+            throw DecodingError.dataCorruptedError(forKey: .dedicated, in: c, debugDescription: "'\(engine) = \(count)': a dedicated pool needs at least 1 worker")
+        }
         maxScansPerWorker = try c.decodeIfPresent(Int.self, forKey: .maxScansPerWorker) ?? d.maxScansPerWorker
         scanHardTimeoutMilliseconds = try c.decodeIfPresent(Int.self, forKey: .scanHardTimeoutMilliseconds) ?? d.scanHardTimeoutMilliseconds
         hardTimeoutGraceMilliseconds = try c.decodeIfPresent(Int.self, forKey: .hardTimeoutGraceMilliseconds) ?? d.hardTimeoutGraceMilliseconds

@@ -60,14 +60,19 @@ public actor WorkerPool: EngineExecutor {
     private var restarts = 0
     private var stopping = false
 
-    public init(settings: IsolationSettings, launch: WorkerLaunch, limits: MessageLimits, logger: Logger) {
+    /// - Parameters:
+    ///   - name: labels this pool in logs and `ps` (`default`, or the engine a dedicated pool runs).
+    ///   - workers: processes in the pool.
+    ///   - launch: how to start a worker, including which engines it loads.
+    public init(name: String = "default", settings: IsolationSettings, workers: Int, launch: WorkerLaunch, limits: MessageLimits, logger: Logger) {
         self.settings = settings
         self.launch = launch
         self.maxFrameBytes = WorkerServer.maxFrameBytes(limits)
         var poolLogger = logger
         poolLogger[metadataKey: "component"] = "workers"
+        poolLogger[metadataKey: "workers.pool"] = "\(name)"
         self.logger = poolLogger
-        self.slots = Array(repeating: Slot(backoff: .milliseconds(settings.restartBackoffMilliseconds)), count: settings.workers)
+        self.slots = Array(repeating: Slot(backoff: .milliseconds(settings.restartBackoffMilliseconds)), count: max(1, workers))
         self.poison = PoisonList(capacity: settings.poisonEntries)
     }
 
