@@ -80,6 +80,16 @@ check "moatd logged the poison message" grep -q "poison message: it killed a wor
 send abort2 --header "Subject: crash again" --body "X-Moat-Fault: abort"
 check "the same content is rejected as poison on the retry" replied abort2 "554 5.7.0 Message content crashed the fault scanner twice"
 check "moatd PID unchanged after the aborts" kill -0 "$ORIGINAL_PID"
+stored() { # stored PATTERN: a scan in the store whose isolation note matches
+    python3 - "$WORK/moat.sqlite" "$1" <<'PY'
+import sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM scans WHERE isolation LIKE ?", ("%" + sys.argv[2] + "%",)).fetchone()
+sys.exit(0 if rows[0] > 0 else 1)
+PY
+}
+check "the store records the engine crash with the scan" stored "isolation.engine_crash: the fault engine crashed its worker twice"
+check "the store records the poison decision" stored "isolation.poison: poison message"
+
 check "pool back to two workers after the aborts" pool_full
 
 # 2. A segfault: the same, with a different body so it is a new message.

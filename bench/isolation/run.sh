@@ -54,7 +54,7 @@ memory_row() { # memory_row LABEL: parent and per-worker RSS (kB)
 }
 
 # The same 1,000 real messages for every run: every third of the SpamAssassin corpus's ham and spam.
-find "$CORPUS/easy_ham" "$CORPUS/hard_ham" "$CORPUS/spam" -type f | sort | awk 'NR % 3 == 0' | head -n 1000 >"$WORK/corpus.txt"
+find "$CORPUS/easy_ham" "$CORPUS/hard_ham" "$CORPUS/spam" -type f | sort | awk 'NR % 3 == 0 && ++n <= 1000' >"$WORK/corpus.txt"
 mkdir -p "$WORK/engines" "$WORK/bigsigs" "$WORK/clamav-big" "$WORK/light"
 for e in clamav filetype macro spam url; do cp "engines/$e.toml" "$WORK/engines/"; done
 sed -i "s|databases = \\[\"clamav\"\\]|databases = [\"$PWD/rules/clamav\"]|; s|system_database = true|system_database = false|" "$WORK/engines/clamav.toml"

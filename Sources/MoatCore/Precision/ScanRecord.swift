@@ -38,10 +38,13 @@ public struct ScanRecord: Sendable, Hashable, Codable {
     public var score: Double
     public var category: VerdictCategory?
     public var engines: [EngineEntry]
+    /// What crash isolation had to say about the scan (a worker died, poison content, a hard
+    /// timeout), so an operator finds it beside the decision; nil when nothing happened.
+    public var isolation: String?
 
     public init(id: String, receivedAt: Date = Date(), contentHash: String, messageID: String? = nil, queueID: String? = nil,
                 mailFrom: String? = nil, recipients: [String] = [], action: Action, score: Double,
-                category: VerdictCategory?, engines: [EngineEntry]) {
+                category: VerdictCategory?, engines: [EngineEntry], isolation: String? = nil) {
         self.id = id
         self.receivedAt = receivedAt
         self.contentHash = contentHash
@@ -53,6 +56,13 @@ public struct ScanRecord: Sendable, Hashable, Codable {
         self.score = score
         self.category = category
         self.engines = engines
+        self.isolation = isolation
+    }
+
+    /// The `isolation.*` findings as one line, nil when there are none.
+    static func isolationNote(_ findings: [Finding]) -> String? {
+        let notes = findings.filter { $0.code.hasPrefix("isolation.") }.map { "\($0.code): \($0.detail)" }
+        return notes.isEmpty ? nil : notes.joined(separator: "; ")
     }
 
     /// The record of `decision` for the message `input` whose raw bytes hash to `contentHash`.
@@ -67,7 +77,8 @@ public struct ScanRecord: Sendable, Hashable, Codable {
                     engine: verdict.engine, label: verdict.label, score: verdict.score, state: verdict.state,
                     elapsedMilliseconds: verdict.elapsed.inMilliseconds
                 )
-            }
+            },
+            isolation: Self.isolationNote(decision.messageFindings)
         )
     }
 }

@@ -80,5 +80,8 @@ enum PostgresSchema {
             """,
             "CREATE INDEX quarantine_at ON quarantine (at)",
         ]),
+        Migration(version: 2, name: "scan isolation notes", statements: [
+            "ALTER TABLE scans ADD COLUMN isolation text",
+        ]),
     ]
 }

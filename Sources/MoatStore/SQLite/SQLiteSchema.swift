@@ -69,6 +69,9 @@ enum SQLiteSchema {
                 CREATE INDEX quarantine_at ON quarantine(at);
                 """)
         }
+        migrator.registerMigration("2-scan-isolation") { db in
+            try db.execute(sql: "ALTER TABLE scans ADD COLUMN isolation TEXT")
+        }
         return migrator
     }
 }
