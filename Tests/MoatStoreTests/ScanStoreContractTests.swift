@@ -16,6 +16,8 @@ struct ScanStoreContractTests {
                 ScanRecord(id: "s3", receivedAt: baseDate, contentHash: "00",
                            recipients: ["\"quoted\" <a@example.net>", "back\\slash@example.net", "tab\t\u{1}@example.net", "Jürgen@exämple.de"],
                            action: .tempfail, score: 0, category: nil, engines: []),
+                ScanRecord(id: "s4", receivedAt: baseDate, contentHash: "01", action: .reject, score: 0, category: nil, engines: [],
+                           isolation: "isolation.poison: poison message: its content crashed the clamav engine 2 times"),
             ]
             try await store.record(scans)
             for scan in scans {
@@ -31,7 +33,8 @@ struct ScanStoreContractTests {
             replaced.recipients = ["c@example.net"]
             try await store.record([replaced])
             #expect(try await store.scan(id: "s1")?.normalised == replaced.normalised)
-            #expect(try await store.rowCounts()["scans"] == 3)
+            #expect(try await store.rowCounts()["scans"] == 4)
+            #expect(try await store.scan(id: "s4")?.isolation?.hasPrefix("isolation.poison") == true)
             #expect(try await store.rowCounts()["engine_verdicts"] == 1)
 
             // A batch naming one id twice keeps the last.
