@@ -24,15 +24,7 @@ cat >"$WORK/engines/fault.toml" <<'CONF'
 adapter = "fault"
 timeout_ms = 4000
 CONF
-cat >"$WORK/engines/blocklist.toml" <<'CONF'
-adapter = "pattern"
-timeout_ms = 4000
-[options]
-patterns = ["MOAT-TEST-MALWARE-7f3a"]
-scope = "parts"
-category = "malware"
-score = 10
-CONF
+write_blocklist "$WORK/engines"
 cp "$REPO/engines/url.toml" "$REPO/engines/filetype.toml" "$WORK/engines/"
 sed -i 's/^timeout_ms = .*/timeout_ms = 4000/; s/^image_time_budget_ms = .*/image_time_budget_ms = 2000/' "$WORK/engines/url.toml"
 sed -i "s|^public_suffix_list = \"|public_suffix_list = \"$REPO/rules/|; s|^block_list = \"|block_list = \"$REPO/rules/|; s|^allow_list = \"|allow_list = \"$REPO/rules/|; s|^shorteners = \"|shorteners = \"$REPO/rules/|; s|^brands = \"|brands = \"$REPO/rules/|" "$WORK/engines/url.toml"

@@ -69,6 +69,19 @@ CONF
     fi
 }
 
+# write_blocklist ENGINES_DIR: a pattern engine that calls MOAT-TEST-MALWARE-7f3a in any part malware.
+write_blocklist() {
+    cat >"$1/blocklist.toml" <<'CONF'
+adapter = "pattern"
+timeout_ms = 5000
+[options]
+patterns = ["MOAT-TEST-MALWARE-7f3a"]
+scope = "parts"
+category = "malware"
+score = 10
+CONF
+}
+
 # start_moatd CONFIG ENGINES_DIR: starts moatd in the background, logs to $WORK/moatd.log.
 start_moatd() {
     "$MOAT_BIN/moatd" --config "$1" --engines "$2" >"$WORK/moatd.log" 2>&1 &

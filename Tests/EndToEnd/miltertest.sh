@@ -5,14 +5,7 @@ source "$(dirname "$0")/lib.sh"
 MILTER_PORT=$(free_port)
 mkdir -p "$WORK/engines"
 write_config "$MILTER_PORT"
-cat >"$WORK/engines/blocklist.toml" <<'CONF'
-adapter = "pattern"
-[options]
-patterns = ["MOAT-TEST-MALWARE-7f3a"]
-scope = "parts"
-category = "malware"
-score = 10
-CONF
+write_blocklist "$WORK/engines"
 cat >"$WORK/engines/disarm.toml" <<'CONF'
 adapter = "pattern"
 [options]

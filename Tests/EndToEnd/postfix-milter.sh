@@ -10,15 +10,7 @@ SMTP_PORT=$(free_port)
 MILTER_PORT=$(free_port)
 mkdir -p "$WORK/engines"
 write_config "$MILTER_PORT"
-cat >"$WORK/engines/blocklist.toml" <<'CONF'
-adapter = "pattern"
-timeout_ms = 5000
-[options]
-patterns = ["MOAT-TEST-MALWARE-7f3a"]
-scope = "parts"
-category = "malware"
-score = 10
-CONF
+write_blocklist "$WORK/engines"
 cat >"$WORK/engines/clamav.toml" <<CONF
 adapter = "clamav"
 on_error = "tempfail"
