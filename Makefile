@@ -61,9 +61,9 @@ e2e-test: build
 
 # Fuzzing (Tests/Fuzz/fuzz.sh): libFuzzer targets built with swiftc into .build-fuzz, not by SwiftPM.
 # `make fuzz` runs every target FUZZ_SECONDS (default 300); FUZZ_TARGETS=mime,gif selects; the
-# smoke run replays the regressions and fuzzes each target FUZZ_SMOKE_SECONDS (default 6).
+# smoke run replays the regressions and fuzzes each target FUZZ_SMOKE_SECONDS (default 4).
 FUZZ_SECONDS ?= 300
-FUZZ_SMOKE_SECONDS ?= 6
+FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_TARGETS ?=
 
 fuzz: deps

@@ -3,7 +3,7 @@
 #
 #   Tests/Fuzz/fuzz.sh build            build every target (or FUZZ_TARGETS) into .build-fuzz/bin
 #   Tests/Fuzz/fuzz.sh run              build, then fuzz each target for FUZZ_SECONDS (default 300)
-#   Tests/Fuzz/fuzz.sh smoke            build, replay the regressions, fuzz each target FUZZ_SMOKE_SECONDS (default 6)
+#   Tests/Fuzz/fuzz.sh smoke            build, replay the regressions, fuzz each target FUZZ_SMOKE_SECONDS (default 4)
 #   Tests/Fuzz/fuzz.sh replay           build, run every regression input once per target
 #   Tests/Fuzz/fuzz.sh minimize T FILE  minimise a crash input of target T (-minimize_crash=1)
 #   Tests/Fuzz/fuzz.sh list             print the target names
@@ -27,7 +27,7 @@ cd "$ROOT"
 OUT="${FUZZ_OUT:-$ROOT/.build-fuzz}"
 CORPUS_ROOT="${MOAT_CORPUS:-$ROOT/../shared/corpus}"
 FUZZ_SECONDS="${FUZZ_SECONDS:-300}"
-FUZZ_SMOKE_SECONDS="${FUZZ_SMOKE_SECONDS:-6}"
+FUZZ_SMOKE_SECONDS="${FUZZ_SMOKE_SECONDS:-4}"
 FUZZ_JOBS="${FUZZ_JOBS:-1}"
 SWIFTC="${SWIFTC:-swiftc}"
 ENTRIES="Tests/MoatFuzzRegressionTests"
@@ -46,9 +46,9 @@ declare -A MODULE=(
 ALL_TARGETS="mime rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml"
 declare -A MAXLEN=(
     [mime]=65536 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
-    [htmllinks]=65536 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=16384 [gif]=16384 [image]=65536 [qr]=65536
+    [htmllinks]=16384 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=4096 [gif]=16384 [image]=65536 [qr]=65536
     [cfb]=131072 [zip]=131072 [rtf]=65536 [biff]=16384 [powerpoint]=65536 [vba]=16384 [macro]=131072
-    [received]=2048 [spamhtml]=65536
+    [received]=2048 [spamhtml]=16384
 )
 # Dictionary per target (Tests/Fuzz/dict/<name>.dict).
 declare -A DICT=(
@@ -179,7 +179,8 @@ report_crashes() {
         found=1
         echo "FUZZ FAILURE: target '$t' crashed, hung or ran out of memory on input $f"
         echo "  reproduce: $OUT/bin/$t $f"
-        echo "  minimise:  Tests/Fuzz/fuzz.sh minimize $t $f   (then commit it under $REGRESSIONS/$t/ and fix the decoder)"
+        echo "  minimise:  Tests/Fuzz/fuzz.sh minimize $t $f"
+        echo "  then commit the minimised input under $REGRESSIONS/$t/, fix the decoder and delete $f"
     done
     return $found
 }
@@ -200,7 +201,13 @@ fuzz_one() {
     local stats
     stats=$(grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" "$log" |
         sed 's/stat:://' | tr '\n' ' ')
-    echo "fuzz: $t ${seconds}s rc=$rc corpus=$(ls "$OUT/corpus/$t" | wc -l) $stats"
+    local crashes; crashes=$(find "$OUT/crashes/$t" -type f | wc -l)
+    echo "fuzz: $t ${seconds}s rc=$rc corpus=$(ls "$OUT/corpus/$t" | wc -l) crashes=$crashes $stats"
+    # One line per run for bench/fuzz/campaign.sh: target, seconds, executions, exec/s, corpus, crash files, rc.
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$seconds" \
+        "$(grep -m1 '^stat::number_of_executed_units' "$log" | awk '{print $2}')" \
+        "$(grep -m1 '^stat::average_exec_per_sec' "$log" | awk '{print $2}')" \
+        "$(ls "$OUT/corpus/$t" | wc -l)" "$crashes" "$rc" >>"$OUT/stats.tsv"
     if ! report_crashes "$t" || [ $rc -ne 0 ]; then
         [ $rc -ne 0 ] && { echo "  libFuzzer exited $rc; log: $log"; grep -m5 -E "ERROR|SUMMARY|Fatal error|deadly" "$log" | sed 's/^/  /'; }
         return 1
