@@ -236,6 +236,10 @@ public actor WorkerPool: EngineExecutor {
             guard let picked = await acquire(timeout: hard) else { return .unavailable("no scan worker became ready within \(Int(hard.inMilliseconds)) ms") }
             worker = picked
         }
+        guard input.message.raw.count <= maxFrameBytes / 2 else {
+            if exclusive { releaseLane() }
+            return .unavailable("message of \(input.message.raw.count) bytes is larger than a worker frame may carry")
+        }
         let header = ScanRequestHeader(request: 0, scanID: input.id, envelope: input.envelope, engines: engines, serial: serial)
         let watchdog = WatchdogBox()
         let answer = await worker.scan(header, raw: input.message.raw) { request in

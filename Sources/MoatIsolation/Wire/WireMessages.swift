@@ -1,3 +1,4 @@
+import Foundation
 import MoatCore
 
 /// What the parent asks of a worker for one message (JSON, followed by the raw message).
@@ -41,7 +42,7 @@ struct WireVerdict: Codable, Sendable {
     var error: String?
     var score: Double
     var findings: [Finding]
-    var replacements: [PartReplacement]
+    var replacements: [WireReplacement]
     var elapsedNanoseconds: Int64
     var state: EngineState
 
@@ -56,7 +57,7 @@ struct WireVerdict: Codable, Sendable {
         }
         score = verdict.score
         findings = verdict.findings
-        replacements = verdict.replacements
+        replacements = verdict.replacements.map(WireReplacement.init)
         let (seconds, attoseconds) = verdict.elapsed.components
         elapsedNanoseconds = seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
         state = verdict.state
@@ -70,8 +71,26 @@ struct WireVerdict: Codable, Sendable {
         default: .error(error ?? "unknown outcome '\(outcome)' from worker")
         }
         return EngineVerdict(
-            engine: engine, outcome: decoded, score: score, findings: findings, replacements: replacements,
+            engine: engine, outcome: decoded, score: score, findings: findings, replacements: replacements.map(\.replacement),
             elapsed: .nanoseconds(elapsedNanoseconds), state: state
         )
+    }
+}
+
+/// A disarmed part on the wire: its bytes in base64 (a JSON array of numbers would be four times
+/// the size of a document the macro engine rewrote).
+struct WireReplacement: Codable, Sendable {
+    var partPath: String
+    var rawPart: String
+    var reason: String
+
+    init(_ replacement: PartReplacement) {
+        partPath = replacement.partPath
+        rawPart = Data(replacement.rawPart).base64EncodedString()
+        reason = replacement.reason
+    }
+
+    var replacement: PartReplacement {
+        PartReplacement(partPath: partPath, rawPart: Array(Data(base64Encoded: rawPart) ?? Data()), reason: reason)
     }
 }

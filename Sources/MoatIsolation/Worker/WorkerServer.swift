@@ -37,9 +37,10 @@ public final class WorkerServer: Sendable {
         self.logger = logger
     }
 
-    /// Largest frame either side accepts: the largest message plus room for the request header.
+    /// Largest frame either side accepts: room for the largest message (64 MiB at least, whatever
+    /// the parser's limit) with its request header, or for verdicts carrying a disarmed copy of it.
     static func maxFrameBytes(_ limits: MessageLimits) -> Int {
-        max(limits.maxMessageBytes, 1 << 20) + (1 << 20)
+        2 * max(limits.maxMessageBytes, 64 << 20) + (1 << 20)
     }
 
     /// Announces the engines, then serves requests until the parent closes the channel.
