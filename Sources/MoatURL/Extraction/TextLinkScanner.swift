@@ -149,17 +149,26 @@ struct TextLinkScanner {
     }
 
     /// Drops sentence punctuation after a link, keeping balanced closing brackets.
+    ///
+    /// Bracket balance is counted once and updated as closers are dropped: recounting the token
+    /// for every trailing `)` made `http://a/` followed by 40,000 `)` take a minute (quadratic).
     private static func trimTrailing(_ scalars: [Unicode.Scalar], start: Int, end: Int) -> Int {
+        let closers: [Unicode.Scalar] = [")", "]", "}"], openers: [Unicode.Scalar] = ["(", "[", "{"]
+        // Closers minus openers in the token, per kind.
+        var excess = [0, 0, 0]
+        for scalar in scalars[start..<end] {
+            if let kind = closers.firstIndex(of: scalar) { excess[kind] += 1 }
+            if let kind = openers.firstIndex(of: scalar) { excess[kind] -= 1 }
+        }
         var end = end
         while end > start {
             let last = scalars[end - 1]
             if trailingPunctuation.contains(last) {
                 end -= 1
-            } else if last == ")" || last == "]" || last == "}" {
-                let open: Unicode.Scalar = last == ")" ? "(" : (last == "]" ? "[" : "{")
-                let opens = scalars[start..<end].filter { $0 == open }.count
-                let closes = scalars[start..<end].filter { $0 == last }.count
-                if closes > opens { end -= 1 } else { break }
+            } else if let kind = closers.firstIndex(of: last) {
+                guard excess[kind] > 0 else { break }
+                excess[kind] -= 1
+                end -= 1
             } else {
                 break
             }
