@@ -2,8 +2,8 @@
 # Crash isolation end to end, through a real Postfix: a test-only engine (adapter "fault", loaded only
 # with MOAT_TEST_ENGINES=1) aborts, segfaults, freezes or runs past its deadline on a marker, in the
 # scan workers. Asserts: other mail keeps flowing while it crashes; a crashing message is tempfailed
-# once, then rejected as poison; a frozen worker is killed at the hard limit; kill -9 of a worker
-# mid-scan is retried and answered; the pool returns to full size; moatd's PID never changes; the
+# once, then rejected as poison; so is one that exhausts the worker memory ceiling; a frozen worker
+# is killed at the hard limit; kill -9 of a worker mid-scan is retried and answered; the pool returns to full size; moatd's PID never changes; the
 # malformed GIF of issue 15 is scanned; and no message is lost (delivered + rejected + deferred = sent).
 source "$(dirname "$0")/lib.sh"
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,6 +16,7 @@ cat >>"$WORK/moat.toml" <<'CONF'
 [isolation]
 workers = 2
 dedicated = { blocklist = 1 }
+memory_limit_mb = 2048
 hard_timeout_grace_ms = 3000
 runaway_grace_ms = 1000
 restart_backoff_ms = 50
@@ -90,6 +91,13 @@ check "segfaulting message tempfailed first" replied segv1 "451 4.7.1"
 send segv2 --body "X-Moat-Fault: segv"
 check "segfaulting message rejected as poison next" replied segv2 "554 5.7.0"
 check "worker exits counted by signal in the log" grep -q "killed by signal 11 (SIGSEGV)" "$WORK/moatd.log"
+
+# 2b. An engine that allocates without bound: its worker dies at memory_limit_mb, the daemon does not.
+send oom1 --body "X-Moat-Fault: oom"
+check "message exhausting the worker memory ceiling tempfailed first" replied oom1 "451 4.7.1"
+send oom2 --body "X-Moat-Fault: oom"
+check "message exhausting the memory ceiling rejected as poison next" replied oom2 "554 5.7.0"
+check "moatd PID unchanged after the memory ceiling" kill -0 "$ORIGINAL_PID"
 
 # 3. A frozen worker (SIGSTOP, as a deadlock in C code): killed at the hard limit, scan answered.
 send freeze1 --body "X-Moat-Fault: freeze"
