@@ -49,6 +49,8 @@ public actor WorkerPool: EngineExecutor {
     private let launch: WorkerLaunch
     private let maxFrameBytes: Int
     private let logger: Logger
+    /// Ready workers of this pool, for `/metrics` (`moat_workers_ready{pool}`).
+    private let readyGauge: Gauge
     private var slots: [Slot]
     private var retiring: [WorkerProcess] = []
     private var waiters: [(id: Int, continuation: CheckedContinuation<WorkerProcess?, Never>)] = []
@@ -72,6 +74,7 @@ public actor WorkerPool: EngineExecutor {
         poolLogger[metadataKey: "component"] = "workers"
         poolLogger[metadataKey: "workers.pool"] = "\(name)"
         self.logger = poolLogger
+        self.readyGauge = Gauge(label: "moat_workers_ready", dimensions: [("pool", name)])
         self.slots = Array(repeating: Slot(backoff: .milliseconds(settings.restartBackoffMilliseconds)), count: max(1, workers))
         self.poison = PoisonList(capacity: settings.poisonEntries)
     }
@@ -331,6 +334,7 @@ public actor WorkerPool: EngineExecutor {
     }
 
     private func handle(_ event: WorkerEvent) {
+        defer { readyGauge.record(slots.filter { $0.worker?.isReady == true }.count) }
         switch event {
         case .ready:
             wakeWaiters()
