@@ -7,14 +7,17 @@ struct IsolationPolicyTests {
     @Test func defaultsRunInWorkerProcesses() throws {
         let configuration = try JSONDecoder().decode(MoatConfiguration.self, from: Data("{}".utf8))
         #expect(configuration.isolation.mode == .process)
-        #expect(configuration.isolation.workers == 2)
+        #expect(configuration.isolation.workers == 0)
+        #expect(configuration.isolation.resolvedWorkers(cores: 2) == 1)
+        #expect(configuration.isolation.resolvedWorkers(cores: 16) == 8)
+        #expect(configuration.isolation.dedicated == ["clamav": 1])
         #expect(configuration.isolation.onEngineCrash == .tempfail)
         #expect(configuration.isolation.poisonAction == .reject)
         #expect(configuration.isolation.hardTimeout(engineTimeouts: [15_000, 30_000]) == .milliseconds(35_000))
     }
 
     @Test func settingsAreValidated() {
-        for bad in [#"{"workers": 0}"#, #"{"memory_limit_mb": -1}"#, #"{"poison_reply": "250 ok"}"#, #"{"mode": "threads"}"#] {
+        for bad in [#"{"workers": -1}"#, #"{"dedicated": {"clamav": 0}}"#, #"{"memory_limit_mb": -1}"#, #"{"poison_reply": "250 ok"}"#, #"{"mode": "threads"}"#] {
             #expect(throws: DecodingError.self) { try JSONDecoder().decode(IsolationSettings.self, from: Data(bad.utf8)) }
         }
         let fixed = try? JSONDecoder().decode(IsolationSettings.self, from: Data(#"{"scan_hard_timeout_ms": 9000, "mode": "in_process"}"#.utf8))

@@ -3,7 +3,7 @@
 # in worker processes and in process, back to back; resident memory of the parent and each worker,
 # with the default engines and with a large generated ClamAV signature set; and a soak of
 # SOAK_MESSAGES messages with RSS sampled every 10 s. Writes bench/results/isolation-DATE.md.
-#   MESSAGES=3000 SOAK_MESSAGES=200000 SIGNATURES=2000000 bash bench/isolation/run.sh
+#   MESSAGES=3000 SOAK_MESSAGES=200000 SIGNATURES=2000000 SECTIONS="throughput memory soak" bash bench/isolation/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/lib.sh
@@ -12,6 +12,7 @@ BIN=.build/release
 MESSAGES=${MESSAGES:-3000}
 SOAK_MESSAGES=${SOAK_MESSAGES:-200000}
 SIGNATURES=${SIGNATURES:-2000000}
+SECTIONS=" ${SECTIONS:-throughput memory soak} "
 CORPUS=${CORPUS:-../shared/corpus/spamassassin}
 WORK=$(mktemp -d /tmp/moat-isolation.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -66,6 +67,7 @@ echo "Machine: $(machine); release build; loopback TCP; load from \`moat bench m
 echo "Corpus: 1,000 SpamAssassin-corpus messages (every third of easy_ham, hard_ham, spam), $MESSAGES sends per row."
 echo "Engines: clamav (rules/clamav), filetype, macro, spam, url — the default set."
 echo
+if [[ $SECTIONS == *" throughput "* ]]; then
 echo "## Throughput and latency: worker processes versus in process"
 echo
 for connections in 4 16; do
@@ -83,7 +85,9 @@ for connections in 4 16; do
     echo "Ratio at $connections connections (workers / in process): throughput $(echo "scale=3; $(rate "$WORK/process-$connections.txt") / $(rate "$WORK/in_process-$connections.txt")" | bc), p99 latency $(echo "scale=3; $(p99 "$WORK/process-$connections.txt") / $(p99 "$WORK/in_process-$connections.txt")" | bc)"
     echo
 done
+fi
 
+if [[ $SECTIONS == *" memory "* ]]; then
 echo "## Resident memory (kB)"
 echo
 echo "| configuration | parent | each worker | total |"
@@ -127,7 +131,9 @@ done
 echo
 echo "The clamav engine runs in a dedicated pool (isolation.dedicated = { clamav = 1 }): one compiled database however many default workers run."
 echo
+fi
 
+if [[ $SECTIONS == *" soak "* ]]; then
 echo "## Soak: $SOAK_MESSAGES messages through the workers"
 echo
 cp engines/filetype.toml "$WORK/light/"
@@ -151,4 +157,5 @@ cat "$WORK/soak.txt"
 echo
 echo "Worker restarts during the soak: $(grep -c 'scan worker exited' "$WORK/moatd.log" || true)"
 stop
+fi
 } | tee "$OUT"

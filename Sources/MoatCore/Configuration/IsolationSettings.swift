@@ -13,7 +13,9 @@ public struct IsolationSettings: Sendable, Hashable, Codable {
     }
 
     public var mode: Mode
-    /// Worker processes scanning at once; each loads every engine not in `dedicated`.
+    /// Worker processes scanning at once; each loads every engine not in `dedicated` (0: half the
+    /// cores, at least one — each worker already uses every core through its own thread pools, so
+    /// more processes buy resilience, not speed, and on two cores a third process costs throughput).
     public var workers: Int
     /// Engines (by manifest name) that run in a pool of their own, with that many workers, so a
     /// memory-heavy engine (ClamAV's compiled database: about 1 GiB with the official signatures)
@@ -48,7 +50,7 @@ public struct IsolationSettings: Sendable, Hashable, Codable {
     public var poisonEntries: Int
 
     public init(
-        mode: Mode = .process, workers: Int = 2, dedicated: [String: Int] = ["clamav": 1], maxScansPerWorker: Int = 8, scanHardTimeoutMilliseconds: Int = 0,
+        mode: Mode = .process, workers: Int = 0, dedicated: [String: Int] = ["clamav": 1], maxScansPerWorker: Int = 8, scanHardTimeoutMilliseconds: Int = 0,
         hardTimeoutGraceMilliseconds: Int = 5_000, memoryLimitMegabytes: Int = 0, maxResidentMegabytes: Int = 4_096,
         runawayGraceMilliseconds: Int = 5_000, restartBackoffMilliseconds: Int = 100, maxRestartBackoffMilliseconds: Int = 10_000,
         onEngineCrash: Action = .tempfail, poisonAction: Action = .reject,
@@ -110,14 +112,14 @@ public struct IsolationSettings: Sendable, Hashable, Codable {
         poisonReply = try c.decodeIfPresent(String.self, forKey: .poisonReply) ?? d.poisonReply
         poisonEntries = try c.decodeIfPresent(Int.self, forKey: .poisonEntries) ?? d.poisonEntries
         let positive: [(CodingKeys, Int)] = [
-            (.workers, workers), (.maxScansPerWorker, maxScansPerWorker), (.poisonEntries, poisonEntries),
+            (.maxScansPerWorker, maxScansPerWorker), (.poisonEntries, poisonEntries),
             (.restartBackoffMilliseconds, restartBackoffMilliseconds), (.maxRestartBackoffMilliseconds, maxRestartBackoffMilliseconds),
         ]
         for (key, value) in positive where value < 1 {
             throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "must be at least 1, got \(value)")
         }
         let nonNegative: [(CodingKeys, Int)] = [
-            (.scanHardTimeoutMilliseconds, scanHardTimeoutMilliseconds), (.hardTimeoutGraceMilliseconds, hardTimeoutGraceMilliseconds),
+            (.workers, workers), (.scanHardTimeoutMilliseconds, scanHardTimeoutMilliseconds), (.hardTimeoutGraceMilliseconds, hardTimeoutGraceMilliseconds),
             (.memoryLimitMegabytes, memoryLimitMegabytes), (.maxResidentMegabytes, maxResidentMegabytes),
             (.runawayGraceMilliseconds, runawayGraceMilliseconds),
         ]
@@ -128,6 +130,11 @@ public struct IsolationSettings: Sendable, Hashable, Codable {
         guard code.count == 3, code.allSatisfy(\.isNumber), code.first == "5" || code.first == "4" else {
             throw DecodingError.dataCorruptedError(forKey: .poisonReply, in: c, debugDescription: "must start with a 4xx or 5xx SMTP code")
         }
+    }
+
+    /// Default-pool workers on a machine with `cores` cores (`workers`, or half the cores when 0).
+    public func resolvedWorkers(cores: Int) -> Int {
+        workers > 0 ? workers : max(1, cores / 2)
     }
 
     /// The hard limit for a scan by engines with these timeouts.

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MoatCore
 import MoatMessage
@@ -24,7 +25,8 @@ public final class PooledExecutor: EngineExecutor {
         if !settings.dedicated.isEmpty {
             general.arguments += ["--worker-except", settings.dedicated.keys.sorted().joined(separator: ",")]
         }
-        self.general = WorkerPool(settings: settings, workers: settings.workers, launch: general, limits: limits, logger: logger)
+        let workers = settings.resolvedWorkers(cores: ProcessInfo.processInfo.activeProcessorCount)
+        self.general = WorkerPool(settings: settings, workers: workers, launch: general, limits: limits, logger: logger)
         self.dedicated = dedicated
     }
 
