@@ -21,7 +21,8 @@ PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-# start MODE ENGINES_DIR [WORKERS]: a release moatd in isolation mode MODE (process or in_process).
+# start MODE ENGINES_DIR [WORKERS]: a release moatd in isolation mode MODE (process or in_process),
+# with the default worker count unless WORKERS is given.
 start() {
     cat >"$WORK/moat.toml" <<CONF
 log_level = "warning"
@@ -34,8 +35,8 @@ path = "$WORK/moat.sqlite"
 enabled = false
 [isolation]
 mode = "$1"
-workers = ${3:-2}
 CONF
+    [ -n "${3:-}" ] && echo "workers = $3" >>"$WORK/moat.toml"
     "$BIN/moatd" --config "$WORK/moat.toml" --engines "$2" >"$WORK/moatd.log" 2>&1 &
     PID=$!
     for _ in $(seq 600); do python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$PORT)))" 2>/dev/null && return 0; sleep 0.2; done
@@ -98,7 +99,7 @@ echo "| default engines, in process (after 500 messages) | $(kb "$PID" VmRSS) | 
 stop
 start process "$WORK/engines"
 "$BIN/moat" bench milter --address "inet:$PORT@127.0.0.1" --corpus "$WORK/corpus.txt" --connections 4 --messages 500 >/dev/null
-memory_row "default engines, 2 workers (after 500 messages)"
+memory_row "default engines, default workers (after 500 messages)"
 stop
 
 # A large signature set: SIGNATURES MD5 hash signatures (.hdb) plus 20,000 body signatures (.ndb),
@@ -124,7 +125,7 @@ CONF
 for mode in in_process process; do
     start "$mode" "$WORK/clamav-big"
     "$BIN/moat" bench milter --address "inet:$PORT@127.0.0.1" --corpus "$WORK/corpus.txt" --connections 4 --messages 300 >/dev/null
-    if [ "$mode" = process ]; then memory_row "$SIGNATURES hash + 20,000 body signatures, 2 workers"
+    if [ "$mode" = process ]; then memory_row "$SIGNATURES hash + 20,000 body signatures, default workers"
     else echo "| $SIGNATURES hash + 20,000 body signatures, in process | $(kb "$PID" VmRSS) | - | $(kb "$PID" VmRSS) |"; fi
     stop
 done
