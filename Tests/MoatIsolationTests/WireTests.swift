@@ -29,16 +29,16 @@ struct WireTests {
         let sender = FrameChannel(descriptor: ends[0], maxFrameBytes: 1 << 20)
         let receiver = FrameChannel(descriptor: ends[1], maxFrameBytes: 1 << 20)
         let big = [UInt8](repeating: 0x41, count: 300_000) // larger than a socket buffer
-        let thread = Thread {
-            try? sender.send(WorkerFrame(kind: .begin, payload: [1, 2, 3]))
-            try? sender.send(WorkerFrame(kind: .scan, payload: big))
-            try? sender.send(WorkerFrame(kind: .done, payload: []))
-            sender.close()
-        }
-        thread.start()
+        // The big frame overflows the socket buffer: its rest and the frames after it queue, in order.
+        sender.post(WorkerFrame(kind: .begin, payload: [1, 2, 3]))
+        sender.post(WorkerFrame(kind: .scan, payload: big))
+        sender.post(WorkerFrame(kind: .done, payload: []))
+        for index in 0..<50 { sender.post(WorkerFrame(kind: .verdict, payload: [UInt8(index)])) }
         #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [1, 2, 3]))
         #expect(try receiver.receive() == WorkerFrame(kind: .scan, payload: big))
         #expect(try receiver.receive() == WorkerFrame(kind: .done, payload: []))
+        for index in 0..<50 { #expect(try receiver.receive() == WorkerFrame(kind: .verdict, payload: [UInt8(index)])) }
+        sender.close()
         #expect(throws: FrameChannel.ChannelError.self) { try receiver.receive() }
     }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Glibc
 import Logging
@@ -41,7 +40,6 @@ final class WorkerProcess: Sendable {
     let pid: pid_t
     let channel: FrameChannel
     let startedAt: ContinuousClock.Instant
-    private let writer: DispatchQueue
     private let events: @Sendable (WorkerEvent) -> Void
     private let logger: Logger
     private let state = Mutex(State())
@@ -95,8 +93,10 @@ final class WorkerProcess: Sendable {
         let argv = [launch.executable] + launch.arguments
         var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
+        var cEnvironment: [UnsafeMutablePointer<CChar>?] = workerEnvironment().map { strdup($0) } + [nil]
+        defer { for pointer in cEnvironment { free(pointer) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, launch.executable, &actions, nil, &cArguments, environ)
+        let rc = posix_spawn(&pid, launch.executable, &actions, nil, &cArguments, &cEnvironment)
         Glibc.close(childEnd)
         guard rc == 0 else {
             Glibc.close(parentEnd)
@@ -113,13 +113,22 @@ final class WorkerProcess: Sendable {
         return worker
     }
 
+    /// The daemon's environment, with Swift's crash backtracer off unless the operator set it: a
+    /// symbolicating backtrace can keep a crashed worker alive for seconds, long enough to run into
+    /// the scan's hard limit and be counted as a hang instead of a crash. The parent logs which
+    /// engine was running and how the worker ended; set `SWIFT_BACKTRACE` to get the backtrace too.
+    static func workerEnvironment() -> [String] {
+        var environment = ProcessInfo.processInfo.environment
+        if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
+        return environment.map { "\($0.key)=\($0.value)" }.sorted()
+    }
+
     private init(pid: pid_t, channel: FrameChannel, logger: Logger, events: @escaping @Sendable (WorkerEvent) -> Void) {
         self.pid = pid
         self.channel = channel
         self.logger = logger
         self.events = events
         self.startedAt = ContinuousClock.now
-        self.writer = DispatchQueue(label: "moat.worker.\(pid).writer")
     }
 
     /// Requests in flight.
@@ -165,14 +174,8 @@ final class WorkerProcess: Sendable {
             } catch {
                 payload = []
             }
-            writer.async { [channel, logger] in
-                do {
-                    try channel.send(WorkerFrame(kind: .scan, payload: payload))
-                } catch {
-                    // The reader sees the end of the stream and answers the request.
-                    logger.debug("send to worker failed", metadata: ["error": "\(error)"])
-                }
-            }
+            // A failed send shows as the end of the stream: the reader then answers the request.
+            channel.post(WorkerFrame(kind: .scan, payload: payload))
         }
     }
 
@@ -203,7 +206,7 @@ final class WorkerProcess: Sendable {
     /// Asks the worker to re-read its manifests; returns its problems (nil if it died).
     func reload() async -> WorkerReady? {
         state.withLock { $0.ready = nil }
-        writer.async { [channel] in try? channel.send(WorkerFrame(kind: .reload, payload: [])) }
+        channel.post(WorkerFrame(kind: .reload, payload: []))
         return await waitUntilReady()
     }
 

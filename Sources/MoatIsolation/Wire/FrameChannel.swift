@@ -1,11 +1,14 @@
+import Dispatch
 import Glibc
 import Synchronization
 
-/// Blocking frame I/O on one end of a socket pair.
+/// Frame I/O on one end of a socket pair.
 ///
-/// Reads happen on one dedicated thread per channel and writes are serialised by a lock, so
-/// neither ever runs on Swift's cooperative pool. Writes use `MSG_NOSIGNAL`: a dead peer is an
-/// error return, not a SIGPIPE that would kill the daemon.
+/// Reads block, on one dedicated thread per channel. Writes never block their caller: `post` sends
+/// what the socket buffer takes at once (`MSG_DONTWAIT`) and hands any remainder to a serial queue,
+/// behind which later frames wait their turn, so a task on the cooperative pool can post without a
+/// thread hand-off in the common case and without ever blocking. Writes use `MSG_NOSIGNAL`: a dead
+/// peer is an error return, not a SIGPIPE that would kill the daemon.
 final class FrameChannel: Sendable {
     enum ChannelError: Error, CustomStringConvertible {
         case closed
@@ -26,31 +29,61 @@ final class FrameChannel: Sendable {
     let descriptor: Int32
     /// Largest frame accepted; bounds what a confused peer can make this side allocate.
     let maxFrameBytes: Int
-    private let writeLock = Mutex(())
+    /// Frames handed to the queue and not yet written; while any are, new frames queue behind them.
+    private let queued = Mutex(0)
+    private let writer: DispatchQueue
 
     init(descriptor: Int32, maxFrameBytes: Int) {
         self.descriptor = descriptor
         self.maxFrameBytes = maxFrameBytes
+        self.writer = DispatchQueue(label: "moat.frames.\(descriptor)")
     }
 
-    /// Sends one frame whole; frames from several threads never interleave.
-    func send(_ frame: WorkerFrame) throws(ChannelError) {
+    /// Sends one frame whole, in order with every other frame posted on this channel, without
+    /// blocking. A failed write is not reported here: the reader sees the peer's end instead.
+    func post(_ frame: WorkerFrame) {
         let bytes = frame.encoded()
-        let result: ChannelError? = writeLock.withLock { _ in
-            bytes.withUnsafeBytes { raw -> ChannelError? in
-                var offset = 0
-                while offset < raw.count {
-                    let written = Glibc.send(descriptor, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL))
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        return .io("send", errno)
-                    }
-                    offset += written
-                }
-                return nil
+        let remainder: ArraySlice<UInt8>? = queued.withLock { queued in
+            if queued > 0 {
+                queued += 1
+                return bytes[...]
+            }
+            switch write(bytes[...], flags: Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) {
+            case .complete, .failed: return nil
+            case .partial(let offset):
+                queued += 1
+                return bytes[offset...]
             }
         }
-        if let result { throw result }
+        guard let remainder else { return }
+        writer.async { [self] in
+            _ = write(remainder, flags: Int32(MSG_NOSIGNAL))
+            queued.withLock { $0 -= 1 }
+        }
+    }
+
+    private enum WriteResult {
+        case complete
+        case partial(Int)
+        case failed
+    }
+
+    /// Writes from `bytes`' start; with `MSG_DONTWAIT` stops where the socket buffer is full.
+    private func write(_ bytes: ArraySlice<UInt8>, flags: Int32) -> WriteResult {
+        bytes.withUnsafeBytes { raw -> WriteResult in
+            guard let base = raw.baseAddress else { return .complete }
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.send(descriptor, base + offset, raw.count - offset, flags)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EAGAIN || errno == EWOULDBLOCK { return .partial(bytes.startIndex + offset) }
+                    return .failed
+                }
+                offset += written
+            }
+            return .complete
+        }
     }
 
     /// The next frame; blocks. Throws `.closed` at a clean end of stream.

@@ -151,10 +151,9 @@ public final class WorkerServer: Sendable {
 
     private func send(_ kind: WorkerFrame.Kind, _ value: some Encodable) {
         do {
-            let payload = try JSONEncoder().encode(value)
-            try channel.send(WorkerFrame(kind: kind, payload: Array(payload)))
+            channel.post(WorkerFrame(kind: kind, payload: Array(try JSONEncoder().encode(value))))
         } catch {
-            logger.error("cannot send to the parent", metadata: ["error": "\(error)"])
+            logger.error("cannot encode a frame for the parent", metadata: ["error": "\(error)"])
         }
     }
 }
