@@ -338,9 +338,9 @@ public actor WorkerPool: EngineExecutor {
         switch event {
         case .ready:
             wakeWaiters()
-        case .finished(let worker):
+        case .finished(let worker, let residentBytes):
             if settings.maxResidentMegabytes > 0, slots.contains(where: { $0.worker === worker }),
-               let resident = worker.residentBytes, resident > settings.maxResidentMegabytes << 20 {
+               let resident = residentBytes, resident > settings.maxResidentMegabytes << 20 {
                 retire(worker, reason: "resident size \(resident >> 20) MiB above max_resident_mb=\(settings.maxResidentMegabytes)")
             }
             if let index = retiring.firstIndex(where: { $0 === worker }), worker.load == 0 {

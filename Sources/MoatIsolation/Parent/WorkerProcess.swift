@@ -26,7 +26,8 @@ struct LostScan: Sendable {
 /// Something the pool must react to, reported from a worker's reader thread.
 enum WorkerEvent: Sendable {
     case ready(WorkerProcess)
-    case finished(WorkerProcess)
+    /// A request completed; `residentBytes` is the worker's RSS, read at most once a second.
+    case finished(WorkerProcess, residentBytes: Int?)
     case retire(WorkerProcess, engine: String)
     case exited(WorkerProcess, ExitStatus, expected: Bool)
 }
@@ -220,6 +221,8 @@ final class WorkerProcess: Sendable {
 
     private func readLoop() {
         let decoder = JSONDecoder()
+        // /proc is read here, on this dedicated thread, never on the cooperative pool.
+        var lastResidentCheck = ContinuousClock.now - .seconds(1)
         while true {
             let frame: WorkerFrame
             do {
@@ -251,7 +254,12 @@ final class WorkerProcess: Sendable {
                 guard let progress = try? decoder.decode(EngineProgress.self, from: Data(frame.payload)) else { continue }
                 let finished = state.withLock { $0.pending.removeValue(forKey: progress.request) }
                 finished?.continuation.resume(returning: .completed(finished?.verdicts ?? []))
-                events(.finished(self))
+                var resident: Int?
+                if ContinuousClock.now - lastResidentCheck >= .seconds(1) {
+                    lastResidentCheck = ContinuousClock.now
+                    resident = residentBytes
+                }
+                events(.finished(self, residentBytes: resident))
             case .retire:
                 let engine = (try? decoder.decode(EngineProgress.self, from: Data(frame.payload)))?.engine ?? "unknown"
                 events(.retire(self, engine: engine))
