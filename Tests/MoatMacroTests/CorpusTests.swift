@@ -9,6 +9,9 @@ import Testing
 
     struct Row: Sendable { var path: String; var vba: Bool; var xlm: Bool }
 
+    /// Whether the shared corpus is here; tests that read it are reported as skipped without it.
+    static let available = FileManager.default.fileExists(atPath: corpus.appendingPathComponent("MACRO_SCAN.tsv").path)
+
     static func rows() -> [Row] {
         guard let text = try? String(contentsOf: corpus.appendingPathComponent("MACRO_SCAN.tsv"), encoding: .utf8) else { return [] }
         return text.split(separator: "\n").dropFirst().compactMap { line in
@@ -25,12 +28,9 @@ import Testing
         "oletools_test-data/excel4-macros/excel4_sample_macro.xlsb": "xlm: has xl/macrosheets/sheet1.bin (macrosheet); olevba ignores OOXML macro sheets",
     ]
 
-    @Test func detectionAgreesWithOlevba() throws {
+    @Test(.enabled(if: available, "shared corpus absent")) func detectionAgreesWithOlevba() throws {
         let rows = Self.rows()
-        guard !rows.isEmpty else {
-            print("SKIP corpus agreement: \(Self.corpus.path)/MACRO_SCAN.tsv not found")
-            return
-        }
+        try #require(!rows.isEmpty, "\(Self.corpus.path)/MACRO_SCAN.tsv has no rows")
         var agree = 0
         var disagreements: [String] = []
         for row in rows {
@@ -50,10 +50,8 @@ import Testing
 
     /// Entry points agree with olevba's `autoexec` column (informational: olevba also lists
     /// keywords it finds in strings, Moat only procedure names).
-    @Test func autoExecComparedWithOlevba() throws {
-        guard let text = try? String(contentsOf: Self.corpus.appendingPathComponent("MACRO_SCAN.tsv"), encoding: .utf8) else {
-            print("SKIP autoexec comparison: corpus not found"); return
-        }
+    @Test(.enabled(if: available, "shared corpus absent")) func autoExecComparedWithOlevba() throws {
+        let text = try String(contentsOf: Self.corpus.appendingPathComponent("MACRO_SCAN.tsv"), encoding: .utf8)
         var same = 0, total = 0
         for line in text.split(separator: "\n").dropFirst() {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
@@ -71,9 +69,9 @@ import Testing
     }
 
     /// The oletools zips are ZipCrypto-protected: they must read as encrypted, never as clean.
-    @Test func passwordProtectedZipsAreEncrypted() throws {
+    @Test(.enabled(if: available, "shared corpus absent")) func passwordProtectedZipsAreEncrypted() throws {
         let root = Self.corpus.appendingPathComponent("oletools_test-data")
-        guard let walker = FileManager.default.enumerator(atPath: root.path) else { print("SKIP: corpus not found"); return }
+        let walker = try #require(FileManager.default.enumerator(atPath: root.path))
         var count = 0
         for case let path as String in walker where path.hasSuffix(".zip") {
             let data = try #require(FileManager.default.contents(atPath: root.appendingPathComponent(path).path))
@@ -84,9 +82,10 @@ import Testing
         print("password-protected zips flagged as encrypted: \(count)")
     }
 
-    @Test func disarmedCorpusFilesAreOlevbaClean() throws {
+    @Test(.enabled(if: available && ExternalTools.olevba != nil, "needs the shared corpus and olevba (MOAT_OLEVBA)"))
+    func disarmedCorpusFilesAreOlevbaClean() throws {
         let rows = Self.rows().filter { $0.vba || $0.xlm }
-        guard !rows.isEmpty else { print("SKIP corpus disarm: corpus not found"); return }
+        try #require(!rows.isEmpty)
         let dir = try ExternalTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         var disarmed = 0, refused: [String] = [], opened = 0
@@ -105,9 +104,7 @@ import Testing
             let ext = result.newExtension ?? (row.path.split(separator: ".").last.map(String.init) ?? "bin")
             let out = dir.appendingPathComponent("\(n).\(ext)")
             try Data(result.bytes).write(to: out)
-            if ExternalTools.olevba != nil {
-                #expect(try !ExternalTools.olevbaFindsMacros(out), "olevba still sees macros in disarmed \(row.path)")
-            }
+            #expect(try !ExternalTools.olevbaFindsMacros(out), "olevba still sees macros in disarmed \(row.path)")
             if ExternalTools.soffice != nil, ProcessInfo.processInfo.environment["MOAT_CORPUS_LIBREOFFICE"] != nil {
                 let ok = ExternalTools.libreOfficeOpens(out)
                 if ok { opened += 1 }
@@ -116,6 +113,5 @@ import Testing
         }
         print("corpus disarm: \(disarmed) of \(rows.count) macro-bearing files disarmed, \(opened) opened by LibreOffice; not disarmable (replaced by the note): \(refused.count)")
         for r in refused { print("  NOT DISARMED \(r)") }
-        if ExternalTools.olevba == nil { print("SKIP olevba check of disarmed corpus files: olevba not found") }
     }
 }

@@ -3,7 +3,7 @@ import Testing
 @testable import MoatMacro
 
 /// Independent verification: olevba must see the macros we plant and none after disarming;
-/// LibreOffice must open every disarmed document. Skips (with a message) when a tool is absent.
+/// LibreOffice must open every disarmed document. A check whose tool is absent is reported as skipped.
 @Suite(.serialized) struct CrossCheckTests {
     struct Case: Sendable, CustomStringConvertible {
         var ext: String
@@ -52,15 +52,16 @@ import Testing
         return out
     }()
 
-    @Test(arguments: realProjects)
-    func realProjectsAreSeenAndRemoved(_ c: Case) throws {
-        try plantedMacrosAreSeenAndRemoved(c)
+    /// A planted fixture and its disarmed copy, written for the outside tools.
+    struct Prepared {
+        var dir: URL
+        var input: URL
+        var output: URL
     }
 
-    @Test(arguments: cases)
-    func plantedMacrosAreSeenAndRemoved(_ c: Case) throws {
+    /// Plants, inspects and disarms `c` (asserting both), then writes the two files.
+    static func prepare(_ c: Case) throws -> Prepared {
         let dir = try ExternalTools.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
         let bytes = try c.make(dir)
         let inspection = MacroInspector().inspect(bytes)
         #expect(inspection.hasActiveContent)
@@ -76,17 +77,29 @@ import Testing
             try Data(bytes).write(to: keepDir.appendingPathComponent("macro.\(c.ext)"))
             try Data(disarmed.bytes).write(to: keepDir.appendingPathComponent("disarmed-\(c.ext).\(disarmed.newExtension ?? c.ext)"))
         }
+        return Prepared(dir: dir, input: input, output: output)
+    }
 
-        if ExternalTools.olevba == nil {
-            print("SKIP olevba cross-check for \(c.ext): set MOAT_OLEVBA or put olevba on PATH (pip install oletools)")
-        } else {
-            if c.ext != "rtf" { #expect(try ExternalTools.olevbaFindsMacros(input), "olevba should see the planted project in .\(c.ext)") }
-            #expect(try !ExternalTools.olevbaFindsMacros(output), "olevba still sees macros in disarmed .\(c.ext)")
-        }
-        if ExternalTools.soffice == nil {
-            print("SKIP LibreOffice open check for \(c.ext): soffice not on PATH (apt-get install libreoffice-writer libreoffice-calc)")
-        } else {
-            #expect(ExternalTools.libreOfficeOpens(output), "LibreOffice could not open disarmed .\(c.ext)")
-        }
+    @Test(arguments: cases + realProjects)
+    func plantedMacrosAreSeenAndRemoved(_ c: Case) throws {
+        let prepared = try Self.prepare(c)
+        try? FileManager.default.removeItem(at: prepared.dir)
+    }
+
+    @Test(.enabled(if: ExternalTools.olevba != nil, "olevba not found: set MOAT_OLEVBA or put olevba on PATH (pip install oletools)"),
+          arguments: cases + realProjects)
+    func olevbaSeesPlantedMacrosAndNoneAfterDisarming(_ c: Case) throws {
+        let prepared = try Self.prepare(c)
+        defer { try? FileManager.default.removeItem(at: prepared.dir) }
+        if c.ext != "rtf" { #expect(try ExternalTools.olevbaFindsMacros(prepared.input), "olevba should see the planted project in .\(c.ext)") }
+        #expect(try !ExternalTools.olevbaFindsMacros(prepared.output), "olevba still sees macros in disarmed .\(c.ext)")
+    }
+
+    @Test(.enabled(if: ExternalTools.soffice != nil, "soffice not on PATH (apt-get install libreoffice-writer libreoffice-calc)"),
+          arguments: cases + realProjects)
+    func libreOfficeOpensDisarmedDocuments(_ c: Case) throws {
+        let prepared = try Self.prepare(c)
+        defer { try? FileManager.default.removeItem(at: prepared.dir) }
+        #expect(ExternalTools.libreOfficeOpens(prepared.output), "LibreOffice could not open disarmed .\(c.ext)")
     }
 }

@@ -8,12 +8,11 @@ import Testing
     static let sample = CorpusTests.corpus.appendingPathComponent("oletools_test-data/olevba/sample_with_vba.ppt")
     static let encrypted = CorpusTests.corpus.appendingPathComponent("oletools_test-data/encrypted/encrypted.ppt")
 
-    static func corpusFile(_ url: URL) -> [UInt8]? {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            print("SKIP: \(url.path) not found (shared corpus absent)")
-            return nil
-        }
-        return Array(data)
+    /// Whether the shared corpus is here; tests that read it are reported as skipped without it.
+    static let corpusAvailable = FileManager.default.fileExists(atPath: sample.path)
+
+    static func corpusFile(_ url: URL) throws -> [UInt8] {
+        Array(try #require(FileManager.default.contents(atPath: url.path), "\(url.path) not found"))
     }
 
     static func vba(_ inspection: Inspection) -> [(modules: [String], autoExec: [String], location: String)] {
@@ -73,8 +72,8 @@ import Testing
 
     // MARK: - The corpus presentation
 
-    @Test func corpusPresentationShowsItsModulesLikeOlevba() throws {
-        guard let bytes = Self.corpusFile(Self.sample) else { return }
+    @Test(.enabled(if: corpusAvailable, "shared corpus absent")) func corpusPresentationShowsItsModulesLikeOlevba() throws {
+        let bytes = try Self.corpusFile(Self.sample)
         let inspection = MacroInspector().inspect(bytes)
         #expect(inspection.container == .compoundFile)
         #expect(!inspection.isMalformed, "\(inspection.observations)")
@@ -83,10 +82,14 @@ import Testing
         #expect(projects[0].location == "PowerPoint Document/ExOleObjStg[0]")
         #expect(projects[0].modules == ["Module1"])
         #expect(projects[0].autoExec.map { $0.lowercased() } == ["action_click"])
-        guard let olevba = ExternalTools.olevba else {
-            print("SKIP olevba comparison: olevba not found (set MOAT_OLEVBA)")
-            return
-        }
+    }
+
+    @Test(.enabled(if: corpusAvailable && ExternalTools.olevba != nil, "needs the shared corpus and olevba (MOAT_OLEVBA)"))
+    func corpusPresentationModulesMatchOlevba() throws {
+        let bytes = try Self.corpusFile(Self.sample)
+        let projects = Self.vba(MacroInspector().inspect(bytes))
+        try #require(projects.count == 1)
+        let olevba = try #require(ExternalTools.olevba)
         let (_, output) = try ExternalTools.run(olevba, ["--json", Self.sample.path])
         let items = try #require(try JSONSerialization.jsonObject(with: output) as? [[String: Any]])
         let theirs = items.flatMap { ($0["macros"] as? [[String: Any]]) ?? [] }.compactMap { $0["vba_filename"] as? String }
@@ -94,21 +97,21 @@ import Testing
         #expect(theirs.sorted() == projects[0].modules.sorted(), "olevba lists \(theirs)")
     }
 
-    @Test func engineReportsModulesAndEntryPoint() throws {
-        guard let bytes = Self.corpusFile(Self.sample) else { return }
+    @Test(.enabled(if: corpusAvailable, "shared corpus absent")) func engineReportsModulesAndEntryPoint() throws {
+        let bytes = try Self.corpusFile(Self.sample)
         let findings = MacroEngine.findings(for: MacroInspector().inspect(bytes), partPath: "2", scores: MacroSettings.Scores())
         #expect(findings.contains { $0.code == "macro.vba" && $0.detail == "VBA project in PowerPoint Document/ExOleObjStg[0] (modules: Module1)" })
         #expect(findings.contains { $0.code == "macro.autoexec" && $0.detail.lowercased().hasPrefix("action_click") })
     }
 
-    @Test func encryptedPresentationReadsAsEncrypted() throws {
-        guard let bytes = Self.corpusFile(Self.encrypted) else { return }
+    @Test(.enabled(if: corpusAvailable, "shared corpus absent")) func encryptedPresentationReadsAsEncrypted() throws {
+        let bytes = try Self.corpusFile(Self.encrypted)
         let inspection = MacroInspector().inspect(bytes)
         #expect(inspection.isEncrypted && !inspection.isMalformed && !inspection.hasVBA, "\(inspection.observations)")
     }
 
-    @Test func truncatedCopiesNeverTrap() throws {
-        guard let bytes = Self.corpusFile(Self.sample) else { return }
+    @Test(.enabled(if: corpusAvailable, "shared corpus absent")) func truncatedCopiesNeverTrap() throws {
+        let bytes = try Self.corpusFile(Self.sample)
         var malformed = 0, copies = 0
         for cut in stride(from: 512, to: bytes.count, by: 1531) {
             let inspection = MacroInspector().inspect(Array(bytes[0..<cut]))
@@ -120,8 +123,8 @@ import Testing
         print("truncated .ppt copies: \(malformed) of \(copies) malformed, none clean")
     }
 
-    @Test func streamCutInsideTheStorageIsMalformedButStillFlagged() throws {
-        guard let bytes = Self.corpusFile(Self.sample) else { return }
+    @Test(.enabled(if: corpusAvailable, "shared corpus absent")) func streamCutInsideTheStorageIsMalformedButStillFlagged() throws {
+        let bytes = try Self.corpusFile(Self.sample)
         let cut = try Self.editingStream(of: bytes) { stream in
             let offset = try Self.storageOffset(in: stream)
             stream.removeSubrange((offset + 100)...)
@@ -133,8 +136,8 @@ import Testing
         #expect(throws: MacroDisarmer.Failure.self) { try MacroDisarmer().disarm(cut, inspection: inspection) }
     }
 
-    @Test func corruptedCompressedStorageIsMalformed() throws {
-        guard let bytes = Self.corpusFile(Self.sample) else { return }
+    @Test(.enabled(if: corpusAvailable, "shared corpus absent")) func corruptedCompressedStorageIsMalformed() throws {
+        let bytes = try Self.corpusFile(Self.sample)
         let corrupt = try Self.editingStream(of: bytes) { stream in
             let offset = try Self.storageOffset(in: stream)
             for k in 0..<64 { stream[offset + 40 + k] = UInt8(truncatingIfNeeded: 0xA5 &* (k + 1)) }
@@ -144,8 +147,8 @@ import Testing
         #expect(inspection.hasVBA)
     }
 
-    @Test func hugeDeclaredSizeIsRefusedBeforeInflating() throws {
-        guard let bytes = Self.corpusFile(Self.sample) else { return }
+    @Test(.enabled(if: corpusAvailable, "shared corpus absent")) func hugeDeclaredSizeIsRefusedBeforeInflating() throws {
+        let bytes = try Self.corpusFile(Self.sample)
         let huge = try Self.editingStream(of: bytes) { stream in
             let offset = try Self.storageOffset(in: stream)
             LittleEndian.put(0xFFFF_FFFF, into: &stream, at: offset + 8)
@@ -224,8 +227,8 @@ import Testing
 
     // MARK: - Disarm
 
-    @Test func corpusPresentationIsDisarmedInPlace() throws {
-        guard let bytes = Self.corpusFile(Self.sample) else { return }
+    @Test(.enabled(if: corpusAvailable, "shared corpus absent")) func corpusPresentationIsDisarmedInPlace() throws {
+        let bytes = try Self.corpusFile(Self.sample)
         let inspection = MacroInspector().inspect(bytes)
         let result = try MacroDisarmer().disarm(bytes, inspection: inspection)
         #expect(result.newExtension == nil)
@@ -241,26 +244,32 @@ import Testing
         let changed = (0..<old.count).filter { old[$0] != new[$0] }
         #expect(changed.allSatisfy { (storage.offset + 8..<storage.offset + 8 + storage.length).contains($0) || (flag..<flag + 4).contains($0) })
         #expect(!PowerPointDocument(new).hasMacros)
+    }
+
+    /// The corpus presentation disarmed, written to a temporary directory for the outside tools.
+    static func disarmedCorpusPresentation() throws -> (dir: URL, original: URL, disarmed: URL) {
+        let bytes = try corpusFile(sample)
+        let result = try MacroDisarmer().disarm(bytes, inspection: MacroInspector().inspect(bytes))
         let dir = try ExternalTools.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("disarmed.ppt")
+        let original = dir.appendingPathComponent("original.ppt"), out = dir.appendingPathComponent("disarmed.ppt")
+        try Data(bytes).write(to: original)
         try Data(result.bytes).write(to: out)
-        if ExternalTools.olevba != nil {
-            #expect(try !ExternalTools.olevbaFindsMacros(out), "olevba still sees macros in the disarmed presentation")
-        } else {
-            print("SKIP olevba check of the disarmed presentation: olevba not found")
-        }
-        if ExternalTools.soffice != nil {
-            let original = dir.appendingPathComponent("original.ppt")
-            try Data(bytes).write(to: original)
-            if ExternalTools.libreOfficeOpens(original) {
-                #expect(ExternalTools.libreOfficeOpens(out), "LibreOffice cannot open the disarmed presentation")
-            } else {
-                print("SKIP LibreOffice check of the disarmed presentation: soffice cannot open the original either (libreoffice-impress missing?)")
-            }
-        } else {
-            print("SKIP LibreOffice check of the disarmed presentation: soffice not found")
-        }
+        return (dir, original, out)
+    }
+
+    @Test(.enabled(if: corpusAvailable && ExternalTools.olevba != nil, "needs the shared corpus and olevba (MOAT_OLEVBA)"))
+    func disarmedCorpusPresentationIsOlevbaClean() throws {
+        let files = try Self.disarmedCorpusPresentation()
+        defer { try? FileManager.default.removeItem(at: files.dir) }
+        #expect(try !ExternalTools.olevbaFindsMacros(files.disarmed), "olevba still sees macros in the disarmed presentation")
+    }
+
+    @Test(.enabled(if: corpusAvailable && ExternalTools.soffice != nil, "needs the shared corpus and LibreOffice (soffice)"))
+    func disarmedCorpusPresentationOpensInLibreOffice() throws {
+        let files = try Self.disarmedCorpusPresentation()
+        defer { try? FileManager.default.removeItem(at: files.dir) }
+        try #require(ExternalTools.libreOfficeOpens(files.original), "LibreOffice cannot open the original either (libreoffice-impress missing?)")
+        #expect(ExternalTools.libreOfficeOpens(files.disarmed), "LibreOffice cannot open the disarmed presentation")
     }
 
     @Test func synthesizedPresentationIsDisarmed() throws {
