@@ -1,3 +1,4 @@
+import MoatMessage
 import Testing
 @testable import MoatIsolation
 
@@ -29,9 +30,10 @@ struct PoisonListTests {
     }
 
     @Test func contentHashIgnoresTheHeaderSection() {
-        let first = WorkerPool.contentHash(Array("Received: from a by b; Mon\r\nSubject: x\r\n\r\nsame body".utf8))
-        let retried = WorkerPool.contentHash(Array("Received: from a by b; Tue\r\nSubject: x\r\n\r\nsame body".utf8))
-        let other = WorkerPool.contentHash(Array("Subject: x\r\n\r\nother body".utf8))
+        func hash(_ text: String) -> String { WorkerPool.contentHash(Message(parsing: Array(text.utf8))) }
+        let first = hash("Received: from a by b; Mon\r\nSubject: x\r\n\r\nsame body")
+        let retried = hash("Received: from a by b; Tue\r\nSubject: x\r\n\r\nsame body")
+        let other = hash("Subject: x\r\n\r\nother body")
         #expect(first == retried)
         #expect(first != other)
         #expect(first.count == 64)

@@ -50,4 +50,6 @@ struct PoisonList: Sendable {
     }
 
     var count: Int { entries.count }
+
+    var isEmpty: Bool { entries.isEmpty }
 }

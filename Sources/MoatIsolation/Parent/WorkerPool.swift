@@ -126,10 +126,12 @@ public actor WorkerPool: EngineExecutor {
         guard !requested.isEmpty else { return Execution(verdicts: []) }
         let states = Dictionary(requested.map { ($0.name, $0.state) }, uniquingKeysWith: { first, _ in first })
         let hard = settings.hardTimeout(engineTimeouts: engines.map(\.manifest.timeoutMilliseconds))
-        let hash = Self.contentHash(input.message.raw)
         let order = requested.map(\.name)
+        // Hashing is needed only to look up known poison or once a worker has died: skip it on the
+        // scan path while the list is empty.
+        let knownHash = poison.isEmpty ? nil : Self.contentHash(input.message)
 
-        if let known = poison.poison(hash) {
+        if let hash = knownHash, let known = poison.poison(hash) {
             Counter(label: "moat_poison_messages_total", dimensions: [("engine", known.engine), ("seen", "again")]).increment()
             logger.warning("poison message: not scanned by the engine that crashes on it", metadata: [
                 "scan.id": "\(input.id)", "engine.name": "\(known.engine)", "message.sha256": "\(hash)",
@@ -151,12 +153,16 @@ public actor WorkerPool: EngineExecutor {
             )
         }
 
-        switch await attempt(input, engines: requested, serial: false, hard: hard, exclusive: false) {
+        let first = await attempt(input, engines: requested, serial: false, hard: hard, exclusive: false)
+        if case .completed(let verdicts) = first { return Execution(verdicts: Self.ordered(verdicts, by: order)) }
+        let contentHash = knownHash ?? Self.contentHash(input.message)
+        switch first {
         case .completed(let verdicts):
             return Execution(verdicts: Self.ordered(verdicts, by: order))
         case .unavailable(let reason):
             return unavailable(requested, reason: reason, states: states, order: order)
         case .lost(let lost) where lost.killedForThisScan:
+            let hash = contentHash
             // This scan's own hard limit: the engines still running hung the worker.
             let engine = lost.running.first ?? "unknown"
             let entry = poison.recordKill(hash, engine: engine)
@@ -177,7 +183,7 @@ public actor WorkerPool: EngineExecutor {
             }
             return execution
         case .lost(let lost):
-            return await retryAlone(input, requested: requested, firstLoss: lost, hash: hash, hard: hard, states: states, order: order)
+            return await retryAlone(input, requested: requested, firstLoss: lost, hash: contentHash, hard: hard, states: states, order: order)
         }
     }
 
@@ -432,16 +438,10 @@ public actor WorkerPool: EngineExecutor {
         return verdicts.sorted { (rank[$0.engine] ?? Int.max) < (rank[$1.engine] ?? Int.max) }
     }
 
-    /// SHA-256 of the body, so the same content is recognised when the MTA retries with new trace headers.
-    static func contentHash(_ raw: [UInt8]) -> String {
-        var bodyStart = 0
-        var index = 0
-        while index + 1 < raw.count {
-            if raw[index] == 0x0A, raw[index + 1] == 0x0A { bodyStart = index + 2; break }
-            if raw[index] == 0x0A, raw[index + 1] == 0x0D, index + 2 < raw.count, raw[index + 2] == 0x0A { bodyStart = index + 3; break }
-            index += 1
-        }
-        let digest = SHA256.hash(data: raw[bodyStart...])
+    /// SHA-256 of the body (where the parser found it), so the same content is recognised when the
+    /// MTA retries it with new trace headers.
+    static func contentHash(_ message: Message) -> String {
+        let digest = SHA256.hash(data: message.raw[message.root.bodyRange])
         return digest.map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
