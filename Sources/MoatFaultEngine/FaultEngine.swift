@@ -48,18 +48,10 @@ public struct FaultEngine: ScanEngine {
     }
 
     static func fault(in raw: [UInt8]) -> Fault? {
-        guard raw.count >= marker.count else { return nil }
-        var index = 0
-        while index + marker.count <= raw.count {
-            if raw[index] == marker[0], raw[index..<(index + marker.count)].elementsEqual(marker) {
-                let start = index + marker.count
-                var end = start
-                while end < raw.count, raw[end] >= 0x61, raw[end] <= 0x7A { end += 1 }
-                return Fault(rawValue: String(decoding: raw[start..<end], as: UTF8.self))
-            }
-            index += 1
-        }
-        return nil
+        let data = Data(raw)
+        guard let marker = data.range(of: Data(marker)) else { return nil }
+        let name = data[marker.upperBound...].prefix { (0x61...0x7A).contains($0) }
+        return Fault(rawValue: String(decoding: name, as: UTF8.self))
     }
 }
 
