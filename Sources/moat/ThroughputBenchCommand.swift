@@ -42,6 +42,9 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
     @Flag(help: "Print the result row without the table header.")
     var noHeader = false
 
+    @Option(help: "Write one line per file: path, action, category, score and each engine's label and finding codes (sorted; the first pass only). Two runs that decide alike write identical files.")
+    var findings: String?
+
     @Argument(help: "Files or directories (searched recursively).")
     var paths: [String] = []
 
@@ -55,9 +58,11 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
             files += try String(contentsOfFile: list, encoding: .utf8).split(separator: "\n").map(String.init)
         }
         var inputBytes = 0
+        var readable: [String] = []
         let corpus = files.compactMap { path -> [UInt8]? in
             guard let data = FileManager.default.contents(atPath: path) else { return nil }
             inputBytes += data.count
+            readable.append(path)
             return attach ? AttachmentMessage.wrap(path: path, bytes: Array(data)) : Array(data)
         }
         guard !corpus.isEmpty else {
@@ -79,21 +84,22 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
         let results = await withTaskGroup(of: Sample.self, returning: [Sample].self) { group in
             var next = 0
             var results: [Sample] = []
-            func add(_ raw: [UInt8]) {
+            func add(_ index: Int) {
+                let raw = corpus[index % corpus.count]
                 group.addTask {
                     let begin = DispatchTime.now().uptimeNanoseconds
                     let decision = await pipeline.scan(ScanInput(message: Message(parsing: raw, limits: limits)))
-                    return Sample(seconds: Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9, decision: decision)
+                    return Sample(seconds: Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9, decision: decision, index: index)
                 }
             }
             while next < min(concurrency, total) {
-                add(corpus[next % corpus.count])
+                add(next)
                 next += 1
             }
             while let result = await group.next() {
                 results.append(result)
                 if next < total {
-                    add(corpus[next % corpus.count])
+                    add(next)
                     next += 1
                 }
             }
@@ -105,6 +111,9 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
         let peak = ResidentMemory.peakMegabytes
         await runtime.shutdown()
 
+        if let findings {
+            try Self.writeFindings(results.filter { $0.index < corpus.count }, paths: readable, to: findings)
+        }
         let latencies = results.map(\.seconds).sorted()
         func percentile(_ p: Double) -> Double {
             latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000
@@ -144,5 +153,25 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
     struct Sample: Sendable {
         var seconds: Double
         var decision: Decision
+        var index: Int
+    }
+
+    /// One tab-separated line per file, in input order: what a refactor must leave unchanged.
+    /// Scores are rounded to 0.01 and engines listed by name, so the file does not depend on
+    /// timing or on the order engines finished in.
+    static func writeFindings(_ samples: [Sample], paths: [String], to file: String) throws {
+        var lines: [String] = []
+        for sample in samples.sorted(by: { $0.index < $1.index }) {
+            let decision = sample.decision
+            let engines = decision.verdicts.sorted { $0.engine < $1.engine }.map { verdict in
+                var counts: [String: Int] = [:]
+                for finding in verdict.findings { counts[finding.code, default: 0] += 1 }
+                return "\(verdict.engine)=\(verdict.label):"
+                    + counts.sorted { $0.key < $1.key }.map { $0.value == 1 ? $0.key : "\($0.key)*\($0.value)" }.joined(separator: ",")
+            }
+            lines.append(([paths[sample.index], decision.action.rawValue, decision.category?.rawValue ?? "-",
+                           String(format: "%.2f", decision.score)] + engines).joined(separator: "\t"))
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
     }
 }

@@ -171,7 +171,7 @@ rspamd)
     cat >"$L/local.d/options.inc" <<CONF
 dns { nameserver = ["127.0.0.1:$DEAD"]; timeout = 0.2s; retransmits = 1; sockets = 1; }
 CONF
-    echo "bind_socket = \"127.0.0.1:$PORT\"; count = 1;" >"$L/override.d/worker-normal.inc"
+    echo "bind_socket = \"127.0.0.1:$PORT\"; count = ${RSPAMD_WORKERS:-1};" >"$L/override.d/worker-normal.inc"
     echo "bind_socket = \"127.0.0.1:$CONTROLLER\"; count = 1;" >"$L/override.d/worker-controller.inc"
     echo "bind_socket = \"127.0.0.1:$PROXY\"; enabled = false;" >"$L/override.d/worker-proxy.inc"
     echo 'enabled = false;' >"$L/override.d/worker-fuzzy.inc"

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Moat's whole default pipeline against rspamd (HTTP /checkv2, keep-alive) and clamd (INSTREAM) on
+# the same real messages, in one run: 1,000 SpamAssassin-corpus messages (every third of
+# labels.tsv, ham and spam), Bayes trained on the others, 4 in flight, release build.
+#
+#   bench/pipeline/run.sh            # writes bench/results/pipeline-<date>.md
+#   SECTIONS="full engines" N=1000 CONCURRENCY=4 REPEAT=2 bench/pipeline/run.sh
+#
+# Moat is measured in process (`moat bench throughput`: parse + every engine + decision), the peers
+# through their own sockets from a Python keep-alive client (bench/pipeline/http_client.py), which
+# is cheap next to a scan (measured: an empty rspamd /ping loop runs at several thousand/s).
+set -euo pipefail
+export LC_ALL=C
+root=$(cd "$(dirname "$0")/../.." && pwd)
+moat=$root/.build/release/moat
+corpus=${CORPUS:-$root/../shared/corpus/spamassassin}
+out=${OUT:-$root/bench/results/pipeline-$(date +%F).md}
+N=${N:-1000}
+CONCURRENCY=${CONCURRENCY:-4}
+REPEAT=${REPEAT:-1}
+SECTIONS=${SECTIONS:-"full engines peers"}
+[ -x "$moat" ] || { echo "build first: swift build -c release" >&2; exit 2; }
+[ -r "$corpus/labels.tsv" ] || { echo "no corpus at $corpus" >&2; exit 2; }
+. "$root/bench/peers/daemon.sh"
+work=$(mktemp -d /tmp/moat-pipeline.XXXXXX)
+chmod 755 "$work"
+trap 'peer_stop "$work/rspamd"; peer_stop "$work/clamd"; rm -rf "$work"' EXIT
+
+# Test set: every third message; training set: the rest.
+awk -F'\t' -v dir="$corpus" -v n="$N" 'NR > 1 && (NR - 2) % 3 == 0 && printed++ < n { print dir "/" $1 }' "$corpus/labels.tsv" >"$work/test.list"
+mkdir -p "$work/train/spam" "$work/train/ham"
+awk -F'\t' 'NR > 1 && (NR - 2) % 3 != 0 { print $1 "\t" $2 }' "$corpus/labels.tsv" |
+    while IFS=$'\t' read -r path label; do ln -s "$corpus/$path" "$work/train/$label/$(echo "$path" | tr / _)"; done
+bytes=$(xargs cat <"$work/test.list" | wc -c)
+count=$(wc -l <"$work/test.list")
+"$moat" bayes train --path "$work/bayes.sqlite" --spam "$work/train/spam" --ham "$work/train/ham" >/dev/null
+
+mkdir -p "$work/engines"
+for manifest in clamav filetype macro spam url; do cp "$root/engines/$manifest.toml" "$work/engines/"; done
+sed -i -e "s|^bayes_path = .*|bayes_path = \"$work/bayes.sqlite\"|" -e "s|^cache_dir = .*|cache_dir = \"$root/var/spam-cache\"|" \
+    "$work/engines/spam.toml"
+moat_row() { # LABEL ENGINES-DIR
+    (cd "$root" && "$moat" bench throughput --engines "$2" --rules "$root/rules" --concurrency "$CONCURRENCY" --repeat "$REPEAT" \
+        --list "$work/test.list" --label "$1" --no-header 2>/dev/null | head -n 1)
+}
+rate_of() { awk -F'|' '{ gsub(/ /, "", $7); print $7 }' <<<"$1"; }
+
+{
+echo "# Full pipeline versus rspamd and clamd ($(date -u +%FT%TZ))"
+echo
+echo "Machine: $(nproc) cores, $(uname -r); moat release build $(git -C "$root" rev-parse --short HEAD); rspamd $(rspamd --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -n 1); $(clamd --version | cut -d/ -f1)."
+echo "Messages: $count from $corpus (every third line of labels.tsv), $((bytes / count)) bytes mean; Bayes trained on the other $(ls "$work/train/spam" | wc -l) spam and $(ls "$work/train/ham" | wc -l) ham; $CONCURRENCY in flight; $REPEAT passes, timed together."
+echo
+} >"$out"
+
+declare -A rate
+if [[ $SECTIONS == *full* || $SECTIONS == *engines* ]]; then
+    # One untimed pass compiles or loads the Hyperscan cache so the timed runs do not pay for it.
+    (cd "$root" && "$moat" bench throughput --engines "$work/engines" --rules "$root/rules" --concurrency 1 --label warmup \
+        "$(head -n 1 "$work/test.list")" >/dev/null 2>&1)
+    {
+        echo "## Moat in process (\`moat bench throughput\`)"
+        echo
+        echo "| set | files | MB | concurrency | seconds | files/s | MB/s | p50 ms | p95 ms | p99 ms | mean ms per engine | RSS before MB | peak RSS MB |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
+    } >>"$out"
+fi
+if [[ $SECTIONS == *full* ]]; then
+    row=$(moat_row "all five engines" "$work/engines"); echo "$row" | tee -a "$out"
+    rate[full]=$(rate_of "$row")
+fi
+if [[ $SECTIONS == *engines* ]]; then
+    for engine in clamav filetype macro spam url; do
+        mkdir -p "$work/only-$engine"; cp "$work/engines/$engine.toml" "$work/only-$engine/"
+        row=$(moat_row "$engine alone" "$work/only-$engine"); echo "$row" | tee -a "$out"
+        rate[$engine]=$(rate_of "$row")
+    done
+fi
+
+if [[ $SECTIONS == *peers* ]]; then
+    RSPAMD_WORKERS=2 peer_start rspamd "$work/rspamd"; rspamd_port=$PORT
+    peer_start clamd "$work/clamd"; clamd_socket=$work/clamd/clamd.sock
+    client() { python3 "$root/bench/pipeline/http_client.py" "$@" --repeat "$REPEAT"; }
+    read -r n secs _ < <(client "$rspamd_port" "$work/test.list" "$CONCURRENCY"); rate[rspamd]=$(echo "$n / $secs" | bc -l)
+    read -r n secs _ < <(client 0 "$work/test.list" "$CONCURRENCY" --clamd "$clamd_socket"); rate[clamd]=$(echo "$n / $secs" | bc -l)
+    read -r n secs _ < <(client "$rspamd_port" "$work/test.list" "$CONCURRENCY" --clamd "$clamd_socket"); rate[both]=$(echo "$n / $secs" | bc -l)
+    {
+        echo
+        echo "## Ratios (same run, same messages, same concurrency)"
+        echo
+        echo "| Moat | messages/s | peer | messages/s | Moat / peer |"
+        echo "|---|---:|---|---:|---:|"
+        ratio() { [ -n "${rate[$1]:-}" ] && printf '| %s | %.1f | %s | %.1f | %.2f× |\n' "$2" "${rate[$1]}" "$4" "${rate[$3]}" "$(echo "${rate[$1]} / ${rate[$3]}" | bc -l)" || true; }
+        ratio full "whole pipeline" rspamd "rspamd /checkv2 (2 workers, offline)"
+        ratio full "whole pipeline" both "rspamd then clamd per message"
+        ratio clamav "clamav alone (in process)" clamd "clamd INSTREAM (MaxThreads 4)"
+        ratio spam "spam alone (with Bayes)" rspamd "rspamd /checkv2"
+        ratio url "url alone" rspamd "rspamd /checkv2"
+    } | tee -a "$out"
+fi
+echo "wrote $out" >&2
