@@ -19,10 +19,14 @@ public final class ScanRuntime: Sendable {
         logger: Logger,
         factories: [any EngineFactory] = AdapterCatalog.factories,
         tracker: PrecisionTracker? = nil,
-        executor: (any EngineExecutor)? = nil
+        executor: (any EngineExecutor)? = nil,
+        warmUp: EngineBuildContext.WarmUp = .wait,
+        progress: @escaping @Sendable (String) -> Void = { _ in }
     ) async -> (runtime: ScanRuntime, problems: [ConfigurationError]) {
         let blocking = BlockingWorkPool(threads: configuration.blockingThreads)
-        let loader = EngineLoader(factories: factories, blocking: blocking, logger: logger)
+        var loader = EngineLoader(factories: factories, blocking: blocking, logger: logger)
+        loader.warmUp = warmUp
+        loader.progress = progress
         let result = await loader.load(directory: configuration.enginesDirectory, rulesDirectory: configuration.rulesDirectory)
         let registry = EngineRegistry(EngineSnapshot(engines: result.engines, policy: configuration.policy, generation: 1))
         let runtime = ScanRuntime(

@@ -161,7 +161,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
         if feedback.isConfirmed { tracker.label(record, truth: truth) }
         metrics.feedback(truth)
         let changes = await enforcePolicies(for: record.engines.map(\.engine))
-        return FeedbackResult(scanID: scanID, trueClass: truth, engines: record.engines.filter { !$0.isFailure }.map(\.engine), stateChanges: changes)
+        return FeedbackResult(scanID: scanID, trueClass: truth, engines: record.engines.filter { !$0.isFailure && !$0.wasNotReady }.map(\.engine), stateChanges: changes)
     }
 
     /// Feedback with the message itself: matched by its `X-Moat-Id` header, else by its SHA-256.

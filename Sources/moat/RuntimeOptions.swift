@@ -31,7 +31,11 @@ struct RuntimeOptions: ParsableArguments {
         let configuration = try loadConfiguration()
         var logger = Logger(label: "moat")
         logger.logLevel = verbose ? .info : .error
-        let (runtime, problems) = await ScanRuntime.start(configuration: configuration, logger: logger)
+        // Engines with a long first load say so on standard error while the command waits.
+        let (runtime, problems) = await ScanRuntime.start(
+            configuration: configuration, logger: logger,
+            progress: { FileHandle.standardError.write(Data("moat: \($0)\n".utf8)) }
+        )
         if !problems.isEmpty {
             await runtime.shutdown()
             throw CLIError.configuration(problems.map(\.description))

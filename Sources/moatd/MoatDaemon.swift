@@ -73,7 +73,8 @@ struct MoatDaemon: AsyncParsableCommand {
         let pool = try await startWorkers(configuration, logger: logger)
         let factories = pool == nil ? AdapterCatalog.factories : AdapterCatalog.factories.map { IsolatedEngineFactory(adapter: $0.adapter) }
         let (runtime, problems) = await ScanRuntime.start(
-            configuration: configuration, logger: logger, factories: factories, tracker: tracker, executor: pool
+            configuration: configuration, logger: logger, factories: factories, tracker: tracker, executor: pool,
+            warmUp: .background, progress: { [logger] in logger.info("\($0)") }
         )
         if !problems.isEmpty {
             for problem in problems {

@@ -42,7 +42,8 @@ struct WorkerMode {
             }
         }
         let (runtime, problems) = await ScanRuntime.start(
-            configuration: configuration, logger: logger, factories: selection.apply(to: AdapterCatalog.factories)
+            configuration: configuration, logger: logger, factories: selection.apply(to: AdapterCatalog.factories),
+            warmUp: .background, progress: { [logger] in logger.info("\($0)") }
         )
         let server = WorkerServer(
             registry: runtime.registry, blocking: runtime.blocking, limits: configuration.limits,

@@ -88,6 +88,8 @@ public struct ScanPipeline: Sendable {
         let name = registered.name
         let state = registered.state
         switch outcome {
+        case .finished(let report) where report.notReady != nil:
+            return EngineVerdict(engine: name, outcome: .notReady(report.notReady ?? ""), elapsed: elapsed, state: state)
         case .finished(let report):
             return EngineVerdict(
                 engine: name, outcome: report.category.map { .detected($0) } ?? .clean, score: report.score,

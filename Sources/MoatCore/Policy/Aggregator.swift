@@ -31,6 +31,7 @@ public struct Aggregator: Sendable {
         var reasons: [Decision.Reason] = []
         var replacements: [PartReplacement] = []
         var failures: [String] = []
+        var notReady: [String] = []
 
         for verdict in verdicts {
             let manifest = manifests[verdict.engine]
@@ -62,6 +63,10 @@ public struct Aggregator: Sendable {
             case .timeout:
                 note = "timeout after \(manifest?.timeoutMilliseconds ?? 0) ms"
                 if manifest?.onError == .tempfail { asked = .tempfail } else { counted = false }
+            case .notReady(let reason):
+                note = "not ready: \(reason)"
+                counted = false
+                if verdict.votes { notReady.append(verdict.engine) }
             }
             let weighted = verdict.score * weight
             if !verdict.votes { note += " (shadow: not counted)" }
@@ -101,7 +106,7 @@ public struct Aggregator: Sendable {
             decision.quarantineReason = "moat: \(category?.rawValue ?? "score") \(String(format2: score)) (id \(scanID))"
         case .accept, .tag, .discard: break
         }
-        decision.headers = headers(for: decision, failures: failures)
+        decision.headers = headers(for: decision, failures: failures, notReady: notReady)
         return decision
     }
 
@@ -152,11 +157,12 @@ public struct Aggregator: Sendable {
         return result
     }
 
-    private func headers(for decision: Decision, failures: [String]) -> [Decision.Header] {
+    private func headers(for decision: Decision, failures: [String], notReady: [String]) -> [Decision.Header] {
         let prefix = policy.headerPrefix
         var verdict = decision.action.rawValue
         if let category = decision.category { verdict += " category=\(category.rawValue)" }
         if !failures.isEmpty { verdict += " unscanned-by=\(failures.joined(separator: ","))" }
+        if !notReady.isEmpty { verdict += " not-ready=\(notReady.joined(separator: ","))" }
         var headers: [Decision.Header] = [
             .init(name: "\(prefix)-Id", value: decision.scanID),
             .init(name: "\(prefix)-Verdict", value: verdict),

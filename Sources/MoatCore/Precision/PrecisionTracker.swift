@@ -124,7 +124,7 @@ public final class PrecisionTracker: Sendable {
     public func observe(_ record: ScanRecord) {
         let weakTruth = settings.consensus ? consensusTruth(record) : nil
         engines.withLock { engines in
-            for entry in record.engines {
+            for entry in record.engines where !entry.wasNotReady {
                 let outcome: UInt8 = entry.label == "error" ? 1 : entry.label == "timeout" ? 2 : 0
                 engines[entry.engine, default: EngineRecord()].addRun(Run(outcome: outcome, milliseconds: entry.elapsedMilliseconds), limit: settings.scanWindow)
                 if let weakTruth, !entry.isFailure {
@@ -140,7 +140,7 @@ public final class PrecisionTracker: Sendable {
     /// Records the truth about a scanned message for every engine that answered it (failures carry no claim).
     public func label(_ record: ScanRecord, truth: TrueClass, at: Date = Date()) {
         engines.withLock { engines in
-            for entry in record.engines where !entry.isFailure {
+            for entry in record.engines where !entry.isFailure && !entry.wasNotReady {
                 engines[entry.engine, default: EngineRecord()].confirmed.add(
                     Sample(at: at, predicted: entry.category, truth: truth),
                     limit: settings.window, maxAge: settings.maxAgeDays * 86_400
@@ -208,7 +208,7 @@ public final class PrecisionTracker: Sendable {
 
     /// A category at least `consensusQuorum` voting engines claimed; ham when every voting engine said clean.
     private func consensusTruth(_ record: ScanRecord) -> TrueClass? {
-        let voting = record.engines.filter { $0.state == .active && !$0.isFailure }
+        let voting = record.engines.filter { $0.state == .active && !$0.isFailure && !$0.wasNotReady }
         guard !voting.isEmpty else { return nil }
         var claims: [VerdictCategory: Int] = [:]
         for entry in voting { if let category = entry.category { claims[category, default: 0] += 1 } }

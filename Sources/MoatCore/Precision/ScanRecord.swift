@@ -23,6 +23,9 @@ public struct ScanRecord: Sendable, Hashable, Codable {
         /// The category this entry claimed, nil for clean; failures have no claim.
         public var category: VerdictCategory? { VerdictCategory(rawValue: label) }
         public var isFailure: Bool { label == "error" || label == "timeout" }
+        /// An engine that was still starting made no claim and did not fail: it is left out of
+        /// every count.
+        public var wasNotReady: Bool { label == "not_ready" }
     }
 
     /// The scan id (`X-Moat-Id`).

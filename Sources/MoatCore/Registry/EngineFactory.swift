@@ -8,12 +8,31 @@ public struct EngineBuildContext: Sendable {
     public var rulesDirectory: String
     /// The manifest file, for error messages.
     public var manifestPath: String
+    /// Whether an engine with a long first load may answer `not_ready` until it is loaded.
+    public var warmUp: WarmUp
+    /// Where an engine says what a long load is doing (the CLI prints it, the daemon logs it).
+    public var progress: @Sendable (String) -> Void
 
-    public init(blocking: BlockingWorkPool, logger: Logger, rulesDirectory: String, manifestPath: String) {
+    /// How an engine whose rules take long to compile (the spam engine's Hyperscan databases, up
+    /// to a minute on a first start) becomes ready.
+    public enum WarmUp: Sendable {
+        /// Building the engine waits for the compile: one-shot commands, tests.
+        case wait
+        /// The engine is registered at once and answers `not_ready` until the compile is done, so
+        /// a daemon serves mail with its other engines meanwhile.
+        case background
+    }
+
+    public init(
+        blocking: BlockingWorkPool, logger: Logger, rulesDirectory: String, manifestPath: String,
+        warmUp: WarmUp = .wait, progress: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.blocking = blocking
         self.logger = logger
         self.rulesDirectory = rulesDirectory
         self.manifestPath = manifestPath
+        self.warmUp = warmUp
+        self.progress = progress
     }
 
     /// Resolves a path from a manifest option against the rules directory.

@@ -17,6 +17,9 @@ public struct EngineLoader: Sendable {
     public var factories: [String: any EngineFactory]
     public var blocking: BlockingWorkPool
     public var logger: Logger
+    /// Handed to every factory (see ``EngineBuildContext/WarmUp``).
+    public var warmUp: EngineBuildContext.WarmUp = .wait
+    public var progress: @Sendable (String) -> Void = { _ in }
 
     public init(factories: [any EngineFactory], blocking: BlockingWorkPool, logger: Logger) {
         self.factories = Dictionary(factories.map { ($0.adapter, $0) }, uniquingKeysWith: { first, _ in first })
@@ -77,7 +80,9 @@ public struct EngineLoader: Sendable {
                 problems.append(ConfigurationError(file: path, key: "adapter", reason: "unknown adapter '\(manifest.adapter)' (known: \(known))"))
                 continue
             }
-            let context = EngineBuildContext(blocking: blocking, logger: logger, rulesDirectory: rulesDirectory, manifestPath: path)
+            let context = EngineBuildContext(
+                blocking: blocking, logger: logger, rulesDirectory: rulesDirectory, manifestPath: path, warmUp: warmUp, progress: progress
+            )
             do {
                 let engine = try await factory.makeEngine(manifest, context: context)
                 engines.append(RegisteredEngine(manifest: manifest, engine: engine))

@@ -8,6 +8,9 @@ public struct EngineReport: Sendable, Hashable {
     public var findings: [Finding]
     /// Parts the engine disarmed and wants delivered in place of the originals.
     public var replacements: [PartReplacement]
+    /// Set when the engine could not look at the message yet (rules still compiling at start-up):
+    /// the verdict is `not_ready`, which neither votes nor counts as a failure or a claim.
+    public var notReady: String?
 
     public init(
         category: VerdictCategory? = nil,
@@ -23,4 +26,11 @@ public struct EngineReport: Sendable, Hashable {
 
     /// A clean report with no findings.
     public static let clean = EngineReport()
+
+    /// The report of an engine still warming up; `reason` says what it is waiting for.
+    public static func notReady(_ reason: String) -> EngineReport {
+        var report = EngineReport()
+        report.notReady = reason
+        return report
+    }
 }

@@ -9,6 +9,8 @@ public struct EngineVerdict: Sendable, Hashable {
         case detected(VerdictCategory)
         case error(String)
         case timeout
+        /// The engine is still starting (its rules compile in the background): no answer, no vote.
+        case notReady(String)
     }
 
     /// Engine instance name (the manifest's `name`).
@@ -51,6 +53,7 @@ public struct EngineVerdict: Sendable, Hashable {
         case .detected(let category): category.rawValue
         case .error: "error"
         case .timeout: "timeout"
+        case .notReady: "not_ready"
         }
     }
 
@@ -58,7 +61,7 @@ public struct EngineVerdict: Sendable, Hashable {
     public var isFailure: Bool {
         switch outcome {
         case .error, .timeout: true
-        case .clean, .detected: false
+        case .clean, .detected, .notReady: false
         }
     }
 }

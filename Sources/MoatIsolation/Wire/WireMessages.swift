@@ -54,6 +54,7 @@ struct WireVerdict: Codable, Sendable {
         case .detected(let detected): outcome = "detected"; category = detected
         case .error(let message): outcome = "error"; error = message
         case .timeout: outcome = "timeout"
+        case .notReady(let reason): outcome = "not_ready"; error = reason
         }
         score = verdict.score
         findings = verdict.findings
@@ -68,6 +69,7 @@ struct WireVerdict: Codable, Sendable {
         case "clean": .clean
         case "detected": .detected(category ?? .suspicious)
         case "timeout": .timeout
+        case "not_ready": .notReady(error ?? "")
         default: .error(error ?? "unknown outcome '\(outcome)' from worker")
         }
         return EngineVerdict(

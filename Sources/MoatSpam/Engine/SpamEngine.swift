@@ -8,7 +8,8 @@ import Synchronization
 /// plus Bayes, scored as SpamAssassin scores (set 0 offline without Bayes, set 2 with Bayes).
 public final class SpamEngine: ScanEngine {
     public let options: SpamOptions
-    private let current: Mutex<CompiledRuleSet>
+    /// nil until a background compile finishes (`scan` then answers not_ready).
+    private let current: Mutex<CompiledRuleSet?>
     /// Bayes token store (nil when `use_bayes` is off or no `bayes_path`).
     public let bayes: BayesStore?
 
@@ -17,11 +18,63 @@ public final class SpamEngine: ScanEngine {
 
     /// Loads and compiles the rules (CPU work, seconds to a minute for the stock rules: call from a
     /// blocking context, never from a task on the cooperative pool).
-    public init(options: SpamOptions, blocking: BlockingWorkPool? = nil) throws {
+    public convenience init(options: SpamOptions, blocking: BlockingWorkPool? = nil) throws {
+        try self.init(options: options, ruleSet: Self.compile(options), blocking: blocking)
+    }
+
+    fileprivate init(options: SpamOptions, ruleSet: CompiledRuleSet?, blocking: BlockingWorkPool?) throws {
         self.options = options
         self.blocking = blocking
-        current = Mutex(Self.compile(options))
+        current = Mutex(ruleSet)
         bayes = try options.useBayes ? options.bayesPath.map { try BayesStore(path: $0) } : nil
+    }
+
+    /// Starts without rules and compiles them on `blocking`: until they are ready `scan` answers
+    /// not_ready, so a daemon serves mail with its other engines instead of waiting up to a
+    /// minute for the stock rules' Hyperscan databases. `beforeCompile` runs first (tests hold
+    /// the compile back with it).
+    public static func compilingInBackground(
+        options: SpamOptions, blocking: BlockingWorkPool, progress: @escaping @Sendable (String) -> Void,
+        beforeCompile: @escaping @Sendable () async -> Void = {}
+    ) throws -> SpamEngine {
+        let engine = try SpamEngine(options: options, ruleSet: nil, blocking: blocking)
+        Task {
+            await beforeCompile()
+            let clock = ContinuousClock()
+            let start = clock.now
+            let set = await compileReporting(options, blocking: blocking, progress: progress)
+            engine.current.withLock { $0 = set }
+            progress("spam rules ready after \((clock.now - start).components.seconds) s (\(set.summary.loaded) rules); the spam engine now votes")
+        }
+        return engine
+    }
+
+    /// Compiles on `blocking`, saying every 15 s (after the first 2) that it is still at it.
+    static func compileReporting(
+        _ options: SpamOptions, blocking: BlockingWorkPool, progress: @escaping @Sendable (String) -> Void
+    ) async -> CompiledRuleSet {
+        let reporter = Task {
+            var waited = 2
+            do { try await Task.sleep(for: .seconds(waited)) } catch { return }
+            while !Task.isCancelled {
+                progress("compiling spam rules into Hyperscan databases (\(waited) s so far; a first start or changed rules take up to a minute, later starts read \(options.cacheDirectory ?? "the cache"))")
+                do { try await Task.sleep(for: .seconds(15)) } catch { return }
+                waited += 15
+            }
+        }
+        defer { reporter.cancel() }
+        if let set = try? await blocking.run({ Self.compile(options) }) { return set }
+        return await onOwnThread { Self.compile(options) }
+    }
+
+    /// Whether the rules are compiled (always, unless built with ``compilingInBackground(options:blocking:progress:beforeCompile:)``).
+    public var isReady: Bool { current.withLock { $0 != nil } }
+
+    /// Returns once the rules are compiled.
+    public func waitUntilReady() async {
+        while !isReady {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     static func compile(_ options: SpamOptions) -> CompiledRuleSet {
@@ -30,13 +83,20 @@ public final class SpamEngine: ScanEngine {
         return CompiledRuleSet(parser.finish(), cacheDirectory: options.cacheDirectory)
     }
 
-    var ruleSet: CompiledRuleSet { current.withLock { $0 } }
+    /// The compiled rules; only for callers that built the engine with its rules (benchmarks,
+    /// tests, `scoreNow`): an engine still compiling traps here.
+    var ruleSet: CompiledRuleSet {
+        guard let set = current.withLock({ $0 }) else { preconditionFailure("spam rules used before they were compiled") }
+        return set
+    }
 
-    /// What the loaded rule set holds.
-    public var summary: RuleSetSummary { ruleSet.summary }
+    /// What the loaded rule set holds (empty while compiling).
+    public var summary: RuleSetSummary { current.withLock { $0 }?.summary ?? RuleSetSummary() }
 
     public var status: [String: String] {
-        let set = ruleSet
+        guard let set = current.withLock({ $0 }) else {
+            return ["rules": "compiling", "required_score": "\(options.requiredScore)"]
+        }
         var s: [String: String] = [
             "rules.loaded": "\(set.summary.loaded)",
             "rules.skipped": "\(set.summary.skipped.count - set.summary.netSkipped)",
@@ -55,7 +115,9 @@ public final class SpamEngine: ScanEngine {
     }
 
     public func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
-        let set = ruleSet
+        guard let set = current.withLock({ $0 }) else {
+            return .notReady("spam rules still compiling")
+        }
         let options = options
         let bayes = bayes
         return try await context.blocking.run {
@@ -136,7 +198,17 @@ public struct SpamEngineFactory: EngineFactory {
     public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
         let options = try SpamOptions(manifest.options, context: context)
         let blocking = context.blocking
-        let engine = try await blocking.run { try SpamEngine(options: options, blocking: blocking) }
+        if context.warmUp == .background {
+            let engine = try await blocking.run {
+                try SpamEngine.compilingInBackground(options: options, blocking: blocking, progress: context.progress)
+            }
+            context.logger.info("spam rules compiling in the background; the engine answers not_ready until then", metadata: [
+                "engine.name": "\(manifest.name)",
+            ])
+            return engine
+        }
+        let set = await SpamEngine.compileReporting(options, blocking: blocking, progress: context.progress)
+        let engine = try await blocking.run { try SpamEngine(options: options, ruleSet: set, blocking: blocking) }
         context.logger.info("spam rules loaded", metadata: [
             "engine.name": "\(manifest.name)",
             "spam.rules_loaded": "\(engine.summary.loaded)",
