@@ -87,6 +87,11 @@ final class ClamAVDatabase: @unchecked Sendable {
             (CL_ENGINE_MAX_FILES, limits.maxFiles),
             (CL_ENGINE_MAX_EMBEDDEDPE, limits.maxEmbeddedPE),
             (CL_ENGINE_MAX_SCANTIME, limits.maxScanTimeMilliseconds),
+            // libclamav's own clean-file cache is keyed by content alone, not by the scan options:
+            // a raw message matched with the mail parser off (raw_message = "signatures") would be
+            // remembered as clean, and the same bytes sent again as an attachment would not be
+            // parsed. Moat's VerdictCache (content, database generation, full scans only) replaces it.
+            (CL_ENGINE_DISABLE_CACHE, 1),
         ]
         for (field, value) in numbers {
             let code = cl_engine_set_num(engine, field, Int64(value))

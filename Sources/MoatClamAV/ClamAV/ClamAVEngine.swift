@@ -4,8 +4,10 @@ import MoatCore
 import MoatMessage
 import Synchronization
 
-/// Scans messages in process with libclamav: the raw message through ClamAV's own MIME and archive
-/// parsers, then (with `scan_parts`) each decoded leaf part, so a hit names the part it is in.
+/// Scans messages in process with libclamav: each decoded leaf part Moat's MIME parser found (so a
+/// hit names its part, and ClamAV does not decode the message a second time), plus the message as
+/// received matched against the signatures (`raw_message`); without `scan_parts`, the raw message
+/// through ClamAV's own MIME and archive parsers, as clamd scans it.
 ///
 /// One compiled database serves every scan. `refresh()` rebuilds it aside when a database file
 /// changed and swaps it in under a lock; scans already running finish on the old one, which is
@@ -40,12 +42,16 @@ public final class ClamAVEngine: ScanEngine {
 
     /// Initialises libclamav, loads and compiles the databases on `blocking`, and logs the result.
     public static func start(settings: ClamAVSettings, blocking: BlockingWorkPool, logger: Logger) async throws -> ClamAVEngine {
+        var resolved = settings
+        // Chosen once (tmpfs or not), so a reload extracts where the first load did.
+        resolved.temporaryDirectory = settings.resolvedTemporaryDirectory
+        let settings = resolved
         let (database, fingerprint) = try await blocking.run { () throws -> (ClamAVDatabase, [[String]]) in
             try LibClamAV.initialise(logger: logger)
-            try Self.prepareTemporaryDirectory(settings.temporaryDirectory)
+            try Self.prepareTemporaryDirectory(settings.resolvedTemporaryDirectory)
             let fingerprint = settings.sources.map { $0.fingerprint() }
             let database = try ClamAVDatabase.load(settings.sources, limits: settings.limits,
-                                                   temporaryDirectory: settings.temporaryDirectory)
+                                                   temporaryDirectory: settings.resolvedTemporaryDirectory)
             return (database, fingerprint)
         }
         Self.log(database.report, generation: 1, logger: logger)
@@ -56,17 +62,26 @@ public final class ClamAVEngine: ScanEngine {
     public func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
         let (database, generation) = loaded.withLock { ($0.database, $0.generation) }
         let parts = settings.scanParts ? input.message.leaves.filter { !$0.decoded.isEmpty } : []
-        let targets = [ScanTarget(partPath: "", name: nil, bytes: input.message.raw)]
-            + parts.map { ScanTarget(partPath: $0.path, name: $0.filename, bytes: $0.decoded) }
+        var raw: RawMessageScan = settings.scanParts ? settings.rawMessage : .parse
+        if raw == .signatures, Self.wantsClamAVMailParser(input.message) { raw = .parse }
+        var targets: [ScanTarget] = []
+        if raw != .off {
+            // Matched without decoding: cheap, never cached (a message is not received twice, and
+            // the cache holds outcomes of full scans).
+            targets.append(ScanTarget(partPath: "", name: nil, bytes: input.message.raw, matchOnly: raw == .signatures))
+        }
+        targets += parts.map { ScanTarget(partPath: $0.path, name: $0.filename, bytes: $0.decoded, matchOnly: false) }
+        let scanTargets = targets
         let options = scanOptions
         let cache = self.cache
         let outcomes = try await context.blocking.run { () throws -> [ScanOutcome] in
-            try targets.map { target -> ScanOutcome in
-                let digest = LibClamAV.sha256(target.bytes)
+            try scanTargets.map { target -> ScanOutcome in
+                let digest = target.matchOnly ? nil : LibClamAV.sha256(target.bytes)
                 if let digest, let cached = cache.lookup(digest, generation: generation) { return cached }
                 let outcome: ScanOutcome
                 do {
-                    outcome = try database.scan(target.bytes, name: target.name, options: options)
+                    outcome = try database.scan(target.bytes, name: target.name,
+                                                options: target.matchOnly ? options.withoutMailParsing : options)
                 } catch {
                     throw ClamAVError.partScan(partPath: target.partPath, underlying: "\(error)")
                 }
@@ -74,7 +89,7 @@ public final class ClamAVEngine: ScanEngine {
                 return outcome
             }
         }
-        let report = makeReport(zip(targets.map(\.partPath), outcomes))
+        let report = makeReport(zip(scanTargets.map(\.partPath), outcomes))
         if let category = report.category {
             context.logger.info("clamav alert", metadata: [
                 "moat.scan_id": "\(input.id)",
@@ -84,6 +99,39 @@ public final class ClamAVEngine: ScanEngine {
         }
         return report
     }
+
+    /// Where Moat's MIME parser found the structure doubtful (broken or duplicate boundaries, bad
+    /// encodings, a limit hit, a comment in a header name) or met an encoding only ClamAV decodes
+    /// (BinHex, TNEF), ClamAV's own
+    /// mail parser reads the message too: two parsers that disagree on a malformed message are how
+    /// attachments are smuggled past one of them (a zip after a reused boundary's close delimiter
+    /// is invisible to Moat's parser and found by ClamAV's).
+    static func wantsClamAVMailParser(_ message: Message) -> Bool {
+        for finding in message.findings {
+            let code = finding.code
+            if code.hasPrefix("mime.limit.") || structuralFindings.contains(code) { return true }
+            if code == ParseFinding.Code.duplicateHeader, finding.detail.lowercased().hasPrefix("content-") { return true }
+        }
+        // `Content-Type(comment):` is a different field to Moat's parser and Content-Type to
+        // ClamAV's (and to some mail clients): the attachment behind it is only ClamAV's to find.
+        if message.parts.contains(where: { part in part.headers.contains { $0.name.contains("(") || $0.name.contains(" ") } }) {
+            return true
+        }
+        return message.leaves.contains { part in
+            let essence = part.contentType.essence
+            return essence == "application/ms-tnef" || essence == "application/mac-binhex40"
+                || part.filename?.lowercased() == "winmail.dat"
+        }
+    }
+
+    private static let structuralFindings: Set<String> = [
+        ParseFinding.Code.missingCloseBoundary, ParseFinding.Code.boundaryNotFound, ParseFinding.Code.missingBoundaryParameter,
+        ParseFinding.Code.malformedContentType, ParseFinding.Code.illegalTransferEncoding, ParseFinding.Code.messagePartial,
+        ParseFinding.Code.base64Garbage, ParseFinding.Code.base64Concatenated, ParseFinding.Code.base64Incomplete,
+        ParseFinding.Code.unknownTransferEncoding, ParseFinding.Code.duplicateParameter, ParseFinding.Code.nulBytes,
+        ParseFinding.Code.headerMalformed, ParseFinding.Code.missingHeaderSeparator, ParseFinding.Code.mboxFromLine,
+        ParseFinding.Code.uuencodeMalformed, ParseFinding.Code.rfc2231Malformed,
+    ]
 
     /// Turns outcomes per part into findings; a name found in a part is not repeated for the whole message.
     func makeReport<S: Sequence>(_ outcomes: S) -> EngineReport where S.Element == (String, ScanOutcome) {
@@ -132,6 +180,7 @@ public final class ClamAVEngine: ScanEngine {
             "generation": "\(generation)",
             "reloads": "\(reloads)",
             "cache_entries": "\(stats.entries)/\(cache.capacity)",
+            "temporary_directory": settings.resolvedTemporaryDirectory,
             "cache_hits": "\(stats.hits)",
             "cache_misses": "\(stats.misses)",
             "cache_hit_rate": lookups == 0 ? "n/a" : String(format: "%.1f%%", Double(stats.hits) * 100 / Double(lookups)),
@@ -153,7 +202,7 @@ public final class ClamAVEngine: ScanEngine {
         do {
             database = try await blocking.run {
                 try ClamAVDatabase.load(settings.sources, limits: settings.limits,
-                                        temporaryDirectory: settings.temporaryDirectory)
+                                        temporaryDirectory: settings.resolvedTemporaryDirectory)
             }
         } catch {
             loaded.withLock { $0.lastReloadError = "\(error)" }
@@ -196,11 +245,26 @@ public final class ClamAVEngine: ScanEngine {
     }
 
     private static func prepareTemporaryDirectory(_ path: String) throws(ClamAVError) {
+        removeAbandonedSiblings(of: path)
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         } catch {
             throw .temporaryDirectory(path: path, reason: error.localizedDescription)
+        }
+    }
+
+    /// Removes the `moat-clamav-<pid>` directories of processes that no longer run (a killed
+    /// worker leaves its own behind; on tmpfs they would hold memory until a reboot).
+    private static func removeAbandonedSiblings(of path: String) {
+        let parent = (path as NSString).deletingLastPathComponent
+        let ownName = (path as NSString).lastPathComponent
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
+        for name in names where name.hasPrefix("moat-clamav-") && name != ownName {
+            guard let pid = Int32(name.dropFirst("moat-clamav-".count)), pid > 0 else { continue }
+            if kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: parent + "/" + name)
+            }
         }
     }
 }
@@ -210,4 +274,6 @@ private struct ScanTarget: Sendable {
     var partPath: String
     var name: String?
     var bytes: [UInt8]
+    /// The raw message under `raw_message = "signatures"`: matched with ClamAV's mail parser off.
+    var matchOnly: Bool
 }

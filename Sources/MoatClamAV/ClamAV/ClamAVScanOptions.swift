@@ -17,6 +17,7 @@ struct ClamAVScanOptions: Sendable, Hashable {
     static let heuristicMacros: UInt32 = 0x20
     static let heuristicEncryptedArchive: UInt32 = 0x40
     static let heuristicEncryptedDocument: UInt32 = 0x80
+    static let parseMail: UInt32 = 0x40
 
     init(heuristics: Bool, allMatches: Bool) {
         general = Self.generalHeuristics | (allMatches ? Self.generalAllMatches : 0)
@@ -26,5 +27,12 @@ struct ClamAVScanOptions: Sendable, Hashable {
             heuristic |= Self.heuristicBroken | Self.heuristicPhishingCloak | Self.heuristicMacros
                 | Self.heuristicEncryptedArchive | Self.heuristicEncryptedDocument
         }
+    }
+
+    /// The same options with ClamAV's mail parser off: the message is matched, not decoded.
+    var withoutMailParsing: ClamAVScanOptions {
+        var options = self
+        options.parse &= ~Self.parseMail
+        return options
     }
 }
