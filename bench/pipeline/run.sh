@@ -79,7 +79,8 @@ fi
 
 if [[ $SECTIONS == *peers* ]]; then
     RSPAMD_WORKERS=2 peer_start rspamd "$work/rspamd"; rspamd_port=$PORT
-    peer_start clamd "$work/clamd"; clamd_socket=$work/clamd/clamd.sock
+    # clamd extracts into tmpfs too, as Moat does by default (libclamav makes a directory per scan).
+    mkdir -p /dev/shm/moat-bench-clamd; CLAMD_TMPDIR=/dev/shm/moat-bench-clamd peer_start clamd "$work/clamd"; clamd_socket=$work/clamd/clamd.sock
     client() { python3 "$root/bench/pipeline/http_client.py" "$@" --repeat "$REPEAT"; }
     read -r n secs _ < <(client "$rspamd_port" "$work/test.list" "$CONCURRENCY"); rate[rspamd]=$(echo "$n / $secs" | bc -l)
     read -r n secs _ < <(client 0 "$work/test.list" "$CONCURRENCY" --clamd "$clamd_socket"); rate[clamd]=$(echo "$n / $secs" | bc -l)

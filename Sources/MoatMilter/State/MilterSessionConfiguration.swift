@@ -21,7 +21,7 @@ public struct MilterSessionConfiguration: Hashable, Sendable {
     /// - Parameters:
     ///   - maximumVersion: default 6, the current protocol.
     ///   - actions: default ADDHDRS|CHGHDRS|CHGBODY|QUARANTINE.
-    ///   - protocolOptions: default NOUNKNOWN|NR_HDR|NR_EOH|NR_BODY.
+    ///   - protocolOptions: default ``MilterProtocolOptions/moatDefault`` (no UNKNOWN, no DATA, no reply before EOM).
     ///   - macroLists: default ``MilterMacroList/moatDefault``.
     ///   - bodyMemoryThreshold: default 1 MiB.
     ///   - spoolDirectory: default `/tmp`.

@@ -46,7 +46,7 @@ start_clamd() {
     cat >"$DIR/clamd.conf" <<CONF
 LocalSocket $DIR/clamd.sock
 DatabaseDirectory $DIR/clamdb
-TemporaryDirectory $DIR
+TemporaryDirectory ${CLAMD_TMPDIR:-$DIR}
 Foreground yes
 LogFile $DIR/clamd.log
 MaxThreads 4
