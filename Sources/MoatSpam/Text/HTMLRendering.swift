@@ -72,7 +72,9 @@ struct HTMLRendering: Sendable {
         var skipUntil: String?
         var inTitle = false
         var inAnchor = false
-        var out = String.UnicodeScalarView()
+        // A String, not a UnicodeScalarView: appending a decoded run to a String copies its UTF-8
+        // at once, where the scalar view appended scalar by scalar (37 % of this renderer).
+        var out = ""
         // The open styled tags, as SpamAssassin's text_style stack keeps them.
         let defaultStyle = TextStyle(tag: "default", size: 3, fg: "#000000", bg: "#ffffff")
         var styles = [defaultStyle]
@@ -92,7 +94,7 @@ struct HTMLRendering: Sendable {
                     continue
                 }
                 guard i + 1 <= lastTagClose, let close = Self.tagEnd(s, from: i + 1) else {
-                    out.append(c)
+                    out.unicodeScalars.append(c)
                     i += 1
                     continue
                 }
@@ -100,9 +102,9 @@ struct HTMLRendering: Sendable {
                 i = close + 1
                 let (name, closing, attributes) = Self.parseTag(inner)
                 guard let initial = name.first, initial.isLetter || initial == "!" || initial == "?" else {
-                    out.append(contentsOf: "<".unicodeScalars)
-                    out.append(contentsOf: inner.unicodeScalars)
-                    out.append(contentsOf: ">".unicodeScalars)
+                    out += "<"
+                    out += inner
+                    out += ">"
                     continue
                 }
                 if let skip = skipUntil {
@@ -180,7 +182,7 @@ struct HTMLRendering: Sendable {
                             imageArea = Self.saturatingSum(imageArea, overflow ? Int.max : area)
                         }
                         if let alt = attributes["alt"], !alt.isEmpty {
-                            out.append(contentsOf: " \(Self.decodeEntities(alt)) ".unicodeScalars)
+                            out += " \(Self.decodeEntities(alt)) "
                         }
                     }
                 }
@@ -206,12 +208,12 @@ struct HTMLRendering: Sendable {
             if inTitle {
                 title += decoded
             } else {
-                out.append(contentsOf: decoded.unicodeScalars)
+                out += decoded
                 if inAnchor { anchorText += decoded }
             }
             i = j
         }
-        text = String(out)
+        text = out
         visibleLength = text.reduce(0) { $1.isWhitespace ? $0 : $0 + 1 }
     }
 
@@ -329,13 +331,13 @@ struct HTMLRendering: Sendable {
 
     /// Decodes `&name;`, `&#NNN;` and `&#xHH;` (a missing `;` is tolerated as browsers do).
     static func decodeEntities(_ text: String) -> String {
-        guard text.contains("&") else { return text }
+        guard text.unicodeScalars.contains("&") else { return text }
         let s = Array(text.unicodeScalars)
-        var out = String.UnicodeScalarView()
+        var out = ""
         var i = 0
         while i < s.count {
             guard s[i] == "&" else {
-                out.append(s[i])
+                out.unicodeScalars.append(s[i])
                 i += 1
                 continue
             }
@@ -347,18 +349,18 @@ struct HTMLRendering: Sendable {
                 let digits = name.dropFirst()
                 let value = digits.first == "x" || digits.first == "X" ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits)
                 if let value, let scalar = Unicode.Scalar(value), value != 0 {
-                    out.append(scalar)
+                    out.unicodeScalars.append(scalar)
                     i = next
                     continue
                 }
             } else if let replacement = namedEntities[name.lowercased()] {
-                out.append(contentsOf: replacement.unicodeScalars)
+                out += replacement
                 i = next
                 continue
             }
-            out.append(s[i])
+            out.unicodeScalars.append(s[i])
             i += 1
         }
-        return String(out)
+        return out
     }
 }

@@ -67,7 +67,7 @@ struct RuleSubjects: Sendable {
         bodyLines = Self.shortLines(Array((subject + collapsed).utf8))
         var seen = Set<String>()
         for u in uriStrings {
-            let trimmed = u.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = u.trimmingWhitespaceAndNewlines()
             guard !trimmed.isEmpty else { continue }
             for variant in Self.uriVariants(trimmed) where seen.insert(variant).inserted {
                 uris.append(Array(variant.utf8))
@@ -252,7 +252,7 @@ struct RuleSubjects: Sendable {
         }
         pieces.append(current)
         for piece in pieces {
-            let p = piece.trimmingCharacters(in: .whitespacesAndNewlines)
+            let p = piece.trimmingWhitespaceAndNewlines()
             guard !p.isEmpty else { continue }
             if let open = p.lastIndex(of: "<"), let close = p[open...].firstIndex(of: ">") {
                 let address = String(p[p.index(after: open)..<close]).trimmingCharacters(in: .whitespaces)
