@@ -59,10 +59,18 @@ public struct MessagePart: Sendable {
     public var isAttachment: Bool { disposition == "attachment" || filename != nil }
 
     /// For `text/*` MIME leaves: `decoded` converted from `charset` (unknown charsets read as Latin-1).
+    ///
+    /// Converted on first use and shared by every copy of the part (every engine scanning the
+    /// message), so the spam and url engines do not each convert the same part.
     public var text: String? {
         guard isLeaf, origin == .mime, contentType.type == "text" else { return nil }
-        return Charsets.decode(decoded, charset: charset).text
+        let (decoded, charset) = (self.decoded, self.charset)
+        return sharedText.value { Charsets.decode(decoded, charset: charset).text }
     }
+
+    /// Holds ``text`` once computed; parts are built before anyone reads it, and its inputs
+    /// (`decoded`, `charset`) do not change after parsing.
+    private let sharedText = SharedValue<String>()
 
     init(path: String, origin: PartOrigin, range: Range<Int>, depth: Int) {
         self.path = path
