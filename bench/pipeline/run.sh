@@ -4,7 +4,7 @@
 # labels.tsv, ham and spam), Bayes trained on the others, 4 in flight, release build.
 #
 #   bench/pipeline/run.sh            # writes bench/results/pipeline-<date>.md
-#   SECTIONS="full engines" N=1000 CONCURRENCY=4 REPEAT=2 bench/pipeline/run.sh
+#   SECTIONS="full engines peers milter" N=1000 CONCURRENCY=4 REPEAT=1 bench/pipeline/run.sh
 #
 # Moat is measured in process (`moat bench throughput`: parse + every engine + decision), the peers
 # through their own sockets from a Python keep-alive client (bench/pipeline/http_client.py), which
@@ -18,13 +18,13 @@ out=${OUT:-$root/bench/results/pipeline-$(date +%F).md}
 N=${N:-1000}
 CONCURRENCY=${CONCURRENCY:-4}
 REPEAT=${REPEAT:-1}
-SECTIONS=${SECTIONS:-"full engines peers"}
+SECTIONS=${SECTIONS:-"full engines peers milter"}
 [ -x "$moat" ] || { echo "build first: swift build -c release" >&2; exit 2; }
 [ -r "$corpus/labels.tsv" ] || { echo "no corpus at $corpus" >&2; exit 2; }
 . "$root/bench/peers/daemon.sh"
 work=$(mktemp -d /tmp/moat-pipeline.XXXXXX)
 chmod 755 "$work"
-trap 'peer_stop "$work/rspamd"; peer_stop "$work/clamd"; rm -rf "$work"' EXIT
+trap 'peer_stop "$work/rspamd"; peer_stop "$work/clamd"; peer_stop "$work/rspamd-milter"; rm -rf "$work"' EXIT
 
 # Test set: every third message; training set: the rest.
 awk -F'\t' -v dir="$corpus" -v n="$N" 'NR > 1 && (NR - 2) % 3 == 0 && printed++ < n { print dir "/" $1 }' "$corpus/labels.tsv" >"$work/test.list"
@@ -97,6 +97,47 @@ if [[ $SECTIONS == *peers* ]]; then
         ratio clamav "clamav alone (in process)" clamd "clamd INSTREAM (MaxThreads 4)"
         ratio spam "spam alone (with Bayes)" rspamd "rspamd /checkv2"
         ratio url "url alone" rspamd "rspamd /checkv2"
+    } | tee -a "$out"
+fi
+if [[ $SECTIONS == *milter* ]]; then
+    # The same messages through the milter protocol (`moat bench milter --corpus`, real headers,
+    # body in 64 KiB chunks): moatd with every default engine and its crash isolation, against
+    # rspamd's own milter front end (rspamd_proxy, self_scan, 2 workers) in the same run.
+    moatd_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+    admin_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+    mkdir -p "$work/spool"
+    cat >"$work/moat.toml" <<CONF
+log_level = "warning"
+rules_directory = "$root/rules"
+[milter]
+listen = ["inet:$moatd_port@127.0.0.1"]
+spool_directory = "$work/spool"
+[admin]
+listen = "127.0.0.1:$admin_port"
+token_file = "$work/admin.token"
+[store]
+path = "$work/moat.sqlite"
+CONF
+    (cd "$root" && exec "$root/.build/release/moatd" --config "$work/moat.toml" --engines "$work/engines" >"$work/moatd.log" 2>&1) &
+    moatd_pid=$!
+    for _ in $(seq 600); do python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$moatd_port)))" && break; sleep 0.1; done
+    milter_rows() { "$moat" bench milter --address "inet:$1@127.0.0.1" --corpus "$work/test.list" --connections 1,16,64 --messages "$N" --max-seconds 300 | tail -n 3; }
+    # One untimed pass: the workers load their engines (and the spam rules' compiled cache).
+    "$moat" bench milter --address "inet:$moatd_port@127.0.0.1" --corpus "$work/test.list" --connections 4 --messages 50 >/dev/null
+    moat_milter=$(milter_rows "$moatd_port")
+    kill "$moatd_pid"; wait "$moatd_pid" 2>/dev/null || true
+    RSPAMD_PROXY=1 RSPAMD_WORKERS=2 peer_start rspamd "$work/rspamd-milter"
+    "$moat" bench milter --address "inet:$PROXY@127.0.0.1" --corpus "$work/test.list" --connections 4 --messages 50 >/dev/null
+    rspamd_milter=$(milter_rows "$PROXY")
+    peer_stop "$work/rspamd-milter"
+    {
+        echo
+        echo "## Milter replay of the same messages (\`moat bench milter --corpus\`; non-accept = rejected, tempfailed or discarded)"
+        echo
+        echo "| server | connections | messages | seconds | messages/s | p50 ms | p99 ms | max ms | non-accept replies |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        sed 's/^|/| moatd, five engines, isolated workers |/' <<<"$moat_milter"
+        sed 's/^|/| rspamd_proxy milter (self_scan, 2 workers) |/' <<<"$rspamd_milter"
     } | tee -a "$out"
 fi
 echo "wrote $out" >&2

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Starts one real scanner peer for MoatExternal's tests, on loopback or a Unix socket only.
+# rspamd: RSPAMD_WORKERS sets its normal (and proxy) worker count (default 1); RSPAMD_PROXY=1 also
+# starts its milter front end (rspamd_proxy, self_scan) on PROXY.
 #
 #   start-peer.sh KIND DIR     KIND: clamd | icap (c-icap + clamd) | spamd | spamassassin | rspamd
 #
@@ -173,7 +175,15 @@ dns { nameserver = ["127.0.0.1:$DEAD"]; timeout = 0.2s; retransmits = 1; sockets
 CONF
     echo "bind_socket = \"127.0.0.1:$PORT\"; count = ${RSPAMD_WORKERS:-1};" >"$L/override.d/worker-normal.inc"
     echo "bind_socket = \"127.0.0.1:$CONTROLLER\"; count = 1;" >"$L/override.d/worker-controller.inc"
-    echo "bind_socket = \"127.0.0.1:$PROXY\"; enabled = false;" >"$L/override.d/worker-proxy.inc"
+    if [ "${RSPAMD_PROXY:-0}" = 1 ]; then
+        # rspamd's own milter front end (rspamd_proxy, milter = yes) scanning in process (self_scan).
+        cat >"$L/override.d/worker-proxy.inc" <<CONF
+bind_socket = "127.0.0.1:$PROXY"; milter = yes; timeout = 120s; count = ${RSPAMD_WORKERS:-1};
+upstream "local" { default = yes; self_scan = yes; }
+CONF
+    else
+        echo "bind_socket = \"127.0.0.1:$PROXY\"; enabled = false;" >"$L/override.d/worker-proxy.inc"
+    fi
     echo 'enabled = false;' >"$L/override.d/worker-fuzzy.inc"
     # Every module that asks DNS, another server or Redis for each message, and DKIM signing;
     # phishing keeps its local checks (link text versus target) without the OpenPhish and PhishTank feeds.
@@ -189,7 +199,10 @@ CONF
     RSPAMD_PID=$!; echo "$RSPAMD_PID" >>"$DIR/pids"
     # The first start compiles Hyperscan databases (about 20 s).
     wait_for 120 "$RSPAMD_PID" curl -sf "http://127.0.0.1:$PORT/ping"
-    printf 'PORT=%s\nPIDS="%s"\n' "$PORT" "$RSPAMD_PID" >"$DIR/rspamd.env"
+    if [ "${RSPAMD_PROXY:-0}" = 1 ]; then
+        wait_for 60 "$RSPAMD_PID" port_open "$PROXY"
+    fi
+    printf 'PORT=%s\nPROXY=%s\nPIDS="%s"\n' "$PORT" "$PROXY" "$RSPAMD_PID" >"$DIR/rspamd.env"
     ;;
 *)
     echo "unknown peer kind $KIND" >&2
