@@ -79,6 +79,11 @@ final class CompiledRuleSet: Sendable {
     private let prefilters: [RuleKind: HyperscanPrefilter]
     private let alwaysCheck: [RuleKind: [Int]]
     private let otherRules: [Int]
+    /// The distinct header selectors of header and `exists` rules, and each rule's position in
+    /// it (-1: none): a scan keeps each selector's text in an array slot instead of hashing the
+    /// selector (or parsing an `exists` name) once per rule.
+    private let selectors: [HeaderSelector]
+    private let selectorOfRule: [Int]
     /// Meta rules in dependency order, their names already resolved to rule indices.
     private let resolvedMetas: [(Int, ResolvedExpression)]
     /// Hyperscan's reasons for patterns it would not prefilter, most common first.
@@ -218,6 +223,26 @@ final class CompiledRuleSet: Sendable {
         self.prefilterRejections = rejections.sorted { $0.value > $1.value }.map { ($0.key, $0.value) }
         self.alwaysCheck = always
         self.otherRules = other
+        var selectorIndex: [HeaderSelector: Int] = [:]
+        var selectorList: [HeaderSelector] = []
+        var selectorOfRule = [Int](repeating: -1, count: rules.count)
+        for i in other {
+            let selector: HeaderSelector
+            switch rules[i].test {
+            case .regex(_, let header?, _, _) where rules[i].kind != .mimeheader: selector = header
+            case .exists(let name): selector = HeaderSelector(parsing: Substring(name))
+            default: continue
+            }
+            if let known = selectorIndex[selector] {
+                selectorOfRule[i] = known
+            } else {
+                selectorIndex[selector] = selectorList.count
+                selectorOfRule[i] = selectorList.count
+                selectorList.append(selector)
+            }
+        }
+        self.selectors = selectorList
+        self.selectorOfRule = selectorOfRule
         self.requiredScore = parsed.requiredScore ?? 5.0
         self.evalSettings = EvalSettings(parsed)
         self.summary = summary
@@ -285,11 +310,11 @@ final class CompiledRuleSet: Sendable {
         }
         // Header, mimeheader, exists and eval rules. RuleSubjects builds each selector's text once per
         // message (evals share it); here its bytes are kept too, since hundreds of rules match them.
-        var headerCache: [HeaderSelector: [UInt8]?] = [:]
-        func messageHeader(_ selector: HeaderSelector) -> [UInt8]? {
-            if let cached = headerCache[selector] { return cached }
-            let text = subjects.headerText(selector).map { Array($0.utf8) }
-            headerCache[selector] = .some(text)
+        var headerTexts = [[UInt8]??](repeating: nil, count: selectors.count)
+        func messageHeader(_ id: Int) -> [UInt8]? {
+            if let cached = headerTexts[id] { return cached }
+            let text = subjects.headerText(selectors[id]).map { Array($0.utf8) }
+            headerTexts[id] = .some(text)
             return text
         }
         for i in otherRules {
@@ -300,7 +325,7 @@ final class CompiledRuleSet: Sendable {
                 if rules[i].kind == .mimeheader {
                     values = subjects.message.parts.compactMap { subjects.headerText(selector, in: $0.headers) }.map { Array($0.utf8) }
                 } else {
-                    values = [messageHeader(selector)]
+                    values = [messageHeader(selectorOfRule[i])]
                 }
                 let flags = rules[i].flags
                 let limit = flags.multiple ? (flags.maxHits ?? 1_000) : 1
@@ -320,8 +345,8 @@ final class CompiledRuleSet: Sendable {
                     if hits >= limit { break }
                 }
                 counts[i] = hits
-            case .exists(let name):
-                counts[i] = messageHeader(HeaderSelector(parsing: Substring(name))) != nil ? 1 : 0
+            case .exists:
+                counts[i] = messageHeader(selectorOfRule[i]) != nil ? 1 : 0
             case .eval(_, let function, let arguments):
                 counts[i] = function(context, arguments) ? 1 : 0
             case .meta:
