@@ -11,7 +11,7 @@ struct AlternativeDifference {
     var htmlWords = 0
     var textWords = 0
 
-    init(_ message: Message) {
+    init(_ message: Message, rendering: (MessagePart) -> HTMLRendering = { HTMLRendering($0.text ?? "") }) {
         let alternatives = message.parts.filter { $0.contentType.essence == "multipart/alternative" }
         guard !alternatives.isEmpty else { return }
         // Exchange meeting requests (text/html beside text/calendar) would mostly be false alarms.
@@ -23,7 +23,7 @@ struct AlternativeDifference {
             for part in Self.textDescendants(of: alternative) {
                 let source = part.text ?? ""
                 if part.contentType.essence == "text/html" {
-                    let rendering = HTMLRendering(source)
+                    let rendering = rendering(part)
                     for word in Self.words(rendering.text) { html[word, default: 0] += 1 }
                     // No words but an image: one mark word, which no text part can contain.
                     if html.isEmpty, rendering.tags["img"] != nil { html["\n"] = 1 }

@@ -13,6 +13,7 @@ final class MessageMetadata: Sendable {
     private let dateShiftMemo = Memo<Double>()
     private let alternativeMemo = Memo<AlternativeDifference>()
     private let headerTexts = Mutex<[HeaderSelector: String?]>([:])
+    private let htmlRenderings = Mutex<[String: HTMLRendering]>([:])
     /// Evals' own per-message facts (HeaderEvals): the Received trail as one text, raw and with
     /// spaces collapsed; whether a list manager dropped the trail; the Hotmail verdict.
     let receivedText = Memo<String>()
@@ -35,6 +36,15 @@ final class MessageMetadata: Sendable {
         dateShiftMemo.value { HeaderEvals.dateDifference(message) }
     }
 
+    /// An HTML part's rendering, by part path: the body rules and the alternative-part evals read
+    /// the same rendering, which used to be made twice.
+    func htmlRendering(of part: MessagePart) -> HTMLRendering {
+        if let cached = htmlRenderings.withLock({ $0[part.path] }) { return cached }
+        let rendering = HTMLRendering(part.text ?? "")
+        htmlRenderings.withLock { $0[part.path] = rendering }
+        return rendering
+    }
+
     /// A header selector's text (`RuleSubjects.headerText`), built on first use.
     func headerText(_ selector: HeaderSelector, _ compute: () -> String?) -> String? {
         if let cached = headerTexts.withLock({ $0[selector] }) { return cached }
@@ -46,7 +56,7 @@ final class MessageMetadata: Sendable {
     /// How the halves of `multipart/alternative` parts differ (renders their HTML again), which the
     /// MPART_ALT_DIFF rules each ask for.
     var alternativeDifference: AlternativeDifference {
-        alternativeMemo.value { AlternativeDifference(message) }
+        alternativeMemo.value { AlternativeDifference(message, rendering: htmlRendering(of:)) }
     }
 
     /// The SMTP `MAIL FROM`: the MTA's when Moat has it, else SpamAssassin's guess from the

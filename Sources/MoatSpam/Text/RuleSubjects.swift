@@ -47,7 +47,7 @@ struct RuleSubjects: Sendable {
             }
             guard essence == "text/plain" || essence == "text/html", var rendered = part.text, budget > 0 else { continue }
             if essence == "text/html" {
-                let html = HTMLRendering(rendered)
+                let html = metadata.htmlRendering(of: part)
                 htmlParts.append(html)
                 uriStrings.append(contentsOf: html.uris)
                 rendered = html.text
