@@ -14,6 +14,7 @@ final class MessageMetadata: Sendable {
     private let alternativeMemo = Memo<AlternativeDifference>()
     private let headerTexts = Mutex<[HeaderSelector: String?]>([:])
     private let htmlRenderings = Mutex<[String: HTMLRendering]>([:])
+    private let headerIndex = Memo<[String: [HeaderField]]>()
     /// Evals' own per-message facts (HeaderEvals): the Received trail as one text, raw and with
     /// spaces collapsed; whether a list manager dropped the trail; the Hotmail verdict.
     let receivedText = Memo<String>()
@@ -34,6 +35,21 @@ final class MessageMetadata: Sendable {
     /// which six DATE_IN_FUTURE/PAST rules each ask for.
     var dateShift: Double {
         dateShiftMemo.value { HeaderEvals.dateDifference(message) }
+    }
+
+    /// The message's header fields named `name` (case-insensitive), in order: what
+    /// `HeaderList.all` answers, from an index built once per message instead of a scan of every
+    /// field per name. Names outside ASCII (never valid field names) take the scan.
+    func headerFields(named name: String) -> [HeaderField] {
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return message.headers.all(name) }
+        let index = headerIndex.value {
+            var index: [String: [HeaderField]] = [:]
+            for field in message.headers where field.name.utf8.allSatisfy({ $0 < 0x80 }) {
+                index[field.name.lowercased(), default: []].append(field)
+            }
+            return index
+        }
+        return index[name.lowercased()] ?? []
     }
 
     /// An HTML part's rendering, by part path: the body rules and the alternative-part evals read

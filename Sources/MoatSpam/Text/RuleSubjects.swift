@@ -182,7 +182,12 @@ struct RuleSubjects: Sendable {
     func headerText(_ selector: HeaderSelector, in headers: HeaderList? = nil) -> String? {
         // The message's own headers: hundreds of rules and evals ask for the same few selectors
         // (Subject, From:addr, ALL...), so each is built once per message.
-        guard let headers else { return metadata.headerText(selector) { headerText(selector, in: message.headers) } }
+        guard let headers else { return metadata.headerText(selector) { buildHeaderText(selector, in: message.headers, own: true) } }
+        return buildHeaderText(selector, in: headers, own: false)
+    }
+
+    /// `own`: `headers` are the message's own, which `metadata` has indexed by name.
+    private func buildHeaderText(_ selector: HeaderSelector, in headers: HeaderList, own: Bool) -> String? {
         var values: [String]
         switch selector.name {
         case "ALL":
@@ -191,16 +196,16 @@ struct RuleSubjects: Sendable {
             }
             return headers.map { "\($0.name): \($0.value)\n" }.joined()
         case "MESSAGEID":
-            values = ["X-Message-Id", "Resent-Message-Id", "X-Original-Message-ID", "Message-Id"].flatMap { headerValues(of: $0, raw: selector.raw, in: headers) }
+            values = ["X-Message-Id", "Resent-Message-Id", "X-Original-Message-ID", "Message-Id"].flatMap { headerValues(of: $0, raw: selector.raw, in: headers, own: own) }
         case "ToCc":
-            values = headerValues(of: "To", raw: selector.raw, in: headers) + headerValues(of: "Cc", raw: selector.raw, in: headers)
+            values = headerValues(of: "To", raw: selector.raw, in: headers, own: own) + headerValues(of: "Cc", raw: selector.raw, in: headers, own: own)
         case "EnvelopeFrom":
             values = metadata.envelopeFrom.map { [$0 + "\n"] } ?? []
         default:
             if selector.name.lowercased().hasPrefix("x-spam-relays-"), let relays = metadata.relays.pseudoHeader(selector.name) {
                 values = [relays]
             } else {
-                values = headerValues(of: selector.name, raw: selector.raw || selector.address || selector.displayName, in: headers)
+                values = headerValues(of: selector.name, raw: selector.raw || selector.address || selector.displayName, in: headers, own: own)
             }
         }
         values = values.filter { !$0.isEmpty }
@@ -219,8 +224,9 @@ struct RuleSubjects: Sendable {
         return values.joined(separator: values[0].hasSuffix("\n") ? "" : "\n")
     }
 
-    private func headerValues(of name: String, raw: Bool, in headers: HeaderList) -> [String] {
-        headers.all(name).map { field in
+    private func headerValues(of name: String, raw: Bool, in headers: HeaderList, own: Bool) -> [String] {
+        // The message's own fields come from a per-message index (a hundred names are asked for).
+        (own ? metadata.headerFields(named: name) : headers.all(name)).map { field in
             if raw {
                 var s = String(decoding: field.rawValue, as: UTF8.self)
                 while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
