@@ -37,33 +37,6 @@ LogFile $WORK/clamd.log
 PidFile $WORK/clamd.pid
 TemporaryDirectory $WORK
 CONF
-cat >"$WORK/instream.py" <<'PY'
-import socket, struct, sys, time
-from concurrent.futures import ThreadPoolExecutor
-sock_path, list_path, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
-paths = open(list_path).read().split("\n")
-paths = [p for p in paths if p]
-def scan(path):
-    data = open(path, "rb").read()
-    s = socket.socket(socket.AF_UNIX); s.connect(sock_path)
-    s.sendall(b"zINSTREAM\0")
-    for i in range(0, len(data), 65536):
-        chunk = data[i:i + 65536]
-        s.sendall(struct.pack(">I", len(chunk)) + chunk)
-    s.sendall(struct.pack(">I", 0))
-    reply = b""
-    while not reply.endswith(b"\0"):
-        part = s.recv(4096)
-        if not part: break
-        reply += part
-    s.close()
-    return b"FOUND" in reply
-start = time.time()
-with ThreadPoolExecutor(workers) as pool:
-    found = sum(pool.map(scan, paths))
-elapsed = time.time() - start
-print(f"{len(paths)} {elapsed:.2f} {found}")
-PY
 
 {
 echo "# ClamAV: in process versus clamd, $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -100,7 +73,7 @@ end=$(date +%s.%N)
 cs=$(echo "$end - $start" | bc)
 stop_clamd
 start_clamd
-read -r n secs found < <(python3 "$WORK/instream.py" "$WORK/clamd.sock" "$WORK/list.txt" 4)
+read -r n secs found < <(python3 bench/peers/client.py 0 "$WORK/list.txt" 4 --clamd "$WORK/clamd.sock")
 stop_clamd
 moat_rate=$(awk -F'|' 'NR==3 {gsub(/ /,"",$6); print $6}' "$WORK/moat-raw.txt")
 echo "| client | messages | seconds | messages/s | detections |"

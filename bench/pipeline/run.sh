@@ -7,7 +7,7 @@
 #   SECTIONS="full engines peers milter" N=1000 CONCURRENCY=4 REPEAT=1 bench/pipeline/run.sh
 #
 # Moat is measured in process (`moat bench throughput`: parse + every engine + decision), the peers
-# through their own sockets from a Python keep-alive client (bench/pipeline/http_client.py), which
+# through their own sockets from a Python keep-alive client (bench/peers/client.py), which
 # is cheap next to a scan (measured: an empty rspamd /ping loop runs at several thousand/s).
 set -euo pipefail
 export LC_ALL=C
@@ -81,7 +81,7 @@ if [[ $SECTIONS == *peers* ]]; then
     RSPAMD_WORKERS=2 peer_start rspamd "$work/rspamd"; rspamd_port=$PORT
     # clamd extracts into tmpfs too, as Moat does by default (libclamav makes a directory per scan).
     mkdir -p /dev/shm/moat-bench-clamd; CLAMD_TMPDIR=/dev/shm/moat-bench-clamd peer_start clamd "$work/clamd"; clamd_socket=$work/clamd/clamd.sock
-    client() { python3 "$root/bench/pipeline/http_client.py" "$@" --repeat "$REPEAT"; }
+    client() { python3 "$root/bench/peers/client.py" "$@" --repeat "$REPEAT"; }
     read -r n secs _ < <(client "$rspamd_port" "$work/test.list" "$CONCURRENCY"); rate[rspamd]=$(echo "$n / $secs" | bc -l)
     read -r n secs _ < <(client 0 "$work/test.list" "$CONCURRENCY" --clamd "$clamd_socket"); rate[clamd]=$(echo "$n / $secs" | bc -l)
     read -r n secs _ < <(client "$rspamd_port" "$work/test.list" "$CONCURRENCY" --clamd "$clamd_socket"); rate[both]=$(echo "$n / $secs" | bc -l)

@@ -1,6 +1,6 @@
 """Keep-alive load generator for rspamd's HTTP /checkv2 (and, with --clamd, clamd INSTREAM after it).
 
-usage: http_client.py PORT LIST CONCURRENCY [--clamd SOCKET] [--repeat N]   (PORT 0: clamd alone)
+usage: client.py PORT LIST CONCURRENCY [--clamd SOCKET] [--repeat N]   (PORT 0: clamd alone)
 Prints: messages seconds spam_count. One persistent HTTP/1.1 connection per worker thread, as an
 MTA-side integration (rspamd's milter proxy, or a Postfix policy) would hold; messages are read into
 memory first so disk reads are not timed.
