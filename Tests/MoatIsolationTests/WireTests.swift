@@ -72,6 +72,7 @@ struct WireTests {
                           elapsed: .microseconds(1500), state: .shadow),
             EngineVerdict(engine: "c", outcome: .error("boom"), state: .active),
             EngineVerdict(engine: "d", outcome: .timeout, elapsed: .seconds(15)),
+            EngineVerdict(engine: "spam", outcome: .notReady("spam rules still compiling")),
         ]
         for verdict in verdicts {
             let data = try JSONEncoder().encode(WireVerdict(request: 7, verdict: verdict))
