@@ -102,6 +102,7 @@ public final class SpamEngine: ScanEngine {
             "rules.skipped": "\(set.summary.skipped.count - set.summary.netSkipped)",
             "rules.net_skipped": "\(set.summary.netSkipped)",
             "rules.prefiltered": "\(set.summary.prefiltered)",
+            "rules.pcre_only": "\(set.summary.pcreOnly)",
             "evals.supported": "\(set.summary.evalSupported)",
             "evals.unsupported": "\(set.summary.evalUnsupported)",
             "required_score": "\(options.requiredScore)",
