@@ -24,7 +24,7 @@ SECTIONS=${SECTIONS:-"full engines peers milter"}
 . "$root/bench/peers/daemon.sh"
 work=$(mktemp -d /tmp/moat-pipeline.XXXXXX)
 chmod 755 "$work"
-trap 'peer_stop "$work/rspamd"; peer_stop "$work/clamd"; peer_stop "$work/rspamd-milter"; rm -rf "$work"' EXIT
+trap 'peer_stop "$work/rspamd"; peer_stop "$work/clamd"; peer_stop "$work/rspamd-milter"; rm -rf "$work" /dev/shm/moat-bench-clamd' EXIT
 
 # Test set: every third message; training set: the rest.
 awk -F'\t' -v dir="$corpus" -v n="$N" 'NR > 1 && (NR - 2) % 3 == 0 && printed++ < n { print dir "/" $1 }' "$corpus/labels.tsv" >"$work/test.list"
