@@ -4,7 +4,7 @@
 # labels.tsv, ham and spam), Bayes trained on the others, 4 in flight, release build.
 #
 #   bench/pipeline/run.sh            # writes bench/results/pipeline-<date>.md
-#   SECTIONS="full engines peers milter" N=1000 CONCURRENCY=4 REPEAT=1 bench/pipeline/run.sh
+#   SECTIONS="full engines peers sizes milter" N=1000 CONCURRENCY=4 REPEAT=1 bench/pipeline/run.sh
 #
 # Moat is measured in process (`moat bench throughput`: parse + every engine + decision), the peers
 # through their own sockets from a Python keep-alive client (bench/peers/client.py), which
@@ -18,7 +18,7 @@ out=${OUT:-$root/bench/results/pipeline-$(date +%F).md}
 N=${N:-1000}
 CONCURRENCY=${CONCURRENCY:-4}
 REPEAT=${REPEAT:-1}
-SECTIONS=${SECTIONS:-"full engines peers milter"}
+SECTIONS=${SECTIONS:-"full engines peers sizes milter"}
 [ -x "$moat" ] || { echo "build first: swift build -c release" >&2; exit 2; }
 [ -r "$corpus/labels.tsv" ] || { echo "no corpus at $corpus" >&2; exit 2; }
 . "$root/bench/peers/daemon.sh"
@@ -98,6 +98,35 @@ if [[ $SECTIONS == *peers* ]]; then
         ratio spam "spam alone (with Bayes)" rspamd "rspamd /checkv2"
         ratio url "url alone" rspamd "rspamd /checkv2"
     } | tee -a "$out"
+fi
+if [[ $SECTIONS == *sizes* ]]; then
+    # Cost per message against message size: real messages from the test set, their text bodies
+    # repeated to 2, 20, 200 and 2,000 KB (the spam engine reads the first max_body_bytes).
+    {
+        echo
+        echo "## Cost by message size (whole pipeline, in process, 2 in flight)"
+        echo
+        echo "| size | messages | ms per message | µs per KB |"
+        echo "|---:|---:|---:|---:|"
+    } | tee -a "$out"
+    for kb in 2 20 200 2000; do
+        mkdir -p "$work/size-$kb"
+        python3 - "$work/test.list" "$work/size-$kb" "$kb" <<'PY'
+import sys
+paths = [p for p in open(sys.argv[1]).read().split("\n") if p][:40]
+out, kb = sys.argv[2], int(sys.argv[3])
+for n, path in enumerate(paths):
+    raw = open(path, "rb").read()
+    head, _, body = raw.partition(b"\n\n")
+    body = body or b"hello world\n"
+    text = (body * (kb * 1024 // max(1, len(body)) + 1))[: kb * 1024]
+    open(f"{out}/{n}.eml", "wb").write(head + b"\n\n" + text)
+PY
+        count=$(ls "$work/size-$kb" | wc -l)
+        row=$(cd "$root" && "$moat" bench throughput --engines "$work/engines" --rules "$root/rules" --concurrency 2 --label "$kb" --no-header "$work/size-$kb" 2>/dev/null | head -n 1)
+        seconds=$(awk -F'|' '{ gsub(/ /, "", $6); print $6 }' <<<"$row")
+        awk -v kb="$kb" -v n="$count" -v s="$seconds" 'BEGIN { ms = s * 1000 / n; printf "| %d KB | %d | %.2f | %.1f |\n", kb, n, ms, ms * 1000 / kb }' | tee -a "$out"
+    done
 fi
 if [[ $SECTIONS == *milter* ]]; then
     # The same messages through the milter protocol (`moat bench milter --corpus`, real headers,
