@@ -1,0 +1,63 @@
+import Foundation
+import MoatMessage
+import Testing
+@testable import MoatSpam
+
+/// The Bayes store keeps token counts it has read in memory; training, whether through the same
+/// store or another process's, must make the next probability the one a fresh store computes.
+@Suite struct BayesCacheTests {
+    static func path() -> String {
+        NSTemporaryDirectory() + "moat-bayes-cache-\(UUID().uuidString)/bayes.sqlite"
+    }
+
+    static func mail(_ id: Int, _ subject: String, _ body: String) -> Message {
+        Fixtures.message("""
+            From: sender\(id)@example.org
+            To: rcpt@example.net
+            Subject: \(subject)
+            Message-ID: <\(id)@example.org>
+
+            \(body)
+            """)
+    }
+
+    static let spam1 = mail(1, "cheap meds", "cheap pills online pharmacy discount viagra offer now")
+    static let spam2 = mail(2, "pills offer", "pharmacy discount pills cheap cheap offer click now")
+    static let spam3 = mail(3, "discount", "online pharmacy viagra discount offer best price")
+    static let ham1 = mail(4, "meeting notes", "the meeting notes from tuesday are attached for review")
+    static let probe = mail(5, "offer", "pharmacy discount offer for the meeting on tuesday")
+
+    @Test func trainingThroughTheSameStoreIsSeenByTheNextScan() throws {
+        let store = try BayesStore(path: Self.path(), minimumPerClass: 1)
+        try store.train(message: Self.spam1, isSpam: true)
+        try store.train(message: Self.ham1, isSpam: false)
+        let before = try #require(try store.spamProbability(Self.probe))
+        // Fills the cache, then changes counts of cached tokens.
+        try store.train(message: Self.spam2, isSpam: true)
+        let after = try #require(try store.spamProbability(Self.probe))
+
+        let fresh = try BayesStore(path: Self.path(), minimumPerClass: 1)
+        for (message, isSpam) in [(Self.spam1, true), (Self.ham1, false), (Self.spam2, true)] {
+            try fresh.train(message: message, isSpam: isSpam)
+        }
+        #expect(after == (try fresh.spamProbability(Self.probe)))
+        #expect(after != before)
+        // Forgetting is a write too.
+        try store.forget(message: Self.spam2)
+        #expect((try store.spamProbability(Self.probe)) == before)
+    }
+
+    @Test func trainingByAnotherStoreOnTheSameFileIsSeen() throws {
+        let path = Self.path()
+        let scanner = try BayesStore(path: path, minimumPerClass: 1)
+        try scanner.train(message: Self.spam1, isSpam: true)
+        try scanner.train(message: Self.ham1, isSpam: false)
+        let before = try #require(try scanner.spamProbability(Self.probe))
+        // `moat bayes train` in another process: another connection pool on the same file.
+        let trainer = try BayesStore(path: path, minimumPerClass: 1)
+        try trainer.train(message: Self.spam3, isSpam: true)
+        let after = try #require(try scanner.spamProbability(Self.probe))
+        #expect(after == (try trainer.spamProbability(Self.probe)))
+        #expect(after != before)
+    }
+}
