@@ -60,4 +60,27 @@ import Testing
         #expect(after == (try trainer.spamProbability(Self.probe)))
         #expect(after != before)
     }
+
+    @Test func aStoreFromBeforeTheCacheIsUpgradedInPlace() throws {
+        let path = Self.path()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // The schema Moat wrote before bayes_vars had a generation column (written by Python's sqlite3).
+        let schema = "CREATE TABLE bayes_token (token INTEGER PRIMARY KEY, spam INTEGER NOT NULL, ham INTEGER NOT NULL);"
+            + "CREATE TABLE bayes_seen (msgid TEXT PRIMARY KEY, spam INTEGER NOT NULL);"
+            + "CREATE TABLE bayes_vars (id INTEGER PRIMARY KEY CHECK (id = 1), nspam INTEGER NOT NULL, nham INTEGER NOT NULL);"
+            + "INSERT INTO bayes_vars VALUES (1, 0, 0);"
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        python.arguments = ["-c", "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.executescript(sys.argv[2]); db.commit()", path, schema]
+        try python.run()
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0)
+        // Two stores opening it, as two worker processes do on the first start after an upgrade.
+        let first = try BayesStore(path: path, minimumPerClass: 1)
+        let second = try BayesStore(path: path, minimumPerClass: 1)
+        try first.train(message: Self.spam1, isSpam: true)
+        try second.train(message: Self.ham1, isSpam: false)
+        #expect(try first.counts().spamMessages == 1)
+        #expect(try first.spamProbability(Self.probe) == (try second.spamProbability(Self.probe)))
+    }
 }

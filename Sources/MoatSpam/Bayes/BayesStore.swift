@@ -59,10 +59,17 @@ public final class BayesStore: Sendable {
                     CREATE TABLE IF NOT EXISTS bayes_vars (id INTEGER PRIMARY KEY CHECK (id = 1), nspam INTEGER NOT NULL, nham INTEGER NOT NULL);
                     INSERT OR IGNORE INTO bayes_vars (id, nspam, nham) VALUES (1, 0, 0);
                     """)
-                // Stores made before the token cache existed lack the generation counter.
+            }
+            // Stores made before the token cache existed lack the generation counter. Outside a
+            // transaction, so the check reads the latest schema: several worker processes open
+            // the store at once, and the one that loses the race finds the column there.
+            try pool.writeWithoutTransaction { db in
                 let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(bayes_vars)").map { $0["name"] as String? }
-                if !columns.contains("generation") {
+                guard !columns.contains("generation") else { return }
+                do {
                     try db.execute(sql: "ALTER TABLE bayes_vars ADD COLUMN generation INTEGER NOT NULL DEFAULT 0")
+                } catch let error as DatabaseError where error.message?.contains("duplicate column") == true {
+                    // Added by another process in between.
                 }
             }
         } catch {
