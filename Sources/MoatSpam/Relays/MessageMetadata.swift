@@ -8,19 +8,19 @@ import Synchronization
 final class MessageMetadata: Sendable {
     let message: Message
     let envelope: Envelope
-    private let relayMemo = Memo<RelayPath>()
-    private let envelopeFromMemo = Memo<String?>()
-    private let dateShiftMemo = Memo<Double>()
-    private let alternativeMemo = Memo<AlternativeDifference>()
+    private let relayMemo = SharedValue<RelayPath>()
+    private let envelopeFromMemo = SharedValue<String?>()
+    private let dateShiftMemo = SharedValue<Double>()
+    private let alternativeMemo = SharedValue<AlternativeDifference>()
     private let headerTexts = Mutex<[HeaderSelector: String?]>([:])
     private let htmlRenderings = Mutex<[String: HTMLRendering]>([:])
-    private let headerIndex = Memo<[String: [HeaderField]]>()
+    private let headerIndex = SharedValue<[String: [HeaderField]]>()
     /// Evals' own per-message facts (HeaderEvals): the Received trail as one text, raw and with
     /// spaces collapsed; whether a list manager dropped the trail; the Hotmail verdict.
-    let receivedText = Memo<String>()
-    let collapsedReceivedText = Memo<String>()
-    let gatedThroughReceivedRemover = Memo<Bool>()
-    let hotmailTrail = Memo<HeaderEvals.HotmailTrail>()
+    let receivedText = SharedValue<String>()
+    let collapsedReceivedText = SharedValue<String>()
+    let gatedThroughReceivedRemover = SharedValue<Bool>()
+    let hotmailTrail = SharedValue<HeaderEvals.HotmailTrail>()
 
     init(message: Message, envelope: Envelope) {
         self.message = message
