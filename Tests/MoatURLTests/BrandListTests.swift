@@ -3,7 +3,7 @@ import Testing
 
 @Suite("Brand imitation")
 struct BrandListTests {
-    let brands = BrandList(entries: ["paypal.com", "microsoft.com", "amazon.co.jp", "# comment", "rakuten.co.jp"], normalizer: Support.normalizer)
+    let brands = BrandList(entries: ["paypal.com", "microsoft.com", "amazon.co.jp", "# comment", "rakuten.co.jp", "=visa.com"], normalizer: Support.normalizer)
 
     func imitation(_ link: String) -> BrandList.Imitation? {
         Support.normalizer.normalize(link, source: .text, partPath: "1", schemeless: false).flatMap(brands.imitation(in:))
@@ -34,6 +34,32 @@ struct BrandListTests {
         #expect(imitation("https://paypal.com.account-check.example/") == .embedded(brand: "paypal.com"))
         #expect(imitation("https://secure-paypal.example/") == .embedded(brand: "paypal.com"))
         #expect(imitation("https://rakuten-card-verify.example/") == .embedded(brand: "rakuten.co.jp"))
+    }
+
+    @Test("a misspelt brand name as a label or word of a subdomain; the exact name alone as a section is not")
+    func lookalikeLabelsInSubdomains() {
+        #expect(imitation("https://secure-micros0ft.example.org/") == .lookalike(brand: "microsoft.com"))
+        #expect(imitation("https://login.rnicrosoft.example.org/") == .lookalike(brand: "microsoft.com"))
+        #expect(imitation("https://paypa1-verify.accounts.example.net/") == .lookalike(brand: "paypal.com"))
+        #expect(imitation("https://paypa1.net/") == .lookalike(brand: "paypal.com"))
+        #expect(imitation("https://account-paypal.login.example.net/") == .embedded(brand: "paypal.com"))
+        #expect(imitation("https://paypal.slashdot.org/") == nil)
+        #expect(imitation("https://paypal.de/") == nil)
+    }
+
+    @Test("a brand marked = is matched only as a lookalike of its whole domain")
+    func lookalikeOnlyBrands() {
+        #expect(imitation("https://visa-application.example/") == nil)
+        #expect(imitation("https://v1sa.com/") == .lookalike(brand: "visa.com"))
+    }
+
+    @Test("the shipped list parses, is well beyond the first 57 brands, and has no duplicates")
+    func shippedList() throws {
+        let entries = try DomainList.entries(inFile: Support.rulesDirectory + "/url/brands.txt")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let list = BrandList(entries: entries, normalizer: Support.normalizer)
+        #expect(list.count >= 150)
+        #expect(Set(entries).count == entries.count)
     }
 
     @Test("the fold reads a domain as a reader would, in one pass")

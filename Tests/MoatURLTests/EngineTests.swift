@@ -23,6 +23,45 @@ struct EngineTests {
         #expect(report.score >= 8)
     }
 
+    @Test("a newsletter's click tracker is not deception; the same link in one-off mail, or naming a brand, is")
+    func clickTrackersInListMail() async throws {
+        let html = #"<a href="http://ummail4.unitedmedia.example/Click?q=02-qit9IljN-Yow111_XDuuQ">www.dilbert.com</a>"#
+        let list = "List-Unsubscribe: <mailto:leave@unitedmedia.example>\r\n"
+        let newsletter = try await Support.scan(Support.message(type: "text/html", body: html, headers: list))
+        #expect(newsletter.findings.contains { $0.code == "url.anchor_tracked" && $0.score == 0 })
+        #expect(!newsletter.findings.contains { $0.code == "url.anchor_mismatch" })
+        #expect(newsletter.category == nil)
+
+        let oneOff = try await Support.scan(Support.message(type: "text/html", body: html))
+        #expect(oneOff.findings.contains { $0.code == "url.anchor_mismatch" && $0.score == 4 })
+
+        let fromSender = try await Support.scan(Message(parsing: Array(
+            "From: News <news@unitedmedia.example>\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n\(html)\r\n".utf8)))
+        #expect(fromSender.findings.contains { $0.code == "url.anchor_tracked" })
+
+        let brand = #"<a href="http://mailer.example/Click?q=02-qit9IljN-Yow111_XDuuQ">www.paypal.com</a>"#
+        let phish = try await Support.scan(Support.message(type: "text/html", body: brand, headers: list))
+        #expect(phish.findings.contains { $0.code == "url.anchor_mismatch" })
+
+        let plain = #"<a href="https://evil.example/login">www.bank-online.com</a>"#
+        let plainList = try await Support.scan(Support.message(type: "text/html", body: plain, headers: list))
+        #expect(plainList.findings.contains { $0.code == "url.anchor_mismatch" })
+    }
+
+    @Test("mailing services' tracking hosts from trackers.txt count as trackers without a click path")
+    func trackerHosts() async throws {
+        let html = #"<a href="https://r20.rs6.net/tn.jsp?f=001abcdef">www.example-shop.com</a>"#
+        let report = try await Support.scan(Support.message(type: "text/html", body: html, headers: "List-Id: <shop.example>\r\n"))
+        #expect(report.findings.contains { $0.code == "url.anchor_tracked" && $0.detail.contains("rs6.net") })
+    }
+
+    @Test("an IP-host link alone stays below suspicious")
+    func ipHostAloneIsWeak() async throws {
+        let report = try await Support.scan(Support.message(body: "see http://63.147.65.2/antiques"))
+        #expect(report.findings.contains { $0.code == "url.ip_host" && $0.score == 2 })
+        #expect(report.category == nil)
+    }
+
     @Test func matchingAnchorTextIsFine() async throws {
         let report = try await Support.scan(Support.message(type: "text/html", body: #"<a href="https://www.bank.example/x">bank.example</a>"#))
         #expect(!report.findings.contains { $0.code == "url.anchor_mismatch" })

@@ -20,22 +20,33 @@ public struct BrandList: Sendable {
     private var byFold: [String: String] = [:]
     /// The brand's name (its registrable domain's first label, at least 4 letters) → its domain.
     private var names: [String: String] = [:]
+    /// The folded names (`rnicrosoft` and `micros0ft` fold to `microsoft`) → domain, for words of subdomains.
+    private var namesByFold: [String: String] = [:]
     /// How many labels the brands' domains have (2 for paypal.com, 3 for amazon.co.jp).
     private var labelCounts: Set<Int> = []
 
     public var count: Int { domains.count }
 
+    /// Whether `domain` (a registrable domain) is one of the brands.
+    public func contains(_ domain: String) -> Bool { domains.contains(domain) }
+
     /// `entries` are registrable domains (one a line in the file, `#` comments).
     public init(entries: [String], normalizer: URLNormalizer) {
         for entry in entries {
-            let trimmed = entry.trimmingCharacters(in: .whitespaces)
+            var trimmed = entry.trimmingCharacters(in: .whitespaces)
+            // `=visa.com`: the name is a common word; only lookalikes of the whole domain count.
+            let lookalikeOnly = trimmed.hasPrefix("=")
+            if lookalikeOnly { trimmed.removeFirst() }
             guard !trimmed.isEmpty, !trimmed.hasPrefix("#"),
                   let url = normalizer.normalize("http://" + trimmed, source: .text, partPath: "", schemeless: false) else { continue }
             let domain = url.registrableDomain ?? url.host
             domains.insert(domain)
             labelCounts.insert(domain.split(separator: ".").count)
             byFold[Self.fold(domain)] = domain
-            if let name = domain.split(separator: ".").first, name.count >= 4 { names[String(name)] = domain }
+            if !lookalikeOnly, let name = domain.split(separator: ".").first, name.count >= 4 {
+                names[String(name)] = domain
+                namesByFold[Self.fold(String(name))] = domain
+            }
         }
     }
 
@@ -65,6 +76,22 @@ public struct BrandList: Sendable {
         if let first = registrable.split(separator: ".").first, first.contains("-") {
             for word in first.split(separator: "-") {
                 if let brand = names[String(word)] { return .embedded(brand: brand) }
+            }
+        }
+        // A misspelt brand name as a label or hyphenated word anywhere in the host
+        // (`secure-micros0ft.example.org`, `rnicrosoft.example.org`). The exact name alone as a
+        // subdomain (`apple.slashdot.org`, `live.example.com`) is left out: sites name sections
+        // after brands far more often than phishers do without misspelling them.
+        let hostLabels = url.unicodeHost.split(separator: ".")
+        var candidates = Array(hostLabels.dropLast(labelCount))
+        if hostLabels.count >= labelCount { candidates.append(hostLabels[hostLabels.count - labelCount]) }
+        for label in candidates {
+            let words = label.split(separator: "-")
+            for word in words where word.count >= 4 {
+                let text = String(word)
+                guard let brand = namesByFold[Self.fold(text)] else { continue }
+                if names[text] == nil { return .lookalike(brand: brand) }
+                if words.count > 1 { return .embedded(brand: brand) }
             }
         }
         return nil

@@ -11,6 +11,8 @@ public struct URLRiskAssessment: Sendable {
     public var allowList: DomainList
     public var shorteners: DomainList
     public var brands: BrandList
+    /// Mailing services' click-tracking hosts (`rules/url/trackers.txt`).
+    public var trackers: DomainList
     public var weights: URLRiskWeights
     /// Reads the domains shown in link text.
     public var normalizer: URLNormalizer
@@ -28,17 +30,18 @@ public struct URLRiskAssessment: Sendable {
     ]
 
     public init(normalizer: URLNormalizer, blockList: DomainList, allowList: DomainList, shorteners: DomainList,
-                brands: BrandList, weights: URLRiskWeights) {
+                brands: BrandList, weights: URLRiskWeights, trackers: DomainList? = nil) {
         self.normalizer = normalizer
         self.blockList = blockList
         self.allowList = allowList
         self.shorteners = shorteners
         self.brands = brands
         self.weights = weights
+        self.trackers = trackers ?? DomainList(entries: [], normalizer: normalizer)
     }
 
-    /// Risk findings for `urls`, weighted.
-    public func assess(_ urls: [ExtractedURL]) -> [Finding] {
+    /// Risk findings for `urls`, weighted; `sender` tells a newsletter's click tracker from deception.
+    public func assess(_ urls: [ExtractedURL], sender: SenderContext = SenderContext()) -> [Finding] {
         var findings: [Finding] = []
         var scored: Set<String> = []
         func hit(_ check: String, _ detail: String, _ url: ExtractedURL) {
@@ -84,7 +87,9 @@ public struct URLRiskAssessment: Sendable {
                 // Text that *is* a link (scheme, www., or nothing but the address) is what phishing
                 // shows; a domain named in a sentence ("Lindows for Walmart.com") is what
                 // newsletters and click trackers show, and weighs far less.
-                if display.isAddress {
+                if let why = trackedReason(url, display: display.domain, sender: sender) {
+                    hit("anchor_tracked", "link text names \(display.domain), the link goes through \(why) \(shown)", url)
+                } else if display.isAddress {
                     hit("anchor_mismatch", "link text shows \(display.domain) but goes to \(shown)", url)
                 } else {
                     hit("anchor_mention", "link text mentions \(display.domain) but goes to \(shown)", url)
@@ -117,6 +122,50 @@ public struct URLRiskAssessment: Sendable {
             }
         }
         return nil
+    }
+
+    /// Why a display/target mismatch is a click tracker rather than deception, or nil.
+    ///
+    /// The target must look like a tracker (a mailing service's tracking host, or a click path such
+    /// as `/Click?q=…`, `/t/123/456/`, `/go/to?…`), and the message must vouch for it: list or bulk
+    /// mail, or the tracker or the named site on the sender's own domain. A link text naming a
+    /// brand from `brands.txt` is never excused: that is what phishing through a mailing service shows.
+    func trackedReason(_ url: ExtractedURL, display: String, sender: SenderContext) -> String? {
+        guard !url.isIPHost, brands.imitation(in: url) == nil, !brands.contains(display) else { return nil }
+        let target = url.registrableDomain ?? url.host
+        let tracker: String
+        if let entry = trackers.match(url) {
+            tracker = "the mailing service \(entry):"
+        } else if Self.hasClickPath(url.pathAndQuery) {
+            tracker = "the click tracker"
+        } else {
+            return nil
+        }
+        if sender.domains.contains(target) || sender.domains.contains(display) { return tracker + " of the sender's domain," }
+        if sender.isBulk { return tracker + " of list mail," }
+        return nil
+    }
+
+    /// Path segments that name a click-tracking endpoint.
+    static let clickSegments: Set<String> = [
+        "c", "t", "l", "r", "u", "e", "go", "ct", "cl", "ls", "el", "rd", "trk", "ss", "wf",
+        "click", "clicks", "clickthrough", "clickthru", "track", "tracking", "redirect", "redir", "link", "links",
+    ]
+
+    /// A tracker's shape: a click segment (`/Click`, `/t/`, `/go/to`, `click.php`) followed by an
+    /// opaque identifier (at least 8 more characters of path or query).
+    static func hasClickPath(_ pathAndQuery: String) -> Bool {
+        let path = pathAndQuery.prefix { $0 != "?" && $0 != "#" }
+        var consumed = 0
+        for segment in path.split(separator: "/", omittingEmptySubsequences: false) {
+            consumed += segment.count + 1
+            let word = segment.lowercased()
+            let stem = word.split(separator: ".").first.map(String.init) ?? word
+            if clickSegments.contains(stem) || stem.hasPrefix("click") || stem.hasPrefix("track") || stem.hasPrefix("redirect") {
+                return pathAndQuery.count - min(consumed, pathAndQuery.count) >= 8
+            }
+        }
+        return false
     }
 
     static func fileExtension(_ pathAndQuery: String) -> String? {

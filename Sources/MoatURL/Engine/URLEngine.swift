@@ -1,5 +1,6 @@
 import Logging
 import MoatCore
+import MoatMessage
 
 /// The `url` engine: lists every link a recipient could follow (`url.extracted`, score 0) and
 /// scores the risky ones.
@@ -21,16 +22,18 @@ public struct URLEngine: ScanEngine {
 
     public func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
         let extraction = try await extractor.extract(from: input.message, blocking: context.blocking)
-        return report(for: extraction, logger: context.logger, messageID: input.id)
+        return report(for: extraction, sender: senderContext(of: input.message), logger: context.logger, messageID: input.id)
     }
 
     /// The report for an extraction (also what `moat explain` shows).
-    public func report(for extraction: URLExtraction, logger: Logger? = nil, messageID: String = "") -> EngineReport {
+    public func report(
+        for extraction: URLExtraction, sender: SenderContext = SenderContext(), logger: Logger? = nil, messageID: String = ""
+    ) -> EngineReport {
         var findings = extraction.urls.map { url in
             Finding(code: "url.extracted", detail: "\(url.source.rawValue) \(url.normalized)", score: 0, partPath: url.partPath)
         }
         findings.append(contentsOf: extraction.notes)
-        let risks = assessment.assess(extraction.urls)
+        let risks = assessment.assess(extraction.urls, sender: sender)
         findings.append(contentsOf: risks)
         let score = risks.reduce(0) { $0 + $1.score }
         let category: VerdictCategory? = score >= phishingScore ? .phishing : (score >= suspiciousScore && score > 0 ? .suspicious : nil)
@@ -41,11 +44,18 @@ public struct URLEngine: ScanEngine {
         return EngineReport(category: category, score: score, findings: findings)
     }
 
+    /// The sender's domains and list headers, as the display/target check weighs them.
+    public func senderContext(of message: Message) -> SenderContext {
+        let suffixes = extractor.normalizer.publicSuffixes
+        return SenderContext(headers: message.headers) { suffixes.registrableDomain($0) }
+    }
+
     public var status: [String: String] {
         [
             "block_list_entries": "\(assessment.blockList.count)",
             "allow_list_entries": "\(assessment.allowList.count)",
             "shortener_entries": "\(assessment.shorteners.count)",
+            "tracker_entries": "\(assessment.trackers.count)",
             "public_suffix_tlds": "\(extractor.normalizer.publicSuffixes.topLevelDomains.count)",
         ]
     }

@@ -3,7 +3,7 @@ import MoatCore
 /// Builds `URLEngine`s from manifests with `adapter = "url"`.
 ///
 /// Options (defaults): `public_suffix_list` ("url/public_suffix_list.dat"), `block_list`
-/// ("url/block.txt"), `allow_list` ("url/allow.txt"), `shorteners` ("url/shorteners.txt"), `brands`
+/// ("url/block.txt"), `allow_list` ("url/allow.txt"), `shorteners` ("url/shorteners.txt"), `trackers` ("url/trackers.txt": mailing services' click-tracking hosts), `brands`
 /// ("url/brands.txt": domains whose lookalikes and name-carrying domains are findings),
 /// `phishing_score` (8), `suspicious_score` (3), `[weights]` (see `URLRiskWeights.defaults`),
 /// `max_urls` (2000), `max_images` (20), `max_image_pixels` (40,000,000), `max_image_bytes`
@@ -17,7 +17,7 @@ public struct URLEngineFactory: EngineFactory {
     public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
         let options = manifest.options
         let known: Set<String> = [
-            "public_suffix_list", "block_list", "allow_list", "shorteners", "brands", "phishing_score", "suspicious_score", "weights",
+            "public_suffix_list", "block_list", "allow_list", "shorteners", "trackers", "brands", "phishing_score", "suspicious_score", "weights",
             "max_urls", "max_images", "max_image_pixels", "max_image_bytes", "image_time_budget_ms", "qr_extra_passes",
             "pdf_inflate_budget", "max_redirect_depth",
         ]
@@ -94,7 +94,8 @@ public struct URLEngineFactory: EngineFactory {
             allowList: try list("allow_list", "url/allow.txt"),
             shorteners: try list("shorteners", "url/shorteners.txt"),
             brands: try brandList(),
-            weights: URLRiskWeights(overrides))
+            weights: URLRiskWeights(overrides),
+            trackers: try list("trackers", "url/trackers.txt"))
         return URLEngine(extractor: URLExtractor(normalizer: normalizer, limits: limits), assessment: assessment,
                          phishingScore: phishing, suspiciousScore: suspicious)
     }
