@@ -87,6 +87,8 @@ let package = Package(
         // The benchmark runner (accuracy, what-if) and the rule author's workflow (fixtures, lint).
         .target(name: "MoatBench", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatRuleKit", dependencies: ["MoatCore", "MoatMessage"]),
+        // The learned combiner's trainer: logistic regression, folds, calibration, thresholds.
+        .target(name: "MoatTraining", dependencies: ["MoatCore"]),
         // The catalogue of engine adapters: the one place that knows every engine target.
         .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatFaultEngine", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal"]),
         // Crash isolation: supervised worker processes that run the engines (moatd --worker).
@@ -125,7 +127,7 @@ let package = Package(
             name: "moat",
             dependencies: [
                 "MoatCore", "MoatMessage", "MoatAdapters", "MoatMilter", "MoatSpam", "MoatBench", "MoatRuleKit",
-                "MoatStore", "MoatAdmin",
+                "MoatStore", "MoatAdmin", "MoatTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -149,6 +151,7 @@ let package = Package(
         .testTarget(name: "MoatBenchTests", dependencies: ["MoatBench", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatRuleKitTests", dependencies: ["MoatRuleKit", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatStoreTests", dependencies: ["MoatStore", "MoatCore"]),
+        .testTarget(name: "MoatTrainingTests", dependencies: ["MoatTraining", "MoatCore"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MoatAdminTests",
             dependencies: [

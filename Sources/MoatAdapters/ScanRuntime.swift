@@ -27,7 +27,20 @@ public final class ScanRuntime: Sendable {
         var loader = EngineLoader(factories: factories, blocking: blocking, logger: logger)
         loader.warmUp = warmUp
         loader.progress = progress
-        let result = await loader.load(directory: configuration.enginesDirectory, rulesDirectory: configuration.rulesDirectory)
+        var configuration = configuration
+        var result = await loader.load(directory: configuration.enginesDirectory, rulesDirectory: configuration.rulesDirectory)
+        if let mismatch = modelMismatch(configuration.policy, engines: result.engines) {
+            if configuration.policy.modelPathConfigured {
+                result.problems.append(mismatch)
+            } else {
+                // The shipped model at the default path fits the shipped engines; with other
+                // engines the hand-set policy decides, and start-up says so.
+                configuration.policy.model = nil
+                let warning = "\(mismatch.description); deciding with the hand-set policy (set model = \"\" in [policy] to silence this)"
+                logger.warning("shipped model not used", metadata: ["problem": "\(warning)"])
+                progress(warning)
+            }
+        }
         let registry = EngineRegistry(EngineSnapshot(engines: result.engines, policy: configuration.policy, generation: 1))
         let runtime = ScanRuntime(
             configuration: configuration, blocking: blocking, registry: registry, loader: loader, logger: logger, tracker: tracker,
@@ -55,11 +68,21 @@ public final class ScanRuntime: Sendable {
         let result = await loader.load(
             directory: configuration.enginesDirectory, rulesDirectory: configuration.rulesDirectory, previous: previous
         )
-        guard result.problems.isEmpty else {
-            for problem in result.problems {
+        var problems = result.problems
+        var policy = policy ?? previous.policy
+        if let mismatch = Self.modelMismatch(policy, engines: result.engines) {
+            if policy.modelPathConfigured {
+                problems.append(mismatch)
+            } else {
+                policy.model = nil
+                logger.warning("shipped model not used", metadata: ["problem": "\(mismatch)"])
+            }
+        }
+        guard problems.isEmpty else {
+            for problem in problems {
                 logger.error("reload refused, keeping the running engines", metadata: ["problem": "\(problem)"])
             }
-            return result.problems
+            return problems
         }
         for registered in result.engines where result.reused.contains(registered.name) {
             do {
@@ -68,12 +91,17 @@ public final class ScanRuntime: Sendable {
                 logger.error("engine refresh failed, it keeps its current data", metadata: ["engine.name": "\(registered.name)", "error": "\(error)"])
             }
         }
-        let generation = registry.replace(engines: result.engines, policy: policy ?? previous.policy)
+        let generation = registry.replace(engines: result.engines, policy: policy)
         logger.info("engines reloaded", metadata: [
             "registry.generation": "\(generation)",
             "engines": "\(result.engines.map { "\($0.name):\($0.state.rawValue)" }.joined(separator: ","))",
         ])
         return []
+    }
+
+    /// A learned combiner trained with engines the manifests do not configure cannot decide.
+    static func modelMismatch(_ policy: Policy, engines: [RegisteredEngine]) -> ConfigurationError? {
+        policy.model?.mismatch(configuredEngines: Set(engines.map(\.name)), path: policy.modelPath)
     }
 
     /// Stops the blocking pool; call once, after the last scan.

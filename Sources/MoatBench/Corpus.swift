@@ -96,13 +96,14 @@ public enum CorpusLoader {
         return result
     }
 
-    /// Regular files below `directory`, sorted; skips dot files and corpus bookkeeping (`cmds`, READMEs, manifests).
+    /// Regular files below `directory`, sorted; skips dot files and corpus bookkeeping (`cmds`, READMEs, licences, manifests).
     static func files(under directory: String) -> [String] {
         guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
         var result: [String] = []
         while let relative = enumerator.nextObject() as? String {
             let name = (relative as NSString).lastPathComponent
             if name.hasPrefix(".") || name == "cmds" || name.hasPrefix("README") || name.hasPrefix("SOURCE")
+                || name.hasPrefix("LICENSE") || name.hasPrefix("COPYING")
                 || name.hasSuffix(".tsv") || name.hasSuffix(".md") {
                 continue
             }

@@ -33,6 +33,12 @@ struct BenchAccuracyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "NAME=FILE: a peer's verdicts (bench/peers/ TSV) to report beside the engines; repeatable.")
     var peer: [String] = []
 
+    @Option(name: .long, help: "Which part of the fixed split to scan: all, dev (what moat train learns from) or holdout (never tuned on; report on it only at the end).")
+    var split = "all"
+
+    @Option(name: .long, help: "Share of the corpus in the holdout, in percent (the same as moat train's).")
+    var holdoutPercent = 20
+
     @Argument(help: "Corpus folders or manifests.")
     var corpora: [String]
 
@@ -41,7 +47,10 @@ struct BenchAccuracyCommand: AsyncParsableCommand {
         let peers: [PeerVerdicts]
         let runtime: ScanRuntime
         do {
-            messages = try CorpusLoader.load(corpora)
+            guard let part = CorpusSplit.Part(rawValue: split) else {
+                throw ValidationError("--split is all, dev or holdout, not \(split)")
+            }
+            messages = CorpusSplit(percent: holdoutPercent).select(try CorpusLoader.load(corpora), part)
             peers = try peer.map { argument in
                 guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
                     throw ValidationError("--peer takes NAME=FILE, not \(argument)")

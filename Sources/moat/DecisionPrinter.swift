@@ -36,6 +36,17 @@ enum DecisionPrinter {
             out += "  replaced part \(part)\n"
         }
         if decision.verdicts.isEmpty { out += "  (no engines enabled)\n" }
+        if let model = decision.model {
+            out += "  model: score \(format(decision.score)) = bias \(format(model.bias))"
+            out += model.contributions.isEmpty ? "" : " + contributions below"
+            out += "; p=\(format(model.probability)), acts at \(format(model.threshold))\n"
+            for contribution in model.contributions {
+                let sign = contribution.amount >= 0 ? "+" : ""
+                out += "      \(pad(sign + format(contribution.amount), 7)) \(contribution.feature)"
+                if contribution.value != 1 { out += " (value \(format(contribution.value)) × weight \(format(contribution.weight)))" }
+                out += "\n"
+            }
+        }
         return out
     }
 

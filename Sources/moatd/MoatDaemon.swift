@@ -88,6 +88,7 @@ struct MoatDaemon: AsyncParsableCommand {
             "engines": "\(snapshot.engines.map { "\($0.name):\($0.state.rawValue)" }.joined(separator: ","))",
             "engines.directory": "\(configuration.enginesDirectory)",
         ])
+        logger.info("decision rule", metadata: ["policy.rule": "\(snapshot.policy.decisionRule)"])
         for name in configuration.isolation.dedicated.keys.sorted() where pool != nil && snapshot.engine(named: name) == nil {
             logger.warning("isolation.dedicated names an engine no manifest declares", metadata: ["engine.name": "\(name)"])
         }

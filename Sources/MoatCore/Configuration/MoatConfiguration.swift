@@ -64,8 +64,10 @@ public struct MoatConfiguration: Sendable, Codable {
     }
 
     /// Loads `path`, or the embedded defaults when `path` is nil.
+    /// The policy's learned combiner is loaded too: a configured model that cannot be used throws.
     public static func load(path: String?) throws -> MoatConfiguration {
-        guard let path else { return MoatConfiguration() }
-        return try TOMLDocument.load(MoatConfiguration.self, path: path)
+        var configuration = try path.map { try TOMLDocument.load(MoatConfiguration.self, path: $0) } ?? MoatConfiguration()
+        try configuration.policy.loadModel()
+        return configuration
     }
 }

@@ -21,6 +21,9 @@ public struct Aggregator: Sendable {
         messageFindings: [Finding] = [],
         precision: (_ engine: String, _ category: VerdictCategory) -> Double? = { _, _ in nil }
     ) -> Decision {
+        if let model = policy.model {
+            return decide(scanID: scanID, verdicts: verdicts, manifests: manifests, messageFindings: messageFindings, model: model)
+        }
         var agreeing: [VerdictCategory: Int] = [:]
         for verdict in verdicts where verdict.votes {
             if case .detected(let category) = verdict.outcome { agreeing[category, default: 0] += 1 }
@@ -110,6 +113,18 @@ public struct Aggregator: Sendable {
         return decision
     }
 
+    /// Fills in the reply and hold reason the action needs, and the headers.
+    func finish(_ decision: inout Decision, failures: [String], notReady: [String]) {
+        switch decision.action {
+        case .reject: decision.smtpReply = policy.rejectReply
+        case .tempfail: decision.smtpReply = policy.tempfailReply
+        case .quarantine:
+            decision.quarantineReason = "moat: \(decision.category?.rawValue ?? "score") \(String(format2: decision.score)) (id \(decision.scanID))"
+        case .accept, .tag, .discard: break
+        }
+        decision.headers = headers(for: decision, failures: failures, notReady: notReady)
+    }
+
     /// The failsafe decision when scanning itself failed: the policy's `onScanFailure`, never a silent accept.
     public func failed(scanID: String, reason: String) -> Decision {
         let action = policy.onScanFailure
@@ -157,7 +172,7 @@ public struct Aggregator: Sendable {
         return result
     }
 
-    private func headers(for decision: Decision, failures: [String], notReady: [String]) -> [Decision.Header] {
+    func headers(for decision: Decision, failures: [String], notReady: [String]) -> [Decision.Header] {
         let prefix = policy.headerPrefix
         var verdict = decision.action.rawValue
         if let category = decision.category { verdict += " category=\(category.rawValue)" }
@@ -168,6 +183,12 @@ public struct Aggregator: Sendable {
             .init(name: "\(prefix)-Verdict", value: verdict),
             .init(name: "\(prefix)-Score", value: String(format2: decision.score)),
         ]
+        if let model = decision.model {
+            var value = "p=\(String(format2: model.probability)) threshold=\(String(format2: model.threshold))"
+            let top = model.contributions.prefix(4).map { "\($0.feature)(\($0.amount >= 0 ? "+" : "")\(String(format2: $0.amount)))" }
+            if !top.isEmpty { value += " top=" + top.joined(separator: ",") }
+            headers.append(.init(name: "\(prefix)-Model", value: value))
+        }
         if policy.addEngineHeader, !decision.verdicts.isEmpty {
             let entries = decision.verdicts.map { verdict -> String in
                 var entry = "\(verdict.engine)=\(verdict.label)"

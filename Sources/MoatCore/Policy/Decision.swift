@@ -44,6 +44,23 @@ public struct Decision: Sendable, Hashable {
     public var quarantineReason: String?
     /// Parser findings on the message itself (limits hit, malformed MIME).
     public var messageFindings: [Finding]
+    /// The learned combiner's working when it decided (nil under the hand-set policy).
+    public var model: ModelExplanation? = nil
+
+    /// How the learned combiner reached its score: bias plus every contribution equals `score`.
+    public struct ModelExplanation: Sendable, Hashable, Codable {
+        public var bias: Double
+        public var probability: Double
+        public var threshold: Double
+        public var contributions: [VerdictModel.Contribution]
+
+        public init(bias: Double, probability: Double, threshold: Double, contributions: [VerdictModel.Contribution]) {
+            self.bias = bias
+            self.probability = probability
+            self.threshold = threshold
+            self.contributions = contributions
+        }
+    }
 
     /// The process exit status the CLI reports: 0 delivered clean, 1 detected or refused.
     public var isClean: Bool { action == .accept && category == nil }

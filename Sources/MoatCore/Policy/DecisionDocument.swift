@@ -33,9 +33,11 @@ public struct DecisionDocument: Sendable, Codable, Hashable {
     public var engines: [Verdict]
     public var messageFindings: [Finding]
     public var replacedParts: [String]
+    /// The learned combiner's working, when it decided.
+    public var model: Decision.ModelExplanation?
 
     enum CodingKeys: String, CodingKey {
-        case id, file, action, score, category, headers, reasons, engines
+        case id, file, action, score, category, headers, reasons, engines, model
         case smtpReply = "smtp_reply"
         case quarantineReason = "quarantine_reason"
         case messageFindings = "message_findings"
@@ -63,5 +65,6 @@ public struct DecisionDocument: Sendable, Codable, Hashable {
         }
         messageFindings = decision.messageFindings
         replacedParts = decision.replacements.map(\.partPath)
+        model = decision.model
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How verdicts become an action: per-category actions, score thresholds and replies.
 ///
 /// Like clamav-milter's `OnInfected`/`OnFail`, the policy is separate from the verdicts, so an
@@ -28,6 +30,17 @@ public struct Policy: Sendable, Hashable, Codable {
     public var weightByPrecision: Bool
     /// Labelled samples an engine needs before its measured precision is used as a weight.
     public var precisionMinSamples: Int
+    /// The learned combiner's file (`moat train` writes it); "" for the hand-set policy. A path the
+    /// operator set must load; the default path is used when the file is there.
+    public var modelPath: String
+    /// Whether `modelPath` came from the configuration (then a missing file is an error).
+    public var modelPathConfigured: Bool
+    /// The loaded combiner (see `loadModel()`): when present it decides spam, phishing and
+    /// suspicious mail in place of the score thresholds; malware and policy detections keep their actions.
+    public var model: VerdictModel?
+
+    /// Where `make run` and the embedded defaults look for the shipped combiner.
+    public static let defaultModelPath = "models/verdict-model.json"
 
     public init(
         onDetect: [VerdictCategory: Action] = Policy.defaultOnDetect,
@@ -41,7 +54,8 @@ public struct Policy: Sendable, Hashable, Codable {
         addEngineHeader: Bool = true,
         quorum: [VerdictCategory: Int] = [:],
         weightByPrecision: Bool = false,
-        precisionMinSamples: Int = 30
+        precisionMinSamples: Int = 30,
+        model: VerdictModel? = nil
     ) {
         self.onDetect = onDetect
         self.tagScore = tagScore
@@ -55,6 +69,24 @@ public struct Policy: Sendable, Hashable, Codable {
         self.quorum = quorum
         self.weightByPrecision = weightByPrecision
         self.precisionMinSamples = precisionMinSamples
+        self.model = model
+        modelPath = Self.defaultModelPath
+        modelPathConfigured = false
+    }
+
+    /// Loads `modelPath` into `model`. A configured path that cannot be read, or a file that is not a
+    /// model of this version, throws (exit 78 at start-up); the unconfigured default path may be absent.
+    public mutating func loadModel() throws {
+        model = nil
+        guard !modelPath.isEmpty else { return }
+        if !modelPathConfigured, !FileManager.default.fileExists(atPath: modelPath) { return }
+        model = try VerdictModel.load(path: modelPath)
+    }
+
+    /// One line for start-up logs: which decision rule is in force.
+    public var decisionRule: String {
+        guard let model else { return "hand-set policy (tag_score, reject_score, on_detect)" }
+        return "learned combiner \(modelPath) (\(model.weights.count) weights, threshold \(String(format2: model.threshold)), target ham rate \(model.targetHamRate))"
     }
 
     /// Malware and policy violations are refused, phishing held, spam and suspicious content tagged.
@@ -79,6 +111,7 @@ public struct Policy: Sendable, Hashable, Codable {
         case quorum
         case weightByPrecision = "weight_by_precision"
         case precisionMinSamples = "precision_min_samples"
+        case modelPath = "model"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -116,6 +149,14 @@ public struct Policy: Sendable, Hashable, Codable {
         self.quorum = quorum
         weightByPrecision = try c.decodeIfPresent(Bool.self, forKey: .weightByPrecision) ?? defaults.weightByPrecision
         precisionMinSamples = try c.decodeIfPresent(Int.self, forKey: .precisionMinSamples) ?? defaults.precisionMinSamples
+        if let path = try c.decodeIfPresent(String.self, forKey: .modelPath) {
+            modelPath = path
+            modelPathConfigured = true
+        } else {
+            modelPath = defaults.modelPath
+            modelPathConfigured = false
+        }
+        model = nil
         try Self.validateReply(rejectReply, firstDigit: "5", key: .rejectReply, in: c)
         try Self.validateReply(tempfailReply, firstDigit: "4", key: .tempfailReply, in: c)
     }
@@ -134,6 +175,7 @@ public struct Policy: Sendable, Hashable, Codable {
         try c.encode(Dictionary(uniqueKeysWithValues: quorum.map { ($0.key.rawValue, $0.value) }), forKey: .quorum)
         try c.encode(weightByPrecision, forKey: .weightByPrecision)
         try c.encode(precisionMinSamples, forKey: .precisionMinSamples)
+        try c.encode(modelPath, forKey: .modelPath)
     }
 
     /// A threshold of 0 or below in the file means "never", as absent keys keep the default.
