@@ -11,7 +11,7 @@ struct BayesCommand: ParsableCommand {
             votes (BAYES_* rules) only after at least 200 spam and 200 ham messages were learned, as
             SpamAssassin requires. A running moatd reads the same file; no restart is needed.
             """,
-        subcommands: [Train.self, Forget.self, Counts.self]
+        subcommands: [Train.self, Forget.self, Counts.self, Export.self, Import.self]
     )
 
     struct StoreOption: ParsableArguments {
@@ -58,6 +58,37 @@ struct BayesCommand: ParsableCommand {
         func run() throws {
             let counts = try BayesStore(path: store.path).counts()
             print("spam \(counts.spamMessages), ham \(counts.hamMessages), tokens \(counts.tokens)")
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the store as a seed file (token counts as text; see bayes_seed in engines/spam.toml).")
+        @OptionGroup var store: StoreOption
+        @Option(name: .long, help: "The seed file to write.")
+        var out: String
+        @Option(name: .long, help: "A provenance line for the file's header (repeatable).")
+        var comment: [String] = []
+
+        func run() throws {
+            let bayes = try BayesStore(path: store.path)
+            let tokens = try bayes.export(to: out, comment: comment)
+            print("wrote \(tokens) tokens to \(out)")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Load a seed file into a store that has learned nothing yet.")
+        @OptionGroup var store: StoreOption
+        @Argument(help: "The seed file.")
+        var seed: String
+
+        func run() throws {
+            let bayes = try BayesStore(path: store.path)
+            guard try bayes.seed(from: seed) else {
+                throw ValidationError("\(store.path) has learned messages already; a seed only starts an empty store")
+            }
+            let counts = try bayes.counts()
+            print("seeded: spam \(counts.spamMessages), ham \(counts.hamMessages), tokens \(counts.tokens)")
         }
     }
 }

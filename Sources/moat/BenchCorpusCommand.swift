@@ -11,13 +11,20 @@ struct BenchCorpusCommand: ParsableCommand {
             """
     )
 
+    @Option(name: .long, help: "Which part of the fixed split: all, dev or holdout (as bench accuracy --split).")
+    var split = "all"
+
+    @Option(name: .long, help: "Share of the corpus in the holdout, in percent.")
+    var holdoutPercent = 20
+
     @Argument(help: "Corpus folders or manifests.")
     var corpora: [String]
 
     func run() throws {
         let messages: [LabelledMessage]
         do {
-            messages = try CorpusLoader.load(corpora)
+            guard let part = CorpusSplit.Part(rawValue: split) else { throw ValidationError("--split is all, dev or holdout, not \(split)") }
+            messages = CorpusSplit(percent: holdoutPercent).select(try CorpusLoader.load(corpora), part)
         } catch {
             throw CLIError.exit(error)
         }

@@ -77,4 +77,37 @@ check "bench throughput --store: the error says the store could not be opened" g
 printf 'not-a-path\tmaybe\t1\n' >"$WORK/bad-peer.tsv"
 check "bench accuracy: a malformed peer file is exit 2" test "$(status_of "$MOAT" bench accuracy "${MOAT_ARGS[@]}" --out "$WORK/acc2" --peer x="$WORK/bad-peer.tsv" bench/corpus-sample)" -eq 2
 check "bench accuracy: the error names the peer file and line" grep -q "bad-peer.tsv:1: expected" "$WORK/err"
+# The learned combiner: train on the 35-message sample with these engines (no spam engine here, so
+# the findings barely separate ham from spam), decide with it, and refuse models that cannot be used.
+check "train: a model above the ham target is refused (exit 1, nothing written)" test "$(status_of "$MOAT" train "${MOAT_ARGS[@]}" \
+    --corpus bench/corpus-sample --holdout-percent 0 --folds 3 --target-ham-rate 0.05 --min-feature-count 2 --out "$WORK/refused.json")" -eq 1
+check "train: the refusal says why and what to change" bash -c "grep -q 'refused: on the validation folds the model flags' '$WORK/err' && grep -q -- '--target-ham-rate' '$WORK/err' && [ ! -e '$WORK/refused.json' ]"
+check "train: exit 0 with cross-validated figures" test "$(status_of "$MOAT" train "${MOAT_ARGS[@]}" --corpus bench/corpus-sample \
+    --holdout-percent 0 --folds 3 --target-ham-rate 0.5 --min-feature-count 2 --out "$WORK/model.json")" -eq 0
+check "train: the report names the folds, the ham rate and the written model" bash -c "grep -q '^| 3 |' '$WORK/out' && grep -q 'ham flagged' '$WORK/out' && grep -q 'model written to' '$WORK/out'"
+check "train: the model names its engines and its validation" python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["schema"] == "moat.verdict-model/1" and sorted(m["engines"]) == ["clamav", "filetype", "macro", "url"], m["engines"]
+assert m["provenance"]["folds"] == 3 and "ham_flagged" in m["validation"]' "$WORK/model.json"
+printf '[policy]\nmodel = "%s"\n' "$WORK/model.json" >"$WORK/model.toml"
+check "scan with the model: EICAR still rejected (malware keeps its action)" test "$(status_of "$MOAT" scan "${MOAT_ARGS[@]}" --config "$WORK/model.toml" --json "$WORK/eicar.eml")" -eq 1
+check "scan with the model: JSON carries the model's explanation and an X-Moat-Model header" python3 -c '
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+assert d["action"] == "reject" and d["category"] == "malware", d["action"]
+m = d["model"]
+assert abs(m["bias"] + sum(c["value"] * c["weight"] for c in m["contributions"]) - d["score"]) < 1e-9
+assert any(h["name"] == "X-Moat-Model" for h in d["headers"])' "$WORK/out"
+printf '{ "schema": "moat.verdict-model/1", "weights": ' >"$WORK/broken-model.json"
+printf '[policy]\nmodel = "%s"\n' "$WORK/broken-model.json" >"$WORK/broken-model.toml"
+check "scan with a malformed model: exit 2 naming the file" test "$(status_of "$MOAT" scan "${MOAT_ARGS[@]}" --config "$WORK/broken-model.toml" "$WORK/clean.eml")" -eq 2
+check "scan with a malformed model: the error names the model file" grep -q "broken-model.json: not a verdict model" "$WORK/err"
+check "moatd with a malformed model: exit 78" test "$(status_of "$MOAT_BIN/moatd" --config "$WORK/broken-model.toml" --engines "$WORK/engines")" -eq 78
+mkdir -p "$WORK/fewer-engines"
+cp "$WORK/engines/filetype.toml" "$WORK/fewer-engines/"
+printf '[policy]\nmodel = "%s"\n[isolation]\nmode = "in_process"\n[milter]\nlisten = ["inet:%s@127.0.0.1"]\n[admin]\nlisten = "127.0.0.1:%s"\ntoken_file = "%s/token"\n[store]\npath = "%s/mismatch.sqlite"\n' \
+    "$WORK/model.json" "$(free_port)" "$(free_port)" "$WORK" "$WORK" >"$WORK/mismatch.toml"
+check "moatd with a model trained on engines it does not configure: exit 78" test "$(status_of "$MOAT_BIN/moatd" --config "$WORK/mismatch.toml" --engines "$WORK/fewer-engines")" -eq 78
+check "moatd with a mismatched model: the log names the missing engines" grep -q "clamav" "$WORK/err"
 finish

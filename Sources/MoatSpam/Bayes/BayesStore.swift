@@ -7,9 +7,11 @@ import Synchronization
 public enum BayesError: Error, CustomStringConvertible, Sendable {
     case cannotOpen(path: String, reason: String)
     case notADirectory(String)
+    case badSeed(path: String, reason: String)
 
     public var description: String {
         switch self {
+        case .badSeed(let path, let reason): "Bayes seed \(path): \(reason)"
         case .cannotOpen(let path, let reason): "cannot open Bayes database \(path): \(reason)"
         case .notADirectory(let path): "not a directory: \(path)"
         }
@@ -30,7 +32,7 @@ public final class BayesStore: Sendable {
 
     /// SpamAssassin's `bayes_min_spam_num` / `bayes_min_ham_num`.
     public let minimumPerClass: Int
-    private let pool: DatabasePool
+    let pool: DatabasePool
     /// Token counts already read, valid for one `bayes_vars.generation` (every write bumps it in
     /// its transaction, so a scan never mixes counts of two generations). Most of a message's
     /// tokens were seen in earlier messages; reading them from SQLite each time cost 6–7 % of the

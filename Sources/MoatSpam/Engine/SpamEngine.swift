@@ -27,6 +27,7 @@ public final class SpamEngine: ScanEngine {
         self.blocking = blocking
         current = Mutex(ruleSet)
         bayes = try options.useBayes ? options.bayesPath.map { try BayesStore(path: $0) } : nil
+        if let bayes, let seed = options.bayesSeed { try bayes.seed(from: seed) }
     }
 
     /// Starts without rules and compiles them on `blocking`: until they are ready `scan` answers

@@ -11,6 +11,9 @@ public struct SpamOptions: Sendable, Hashable {
     /// Body bytes scanned at most; a longer body is scanned in part and reported.
     public var maxBodyBytes: Int = 512 * 1024
     public var useBayes = true
+    /// A seed file (`moat bayes export`) loaded into the store while it has learned nothing, so a
+    /// fresh gateway's Bayes votes from its first message (nil: start empty).
+    public var bayesSeed: String?
     /// Directory for compiled Hyperscan databases, reused while the rules are unchanged
     /// (nil: compile at every load, which takes tens of seconds for the stock rules).
     public var cacheDirectory: String?
@@ -29,6 +32,11 @@ public struct SpamOptions: Sendable, Hashable {
             // State, not rules: relative to the daemon's working directory, like the store.
             bayesPath = path
         }
+        if let value = options["bayes_seed"] {
+            guard let path = value.stringValue else { throw context.invalid("bayes_seed", "expected a path") }
+            // Relative to the working directory, like bayes_path; "" means no seed.
+            bayesSeed = path.isEmpty ? nil : path
+        }
         if let value = options["required_score"] {
             guard let v = value.doubleValue else { throw context.invalid("required_score", "expected a number") }
             requiredScore = v
@@ -45,7 +53,7 @@ public struct SpamOptions: Sendable, Hashable {
             guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("cache_dir", "expected a path") }
             cacheDirectory = path
         }
-        let known: Set<String> = ["rules", "bayes_path", "required_score", "max_body_bytes", "use_bayes", "cache_dir"]
+        let known: Set<String> = ["rules", "bayes_path", "bayes_seed", "required_score", "max_body_bytes", "use_bayes", "cache_dir"]
         if let unknown = options.keys.first(where: { !known.contains($0) }) {
             throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
         }
