@@ -118,11 +118,12 @@ public struct CombinerTrainer: Sendable {
             recallByClass: caughtByClass.mapValues { $0.total == 0 ? 0 : Double($0.caught) / Double($0.total) },
             logLoss: logLoss
         )
-        let model = VerdictModel(
+        var model = VerdictModel(
             engines: engines, bias: final.bias, weights: final.weights,
             threshold: Self.threshold(hamScores: allHam, rate: thresholdRate),
             calibrationA: a, calibrationB: b, targetHamRate: targetHamRate, provenance: provenance, validation: validation
         )
+        model.phishing = phishingHead(examples, regression: regression)
         let refusal: TrainingError? = hamRate > targetHamRate
             ? .flagsTooMuchHam(rate: hamRate, target: targetHamRate, flagged: hamFlagged, ham: ham) : nil
         return Outcome(
@@ -130,6 +131,28 @@ public struct CombinerTrainer: Sendable {
             outOfFold: Dictionary(examples.indices.map { (examples[$0].id, scores[$0]) }, uniquingKeysWith: { first, _ in first }),
             refusal: refusal
         )
+    }
+
+    /// Phishing against the other unwanted mail, fitted on unwanted examples only, with its
+    /// out-of-fold accuracy; nil without phishing (or without anything else) to tell apart.
+    func phishingHead(_ examples: [TrainingExample], regression: LogisticRegression) -> VerdictModel.CategoryHead? {
+        let unwanted = examples.filter(\.isUnwanted)
+        let phishing = unwanted.filter { $0.label == .phishing }.count
+        guard phishing >= folds, unwanted.count - phishing >= folds else { return nil }
+        var plain = regression
+        plain.negativeWeight = 1
+        var correct = 0
+        for fold in 0..<folds {
+            let training = unwanted.filter { $0.fold != fold }
+            let fit = plain.fit(training.map { ($0.features, $0.label == .phishing) },
+                                     vocabulary: LogisticRegression.vocabulary(training.map(\.features), minimum: minFeatureCount))
+            for example in unwanted where example.fold == fold {
+                if (fit.score(example.features) >= 0) == (example.label == .phishing) { correct += 1 }
+            }
+        }
+        let fit = plain.fit(unwanted.map { ($0.features, $0.label == .phishing) },
+                            vocabulary: LogisticRegression.vocabulary(unwanted.map(\.features), minimum: minFeatureCount))
+        return VerdictModel.CategoryHead(bias: fit.bias, weights: fit.weights, accuracy: Double(correct) / Double(unwanted.count))
     }
 
     /// The lowest score that flags at most `rate` of these ham scores (just above the first ham it must spare).

@@ -274,6 +274,9 @@ struct TrainCommand: AsyncParsableCommand {
         }
         out += "precision \(pct(v.precision)), recall \(pct(v.recall)), F1 \(String(format: "%.1f", v.f1 * 100)), ham flagged \(pct(v.hamFlagged)) (target \(pct(outcome.model.targetHamRate))), log-loss \(String(format: "%.4f", v.logLoss))\n"
         out += "recall by class: " + v.recallByClass.sorted { $0.key < $1.key }.map { "\($0.key) \(pct($0.value))" }.joined(separator: ", ") + "\n"
+        if let head = outcome.model.phishing {
+            out += "phishing head (phishing or spam, among unwanted mail): \(pct(head.accuracy)) right out of fold, \(head.weights.count) weights\n"
+        }
         let top = outcome.model.weights.sorted { abs($0.value) > abs($1.value) }.prefix(15)
         out += "largest weights: " + top.map { "\($0.key) \(String(format: "%+.2f", $0.value))" }.joined(separator: ", ")
         return out

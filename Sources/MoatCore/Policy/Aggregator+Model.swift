@@ -1,7 +1,7 @@
 extension Aggregator {
     /// Decides with the learned combiner: its score (log-odds) replaces the weighted sum, and at or
     /// above its threshold the message gets the action of the worst spam/phishing/suspicious category
-    /// an engine reported (spam when none did). Malware and policy detections keep their own actions,
+    /// an engine reported, or phishing when the model's phishing head says so (spam otherwise). Malware and policy detections keep their own actions,
     /// as does an engine failure whose manifest asks for tempfail: a model learned from mail without
     /// viruses must not talk the gateway out of a signature hit.
     ///
@@ -68,6 +68,10 @@ extension Aggregator {
         }
         // Contributions of engines without a verdict here (none in practice) stay in the sum.
         for (_, amount) in byEngine.sorted(by: { $0.key < $1.key }) { unowned += amount }
+        // The phishing head names the kind of unwanted mail when the engines did not say phishing.
+        if acts, let head = model.phishing, learnedCategory != .phishing, head.score(vector.values) >= 0 {
+            learnedCategory = .phishing
+        }
         if acts {
             let learned = learnedCategory ?? .spam
             action = max(action, policy.onDetect[learned] ?? .tag)

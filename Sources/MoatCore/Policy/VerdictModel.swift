@@ -89,9 +89,35 @@ public struct VerdictModel: Sendable, Hashable, Codable {
     public var targetHamRate: Double
     public var provenance: Provenance
     public var validation: Validation
+    /// Which kind of unwanted mail an acted-on message is: a second logistic regression, fitted on
+    /// the unwanted messages only, for phishing against spam. A phishing message is then held
+    /// (`on_detect.phishing`) rather than tagged as spam. Nil when the training mail had no phishing.
+    public var phishing: CategoryHead?
+
+    /// A binary head over the same features (log-odds of its category, threshold 0).
+    public struct CategoryHead: Sendable, Hashable, Codable {
+        public var bias: Double
+        public var weights: [String: Double]
+        /// Share of the unwanted validation messages it named correctly (out of fold).
+        public var accuracy: Double
+
+        public init(bias: Double, weights: [String: Double], accuracy: Double) {
+            self.bias = bias
+            self.weights = weights
+            self.accuracy = accuracy
+        }
+
+        public func score(_ values: [String: Double]) -> Double {
+            var total = bias
+            for name in values.keys.sorted() {
+                if let weight = weights[name], let value = values[name] { total += weight * value }
+            }
+            return total
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case schema, engines, bias, weights, threshold, provenance, validation
+        case schema, engines, bias, weights, threshold, provenance, validation, phishing
         case featuresVersion = "features_version"
         case calibrationA = "calibration_a"
         case calibrationB = "calibration_b"
@@ -99,7 +125,9 @@ public struct VerdictModel: Sendable, Hashable, Codable {
     }
 
     public init(engines: [String], bias: Double, weights: [String: Double], threshold: Double, calibrationA: Double,
-                calibrationB: Double, targetHamRate: Double, provenance: Provenance, validation: Validation) {
+                calibrationB: Double, targetHamRate: Double, provenance: Provenance, validation: Validation,
+                phishing: CategoryHead? = nil) {
+        self.phishing = phishing
         schema = Self.schema
         featuresVersion = VerdictFeatures.version
         self.engines = engines
@@ -173,7 +201,8 @@ public struct VerdictModel: Sendable, Hashable, Codable {
         }
         guard !engines.isEmpty else { throw ConfigurationError(file: path, key: "engines", reason: "is empty") }
         let numbers = [bias, threshold, calibrationA, calibrationB, targetHamRate]
-        guard numbers.allSatisfy(\.isFinite), weights.values.allSatisfy(\.isFinite) else {
+        let headNumbers = (phishing.map { [$0.bias] + Array($0.weights.values) }) ?? []
+        guard numbers.allSatisfy(\.isFinite), weights.values.allSatisfy(\.isFinite), headNumbers.allSatisfy(\.isFinite) else {
             throw ConfigurationError(file: path, reason: "holds a number that is not finite")
         }
         guard calibrationA > 0 else { throw ConfigurationError(file: path, key: "calibration_a", reason: "must be positive") }
