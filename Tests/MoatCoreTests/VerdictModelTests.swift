@@ -60,6 +60,20 @@ struct VerdictModelTests {
         #expect(ham.action == .accept && ham.category == nil)  // url's "suspicious" alone no longer tags
     }
 
+    @Test("the phishing head names acted-on mail phishing, and the phishing action applies")
+    func phishingHead() {
+        var model = Self.model(threshold: 0.5)
+        model.phishing = VerdictModel.CategoryHead(bias: -1, weights: ["finding:url.anchor_tracked": 2], accuracy: 0.9)
+        let held = decide(verdicts(bayes: true), model: model)
+        #expect(held.category == .phishing && held.action == .quarantine)
+        model.phishing?.weights = ["finding:url.anchor_tracked": 0.5]
+        let tagged = decide(verdicts(bayes: true), model: model)
+        #expect(tagged.category == .spam && tagged.action == .tag)
+        // Below the threshold the head is not asked.
+        model.phishing?.weights = ["finding:url.anchor_tracked": 2]
+        #expect(decide(verdicts(bayes: false), model: model).category == nil)
+    }
+
     @Test("a malware detection keeps its action whatever the model says")
     func malwareStillRejects() {
         let decision = decide(verdicts(bayes: false, clamav: .detected(.malware)))

@@ -92,6 +92,23 @@ struct CombinerTrainerTests {
         #expect(outcome.model.probability(spamScore) > 0.9)
     }
 
+    @Test("the phishing head learns what tells phishing from spam, out of fold")
+    func phishingHead() throws {
+        var examples: [TrainingExample] = []
+        for i in 0..<40 {
+            examples.append(TrainingExample(id: "h\(i)", label: .ham, fold: i % 4, features: ["finding:newsletter": 1]))
+            examples.append(TrainingExample(id: "s\(i)", label: .spam, fold: i % 4, features: ["finding:BAYES_99": 1, "finding:LOTS_OF_MONEY": 1]))
+            examples.append(TrainingExample(id: "p\(i)", label: .phishing, fold: i % 4, features: ["finding:BAYES_99": 1, "finding:url.brand_embedded": 1]))
+        }
+        let model = try CombinerTrainer(folds: 4, seed: 1, targetHamRate: 0.01, headroom: 1).train(examples, engines: ["spam"], provenance: Self.provenance).model
+        let head = try #require(model.phishing)
+        #expect(head.accuracy == 1)
+        #expect(head.score(["finding:BAYES_99": 1, "finding:url.brand_embedded": 1]) > 0)
+        #expect(head.score(["finding:BAYES_99": 1, "finding:LOTS_OF_MONEY": 1]) < 0)
+        let noPhishing = examples.filter { $0.label != .phishing }
+        #expect(try CombinerTrainer(folds: 4, seed: 1, targetHamRate: 0.01, headroom: 1).train(noPhishing, engines: ["spam"], provenance: Self.provenance).model.phishing == nil)
+    }
+
     @Test("the threshold flags at most the target share of ham")
     func thresholdChoice() {
         let ham = (0..<1000).map { Double($0) / 100 }
