@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "MoatAdmin",
             dependencies: [
-                "MoatCore", "MoatMessage", "MoatStore", "MoatAdapters",
+                "MoatCore", "MoatMessage", "MoatStore", "MoatAdapters", "MoatTraining",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

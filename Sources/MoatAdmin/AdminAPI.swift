@@ -117,6 +117,18 @@ public struct AdminAPI: Sendable {
             guard problems.isEmpty else { throw HTTPError(.unprocessableContent, message: problems.map(\.description).joined(separator: "\n")) }
             return try Self.json(["generation": self.runtime.registry.snapshot.generation])
         }
+        api.post("/model/train") { request, _ in
+            let rate = request.uri.queryParameters["target_ham_rate"].flatMap { Double($0) } ?? 0.002
+            let folds = request.uri.queryParameters["folds"].flatMap { Int($0) } ?? 5
+            guard rate > 0, rate < 1, (2...20).contains(folds) else {
+                throw HTTPError(.badRequest, message: "target_ham_rate must be in (0, 1) and folds in 2...20")
+            }
+            let result = try await self.trainModel(targetHamRate: rate, folds: folds)
+            guard result.refusal == nil else {
+                throw HTTPError(.unprocessableContent, message: String(decoding: try Self.encoder.encode(result), as: UTF8.self))
+            }
+            return try Self.json(result)
+        }
         api.get("/metrics") { _, _ in
             var buffer: [UInt8] = []
             self.prometheus.emit(into: &buffer)

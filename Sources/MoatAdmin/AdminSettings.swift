@@ -13,9 +13,13 @@ public struct AdminSettings: Sendable, Hashable, Codable {
     public var maxBodyBytes: Int
     /// Set false to run without the admin API.
     public var enabled: Bool
+    /// Where `POST /model/train` writes the models it trains (never put in force by itself).
+    public var modelsDirectory: String
 
     public init(listen: String = "127.0.0.1:7358", token: String? = nil, tokenFile: String = "var/admin.token",
-                releaseCommand: [String]? = nil, maxBodyBytes: Int = 64 << 20, enabled: Bool = true) {
+                releaseCommand: [String]? = nil, maxBodyBytes: Int = 64 << 20, enabled: Bool = true,
+                modelsDirectory: String = "var/models") {
+        self.modelsDirectory = modelsDirectory
         self.listen = listen
         self.token = token
         self.tokenFile = tokenFile
@@ -29,6 +33,7 @@ public struct AdminSettings: Sendable, Hashable, Codable {
         case tokenFile = "token_file"
         case releaseCommand = "release_command"
         case maxBodyBytes = "max_body_bytes"
+        case modelsDirectory = "models_directory"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,6 +45,7 @@ public struct AdminSettings: Sendable, Hashable, Codable {
         releaseCommand = try c.decodeIfPresent([String].self, forKey: .releaseCommand)
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        modelsDirectory = try c.decodeIfPresent(String.self, forKey: .modelsDirectory) ?? d.modelsDirectory
         guard hostAndPort != nil else {
             throw DecodingError.dataCorruptedError(forKey: .listen, in: c, debugDescription: "expected HOST:PORT, e.g. 127.0.0.1:7358")
         }

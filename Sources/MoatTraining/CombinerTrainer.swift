@@ -23,6 +23,8 @@ public struct CombinerTrainer: Sendable {
     public var headroom: Double
     /// Weight of a ham example's loss (see `LogisticRegression.negativeWeight`).
     public var hamWeight: Double
+    /// A model that acts on less than this share of the unwanted validation mail is refused.
+    public var minimumRecall: Double = 0.5
 
     public init(folds: Int = 5, seed: UInt64 = 1, l2: Double = 10, iterations: Int = 800, minFeatureCount: Int = 3,
                 targetHamRate: Double = 0.002, headroom: Double = 0.75, hamWeight: Double = 1) {
@@ -73,12 +75,14 @@ public struct CombinerTrainer: Sendable {
             for (i, example) in examples.enumerated() where example.fold == fold { scores[i] = fit.score(example.features) }
         }
 
+        let (a, b) = Self.platt(scores: scores, positives: examples.map(\.isUnwanted))
+        let evenOdds = -b / a
         // Thresholds chosen without the fold they are judged on.
         var results: [FoldResult] = []
         var caughtByClass: [String: (caught: Int, total: Int)] = [:]
         for fold in 0..<folds {
             let otherHam = examples.indices.filter { examples[$0].fold != fold && !examples[$0].isUnwanted }.map { scores[$0] }
-            let threshold = Self.threshold(hamScores: otherHam, rate: thresholdRate)
+            let threshold = Self.threshold(hamScores: otherHam, rate: thresholdRate, floor: evenOdds)
             var result = FoldResult(fold: fold, threshold: threshold, ham: 0, hamFlagged: 0, unwanted: 0, unwantedCaught: 0)
             for i in examples.indices where examples[i].fold == fold {
                 let flagged = scores[i] >= threshold
@@ -102,7 +106,6 @@ public struct CombinerTrainer: Sendable {
         let f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
         let hamRate = Double(hamFlagged) / Double(ham)
 
-        let (a, b) = Self.platt(scores: scores, positives: examples.map(\.isUnwanted))
         var logLoss = 0.0
         for (i, example) in examples.enumerated() {
             let p = min(max(LogisticRegression.sigmoid(a * scores[i] + b), 1e-12), 1 - 1e-12)
@@ -120,12 +123,13 @@ public struct CombinerTrainer: Sendable {
         )
         var model = VerdictModel(
             engines: engines, bias: final.bias, weights: final.weights,
-            threshold: Self.threshold(hamScores: allHam, rate: thresholdRate),
+            threshold: Self.threshold(hamScores: allHam, rate: thresholdRate, floor: evenOdds),
             calibrationA: a, calibrationB: b, targetHamRate: targetHamRate, provenance: provenance, validation: validation
         )
         model.phishing = phishingHead(examples, regression: regression)
         let refusal: TrainingError? = hamRate > targetHamRate
-            ? .flagsTooMuchHam(rate: hamRate, target: targetHamRate, flagged: hamFlagged, ham: ham) : nil
+            ? .flagsTooMuchHam(rate: hamRate, target: targetHamRate, flagged: hamFlagged, ham: ham)
+            : recall < minimumRecall ? .catchesTooLittle(recall: recall, minimum: minimumRecall) : nil
         return Outcome(
             model: model, folds: results,
             outOfFold: Dictionary(examples.indices.map { (examples[$0].id, scores[$0]) }, uniquingKeysWith: { first, _ in first }),
@@ -155,12 +159,16 @@ public struct CombinerTrainer: Sendable {
         return VerdictModel.CategoryHead(bias: fit.bias, weights: fit.weights, accuracy: Double(correct) / Double(unwanted.count))
     }
 
-    /// The lowest score that flags at most `rate` of these ham scores (just above the first ham it must spare).
-    public static func threshold(hamScores: [Double], rate: Double) -> Double {
+    /// The lowest score that flags at most `rate` of these ham scores (just above the first ham it
+    /// must spare), and never below `floor`, the score the calibrated model gives even odds: it does
+    /// not act on a message it finds more likely wanted than not. Without that floor, mail with no
+    /// findings at all (scored by the bias alone) would be flagged whenever one fold's model happens
+    /// to have a higher bias than the others'.
+    public static func threshold(hamScores: [Double], rate: Double, floor: Double = 0) -> Double {
         let sorted = hamScores.sorted(by: >)
         let allowed = Int((rate * Double(sorted.count)).rounded(.down))
-        guard allowed < sorted.count else { return sorted.last.map { $0 } ?? 0 }
-        return sorted[allowed].nextUp
+        guard allowed < sorted.count else { return max(sorted.last ?? floor, floor) }
+        return max(sorted[allowed].nextUp, floor)
     }
 
     /// Platt scaling: a and b minimising the log-loss of sigmoid(a·score + b), by Newton's method

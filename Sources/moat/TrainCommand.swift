@@ -6,6 +6,7 @@ import MoatBench
 import MoatCore
 import MoatMessage
 import MoatSpam
+import MoatStore
 import MoatTraining
 
 struct TrainCommand: AsyncParsableCommand {
@@ -50,6 +51,9 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Largest share of ham the threshold may flag (0.002 = 0.2 %).")
     var targetHamRate = 0.002
 
+    @Option(name: .long, help: "Refuse a model that acts on less than this share of the unwanted validation mail.")
+    var minRecall = 0.5
+
     @Option(name: .long, help: "Choose thresholds to flag at most target × this of the training ham (below 1 leaves room for new mail).")
     var headroom = 0.75
 
@@ -61,6 +65,12 @@ struct TrainCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Messages scanned at once.")
     var concurrency = 4
+
+    @Flag(name: .long, help: "Also learn from the scans in the [store] of --config that have operator feedback (moat feedback, the admin API).")
+    var fromStore = false
+
+    @Option(name: .long, help: "With --from-store, the newest this many labelled scans.")
+    var storeLimit = 100_000
 
     @Option(name: .long, help: "Write each development message's out-of-fold score here (TSV: path, label, fold, score).")
     var scores: String?
@@ -87,7 +97,7 @@ struct TrainCommand: AsyncParsableCommand {
             try finish(examples, engines: engines, counts: counts, note: "trained from the feature vectors in \(examplesIn)")
             return
         }
-        guard !corpus.isEmpty else { throw CLIError.exit(ValidationError("give at least one --corpus (or --examples-in)")) }
+        guard !corpus.isEmpty || fromStore else { throw CLIError.exit(ValidationError("give at least one --corpus, or --from-store (or --examples-in)")) }
         let configuration: MoatConfiguration
         let messages: [LabelledMessage]
         do {
@@ -99,13 +109,13 @@ struct TrainCommand: AsyncParsableCommand {
             if let bayesOut, FileManager.default.fileExists(atPath: bayesOut) {
                 throw ValidationError("--bayes-out \(bayesOut) exists; give a new path (a store is never overwritten)")
             }
-            messages = CorpusSplit(percent: holdoutPercent).select(try CorpusLoader.load(corpus), .dev)
+            messages = corpus.isEmpty ? [] : CorpusSplit(percent: holdoutPercent).select(try CorpusLoader.load(corpus), .dev)
         } catch {
             throw CLIError.exit(error)
         }
         let assignment = FoldPlan.assign(ids: messages.map(\.path), labels: messages.map(\.label), folds: folds, seed: seed)
-        let counts = Dictionary(grouping: messages, by: \.label.rawValue).mapValues(\.count)
-        log("development messages: \(counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")) (holdout \(holdoutPercent) % left out)")
+        var counts = Dictionary(grouping: messages, by: \.label.rawValue).mapValues(\.count)
+        if !messages.isEmpty { log("development messages: \(counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")) (holdout \(holdoutPercent) % left out)") }
 
         var logger = Logger(label: "moat.train")
         logger.logLevel = runtimeOptions.verbose ? .info : .error
@@ -126,7 +136,8 @@ struct TrainCommand: AsyncParsableCommand {
 
         var examples: [TrainingExample] = []
         var engineNames: [String] = []
-        let plan: [[Int]] = bayesEngines.isEmpty ? [Array(messages.indices)] : (0..<folds).map { fold in messages.indices.filter { assignment[$0] == fold } }
+        let plan: [[Int]] = messages.isEmpty ? [] : bayesEngines.isEmpty ? [Array(messages.indices)]
+            : (0..<folds).map { fold in messages.indices.filter { assignment[$0] == fold } }
         for (round, members) in plan.enumerated() {
             var roundManifests = manifests
             if !bayesEngines.isEmpty {
@@ -148,12 +159,35 @@ struct TrainCommand: AsyncParsableCommand {
             log("fold \(round + 1)/\(plan.count): scanned \(members.count) messages")
         }
         try? await blocking.shutdown()
+        if engineNames.isEmpty { engineNames = manifests.filter { $0.manifest.state == .active }.map(\.manifest.name) }
+        var note = bayesEngines.isEmpty || messages.isEmpty ? "" : "corpus: Bayes features out of fold (each fold scanned with a store trained on the other folds)"
+        if fromStore {
+            let stored = try await storeExamples()
+            for (label, count) in Dictionary(grouping: stored, by: \.label.rawValue).mapValues(\.count) { counts["store:" + label, default: 0] += count }
+            examples += stored
+            note += (note.isEmpty ? "" : "; ") + "store: \(stored.count) scans with operator feedback, features as recorded at scan time"
+            log("store: \(stored.count) labelled scans with recorded features")
+        }
+        try finish(examples, engines: engineNames, counts: counts, note: note, bayesMessages: messages, limits: configuration.limits)
+    }
 
-        try finish(
-            examples, engines: engineNames, counts: counts,
-            note: bayesEngines.isEmpty ? "no Bayes-enabled spam engine" : "Bayes features out of fold (each fold scanned with a store trained on the other folds)",
-            bayesMessages: messages, limits: configuration.limits
-        )
+    /// Scans the store of `--config` has feedback for, as training examples (folds seeded and
+    /// stratified like the corpus's). Scans logged before features were recorded are left out.
+    func storeExamples() async throws -> [TrainingExample] {
+        let pairs: [(ScanRecord, Feedback)]
+        do {
+            let (_, store) = try await StoreSession.open(configPath: runtimeOptions.config)
+            pairs = try await store.labelledScans(since: nil, limit: storeLimit)
+            try? await store.close()
+        } catch {
+            throw CLIError.exit(error)
+        }
+        let usable = pairs.compactMap { scan, feedback in scan.features.map { ("store:" + scan.id, feedback.trueClass, $0) } }
+            .sorted { $0.0 < $1.0 }
+        let assignment = FoldPlan.assign(ids: usable.map(\.0), labels: usable.map(\.1), folds: folds, seed: seed)
+        return usable.enumerated().map { index, entry in
+            TrainingExample(id: entry.0, label: entry.1, fold: assignment[index], features: entry.2)
+        }
     }
 
     /// Trains on `examples`, reports, and writes the model (and the Bayes store) unless refused.
@@ -161,8 +195,9 @@ struct TrainCommand: AsyncParsableCommand {
         _ examples: [TrainingExample], engines engineNames: [String], counts: [String: Int], note: String,
         bayesMessages messages: [LabelledMessage] = [], limits: MessageLimits = MessageLimits()
     ) throws {
-        let trainer = CombinerTrainer(
+        var trainer = CombinerTrainer(
             folds: folds, seed: seed, l2: l2, minFeatureCount: minFeatureCount, targetHamRate: targetHamRate, headroom: headroom, hamWeight: hamWeight)
+        trainer.minimumRecall = minRecall
         let provenance = VerdictModel.Provenance(
             created: ISO8601DateFormatter().string(from: Date()), corpora: corpus, messages: counts, seed: seed, folds: folds, l2: l2,
             minFeatureCount: minFeatureCount, holdoutPercent: holdoutPercent, headroom: headroom, hamWeight: hamWeight, note: note

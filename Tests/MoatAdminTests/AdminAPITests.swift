@@ -98,6 +98,47 @@ struct AdminAPITests {
         await daemon.stop()
     }
 
+    @Test("POST /model/train retrains the combiner from feedback, writes it, and does not put it in force")
+    func retrainFromFeedback() async throws {
+        let daemon = try await DaemonUnderTest.start(manifests: Self.manifests)
+        var scanned: [(String, TrueClass)] = []
+        for index in 0..<24 {
+            let phishing = index % 3 == 0
+            let raw = phishing ? "From: x@example.net\r\nSubject: account \(index)\r\n\r\nverify QUARANTINE-ME \(index)\r\n" : Mail.ham(index)
+            scanned.append((await daemon.scan(raw).scanID, phishing ? .phishing : .ham))
+        }
+        let ids = scanned
+        try await daemon.api.application().test(.router) { client in
+            // Not enough labelled mail yet: refused with the reason, nothing written.
+            try await client.execute(uri: "/model/train?folds=3", method: .post, headers: authorized(daemon.token)) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(String(buffer: response.body).contains("too few labelled messages"))
+            }
+            for (id, truth) in ids {
+                var recorded = false
+                for _ in 0..<200 where !recorded {
+                    recorded = try await daemon.store.scan(id: id) != nil
+                    if !recorded { try await Task.sleep(for: .milliseconds(20)) }
+                }
+                try await client.execute(uri: "/feedback", method: .post, headers: authorized(daemon.token, json: true),
+                                         body: ByteBuffer(string: "{\"id\": \"\(id)\", \"class\": \"\(truth.rawValue)\"}")) { #expect($0.status == .ok) }
+            }
+            try await client.execute(uri: "/model/train?folds=3&target_ham_rate=0.05", method: .post, headers: authorized(daemon.token)) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let result = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                let path = try #require(result?["path"] as? String)
+                #expect(path.hasPrefix(daemon.directory + "/models/"))
+                let model = try VerdictModel.load(path: path)
+                #expect(model.engines == ["blocklist"])
+                #expect(model.provenance.messages == ["store:ham": 16, "store:phishing": 8])
+                #expect((model.weights["engine:blocklist=phishing"] ?? 0) > 0)
+            }
+            try await client.execute(uri: "/model/train?folds=1", method: .post, headers: authorized(daemon.token)) { #expect($0.status == .badRequest) }
+        }
+        #expect(daemon.runtime.registry.snapshot.policy.model == nil)
+        await daemon.stop()
+    }
+
     @Test("metrics scrape parses as Prometheus text format and counts decisions")
     func metrics() async throws {
         let daemon = try await DaemonUnderTest.start(manifests: Self.manifests)

@@ -44,7 +44,7 @@ struct DaemonUnderTest {
         runtime.pipeline.observers.add(supervisor)
         let token = AdminToken(value: "test-token-0123456789abcdef")
         let api = AdminAPI(
-            settings: AdminSettings(listen: "127.0.0.1:0"), token: token, runtime: runtime, supervisor: supervisor,
+            settings: AdminSettings(listen: "127.0.0.1:0", modelsDirectory: directory + "/models"), token: token, runtime: runtime, supervisor: supervisor,
             prometheus: TestMetrics.registry, logger: logger, reload: { await runtime.reload() }
         )
         let background = Task {

@@ -18,6 +18,8 @@ struct ScanStoreContractTests {
                            action: .tempfail, score: 0, category: nil, engines: []),
                 ScanRecord(id: "s4", receivedAt: baseDate, contentHash: "01", action: .reject, score: 0, category: nil, engines: [],
                            isolation: "isolation.poison: poison message: its content crashed the clamav engine 2 times"),
+                ScanRecord(id: "s5", receivedAt: baseDate, contentHash: "02", action: .tag, score: 1.5, category: .spam, engines: [],
+                           features: ["finding:spam.BAYES_99": 1, "score:spam": 0.75, "count:url.extracted": 0.198]),
             ]
             try await store.record(scans)
             for scan in scans {
@@ -33,8 +35,13 @@ struct ScanStoreContractTests {
             replaced.recipients = ["c@example.net"]
             try await store.record([replaced])
             #expect(try await store.scan(id: "s1")?.normalised == replaced.normalised)
-            #expect(try await store.rowCounts()["scans"] == 4)
+            #expect(try await store.rowCounts()["scans"] == 5)
             #expect(try await store.scan(id: "s4")?.isolation?.hasPrefix("isolation.poison") == true)
+            // The combiner's features come back for training from feedback.
+            #expect(try await store.scan(id: "s5")?.features == ["finding:spam.BAYES_99": 1, "score:spam": 0.75, "count:url.extracted": 0.198])
+            #expect(try await store.scan(id: "s4")?.features == nil)
+            try await store.recordFeedback(Feedback(scanID: "s5", trueClass: .ham, source: "test"))
+            #expect(try await store.labelledScans(since: nil, limit: 10).first { $0.0.id == "s5" }?.0.features?["score:spam"] == 0.75)
             #expect(try await store.rowCounts()["engine_verdicts"] == 1)
 
             // A batch naming one id twice keeps the last.

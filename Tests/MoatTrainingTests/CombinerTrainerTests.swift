@@ -17,7 +17,8 @@ struct CombinerTrainerTests {
     func reproducesRecordedModel() throws {
         let examples = try TrainingExample.readLines(from: Self.fixtures + "/corpus-sample-features.jsonl")
         #expect(examples.count == 35)
-        let trainer = CombinerTrainer(folds: 3, seed: 7, l2: 1, minFeatureCount: 2, targetHamRate: 0.1, headroom: 1)
+        var trainer = CombinerTrainer(folds: 3, seed: 7, l2: 1, minFeatureCount: 2, targetHamRate: 0.1, headroom: 1)
+        trainer.minimumRecall = 0
         let model = try trainer.train(examples, engines: ["spam", "url"], provenance: Self.provenance).model
         let recorded = try JSONDecoder().decode(VerdictModel.self, from: Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/corpus-sample-model.json")))
         #expect(Set(model.weights.keys) == Set(recorded.weights.keys))
@@ -74,6 +75,17 @@ struct CombinerTrainerTests {
         #expect(outcome.refusal?.description.contains("--target-ham-rate") == true)
     }
 
+    @Test("a model that acts on too little unwanted mail is refused")
+    func refusesUselessModel() throws {
+        var examples: [TrainingExample] = []
+        for i in 0..<60 {
+            examples.append(TrainingExample(id: "h\(i)", label: .ham, fold: i % 3, features: ["finding:x": 1]))
+            examples.append(TrainingExample(id: "s\(i)", label: .spam, fold: i % 3, features: ["finding:x": 1]))
+        }
+        let outcome = try CombinerTrainer(folds: 3, seed: 1, targetHamRate: 0.01, headroom: 1).train(examples, engines: ["spam"], provenance: Self.provenance)
+        #expect(outcome.refusal == .catchesTooLittle(recall: 0, minimum: 0.5))
+    }
+
     @Test("a separable corpus trains: the spam feature gets a positive weight, ham is spared")
     func learnsSeparableData() throws {
         var examples: [TrainingExample] = []
@@ -115,5 +127,6 @@ struct CombinerTrainerTests {
         let threshold = CombinerTrainer.threshold(hamScores: ham, rate: 0.002)
         #expect(ham.filter { $0 >= threshold }.count == 2)
         #expect(CombinerTrainer.threshold(hamScores: [1, 1, 1], rate: 0.1) > 1)
+        #expect(CombinerTrainer.threshold(hamScores: [-3, -2.5, -2], rate: 0.002) == 0)
     }
 }

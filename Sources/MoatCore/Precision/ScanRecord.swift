@@ -44,10 +44,14 @@ public struct ScanRecord: Sendable, Hashable, Codable {
     /// What crash isolation had to say about the scan (a worker died, poison content, a hard
     /// timeout), so an operator finds it beside the decision; nil when nothing happened.
     public var isolation: String?
+    /// The learned combiner's features of this scan (`VerdictFeatures`), so operator feedback on it
+    /// can train the combiner later (`moat train --from-store`); nil in records written before.
+    public var features: [String: Double]?
 
     public init(id: String, receivedAt: Date = Date(), contentHash: String, messageID: String? = nil, queueID: String? = nil,
                 mailFrom: String? = nil, recipients: [String] = [], action: Action, score: Double,
-                category: VerdictCategory?, engines: [EngineEntry], isolation: String? = nil) {
+                category: VerdictCategory?, engines: [EngineEntry], isolation: String? = nil, features: [String: Double]? = nil) {
+        self.features = features
         self.id = id
         self.receivedAt = receivedAt
         self.contentHash = contentHash
@@ -60,6 +64,20 @@ public struct ScanRecord: Sendable, Hashable, Codable {
         self.category = category
         self.engines = engines
         self.isolation = isolation
+    }
+
+    /// `features` as stored: a JSON object with sorted keys (nil stays nil).
+    public static func encodeFeatures(_ features: [String: Double]?) -> String? {
+        guard let features else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(features)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Reads what `encodeFeatures` wrote; a value that does not parse reads as absent.
+    public static func decodeFeatures(_ text: String?) -> [String: Double]? {
+        guard let text else { return nil }
+        return try? JSONDecoder().decode([String: Double].self, from: Data(text.utf8))
     }
 
     /// The `isolation.*` findings as one line, nil when there are none.
@@ -81,7 +99,8 @@ public struct ScanRecord: Sendable, Hashable, Codable {
                     elapsedMilliseconds: verdict.elapsed.inMilliseconds
                 )
             },
-            isolation: Self.isolationNote(decision.messageFindings)
+            isolation: Self.isolationNote(decision.messageFindings),
+            features: VerdictFeatures.extract(verdicts: decision.verdicts, messageFindings: decision.messageFindings).values
         )
     }
 }

@@ -83,5 +83,8 @@ enum PostgresSchema {
         Migration(version: 2, name: "scan isolation notes", statements: [
             "ALTER TABLE scans ADD COLUMN isolation text",
         ]),
+        Migration(version: 3, name: "scan features for the learned combiner", statements: [
+            "ALTER TABLE scans ADD COLUMN features text",
+        ]),
     ]
 }

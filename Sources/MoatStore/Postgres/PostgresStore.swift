@@ -131,6 +131,7 @@ public final class PostgresStore: ScanStore {
         var score: Double
         var category: String?
         var isolation: String?
+        var features: String?
     }
 
     private struct VerdictRow: Encodable {
@@ -155,7 +156,8 @@ public final class PostgresStore: ScanStore {
                 ScanRow(id: scan.id, received_at: scan.receivedAt.timeIntervalSince1970, content_hash: scan.contentHash,
                         message_id: scan.messageID, queue_id: scan.queueID, mail_from: scan.mailFrom,
                         recipients: scan.recipients, action: scan.action.rawValue, score: scan.score,
-                        category: scan.category?.rawValue, isolation: scan.isolation)
+                        category: scan.category?.rawValue, isolation: scan.isolation,
+                        features: ScanRecord.encodeFeatures(scan.features))
             }), as: UTF8.self)
             verdictJSON = String(decoding: try encoder.encode(scans.flatMap { scan in
                 scan.engines.enumerated().map { position, entry in
@@ -169,16 +171,16 @@ public final class PostgresStore: ScanStore {
         try await transaction("record") { connection, logger in
             try await connection.query("""
                 INSERT INTO scans (id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category,
-                    isolation)
+                    isolation, features)
                 SELECT x.id, to_timestamp(x.received_at), x.content_hash, x.message_id, x.queue_id, x.mail_from,
-                       ARRAY(SELECT jsonb_array_elements_text(x.recipients)), x.action, x.score, x.category, x.isolation
+                       ARRAY(SELECT jsonb_array_elements_text(x.recipients)), x.action, x.score, x.category, x.isolation, x.features
                 FROM jsonb_to_recordset(\(scanJSON)::jsonb) AS x(id text, received_at double precision, content_hash text,
                     message_id text, queue_id text, mail_from text, recipients jsonb, action text, score double precision,
-                    category text, isolation text)
+                    category text, isolation text, features text)
                 ON CONFLICT (id) DO UPDATE SET received_at = EXCLUDED.received_at, content_hash = EXCLUDED.content_hash,
                     message_id = EXCLUDED.message_id, queue_id = EXCLUDED.queue_id, mail_from = EXCLUDED.mail_from,
                     recipients = EXCLUDED.recipients, action = EXCLUDED.action, score = EXCLUDED.score,
-                    category = EXCLUDED.category, isolation = EXCLUDED.isolation
+                    category = EXCLUDED.category, isolation = EXCLUDED.isolation, features = EXCLUDED.features
                 """, logger: logger)
             try await connection.query("DELETE FROM engine_verdicts WHERE scan_id = ANY(\(ids))", logger: logger)
             try await connection.query("""
@@ -191,7 +193,7 @@ public final class PostgresStore: ScanStore {
     }
 
     private static let scanColumns =
-        "s.id, s.received_at, s.content_hash, s.message_id, s.queue_id, s.mail_from, s.recipients, s.action, s.score, s.category, s.isolation"
+        "s.id, s.received_at, s.content_hash, s.message_id, s.queue_id, s.mail_from, s.recipients, s.action, s.score, s.category, s.isolation, s.features"
 
     public func scan(id: String) async throws -> ScanRecord? {
         try await fetchScans("scan(id:)", "SELECT \(unescaped: Self.scanColumns) FROM scans s WHERE s.id = \(id)").first
@@ -222,12 +224,13 @@ public final class PostgresStore: ScanStore {
     }
 
     private static func decodeScan(_ row: PostgresRow) throws -> ScanRecord {
-        let (id, receivedAt, contentHash, messageID, queueID, mailFrom, recipients, action, score, category, isolation) = try row.decode(
-            (String, Date, String, String?, String?, String?, [String], String, Double, String?, String?).self)
+        let (id, receivedAt, contentHash, messageID, queueID, mailFrom, recipients, action, score, category, isolation, features) = try row.decode(
+            (String, Date, String, String?, String?, String?, [String], String, Double, String?, String?, String?).self)
         return ScanRecord(
             id: id, receivedAt: receivedAt, contentHash: contentHash, messageID: messageID, queueID: queueID,
             mailFrom: mailFrom, recipients: recipients, action: try StoredValues.action(action, scan: id), score: score,
-            category: try StoredValues.category(category, scan: id), engines: [], isolation: isolation
+            category: try StoredValues.category(category, scan: id), engines: [], isolation: isolation,
+            features: ScanRecord.decodeFeatures(features)
         )
     }
 
@@ -278,12 +281,13 @@ public final class PostgresStore: ScanStore {
             var feedback: [Feedback] = []
             for try await row in try await connection.query(query, logger: logger) {
                 let (id, receivedAt, contentHash, messageID, queueID, mailFrom, recipients, action, score, category,
-                     isolation, trueClass, source, at) = try row.decode(
-                    (String, Date, String, String?, String?, String?, [String], String, Double, String?, String?, String, String, Date).self)
+                     isolation, features, trueClass, source, at) = try row.decode(
+                    (String, Date, String, String?, String?, String?, [String], String, Double, String?, String?, String?, String, String, Date).self)
                 let scan = ScanRecord(
                     id: id, receivedAt: receivedAt, contentHash: contentHash, messageID: messageID, queueID: queueID,
                     mailFrom: mailFrom, recipients: recipients, action: try StoredValues.action(action, scan: id), score: score,
-                    category: try StoredValues.category(category, scan: id), engines: [], isolation: isolation
+                    category: try StoredValues.category(category, scan: id), engines: [], isolation: isolation,
+                    features: ScanRecord.decodeFeatures(features)
                 )
                 scans.append(scan)
                 feedback.append(Feedback(scanID: scan.id, trueClass: try StoredValues.trueClass(trueClass, scan: scan.id),

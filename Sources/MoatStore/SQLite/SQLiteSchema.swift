@@ -72,6 +72,9 @@ enum SQLiteSchema {
         migrator.registerMigration("2-scan-isolation") { db in
             try db.execute(sql: "ALTER TABLE scans ADD COLUMN isolation TEXT")
         }
+        migrator.registerMigration("3-scan-features") { db in
+            try db.execute(sql: "ALTER TABLE scans ADD COLUMN features TEXT")
+        }
         return migrator
     }
 }

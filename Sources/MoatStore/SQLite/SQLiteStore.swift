@@ -84,12 +84,13 @@ public final class SQLiteStore: ScanStore {
         let scans = StoredValues.lastRecordPerID(scans)
         try await write("record") { db in
             let upsert = try db.cachedStatement(sql: """
-                INSERT INTO scans (id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category, isolation)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO scans (id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category, isolation,
+                    features)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET received_at = excluded.received_at, content_hash = excluded.content_hash,
                     message_id = excluded.message_id, queue_id = excluded.queue_id, mail_from = excluded.mail_from,
                     recipients = excluded.recipients, action = excluded.action, score = excluded.score,
-                    category = excluded.category, isolation = excluded.isolation
+                    category = excluded.category, isolation = excluded.isolation, features = excluded.features
                 """)
             let deleteVerdicts = try db.cachedStatement(sql: "DELETE FROM engine_verdicts WHERE scan_id = ?")
             let insertVerdict = try db.cachedStatement(sql: """
@@ -100,7 +101,7 @@ public final class SQLiteStore: ScanStore {
                 try upsert.execute(arguments: [
                     scan.id, scan.receivedAt, scan.contentHash, scan.messageID, scan.queueID, scan.mailFrom,
                     JSONList.encode(scan.recipients), scan.action.rawValue, scan.score, scan.category?.rawValue,
-                    scan.isolation,
+                    scan.isolation, ScanRecord.encodeFeatures(scan.features),
                 ])
                 try deleteVerdicts.execute(arguments: [scan.id])
                 for (position, entry) in scan.engines.enumerated() {
@@ -133,7 +134,7 @@ public final class SQLiteStore: ScanStore {
     }
 
     private static let scanColumns =
-        "id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category, isolation"
+        "id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category, isolation, features"
 
     /// Scans selected by `clause` (after `FROM scans`) with their engine verdicts, in the clause's order.
     private static func fetchScans(_ db: Database, where clause: String, arguments: StatementArguments) throws -> [ScanRecord] {
@@ -150,7 +151,8 @@ public final class SQLiteStore: ScanStore {
             queueID: row["queue_id"], mailFrom: row["mail_from"],
             recipients: try JSONList.decode(row["recipients"], table: "scans", key: id),
             action: try StoredValues.action(row["action"], scan: id), score: row["score"],
-            category: try StoredValues.category(row["category"], scan: id), engines: [], isolation: row["isolation"]
+            category: try StoredValues.category(row["category"], scan: id), engines: [], isolation: row["isolation"],
+            features: ScanRecord.decodeFeatures(row["features"])
         )
     }
 
@@ -189,7 +191,7 @@ public final class SQLiteStore: ScanStore {
         try await read("labelledScans") { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT s.id, s.received_at, s.content_hash, s.message_id, s.queue_id, s.mail_from, s.recipients,
-                       s.action, s.score, s.category, s.isolation, f.true_class, f.source, f.at AS feedback_at
+                       s.action, s.score, s.category, s.isolation, s.features, f.true_class, f.source, f.at AS feedback_at
                 FROM feedback f JOIN scans s ON s.id = f.scan_id
                 WHERE ?1 IS NULL OR f.at >= ?1
                 ORDER BY f.at DESC, f.scan_id DESC LIMIT ?2

@@ -1,0 +1,59 @@
+import Foundation
+import MoatCore
+import MoatTraining
+
+extension AdminAPI {
+    /// What `POST /model/train` answers: where the model went, or why it was refused.
+    public struct TrainingResult: Codable, Sendable {
+        /// The written model (nil when refused): point `[policy] model` at it and `POST /reload`.
+        public var path: String?
+        public var examples: [String: Int]
+        public var validation: VerdictModel.Validation?
+        public var threshold: Double?
+        public var weights: Int
+        public var refusal: String?
+    }
+
+    /// Retrains the combiner from the operator feedback in the store: every labelled scan with
+    /// recorded features, cross-validated as `moat train` does, on the blocking pool (never on the
+    /// threads that serve mail). The model is written to `[admin] models_directory` and never put in
+    /// force here: that stays the operator's decision (`[policy] model`, then `POST /reload`).
+    func trainModel(targetHamRate: Double, folds: Int) async throws -> TrainingResult {
+        let pairs = try await supervisor.store.labelledScans(since: nil, limit: 1_000_000)
+        let usable = pairs.compactMap { scan, feedback in scan.features.map { ("store:" + scan.id, feedback.trueClass, $0) } }
+            .sorted { $0.0 < $1.0 }
+        let counts = Dictionary(grouping: usable, by: { $0.1.rawValue }).mapValues(\.count)
+        let assignment = usable.count >= folds
+            ? FoldPlan.assign(ids: usable.map(\.0), labels: usable.map(\.1), folds: folds, seed: 1) : []
+        let examples = usable.enumerated().map { index, entry in
+            TrainingExample(id: entry.0, label: entry.1, fold: assignment.isEmpty ? 0 : assignment[index], features: entry.2)
+        }
+        let engines = runtime.registry.snapshot.engines.filter { $0.manifest.state == .active }.map(\.name)
+        let trainer = CombinerTrainer(folds: folds, seed: 1, targetHamRate: targetHamRate)
+        let provenance = VerdictModel.Provenance(
+            created: ISO8601DateFormatter().string(from: Date()), corpora: ["store (admin API)"],
+            messages: counts.reduce(into: [:]) { $0["store:" + $1.key] = $1.value }, seed: 1, folds: folds, l2: trainer.l2,
+            minFeatureCount: trainer.minFeatureCount, holdoutPercent: 0, headroom: trainer.headroom, hamWeight: trainer.hamWeight,
+            note: "POST /model/train: operator feedback in the store, features as recorded at scan time"
+        )
+        let outcome: CombinerTrainer.Outcome
+        do {
+            outcome = try await runtime.blocking.run { try trainer.train(examples, engines: engines, provenance: provenance) }
+        } catch let error as TrainingError {
+            return TrainingResult(path: nil, examples: counts, validation: nil, threshold: nil, weights: 0, refusal: error.description)
+        }
+        if let refusal = outcome.refusal {
+            return TrainingResult(path: nil, examples: counts, validation: outcome.model.validation, threshold: nil, weights: 0,
+                                  refusal: refusal.description)
+        }
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let path = "\(settings.modelsDirectory)/verdict-model-\(stamp).json"
+        try FileManager.default.createDirectory(atPath: settings.modelsDirectory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        try encoder.encode(outcome.model).write(to: URL(fileURLWithPath: path), options: .atomic)
+        logger.notice("combiner retrained from feedback", metadata: ["model.path": "\(path)", "model.examples": "\(examples.count)"])
+        return TrainingResult(path: path, examples: counts, validation: outcome.model.validation, threshold: outcome.model.threshold,
+                              weights: outcome.model.weights.count, refusal: nil)
+    }
+}
