@@ -35,6 +35,8 @@ let package = Package(
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8", providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CHyperscan", pkgConfig: "libhs", providers: [.apt(["libhyperscan-dev"])]),
         .systemLibrary(name: "CZbar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
+        // zxing-cpp (C++ only) behind a C function: the second QR decoder behind zbar.
+        .target(name: "CZXingShim", linkerSettings: [.linkedLibrary("ZXing")]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
@@ -122,7 +124,7 @@ let package = Package(
             name: "MoatSpam",
             dependencies: ["MoatCore", "MoatMessage", "CPCRE2", "CHyperscan", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .target(name: "MoatURL", dependencies: ["MoatCore", "MoatMessage", "CZbar", "CPNG", "CTurboJPEG", "CWebP"]),
+        .target(name: "MoatURL", dependencies: ["MoatCore", "MoatMessage", "CZbar", "CZXingShim", "CPNG", "CTurboJPEG", "CWebP"]),
         .executableTarget(
             name: "moat",
             dependencies: [
@@ -186,5 +188,6 @@ let package = Package(
             ]
         ),
     ],
-    swiftLanguageModes: [.v6]
+    swiftLanguageModes: [.v6],
+    cxxLanguageStandard: .cxx17
 )

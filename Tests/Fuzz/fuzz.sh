@@ -78,7 +78,7 @@ module_sources() {
 swift_flags() {
     echo -parse-as-library -O -wmo -g -enable-testing -sanitize=fuzzer,address -swift-version 6 \
         -I "$OUT/modules" -I "$ROOT/Sources/CPNG" -I "$ROOT/Sources/CTurboJPEG" -I "$ROOT/Sources/CWebP" \
-        -I "$ROOT/Sources/CZbar" -I "$ROOT/Sources/CArchive" -I "$ROOT/Sources/CPCRE2" $(pkg-config --cflags-only-I libpng 2>/dev/null | sed 's/-I/-Xcc -I/g')
+        -I "$ROOT/Sources/CZbar" -I "$ROOT/Sources/CZXingShim/include" -I "$ROOT/Sources/CArchive" -I "$ROOT/Sources/CPCRE2" $(pkg-config --cflags-only-I libpng 2>/dev/null | sed 's/-I/-Xcc -I/g')
 }
 
 # True if $1 is missing or older than any of the remaining files.
@@ -93,6 +93,11 @@ build_module() {
     local m="$1" name="Moat$1" sources
     sources=$(module_sources "$m")
     mkdir -p "$OUT/modules" "$OUT/lib"
+    if [ "$m" = URL ] && stale "$OUT/lib/zxing_shim.o" "$ROOT/Sources/CZXingShim/zxing_shim.cpp"; then
+        # The C face of zxing-cpp (a C++ target in SwiftPM), linked into the URL targets.
+        "${CLANGXX:-clang++}" -std=c++17 -O1 -g -fsanitize=address -I "$ROOT/Sources/CZXingShim/include" \
+            -c "$ROOT/Sources/CZXingShim/zxing_shim.cpp" -o "$OUT/lib/zxing_shim.o" || return 1
+    fi
     # shellcheck disable=SC2086
     stale "$OUT/lib/lib$name.a" $sources || return 0
     echo "fuzz: compiling $name (instrumented)"
@@ -111,8 +116,10 @@ build_target() {
     echo "fuzz: linking $t"
     # Linking with -g leaves the module's debug files in the working directory: use a scratch one.
     # shellcheck disable=SC2046
+    local extra=()
+    if [ "$m" = URL ]; then extra=("$OUT/lib/zxing_shim.o" -lZXing -lstdc++); fi
     (cd "$OUT/tmp" && "$SWIFTC" $(swift_flags) -module-name "Fuzz_$t" "${files[@]}" \
-        -L "$OUT/lib" -lMoat$m -use-ld=lld -o "$OUT/bin/$t")
+        -L "$OUT/lib" -lMoat$m "${extra[@]}" -use-ld=lld -o "$OUT/bin/$t")
 }
 
 build_all() {

@@ -47,13 +47,41 @@ struct CorpusTests {
                 if zbar.contains(expected) { zbarExpected += 1 }
             }
         }
+        let zxingExpected = Self.zxingCppMatches()
         print("QR corpus: \(images) images; non-false-positive: Moat decoded \(moatDecoded), zbarimg \(zbarDecoded); "
-              + "with expected text (qrcode-*): \(expectedQR), Moat matched \(moatExpected), zbarimg \(zbarExpected); "
+              + "with expected text (qrcode-*): \(expectedQR), Moat matched \(moatExpected), zbarimg \(zbarExpected), "
+              + "zxing-cpp \(zxingExpected.map(String.init) ?? "-"); "
               + "falsepositives: \(falsePositiveImages) images, Moat read \(moatFalsePositives), zbarimg \(zbarFalsePositives); "
               + "zbarimg reads Moat missed: \(missed.count) \(missed.prefix(10))")
         #expect(missed.isEmpty)
         #expect(moatFalsePositives == 0)
         #expect(moatExpected >= zbarExpected)
+        // zxing-cpp on its own (Debian python3-zxing-cpp, the library Moat links), on the same images.
+        let zxing = try #require(zxingExpected, "python3-zxing-cpp and python3-pil are installed by the Makefile")
+        #expect(moatExpected >= zxing)
+    }
+
+    /// How many `qrcode-*` images with an expected `.txt` zxing-cpp alone decodes to that text
+    /// (nil when its Python binding cannot run).
+    static func zxingCppMatches() -> Int? {
+        let script = """
+            import os, sys, zxingcpp
+            from PIL import Image
+            matched = 0
+            for d, _, fs in os.walk(sys.argv[1]):
+                for f in fs:
+                    p = os.path.join(d, f); t = os.path.splitext(p)[0] + '.txt'
+                    if 'qrcode' not in p or '/falsepositives-' in p or not os.path.exists(t): continue
+                    if f.rsplit('.', 1)[-1].lower() not in ('png', 'jpg', 'jpeg', 'gif', 'webp'): continue
+                    try:
+                        texts = [r.text for r in zxingcpp.read_barcodes(Image.open(p).convert('L'), formats=zxingcpp.BarcodeFormat.QRCode)]
+                    except Exception:
+                        texts = []
+                    if open(t, encoding='utf-8', errors='replace').read() in texts: matched += 1
+            print(matched)
+            """
+        guard let output = Support.run("/usr/bin/python3", ["-W", "ignore", "-c", script, qrDirectory.path]) else { return nil }
+        return Int(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: phishingDirectory.path)))

@@ -62,6 +62,18 @@ struct QRCodeTests {
         #expect(moatRead >= zbarRead)
     }
 
+    @Test("zxing-cpp reads through the C shim, light-on-dark codes too; turning it off leaves zbar alone", .enabled(if: toolsPresent))
+    func secondDecoder() throws {
+        let fixture = try #require(Self.fixtures.first { $0.path.hasSuffix("qr2-plain.png") })
+        let image = try ImageDecoder.decode(Array(try Data(contentsOf: URL(fileURLWithPath: fixture.path))), maxPixels: 40_000_000)
+        #expect(QRCodeReader.readWithZXing(image).map { String(decoding: $0, as: UTF8.self) } == [fixture.payload])
+        // zxing-cpp 1.4 does not look for light-on-dark codes itself; the reader inverts for it.
+        #expect(QRCodeReader.readWithZXing(image.inverted()).isEmpty)
+        #expect(QRCodeReader(secondDecoder: true).read(image.inverted()).map { String(decoding: $0, as: UTF8.self) } == [fixture.payload])
+        // Bad dimensions never reach the C++ side.
+        #expect(QRCodeReader.readWithZXing(GrayImage(width: 10, height: 10, pixels: [0])).isEmpty)
+    }
+
     @Test(.enabled(if: toolsPresent), arguments: ["png", "jpg", "gif", "webp"])
     func attachedAndInlineImagesAreReported(_ ext: String) async throws {
         let plain = try #require(Self.fixtures.first { $0.path.hasSuffix("qr2-plain.\(ext)") })

@@ -18,7 +18,7 @@ public struct URLEngineFactory: EngineFactory {
         let options = manifest.options
         let known: Set<String> = [
             "public_suffix_list", "block_list", "allow_list", "shorteners", "trackers", "brands", "phishing_score", "suspicious_score", "weights",
-            "max_urls", "max_images", "max_image_pixels", "max_image_bytes", "image_time_budget_ms", "qr_extra_passes",
+            "max_urls", "qr_second_decoder", "max_images", "max_image_pixels", "max_image_bytes", "image_time_budget_ms", "qr_extra_passes",
             "pdf_inflate_budget", "max_redirect_depth",
         ]
         if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
@@ -83,6 +83,10 @@ public struct URLEngineFactory: EngineFactory {
         if let value = options["qr_extra_passes"] {
             guard let flag = value.boolValue else { throw context.invalid("qr_extra_passes", "expected true or false") }
             limits.qrExtraPasses = flag
+        }
+        if let value = options["qr_second_decoder"] {
+            guard let flag = value.boolValue else { throw context.invalid("qr_second_decoder", "expected true or false") }
+            limits.qrSecondDecoder = flag
         }
         let phishing = try number("phishing_score", 8)
         let suspicious = try number("suspicious_score", 3)

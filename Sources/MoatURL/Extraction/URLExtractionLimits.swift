@@ -12,6 +12,8 @@ public struct URLExtractionLimits: Sendable, Hashable {
     public var imageTimeBudget: Duration = .seconds(5)
     /// Retry undecoded images scaled and rotated, as a phone held at an angle would see them.
     public var qrExtraPasses = true
+    /// Give images zbar cannot read to zxing-cpp as well (and their inverse).
+    public var qrSecondDecoder = true
     /// Bytes inflated from the FlateDecode streams of one PDF.
     public var pdfInflateBudget = 32 * 1024 * 1024
     /// Nested redirector wrappers unwrapped.

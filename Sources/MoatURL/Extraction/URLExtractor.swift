@@ -135,7 +135,7 @@ struct QRImageOutcome: Sendable {
             let image = try ImageDecoder.decode(data, maxPixels: limits.maxImagePixels)
             outcome.width = image.width
             outcome.height = image.height
-            let reader = QRCodeReader()
+            let reader = QRCodeReader(secondDecoder: limits.qrSecondDecoder)
             let read = reader.readAsAPhoneWould(image, extraPasses: limits.qrExtraPasses, deadline: deadline)
             outcome.payloads = read.payloads
             outcome.passes = read.passes

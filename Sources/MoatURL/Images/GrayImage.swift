@@ -12,6 +12,11 @@ public struct GrayImage: Sendable {
         self.pixels = pixels
     }
 
+    /// Light for dark: a light-on-dark QR code read as the dark-on-light one decoders expect.
+    func inverted() -> GrayImage {
+        GrayImage(width: width, height: height, pixels: pixels.map { 255 - $0 })
+    }
+
     /// Box-filtered downscale by an integer factor (a phone camera sees fewer pixels).
     func downscaled(by factor: Int) -> GrayImage {
         let w = width / factor, h = height / factor

@@ -1,6 +1,12 @@
+import CZXingShim
 import CZbar
 
-/// Reads QR codes from grey images with zbar.
+/// Reads QR codes from grey images with zbar, and with zxing-cpp where zbar finds nothing.
+///
+/// Two decoders because they fail differently: zbar's finder-pattern scan misses codes that
+/// zxing-cpp's detector and binariser read (small, noisy, low-contrast or perspective-skewed
+/// codes), and zxing-cpp 1.4 does not try light-on-dark codes, which zbar does; the inverted image
+/// is given to zxing-cpp as a last try. Measured on `../shared/corpus/qr` (bench/results/qr-*.md).
 ///
 /// Owns one zbar image scanner; zbar scanners are not thread-safe, so a reader is used by one
 /// thread at a time (the engine makes one per image job on a `BlockingWorkPool` thread).
@@ -12,7 +18,11 @@ public final class QRCodeReader {
     /// Largest canvas the 45° pass draws (typical photos and screenshots stay well below it).
     static let maxRotationPixels = 4_000_000
 
-    public init() {
+    /// Whether zxing-cpp reads what zbar could not (option `qr_second_decoder`).
+    public let secondDecoder: Bool
+
+    public init(secondDecoder: Bool = true) {
+        self.secondDecoder = secondDecoder
         scanner = zbar_image_scanner_create()
         zbar_image_scanner_set_config(scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0)
         zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1)
@@ -24,8 +34,36 @@ public final class QRCodeReader {
         zbar_image_scanner_destroy(scanner)
     }
 
-    /// The payloads of every QR code zbar finds in `image`, in zbar's order.
+    /// The payloads of every QR code in `image`: zbar's, else zxing-cpp's, else zxing-cpp's on
+    /// the inverted image.
     public func read(_ image: GrayImage) -> [[UInt8]] {
+        let found = readWithZbar(image)
+        guard found.isEmpty, secondDecoder else { return found }
+        let second = Self.readWithZXing(image)
+        guard second.isEmpty else { return second }
+        return Self.readWithZXing(image.inverted())
+    }
+
+    /// zxing-cpp's reading of `image` (its slower search, rotations and downscaling on).
+    static func readWithZXing(_ image: GrayImage) -> [[UInt8]] {
+        guard image.width > 0, image.height > 0, image.pixels.count >= image.width * image.height,
+              let width = Int32(exactly: image.width), let height = Int32(exactly: image.height) else { return [] }
+        final class Sink {
+            var payloads: [[UInt8]] = []
+        }
+        let sink = Sink()
+        image.pixels.withUnsafeBufferPointer { pixels in
+            _ = moat_zxing_read_qr(pixels.baseAddress, width, height, 1, Unmanaged.passUnretained(sink).toOpaque()) { context, data, length in
+                guard let context, let data else { return }
+                let box = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+                box.payloads.append(data.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) })
+            }
+        }
+        return sink.payloads
+    }
+
+    /// The payloads of every QR code zbar finds in `image`, in zbar's order.
+    func readWithZbar(_ image: GrayImage) -> [[UInt8]] {
         guard image.width > 0, image.height > 0, image.pixels.count >= image.width * image.height else { return [] }
         guard let zimage = zbar_image_create() else { return [] }
         defer { zbar_image_destroy(zimage) }
