@@ -44,16 +44,8 @@ extension Aggregator {
                     note += ", weighed by the model"
                     if counted { learnedCategory = max(learnedCategory ?? detected, detected) }
                 }
-            case .error(let message):
-                note = "error: \(message)"
-                if manifest?.onError == .tempfail { asked = .tempfail } else { counted = false }
-            case .timeout:
-                note = "timeout after \(manifest?.timeoutMilliseconds ?? 0) ms"
-                if manifest?.onError == .tempfail { asked = .tempfail } else { counted = false }
-            case .notReady(let reason):
-                note = "not ready: \(reason)"
-                counted = false
-                if verdict.votes { notReady.append(verdict.engine) }
+            case .error, .timeout, .notReady:
+                (note, asked, counted) = Self.unanswered(verdict, manifest: manifest, notReady: &notReady)
             }
             if !verdict.votes { note += " (shadow: not counted)" }
             let share = verdict.votes ? byEngine.removeValue(forKey: verdict.engine) ?? 0 : 0

@@ -60,16 +60,8 @@ public struct Aggregator: Sendable {
                     weight *= measured
                     note += ", weight × measured precision \(String(format2: measured))"
                 }
-            case .error(let message):
-                note = "error: \(message)"
-                if manifest?.onError == .tempfail { asked = .tempfail } else { counted = false }
-            case .timeout:
-                note = "timeout after \(manifest?.timeoutMilliseconds ?? 0) ms"
-                if manifest?.onError == .tempfail { asked = .tempfail } else { counted = false }
-            case .notReady(let reason):
-                note = "not ready: \(reason)"
-                counted = false
-                if verdict.votes { notReady.append(verdict.engine) }
+            case .error, .timeout, .notReady:
+                (note, asked, counted) = Self.unanswered(verdict, manifest: manifest, notReady: &notReady)
             }
             let weighted = verdict.score * weight
             if !verdict.votes { note += " (shadow: not counted)" }
@@ -102,15 +94,28 @@ public struct Aggregator: Sendable {
             verdicts: verdicts, headers: [], replacements: deliverable ? replacements : [],
             smtpReply: nil, quarantineReason: nil, messageFindings: messageFindings
         )
-        switch action {
-        case .reject: decision.smtpReply = policy.rejectReply
-        case .tempfail: decision.smtpReply = policy.tempfailReply
-        case .quarantine:
-            decision.quarantineReason = "moat: \(category?.rawValue ?? "score") \(String(format2: score)) (id \(scanID))"
-        case .accept, .tag, .discard: break
-        }
-        decision.headers = headers(for: decision, failures: failures, notReady: notReady)
+        finish(&decision, failures: failures, notReady: notReady)
         return decision
+    }
+
+    /// The note, request and vote of a verdict that gave no answer: an error or a timeout asks for
+    /// tempfail when its manifest says so and is otherwise left out; an engine still starting is
+    /// left out and listed.
+    static func unanswered(
+        _ verdict: EngineVerdict, manifest: EngineManifest?, notReady: inout [String]
+    ) -> (note: String, asked: Action, counted: Bool) {
+        let tempfail = manifest?.onError == .tempfail
+        switch verdict.outcome {
+        case .error(let message):
+            return ("error: \(message)", tempfail ? .tempfail : .accept, tempfail && verdict.votes)
+        case .timeout:
+            return ("timeout after \(manifest?.timeoutMilliseconds ?? 0) ms", tempfail ? .tempfail : .accept, tempfail && verdict.votes)
+        case .notReady(let reason):
+            if verdict.votes { notReady.append(verdict.engine) }
+            return ("not ready: \(reason)", .accept, false)
+        case .clean, .detected:
+            return ("", .accept, verdict.votes)
+        }
     }
 
     /// Fills in the reply and hold reason the action needs, and the headers.
