@@ -3,6 +3,48 @@ import MoatCore
 import MoatTraining
 
 extension AdminAPI {
+    /// What `GET /model` shows: the decision rule in force, the model's figures, and for every
+    /// engine its largest weights beside its measured precision, so an operator sees at once what
+    /// the combiner relies on and whether that engine still deserves it.
+    public struct ModelView: Codable, Sendable {
+        public struct EngineEntry: Codable, Sendable {
+            public var engine: String
+            /// The engine's features with the largest weights (at most 10), feature → weight.
+            public var weights: [String: Double]
+            public var statistics: EngineStatistics
+        }
+
+        public var rule: String
+        public var path: String?
+        public var threshold: Double?
+        public var targetHamRate: Double?
+        public var validation: VerdictModel.Validation?
+        public var phishingHeadAccuracy: Double?
+        public var engines: [EngineEntry]
+
+        enum CodingKeys: String, CodingKey {
+            case rule, path, threshold, validation, engines
+            case targetHamRate = "target_ham_rate"
+            case phishingHeadAccuracy = "phishing_head_accuracy"
+        }
+    }
+
+    func modelView() -> ModelView {
+        let snapshot = runtime.registry.snapshot
+        let model = snapshot.policy.model
+        let engines = snapshot.engines.map { registered in
+            let own = (model?.weights ?? [:]).filter { VerdictFeatures.engine(of: $0.key) == registered.name }
+            let top = own.sorted { abs($0.value) != abs($1.value) ? abs($0.value) > abs($1.value) : $0.key < $1.key }.prefix(10)
+            return ModelView.EngineEntry(
+                engine: registered.name, weights: Dictionary(uniqueKeysWithValues: top.map { ($0.key, $0.value) }),
+                statistics: supervisor.tracker.statistics(engine: registered.name))
+        }
+        return ModelView(
+            rule: snapshot.policy.decisionRule, path: model == nil ? nil : snapshot.policy.modelPath, threshold: model?.threshold,
+            targetHamRate: model?.targetHamRate, validation: model?.validation, phishingHeadAccuracy: model?.phishing?.accuracy,
+            engines: engines)
+    }
+
     /// What `POST /model/train` answers: where the model went, or why it was refused.
     public struct TrainingResult: Codable, Sendable {
         /// The written model (nil when refused): point `[policy] model` at it and `POST /reload`.

@@ -117,6 +117,7 @@ public struct AdminAPI: Sendable {
             guard problems.isEmpty else { throw HTTPError(.unprocessableContent, message: problems.map(\.description).joined(separator: "\n")) }
             return try Self.json(["generation": self.runtime.registry.snapshot.generation])
         }
+        api.get("/model") { _, _ in try Self.json(self.modelView()) }
         api.post("/model/train") { request, _ in
             let rate = request.uri.queryParameters["target_ham_rate"].flatMap { Double($0) } ?? 0.002
             let folds = request.uri.queryParameters["folds"].flatMap { Int($0) } ?? 5

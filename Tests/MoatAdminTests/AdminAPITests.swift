@@ -134,6 +134,15 @@ struct AdminAPITests {
                 #expect((model.weights["engine:blocklist=phishing"] ?? 0) > 0)
             }
             try await client.execute(uri: "/model/train?folds=1", method: .post, headers: authorized(daemon.token)) { #expect($0.status == .badRequest) }
+            // Not in force: GET /model names the hand-set policy, and each engine's measured precision.
+            try await client.execute(uri: "/model", method: .get, headers: authorized(daemon.token)) { response in
+                #expect(response.status == .ok)
+                let view = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect((view?["rule"] as? String)?.hasPrefix("hand-set policy") == true)
+                let engines = view?["engines"] as? [[String: Any]]
+                #expect(engines?.first?["engine"] as? String == "blocklist")
+                #expect((engines?.first?["statistics"] as? [String: Any])?["samples"] as? Int == 24)
+            }
         }
         #expect(daemon.runtime.registry.snapshot.policy.model == nil)
         await daemon.stop()

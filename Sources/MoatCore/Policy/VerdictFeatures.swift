@@ -61,4 +61,16 @@ public enum VerdictFeatures {
         }
         return vector
     }
+
+    /// The engine a feature name most likely belongs to, from the name alone (for views of a model
+    /// file): `engine:NAME=…` and `score:NAME` name it; finding codes start with their adapter's
+    /// name, which is the engine's in the shipped manifests. Nil for message facts.
+    public static func engine(of feature: String) -> String? {
+        if feature.hasPrefix("engine:") { return feature.dropFirst(7).split(separator: "=").first.map(String.init) }
+        if feature.hasPrefix("score:") { return String(feature.dropFirst(6)) }
+        if feature.hasPrefix("finding:") || feature.hasPrefix("count:") {
+            return feature.drop { $0 != ":" }.dropFirst().split(separator: ".").first.map(String.init)
+        }
+        return nil
+    }
 }
