@@ -28,14 +28,14 @@ public struct CorpusError: Error, CustomStringConvertible, Sendable {
 /// Reads labelled corpora: a folder per class, the SpamAssassin public corpus layout, or a TSV manifest.
 ///
 /// - A directory whose subfolders are class names (`ham`, `spam`, `malware`, `phishing`, and
-///   SpamAssassin's `easy_ham`, `easy_ham_2`, `hard_ham` → ham, `spam_2` → spam): every file below each.
+///   SpamAssassin's `easy_ham`, `easy_ham_2`, `hard_ham`, `hard_ham_2` → ham, `spam_2` → spam): every file below each.
 /// - A directory that is itself named like a class: every file below it, with that label.
 /// - A file: a manifest, one `path<TAB>label[<TAB>...]` per line; relative paths resolve against the
 ///   manifest's folder; a first line whose label is not a class (a header) and `#` lines are skipped.
 public enum CorpusLoader {
     /// Folder names and the class they hold.
     public static let folderClasses: [String: TrueClass] = [
-        "ham": .ham, "easy_ham": .ham, "easy_ham_2": .ham, "hard_ham": .ham,
+        "ham": .ham, "easy_ham": .ham, "easy_ham_2": .ham, "hard_ham": .ham, "hard_ham_2": .ham,
         "spam": .spam, "spam_2": .spam, "malware": .malware, "phishing": .phishing,
     ]
 
