@@ -7,7 +7,7 @@ SWIFT ?= swift
 DEBIAN_PACKAGES := pkg-config libclamav-dev libmagic-dev libmagic-mgc libarchive-dev \
 	libzbar-dev libzxing-dev libpng-dev libturbojpeg0-dev libwebp-dev libsqlite3-dev libpcre2-dev libhyperscan-dev \
 	spamassassin spamc spamd \
-	zbar-tools python3-zxing-cpp python3-pil webp qrencode imagemagick publicsuffix postgresql \
+	zbar-tools python3-zxing-cpp python3-pil python3-dkim openssl webp qrencode imagemagick publicsuffix postgresql \
 	clamav clamav-daemon clamav-testfiles postfix swaks miltertest python3 procps \
 	file zip p7zip-full jlha-utils genisoimage gcab xz-utils bzip2 python3-venv \
 	libreoffice-core libreoffice-writer libreoffice-calc libreoffice-impress \

@@ -89,6 +89,10 @@ let package = Package(
         // The benchmark runner (accuracy, what-if) and the rule author's workflow (fixtures, lint).
         .target(name: "MoatBench", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatRuleKit", dependencies: ["MoatCore", "MoatMessage"]),
+        // Sender authentication (DKIM first): RFC 6376/8463 verification over the parsed message.
+        .target(name: "MoatAuth", dependencies: [
+            "MoatMessage", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         // The learned combiner's trainer: logistic regression, folds, calibration, thresholds.
         .target(name: "MoatTraining", dependencies: ["MoatCore"]),
         // The catalogue of engine adapters: the one place that knows every engine target.
@@ -153,6 +157,7 @@ let package = Package(
         .testTarget(name: "MoatBenchTests", dependencies: ["MoatBench", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatRuleKitTests", dependencies: ["MoatRuleKit", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatStoreTests", dependencies: ["MoatStore", "MoatCore"]),
+        .testTarget(name: "MoatAuthTests", dependencies: ["MoatAuth", "MoatMessage"]),
         .testTarget(name: "MoatTrainingTests", dependencies: ["MoatTraining", "MoatCore"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MoatAdminTests",
@@ -172,7 +177,7 @@ let package = Package(
         .testTarget(
             name: "MoatFuzzRegressionTests",
             dependencies: [
-                "MoatMessage", "MoatURL", "MoatMacro", "MoatSpam", "MoatMilter",
+                "MoatMessage", "MoatURL", "MoatMacro", "MoatSpam", "MoatMilter", "MoatAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

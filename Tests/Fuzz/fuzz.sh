@@ -41,14 +41,14 @@ declare -A MODULE=(
     [mime]=Message [rfc2047]=Message [charsets]=Message [uuencode]=Message [qp]=Message [base64]=Message
     [htmllinks]=URL [urlnormalize]=URL [pdflinks]=URL [textlinks]=URL [gif]=URL [image]=URL [qr]=URL
     [cfb]=Macro [zip]=Macro [rtf]=Macro [biff]=Macro [powerpoint]=Macro [vba]=Macro [macro]=Macro
-    [received]=Spam [spamhtml]=Spam
+    [received]=Spam [spamhtml]=Spam [dkim]=Auth
 )
-ALL_TARGETS="mime rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml"
+ALL_TARGETS="mime rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml dkim"
 declare -A MAXLEN=(
     [mime]=65536 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
     [htmllinks]=16384 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=4096 [gif]=16384 [image]=65536 [qr]=65536
     [cfb]=131072 [zip]=131072 [rtf]=65536 [biff]=16384 [powerpoint]=65536 [vba]=16384 [macro]=131072
-    [received]=2048 [spamhtml]=16384
+    [received]=2048 [spamhtml]=16384 [dkim]=4096
 )
 # Dictionary per target (Tests/Fuzz/dict/<name>.dict).
 declare -A DICT=(
@@ -72,6 +72,8 @@ module_sources() {
     Spam) echo Sources/MoatSpam/Relays/ReceivedParser.swift Sources/MoatSpam/Relays/Relay.swift \
         Sources/MoatSpam/Text/HTMLRendering.swift Sources/MoatSpam/Text/HTMLColor.swift \
         Sources/MoatSpam/Regex/PerlPattern.swift Sources/MoatSpam/Regex/PCRE2Pattern.swift ;;
+    # The parsers only: the verifier and keys need swift-crypto, which is built by SwiftPM.
+    Auth) echo Sources/MoatAuth/DKIMSignature.swift Sources/MoatAuth/DKIMCanonicalizer.swift ;;
     esac
 }
 
@@ -159,6 +161,7 @@ seeds() {
         pick "$dir" 100 "$max" -path '*/spamassassin/*' -name '0*' ;;
     rfc2047) carve_headers "$dir" '^(subject|from|to|content-type|content-disposition):' 300 ;;
     received) carve_headers "$dir" '^received:' 400 ;;
+    dkim) carve_headers "$dir" '^(dkim-signature|subject|from):' 300 ;;
     urlnormalize) carve_headers "$dir" 'https?://' 400 ;;
     htmllinks|spamhtml)
         pick "$dir" 200 "$max" -path '*/phishing/*'

@@ -29,6 +29,7 @@ struct FuzzRegressionTests {
         "vba": { MacroFuzzEntries.vba($0) },
         "macro": { MacroFuzzEntries.inspector($0) },
         "received": { SpamFuzzEntries.received($0) },
+        "dkim": { AuthFuzzEntries.dkim($0) },
         "spamhtml": { SpamFuzzEntries.spamHTML($0) },
         "milter": { MilterFuzzEntries.command($0) },
         "milterreply": { MilterFuzzEntries.reply($0) },
