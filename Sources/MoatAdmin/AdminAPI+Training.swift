@@ -62,14 +62,8 @@ extension AdminAPI {
     /// force here: that stays the operator's decision (`[policy] model`, then `POST /reload`).
     func trainModel(targetHamRate: Double, folds: Int) async throws -> TrainingResult {
         let pairs = try await supervisor.store.labelledScans(since: nil, limit: 1_000_000)
-        let usable = pairs.compactMap { scan, feedback in scan.features.map { ("store:" + scan.id, feedback.trueClass, $0) } }
-            .sorted { $0.0 < $1.0 }
-        let counts = Dictionary(grouping: usable, by: { $0.1.rawValue }).mapValues(\.count)
-        let assignment = usable.count >= folds
-            ? FoldPlan.assign(ids: usable.map(\.0), labels: usable.map(\.1), folds: folds, seed: 1) : []
-        let examples = usable.enumerated().map { index, entry in
-            TrainingExample(id: entry.0, label: entry.1, fold: assignment.isEmpty ? 0 : assignment[index], features: entry.2)
-        }
+        let examples = TrainingExample.fromStore(pairs, folds: folds, seed: 1)
+        let counts = Dictionary(grouping: examples, by: { $0.label.rawValue }).mapValues(\.count)
         let engines = runtime.registry.snapshot.engines.filter { $0.manifest.state == .active }.map(\.name)
         let trainer = CombinerTrainer(folds: folds, seed: 1, targetHamRate: targetHamRate)
         let provenance = VerdictModel.Provenance(
@@ -90,10 +84,7 @@ extension AdminAPI {
         }
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         let path = "\(settings.modelsDirectory)/verdict-model-\(stamp).json"
-        try FileManager.default.createDirectory(atPath: settings.modelsDirectory, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        try encoder.encode(outcome.model).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try outcome.model.write(to: path)
         logger.notice("combiner retrained from feedback", metadata: ["model.path": "\(path)", "model.examples": "\(examples.count)"])
         return TrainingResult(path: path, examples: counts, validation: outcome.model.validation, threshold: outcome.model.threshold,
                               weights: outcome.model.weights.count, refusal: nil)

@@ -43,3 +43,17 @@ extension TrainingExample: Codable {
         return try text.split(separator: "\n").map { try JSONDecoder().decode(TrainingExample.self, from: Data($0.utf8)) }
     }
 }
+
+extension TrainingExample {
+    /// Labelled scans from the store as examples (ids `store:SCAN`), folds seeded and stratified;
+    /// scans logged before features were recorded are left out. `moat train --from-store` and
+    /// `POST /model/train` both learn from feedback through this.
+    public static func fromStore(_ pairs: [(ScanRecord, Feedback)], folds: Int, seed: UInt64) -> [TrainingExample] {
+        let usable = pairs.compactMap { scan, feedback in scan.features.map { ("store:" + scan.id, feedback.trueClass, $0) } }
+            .sorted { $0.0 < $1.0 }
+        let assignment = FoldPlan.assign(ids: usable.map(\.0), labels: usable.map(\.1), folds: folds, seed: seed)
+        return usable.enumerated().map { index, entry in
+            TrainingExample(id: entry.0, label: entry.1, fold: assignment[index], features: entry.2)
+        }
+    }
+}

@@ -182,12 +182,7 @@ struct TrainCommand: AsyncParsableCommand {
         } catch {
             throw CLIError.exit(error)
         }
-        let usable = pairs.compactMap { scan, feedback in scan.features.map { ("store:" + scan.id, feedback.trueClass, $0) } }
-            .sorted { $0.0 < $1.0 }
-        let assignment = FoldPlan.assign(ids: usable.map(\.0), labels: usable.map(\.1), folds: folds, seed: seed)
-        return usable.enumerated().map { index, entry in
-            TrainingExample(id: entry.0, label: entry.1, fold: assignment[index], features: entry.2)
-        }
+        return TrainingExample.fromStore(pairs, folds: folds, seed: seed)
     }
 
     /// Trains on `examples`, reports, and writes the model (and the Bayes store) unless refused.
@@ -225,7 +220,7 @@ struct TrainCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         do {
-            try Self.write(outcome.model, to: out)
+            try outcome.model.write(to: out)
             print("model written to \(out) (\(outcome.model.weights.count) weights); set model = \"\(out)\" in [policy]")
             if let bayesOut {
                 guard !messages.isEmpty else { throw ValidationError("--bayes-out needs --corpus (not --examples-in)") }
@@ -289,14 +284,6 @@ struct TrainCommand: AsyncParsableCommand {
             }
         }
         return (spam, ham)
-    }
-
-    static func write(_ model: VerdictModel, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        try encoder.encode(model).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     static func report(_ outcome: CombinerTrainer.Outcome) -> String {

@@ -177,6 +177,16 @@ public struct VerdictModel: Sendable, Hashable, Codable {
         1 / (1 + exp(-(calibrationA * score + calibrationB)))
     }
 
+    /// Writes the model as `moat train` and `POST /model/train` leave it: keys sorted, so two
+    /// trainings on the same mail diff only in their provenance.
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
     /// Reads and checks a model file: a file that is not a model of this version is an error, never ignored.
     public static func load(path: String) throws -> VerdictModel {
         guard let data = FileManager.default.contents(atPath: path) else {
