@@ -28,15 +28,9 @@ public actor ManifestPipelineProvider {
     public func pipeline(engines names: [String]?) async throws -> ScanPipeline {
         let key = names.map { Set($0).sorted().joined(separator: ",") } ?? "*"
         if let cached = cache[key] { return cached }
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: enginesDirectory)) ?? []).filter { $0.hasSuffix(".toml") }.sorted()
-        var manifests: [(path: String, manifest: EngineManifest)] = []
-        for file in files {
-            let path = enginesDirectory + "/" + file
-            var manifest = try TOMLDocument.load(EngineManifest.self, path: path)
-            if manifest.name.isEmpty { manifest.name = String(file.dropLast(5)) }
-            if let names, !names.contains(manifest.name) { continue }
-            manifests.append((path, manifest))
-        }
+        let (all, problems) = EngineLoader.manifests(in: enginesDirectory)
+        if let problem = problems.first { throw problem }
+        let manifests = names.map { names in all.filter { names.contains($0.manifest.name) } } ?? all
         if let names {
             let missing = Set(names).subtracting(manifests.map(\.manifest.name))
             if !missing.isEmpty {

@@ -119,12 +119,8 @@ struct TrainCommand: AsyncParsableCommand {
 
         var logger = Logger(label: "moat.train")
         logger.logLevel = runtimeOptions.verbose ? .info : .error
-        let manifests: [(path: String, manifest: EngineManifest)]
-        do {
-            manifests = try Self.manifests(in: configuration.enginesDirectory)
-        } catch {
-            throw CLIError.exit(error)
-        }
+        let (manifests, manifestProblems) = EngineLoader.manifests(in: configuration.enginesDirectory)
+        guard manifestProblems.isEmpty else { throw CLIError.exit(CLIError.configuration(manifestProblems.map(\.description))) }
         let bayesEngines = manifests.filter { $0.manifest.adapter == "spam" && $0.manifest.state == .active && $0.manifest.options["use_bayes"]?.boolValue != false }
         let blocking = BlockingWorkPool(threads: configuration.blockingThreads)
         var loader = EngineLoader(factories: AdapterCatalog.factories, blocking: blocking, logger: logger)
@@ -259,17 +255,6 @@ struct TrainCommand: AsyncParsableCommand {
             }
         }
         return results.compactMap { $0 }
-    }
-
-    /// Every manifest in `directory`, named after its file when it has no name.
-    static func manifests(in directory: String) throws -> [(path: String, manifest: EngineManifest)] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.filter { $0.hasSuffix(".toml") }.sorted() ?? []
-        return try files.map { file in
-            let path = directory + "/" + file
-            var manifest = try TOMLDocument.load(EngineManifest.self, path: path)
-            if manifest.name.isEmpty { manifest.name = String(file.dropLast(5)) }
-            return (path, manifest)
-        }
     }
 
     /// Spam, phishing and malware are learned as spam, ham as ham.

@@ -29,6 +29,16 @@ public struct EngineLoader: Sendable {
 
     /// Reads every `*.toml` in `directory` (a missing directory means no engines).
     public func load(directory: String, rulesDirectory: String, previous: EngineSnapshot? = nil) async -> Result {
+        let (manifests, problems) = Self.manifests(in: directory)
+        var result = await build(manifests, rulesDirectory: rulesDirectory, previous: previous)
+        result.problems = problems + result.problems
+        return result
+    }
+
+    /// The manifests of `directory` in file-name order, each named after its file when it has no
+    /// `name`, and the files that could not be read; the one reader `moatd`, `moat`, `moat train`
+    /// and the rule-test runner share.
+    public static func manifests(in directory: String) -> (manifests: [(path: String, manifest: EngineManifest)], problems: [ConfigurationError]) {
         let files: [String]
         do {
             files = try FileManager.default.contentsOfDirectory(atPath: directory)
@@ -36,11 +46,11 @@ public struct EngineLoader: Sendable {
                 .sorted()
         } catch {
             if FileManager.default.fileExists(atPath: directory) {
-                return Result(engines: [], problems: [ConfigurationError(file: directory, reason: "cannot list: \(error.localizedDescription)")])
+                return ([], [ConfigurationError(file: directory, reason: "cannot list: \(error.localizedDescription)")])
             }
-            return Result(engines: [], problems: [])
+            return ([], [])
         }
-        var manifests: [(String, EngineManifest)] = []
+        var manifests: [(path: String, manifest: EngineManifest)] = []
         var problems: [ConfigurationError] = []
         for file in files {
             let path = directory + "/" + file
@@ -54,9 +64,7 @@ public struct EngineLoader: Sendable {
                 problems.append(ConfigurationError(file: path, reason: "\(error)"))
             }
         }
-        var result = await build(manifests, rulesDirectory: rulesDirectory, previous: previous)
-        result.problems = problems + result.problems
-        return result
+        return (manifests, problems)
     }
 
     /// Builds engines from already-decoded manifests (`path` is used in error messages).
