@@ -1,4 +1,5 @@
 import Foundation
+import MoatCore
 
 /// L2-regularised logistic regression on sparse features, fitted by full-batch Adam.
 ///
@@ -26,12 +27,7 @@ public struct LogisticRegression: Sendable {
         public var weights: [String: Double]
 
         public func score(_ features: [String: Double]) -> Double {
-            var total = bias
-            // Sorted, so the sum (and so the score) does not depend on dictionary order.
-            for name in features.keys.sorted() {
-                if let weight = weights[name], let value = features[name] { total += weight * value }
-            }
-            return total
+            VerdictModel.linearScore(bias: bias, weights: weights, values: features)
         }
     }
 

@@ -108,12 +108,18 @@ public struct VerdictModel: Sendable, Hashable, Codable {
         }
 
         public func score(_ values: [String: Double]) -> Double {
-            var total = bias
-            for name in values.keys.sorted() {
-                if let weight = weights[name], let value = values[name] { total += weight * value }
-            }
-            return total
+            VerdictModel.linearScore(bias: bias, weights: weights, values: values)
         }
+    }
+
+    /// bias + Σ weight × value, summed in feature-name order so the score does not depend on
+    /// dictionary order (training and scanning give the same bits).
+    public static func linearScore(bias: Double, weights: [String: Double], values: [String: Double]) -> Double {
+        var total = bias
+        for name in values.keys.sorted() {
+            if let weight = weights[name], let value = values[name] { total += weight * value }
+        }
+        return total
     }
 
     enum CodingKeys: String, CodingKey {
