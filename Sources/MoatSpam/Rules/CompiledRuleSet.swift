@@ -32,6 +32,9 @@ public struct RuleSetSummary: Sendable, Hashable {
     /// Patterns handled by the Hyperscan prefilter, and those PCRE2 must always check.
     public var prefiltered = 0
     public var pcreOnly = 0
+    /// Rules that run for nothing and are left out: a zero score in every score set and no
+    /// reported meta rule depending on them (SpamAssassin's own way to disable a rule is `score 0`).
+    public var inactive = 0
     /// Rule files read.
     public var files: [String] = []
 }
@@ -165,7 +168,25 @@ final class CompiledRuleSet: Sendable {
         for i in cyclic {
             summary.skipped.append(SkippedRule(name: rules[i].name, location: rules[i].location, reason: .dependency, detail: "meta rule in a dependency cycle"))
         }
-        let metaOrder = order.filter { !cyclic.contains($0) }
+        // A rule runs only if its hit can reach a report: a non-zero score in some score set, or
+        // a place in the expression of a meta rule that can. Half of the stock rules are sub-rules
+        // and zero-score rules; matching them on every message cost time and changed nothing.
+        var live = [Bool](repeating: false, count: rules.count)
+        var pending: [Int] = []
+        for (i, r) in rules.enumerated() where r.reportable && r.scores.contains(where: { $0 != 0 }) && !cyclic.contains(i) {
+            live[i] = true
+            pending.append(i)
+        }
+        while let i = pending.popLast() {
+            guard case .meta(let e) = rules[i].test else { continue }
+            for dep in e.names {
+                guard let j = index[dep], !live[j], !cyclic.contains(j) else { continue }
+                live[j] = true
+                pending.append(j)
+            }
+        }
+        summary.inactive = live.indices.filter { !live[$0] && !cyclic.contains($0) }.count
+        let metaOrder = order.filter { !cyclic.contains($0) && live[$0] }
         resolvedMetas = metaOrder.compactMap { i in
             guard case .meta(let expression) = rules[i].test else { return nil }
             return (i, ResolvedExpression(expression, index: index))
@@ -173,7 +194,7 @@ final class CompiledRuleSet: Sendable {
         // Prefilters per text kind.
         var regexRules: [RuleKind: [Int]] = [:]
         var other: [Int] = []
-        for (i, r) in rules.enumerated() {
+        for (i, r) in rules.enumerated() where live[i] {
             switch r.test {
             case .regex:
                 if [.body, .rawbody, .uri, .full].contains(r.kind) { regexRules[r.kind, default: []].append(i) } else { other.append(i) }
