@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A Perl regular expression used by native evals (the Received-header parser, FreeMail, header
 /// checks): PCRE2 with capture groups, matched on the UTF-8 bytes of a string as Perl matches
 /// SpamAssassin's byte strings, so the eval ports can keep SpamAssassin's patterns verbatim.
@@ -48,15 +50,21 @@ struct PerlPattern: Sendable {
     }
 
     func match(bytes: [UInt8], from start: Int = 0) -> Match? {
-        let scratch = PCRE2MatchScratch(pairs: groups)
-        guard let ranges = bytes.withUnsafeBufferPointer({ compiled.captures(in: $0, from: start, scratch: scratch) }),
-              ranges.first != nil, ranges[0] != nil else { return nil }
+        let found = ScratchPool.shared.with(pairs: groups) { scratch in
+            bytes.withUnsafeBufferPointer { compiled.captures(in: $0, from: start, scratch: scratch) }
+        }
+        // Groups past the pattern's own (a pooled scratch has room for more) are never set.
+        guard var ranges = found, ranges.first != nil, ranges[0] != nil else { return nil }
+        if ranges.count > Int(groups) { ranges.removeLast(ranges.count - Int(groups)) }
         return Match(bytes: bytes, ranges: ranges)
     }
 
     func matches(_ text: String) -> Bool {
-        let scratch = PCRE2MatchScratch()
-        return Array(text.utf8).withUnsafeBufferPointer { compiled.firstMatch(in: $0, scratch: scratch) } != nil
+        ScratchPool.shared.with(pairs: 1) { scratch in
+            // Native strings are contiguous UTF-8: matched in place, without a copy.
+            let inPlace = text.utf8.withContiguousStorageIfAvailable { compiled.firstMatch(in: $0, scratch: scratch) != nil }
+            return inPlace ?? Array(text.utf8).withUnsafeBufferPointer { compiled.firstMatch(in: $0, scratch: scratch) != nil }
+        }
     }
 
     /// Perl's `s/pattern/replacement/` (`global`: `/g`); returns whether anything was replaced.
@@ -91,4 +99,29 @@ struct PerlPattern: Sendable {
     func replace(in text: inout String, global: Bool = false, with literal: String) -> Bool {
         replace(in: &text, global: global) { _ in literal }
     }
+}
+
+/// Match scratch spaces reused across the evals' matches: creating and freeing PCRE2 match data
+/// and a match context for every one of the hundreds of eval matches per message cost more than
+/// most of the matches. Scratches are never used by two matches at once: each is taken out of the
+/// pool for the duration of one match.
+final class ScratchPool: Sendable {
+    static let shared = ScratchPool()
+    /// Offset pairs every pooled scratch holds; a pattern with more groups gets its own scratch.
+    static let pairs: UInt32 = 16
+    private let free = Mutex<[PCRE2MatchScratchBox]>([])
+
+    func with<T>(pairs: UInt32, _ body: (PCRE2MatchScratch) -> T) -> T {
+        guard pairs <= Self.pairs else { return body(PCRE2MatchScratch(pairs: pairs)) }
+        let box = free.withLock { $0.popLast() } ?? PCRE2MatchScratchBox(PCRE2MatchScratch(pairs: Self.pairs))
+        defer { free.withLock { if $0.count < 64 { $0.append(box) } } }
+        return body(box.scratch)
+    }
+}
+
+/// A scratch handed between threads through the pool, one user at a time.
+final class PCRE2MatchScratchBox: @unchecked Sendable {
+    // @unchecked: only the pool hands it out, and never to two matches at once.
+    let scratch: PCRE2MatchScratch
+    init(_ scratch: PCRE2MatchScratch) { self.scratch = scratch }
 }

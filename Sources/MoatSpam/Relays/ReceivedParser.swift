@@ -743,18 +743,20 @@ enum ReceivedParser {
 
     /// `s/\s+/ /g`, then the leading and trailing space removed.
     static func collapseSpaces(_ text: String) -> String {
-        var out = ""
+        // On the UTF-8 bytes: every space SpamAssassin collapses is ASCII, and appending scalar by
+        // scalar to a String cost a quarter of the relay parse.
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         var space = false
-        for c in text.unicodeScalars {
-            if c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u{0B}" || c == "\u{0C}" {
+        for byte in text.utf8 {
+            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0B || byte == 0x0C {
                 space = true
             } else {
-                if space, !out.isEmpty { out.append(" ") }
+                if space, !out.isEmpty { out.append(0x20) }
                 space = false
-                out.unicodeScalars.append(c)
+                out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

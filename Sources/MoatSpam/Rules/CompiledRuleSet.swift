@@ -338,20 +338,15 @@ final class CompiledRuleSet: Sendable {
             headerTexts[id] = .some(text)
             return text
         }
+        var mimeTexts: [HeaderSelector: [[UInt8]]] = [:]
         for i in otherRules {
             switch rules[i].test {
             case .regex(let p, let selector, let negated, let ifUnset):
                 guard let selector else { continue }
-                let values: [[UInt8]?]
-                if rules[i].kind == .mimeheader {
-                    values = subjects.message.parts.compactMap { subjects.headerText(selector, in: $0.headers) }.map { Array($0.utf8) }
-                } else {
-                    values = [messageHeader(selectorOfRule[i])]
-                }
                 let flags = rules[i].flags
                 let limit = flags.multiple ? (flags.maxHits ?? 1_000) : 1
                 var hits = 0
-                for value in (values.isEmpty ? [nil] : values) {
+                func match(_ value: [UInt8]?) {
                     let text = value ?? Array((ifUnset ?? "").utf8)
                     text.withUnsafeBufferPointer { buffer in
                         if negated {
@@ -363,7 +358,24 @@ final class CompiledRuleSet: Sendable {
                             excerpts[i] = Self.excerpt(buffer, r)
                         }
                     }
-                    if hits >= limit { break }
+                }
+                if rules[i].kind == .mimeheader {
+                    // Every part's text for the selector, built once per message: dozens of
+                    // mimeheader rules share a handful of selectors.
+                    let values: [[UInt8]]
+                    if let cached = mimeTexts[selector] {
+                        values = cached
+                    } else {
+                        values = subjects.message.parts.compactMap { subjects.headerText(selector, in: $0.headers) }.map { Array($0.utf8) }
+                        mimeTexts[selector] = values
+                    }
+                    if values.isEmpty {
+                        match(nil)
+                    } else {
+                        for value in values where hits < limit { match(value) }
+                    }
+                } else {
+                    match(messageHeader(selectorOfRule[i]))
                 }
                 counts[i] = hits
             case .exists:
