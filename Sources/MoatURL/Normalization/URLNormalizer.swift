@@ -38,8 +38,11 @@ public struct URLNormalizer: Sendable {
     public func normalize(_ raw: String, source: URLSource, partPath: String, schemeless: Bool) -> ExtractedURL? {
         guard raw.utf8.count <= 8192 else { return nil }
         var traits: Set<URLTrait> = []
+        // Printable ASCII (almost every link) holds no invisible character, dot lookalike or
+        // line break: it is taken as it is instead of being rebuilt scalar by scalar.
+        let plain = raw.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
         var scalars = String.UnicodeScalarView()
-        for scalar in raw.unicodeScalars {
+        for scalar in raw.unicodeScalars where !plain {
             if Self.invisible.contains(scalar.value) {
                 traits.insert(.zeroWidth)
             } else if Self.dotLookalikes.contains(scalar.value) {
@@ -53,7 +56,7 @@ public struct URLNormalizer: Sendable {
         }
         // Each Foundation call below is skipped when it cannot change anything (the usual case):
         // together they were over a third of the url engine's time.
-        var text = String(scalars)
+        var text = plain ? raw : String(scalars)
         if let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
            CharacterSet.whitespaces.contains(first) || CharacterSet.whitespaces.contains(last) {
             text = text.trimmingCharacters(in: .whitespaces)
