@@ -40,6 +40,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CUnbound", pkgConfig: "libunbound", providers: [.apt(["libunbound-dev"])]),
 
         .target(name: "MoatMessage"),
         .target(
@@ -89,9 +90,12 @@ let package = Package(
         // The benchmark runner (accuracy, what-if) and the rule author's workflow (fixtures, lint).
         .target(name: "MoatBench", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatRuleKit", dependencies: ["MoatCore", "MoatMessage"]),
-        // Sender authentication (DKIM first): RFC 6376/8463 verification over the parsed message.
+        // DNS for engines: libunbound (caching, TTLs, negative answers) driven from its own thread.
+        .target(name: "MoatDNS", dependencies: ["CUnbound"]),
+        // Sender authentication: SPF, DKIM (RFC 6376/8463), DMARC and the `auth` engine.
         .target(name: "MoatAuth", dependencies: [
-            "MoatMessage", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            "MoatCore", "MoatMessage", "MoatDNS",
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         // The learned combiner's trainer: logistic regression, folds, calibration, thresholds.
         .target(name: "MoatTraining", dependencies: ["MoatCore"]),
@@ -157,7 +161,10 @@ let package = Package(
         .testTarget(name: "MoatBenchTests", dependencies: ["MoatBench", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatRuleKitTests", dependencies: ["MoatRuleKit", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatStoreTests", dependencies: ["MoatStore", "MoatCore"]),
-        .testTarget(name: "MoatAuthTests", dependencies: ["MoatAuth", "MoatMessage"]),
+        .testTarget(name: "MoatAuthTests", dependencies: ["MoatAuth", "MoatMessage", "MoatDNS", "MoatCore", "DNSTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MoatDNSTests", dependencies: ["MoatDNS", "DNSTestSupport"]),
+        // A real DNS server (dnsmasq) on loopback for the DNS and authentication tests.
+        .target(name: "DNSTestSupport", path: "Tests/DNSTestSupport"),
         .testTarget(name: "MoatTrainingTests", dependencies: ["MoatTraining", "MoatCore"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MoatAdminTests",

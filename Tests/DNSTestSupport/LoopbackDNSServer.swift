@@ -1,0 +1,145 @@
+import Foundation
+
+/// A real authoritative DNS server for tests: Debian's `dnsmasq` on 127.0.0.1 and a free port,
+/// answering only from the records given (every other name under the zones is NXDOMAIN, and
+/// nothing is forwarded: no query leaves the machine). Queries are logged to `logPath`.
+public final class LoopbackDNSServer: @unchecked Sendable {
+    // @unchecked: the process handle is only touched by init and stop.
+
+    /// A record to serve.
+    public enum Record: Sendable {
+        case txt(String, String)
+        case a(String, String)
+        case aaaa(String, String)
+        case mx(String, String, Int)
+        case ptr(String, String)
+        case cname(String, String)
+    }
+
+    public let port: Int
+    public let logPath: String
+    private let process: Process
+    private let directory: String
+
+    public static let binary = "/usr/sbin/dnsmasq"
+
+    /// Starts the server for `zones` (names under them that are not in `records` are NXDOMAIN).
+    public init(zones: [String], records: [Record]) throws {
+        directory = NSTemporaryDirectory() + "moat-dns-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        logPath = directory + "/queries.log"
+        var lines = ["no-resolv", "no-hosts", "no-daemon", "listen-address=127.0.0.1", "bind-interfaces",
+                     "log-queries=extra", "log-facility=\(logPath)", "user=root", "group=root", "cache-size=0",
+                     "local-ttl=300", "neg-ttl=300"]
+        for zone in zones { lines.append("local=/\(zone)/") }
+        for record in records {
+            switch record {
+            case .txt(let name, let text):
+                // One record of several character-strings (each at most 255 octets).
+                var chunks: [String] = []
+                var rest = Substring(text)
+                repeat {
+                    chunks.append("\"" + rest.prefix(255).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"")
+                    rest = rest.dropFirst(255)
+                } while !rest.isEmpty
+                lines.append("txt-record=\(name),\(chunks.joined(separator: ","))")
+            case .a(let name, let address), .aaaa(let name, let address):
+                lines.append("host-record=\(name),\(address)")
+            case .mx(let name, let host, let preference):
+                lines.append("mx-host=\(name),\(host),\(preference)")
+            case .ptr(let name, let target):
+                lines.append("ptr-record=\(name),\(target)")
+            case .cname(let name, let target):
+                lines.append("cname=\(name),\(target)")
+            }
+        }
+        var lastError: Error?
+        for _ in 0..<5 {
+            let port = Self.freeUDPPort()
+            let config = directory + "/dnsmasq.conf"
+            try (lines + ["port=\(port)"]).joined(separator: "\n").appending("\n").write(toFile: config, atomically: true, encoding: .utf8)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["--conf-file=\(config)"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            do {
+                try process.run()
+            } catch {
+                lastError = error
+                continue
+            }
+            // Ready when it answers: dnsmasq logs "started" once bound.
+            for _ in 0..<100 where process.isRunning {
+                if let log = try? String(contentsOfFile: logPath, encoding: .utf8), log.contains("started") { break }
+                usleep(20_000)
+            }
+            if process.isRunning {
+                self.port = port
+                self.process = process
+                return
+            }
+            lastError = ServerError.exited(process.terminationStatus)
+        }
+        throw lastError ?? ServerError.exited(-1)
+    }
+
+    public enum ServerError: Error { case exited(Int32) }
+
+    /// `127.0.0.1@port`, as libunbound's forwarder setting reads it.
+    public var forwarder: String { "127.0.0.1@\(port)" }
+
+    /// How many queries for `name` reached the server (dnsmasq logs one `query[TYPE] name` line each).
+    public func queries(for name: String) -> Int {
+        guard let log = try? String(contentsOfFile: logPath, encoding: .utf8) else { return 0 }
+        return log.split(separator: "\n").filter { $0.contains("query[") && $0.contains("] \(name) from ") }.count
+    }
+
+    public func stop() {
+        if process.isRunning {
+            // SIGKILL: dnsmasq running as root in the foreground can miss SIGTERM while starting.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    deinit { stop() }
+
+    /// A UDP port nothing listens on now (bound to port 0, read, closed).
+    public static func freeUDPPort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A UDP socket on 127.0.0.1 that receives queries and never answers: what a dead upstream looks like.
+public final class SilentDNSServer: @unchecked Sendable {
+    public let port: Int
+    private let fd: Int32
+
+    public init() {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    public var forwarder: String { "127.0.0.1@\(port)" }
+
+    deinit { close(fd) }
+}
