@@ -40,7 +40,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
-        .systemLibrary(name: "CUnbound", pkgConfig: "libunbound", providers: [.apt(["libunbound-dev"])]),
+        // No pkgConfig: libunbound.pc requires libevent.pc, which only libevent-dev brings; the header and library are in the default paths.
+        .systemLibrary(name: "CUnbound", providers: [.apt(["libunbound-dev"])]),
 
         .target(name: "MoatMessage"),
         .target(
