@@ -101,7 +101,7 @@ let package = Package(
         // The learned combiner's trainer: logistic regression, folds, calibration, thresholds.
         .target(name: "MoatTraining", dependencies: ["MoatCore"]),
         // The catalogue of engine adapters: the one place that knows every engine target.
-        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatFaultEngine", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal"]),
+        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatFaultEngine", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal", "MoatAuth"]),
         // Crash isolation: supervised worker processes that run the engines (moatd --worker).
         .target(
             name: "MoatIsolation",
@@ -162,7 +162,9 @@ let package = Package(
         .testTarget(name: "MoatBenchTests", dependencies: ["MoatBench", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatRuleKitTests", dependencies: ["MoatRuleKit", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatStoreTests", dependencies: ["MoatStore", "MoatCore"]),
-        .testTarget(name: "MoatAuthTests", dependencies: ["MoatAuth", "MoatMessage", "MoatDNS", "MoatCore", "DNSTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MoatAuthTests", dependencies: [
+            "MoatAuth", "MoatMessage", "MoatDNS", "MoatCore", "MoatMilter", "DNSTestSupport", .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Fixtures")]),
         .testTarget(name: "MoatDNSTests", dependencies: ["MoatDNS", "DNSTestSupport"]),
         // A real DNS server (dnsmasq) on loopback for the DNS and authentication tests.
         .target(name: "DNSTestSupport", path: "Tests/DNSTestSupport"),

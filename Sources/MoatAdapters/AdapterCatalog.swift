@@ -1,3 +1,4 @@
+import MoatAuth
 import MoatClamAV
 import MoatCore
 import MoatExternal
@@ -14,7 +15,11 @@ import MoatSpam
 public enum AdapterCatalog {
     /// Factories for all built-in adapters.
     public static var factories: [any EngineFactory] {
-        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), URLEngineFactory(), SpamEngineFactory()]
+        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), URLEngineFactory(), SpamEngineFactory(),
+         AuthEngineFactory { path in
+             let list = try PublicSuffixList(contentsOfFile: path)
+             return { list.registrableDomain($0) }
+         }]
             + ExternalAdapters.factories
             + (FaultEngineFactory.enabled ? [FaultEngineFactory()] : [])
     }

@@ -18,7 +18,10 @@ public final class LoopbackDNSServer: @unchecked Sendable {
 
     public let port: Int
     public let logPath: String
-    private let process: Process
+    /// Started with posix_spawn, not Foundation's Process: Foundation's child watcher blocks in
+    /// wait4 on a long-running child, and other Process runs of the same test (dkimsign) then
+    /// never see their exit.
+    private var pid: pid_t
     private let directory: String
 
     public static let binary = "/usr/sbin/dnsmasq"
@@ -58,28 +61,24 @@ public final class LoopbackDNSServer: @unchecked Sendable {
             let port = Self.freeUDPPort()
             let config = directory + "/dnsmasq.conf"
             try (lines + ["port=\(port)"]).joined(separator: "\n").appending("\n").write(toFile: config, atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.binary)
-            process.arguments = ["--conf-file=\(config)"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            do {
-                try process.run()
-            } catch {
-                lastError = error
+            guard let spawned = Self.spawn([Self.binary, "--conf-file=\(config)"]) else {
+                lastError = ServerError.exited(-1)
                 continue
             }
             // Ready when it answers: dnsmasq logs "started" once bound.
-            for _ in 0..<100 where process.isRunning {
+            var running = true
+            for _ in 0..<100 {
+                var status: Int32 = 0
+                if waitpid(spawned, &status, WNOHANG) == spawned { running = false; break }
                 if let log = try? String(contentsOfFile: logPath, encoding: .utf8), log.contains("started") { break }
                 usleep(20_000)
             }
-            if process.isRunning {
+            if running {
                 self.port = port
-                self.process = process
+                self.pid = spawned
                 return
             }
-            lastError = ServerError.exited(process.terminationStatus)
+            lastError = ServerError.exited(-1)
         }
         throw lastError ?? ServerError.exited(-1)
     }
@@ -96,15 +95,30 @@ public final class LoopbackDNSServer: @unchecked Sendable {
     }
 
     public func stop() {
-        if process.isRunning {
-            // SIGKILL: dnsmasq running as root in the foreground can miss SIGTERM while starting.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        if pid > 0 {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+            pid = 0
         }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     deinit { stop() }
+
+    private static func spawn(_ arguments: [String]) -> pid_t? {
+        var pid: pid_t = 0
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let rc = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        return rc == 0 ? pid : nil
+    }
 
     /// A UDP port nothing listens on now (bound to port 0, read, closed).
     public static func freeUDPPort() -> Int {

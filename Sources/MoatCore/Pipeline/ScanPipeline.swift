@@ -91,10 +91,13 @@ public struct ScanPipeline: Sendable {
         case .finished(let report) where report.notReady != nil:
             return EngineVerdict(engine: name, outcome: .notReady(report.notReady ?? ""), elapsed: elapsed, state: state)
         case .finished(let report):
-            return EngineVerdict(
+            var verdict = EngineVerdict(
                 engine: name, outcome: report.category.map { .detected($0) } ?? .clean, score: report.score,
                 findings: report.findings, replacements: report.replacements, elapsed: elapsed, state: state
             )
+            verdict.headers = report.headers
+            verdict.requestedAction = report.category == nil ? nil : report.requestedAction
+            return verdict
         case .failed(let message):
             context.logger.warning("engine failed", metadata: ["engine.name": "\(name)", "error": "\(message)"])
             return EngineVerdict(engine: name, outcome: .error(message), elapsed: elapsed, state: state)

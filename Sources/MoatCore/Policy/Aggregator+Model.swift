@@ -38,7 +38,7 @@ extension Aggregator {
             case .detected(let detected):
                 note = "\(detected.rawValue) detected"
                 if detected == .malware || detected == .policy {
-                    asked = policy.onDetect[detected] ?? .tag
+                    asked = verdict.requestedAction ?? policy.onDetect[detected] ?? .tag
                     if counted { category = max(category ?? detected, detected) }
                 } else {
                     note += ", weighed by the model"

@@ -53,6 +53,8 @@ public struct Aggregator: Sendable {
                     asked = policy.onDetect[.suspicious] ?? .tag
                     reportedCategory = .suspicious
                     note += ", quorum \(agreeing[detected, default: 0])/\(needed) not met: counted as suspicious"
+                } else if detected == .policy || detected == .malware, let requested = verdict.requestedAction {
+                    asked = requested
                 } else {
                     asked = policy.onDetect[detected] ?? .tag
                 }
@@ -203,6 +205,8 @@ public struct Aggregator: Sendable {
             }
             headers.append(.init(name: "\(prefix)-Engines", value: Self.fold(entries)))
         }
+        // Headers engines ask for (Authentication-Results), from engines that vote.
+        for verdict in decision.verdicts where verdict.votes { headers += verdict.headers }
         return headers
     }
 

@@ -11,6 +11,12 @@ public struct EngineReport: Sendable, Hashable {
     /// Set when the engine could not look at the message yet (rules still compiling at start-up):
     /// the verdict is `not_ready`, which neither votes nor counts as a failure or a claim.
     public var notReady: String?
+    /// Headers the engine asks the gateway to add to delivered mail (the auth engine's
+    /// `Authentication-Results`).
+    public var headers: [Decision.Header] = []
+    /// For a `policy` or `malware` detection: the action the engine's own configuration asks for
+    /// (a DMARC `p=quarantine` honoured), instead of the policy's `on_detect` for the category.
+    public var requestedAction: Action?
 
     public init(
         category: VerdictCategory? = nil,

@@ -20,6 +20,10 @@ public struct EngineVerdict: Sendable, Hashable {
     public var score: Double
     public var findings: [Finding]
     public var replacements: [PartReplacement]
+    /// Headers the engine asks to add (see `EngineReport.headers`).
+    public var headers: [Decision.Header] = []
+    /// The engine's own action for a policy or malware detection (see `EngineReport.requestedAction`).
+    public var requestedAction: Action?
     /// Wall-clock time from start of the engine's run to its answer (or to the deadline).
     public var elapsed: Duration
     /// The engine's state when it ran: a shadow engine is recorded but does not vote.

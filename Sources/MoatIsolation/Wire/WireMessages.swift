@@ -45,6 +45,8 @@ struct WireVerdict: Codable, Sendable {
     var replacements: [WireReplacement]
     var elapsedNanoseconds: Int64
     var state: EngineState
+    var headers: [Decision.Header]?
+    var requestedAction: Action?
 
     init(request: UInt64, verdict: EngineVerdict) {
         self.request = request
@@ -62,6 +64,8 @@ struct WireVerdict: Codable, Sendable {
         let (seconds, attoseconds) = verdict.elapsed.components
         elapsedNanoseconds = seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
         state = verdict.state
+        headers = verdict.headers.isEmpty ? nil : verdict.headers
+        requestedAction = verdict.requestedAction
     }
 
     var verdict: EngineVerdict {
@@ -72,10 +76,13 @@ struct WireVerdict: Codable, Sendable {
         case "not_ready": .notReady(error ?? "")
         default: .error(error ?? "unknown outcome '\(outcome)' from worker")
         }
-        return EngineVerdict(
+        var verdict = EngineVerdict(
             engine: engine, outcome: decoded, score: score, findings: findings, replacements: replacements.map(\.replacement),
             elapsed: .nanoseconds(elapsedNanoseconds), state: state
         )
+        verdict.headers = headers ?? []
+        verdict.requestedAction = requestedAction
+        return verdict
     }
 }
 

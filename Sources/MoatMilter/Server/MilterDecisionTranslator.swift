@@ -18,12 +18,18 @@ public struct MilterDecisionTranslator: Sendable {
         guard decision.action <= .quarantine else { return response }
 
         let prefix = headerPrefix.lowercased() + "-"
+        // RFC 8601 5: Authentication-Results that claim to come from this gateway (its authserv-id)
+        // but arrive with the message are forged, and are removed before the real one is added.
+        let ownAuthservIDs = Set(decision.headers.filter { $0.name.lowercased() == "authentication-results" }
+            .compactMap { Self.authservID($0.value) })
         var seen: [String: UInt32] = [:]
         for header in incomingHeaders {
             let lowered = header.name.lowercased()
             let index = (seen[lowered] ?? 0) + 1
             seen[lowered] = index
-            if lowered.hasPrefix(prefix) {
+            let forged = lowered == "authentication-results"
+                && Self.authservID(String(decoding: header.value, as: UTF8.self)).map(ownAuthservIDs.contains) == true
+            if lowered.hasPrefix(prefix) || forged {
                 response.headersToChange.append(.init(name: header.name, index: index, value: ""))
             }
         }
@@ -45,6 +51,17 @@ public struct MilterDecisionTranslator: Sendable {
             }
         }
         return response
+    }
+
+    /// The authserv-id of an `Authentication-Results` value: the first token, before any version
+    /// number or `;`, lower-cased (RFC 8601 2.2); comments in parentheses are skipped.
+    static func authservID(_ value: String) -> String? {
+        var text = Substring(value)
+        while let open = text.firstIndex(of: "("), let close = text[open...].firstIndex(of: ")") {
+            text = text[..<open] + " " + text[text.index(after: close)...]
+        }
+        let token = text.split(whereSeparator: { $0 == ";" || $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }).first
+        return token.map { $0.lowercased() }
     }
 
     /// The final reply for an action (with the policy's reply text for reject and tempfail).

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// `registrableDomain("a.b.example.co.uk")` is `example.co.uk`. Rules are kept in ASCII
 /// (Punycode) form, as hosts are compared after IDNA. The single-label rules double as the set of
-/// top-level domains that scheme-less links (`example.com/login`) are recognised by.
+/// top-level domains that scheme-less links (`example.com/login`) are recognised by. The adapter
+/// catalogue lends `registrableDomain` to the auth engine for DMARC's organisational domain.
 public struct PublicSuffixList: Sendable {
     private var rules: Set<String> = []
     private var wildcards: Set<String> = []
