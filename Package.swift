@@ -163,7 +163,7 @@ let package = Package(
         .testTarget(name: "MoatRuleKitTests", dependencies: ["MoatRuleKit", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatStoreTests", dependencies: ["MoatStore", "MoatCore"]),
         .testTarget(name: "MoatAuthTests", dependencies: [
-            "MoatAuth", "MoatMessage", "MoatDNS", "MoatCore", "MoatMilter", "DNSTestSupport", .product(name: "Logging", package: "swift-log"),
+            "MoatAuth", "MoatMessage", "MoatDNS", "MoatCore", "MoatMilter", "MoatAdapters", "DNSTestSupport", .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Fixtures")]),
         .testTarget(name: "MoatDNSTests", dependencies: ["MoatDNS", "DNSTestSupport"]),
         // A real DNS server (dnsmasq) on loopback for the DNS and authentication tests.
@@ -187,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "MoatFuzzRegressionTests",
             dependencies: [
-                "MoatMessage", "MoatURL", "MoatMacro", "MoatSpam", "MoatMilter", "MoatAuth",
+                "MoatMessage", "MoatURL", "MoatMacro", "MoatSpam", "MoatMilter", "MoatAuth", "MoatDNS",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -1,5 +1,8 @@
 import Foundation
+// The fuzz build compiles the DNS record code into this module (Tests/Fuzz/fuzz.sh).
+#if canImport(MoatDNS)
 import MoatDNS
+#endif
 
 /// RFC 7208 7: macro expansion in domain-specs and explanations.
 enum SPFMacro {

@@ -1,4 +1,7 @@
+// The fuzz build compiles the DNS record code into this module (Tests/Fuzz/fuzz.sh).
+#if canImport(MoatDNS)
 import MoatDNS
+#endif
 
 /// A parsed SPF record (RFC 7208 4.6 and 12): directives in order and the two modifiers that act.
 /// Parsed whole before evaluation, since a syntax error anywhere makes the result `permerror`.

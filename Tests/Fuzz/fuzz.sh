@@ -41,14 +41,14 @@ declare -A MODULE=(
     [mime]=Message [rfc2047]=Message [charsets]=Message [uuencode]=Message [qp]=Message [base64]=Message
     [htmllinks]=URL [urlnormalize]=URL [pdflinks]=URL [textlinks]=URL [gif]=URL [image]=URL [qr]=URL
     [cfb]=Macro [zip]=Macro [rtf]=Macro [biff]=Macro [powerpoint]=Macro [vba]=Macro [macro]=Macro
-    [received]=Spam [spamhtml]=Spam [dkim]=Auth
+    [received]=Spam [spamhtml]=Spam [dkim]=Auth [authrecords]=Auth
 )
-ALL_TARGETS="mime rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml dkim"
+ALL_TARGETS="mime rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml dkim authrecords"
 declare -A MAXLEN=(
     [mime]=65536 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
     [htmllinks]=16384 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=4096 [gif]=16384 [image]=65536 [qr]=65536
     [cfb]=131072 [zip]=131072 [rtf]=65536 [biff]=16384 [powerpoint]=65536 [vba]=16384 [macro]=131072
-    [received]=2048 [spamhtml]=16384 [dkim]=4096
+    [received]=2048 [spamhtml]=16384 [dkim]=4096 [authrecords]=1024
 )
 # Dictionary per target (Tests/Fuzz/dict/<name>.dict).
 declare -A DICT=(
@@ -73,7 +73,9 @@ module_sources() {
         Sources/MoatSpam/Text/HTMLRendering.swift Sources/MoatSpam/Text/HTMLColor.swift \
         Sources/MoatSpam/Regex/PerlPattern.swift Sources/MoatSpam/Regex/PCRE2Pattern.swift ;;
     # The parsers only: the verifier and keys need swift-crypto, which is built by SwiftPM.
-    Auth) echo Sources/MoatAuth/DKIMSignature.swift Sources/MoatAuth/DKIMCanonicalizer.swift ;;
+    Auth) echo Sources/MoatAuth/DKIMSignature.swift Sources/MoatAuth/DKIMCanonicalizer.swift Sources/MoatAuth/SPFRecord.swift \
+            Sources/MoatAuth/SPFMacro.swift Sources/MoatAuth/SPFResult.swift Sources/MoatAuth/DMARCRecord.swift \
+            Sources/MoatDNS/IPAddress.swift Sources/MoatDNS/DNSRecord.swift Sources/MoatDNS/DNSRecordType.swift ;;
     esac
 }
 
@@ -162,6 +164,12 @@ seeds() {
     rfc2047) carve_headers "$dir" '^(subject|from|to|content-type|content-disposition):' 300 ;;
     received) carve_headers "$dir" '^received:' 400 ;;
     dkim) carve_headers "$dir" '^(dkim-signature|subject|from):' 300 ;;
+    authrecords)
+        # SPF records of the RFC 7208 suite, and DMARC records.
+        grep -o '"v=spf1[^"]*"' "$ROOT/Tests/MoatAuthTests/Fixtures/rfc7208-tests.json" | tr -d '"' | sort -u |
+            while IFS= read -r line; do printf '%s' "$line" >"$dir/s$(printf '%s' "$line" | md5sum | cut -c1-16)"; done
+        printf 'v=DMARC1; p=reject; sp=quarantine; pct=50; adkim=s; aspf=r' >"$dir/dmarc1"
+        printf 'v=DMARC1; rua=mailto:x@example.org' >"$dir/dmarc2" ;;
     urlnormalize) carve_headers "$dir" 'https?://' 400 ;;
     htmllinks|spamhtml)
         pick "$dir" 200 "$max" -path '*/phishing/*'

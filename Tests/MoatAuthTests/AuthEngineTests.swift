@@ -5,6 +5,7 @@ import MoatCore
 import MoatDNS
 import MoatMessage
 import MoatMilter
+import MoatAdapters
 import Testing
 @testable import MoatAuth
 
@@ -154,5 +155,29 @@ struct AuthEngineTests {
         let decision = Aggregator(policy: Policy()).decide(scanID: "id1", verdicts: [verdict], manifests: [:])
         #expect(decision.action == .quarantine)
         #expect(decision.category == .policy)
+    }
+}
+
+/// The manifest Moat ships for the engine builds through the adapter catalogue (with the url
+/// engine's public suffix list lent for DMARC), and bad options are refused by name.
+@Suite("auth engine manifest")
+struct AuthManifestTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    @Test func theShippedManifestBuilds() async throws {
+        let loaded = EngineLoader.manifests(in: Self.root + "/engines/optional")
+        #expect(loaded.problems.isEmpty)
+        let manifest = try #require(loaded.manifests.first { $0.manifest.adapter == "auth" })
+        let factory = try #require(AdapterCatalog.factories.first { $0.adapter == "auth" })
+        let context = EngineBuildContext(blocking: BlockingWorkPool(threads: 1), logger: Logger(label: "test"),
+                                         rulesDirectory: Self.root + "/rules", manifestPath: manifest.path)
+        let engine = try await factory.makeEngine(manifest.manifest, context: context)
+        let auth = try #require(engine as? AuthEngine)
+        #expect(auth.settings.dmarcMode == .honour)
+        #expect(auth.status["dmarc_policy"] == "honour")
+
+        var bad = manifest.manifest
+        bad.options["dmarc_polciy"] = .string("tag")
+        await #expect(throws: ConfigurationError.self) { try await factory.makeEngine(bad, context: context) }
     }
 }

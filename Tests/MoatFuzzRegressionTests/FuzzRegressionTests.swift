@@ -30,6 +30,7 @@ struct FuzzRegressionTests {
         "macro": { MacroFuzzEntries.inspector($0) },
         "received": { SpamFuzzEntries.received($0) },
         "dkim": { AuthFuzzEntries.dkim($0) },
+        "authrecords": { AuthFuzzEntries.authrecords($0) },
         "spamhtml": { SpamFuzzEntries.spamHTML($0) },
         "milter": { MilterFuzzEntries.command($0) },
         "milterreply": { MilterFuzzEntries.reply($0) },
