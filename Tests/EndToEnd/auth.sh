@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Sender authentication end to end through real Postfix: moatd with the auth engine, whose DNS is
+# a dnsmasq on loopback serving SPF, DKIM key and DMARC records (no query leaves the machine).
+# Asserts: a forged message from a p=reject domain is rejected per policy; a message signed by
+# dkimpy from an SPF-authorised client is delivered with Authentication-Results (spf, dkim and dmarc
+# pass) and without the forged Authentication-Results it arrived with.
+source "$(dirname "$0")/lib.sh"
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+
+SMTP_PORT=$(free_port)
+MILTER_PORT=$(free_port)
+DNS_PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+
+# A DKIM key (openssl) and its DNS record.
+openssl genrsa -out "$WORK/dkim.key" 2048 2>/dev/null
+KEY=$(openssl rsa -in "$WORK/dkim.key" -pubout -outform DER 2>/dev/null | base64 -w0)
+txt() { # txt NAME TEXT: a dnsmasq txt-record line, the text cut into 255-octet strings
+    python3 - "$1" "$2" <<'PY'
+import sys
+name, text = sys.argv[1], sys.argv[2]
+print("txt-record=%s,%s" % (name, ",".join('"%s"' % text[i:i + 255] for i in range(0, len(text), 255))))
+PY
+}
+{
+    printf 'no-resolv\nno-hosts\nno-daemon\nlisten-address=127.0.0.1\nbind-interfaces\nport=%s\n' "$DNS_PORT"
+    printf 'user=root\ngroup=root\nlocal-ttl=300\nlog-queries\nlog-facility=%s\n' "$WORK/dns.log"
+    printf 'local=/forged.test/\nlocal=/signed.test/\n'
+    txt forged.test "v=spf1 ip4:192.0.2.0/24 -all"
+    txt _dmarc.forged.test "v=DMARC1; p=reject"
+    txt signed.test "v=spf1 ip4:127.0.0.0/8 -all"
+    txt sel._domainkey.signed.test "v=DKIM1; k=rsa; p=$KEY"
+    txt _dmarc.signed.test "v=DMARC1; p=reject; adkim=s"
+} >"$WORK/dnsmasq.conf"
+/usr/sbin/dnsmasq --conf-file="$WORK/dnsmasq.conf" &
+PIDS+=("$!")
+for _ in $(seq 1 50); do grep -q started "$WORK/dns.log" 2>/dev/null && break; sleep 0.1; done
+
+mkdir -p "$WORK/engines"
+write_config "$MILTER_PORT"
+# The shipped combiner was trained without the auth engine: the hand-set policy decides here.
+sed -i 's/^\[policy\]$/[policy]\nmodel = ""/' "$WORK/moat.toml"
+sed -e "s|^dns_servers = .*|dns_servers = [\"127.0.0.1@$DNS_PORT\"]|" \
+    -e 's|^# authserv_id = .*|authserv_id = "mx.moat.test"|' \
+    -e "s|^public_suffix_list = .*|public_suffix_list = \"$REPO/rules/url/public_suffix_list.dat\"|" \
+    "$REPO/engines/optional/auth.toml" >"$WORK/engines/auth.toml"
+
+start_moatd "$WORK/moat.toml" "$WORK/engines"
+wait_port "$MILTER_PORT"
+start_postfix "$SMTP_PORT" "$MILTER_PORT"
+
+# 1. From a p=reject domain whose SPF does not list 127.0.0.1, unsigned: DMARC fails, rejected.
+set +e
+swaks --server "127.0.0.1:$SMTP_PORT" --from alice@forged.test --to user@moat.test --helo client.example \
+    --header "From: Alice <alice@forged.test>" --header "Subject: wire the money" --body "Today, please." \
+    --timeout 60 >"$WORK/forged.swaks" 2>&1
+status=$?
+set -e
+check "forged p=reject mail rejected (swaks exit 26)" test "$status" -eq 26
+check "the reject carries the policy reply" grep -q "<\*\* 550 5.7.1 Moat test rejection" "$WORK/forged.swaks"
+check "moatd decided reject for category policy from the auth engine" grep -q "action=reject category=policy .*engines=auth=policy" "$WORK/moatd.log"
+check "the SPF and DMARC queries went to the loopback server" grep -q "_dmarc.forged.test" "$WORK/dns.log"
+
+# 2. Signed by dkimpy (d=signed.test), SPF-authorised client, carrying a forged A-R with our id.
+printf 'From: Bob <bob@signed.test>\r\nTo: user@moat.test\r\nSubject: minutes\r\nDate: Thu, 3 Dec 2026 10:00:00 +0000\r\nMessage-ID: <m1@signed.test>\r\n\r\nThe minutes are below.\r\n' |
+    dkimsign --hcanon relaxed --bcanon relaxed sel signed.test "$WORK/dkim.key" >"$WORK/signed.eml"
+{ printf 'Authentication-Results: mx.moat.test; dkim=pass header.d=bank.test (forged)\r\n'; cat "$WORK/signed.eml"; } >"$WORK/signed-forged.eml"
+swaks --server "127.0.0.1:$SMTP_PORT" --from bob@signed.test --to user@moat.test --helo client.example \
+    --data "$WORK/signed-forged.eml" --timeout 60 >"$WORK/signed.swaks" 2>&1 || true
+check "signed message accepted by Postfix" grep -q "<-  250 2.0.0 Ok: queued" "$WORK/signed.swaks"
+check "signed message delivered" wait_delivered 1
+# The delivered copy and its Authentication-Results header, unfolded.
+delivered | tail -n 1 | xargs cat >"$WORK/signed.delivered"
+awk '/^Authentication-Results:/ { on = 1; printf "%s", $0; next } on && /^[ \t]/ { printf "%s", $0; next } { if (on) print ""; on = 0 }' \
+    "$WORK/signed.delivered" >"$WORK/ar.txt"
+check "Authentication-Results names the gateway" grep -q '^Authentication-Results: mx.moat.test;' "$WORK/ar.txt"
+check "spf=pass for the envelope sender" grep -q 'spf=pass .*smtp.mailfrom=bob@signed.test' "$WORK/ar.txt"
+check "dkim=pass with header.d=signed.test" grep -q 'dkim=pass header.d=signed.test header.s=sel' "$WORK/ar.txt"
+check "dmarc=pass for the From domain" grep -q 'dmarc=pass (p=reject) header.from=signed.test' "$WORK/ar.txt"
+check "the forged Authentication-Results is gone" bash -c "! grep -q 'bank.test' '$WORK/signed.delivered'"
+# The DKIM signature still verifies on the delivered copy (dkimpy, key from a file-backed lookup).
+/usr/bin/python3 - "$WORK/signed.delivered" "$KEY" <<'PY' >"$WORK/dkimverify.out" 2>&1 || true
+import sys, dkim
+message = open(sys.argv[1], "rb").read()
+record = b"v=DKIM1; k=rsa; p=" + sys.argv[2].encode()
+print("verified" if dkim.verify(message, dnsfunc=lambda name, timeout=5: record) else "failed")
+PY
+check "dkimpy still verifies the delivered message" grep -q verified "$WORK/dkimverify.out"
+
+finish
