@@ -96,6 +96,11 @@ public final class AuthEngine: ScanEngine {
         if let policy = dmarc.policy { dmarcEntry += " (p=\(policy.rawValue))" }
         if let domain = dmarc.domain { dmarcEntry += " header.from=\(domain)" }
         results.append(dmarcEntry)
+        for list in settings.blockLists {
+            findings += await Self.blockListFindings(list, client: envelope.clientAddress,
+                                                     domains: [spfDomain, fromDomain].compactMap { $0 }, dns: dns,
+                                                     organizationalDomain: organizationalDomain)
+        }
         if dns.exhausted { add("dns_budget", "more than \(settings.maxDNSQueries) DNS queries for one message") }
 
         var report = EngineReport(score: findings.reduce(0) { $0 + $1.score }, findings: findings)
@@ -106,6 +111,57 @@ public final class AuthEngine: ScanEngine {
         report.headers = [Decision.Header(name: "Authentication-Results",
                                           value: ([settings.authservID] + results).joined(separator: ";\n\t"))]
         return report
+    }
+
+    /// One block list's findings: `auth.dnsbl_listed` per listed client address or domain (with
+    /// the return code's meaning), `auth.dnsbl_temperror` when the list could not be asked.
+    static func blockListFindings(
+        _ list: AuthSettings.BlockList, client: String?, domains: [String], dns: any DNSLookup,
+        organizationalDomain: @Sendable (String) -> String?
+    ) async -> [Finding] {
+        var queries: [(subject: String, name: String)] = []
+        switch list.kind {
+        case .ip:
+            // Loopback and private clients are never listed; asking would only leak them.
+            if let client, let bytes = IPAddress.bytes(client), !Self.isPrivate(bytes) {
+                queries.append((client, IPAddress.reversed(bytes) + "." + list.zone))
+            }
+        case .domain:
+            var seen: Set<String> = []
+            for domain in domains {
+                let registrable = organizationalDomain(domain.lowercased()) ?? domain.lowercased()
+                guard seen.insert(registrable).inserted, SPFEvaluator.isValidDomain(registrable) else { continue }
+                queries.append((registrable, registrable + "." + list.zone))
+            }
+        }
+        var findings: [Finding] = []
+        for query in queries {
+            let answer = await dns.lookup(query.name, .a)
+            switch answer {
+            case .records(let records):
+                let codes = records.compactMap { if case .a(let code) = $0 { code } else { nil } }.filter { $0.hasPrefix("127.") }
+                let counted = list.codes.isEmpty ? codes : codes.filter { list.codes[$0] != nil }
+                guard !counted.isEmpty else { continue }
+                let meanings = counted.map { code in list.codes[code].map { "\(code) \($0)" } ?? code }.joined(separator: ", ")
+                findings.append(Finding(code: "auth.dnsbl_listed", detail: "\(query.subject) listed in \(list.zone) (\(meanings))",
+                                        score: findings.isEmpty ? list.score : 0))
+            case .nxdomain, .noData:
+                continue
+            case .failure, .timedOut, .budgetExhausted:
+                findings.append(Finding(code: "auth.dnsbl_temperror", detail: "\(list.zone) for \(query.subject): \(answer)"))
+            }
+        }
+        return findings
+    }
+
+    /// RFC 1918, loopback, link-local, CGNAT and IPv6 loopback/ULA/link-local addresses.
+    static func isPrivate(_ bytes: [UInt8]) -> Bool {
+        if bytes.count == 4 {
+            return bytes[0] == 10 || bytes[0] == 127 || (bytes[0] == 172 && bytes[1] & 0xF0 == 16) || (bytes[0] == 192 && bytes[1] == 168)
+                || (bytes[0] == 169 && bytes[1] == 254) || (bytes[0] == 100 && bytes[1] & 0xC0 == 64) || bytes[0] == 0
+        }
+        guard bytes.count == 16 else { return true }
+        return bytes[0..<15].allSatisfy { $0 == 0 } || bytes[0] & 0xFE == 0xFC || (bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80)
     }
 
     /// `<user@example.com>` → `user@example.com`; `<>` → "".

@@ -1,5 +1,6 @@
 import Foundation
 import MoatCore
+import MoatDNS
 
 /// The `auth` adapter's options, validated once when the engine is built; unknown keys are refused.
 public struct AuthSettings: Sendable {
@@ -29,10 +30,23 @@ public struct AuthSettings: Sendable {
         "dmarc_fail": 2.0, "dmarc_pass": -0.5,
     ]
 
+    /// A DNS block list (RFC 5782): an IP list queried with the client's reversed address, or a
+    /// domain list queried with the sender's and author's registrable domains.
+    public struct BlockList: Sendable, Hashable {
+        public enum Kind: String, Sendable { case ip, domain }
+        public var zone: String
+        public var kind: Kind
+        public var score: Double
+        /// Return codes that count, with their meaning; empty: any 127.0.0.0/8 answer counts.
+        public var codes: [String: String]
+    }
+
+    public var blockLists: [BlockList] = []
+
     public init() {}
 
     public init(options: [String: ConfigValue], context: EngineBuildContext) throws {
-        let known: Set<String> = ["authserv_id", "dns_servers", "dns_timeout_ms", "max_dns_queries", "public_suffix_list", "dmarc_policy", "scores"]
+        let known: Set<String> = ["authserv_id", "dns_servers", "dns_timeout_ms", "max_dns_queries", "public_suffix_list", "dmarc_policy", "scores", "dnsbl"]
         if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
             throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -66,6 +80,42 @@ public struct AuthSettings: Sendable {
                 throw context.invalid("dmarc_policy", "expected \"honour\", \"tag\" or \"ignore\"")
             }
             dmarcMode = mode
+        }
+        if let value = options["dnsbl"] {
+            guard case .array(let items) = value else { throw context.invalid("dnsbl", "expected an array of tables ([[options.dnsbl]])") }
+            for (n, item) in items.enumerated() {
+                guard case .table(let table) = item else { throw context.invalid("dnsbl[\(n)]", "expected a table") }
+                let allowed: Set<String> = ["zone", "kind", "score", "codes"]
+                if let unknown = table.keys.sorted().first(where: { !allowed.contains($0) }) {
+                    throw context.invalid("dnsbl[\(n)].\(unknown)", "unknown key (known: codes, kind, score, zone)")
+                }
+                guard let zone = table["zone"]?.stringValue, zone.contains("."), !zone.hasPrefix("."), !zone.contains(" ") else {
+                    throw context.invalid("dnsbl[\(n)].zone", "expected a DNS zone such as \"zen.example.org\"")
+                }
+                var kind = BlockList.Kind.ip
+                if let text = table["kind"] {
+                    guard let value = text.stringValue, let parsed = BlockList.Kind(rawValue: value) else {
+                        throw context.invalid("dnsbl[\(n)].kind", "expected \"ip\" or \"domain\"")
+                    }
+                    kind = parsed
+                }
+                var score = 1.0
+                if let value = table["score"] {
+                    guard let n2 = value.doubleValue else { throw context.invalid("dnsbl[\(n)].score", "expected a number") }
+                    score = n2
+                }
+                var codes: [String: String] = [:]
+                if let value = table["codes"] {
+                    guard case .table(let map) = value else { throw context.invalid("dnsbl[\(n)].codes", "expected a table of \"127.0.0.x\" = \"meaning\"") }
+                    for (code, meaning) in map {
+                        guard IPAddress.bytes(code)?.count == 4, let text = meaning.stringValue else {
+                            throw context.invalid("dnsbl[\(n)].codes.\(code)", "expected an IPv4 return code with a text meaning")
+                        }
+                        codes[code] = text
+                    }
+                }
+                blockLists.append(BlockList(zone: zone.lowercased(), kind: kind, score: score, codes: codes))
+            }
         }
         if let value = options["scores"] {
             guard case .table(let table) = value else { throw context.invalid("scores", "expected a table") }

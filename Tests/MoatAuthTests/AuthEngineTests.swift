@@ -28,7 +28,10 @@ struct AuthEngineTests {
 
     static func server() throws -> LoopbackDNSServer {
         let key = DKIMVerifierTests.keys["rsa-sha256"]?.record ?? ""
-        return try LoopbackDNSServer(zones: ["auth.test", "quarantine.test", "loose.test"], records: [
+        return try LoopbackDNSServer(zones: ["auth.test", "quarantine.test", "loose.test", "bl.test", "dbl.test"], records: [
+            .a("10.2.0.192.bl.test", "127.0.0.2"),
+            .a("11.2.0.192.bl.test", "127.0.0.9"),
+            .a("quarantine.test.dbl.test", "127.0.1.2"),
             .txt("auth.test", "v=spf1 ip4:192.0.2.0/24 -all"),
             .txt("sel._domainkey.auth.test", key),
             .txt("_dmarc.auth.test", "v=DMARC1; p=reject; sp=quarantine; adkim=r; aspf=r"),
@@ -132,6 +135,30 @@ struct AuthEngineTests {
         #expect(ContinuousClock.now - start < .seconds(10))
     }
 
+    @Test func dnsBlockListsForTheClientAndTheSenderDomains() async throws {
+        let dns = try Self.server()
+        defer { dns.stop() }
+        var settings = AuthSettings()
+        settings.dnsServers = [dns.forwarder]
+        settings.blockLists = [
+            .init(zone: "bl.test", kind: .ip, score: 3, codes: ["127.0.0.2": "spam source"]),
+            .init(zone: "dbl.test", kind: .domain, score: 2, codes: [:]),
+        ]
+        let engine = try AuthEngine(settings: settings) { host in
+            let labels = host.split(separator: ".")
+            return labels.count >= 2 ? labels.suffix(2).joined(separator: ".") : nil
+        }
+        let listed = try await scan(engine, Array(Self.message(from: "quarantine.test").utf8), client: "192.0.2.10", mailFrom: "x@quarantine.test")
+        let hits = listed.findings.filter { $0.code == "auth.dnsbl_listed" }
+        #expect(hits.map(\.detail).sorted() == ["192.0.2.10 listed in bl.test (127.0.0.2 spam source)", "quarantine.test listed in dbl.test (127.0.1.2)"])
+        #expect(hits.map(\.score).sorted() == [2, 3])
+        // 127.0.0.9 is not a code the list's owner defined as listed; 10.0.0.1 is never asked.
+        let other = try await scan(engine, Array(Self.message(from: "auth.test").utf8), client: "192.0.2.11", mailFrom: "x@auth.test")
+        #expect(!other.findings.contains { $0.code.hasPrefix("auth.dnsbl") })
+        _ = try await scan(engine, Array(Self.message(from: "auth.test").utf8), client: "10.0.0.1", mailFrom: "x@auth.test")
+        #expect(dns.queries(for: "1.0.0.10.bl.test") == 0)
+    }
+
     @Test func forgedAuthenticationResultsWithOurIDAreRemoved() {
         var verdict = EngineVerdict(engine: "auth", outcome: .clean)
         verdict.headers = [.init(name: "Authentication-Results", value: "gw.moat.test;\n\tspf=pass smtp.mailfrom=a@b.test")]
@@ -179,5 +206,13 @@ struct AuthManifestTests {
         var bad = manifest.manifest
         bad.options["dmarc_polciy"] = .string("tag")
         await #expect(throws: ConfigurationError.self) { try await factory.makeEngine(bad, context: context) }
+
+        var lists = manifest.manifest
+        lists.options["dnsbl"] = .array([.table(["zone": .string("bl.example.org"), "score": .double(2),
+                                                 "codes": .table(["127.0.0.2": .string("spam source")])])])
+        let withLists = try #require(try await factory.makeEngine(lists, context: context) as? AuthEngine)
+        #expect(withLists.settings.blockLists == [.init(zone: "bl.example.org", kind: .ip, score: 2, codes: ["127.0.0.2": "spam source"])])
+        lists.options["dnsbl"] = .array([.table(["zone": .string("bl.example.org"), "codes": .table(["spam": .string("x")])])])
+        await #expect(throws: ConfigurationError.self) { try await factory.makeEngine(lists, context: context) }
     }
 }
