@@ -36,6 +36,12 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
     @Flag(help: "Log every decision through the [store] of --config (default var/moat.sqlite), as moatd does.")
     var store = false
 
+    @Option(help: "The connecting client's address given to every scan, as the MTA would (engines such as auth's SPF need one).")
+    var clientAddress: String?
+
+    @Option(help: "The HELO name given to every scan.")
+    var helo: String?
+
     @Option(help: "First column of the result row (e.g. the corpus or size).")
     var label = "corpus"
 
@@ -79,6 +85,7 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
         let residentBefore = ResidentMemory.currentMegabytes
         let pipeline = runtime.pipeline
         let limits = runtime.configuration.limits
+        let envelope = Envelope(clientAddress: clientAddress, helo: helo)
         let total = corpus.count * max(1, `repeat`)
         let start = Date()
         let results = await withTaskGroup(of: Sample.self, returning: [Sample].self) { group in
@@ -88,7 +95,7 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
                 let raw = corpus[index % corpus.count]
                 group.addTask {
                     let begin = DispatchTime.now().uptimeNanoseconds
-                    let decision = await pipeline.scan(ScanInput(message: Message(parsing: raw, limits: limits)))
+                    let decision = await pipeline.scan(ScanInput(message: Message(parsing: raw, limits: limits), envelope: envelope))
                     return Sample(seconds: Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9, decision: decision, index: index)
                 }
             }
