@@ -63,16 +63,7 @@ public final class AuthEngine: ScanEngine {
 
         // DKIM: every signature, keys from DNS.
         let dkim = await DKIMVerifier().verify(message) { selector, domain async throws(DKIMError) -> String in
-            let answer = await dns.lookup("\(selector)._domainkey.\(domain)", .txt)
-            switch answer {
-            case .records:
-                guard let key = answer.texts.first else { throw .permanent("no key record at \(selector)._domainkey.\(domain)") }
-                return key
-            case .nxdomain, .noData: throw .permanent("no key record at \(selector)._domainkey.\(domain)")
-            case .failure(let why): throw .temporary("DNS: \(why)")
-            case .timedOut: throw .temporary("DNS timeout")
-            case .budgetExhausted: throw .temporary("message DNS budget spent")
-            }
+            try await Self.key(selector, domain, dns: dns)
         }
         if dkim.isEmpty { results.append("dkim=none") }
         for result in dkim {
@@ -96,6 +87,13 @@ public final class AuthEngine: ScanEngine {
         if let policy = dmarc.policy { dmarcEntry += " (p=\(policy.rawValue))" }
         if let domain = dmarc.domain { dmarcEntry += " header.from=\(domain)" }
         results.append(dmarcEntry)
+        // ARC: the chain of earlier intermediaries (forwarders, lists), for the record and the seal.
+        let arc = await ARCVerifier().verify(message) { selector, domain async throws(DKIMError) -> String in
+            try await Self.key(selector, domain, dns: dns)
+        }
+        if arc.status != .none { add("arc_" + arc.status.rawValue, "\(arc.instances) set(s), latest by \(arc.domain ?? "?")" + (arc.reason.isEmpty ? "" : ": \(arc.reason)")) }
+        results.append("arc=\(arc.status.rawValue)" + (arc.status == .fail ? " (\(Self.comment(arc.reason)))" : "") + (arc.instances > 0 ? " arc.chain=\(arc.instances)" : ""))
+
         for list in settings.blockLists {
             findings += await Self.blockListFindings(list, client: envelope.clientAddress,
                                                      domains: [spfDomain, fromDomain].compactMap { $0 }, dns: dns,
@@ -110,6 +108,15 @@ public final class AuthEngine: ScanEngine {
         }
         report.headers = [Decision.Header(name: "Authentication-Results",
                                           value: ([settings.authservID] + results).joined(separator: ";\n\t"))]
+        if let sealer = settings.arcSealer {
+            do {
+                for header in try sealer.seal(message, results: results.joined(separator: ";\n\t"), chain: arc) {
+                    report.headers.append(Decision.Header(name: header.name, value: header.value))
+                }
+            } catch {
+                report.findings.append(Finding(code: "auth.arc_seal_error", detail: "\(error)"))
+            }
+        }
         return report
     }
 
@@ -162,6 +169,20 @@ public final class AuthEngine: ScanEngine {
         }
         guard bytes.count == 16 else { return true }
         return bytes[0..<15].allSatisfy { $0 == 0 } || bytes[0] & 0xFE == 0xFC || (bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80)
+    }
+
+    /// A DKIM (or ARC) key record from `<selector>._domainkey.<domain>`.
+    static func key(_ selector: String, _ domain: String, dns: any DNSLookup) async throws(DKIMError) -> String {
+        let answer = await dns.lookup("\(selector)._domainkey.\(domain)", .txt)
+        switch answer {
+        case .records:
+            guard let key = answer.texts.first else { throw .permanent("no key record at \(selector)._domainkey.\(domain)") }
+            return key
+        case .nxdomain, .noData: throw .permanent("no key record at \(selector)._domainkey.\(domain)")
+        case .failure(let why): throw .temporary("DNS: \(why)")
+        case .timedOut: throw .temporary("DNS timeout")
+        case .budgetExhausted: throw .temporary("message DNS budget spent")
+        }
     }
 
     /// `<user@example.com>` → `user@example.com`; `<>` → "".

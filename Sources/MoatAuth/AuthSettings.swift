@@ -27,7 +27,7 @@ public struct AuthSettings: Sendable {
     public var scores: [String: Double] = [
         "spf_fail": 1.0, "spf_softfail": 0.5, "spf_permerror": 0.3, "spf_pass": -0.2,
         "dkim_fail": 1.0, "dkim_pass": -0.2, "dkim_permerror": 0.2,
-        "dmarc_fail": 2.0, "dmarc_pass": -0.5,
+        "dmarc_fail": 2.0, "dmarc_pass": -0.5, "arc_fail": 0.3,
     ]
 
     /// A DNS block list (RFC 5782): an IP list queried with the client's reversed address, or a
@@ -42,11 +42,13 @@ public struct AuthSettings: Sendable {
     }
 
     public var blockLists: [BlockList] = []
+    /// ARC sealing of delivered mail (RFC 8617): nil leaves mail unsealed.
+    public var arcSealer: ARCSealer?
 
     public init() {}
 
     public init(options: [String: ConfigValue], context: EngineBuildContext) throws {
-        let known: Set<String> = ["authserv_id", "dns_servers", "dns_timeout_ms", "max_dns_queries", "public_suffix_list", "dmarc_policy", "scores", "dnsbl"]
+        let known: Set<String> = ["authserv_id", "dns_servers", "dns_timeout_ms", "max_dns_queries", "public_suffix_list", "dmarc_policy", "scores", "dnsbl", "arc_seal"]
         if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
             throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -115,6 +117,19 @@ public struct AuthSettings: Sendable {
                     }
                 }
                 blockLists.append(BlockList(zone: zone.lowercased(), kind: kind, score: score, codes: codes))
+            }
+        }
+        if let value = options["arc_seal"] {
+            guard case .table(let table) = value, let domain = table["domain"]?.stringValue, let selector = table["selector"]?.stringValue,
+                  let keyFile = table["key_file"]?.stringValue else {
+                throw context.invalid("arc_seal", "expected { domain = \"...\", selector = \"...\", key_file = \"...\" }")
+            }
+            let path = context.resolve(keyFile)
+            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else { throw context.invalid("arc_seal.key_file", "cannot read \(path)") }
+            do {
+                arcSealer = try ARCSealer(domain: domain.lowercased(), selector: selector.lowercased(), authservID: authservID, pem: pem)
+            } catch {
+                throw context.invalid("arc_seal.key_file", "\(error)")
             }
         }
         if let value = options["scores"] {

@@ -78,16 +78,7 @@ public struct DKIMVerifier: Sendable {
         }
         guard Array(SHA256.hash(data: body)) == signature.bodyHash else { return result(.fail, "body hash does not match bh=") }
 
-        // Signed header fields, each name taking the last unused instance (RFC 6376, 5.4.2).
-        var data: [UInt8] = []
-        var used = Set<Int>()
-        for name in signature.signedHeaders {
-            guard let index = fields.indices.reversed().first(where: { !used.contains($0) && fields[$0].name.lowercased() == name }) else {
-                continue  // A name with no (further) instance signs its absence.
-            }
-            used.insert(index)
-            data += DKIMCanonicalizer.header(raw[fields[index].byteRange.clamped(to: 0..<raw.count)], signature.headerCanonicalization)
-        }
+        var data = Self.signedHeaders(signature.signedHeaders, fields: fields, raw: raw, signature.headerCanonicalization)
         let own = DKIMCanonicalizer.withoutSignatureValue(raw[field.byteRange.clamped(to: 0..<raw.count)])
         data += DKIMCanonicalizer.header(own[...], signature.headerCanonicalization, lineEnd: false)
 
@@ -100,18 +91,40 @@ public struct DKIMVerifier: Sendable {
             case .permanent(let reason): return result(.permerror, reason)
             }
         }
-        switch (key.material, signature.algorithm) {
+        switch Self.check(signature.signature, over: data, algorithm: signature.algorithm, key: key) {
+        case true?: return result(.pass, "")
+        case false?: return result(.fail, "signature does not verify")
+        case nil: return result(.permerror, "key type does not match a=\(signature.algorithm)")
+        }
+    }
+
+    /// The canonical signed header fields, each name taking the last unused instance (RFC 6376
+    /// 5.4.2); a name with no (further) instance signs its absence. Shared with ARC.
+    static func signedHeaders(_ names: [String], fields: [HeaderField], raw: [UInt8], _ mode: DKIMCanonicalization) -> [UInt8] {
+        var data: [UInt8] = []
+        var used = Set<Int>()
+        for name in names {
+            guard let index = fields.indices.reversed().first(where: { !used.contains($0) && fields[$0].name.lowercased() == name }) else {
+                continue
+            }
+            used.insert(index)
+            data += DKIMCanonicalizer.header(raw[fields[index].byteRange.clamped(to: 0..<raw.count)], mode)
+        }
+        return data
+    }
+
+    /// Whether `signature` signs `data` with `key` under `algorithm`; nil when they do not fit.
+    static func check(_ signature: [UInt8], over data: [UInt8], algorithm: String, key: DKIMKey) -> Bool? {
+        switch (key.material, algorithm) {
         case (.rsa(let publicKey), "rsa-sha256"):
-            let valid = publicKey.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature.signature),
-                                                   for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5)
-            return valid ? result(.pass, "") : result(.fail, "signature does not verify")
+            return publicKey.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature),
+                                              for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5)
         case (.ed25519(let raw), "ed25519-sha256"):
             // RFC 8463: Ed25519 signs the SHA-256 hash of the data, not the data itself.
-            let valid = (try? Curve25519.Signing.PublicKey(rawRepresentation: raw))?
-                .isValidSignature(signature.signature, for: Array(SHA256.hash(data: data))) ?? false
-            return valid ? result(.pass, "") : result(.fail, "signature does not verify")
+            return (try? Curve25519.Signing.PublicKey(rawRepresentation: raw))?
+                .isValidSignature(signature, for: Array(SHA256.hash(data: data))) ?? false
         default:
-            return result(.permerror, "key type does not match a=\(signature.algorithm)")
+            return nil
         }
     }
 }
