@@ -138,7 +138,7 @@ let package = Package(
             name: "moat",
             dependencies: [
                 "MoatCore", "MoatMessage", "MoatAdapters", "MoatMilter", "MoatSpam", "MoatBench", "MoatRuleKit",
-                "MoatStore", "MoatAdmin", "MoatTraining",
+                "MoatStore", "MoatAdmin", "MoatTraining", "MoatAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -216,6 +216,13 @@ public struct ARCSealer: Sendable {
         self.authservID = authservID
     }
 
+    /// A new RSA private key in PEM (PKCS#8), for `moat auth keygen`.
+    public static func generateKey(bits: Int) throws -> String {
+        guard bits == 2048 || bits == 3072 || bits == 4096 else { throw KeyError(description: "key size \(bits): use 2048, 3072 or 4096") }
+        let size: _RSA.Signing.KeySize = bits == 2048 ? .bits2048 : bits == 3072 ? .bits3072 : .bits4096
+        return try _RSA.Signing.PrivateKey(keySize: size).pemRepresentation
+    }
+
     /// The DNS TXT record that publishes the key at `<selector>._domainkey.<domain>`.
     public var dnsRecord: String {
         "v=DKIM1; k=rsa; p=" + key.publicKey.derRepresentation.base64EncodedString()

@@ -14,6 +14,9 @@ DNS_PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOC
 # A DKIM key (openssl) and its DNS record.
 openssl genrsa -out "$WORK/dkim.key" 2048 2>/dev/null
 KEY=$(openssl rsa -in "$WORK/dkim.key" -pubout -outform DER 2>/dev/null | base64 -w0)
+# The gateway's ARC sealing key.
+openssl genrsa -out "$WORK/arc.key" 2048 2>/dev/null
+ARC_KEY=$(openssl rsa -in "$WORK/arc.key" -pubout -outform DER 2>/dev/null | base64 -w0)
 txt() { # txt NAME TEXT: a dnsmasq txt-record line, the text cut into 255-octet strings
     python3 - "$1" "$2" <<'PY'
 import sys
@@ -30,6 +33,8 @@ PY
     txt signed.test "v=spf1 ip4:127.0.0.0/8 -all"
     txt sel._domainkey.signed.test "v=DKIM1; k=rsa; p=$KEY"
     txt _dmarc.signed.test "v=DMARC1; p=reject; adkim=s"
+    printf 'local=/gw.test/\n'
+    txt arc._domainkey.gw.test "v=DKIM1; k=rsa; p=$ARC_KEY"
 } >"$WORK/dnsmasq.conf"
 /usr/sbin/dnsmasq --conf-file="$WORK/dnsmasq.conf" &
 PIDS+=("$!")
@@ -43,6 +48,8 @@ sed -e "s|^dns_servers = .*|dns_servers = [\"127.0.0.1@$DNS_PORT\"]|" \
     -e 's|^# authserv_id = .*|authserv_id = "mx.moat.test"|' \
     -e "s|^public_suffix_list = .*|public_suffix_list = \"$REPO/rules/url/public_suffix_list.dat\"|" \
     "$REPO/engines/optional/auth.toml" >"$WORK/engines/auth.toml"
+sed -i "s|^# arc_seal = .*|arc_seal = { domain = \"gw.test\", selector = \"arc\", key_file = \"$WORK/arc.key\" }|" "$WORK/engines/auth.toml"
+grep -q '^arc_seal = ' "$WORK/engines/auth.toml"
 
 start_moatd "$WORK/moat.toml" "$WORK/engines"
 wait_port "$MILTER_PORT"
@@ -85,5 +92,15 @@ record = b"v=DKIM1; k=rsa; p=" + sys.argv[2].encode()
 print("verified" if dkim.verify(message, dnsfunc=lambda name, timeout=5: record) else "failed")
 PY
 check "dkimpy still verifies the delivered message" grep -q verified "$WORK/dkimverify.out"
+# The ARC set moatd sealed validates in dkimpy's arc_verify (key record as published).
+/usr/bin/python3 - "$WORK/signed.delivered" "$ARC_KEY" <<'PY' >"$WORK/arcverify.out" 2>&1 || true
+import sys, dkim
+message = open(sys.argv[1], "rb").read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+record = b"v=DKIM1; k=rsa; p=" + sys.argv[2].encode()
+cv, results, reason = dkim.arc_verify(message, dnsfunc=lambda name, timeout=5: record)
+print(cv.decode(), reason)
+PY
+check "the delivered message carries an ARC set (i=1, cv=none) from gw.test" grep -q '^ARC-Seal: i=1; a=rsa-sha256; .*cv=none; d=gw.test; s=arc' "$WORK/signed.delivered"
+check "dkimpy's arc_verify accepts the ARC set moatd sealed" grep -q '^pass' "$WORK/arcverify.out"
 
 finish

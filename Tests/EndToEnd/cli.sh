@@ -117,4 +117,10 @@ printf '[policy]\nmodel = "%s"\n[isolation]\nmode = "in_process"\n[milter]\nlist
     "$WORK/model.json" "$(free_port)" "$(free_port)" "$WORK" "$WORK" >"$WORK/mismatch.toml"
 check "moatd with a model trained on engines it does not configure: exit 78" test "$(status_of "$MOAT_BIN/moatd" --config "$WORK/mismatch.toml" --engines "$WORK/fewer-engines")" -eq 78
 check "moatd with a mismatched model: the log names the missing engines" grep -q "clamav" "$WORK/err"
+# moat auth keygen: a 0600 PEM key, the TXT record to publish, no overwriting.
+"$MOAT" auth keygen --out "$WORK/arc.key" --domain example.org --selector arc2026 >"$WORK/keygen.out"
+check "auth keygen prints the selector's TXT record" grep -q '^arc2026._domainkey.example.org. IN TXT ( "v=DKIM1; k=rsa; p=MII' "$WORK/keygen.out"
+check "auth keygen writes the key readable by its owner only" test "$(stat -c %a "$WORK/arc.key")" = 600
+check "auth keygen's key is an RSA key openssl reads" openssl pkey -in "$WORK/arc.key" -noout
+check "auth keygen refuses to overwrite a key: exit 2" test "$(status_of "$MOAT" auth keygen --out "$WORK/arc.key" --domain example.org --selector arc2026)" -eq 2
 finish
