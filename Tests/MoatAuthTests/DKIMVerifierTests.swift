@@ -120,3 +120,34 @@ struct DKIMVerifierTests {
         }
     }
 }
+
+/// The RFC 8463 Appendix A.3 example (the RFC 6376 Appendix A message signed with both the
+/// Ed25519 key "brisbane" and the RSA key "test"), as dkimpy's own test suite ships it
+/// (Debian python3-dkim), with the public keys of RFC 8463 A.2.
+@Suite("DKIM: RFC 8463 test vector")
+struct DKIMTestVectorTests {
+    static let data = "/usr/lib/python3/dist-packages/dkim/tests/data/"
+    static let keys = [
+        "brisbane": "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+    ]
+
+    @Test func bothSignaturesOfTheExampleVerify() async throws {
+        let raw = try #require(FileManager.default.contents(atPath: Self.data + "rfc6376.signed.msg"), "python3-dkim is installed by the Makefile")
+        let rsa = try String(contentsOfFile: Self.data + "test.txt", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let results = await DKIMVerifier().verify(Message(parsing: Array(raw))) { selector, domain throws(DKIMError) in
+            guard domain == "football.example.com" else { throw .permanent("no key") }
+            if selector == "test" { return rsa }
+            guard let key = Self.keys[selector] else { throw .permanent("no key") }
+            return key
+        }
+        #expect(results.map(\.status) == [.pass, .pass], "\(results)")
+        #expect(results.map(\.selector) == ["brisbane", "test"])
+        // The same message with its body changed fails both.
+        let tampered = Array(raw) + Array("P.S.\n".utf8)
+        let failed = await DKIMVerifier().verify(Message(parsing: tampered)) { selector, _ throws(DKIMError) in
+            selector == "test" ? rsa : Self.keys[selector] ?? ""
+        }
+        #expect(failed.map(\.status) == [.fail, .fail])
+    }
+}
+
