@@ -131,7 +131,7 @@ let package = Package(
         ),
         .target(
             name: "MoatSpam",
-            dependencies: ["MoatCore", "MoatMessage", "CPCRE2", "CHyperscan", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["MoatCore", "MoatMessage", "CPCRE2", "CHyperscan", .product(name: "GRDB", package: "GRDB.swift"), "MoatDNS"]
         ),
         .target(name: "MoatURL", dependencies: ["MoatCore", "MoatMessage", "CZbar", "CZXingShim", "CPNG", "CTurboJPEG", "CWebP"]),
         .executableTarget(
@@ -181,7 +181,7 @@ let package = Package(
         ),
         .testTarget(name: "MoatFileTypeTests", dependencies: ["MoatFileType", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatExternalTests", dependencies: ["MoatExternal", "MoatCore", "MoatMessage"]),
-        .testTarget(name: "MoatSpamTests", dependencies: ["MoatSpam", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatSpamTests", dependencies: ["MoatSpam", "MoatCore", "MoatMessage", "DNSTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MoatURLTests", dependencies: ["MoatURL", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatMacroTests", dependencies: ["MoatMacro", "MoatCore", "MoatMessage"]),
         .testTarget(

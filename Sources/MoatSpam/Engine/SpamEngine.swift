@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MoatCore
+import MoatDNS
 import MoatMessage
 import Synchronization
 
@@ -15,6 +16,8 @@ public final class SpamEngine: ScanEngine {
 
     /// Where `refresh` compiles (nil: a thread of its own); never Swift's cooperative pool.
     private let blocking: BlockingWorkPool?
+    /// DNS for the block list rules (nil: `dns_servers` not configured, those rules skipped).
+    private let resolver: UnboundResolver?
 
     /// Loads and compiles the rules (CPU work, seconds to a minute for the stock rules: call from a
     /// blocking context, never from a task on the cooperative pool).
@@ -26,6 +29,9 @@ public final class SpamEngine: ScanEngine {
         self.options = options
         self.blocking = blocking
         current = Mutex(ruleSet)
+        resolver = try options.dnsServers.map { servers in
+            try UnboundResolver(upstream: servers.isEmpty ? .system : .forwarders(servers), timeout: options.dnsTimeout)
+        }
         bayes = try options.useBayes ? options.bayesPath.map { try BayesStore(path: $0) } : nil
         if let bayes, let seed = options.bayesSeed { try bayes.seed(from: seed) }
     }
@@ -81,7 +87,7 @@ public final class SpamEngine: ScanEngine {
     static func compile(_ options: SpamOptions) -> CompiledRuleSet {
         var parser = RuleFileParser()
         parser.load(paths: options.rules)
-        return CompiledRuleSet(parser.finish(), cacheDirectory: options.cacheDirectory)
+        return CompiledRuleSet(parser.finish(), cacheDirectory: options.cacheDirectory, network: options.dnsServers != nil)
     }
 
     /// The compiled rules; only for callers that built the engine with its rules (benchmarks,
@@ -123,8 +129,14 @@ public final class SpamEngine: ScanEngine {
         }
         let options = options
         let bayes = bayes
+        var netAnswers: [String: [String]] = [:]
+        if let resolver, !set.rblSets.isEmpty {
+            netAnswers = await Self.blockListAnswers(set.rblSets, headers: input.message.headers,
+                                                     dns: BudgetedLookup(resolver, limit: options.maxDNSQueries))
+        }
+        let answers = netAnswers
         return try await context.blocking.run {
-            Self.score(input.message, envelope: input.envelope, ruleSet: set, options: options, bayes: bayes)
+            Self.score(input.message, envelope: input.envelope, ruleSet: set, options: options, bayes: bayes, netAnswers: answers)
         }
     }
 
@@ -133,7 +145,38 @@ public final class SpamEngine: ScanEngine {
         Self.score(message, envelope: envelope, ruleSet: ruleSet, options: options, bayes: bayes)
     }
 
-    static func score(_ message: Message, envelope: Envelope, ruleSet: CompiledRuleSet, options: SpamOptions, bayes: BayesStore?) -> EngineReport {
+    /// The A records of every listed relay per `check_rbl` set: the untrusted relays' public
+    /// addresses (at most three; the last external one only for `*-lastexternal` sets), each
+    /// asked of the set's zone concurrently. Errors and timeouts read as not listed.
+    static func blockListAnswers(_ sets: [String: String], headers: HeaderList, dns: any DNSLookup) async -> [String: [String]] {
+        let relays = RelayPath(headers: headers).untrusted.filter { !$0.ipPrivate && !$0.ip.isEmpty }
+        var queries: [(set: String, name: String)] = []
+        for (set, zone) in sets.sorted(by: { $0.key < $1.key }) {
+            let chosen = set.hasSuffix("-lastexternal") ? Array(relays.prefix(1)) : Array(relays.prefix(3))
+            for relay in chosen {
+                guard let bytes = IPAddress.bytes(relay.ip) else { continue }
+                queries.append((set, IPAddress.reversed(bytes) + "." + zone))
+            }
+        }
+        return await withTaskGroup(of: (String, [String]).self) { group in
+            for query in queries {
+                group.addTask {
+                    let codes = await dns.lookup(query.name, .a).records.compactMap { record -> String? in
+                        if case .a(let code) = record, code.hasPrefix("127.") { code } else { nil }
+                    }
+                    return (query.set, codes)
+                }
+            }
+            var answers: [String: [String]] = [:]
+            for await (set, codes) in group where !codes.isEmpty { answers[set, default: []] += codes }
+            return answers
+        }
+    }
+
+    deinit { resolver?.shutdown() }
+
+    static func score(_ message: Message, envelope: Envelope, ruleSet: CompiledRuleSet, options: SpamOptions, bayes: BayesStore?,
+                      netAnswers: [String: [String]] = [:]) -> EngineReport {
         let subjects = RuleSubjects(message: message, envelope: envelope, maxBodyBytes: options.maxBodyBytes)
         var findings: [Finding] = []
         var probability: Double?
@@ -144,8 +187,9 @@ public final class SpamEngine: ScanEngine {
                 findings.append(Finding(code: "spam.bayes_error", detail: "\(error)"))
             }
         }
-        let scoreSet = probability != nil ? 2 : 0
-        let hits = ruleSet.evaluate(subjects, bayesProbability: probability, scoreSet: scoreSet)
+        // SpamAssassin's score sets: +2 with Bayes, +1 with network tests.
+        let scoreSet = (probability != nil ? 2 : 0) + (options.dnsServers != nil ? 1 : 0)
+        let hits = ruleSet.evaluate(subjects, bayesProbability: probability, scoreSet: scoreSet, netAnswers: netAnswers)
         var score = 0.0
         for hit in hits.sorted(by: { abs($0.score) > abs($1.score) }) {
             score += hit.score

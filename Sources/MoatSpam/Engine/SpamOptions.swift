@@ -17,6 +17,12 @@ public struct SpamOptions: Sendable, Hashable {
     /// Directory for compiled Hyperscan databases, reused while the rules are unchanged
     /// (nil: compile at every load, which takes tens of seconds for the stock rules).
     public var cacheDirectory: String?
+    /// DNS for SpamAssassin's DNS block list rules (`check_rbl`, `check_rbl_sub`): nil keeps them
+    /// skipped (offline, score sets 0 and 2); a list (empty: the system resolver) runs them and
+    /// scores with sets 1 and 3, as SpamAssassin does with network tests on.
+    public var dnsServers: [String]?
+    public var dnsTimeout: Duration = .seconds(2)
+    public var maxDNSQueries = 50
 
     public init() {}
 
@@ -53,7 +59,23 @@ public struct SpamOptions: Sendable, Hashable {
             guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("cache_dir", "expected a path") }
             cacheDirectory = path
         }
-        let known: Set<String> = ["rules", "bayes_path", "bayes_seed", "required_score", "max_body_bytes", "use_bayes", "cache_dir"]
+        if let value = options["dns_servers"] {
+            guard case .array(let items) = value else { throw context.invalid("dns_servers", "expected an array of addresses ([] for the system resolver)") }
+            dnsServers = try items.map { item in
+                guard let text = item.stringValue, !text.isEmpty else { throw context.invalid("dns_servers", "expected address strings") }
+                return text
+            }
+        }
+        if let value = options["dns_timeout_ms"] {
+            guard let n = value.intValue, n > 0, n <= 60_000 else { throw context.invalid("dns_timeout_ms", "expected 1...60000") }
+            dnsTimeout = .milliseconds(n)
+        }
+        if let value = options["max_dns_queries"] {
+            guard let n = value.intValue, n > 0 else { throw context.invalid("max_dns_queries", "expected a positive integer") }
+            maxDNSQueries = n
+        }
+        let known: Set<String> = ["rules", "bayes_path", "bayes_seed", "required_score", "max_body_bytes", "use_bayes", "cache_dir",
+                                  "dns_servers", "dns_timeout_ms", "max_dns_queries"]
         if let unknown = options.keys.first(where: { !known.contains($0) }) {
             throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
         }

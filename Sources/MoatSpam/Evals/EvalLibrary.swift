@@ -8,6 +8,8 @@ struct EvalContext {
     let bayesProbability: Double?
     /// Settings from the rule files (FreeMail lists).
     let settings: EvalSettings
+    /// DNS block list answers per `check_rbl` set (A records of listed relays), when DNS is on.
+    var netAnswers: [String: [String]] = [:]
 
     var message: Message { subjects.message }
     var metadata: MessageMetadata { subjects.metadata }

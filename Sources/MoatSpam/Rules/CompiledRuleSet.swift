@@ -72,6 +72,9 @@ final class CompiledRuleSet: Sendable {
                                   "check_dkim_signall", "check_dkim_signsome", "short_url_chained", "check_access_database"]
 
     let rules: [Rule]
+    /// `check_rbl` sets with their zone (nil: DNS off, those rules skipped). A set named
+    /// `*-lastexternal` asks only for the last external relay.
+    let rblSets: [String: String]
     let patterns: [PCRE2Pattern]
     let requiredScore: Double
     let summary: RuleSetSummary
@@ -94,7 +97,8 @@ final class CompiledRuleSet: Sendable {
 
     /// Compiles a parsed rule set; never throws: what cannot compile is reported and skipped.
     /// `cacheDirectory` keeps compiled Hyperscan databases between loads (see `PrefilterCache`).
-    init(_ parsed: ParsedRuleSet, cacheDirectory: String? = nil) {
+    init(_ parsed: ParsedRuleSet, cacheDirectory: String? = nil, network: Bool = false) {
+        var rblSets: [String: String] = [:]
         var summary = RuleSetSummary()
         summary.files = parsed.files
         summary.skipped = parsed.skipped
@@ -112,7 +116,7 @@ final class CompiledRuleSet: Sendable {
             // SpamAssassin skips only eval rules flagged `net` offline (Check.pm run_eval_tests);
             // net-flagged metas (they inherit the flag from any net dependency) still run, with
             // their network dependencies false.
-            if def.flags.net, case .eval = def.test {
+            if def.flags.net, case .eval(let function, _) = def.test, !(network && RBLEvals.functions[function] != nil) {
                 skip(.net, "tflags net")
                 continue
             }
@@ -129,6 +133,19 @@ final class CompiledRuleSet: Sendable {
                 }
             case .exists(let header):
                 test = .exists(header)
+            case .eval(let function, let arguments) where network && RBLEvals.functions[function] != nil:
+                // DNS block lists through MoatDNS: answers are fetched before the rules run.
+                guard let implementation = RBLEvals.functions[function], let set = arguments.first else {
+                    skip(.unsupportedEval, "eval:\(function) without a set name")
+                    continue
+                }
+                if function == "check_rbl", arguments.count >= 2 {
+                    var zone = arguments[1]
+                    if zone.hasSuffix(".") { zone.removeLast() }
+                    rblSets[set] = zone.lowercased()
+                }
+                summary.evalSupported += 1
+                test = .eval(function, implementation, arguments)
             case .eval(let function, let arguments):
                 if Self.netEvalPrefixes.contains(where: { function.hasPrefix($0) }) {
                     skip(.net, "eval:\(function) needs the network")
@@ -238,6 +255,7 @@ final class CompiledRuleSet: Sendable {
         summary.pcreOnly = always.values.reduce(0) { $0 + $1.count } + other.filter { if case .regex = rules[$0].test { true } else { false } }.count
         summary.loaded = rules.count - cyclic.count
         self.rules = rules
+        self.rblSets = rblSets
         self.patterns = patterns
         self.regexRules = regexRules
         self.prefilters = prefilters
@@ -283,11 +301,13 @@ final class CompiledRuleSet: Sendable {
 
     /// Runs every rule on the message. `prefilter` false checks every regex with PCRE2 alone
     /// (used to prove the prefilter changes nothing).
-    func evaluate(_ subjects: RuleSubjects, bayesProbability: Double?, scoreSet: Int, prefilter: Bool = true) -> [RuleHit] {
+    func evaluate(_ subjects: RuleSubjects, bayesProbability: Double?, scoreSet: Int, prefilter: Bool = true,
+                  netAnswers: [String: [String]] = [:]) -> [RuleHit] {
         let scratch = PCRE2MatchScratch()
         var counts = [Int](repeating: 0, count: rules.count)
         var excerpts: [Int: String] = [:]
-        let context = EvalContext(subjects: subjects, bayesProbability: bayesProbability, settings: evalSettings)
+        var context = EvalContext(subjects: subjects, bayesProbability: bayesProbability, settings: evalSettings)
+        context.netAnswers = netAnswers
         // Body-like kinds.
         for (kind, indices) in regexRules {
             let texts: [[UInt8]]
