@@ -92,7 +92,7 @@ let package = Package(
         .target(name: "MoatBench", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatRuleKit", dependencies: ["MoatCore", "MoatMessage"]),
         // DNS for engines: libunbound (caching, TTLs, negative answers) driven from its own thread.
-        .target(name: "MoatDNS", dependencies: ["CUnbound"]),
+        .target(name: "MoatDNS", dependencies: ["MoatCore", "CUnbound"]),
         // Sender authentication: SPF, DKIM (RFC 6376/8463), DMARC and the `auth` engine.
         .target(name: "MoatAuth", dependencies: [
             "MoatCore", "MoatMessage", "MoatDNS",

@@ -16,8 +16,7 @@ public final class AuthEngine: ScanEngine {
     public init(settings: AuthSettings, organizationalDomain: @escaping @Sendable (String) -> String?) throws {
         self.settings = settings
         self.organizationalDomain = organizationalDomain
-        resolver = try UnboundResolver(upstream: settings.dnsServers.isEmpty ? .system : .forwarders(settings.dnsServers),
-                                       timeout: settings.dnsTimeout)
+        resolver = try settings.dnsOptions.makeResolver()
     }
 
     deinit { resolver.shutdown() }

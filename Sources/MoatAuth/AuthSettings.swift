@@ -47,8 +47,11 @@ public struct AuthSettings: Sendable {
 
     public init() {}
 
+    /// The DNS settings as `DNSOptions` (no servers: the system resolver).
+    public var dnsOptions: DNSOptions { DNSOptions(servers: dnsServers, timeout: dnsTimeout, maxQueries: maxDNSQueries) }
+
     public init(options: [String: ConfigValue], context: EngineBuildContext) throws {
-        let known: Set<String> = ["authserv_id", "dns_servers", "dns_timeout_ms", "max_dns_queries", "public_suffix_list", "dmarc_policy", "scores", "dnsbl", "arc_seal"]
+        let known: Set<String> = DNSOptions.keys.union(["authserv_id", "public_suffix_list", "dmarc_policy", "scores", "dnsbl", "arc_seal"])
         if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
             throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -58,21 +61,10 @@ public struct AuthSettings: Sendable {
             }
             authservID = text
         }
-        if let value = options["dns_servers"] {
-            guard case .array(let items) = value else { throw context.invalid("dns_servers", "expected an array of addresses") }
-            dnsServers = try items.map { item in
-                guard let text = item.stringValue, !text.isEmpty else { throw context.invalid("dns_servers", "expected address strings") }
-                return text
-            }
-        }
-        if let value = options["dns_timeout_ms"] {
-            guard let n = value.intValue, n > 0, n <= 60_000 else { throw context.invalid("dns_timeout_ms", "expected 1...60000") }
-            dnsTimeout = .milliseconds(n)
-        }
-        if let value = options["max_dns_queries"] {
-            guard let n = value.intValue, n > 0 else { throw context.invalid("max_dns_queries", "expected a positive integer") }
-            maxDNSQueries = n
-        }
+        let dns = try DNSOptions(options, context: context, defaults: dnsOptions)
+        dnsServers = dns.servers ?? []
+        dnsTimeout = dns.timeout
+        maxDNSQueries = dns.maxQueries
         if let value = options["public_suffix_list"] {
             guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("public_suffix_list", "expected a file path") }
             publicSuffixList = path

@@ -30,7 +30,7 @@ public final class SpamEngine: ScanEngine {
         self.blocking = blocking
         current = Mutex(ruleSet)
         resolver = try options.dnsServers.map { servers in
-            try UnboundResolver(upstream: servers.isEmpty ? .system : .forwarders(servers), timeout: options.dnsTimeout)
+            try DNSOptions(servers: servers, timeout: options.dnsTimeout, maxQueries: options.maxDNSQueries).makeResolver()
         }
         bayes = try options.useBayes ? options.bayesPath.map { try BayesStore(path: $0) } : nil
         if let bayes, let seed = options.bayesSeed { try bayes.seed(from: seed) }

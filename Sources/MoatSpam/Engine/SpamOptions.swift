@@ -1,4 +1,5 @@
 import MoatCore
+import MoatDNS
 
 /// The `[options]` of a spam engine manifest, with defaults.
 public struct SpamOptions: Sendable, Hashable {
@@ -59,23 +60,11 @@ public struct SpamOptions: Sendable, Hashable {
             guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("cache_dir", "expected a path") }
             cacheDirectory = path
         }
-        if let value = options["dns_servers"] {
-            guard case .array(let items) = value else { throw context.invalid("dns_servers", "expected an array of addresses ([] for the system resolver)") }
-            dnsServers = try items.map { item in
-                guard let text = item.stringValue, !text.isEmpty else { throw context.invalid("dns_servers", "expected address strings") }
-                return text
-            }
-        }
-        if let value = options["dns_timeout_ms"] {
-            guard let n = value.intValue, n > 0, n <= 60_000 else { throw context.invalid("dns_timeout_ms", "expected 1...60000") }
-            dnsTimeout = .milliseconds(n)
-        }
-        if let value = options["max_dns_queries"] {
-            guard let n = value.intValue, n > 0 else { throw context.invalid("max_dns_queries", "expected a positive integer") }
-            maxDNSQueries = n
-        }
-        let known: Set<String> = ["rules", "bayes_path", "bayes_seed", "required_score", "max_body_bytes", "use_bayes", "cache_dir",
-                                  "dns_servers", "dns_timeout_ms", "max_dns_queries"]
+        let dns = try DNSOptions(options, context: context, defaults: DNSOptions(servers: dnsServers, timeout: dnsTimeout, maxQueries: maxDNSQueries))
+        dnsServers = dns.servers
+        dnsTimeout = dns.timeout
+        maxDNSQueries = dns.maxQueries
+        let known = DNSOptions.keys.union(["rules", "bayes_path", "bayes_seed", "required_score", "max_body_bytes", "use_bayes", "cache_dir"])
         if let unknown = options.keys.first(where: { !known.contains($0) }) {
             throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
         }
