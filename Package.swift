@@ -133,7 +133,7 @@ let package = Package(
             name: "MoatSpam",
             dependencies: ["MoatCore", "MoatMessage", "CPCRE2", "CHyperscan", .product(name: "GRDB", package: "GRDB.swift"), "MoatDNS"]
         ),
-        .target(name: "MoatURL", dependencies: ["MoatCore", "MoatMessage", "CZbar", "CZXingShim", "CPNG", "CTurboJPEG", "CWebP"]),
+        .target(name: "MoatURL", dependencies: ["MoatCore", "MoatMessage", "MoatDNS", "CZbar", "CZXingShim", "CPNG", "CTurboJPEG", "CWebP"]),
         .executableTarget(
             name: "moat",
             dependencies: [
@@ -182,7 +182,7 @@ let package = Package(
         .testTarget(name: "MoatFileTypeTests", dependencies: ["MoatFileType", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatExternalTests", dependencies: ["MoatExternal", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatSpamTests", dependencies: ["MoatSpam", "MoatCore", "MoatMessage", "DNSTestSupport", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "MoatURLTests", dependencies: ["MoatURL", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatURLTests", dependencies: ["MoatURL", "MoatCore", "MoatMessage", "MoatDNS", "DNSTestSupport"]),
         .testTarget(name: "MoatMacroTests", dependencies: ["MoatMacro", "MoatCore", "MoatMessage"]),
         .testTarget(
             name: "MoatFuzzRegressionTests",

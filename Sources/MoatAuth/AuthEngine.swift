@@ -144,11 +144,8 @@ public final class AuthEngine: ScanEngine {
         for query in queries {
             let answer = await dns.lookup(query.name, .a)
             switch answer {
-            case .records(let records):
-                let codes = records.compactMap { if case .a(let code) = $0 { code } else { nil } }.filter { $0.hasPrefix("127.") }
-                let counted = list.codes.isEmpty ? codes : codes.filter { list.codes[$0] != nil }
-                guard !counted.isEmpty else { continue }
-                let meanings = counted.map { code in list.codes[code].map { "\(code) \($0)" } ?? code }.joined(separator: ", ")
+            case .records:
+                guard let meanings = DNSListZone(zone: list.zone, score: list.score, codes: list.codes).listed(answer) else { continue }
                 findings.append(Finding(code: "auth.dnsbl_listed", detail: "\(query.subject) listed in \(list.zone) (\(meanings))",
                                         score: findings.isEmpty ? list.score : 0))
             case .nxdomain, .noData:

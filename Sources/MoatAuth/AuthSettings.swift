@@ -76,39 +76,15 @@ public struct AuthSettings: Sendable {
             dmarcMode = mode
         }
         if let value = options["dnsbl"] {
-            guard case .array(let items) = value else { throw context.invalid("dnsbl", "expected an array of tables ([[options.dnsbl]])") }
-            for (n, item) in items.enumerated() {
-                guard case .table(let table) = item else { throw context.invalid("dnsbl[\(n)]", "expected a table") }
-                let allowed: Set<String> = ["zone", "kind", "score", "codes"]
-                if let unknown = table.keys.sorted().first(where: { !allowed.contains($0) }) {
-                    throw context.invalid("dnsbl[\(n)].\(unknown)", "unknown key (known: codes, kind, score, zone)")
-                }
-                guard let zone = table["zone"]?.stringValue, zone.contains("."), !zone.hasPrefix("."), !zone.contains(" ") else {
-                    throw context.invalid("dnsbl[\(n)].zone", "expected a DNS zone such as \"zen.example.org\"")
-                }
+            for (list, table) in try DNSListZone.entries(value, key: "dnsbl", context: context, extra: ["kind"]) {
                 var kind = BlockList.Kind.ip
                 if let text = table["kind"] {
                     guard let value = text.stringValue, let parsed = BlockList.Kind(rawValue: value) else {
-                        throw context.invalid("dnsbl[\(n)].kind", "expected \"ip\" or \"domain\"")
+                        throw context.invalid("dnsbl.kind", "expected \"ip\" or \"domain\"")
                     }
                     kind = parsed
                 }
-                var score = 1.0
-                if let value = table["score"] {
-                    guard let n2 = value.doubleValue else { throw context.invalid("dnsbl[\(n)].score", "expected a number") }
-                    score = n2
-                }
-                var codes: [String: String] = [:]
-                if let value = table["codes"] {
-                    guard case .table(let map) = value else { throw context.invalid("dnsbl[\(n)].codes", "expected a table of \"127.0.0.x\" = \"meaning\"") }
-                    for (code, meaning) in map {
-                        guard IPAddress.bytes(code)?.count == 4, let text = meaning.stringValue else {
-                            throw context.invalid("dnsbl[\(n)].codes.\(code)", "expected an IPv4 return code with a text meaning")
-                        }
-                        codes[code] = text
-                    }
-                }
-                blockLists.append(BlockList(zone: zone.lowercased(), kind: kind, score: score, codes: codes))
+                blockLists.append(BlockList(zone: list.zone, kind: kind, score: list.score, codes: list.codes))
             }
         }
         if let value = options["arc_seal"] {

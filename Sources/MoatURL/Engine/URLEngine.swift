@@ -12,17 +12,32 @@ public struct URLEngine: ScanEngine {
     public let assessment: URLRiskAssessment
     public let phishingScore: Double
     public let suspiciousScore: Double
+    /// URI DNS block lists (nil: none configured, no DNS asked).
+    public let blockLists: URIBlockLists?
 
-    public init(extractor: URLExtractor, assessment: URLRiskAssessment, phishingScore: Double, suspiciousScore: Double) {
+    public init(extractor: URLExtractor, assessment: URLRiskAssessment, phishingScore: Double, suspiciousScore: Double,
+                blockLists: URIBlockLists? = nil) {
         self.extractor = extractor
         self.assessment = assessment
         self.phishingScore = phishingScore
         self.suspiciousScore = suspiciousScore
+        self.blockLists = blockLists
     }
 
     public func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
         let extraction = try await extractor.extract(from: input.message, blocking: context.blocking)
-        return report(for: extraction, sender: senderContext(of: input.message), logger: context.logger, messageID: input.id)
+        var report = report(for: extraction, sender: senderContext(of: input.message), logger: context.logger, messageID: input.id)
+        if let blockLists {
+            let listed = await blockLists.findings(for: extraction.urls)
+            report.findings += listed
+            report.score += listed.reduce(0) { $0 + $1.score }
+            report.category = category(for: report.score)
+        }
+        return report
+    }
+
+    private func category(for score: Double) -> VerdictCategory? {
+        score >= phishingScore ? .phishing : (score >= suspiciousScore && score > 0 ? .suspicious : nil)
     }
 
     /// The report for an extraction (also what `moat explain` shows).
@@ -36,7 +51,7 @@ public struct URLEngine: ScanEngine {
         let risks = assessment.assess(extraction.urls, sender: sender)
         findings.append(contentsOf: risks)
         let score = risks.reduce(0) { $0 + $1.score }
-        let category: VerdictCategory? = score >= phishingScore ? .phishing : (score >= suspiciousScore && score > 0 ? .suspicious : nil)
+        let category = category(for: score)
         logger?.debug("url scan", metadata: [
             "moat.id": "\(messageID)", "url.count": "\(extraction.urls.count)", "url.qr_codes": "\(extraction.qrCodes)",
             "url.score": "\(score)",

@@ -1,4 +1,5 @@
 import MoatCore
+import MoatDNS
 
 /// Builds `URLEngine`s from manifests with `adapter = "url"`.
 ///
@@ -16,11 +17,11 @@ public struct URLEngineFactory: EngineFactory {
 
     public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
         let options = manifest.options
-        let known: Set<String> = [
+        let known = Set([
             "public_suffix_list", "block_list", "allow_list", "shorteners", "trackers", "brands", "phishing_score", "suspicious_score", "weights",
             "max_urls", "qr_second_decoder", "max_images", "max_image_pixels", "max_image_bytes", "image_time_budget_ms", "qr_extra_passes",
-            "pdf_inflate_budget", "max_redirect_depth",
-        ]
+            "pdf_inflate_budget", "max_redirect_depth", "uribl", "max_uribl_domains",
+        ]).union(DNSOptions.keys)
         if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
             throw context.invalid(unknown, "unknown option")
         }
@@ -100,7 +101,17 @@ public struct URLEngineFactory: EngineFactory {
             brands: try brandList(),
             weights: URLRiskWeights(overrides),
             trackers: try list("trackers", "url/trackers.txt"))
+        var blockLists: URIBlockLists?
+        if let value = options["uribl"] {
+            let lists = try DNSListZone.entries(value, key: "uribl", context: context).map(\.list)
+            let dns = try DNSOptions(options, context: context, defaults: DNSOptions(servers: nil, maxQueries: 60))
+            do {
+                blockLists = try URIBlockLists(lists: lists, dns: dns, maxDomains: try count("max_uribl_domains", 20))
+            } catch {
+                throw context.invalid("dns_servers", "\(error)")
+            }
+        }
         return URLEngine(extractor: URLExtractor(normalizer: normalizer, limits: limits), assessment: assessment,
-                         phishingScore: phishing, suspiciousScore: suspicious)
+                         phishingScore: phishing, suspiciousScore: suspicious, blockLists: blockLists)
     }
 }
