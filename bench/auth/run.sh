@@ -15,7 +15,7 @@ N=${N:-1000}
 CONCURRENCY=${CONCURRENCY:-4}
 [ -x "$moat" ] || { echo "build first: swift build -c release" >&2; exit 2; }
 work=$(mktemp -d /tmp/moat-auth-bench.XXXXXX)
-trap 'kill $dns_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $dns_pid 2>/dev/null || true; peer_stop "$work/rspamd-off" 2>/dev/null || true; peer_stop "$work/rspamd-auth" 2>/dev/null || true; rm -rf "$work"' EXIT
 awk -F'\t' -v dir="$corpus" -v n="$N" 'NR > 1 && (NR - 2) % 3 == 0 && printed++ < n { print dir "/" $1 }' "$corpus/labels.tsv" >"$work/test.list"
 
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -54,6 +54,31 @@ before=$(queries); row "auth alone, cold then warm (2 passes)" "$work/auth" 2 | 
     "$(head -n 1 "$work/test.list")" >/dev/null 2>&1)
 row "default five engines" "$root/engines" 1 | tee -a "$out"
 row "default five + auth" "$work/all" 1 | tee -a "$out"
+
+# rspamd on the same messages and the same DNS server: its offline configuration, then the same
+# with its spf, dkim, dmarc and arc modules on (client 192.0.2.25, HELO mail.example.net as above).
+. "$root/bench/peers/daemon.sh"
+rspamd_rate() { # DIR AUTH
+    RSPAMD_WORKERS=2 RSPAMD_DNS="127.0.0.1:$port" RSPAMD_DNS_TIMEOUT=2s RSPAMD_DNS_SOCKETS=16 RSPAMD_AUTH=$2 peer_start rspamd "$1"
+    local rport=$PORT
+    read -r n secs _ < <(python3 "$root/bench/peers/client.py" "$rport" "$work/test.list" "$CONCURRENCY" --ip 192.0.2.25 --helo mail.example.net)
+    peer_stop "$1"
+    echo "$n $secs"
+}
+read -r n1 s1 < <(rspamd_rate "$work/rspamd-off" 0)
+read -r n2 s2 < <(rspamd_rate "$work/rspamd-auth" 1)
+moat_five=$(grep '^| default five engines ' "$out" | awk -F'|' '{ gsub(/ /, "", $7); print $7 }')
+moat_auth=$(grep '^| default five + auth ' "$out" | awk -F'|' '{ gsub(/ /, "", $7); print $7 }')
+{
+    echo
+    echo "## Against rspamd's own modules (same messages, same DNS server, same concurrency)"
+    echo
+    echo "| | without sender authentication, msgs/s | with it, msgs/s | cost of adding it |"
+    echo "|---|---:|---:|---:|"
+    printf '| Moat (five default engines; + auth) | %.1f | %.1f | %.1f %% |\n' "$moat_five" "$moat_auth" "$(echo "100 * (1 - $moat_auth / $moat_five)" | bc -l)"
+    r1=$(echo "$n1 / $s1" | bc -l); r2=$(echo "$n2 / $s2" | bc -l)
+    printf '| rspamd 3.4 (offline configuration; + spf, dkim, dmarc, arc) | %.1f | %.1f | %.1f %% |\n' "$r1" "$r2" "$(echo "100 * (1 - $r2 / $r1)" | bc -l)"
+} >>"$out"
 {
     echo
     echo "DNS queries that reached the server: $cold for the cold pass over $(wc -l <"$work/test.list") messages, $warm for the two-pass row (its second pass from libunbound's cache)."

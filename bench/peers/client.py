@@ -1,6 +1,7 @@
 """Keep-alive load generator for rspamd's HTTP /checkv2 (and, with --clamd, clamd INSTREAM after it).
 
-usage: client.py PORT LIST CONCURRENCY [--clamd SOCKET] [--repeat N]   (PORT 0: clamd alone)
+usage: client.py PORT LIST CONCURRENCY [--clamd SOCKET] [--repeat N] [--ip ADDR --helo NAME]   (PORT 0: clamd alone)
+--ip/--helo are sent to rspamd as the connecting client (its SPF and other checks read them).
 Prints: messages seconds spam_count. One persistent HTTP/1.1 connection per worker thread, as an
 MTA-side integration (rspamd's milter proxy, or a Postfix policy) would hold; messages are read into
 memory first so disk reads are not timed.
@@ -10,6 +11,9 @@ import http.client, socket, struct, sys, time, threading
 port, list_path, workers = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 clamd = sys.argv[sys.argv.index("--clamd") + 1] if "--clamd" in sys.argv else None
 repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 1
+envelope = {}
+if "--ip" in sys.argv: envelope["IP"] = sys.argv[sys.argv.index("--ip") + 1]
+if "--helo" in sys.argv: envelope["Helo"] = sys.argv[sys.argv.index("--helo") + 1]
 messages = [open(p, "rb").read() for p in open(list_path).read().split("\n") if p]
 work = messages * repeat
 lock = threading.Lock()
@@ -40,7 +44,7 @@ def worker():
         data = work[i]
         spam = False
         if conn:
-            conn.request("POST", "/checkv2", body=data)
+            conn.request("POST", "/checkv2", body=data, headers=envelope)
             reply = conn.getresponse().read()
             spam = b'"action":"reject"' in reply or b'"action":"add header"' in reply
         if clamd:

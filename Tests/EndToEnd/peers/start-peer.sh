@@ -171,7 +171,7 @@ rspamd)
     mkdir -p "$L/local.d" "$L/override.d" "$DIR/rspamd-db" "$DIR/rspamd-run" "$DIR/rspamd-log"
     chmod 777 "$DIR/rspamd-db" "$DIR/rspamd-run" "$DIR/rspamd-log"
     cat >"$L/local.d/options.inc" <<CONF
-dns { nameserver = ["127.0.0.1:$DEAD"]; timeout = 0.2s; retransmits = 1; sockets = 1; }
+dns { nameserver = ["${RSPAMD_DNS:-127.0.0.1:$DEAD}"]; timeout = ${RSPAMD_DNS_TIMEOUT:-0.2s}; retransmits = 1; sockets = ${RSPAMD_DNS_SOCKETS:-1}; }
 CONF
     echo "bind_socket = \"127.0.0.1:$PORT\"; count = ${RSPAMD_WORKERS:-1};" >"$L/override.d/worker-normal.inc"
     echo "bind_socket = \"127.0.0.1:$CONTROLLER\"; count = 1;" >"$L/override.d/worker-controller.inc"
@@ -187,9 +187,12 @@ CONF
     echo 'enabled = false;' >"$L/override.d/worker-fuzzy.inc"
     # Every module that asks DNS, another server or Redis for each message, and DKIM signing;
     # phishing keeps its local checks (link text versus target) without the OpenPhish and PhishTank feeds.
+    # RSPAMD_AUTH=1 keeps spf, dkim, dmarc and arc on (with RSPAMD_DNS naming a loopback server):
+    # the sender-authentication comparison in bench/auth/run.sh.
     for module in rbl spf dkim dkim_signing dmarc arc asn once_received fuzzy_check hfilter surbl emails mx_check dcc \
         neural ratelimit greylist replies reputation url_redirector rspamd_update history_redis \
         clickhouse elastic metadata_exporter p0f antivirus external_services bimi spamtrap; do
+        if [ "${RSPAMD_AUTH:-0}" = 1 ]; then case $module in spf|dkim|dmarc|arc) continue ;; esac; fi
         echo 'enabled = false;' >"$L/override.d/$module.conf"
     done
     echo 'openphish_enabled = false; phishtank_enabled = false;' >"$L/override.d/phishing.conf"
