@@ -154,3 +154,42 @@ public final class SilentDNSServer: @unchecked Sendable {
 
     deinit { close(fd) }
 }
+
+/// A UDP server on 127.0.0.1 that answers every query at once with SERVFAIL (the query echoed
+/// back with QR set and RCODE 2): what a broken authoritative server or resolver looks like.
+public final class ServfailDNSServer: @unchecked Sendable {
+    // @unchecked: the socket is read by the answering thread only; `stop` closes it.
+    public let port: Int
+    private let fd: Int32
+
+    public init() {
+        (fd, port) = LoopbackDNSServer.boundUDPSocket()
+        let fd = fd
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                var peer = sockaddr_in()
+                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+                let n = withUnsafeMutablePointer(to: &peer) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &buffer, buffer.count, 0, $0, &length) }
+                }
+                guard n >= 12 else { return }
+                var reply = Array(buffer[0..<n])
+                reply[2] |= 0x80  // QR: a response
+                reply[3] = (reply[3] & 0xF0) | 2  // RCODE 2: SERVFAIL
+                _ = withUnsafePointer(to: &peer) { pointer in
+                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, reply, reply.count, 0, $0, length) }
+                }
+            }
+        }
+        thread.start()
+    }
+
+    public var forwarder: String { "127.0.0.1@\(port)" }
+
+    /// Ends the answering thread (its blocked read fails once the socket is shut down).
+    public func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
+}

@@ -73,6 +73,20 @@ struct UnboundResolverTests {
         #expect(resolver.statistics.timedOut == 2)
     }
 
+    @Test func aServerFailureIsATemporaryFailureNotATimeout() async throws {
+        let dns = ServfailDNSServer()
+        defer { dns.stop() }
+        let resolver = try UnboundResolver(upstream: .forwarders([dns.forwarder]), timeout: .seconds(5))
+        defer { resolver.shutdown() }
+        let answer = await resolver.lookup("x.broken.test", .txt)
+        // SERVFAIL from the server: a failure to report (temperror), never an answer, and not a wait.
+        guard case .failure = answer else {
+            Issue.record("expected a failure, got \(answer)")
+            return
+        }
+        #expect(!answer.isDefinite)
+    }
+
     @Test func manyConcurrentLookups() async throws {
         let dns = try server()
         defer { dns.stop() }
