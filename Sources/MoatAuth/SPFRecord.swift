@@ -127,7 +127,7 @@ struct SPFRecord: Sendable, Hashable {
             guard rest.hasPrefix(":") else { throw SyntaxError(message: "ip4 needs an address: \(term)") }
             let value = rest.dropFirst()
             let slash = value.firstIndex(of: "/") ?? value.endIndex
-            guard let address = IPv4Text.parse(value[..<slash]) else { throw SyntaxError(message: "bad ip4 address: \(term)") }
+            guard let address = IPAddress.v4(value[..<slash]) else { throw SyntaxError(message: "bad ip4 address: \(term)") }
             let length = slash == value.endIndex ? 32 : try Self.cidrLength(value[value.index(after: slash)...], max: 32, term: term)
             mechanism = .ip4(address, length)
         case "ip6":
@@ -135,7 +135,7 @@ struct SPFRecord: Sendable, Hashable {
             let value = rest.dropFirst()
             let slash = value.firstIndex(of: "/") ?? value.endIndex
             let text = value[..<slash]
-            guard text.contains(":"), let address = IPv6Text.parse(text) else { throw SyntaxError(message: "bad ip6 address: \(term)") }
+            guard text.contains(":"), let address = IPAddress.v6(text) else { throw SyntaxError(message: "bad ip6 address: \(term)") }
             let length = slash == value.endIndex ? 128 : try Self.cidrLength(value[value.index(after: slash)...], max: 128, term: term)
             mechanism = .ip6(address, length)
         default:
@@ -202,26 +202,5 @@ struct SPFRecord: Sendable, Hashable {
               last.contains(where: { $0.isLetter }) || last.contains("-") else {
             throw SyntaxError(message: "not a domain name: \(spec)")
         }
-    }
-}
-
-/// Strict address text for SPF records (no brackets, no `IPv6:` prefix).
-enum IPv4Text {
-    static func parse(_ text: Substring) -> [UInt8]? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var out: [UInt8] = []
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }), let v = Int(part), v <= 255 else { return nil }
-            out.append(UInt8(v))
-        }
-        return out
-    }
-}
-
-enum IPv6Text {
-    static func parse(_ text: Substring) -> [UInt8]? {
-        guard text.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
-        return IPAddress.bytes(String(text)).flatMap { $0.count == 16 ? $0 : nil }
     }
 }

@@ -12,7 +12,8 @@ public enum IPAddress {
         return v6(text)
     }
 
-    static func v4(_ text: Substring) -> [UInt8]? {
+    /// The 4 bytes of a dotted-quad IPv4 address exactly (no brackets, no leading zeros beyond 3 digits).
+    public static func v4(_ text: Substring) -> [UInt8]? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var out: [UInt8] = []
@@ -24,7 +25,8 @@ public enum IPAddress {
         return out
     }
 
-    static func v6(_ text: Substring) -> [UInt8]? {
+    /// The 16 bytes of an IPv6 address in text form (IPv4-embedded tail allowed), without brackets or prefix.
+    public static func v6(_ text: Substring) -> [UInt8]? {
         var head: [UInt16] = []
         var tail: [UInt16] = []
         var sawGap = false
