@@ -122,11 +122,12 @@ public final class AuthEngine: ScanEngine {
     /// One block list's findings: `auth.dnsbl_listed` per listed client address or domain (with
     /// the return code's meaning), `auth.dnsbl_temperror` when the list could not be asked.
     static func blockListFindings(
-        _ list: AuthSettings.BlockList, client: String?, domains: [String], dns: any DNSLookup,
+        _ blockList: AuthSettings.BlockList, client: String?, domains: [String], dns: any DNSLookup,
         organizationalDomain: @Sendable (String) -> String?
     ) async -> [Finding] {
         var queries: [(subject: String, name: String)] = []
-        switch list.kind {
+        let list = blockList.list
+        switch blockList.kind {
         case .ip:
             // Loopback and private clients are never listed; asking would only leak them.
             if let client, let bytes = IPAddress.bytes(client), !Self.isPrivate(bytes) {
@@ -145,9 +146,11 @@ public final class AuthEngine: ScanEngine {
             let answer = await dns.lookup(query.name, .a)
             switch answer {
             case .records:
-                guard let meanings = DNSListZone(zone: list.zone, score: list.score, codes: list.codes).listed(answer) else { continue }
+                guard let meanings = list.listed(answer) else { continue }
+                // The list's score once, however many subjects it lists (a temperror before it does not count).
+                let first = !findings.contains { $0.code == "auth.dnsbl_listed" }
                 findings.append(Finding(code: "auth.dnsbl_listed", detail: "\(query.subject) listed in \(list.zone) (\(meanings))",
-                                        score: findings.isEmpty ? list.score : 0))
+                                        score: first ? list.score : 0))
             case .nxdomain, .noData:
                 continue
             case .failure, .timedOut, .budgetExhausted:

@@ -34,11 +34,18 @@ public struct AuthSettings: Sendable {
     /// domain list queried with the sender's and author's registrable domains.
     public struct BlockList: Sendable, Hashable {
         public enum Kind: String, Sendable { case ip, domain }
-        public var zone: String
+        public var list: DNSListZone
         public var kind: Kind
-        public var score: Double
-        /// Return codes that count, with their meaning; empty: any 127.0.0.0/8 answer counts.
-        public var codes: [String: String]
+
+        public init(zone: String, kind: Kind, score: Double, codes: [String: String]) {
+            list = DNSListZone(zone: zone, score: score, codes: codes)
+            self.kind = kind
+        }
+
+        public init(_ list: DNSListZone, kind: Kind) {
+            self.list = list
+            self.kind = kind
+        }
     }
 
     public var blockLists: [BlockList] = []
@@ -84,7 +91,7 @@ public struct AuthSettings: Sendable {
                     }
                     kind = parsed
                 }
-                blockLists.append(BlockList(zone: list.zone, kind: kind, score: list.score, codes: list.codes))
+                blockLists.append(BlockList(list, kind: kind))
             }
         }
         if let value = options["arc_seal"] {
