@@ -152,15 +152,21 @@ public struct ARCVerifier: Sendable {
     /// What ARC-Seal i=N signs: AAR, AMS and AS of every set 1...N in order, relaxed, with the
     /// last seal's b= value removed and no line end after it.
     static func sealData(sets: [ARCSet], raw: [UInt8]) -> [UInt8] {
+        guard let last = sets.last else { return [] }
+        var data = chainData(sets.dropLast(), raw: raw)
+        data += DKIMCanonicalizer.header(raw[last.results.byteRange.clamped(to: 0..<raw.count)], .relaxed)
+        data += DKIMCanonicalizer.header(raw[last.signature.byteRange.clamped(to: 0..<raw.count)], .relaxed)
+        let own = DKIMCanonicalizer.withoutSignatureValue(raw[last.seal.byteRange.clamped(to: 0..<raw.count)])
+        return data + DKIMCanonicalizer.header(own[...], .relaxed, lineEnd: false)
+    }
+
+    /// Whole sets as a seal covers them: AAR, AMS and AS of each, relaxed, in order (the sealer
+    /// signs these followed by its own new set).
+    static func chainData(_ sets: ArraySlice<ARCSet>, raw: [UInt8]) -> [UInt8] {
         var data: [UInt8] = []
-        for (index, set) in sets.enumerated() {
-            data += DKIMCanonicalizer.header(raw[set.results.byteRange.clamped(to: 0..<raw.count)], .relaxed)
-            data += DKIMCanonicalizer.header(raw[set.signature.byteRange.clamped(to: 0..<raw.count)], .relaxed)
-            if index == sets.count - 1 {
-                let own = DKIMCanonicalizer.withoutSignatureValue(raw[set.seal.byteRange.clamped(to: 0..<raw.count)])
-                data += DKIMCanonicalizer.header(own[...], .relaxed, lineEnd: false)
-            } else {
-                data += DKIMCanonicalizer.header(raw[set.seal.byteRange.clamped(to: 0..<raw.count)], .relaxed)
+        for set in sets {
+            for field in [set.results, set.signature, set.seal] {
+                data += DKIMCanonicalizer.header(raw[field.byteRange.clamped(to: 0..<raw.count)], .relaxed)
             }
         }
         return data
@@ -250,13 +256,7 @@ public struct ARCSealer: Sendable {
 
         // The seal covers the earlier sets as they are in the message, then the new one.
         var sealData: [UInt8] = []
-        if case .success(let sets) = ARCVerifier.sets(fields), chain.status != .fail || !sets.isEmpty {
-            for set in sets {
-                sealData += DKIMCanonicalizer.header(raw[set.results.byteRange.clamped(to: 0..<raw.count)], .relaxed)
-                sealData += DKIMCanonicalizer.header(raw[set.signature.byteRange.clamped(to: 0..<raw.count)], .relaxed)
-                sealData += DKIMCanonicalizer.header(raw[set.seal.byteRange.clamped(to: 0..<raw.count)], .relaxed)
-            }
-        }
+        if case .success(let sets) = ARCVerifier.sets(fields) { sealData = ARCVerifier.chainData(sets[...], raw: raw) }
         let cv = instance == 1 ? "none" : chain.status.rawValue
         let asUnsigned = "i=\(instance); a=rsa-sha256; t=\(time); cv=\(cv); d=\(domain); s=\(selector); b="
         sealData += DKIMCanonicalizer.header(Array("ARC-Authentication-Results: \(aarValue)\r\n".utf8)[...], .relaxed)
