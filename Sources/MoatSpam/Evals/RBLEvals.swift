@@ -2,27 +2,47 @@
 /// run: `check_rbl(set, zone[, subtest])` and `check_rbl_sub(set, subtest)`. A subtest is an
 /// address (`127.0.0.2`), a bit mask on the last octet (`2`) or a regular expression.
 enum RBLEvals {
-    static let functions: [String: EvalLibrary.Function] = [
-        "check_rbl": { ctx, arguments in
-            guard let set = arguments.first else { return false }
-            let answers = ctx.netAnswers[set] ?? []
-            guard arguments.count >= 3 else { return !answers.isEmpty }
-            return answers.contains { matches($0, arguments[2]) }
-        },
-        "check_rbl_sub": { ctx, arguments in
-            guard arguments.count >= 2 else { return false }
-            return (ctx.netAnswers[arguments[0]] ?? []).contains { matches($0, arguments[1]) }
-        },
-    ]
+    static let names: Set<String> = ["check_rbl", "check_rbl_sub"]
 
-    /// Whether an A-record answer satisfies a subtest.
-    static func matches(_ answer: String, _ subtest: String) -> Bool {
-        let parts = subtest.split(separator: ".", omittingEmptySubsequences: false)
-        if parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) { return answer == subtest }
-        if !subtest.isEmpty, subtest.allSatisfy(\.isNumber), let mask = Int(subtest) {
-            guard let last = answer.split(separator: ".").last, let octet = Int(last) else { return false }
-            return octet & mask != 0
+    /// The eval for one rule, its subtest parsed (and a regular expression compiled) once when the
+    /// rules load rather than for every message; nil without a set name.
+    static func function(_ name: String, _ arguments: [String]) -> EvalLibrary.Function? {
+        guard names.contains(name), let set = arguments.first else { return nil }
+        let position = name == "check_rbl" ? 2 : 1
+        guard arguments.count > position else {
+            // check_rbl without a subtest: any answer lists; check_rbl_sub without one: never.
+            if name == "check_rbl" { return { ctx, _ in !(ctx.netAnswers[set] ?? []).isEmpty } }
+            return { _, _ in false }
         }
-        return PerlPattern(compiling: subtest)?.matches(answer) ?? false
+        let subtest = Subtest(arguments[position])
+        return { ctx, _ in (ctx.netAnswers[set] ?? []).contains { subtest.matches($0) } }
+    }
+
+    /// What an A-record answer must be.
+    enum Subtest: Sendable {
+        case address(String)
+        case mask(Int)
+        case pattern(PerlPattern?)
+
+        init(_ text: String) {
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+            if parts.count == 4, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) {
+                self = .address(text)
+            } else if !text.isEmpty, text.allSatisfy(\.isNumber), let mask = Int(text) {
+                self = .mask(mask)
+            } else {
+                self = .pattern(PerlPattern(compiling: text))
+            }
+        }
+
+        func matches(_ answer: String) -> Bool {
+            switch self {
+            case .address(let address): return answer == address
+            case .mask(let mask):
+                guard let last = answer.split(separator: ".").last, let octet = Int(last) else { return false }
+                return octet & mask != 0
+            case .pattern(let pattern): return pattern?.matches(answer) ?? false
+            }
+        }
     }
 }

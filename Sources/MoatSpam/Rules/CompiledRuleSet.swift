@@ -116,7 +116,7 @@ final class CompiledRuleSet: Sendable {
             // SpamAssassin skips only eval rules flagged `net` offline (Check.pm run_eval_tests);
             // net-flagged metas (they inherit the flag from any net dependency) still run, with
             // their network dependencies false.
-            if def.flags.net, case .eval(let function, _) = def.test, !(network && RBLEvals.functions[function] != nil) {
+            if def.flags.net, case .eval(let function, _) = def.test, !(network && RBLEvals.names.contains(function)) {
                 skip(.net, "tflags net")
                 continue
             }
@@ -133,9 +133,9 @@ final class CompiledRuleSet: Sendable {
                 }
             case .exists(let header):
                 test = .exists(header)
-            case .eval(let function, let arguments) where network && RBLEvals.functions[function] != nil:
+            case .eval(let function, let arguments) where network && RBLEvals.names.contains(function):
                 // DNS block lists through MoatDNS: answers are fetched before the rules run.
-                guard let implementation = RBLEvals.functions[function], let set = arguments.first else {
+                guard let implementation = RBLEvals.function(function, arguments), let set = arguments.first else {
                     skip(.unsupportedEval, "eval:\(function) without a set name")
                     continue
                 }
