@@ -130,13 +130,17 @@ public final class SpamEngine: ScanEngine {
         let options = options
         let bayes = bayes
         var netAnswers: [String: [String]] = [:]
+        var relays: RelayPath?
         if let resolver, !set.rblSets.isEmpty {
-            netAnswers = await Self.blockListAnswers(set.rblSets, headers: input.message.headers,
-                                                     dns: BudgetedLookup(resolver, limit: options.maxDNSQueries))
+            // Parsed once: the block list pre-pass and the rules read the same relay path.
+            let path = RelayPath(headers: input.message.headers)
+            relays = path
+            netAnswers = await Self.blockListAnswers(set.rblSets, relays: path, dns: BudgetedLookup(resolver, limit: options.maxDNSQueries))
         }
-        let answers = netAnswers
+        let answers = netAnswers, knownRelays = relays
         return try await context.blocking.run {
-            Self.score(input.message, envelope: input.envelope, ruleSet: set, options: options, bayes: bayes, netAnswers: answers)
+            Self.score(input.message, envelope: input.envelope, ruleSet: set, options: options, bayes: bayes, netAnswers: answers,
+                       relays: knownRelays)
         }
     }
 
@@ -148,8 +152,8 @@ public final class SpamEngine: ScanEngine {
     /// The A records of every listed relay per `check_rbl` set: the untrusted relays' public
     /// addresses (at most three; the last external one only for `*-lastexternal` sets), each
     /// asked of the set's zone concurrently. Errors and timeouts read as not listed.
-    static func blockListAnswers(_ sets: [String: String], headers: HeaderList, dns: any DNSLookup) async -> [String: [String]] {
-        let relays = RelayPath(headers: headers).untrusted.filter { !$0.ipPrivate && !$0.ip.isEmpty }
+    static func blockListAnswers(_ sets: [String: String], relays path: RelayPath, dns: any DNSLookup) async -> [String: [String]] {
+        let relays = path.untrusted.filter { !$0.ipPrivate && !$0.ip.isEmpty }
         var queries: [(set: String, name: String)] = []
         for (set, zone) in sets.sorted(by: { $0.key < $1.key }) {
             let chosen = set.hasSuffix("-lastexternal") ? Array(relays.prefix(1)) : Array(relays.prefix(3))
@@ -176,8 +180,8 @@ public final class SpamEngine: ScanEngine {
     deinit { resolver?.shutdown() }
 
     static func score(_ message: Message, envelope: Envelope, ruleSet: CompiledRuleSet, options: SpamOptions, bayes: BayesStore?,
-                      netAnswers: [String: [String]] = [:]) -> EngineReport {
-        let subjects = RuleSubjects(message: message, envelope: envelope, maxBodyBytes: options.maxBodyBytes)
+                      netAnswers: [String: [String]] = [:], relays: RelayPath? = nil) -> EngineReport {
+        let subjects = RuleSubjects(message: message, envelope: envelope, maxBodyBytes: options.maxBodyBytes, relays: relays)
         var findings: [Finding] = []
         var probability: Double?
         if let bayes {

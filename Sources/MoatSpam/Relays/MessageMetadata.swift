@@ -22,13 +22,17 @@ final class MessageMetadata: Sendable {
     let gatedThroughReceivedRemover = SharedValue<Bool>()
     let hotmailTrail = SharedValue<HeaderEvals.HotmailTrail>()
 
-    init(message: Message, envelope: Envelope) {
+    /// The relay path when the caller already parsed it (the DNS list pre-pass), else parsed here.
+    private let knownRelays: RelayPath?
+
+    init(message: Message, envelope: Envelope, relays: RelayPath? = nil) {
         self.message = message
         self.envelope = envelope
+        knownRelays = relays
     }
 
     var relays: RelayPath {
-        relayMemo.value { RelayPath(headers: message.headers) }
+        relayMemo.value { knownRelays ?? RelayPath(headers: message.headers) }
     }
 
     /// Seconds the Date header is ahead of the nearest Received time (`HeaderEvals.dateDifference`),

@@ -28,10 +28,10 @@ struct RuleSubjects: Sendable {
     /// Relays and envelope sender, parsed on first use.
     let metadata: MessageMetadata
 
-    init(message: Message, envelope: Envelope, maxBodyBytes: Int) {
+    init(message: Message, envelope: Envelope, maxBodyBytes: Int, relays: RelayPath? = nil) {
         self.message = message
         self.envelope = envelope
-        metadata = MessageMetadata(message: message, envelope: envelope)
+        metadata = MessageMetadata(message: message, envelope: envelope, relays: relays)
         full = message.raw.count > maxBodyBytes ? Array(message.raw.prefix(maxBodyBytes)) : message.raw
         truncated = message.raw.count > maxBodyBytes
         var text = ""
