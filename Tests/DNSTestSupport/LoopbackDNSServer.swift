@@ -14,6 +14,8 @@ public final class LoopbackDNSServer: @unchecked Sendable {
         case mx(String, String, Int)
         case ptr(String, String)
         case cname(String, String)
+        /// A name server record (served as raw RDATA: dnsmasq has no NS option for local zones).
+        case ns(String, String)
     }
 
     public let port: Int
@@ -54,6 +56,15 @@ public final class LoopbackDNSServer: @unchecked Sendable {
                 lines.append("ptr-record=\(name),\(target)")
             case .cname(let name, let target):
                 lines.append("cname=\(name),\(target)")
+            case .ns(let name, let target):
+                // RDATA: the target as an uncompressed wire-format name, in hex.
+                var wire: [UInt8] = []
+                for label in target.split(separator: ".") {
+                    wire.append(UInt8(label.utf8.count))
+                    wire += Array(label.utf8)
+                }
+                wire.append(0)
+                lines.append("dns-rr=\(name),2,\(wire.map { String(format: "%02x", $0) }.joined())")
             }
         }
         var lastError: Error?

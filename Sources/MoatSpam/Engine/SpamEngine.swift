@@ -129,19 +129,29 @@ public final class SpamEngine: ScanEngine {
         }
         let options = options
         let bayes = bayes
-        var netAnswers: [String: [String]] = [:]
-        var relays: RelayPath?
-        if let resolver, !set.rblSets.isEmpty {
-            // Parsed once: the block list pre-pass and the rules read the same relay path.
-            let path = RelayPath(headers: input.message.headers)
-            relays = path
-            netAnswers = await Self.blockListAnswers(set.rblSets, relays: path, dns: BudgetedLookup(resolver, limit: options.maxDNSQueries))
+        guard let resolver, !set.rblSets.isEmpty || !set.uriBlockLists.lists.isEmpty else {
+            return try await context.blocking.run {
+                Self.score(input.message, envelope: input.envelope, ruleSet: set, options: options, bayes: bayes)
+            }
         }
-        let answers = netAnswers, knownRelays = relays
-        return try await context.blocking.run {
-            Self.score(input.message, envelope: input.envelope, ruleSet: set, options: options, bayes: bayes, netAnswers: answers,
-                       relays: knownRelays)
+        // DNS lists: the relay path and the links are found first (parsed once: the rules read the
+        // same subjects), the lists asked within one budget, then the rules run.
+        let subjects = try await context.blocking.run {
+            RuleSubjects(message: input.message, envelope: input.envelope, maxBodyBytes: options.maxBodyBytes,
+                         relays: RelayPath(headers: input.message.headers))
         }
+        let dns = BudgetedLookup(resolver, limit: options.maxDNSQueries)
+        async let relayAnswers = set.rblSets.isEmpty ? [:] : Self.blockListAnswers(set.rblSets, relays: subjects.metadata.relays, dns: dns)
+        async let uriAnswers = set.uriBlockLists.answers(subjects.uris, dns: dns)
+        let netAnswers = await relayAnswers.merging(await uriAnswers) { $0 + $1 }
+        var report = try await context.blocking.run {
+            Self.score(subjects, ruleSet: set, options: options, bayes: bayes, netAnswers: netAnswers)
+        }
+        if dns.exhausted {
+            report.findings.append(Finding(code: "spam.limit.dns_queries",
+                                           detail: "more than max_dns_queries=\(options.maxDNSQueries) DNS questions; the lists not asked read as not listed"))
+        }
+        return report
     }
 
     /// Scores synchronously (used by `scan` on the blocking pool and by benchmarks).
@@ -164,12 +174,7 @@ public final class SpamEngine: ScanEngine {
         }
         return await withTaskGroup(of: (String, [String]).self) { group in
             for query in queries {
-                group.addTask {
-                    let codes = await dns.lookup(query.name, .a).records.compactMap { record -> String? in
-                        if case .a(let code) = record, code.hasPrefix("127.") { code } else { nil }
-                    }
-                    return (query.set, codes)
-                }
+                group.addTask { (query.set, await RBLEvals.listingCodes(query.name, dns: dns)) }
             }
             var answers: [String: [String]] = [:]
             for await (set, codes) in group where !codes.isEmpty { answers[set, default: []] += codes }
@@ -179,9 +184,13 @@ public final class SpamEngine: ScanEngine {
 
     deinit { resolver?.shutdown() }
 
-    static func score(_ message: Message, envelope: Envelope, ruleSet: CompiledRuleSet, options: SpamOptions, bayes: BayesStore?,
-                      netAnswers: [String: [String]] = [:], relays: RelayPath? = nil) -> EngineReport {
-        let subjects = RuleSubjects(message: message, envelope: envelope, maxBodyBytes: options.maxBodyBytes, relays: relays)
+    static func score(_ message: Message, envelope: Envelope, ruleSet: CompiledRuleSet, options: SpamOptions, bayes: BayesStore?) -> EngineReport {
+        score(RuleSubjects(message: message, envelope: envelope, maxBodyBytes: options.maxBodyBytes), ruleSet: ruleSet,
+              options: options, bayes: bayes)
+    }
+
+    static func score(_ subjects: RuleSubjects, ruleSet: CompiledRuleSet, options: SpamOptions, bayes: BayesStore?,
+                      netAnswers: [String: [String]] = [:]) -> EngineReport {
         var findings: [Finding] = []
         var probability: Double?
         if let bayes {

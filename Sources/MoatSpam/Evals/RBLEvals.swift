@@ -1,7 +1,17 @@
+import MoatDNS
+
 /// SpamAssassin's DNS block list evals (`Plugin/DNSEval.pm`) over answers fetched before the rules
 /// run: `check_rbl(set, zone[, subtest])` and `check_rbl_sub(set, subtest)`. A subtest is an
 /// address (`127.0.0.2`), a bit mask on the last octet (`2`) or a regular expression.
 enum RBLEvals {
+    /// A block list's answer codes to one question: only `127.0.0.0/8` addresses mean a listing;
+    /// errors and timeouts read as not listed.
+    static func listingCodes(_ name: String, dns: any DNSLookup) async -> [String] {
+        await dns.lookup(name, .a).records.compactMap { record -> String? in
+            if case .a(let code) = record, code.hasPrefix("127.") { code } else { nil }
+        }
+    }
+
     static let names: Set<String> = ["check_rbl", "check_rbl_sub"]
 
     /// The eval for one rule, its subtest parsed (and a regular expression compiled) once when the

@@ -75,6 +75,8 @@ final class CompiledRuleSet: Sendable {
     /// `check_rbl` sets with their zone (nil: DNS off, those rules skipped). A set named
     /// `*-lastexternal` asks only for the last external relay.
     let rblSets: [String: String]
+    /// `check_uridnsbl` rules' lists (none: DNS off, those rules skipped).
+    let uriBlockLists: URIDNSBL
     let patterns: [PCRE2Pattern]
     let requiredScore: Double
     let summary: RuleSetSummary
@@ -99,6 +101,7 @@ final class CompiledRuleSet: Sendable {
     /// `cacheDirectory` keeps compiled Hyperscan databases between loads (see `PrefilterCache`).
     init(_ parsed: ParsedRuleSet, cacheDirectory: String? = nil, network: Bool = false) {
         var rblSets: [String: String] = [:]
+        var uriBlockLists = URIDNSBL(skipDomains: parsed.uriSkipDomains, maxDomains: parsed.uriMaxDomains, registry: parsed.registry)
         var summary = RuleSetSummary()
         summary.files = parsed.files
         summary.skipped = parsed.skipped
@@ -116,7 +119,8 @@ final class CompiledRuleSet: Sendable {
             // SpamAssassin skips only eval rules flagged `net` offline (Check.pm run_eval_tests);
             // net-flagged metas (they inherit the flag from any net dependency) still run, with
             // their network dependencies false.
-            if def.flags.net, case .eval(let function, _) = def.test, !(network && RBLEvals.names.contains(function)) {
+            if def.flags.net, case .eval(let function, _) = def.test,
+               !(network && (RBLEvals.names.contains(function) || function == URIDNSBL.evalName)) {
                 skip(.net, "tflags net")
                 continue
             }
@@ -146,6 +150,21 @@ final class CompiledRuleSet: Sendable {
                 }
                 summary.evalSupported += 1
                 test = .eval(function, implementation, arguments)
+            case .eval(let function, let arguments) where network && function == URIDNSBL.evalName:
+                // URI block lists: the rule's `urirhssub`/`uridnssub` line says what to ask.
+                guard let rule = arguments.first.flatMap({ parsed.uriLists[$0] }) else {
+                    skip(.unsupportedEval, "eval:\(function) without a urirhssub, urirhsbl, uridnssub or uridnsbl line")
+                    continue
+                }
+                guard rule.type == "A" else {
+                    skip(.unsupportedEval, "eval:\(function): \(rule.type) lists are not supported (only A)")
+                    continue
+                }
+                let words = def.flags.words
+                uriBlockLists.lists[name] = URIDNSBL.List(rule: rule, domains: !words.contains("ips_only"),
+                                                          addresses: !words.contains("domains_only"), ownRecords: words.contains("a"))
+                summary.evalSupported += 1
+                test = .eval(function, URIDNSBL.function(name, subtest: rule.subtest), arguments)
             case .eval(let function, let arguments):
                 if Self.netEvalPrefixes.contains(where: { function.hasPrefix($0) }) {
                     skip(.net, "eval:\(function) needs the network")
@@ -256,6 +275,9 @@ final class CompiledRuleSet: Sendable {
         summary.loaded = rules.count - cyclic.count
         self.rules = rules
         self.rblSets = rblSets
+        // Lists whose rule cannot reach a report are not asked.
+        uriBlockLists.lists = uriBlockLists.lists.filter { name, _ in index[name].map { live[$0] } ?? false }
+        self.uriBlockLists = uriBlockLists
         self.patterns = patterns
         self.regexRules = regexRules
         self.prefilters = prefilters

@@ -23,6 +23,12 @@ struct ParsedRuleSet: Sendable {
     var freemailDomains: Set<String> = []
     var freemailWildcards: Set<String> = []
     var freemailWelcomelist: Set<String> = []
+    /// URIDNSBL plugin: list lines by rule name, domains never asked about, the most domains
+    /// asked per message (`uridnsbl_max_domains`, SpamAssassin's default 20), registry boundaries.
+    var uriLists: [String: URIListRule] = [:]
+    var uriSkipDomains: Set<String> = []
+    var uriMaxDomains = 20
+    var registry = RegistryBoundaries()
 
     mutating func define(_ rule: RuleDefinition) {
         if rules[rule.name] == nil { order.append(rule.name) }
@@ -184,6 +190,23 @@ struct RuleFileParser {
             }
         case "replace_rules":
             for f in fields { result.replaceRules.insert(String(f)) }
+        case "urirhsbl", "urirhssub", "uridnsbl", "uridnssub":
+            guard let name = fields.first else { return }
+            guard let list = URIListRule(directive: key, fields: Array(fields.dropFirst())) else {
+                result.skipped.append(SkippedRule(name: String(name), location: location, reason: .syntax, detail: "\(key) needs a zone, a type\(key.hasSuffix("sub") ? " and a subtest" : "")"))
+                return
+            }
+            result.uriLists[String(name)] = list
+        case "uridnsbl_skip_domain":
+            for f in fields { result.uriSkipDomains.insert(f.lowercased()) }
+        case "uridnsbl_max_domains":
+            if let n = Int(value), n >= 0 { result.uriMaxDomains = n }
+        case "util_rb_tld":
+            for f in fields { result.registry.topLevel.insert(f.lowercased()) }
+        case "util_rb_2tld":
+            for f in fields { result.registry.twoLevel.insert(f.lowercased()) }
+        case "util_rb_3tld":
+            for f in fields { result.registry.threeLevel.insert(f.lowercased()) }
         default:
             break
         }
