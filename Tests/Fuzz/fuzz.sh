@@ -41,18 +41,18 @@ declare -A MODULE=(
     [mime]=Message [rfc2047]=Message [charsets]=Message [uuencode]=Message [qp]=Message [base64]=Message
     [htmllinks]=URL [urlnormalize]=URL [pdflinks]=URL [textlinks]=URL [gif]=URL [image]=URL [qr]=URL
     [cfb]=Macro [zip]=Macro [rtf]=Macro [biff]=Macro [powerpoint]=Macro [vba]=Macro [macro]=Macro
-    [received]=Spam [spamhtml]=Spam [dkim]=Auth [authrecords]=Auth
+    [received]=Spam [spamhtml]=Spam [urihosts]=Spam [dkim]=Auth [authrecords]=Auth
 )
-ALL_TARGETS="mime rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml dkim authrecords"
+ALL_TARGETS="mime rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts dkim authrecords"
 declare -A MAXLEN=(
     [mime]=65536 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
     [htmllinks]=16384 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=4096 [gif]=16384 [image]=65536 [qr]=65536
     [cfb]=131072 [zip]=131072 [rtf]=65536 [biff]=16384 [powerpoint]=65536 [vba]=16384 [macro]=131072
-    [received]=2048 [spamhtml]=16384 [dkim]=4096 [authrecords]=1024
+    [received]=2048 [spamhtml]=16384 [urihosts]=2048 [dkim]=4096 [authrecords]=1024
 )
 # Dictionary per target (Tests/Fuzz/dict/<name>.dict).
 declare -A DICT=(
-    [mime]=mime [rfc2047]=mime [uuencode]=mime [qp]=mime [htmllinks]=html [spamhtml]=html [textlinks]=url [urlnormalize]=url
+    [mime]=mime [rfc2047]=mime [uuencode]=mime [qp]=mime [htmllinks]=html [spamhtml]=html [textlinks]=url [urlnormalize]=url [urihosts]=url
     [pdflinks]=pdf [rtf]=rtf [received]=received [zip]=zip [macro]=zip
 )
 
@@ -71,7 +71,8 @@ module_sources() {
         Sources/MoatMacro/Inspection/*.swift Sources/MoatMacro/VBA/*.swift ;;
     Spam) echo Sources/MoatSpam/Relays/ReceivedParser.swift Sources/MoatSpam/Relays/Relay.swift \
         Sources/MoatSpam/Text/HTMLRendering.swift Sources/MoatSpam/Text/HTMLColor.swift \
-        Sources/MoatSpam/Regex/PerlPattern.swift Sources/MoatSpam/Regex/PCRE2Pattern.swift ;;
+        Sources/MoatSpam/Regex/PerlPattern.swift Sources/MoatSpam/Regex/PCRE2Pattern.swift \
+        Sources/MoatSpam/Evals/URIHost.swift Sources/MoatSpam/Evals/RegistryBoundaries.swift ;;
     # The parsers only: the verifier and keys need swift-crypto, which is built by SwiftPM.
     Auth) echo Sources/MoatAuth/DKIMSignature.swift Sources/MoatAuth/DKIMCanonicalizer.swift Sources/MoatAuth/SPFRecord.swift \
             Sources/MoatAuth/SPFMacro.swift Sources/MoatAuth/SPFResult.swift Sources/MoatAuth/DMARCRecord.swift \
@@ -170,7 +171,7 @@ seeds() {
             while IFS= read -r line; do printf '%s' "$line" >"$dir/s$(printf '%s' "$line" | md5sum | cut -c1-16)"; done
         printf 'v=DMARC1; p=reject; sp=quarantine; pct=50; adkim=s; aspf=r' >"$dir/dmarc1"
         printf 'v=DMARC1; rua=mailto:x@example.org' >"$dir/dmarc2" ;;
-    urlnormalize) carve_headers "$dir" 'https?://' 400 ;;
+    urlnormalize|urihosts) carve_headers "$dir" 'https?://' 400 ;;
     htmllinks|spamhtml)
         pick "$dir" 200 "$max" -path '*/phishing/*'
         pick "$dir" 100 "$max" -path '*/spamassassin/*' -path '*spam*' ;;

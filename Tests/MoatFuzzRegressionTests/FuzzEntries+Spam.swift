@@ -11,4 +11,10 @@ enum SpamFuzzEntries {
     static func spamHTML(_ data: [UInt8]) {
         blackHole(HTMLRendering(String(decoding: data, as: UTF8.self)))
     }
+
+    /// A link's host and its registrable domain (the URI block list rules' questions).
+    static func uriHosts(_ data: [UInt8]) {
+        let registry = RegistryBoundaries(topLevel: ["com", "uk", "test"], twoLevel: ["co.uk"], threeLevel: ["pvt.k12.uk"])
+        blackHole(URIHost.of(data).flatMap(registry.trim))
+    }
 }

@@ -32,6 +32,7 @@ struct FuzzRegressionTests {
         "dkim": { AuthFuzzEntries.dkim($0) },
         "authrecords": { AuthFuzzEntries.authrecords($0) },
         "spamhtml": { SpamFuzzEntries.spamHTML($0) },
+        "urihosts": { SpamFuzzEntries.uriHosts($0) },
         "milter": { MilterFuzzEntries.command($0) },
         "milterreply": { MilterFuzzEntries.reply($0) },
     ]

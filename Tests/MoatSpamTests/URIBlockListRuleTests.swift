@@ -140,7 +140,7 @@ struct URIBlockListRuleTests {
         ("mailto:a@b.test", nil), ("http://exa mple.test/", nil), ("http:///path", nil), ("http://ex.test./", "ex.test"),
     ])
     func linkHosts(uri: String, expected: String?) {
-        #expect(URIDNSBL.host(of: Array(uri.utf8)) == expected)
+        #expect(URIHost.of(Array(uri.utf8)) == expected)
     }
 
     /// Every stock `check_uridnsbl` rule finds its list line (an A list), and the stock registry
