@@ -215,11 +215,12 @@ public final class EngineSupervisor: ScanObserver, Sendable {
         pending.withLock { _ = $0.remove(record.id) }
         metrics.decided(handoff.decision)
         if handoff.decision.action == .quarantine {
-            let entry = QuarantineEntry(
+            var entry = QuarantineEntry(
                 scanID: record.id, at: handoff.at, reason: handoff.decision.quarantineReason ?? "quarantined",
                 queueID: record.queueID, mailFrom: record.mailFrom, recipients: record.recipients,
                 raw: keepQuarantinedRaw ? handoff.input.message.raw : nil
             )
+            entry.tenants = record.tenants
             do {
                 try await store.quarantine(entry)
             } catch {

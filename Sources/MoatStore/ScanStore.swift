@@ -29,16 +29,31 @@ public protocol ScanStore: Sendable {
     func stateChanges(engine: String?, limit: Int) async throws -> [StateChange]
 
     func quarantine(_ entry: QuarantineEntry) async throws
-    /// Newest first, without the raw bytes.
-    func quarantined(limit: Int) async throws -> [QuarantineEntry]
     /// One entry with its raw bytes.
     func quarantined(scanID: String) async throws -> QuarantineEntry?
     func markReleased(scanID: String, at: Date) async throws -> Bool
     func deleteQuarantined(scanID: String) async throws -> Bool
+
+    /// Every tenant, by id.
+    func tenants() async throws -> [Tenant]
+    /// Creates or replaces a tenant (by id) and records `change` in the same transaction.
+    func saveTenant(_ tenant: Tenant, change: TenantChange) async throws
+    /// Removes a tenant (its past scans keep its id) and records `change`; false if there was none.
+    func deleteTenant(id: String, change: TenantChange) async throws -> Bool
+    /// Newest first; `tenant` nil for all tenants.
+    func tenantChanges(tenant: String?, limit: Int) async throws -> [TenantChange]
+    /// Quarantined messages of one tenant (nil: all), newest first, without the raw bytes.
+    func quarantined(limit: Int, tenant: String?) async throws -> [QuarantineEntry]
 
     /// Deletes scans, feedback, state changes and quarantine entries older than `date`; returns rows removed.
     func prune(olderThan date: Date) async throws -> Int
 
     /// Closes connections; the store is unusable afterwards.
     func close() async throws
+}
+
+extension ScanStore {
+    public func quarantined(limit: Int) async throws -> [QuarantineEntry] {
+        try await quarantined(limit: limit, tenant: nil)
+    }
 }

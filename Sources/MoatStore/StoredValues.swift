@@ -32,6 +32,20 @@ enum StoredValues {
         return trueClass
     }
 
+    static func tenantPolicy(_ value: String, tenant: String) throws -> TenantPolicy {
+        do {
+            return try JSONDecoder().decode(TenantPolicy.self, from: Data(value.utf8))
+        } catch {
+            throw StoreError.corruptRow(table: "tenants", key: tenant, column: "policy", value: value)
+        }
+    }
+
+    static func encodeTenantPolicy(_ policy: TenantPolicy) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(policy), as: UTF8.self)
+    }
+
     /// The batch with each scan id once (the last record wins), order otherwise kept: an upsert
     /// cannot touch one row twice in a statement.
     static func lastRecordPerID(_ scans: [ScanRecord]) -> [ScanRecord] {

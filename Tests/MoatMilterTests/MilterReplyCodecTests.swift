@@ -53,7 +53,7 @@ struct MilterReplyCodecTests {
             macroLists: [MilterMacroList(stage: .envelopeFrom, names: "i {mail_addr}")]
         )
         let bytes = Array(try encode(reply).readableBytesView)
-        let expected: [UInt8] = [0, 0, 0, 31, UInt8(ascii: "O"), 0, 0, 0, 6, 0, 0, 0, 0x33, 0, 0x0F, 0xF3, 0x80, 0, 0, 0, 2]
+        let expected: [UInt8] = [0, 0, 0, 31, UInt8(ascii: "O"), 0, 0, 0, 6, 0, 0, 0, 0x3B, 0, 0x0F, 0xF3, 0x80, 0, 0, 0, 2]
             + [UInt8]("i {mail_addr}\0")
         #expect(bytes == expected)
     }

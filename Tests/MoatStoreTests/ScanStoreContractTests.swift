@@ -289,3 +289,61 @@ struct ScanStoreContractTests {
         }
     }
 }
+
+/// Tenants, their change log, and the tenant columns of scans and quarantine, on both backends.
+@Suite("ScanStore contract: tenants")
+struct TenantStoreContractTests {
+    @Test("saves, replaces, lists and deletes tenants with a change log", arguments: Backend.available)
+    func tenantsRoundTrip(_ backend: Backend) async throws {
+        try await withStore(backend) { fixture in
+            let store = fixture.store
+            var policy = TenantPolicy(rejectScore: 8, onDetect: [.spam: .quarantine], macroMode: .reject, blockSenders: ["@bad.example"])
+            policy.engines = ["spam": .init(vote: false), "clamav": .init(weight: 2)]
+            let acme = Tenant(id: "acme", name: "Acme Ltd", domains: ["Acme.Example"], addresses: ["ceo@other.example"], policy: policy)
+            try await store.saveTenant(acme, change: TenantChange(tenant: "acme", actor: "ops", change: "created", at: baseDate))
+            try await store.saveTenant(Tenant(id: "globex", domains: ["globex.example"]),
+                                       change: TenantChange(tenant: "globex", actor: "ops", change: "created", at: baseDate.addingTimeInterval(1)))
+            let read = try await store.tenants()
+            #expect(read.map(\.id) == ["acme", "globex"])
+            #expect(read[0].domains == ["acme.example"])
+            #expect(read[0].addresses == ["ceo@other.example"])
+            #expect(read[0].policy == policy)
+            #expect(read[0].name == "Acme Ltd")
+            #expect(read[0].updatedBy == "ops")
+
+            var changed = acme
+            changed.domains.append("acme.test")
+            try await store.saveTenant(changed, change: TenantChange(tenant: "acme", actor: "alice", change: "domain added: acme.test",
+                                                                     at: baseDate.addingTimeInterval(2)))
+            #expect(try await store.tenants().first?.domains == ["acme.example", "acme.test"])
+            #expect(try await store.tenantChanges(tenant: "acme", limit: 10).map(\.change) == ["domain added: acme.test", "created"])
+            #expect(try await store.tenantChanges(tenant: nil, limit: 10).count == 3)
+
+            #expect(try await store.deleteTenant(id: "globex", change: TenantChange(tenant: "globex", actor: "ops", change: "deleted")))
+            #expect(try await store.deleteTenant(id: "globex", change: TenantChange(tenant: "globex", actor: "ops", change: "deleted")) == false)
+            #expect(try await store.tenants().map(\.id) == ["acme"])
+            #expect(try await store.tenantChanges(tenant: "globex", limit: 10).map(\.change) == ["deleted", "created"])
+        }
+    }
+
+    @Test("keeps the tenants of scans and lists one tenant's quarantine", arguments: Backend.available)
+    func tenantColumns(_ backend: Backend) async throws {
+        try await withStore(backend) { fixture in
+            let store = fixture.store
+            var scan = scanRecord("t1", engines: 1)
+            scan.tenants = ["acme", "globex"]
+            try await store.record([scan, scanRecord("t2", engines: 0)])
+            #expect(try await store.scan(id: "t1")?.tenants == ["acme", "globex"])
+            #expect(try await store.scan(id: "t2")?.tenants == [])
+            for (id, tenants) in [("q1", ["acme"]), ("q2", ["globex"]), ("q3", ["acme", "globex"]), ("q4", [])] {
+                var entry = QuarantineEntry(scanID: id, at: baseDate, reason: "held", recipients: ["a@example.net"], raw: [65])
+                entry.tenants = tenants
+                try await store.quarantine(entry)
+            }
+            #expect(Set(try await store.quarantined(limit: 10, tenant: "acme").map(\.scanID)) == ["q1", "q3"])
+            #expect(Set(try await store.quarantined(limit: 10, tenant: "globex").map(\.scanID)) == ["q2", "q3"])
+            #expect(try await store.quarantined(limit: 10).count == 4)
+            #expect(try await store.quarantined(scanID: "q3")?.tenants == ["acme", "globex"])
+        }
+    }
+}

@@ -159,7 +159,11 @@ final class BatchCountingStore: ScanStore {
         try await base.stateChanges(engine: engine, limit: limit)
     }
     func quarantine(_ entry: QuarantineEntry) async throws { try await base.quarantine(entry) }
-    func quarantined(limit: Int) async throws -> [QuarantineEntry] { try await base.quarantined(limit: limit) }
+    func quarantined(limit: Int, tenant: String?) async throws -> [QuarantineEntry] { try await base.quarantined(limit: limit, tenant: tenant) }
+    func tenants() async throws -> [Tenant] { try await base.tenants() }
+    func saveTenant(_ tenant: Tenant, change: TenantChange) async throws { try await base.saveTenant(tenant, change: change) }
+    func deleteTenant(id: String, change: TenantChange) async throws -> Bool { try await base.deleteTenant(id: id, change: change) }
+    func tenantChanges(tenant: String?, limit: Int) async throws -> [TenantChange] { try await base.tenantChanges(tenant: tenant, limit: limit) }
     func quarantined(scanID: String) async throws -> QuarantineEntry? { try await base.quarantined(scanID: scanID) }
     func markReleased(scanID: String, at: Date) async throws -> Bool { try await base.markReleased(scanID: scanID, at: at) }
     func deleteQuarantined(scanID: String) async throws -> Bool { try await base.deleteQuarantined(scanID: scanID) }
@@ -233,7 +237,11 @@ final class ScriptedStore: ScanStore {
     func recordStateChange(_ change: StateChange) async throws {}
     func stateChanges(engine: String?, limit: Int) async throws -> [StateChange] { [] }
     func quarantine(_ entry: QuarantineEntry) async throws {}
-    func quarantined(limit: Int) async throws -> [QuarantineEntry] { [] }
+    func quarantined(limit: Int, tenant: String?) async throws -> [QuarantineEntry] { [] }
+    func tenants() async throws -> [Tenant] { [] }
+    func saveTenant(_ tenant: Tenant, change: TenantChange) async throws {}
+    func deleteTenant(id: String, change: TenantChange) async throws -> Bool { false }
+    func tenantChanges(tenant: String?, limit: Int) async throws -> [TenantChange] { [] }
     func quarantined(scanID: String) async throws -> QuarantineEntry? { nil }
     func markReleased(scanID: String, at: Date) async throws -> Bool { false }
     func deleteQuarantined(scanID: String) async throws -> Bool { false }

@@ -44,10 +44,18 @@ public struct ScanPipeline: Sendable {
         } + execution.findings
         let tracker = self.tracker
         let minSamples = snapshot.policy.precisionMinSamples
-        var decision = aggregator.decide(
-            scanID: input.id, verdicts: execution.verdicts, manifests: snapshot.manifests, messageFindings: messageFindings,
-            precision: { engine, category in tracker?.precision(engine: engine, category: category, minSamples: minSamples) }
-        )
+        let precision: (String, VerdictCategory) -> Double? = { engine, category in
+            tracker?.precision(engine: engine, category: category, minSamples: minSamples)
+        }
+        var decision: Decision
+        if snapshot.tenants.isEmpty {
+            decision = aggregator.decide(scanID: input.id, verdicts: execution.verdicts, manifests: snapshot.manifests,
+                                         messageFindings: messageFindings, precision: precision)
+        } else {
+            decision = TenantDecider(directory: snapshot.tenants).decideAll(
+                scanID: input.id, verdicts: execution.verdicts, manifests: snapshot.manifests, messageFindings: messageFindings,
+                sender: input.envelope.mailFrom, recipients: input.envelope.recipients, precision: precision)
+        }
         if let imposed = execution.imposed {
             decision = aggregator.impose(imposed, on: decision)
         }

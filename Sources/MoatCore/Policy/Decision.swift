@@ -46,6 +46,15 @@ public struct Decision: Sendable, Hashable {
     public var messageFindings: [Finding]
     /// The learned combiner's working when it decided (nil under the hand-set policy).
     public var model: ModelExplanation? = nil
+    /// The tenant whose policy decided (nil: the global policy, or several tenants: see `tenants`).
+    public var tenant: String? = nil
+    /// Each tenant's own decision when the recipients belong to tenants (empty otherwise).
+    public var tenants: [TenantOutcome] = []
+    /// Recipients removed from the message because their tenant refused it while others keep it.
+    public var removedRecipients: [String] = []
+    /// The refusing tenant's reply, used for the whole message when the MTA does not let Moat
+    /// remove recipients.
+    public var removalReply: String? = nil
 
     /// How the learned combiner reached its score: bias plus every contribution equals `score`.
     public struct ModelExplanation: Sendable, Hashable, Codable {
@@ -60,6 +69,11 @@ public struct Decision: Sendable, Hashable {
             self.threshold = threshold
             self.contributions = contributions
         }
+    }
+
+    /// The tenants whose recipients the message had, in order (empty without tenants).
+    public var tenantIDs: [String] {
+        tenants.isEmpty ? (tenant.map { [$0] } ?? []) : tenants.compactMap(\.tenant)
     }
 
     /// The process exit status the CLI reports: 0 delivered clean, 1 detected or refused.

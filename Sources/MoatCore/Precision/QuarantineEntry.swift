@@ -12,6 +12,8 @@ public struct QuarantineEntry: Sendable, Hashable, Codable {
     public var raw: [UInt8]?
     /// Released entries stay listed (with the time) until deleted or pruned.
     public var releasedAt: Date?
+    /// The tenants whose recipients the message had: their operators may see and release it.
+    public var tenants: [String] = []
 
     public init(scanID: String, at: Date = Date(), reason: String, queueID: String? = nil, mailFrom: String? = nil,
                 recipients: [String] = [], raw: [UInt8]? = nil, releasedAt: Date? = nil) {

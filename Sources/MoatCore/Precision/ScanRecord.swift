@@ -47,6 +47,9 @@ public struct ScanRecord: Sendable, Hashable, Codable {
     /// The learned combiner's features of this scan (`VerdictFeatures`), so operator feedback on it
     /// can train the combiner later (`moat train --from-store`); nil in records written before.
     public var features: [String: Double]?
+    /// The tenants among the recipients (empty: no tenants configured, or mail of none), so a
+    /// tenant's operators can be shown exactly their own mail.
+    public var tenants: [String] = []
 
     public init(id: String, receivedAt: Date = Date(), contentHash: String, messageID: String? = nil, queueID: String? = nil,
                 mailFrom: String? = nil, recipients: [String] = [], action: Action, score: Double,
@@ -102,5 +105,6 @@ public struct ScanRecord: Sendable, Hashable, Codable {
             isolation: Self.isolationNote(decision.messageFindings),
             features: VerdictFeatures.extract(verdicts: decision.verdicts, messageFindings: decision.messageFindings).values
         )
+        tenants = decision.tenantIDs
     }
 }

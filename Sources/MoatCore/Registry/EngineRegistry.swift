@@ -42,7 +42,18 @@ public final class EngineRegistry: Sendable {
     public func replace(engines: [RegisteredEngine], policy: Policy) -> Int {
         state.withLock { state in
             let generation = state.snapshot.generation + 1
-            state.snapshot = EngineSnapshot(engines: engines, policy: policy, generation: generation)
+            state.snapshot = EngineSnapshot(engines: engines, policy: policy, tenants: Array(state.snapshot.tenants.tenants.values),
+                                            generation: generation)
+            return generation
+        }
+    }
+
+    /// Replaces the tenants (their policies apply from the next scan); returns the new generation.
+    @discardableResult
+    public func replace(tenants: [Tenant]) -> Int {
+        state.withLock { state in
+            let generation = state.snapshot.generation + 1
+            state.snapshot = EngineSnapshot(engines: state.snapshot.engines, policy: state.snapshot.policy, tenants: tenants, generation: generation)
             return generation
         }
     }
@@ -57,7 +68,8 @@ public final class EngineRegistry: Sendable {
             var engines = state.snapshot.engines
             let change = StateChange(engine: name, from: engines[index].state, to: newState, actor: actor, reason: reason)
             engines[index].manifest.state = newState
-            state.snapshot = EngineSnapshot(engines: engines, policy: state.snapshot.policy, generation: state.snapshot.generation + 1)
+            state.snapshot = EngineSnapshot(engines: engines, policy: state.snapshot.policy, tenants: Array(state.snapshot.tenants.tenants.values),
+                                            generation: state.snapshot.generation + 1)
             state.history.append(change)
             return change
         }

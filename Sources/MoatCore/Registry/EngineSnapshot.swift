@@ -6,13 +6,18 @@ public struct EngineSnapshot: Sendable {
     public var engines: [RegisteredEngine] {
         didSet { manifests = Self.index(engines) }
     }
-    public var policy: Policy
+    public var policy: Policy {
+        didSet { tenants = TenantDirectory(Array(tenants.tenants.values), global: policy) }
+    }
+    /// The tenants and their effective policies (empty: one global policy for all mail).
+    public var tenants: TenantDirectory
     /// Increases by one with every swap; lets tests and logs tell snapshots apart.
     public var generation: Int
 
-    public init(engines: [RegisteredEngine] = [], policy: Policy = Policy(), generation: Int = 0) {
+    public init(engines: [RegisteredEngine] = [], policy: Policy = Policy(), tenants: [Tenant] = [], generation: Int = 0) {
         self.engines = engines
         self.policy = policy
+        self.tenants = TenantDirectory(tenants, global: policy)
         self.generation = generation
         self.manifests = Self.index(engines)
     }

@@ -36,6 +36,7 @@ public struct MilterActions: OptionSet, Hashable, Sendable {
     /// `SMFI_CURR_ACTS`: every action of protocol version 6 (0x1FF), what Postfix offers.
     public static let all: MilterActions = [.version2, .changeFrom, .addRecipientWithParameters, .setSymbolList]
 
-    /// What Moat needs by default: add/change headers, replace the body, quarantine (0x33).
-    public static let moatDefault: MilterActions = [.addHeaders, .changeHeaders, .changeBody, .quarantine]
+    /// What Moat needs by default: add/change headers, replace the body, quarantine, and delete
+    /// recipients (a tenant that refuses a message others keep loses its recipients) (0x3B).
+    public static let moatDefault: MilterActions = [.addHeaders, .changeHeaders, .changeBody, .quarantine, .deleteRecipient]
 }

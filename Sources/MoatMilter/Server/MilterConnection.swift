@@ -108,8 +108,24 @@ struct MilterConnection: Sendable {
             "category": "\(decision.category?.rawValue ?? "-")",
             "engines": "\(decision.verdicts.map { "\($0.engine)=\($0.label)" }.joined(separator: ","))",
             "message.size": "\(collected.totalSize)",
+            "tenant": "\(decision.tenant ?? (decision.tenants.isEmpty ? "-" : "several"))",
             "elapsed_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
         ])
+        if decision.tenants.count > 1 {
+            for outcome in decision.tenants {
+                messageLogger.info("tenant decision", metadata: [
+                    "moat.id": "\(decision.scanID)", "tenant": "\(outcome.tenant ?? "-")", "action": "\(outcome.action.rawValue)",
+                    "score": "\(outcome.score)", "category": "\(outcome.category?.rawValue ?? "-")",
+                    "recipients": "\(outcome.recipients.joined(separator: ","))",
+                ])
+            }
+            if !decision.removedRecipients.isEmpty {
+                messageLogger.notice("recipients removed: their tenant refused the message", metadata: [
+                    "moat.id": "\(decision.scanID)", "recipients": "\(decision.removedRecipients.joined(separator: ","))",
+                    "reply": "\(decision.removalReply ?? "-")",
+                ])
+            }
+        }
         return outcome.response
     }
 
@@ -133,7 +149,8 @@ struct MilterConnection: Sendable {
         let message = Message(parsing: assembled.bytes, limits: limits)
         let decision = await pipeline.scan(ScanInput(message: message, envelope: MilterMessageAssembler.envelope(collected)))
         let response = translator.response(
-            for: decision, message: message, bodyOffset: assembled.bodyOffset, incomingHeaders: collected.headers
+            for: decision, message: message, bodyOffset: assembled.bodyOffset, incomingHeaders: collected.headers,
+            recipients: collected.recipients
         )
         await budget.release(granted)
         return (decision, response)

@@ -13,9 +13,18 @@ public struct MilterDecisionTranslator: Sendable {
     }
 
     /// The response for `decision` on `message` (the assembled raw message whose body starts at `bodyOffset`).
-    public func response(for decision: Decision, message: Message?, bodyOffset: Int, incomingHeaders: [MilterHeader]) -> MilterResponse {
+    /// `recipients` are the RCPT arguments as the MTA sent them: removed recipients are named
+    /// back to it in its own form.
+    public func response(for decision: Decision, message: Message?, bodyOffset: Int, incomingHeaders: [MilterHeader],
+                         recipients: [MilterEnvelopeAddress] = []) -> MilterResponse {
         var response = MilterResponse(disposition: Self.disposition(decision.action, reply: decision.smtpReply))
         guard decision.action <= .quarantine else { return response }
+        if !decision.removedRecipients.isEmpty {
+            let removed = Set(decision.removedRecipients.map { $0.lowercased() })
+            response.recipientsToDelete = recipients.filter { removed.contains($0.mailbox.lowercased()) }
+                .map { String(decoding: $0.address, as: UTF8.self) }
+            response.dispositionWithoutRecipientDeletion = .reject(replyCode: decision.removalReply)
+        }
 
         let prefix = headerPrefix.lowercased() + "-"
         // RFC 8601 5: Authentication-Results that claim to come from this gateway (its authserv-id)

@@ -51,6 +51,11 @@ public struct MilterResponse: Hashable, Sendable {
     /// Put the message on hold with this reason.
     public var quarantineReason: String?
     public var disposition: Disposition
+    /// Recipients to remove (as the MTA sent them), for tenants that refuse what others keep.
+    public var recipientsToDelete: [String] = []
+    /// The whole message's answer when the MTA did not grant recipient deletion: nothing is
+    /// delivered to a recipient whose tenant refused it, so the message is refused for all.
+    public var dispositionWithoutRecipientDeletion: Disposition = .reject(replyCode: nil)
 
     public init(
         disposition: Disposition = .accept,

@@ -357,7 +357,13 @@ public struct MilterSessionStateMachine: Sendable {
     // MARK: - End-of-message replies
 
     static func replies(for response: MilterResponse, actions: MilterActions, leadingSpace: Bool) -> [MilterReply] {
+        if !response.recipientsToDelete.isEmpty, !actions.contains(.deleteRecipient) {
+            return replies(for: MilterResponse(disposition: response.dispositionWithoutRecipientDeletion), actions: actions, leadingSpace: leadingSpace)
+        }
         var replies: [MilterReply] = []
+        for recipient in response.recipientsToDelete where !recipient.isEmpty && !recipient.utf8.contains(0) {
+            replies.append(.deleteRecipient(recipient))
+        }
         if actions.contains(.changeHeaders) {
             for change in response.headersToChange {
                 let name = sanitizedHeaderName(change.name)

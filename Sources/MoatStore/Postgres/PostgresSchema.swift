@@ -86,5 +86,30 @@ enum PostgresSchema {
         Migration(version: 3, name: "scan features for the learned combiner", statements: [
             "ALTER TABLE scans ADD COLUMN features text",
         ]),
+        Migration(version: 4, name: "tenants", statements: [
+            "ALTER TABLE scans ADD COLUMN tenants text[] NOT NULL DEFAULT '{}'",
+            "ALTER TABLE quarantine ADD COLUMN tenants text[] NOT NULL DEFAULT '{}'",
+            """
+            CREATE TABLE tenants (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                domains text[] NOT NULL DEFAULT '{}',
+                addresses text[] NOT NULL DEFAULT '{}',
+                policy text NOT NULL DEFAULT '{}',
+                updated_at timestamptz,
+                updated_by text
+            )
+            """,
+            """
+            CREATE TABLE tenant_changes (
+                id bigserial PRIMARY KEY,
+                tenant text NOT NULL,
+                actor text NOT NULL,
+                change text NOT NULL,
+                at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX tenant_changes_tenant_at ON tenant_changes (tenant, at)",
+        ]),
     ]
 }

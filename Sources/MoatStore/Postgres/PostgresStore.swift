@@ -132,6 +132,7 @@ public final class PostgresStore: ScanStore {
         var category: String?
         var isolation: String?
         var features: String?
+        var tenants: [String]
     }
 
     private struct VerdictRow: Encodable {
@@ -157,7 +158,7 @@ public final class PostgresStore: ScanStore {
                         message_id: scan.messageID, queue_id: scan.queueID, mail_from: scan.mailFrom,
                         recipients: scan.recipients, action: scan.action.rawValue, score: scan.score,
                         category: scan.category?.rawValue, isolation: scan.isolation,
-                        features: ScanRecord.encodeFeatures(scan.features))
+                        features: ScanRecord.encodeFeatures(scan.features), tenants: scan.tenants)
             }), as: UTF8.self)
             verdictJSON = String(decoding: try encoder.encode(scans.flatMap { scan in
                 scan.engines.enumerated().map { position, entry in
@@ -171,16 +172,18 @@ public final class PostgresStore: ScanStore {
         try await transaction("record") { connection, logger in
             try await connection.query("""
                 INSERT INTO scans (id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category,
-                    isolation, features)
+                    isolation, features, tenants)
                 SELECT x.id, to_timestamp(x.received_at), x.content_hash, x.message_id, x.queue_id, x.mail_from,
-                       ARRAY(SELECT jsonb_array_elements_text(x.recipients)), x.action, x.score, x.category, x.isolation, x.features
+                       ARRAY(SELECT jsonb_array_elements_text(x.recipients)), x.action, x.score, x.category, x.isolation, x.features,
+                       ARRAY(SELECT jsonb_array_elements_text(x.tenants))
                 FROM jsonb_to_recordset(\(scanJSON)::jsonb) AS x(id text, received_at double precision, content_hash text,
                     message_id text, queue_id text, mail_from text, recipients jsonb, action text, score double precision,
-                    category text, isolation text, features text)
+                    category text, isolation text, features text, tenants jsonb)
                 ON CONFLICT (id) DO UPDATE SET received_at = EXCLUDED.received_at, content_hash = EXCLUDED.content_hash,
                     message_id = EXCLUDED.message_id, queue_id = EXCLUDED.queue_id, mail_from = EXCLUDED.mail_from,
                     recipients = EXCLUDED.recipients, action = EXCLUDED.action, score = EXCLUDED.score,
-                    category = EXCLUDED.category, isolation = EXCLUDED.isolation, features = EXCLUDED.features
+                    category = EXCLUDED.category, isolation = EXCLUDED.isolation, features = EXCLUDED.features,
+                    tenants = EXCLUDED.tenants
                 """, logger: logger)
             try await connection.query("DELETE FROM engine_verdicts WHERE scan_id = ANY(\(ids))", logger: logger)
             try await connection.query("""
@@ -193,7 +196,7 @@ public final class PostgresStore: ScanStore {
     }
 
     private static let scanColumns =
-        "s.id, s.received_at, s.content_hash, s.message_id, s.queue_id, s.mail_from, s.recipients, s.action, s.score, s.category, s.isolation, s.features"
+        "s.id, s.received_at, s.content_hash, s.message_id, s.queue_id, s.mail_from, s.recipients, s.action, s.score, s.category, s.isolation, s.features, s.tenants"
 
     public func scan(id: String) async throws -> ScanRecord? {
         try await fetchScans("scan(id:)", "SELECT \(unescaped: Self.scanColumns) FROM scans s WHERE s.id = \(id)").first
@@ -224,14 +227,16 @@ public final class PostgresStore: ScanStore {
     }
 
     private static func decodeScan(_ row: PostgresRow) throws -> ScanRecord {
-        let (id, receivedAt, contentHash, messageID, queueID, mailFrom, recipients, action, score, category, isolation, features) = try row.decode(
-            (String, Date, String, String?, String?, String?, [String], String, Double, String?, String?, String?).self)
-        return ScanRecord(
+        let (id, receivedAt, contentHash, messageID, queueID, mailFrom, recipients, action, score, category, isolation, features, tenants) = try row.decode(
+            (String, Date, String, String?, String?, String?, [String], String, Double, String?, String?, String?, [String]).self)
+        var record = ScanRecord(
             id: id, receivedAt: receivedAt, contentHash: contentHash, messageID: messageID, queueID: queueID,
             mailFrom: mailFrom, recipients: recipients, action: try StoredValues.action(action, scan: id), score: score,
             category: try StoredValues.category(category, scan: id), engines: [], isolation: isolation,
             features: ScanRecord.decodeFeatures(features)
         )
+        record.tenants = tenants
+        return record
     }
 
     private static func attachEngines(_ connection: PostgresConnection, logger: Logger, to scans: inout [ScanRecord]) async throws {
@@ -281,14 +286,15 @@ public final class PostgresStore: ScanStore {
             var feedback: [Feedback] = []
             for try await row in try await connection.query(query, logger: logger) {
                 let (id, receivedAt, contentHash, messageID, queueID, mailFrom, recipients, action, score, category,
-                     isolation, features, trueClass, source, at) = try row.decode(
-                    (String, Date, String, String?, String?, String?, [String], String, Double, String?, String?, String?, String, String, Date).self)
-                let scan = ScanRecord(
+                     isolation, features, tenants, trueClass, source, at) = try row.decode(
+                    (String, Date, String, String?, String?, String?, [String], String, Double, String?, String?, String?, [String], String, String, Date).self)
+                var scan = ScanRecord(
                     id: id, receivedAt: receivedAt, contentHash: contentHash, messageID: messageID, queueID: queueID,
                     mailFrom: mailFrom, recipients: recipients, action: try StoredValues.action(action, scan: id), score: score,
                     category: try StoredValues.category(category, scan: id), engines: [], isolation: isolation,
                     features: ScanRecord.decodeFeatures(features)
                 )
+                scan.tenants = tenants
                 scans.append(scan)
                 feedback.append(Feedback(scanID: scan.id, trueClass: try StoredValues.trueClass(trueClass, scan: scan.id),
                                          source: source, at: at))
@@ -342,26 +348,36 @@ public final class PostgresStore: ScanStore {
     public func quarantine(_ entry: QuarantineEntry) async throws {
         let raw: Data? = keepQuarantinedRaw ? entry.raw.map { Data($0) } : nil
         try await execute("quarantine", """
-            INSERT INTO quarantine (scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at)
+            INSERT INTO quarantine (scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at, tenants)
             VALUES (\(entry.scanID), \(entry.at), \(entry.reason), \(entry.queueID), \(entry.mailFrom), \(entry.recipients),
-                    \(raw), \(entry.releasedAt))
+                    \(raw), \(entry.releasedAt), \(entry.tenants))
             ON CONFLICT (scan_id) DO UPDATE SET at = EXCLUDED.at, reason = EXCLUDED.reason, queue_id = EXCLUDED.queue_id,
                 mail_from = EXCLUDED.mail_from, recipients = EXCLUDED.recipients, raw = EXCLUDED.raw,
-                released_at = EXCLUDED.released_at
+                released_at = EXCLUDED.released_at, tenants = EXCLUDED.tenants
             """)
     }
 
-    public func quarantined(limit: Int) async throws -> [QuarantineEntry] {
-        try await connection("quarantined(limit:)") { connection, logger in
+    public func quarantined(limit: Int, tenant: String?) async throws -> [QuarantineEntry] {
+        let query: PostgresQuery = if let tenant {
+            """
+            SELECT scan_id, at, reason, queue_id, mail_from, recipients, released_at, tenants FROM quarantine
+            WHERE \(tenant) = ANY(tenants) ORDER BY at DESC, scan_id DESC LIMIT \(max(0, limit))
+            """
+        } else {
+            """
+            SELECT scan_id, at, reason, queue_id, mail_from, recipients, released_at, tenants FROM quarantine
+            ORDER BY at DESC, scan_id DESC LIMIT \(max(0, limit))
+            """
+        }
+        return try await connection("quarantined(limit:)") { connection, logger in
             var entries: [QuarantineEntry] = []
-            let rows = try await connection.query("""
-                SELECT scan_id, at, reason, queue_id, mail_from, recipients, released_at FROM quarantine
-                ORDER BY at DESC, scan_id DESC LIMIT \(max(0, limit))
-                """, logger: logger)
-            for try await (scanID, at, reason, queueID, mailFrom, recipients, releasedAt) in rows.decode(
-                (String, Date, String, String?, String?, [String], Date?).self) {
-                entries.append(QuarantineEntry(scanID: scanID, at: at, reason: reason, queueID: queueID, mailFrom: mailFrom,
-                                               recipients: recipients, raw: nil, releasedAt: releasedAt))
+            let rows = try await connection.query(query, logger: logger)
+            for try await (scanID, at, reason, queueID, mailFrom, recipients, releasedAt, tenants) in rows.decode(
+                (String, Date, String, String?, String?, [String], Date?, [String]).self) {
+                var entry = QuarantineEntry(scanID: scanID, at: at, reason: reason, queueID: queueID, mailFrom: mailFrom,
+                                            recipients: recipients, raw: nil, releasedAt: releasedAt)
+                entry.tenants = tenants
+                entries.append(entry)
             }
             return entries
         }
@@ -370,15 +386,75 @@ public final class PostgresStore: ScanStore {
     public func quarantined(scanID: String) async throws -> QuarantineEntry? {
         try await connection("quarantined(scanID:)") { connection, logger in
             let rows = try await connection.query("""
-                SELECT scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at FROM quarantine
+                SELECT scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at, tenants FROM quarantine
                 WHERE scan_id = \(scanID)
                 """, logger: logger)
-            for try await (scanID, at, reason, queueID, mailFrom, recipients, raw, releasedAt) in rows.decode(
-                (String, Date, String, String?, String?, [String], Data?, Date?).self) {
-                return QuarantineEntry(scanID: scanID, at: at, reason: reason, queueID: queueID, mailFrom: mailFrom,
-                                       recipients: recipients, raw: raw.map { [UInt8]($0) }, releasedAt: releasedAt)
+            for try await (scanID, at, reason, queueID, mailFrom, recipients, raw, releasedAt, tenants) in rows.decode(
+                (String, Date, String, String?, String?, [String], Data?, Date?, [String]).self) {
+                var entry = QuarantineEntry(scanID: scanID, at: at, reason: reason, queueID: queueID, mailFrom: mailFrom,
+                                            recipients: recipients, raw: raw.map { [UInt8]($0) }, releasedAt: releasedAt)
+                entry.tenants = tenants
+                return entry
             }
             return nil
+        }
+    }
+
+    // MARK: Tenants
+
+    public func tenants() async throws -> [Tenant] {
+        try await connection("tenants") { connection, logger in
+            var tenants: [Tenant] = []
+            let rows = try await connection.query(
+                "SELECT id, name, domains, addresses, policy, updated_at, updated_by FROM tenants ORDER BY id", logger: logger)
+            for try await (id, name, domains, addresses, policy, updatedAt, updatedBy) in rows.decode(
+                (String, String, [String], [String], String, Date?, String?).self) {
+                tenants.append(Tenant(id: id, name: name, domains: domains, addresses: addresses,
+                                      policy: try StoredValues.tenantPolicy(policy, tenant: id), updatedAt: updatedAt, updatedBy: updatedBy))
+            }
+            return tenants
+        }
+    }
+
+    public func saveTenant(_ tenant: Tenant, change: TenantChange) async throws {
+        let policy = try StoredValues.encodeTenantPolicy(tenant.policy)
+        try await transaction("saveTenant") { connection, logger in
+            try await connection.query("""
+                INSERT INTO tenants (id, name, domains, addresses, policy, updated_at, updated_by)
+                VALUES (\(tenant.id), \(tenant.name), \(tenant.domains), \(tenant.addresses), \(policy), \(change.at), \(change.actor))
+                ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, domains = EXCLUDED.domains, addresses = EXCLUDED.addresses,
+                    policy = EXCLUDED.policy, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO tenant_changes (tenant, actor, change, at) VALUES (\(change.tenant), \(change.actor), \(change.change), \(change.at))
+                """, logger: logger)
+        }
+    }
+
+    public func deleteTenant(id: String, change: TenantChange) async throws -> Bool {
+        try await transaction("deleteTenant") { connection, logger in
+            var deleted = false
+            for try await _ in try await connection.query("DELETE FROM tenants WHERE id = \(id) RETURNING 1", logger: logger) { deleted = true }
+            guard deleted else { return false }
+            try await connection.query("""
+                INSERT INTO tenant_changes (tenant, actor, change, at) VALUES (\(change.tenant), \(change.actor), \(change.change), \(change.at))
+                """, logger: logger)
+            return true
+        }
+    }
+
+    public func tenantChanges(tenant: String?, limit: Int) async throws -> [TenantChange] {
+        let query: PostgresQuery = if let tenant {
+            "SELECT tenant, actor, change, at FROM tenant_changes WHERE tenant = \(tenant) ORDER BY at DESC, id DESC LIMIT \(max(0, limit))"
+        } else {
+            "SELECT tenant, actor, change, at FROM tenant_changes ORDER BY at DESC, id DESC LIMIT \(max(0, limit))"
+        }
+        return try await connection("tenantChanges") { connection, logger in
+            var changes: [TenantChange] = []
+            for try await (tenant, actor, change, at) in try await connection.query(query, logger: logger).decode((String, String, String, Date).self) {
+                changes.append(TenantChange(tenant: tenant, actor: actor, change: change, at: at))
+            }
+            return changes
         }
     }
 

@@ -75,6 +75,29 @@ enum SQLiteSchema {
         migrator.registerMigration("3-scan-features") { db in
             try db.execute(sql: "ALTER TABLE scans ADD COLUMN features TEXT")
         }
+        migrator.registerMigration("4-tenants") { db in
+            try db.execute(sql: """
+                ALTER TABLE scans ADD COLUMN tenants TEXT NOT NULL DEFAULT '[]';
+                ALTER TABLE quarantine ADD COLUMN tenants TEXT NOT NULL DEFAULT '[]';
+                CREATE TABLE tenants (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    domains TEXT NOT NULL DEFAULT '[]',
+                    addresses TEXT NOT NULL DEFAULT '[]',
+                    policy TEXT NOT NULL DEFAULT '{}',
+                    updated_at DATETIME,
+                    updated_by TEXT
+                );
+                CREATE TABLE tenant_changes (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenant TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    change TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX tenant_changes_tenant_at ON tenant_changes(tenant, at);
+                """)
+        }
         return migrator
     }
 }

@@ -85,12 +85,13 @@ public final class SQLiteStore: ScanStore {
         try await write("record") { db in
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO scans (id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category, isolation,
-                    features)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    features, tenants)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET received_at = excluded.received_at, content_hash = excluded.content_hash,
                     message_id = excluded.message_id, queue_id = excluded.queue_id, mail_from = excluded.mail_from,
                     recipients = excluded.recipients, action = excluded.action, score = excluded.score,
-                    category = excluded.category, isolation = excluded.isolation, features = excluded.features
+                    category = excluded.category, isolation = excluded.isolation, features = excluded.features,
+                    tenants = excluded.tenants
                 """)
             let deleteVerdicts = try db.cachedStatement(sql: "DELETE FROM engine_verdicts WHERE scan_id = ?")
             let insertVerdict = try db.cachedStatement(sql: """
@@ -101,7 +102,7 @@ public final class SQLiteStore: ScanStore {
                 try upsert.execute(arguments: [
                     scan.id, scan.receivedAt, scan.contentHash, scan.messageID, scan.queueID, scan.mailFrom,
                     JSONList.encode(scan.recipients), scan.action.rawValue, scan.score, scan.category?.rawValue,
-                    scan.isolation, ScanRecord.encodeFeatures(scan.features),
+                    scan.isolation, ScanRecord.encodeFeatures(scan.features), JSONList.encode(scan.tenants),
                 ])
                 try deleteVerdicts.execute(arguments: [scan.id])
                 for (position, entry) in scan.engines.enumerated() {
@@ -134,7 +135,7 @@ public final class SQLiteStore: ScanStore {
     }
 
     private static let scanColumns =
-        "id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category, isolation, features"
+        "id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category, isolation, features, tenants"
 
     /// Scans selected by `clause` (after `FROM scans`) with their engine verdicts, in the clause's order.
     private static func fetchScans(_ db: Database, where clause: String, arguments: StatementArguments) throws -> [ScanRecord] {
@@ -146,7 +147,7 @@ public final class SQLiteStore: ScanStore {
 
     private static func decodeScan(_ row: Row, prefix: String = "") throws -> ScanRecord {
         let id: String = row["id"]
-        return ScanRecord(
+        var record = ScanRecord(
             id: id, receivedAt: row["received_at"], contentHash: row["content_hash"], messageID: row["message_id"],
             queueID: row["queue_id"], mailFrom: row["mail_from"],
             recipients: try JSONList.decode(row["recipients"], table: "scans", key: id),
@@ -154,6 +155,8 @@ public final class SQLiteStore: ScanStore {
             category: try StoredValues.category(row["category"], scan: id), engines: [], isolation: row["isolation"],
             features: ScanRecord.decodeFeatures(row["features"])
         )
+        record.tenants = try JSONList.decode(row["tenants"] ?? "[]", table: "scans", key: id)
+        return record
     }
 
     private static func attachEngines(_ db: Database, to scans: inout [ScanRecord]) throws {
@@ -191,7 +194,7 @@ public final class SQLiteStore: ScanStore {
         try await read("labelledScans") { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT s.id, s.received_at, s.content_hash, s.message_id, s.queue_id, s.mail_from, s.recipients,
-                       s.action, s.score, s.category, s.isolation, s.features, f.true_class, f.source, f.at AS feedback_at
+                       s.action, s.score, s.category, s.isolation, s.features, s.tenants, f.true_class, f.source, f.at AS feedback_at
                 FROM feedback f JOIN scans s ON s.id = f.scan_id
                 WHERE ?1 IS NULL OR f.at >= ?1
                 ORDER BY f.at DESC, f.scan_id DESC LIMIT ?2
@@ -240,17 +243,24 @@ public final class SQLiteStore: ScanStore {
         let raw = keepQuarantinedRaw ? entry.raw.map { Data($0) } : nil
         try await write("quarantine") { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO quarantine (scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO quarantine (scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at, tenants)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [entry.scanID, entry.at, entry.reason, entry.queueID, entry.mailFrom,
-                                 JSONList.encode(entry.recipients), raw, entry.releasedAt])
+                                 JSONList.encode(entry.recipients), raw, entry.releasedAt, JSONList.encode(entry.tenants)])
         }
     }
 
-    public func quarantined(limit: Int) async throws -> [QuarantineEntry] {
+    public func quarantined(limit: Int, tenant: String?) async throws -> [QuarantineEntry] {
         try await read("quarantined(limit:)") { db in
-            try Row.fetchAll(db, sql: """
-                SELECT scan_id, at, reason, queue_id, mail_from, recipients, released_at FROM quarantine
+            if let tenant {
+                return try Row.fetchAll(db, sql: """
+                    SELECT scan_id, at, reason, queue_id, mail_from, recipients, released_at, tenants FROM quarantine
+                    WHERE EXISTS (SELECT 1 FROM json_each(quarantine.tenants) WHERE value = ?)
+                    ORDER BY at DESC, scan_id DESC LIMIT ?
+                    """, arguments: [tenant, max(0, limit)]).map { try Self.decodeQuarantine($0, withRaw: false) }
+            }
+            return try Row.fetchAll(db, sql: """
+                SELECT scan_id, at, reason, queue_id, mail_from, recipients, released_at, tenants FROM quarantine
                 ORDER BY at DESC, scan_id DESC LIMIT ?
                 """, arguments: [max(0, limit)]).map { try Self.decodeQuarantine($0, withRaw: false) }
         }
@@ -259,7 +269,7 @@ public final class SQLiteStore: ScanStore {
     public func quarantined(scanID: String) async throws -> QuarantineEntry? {
         try await read("quarantined(scanID:)") { db in
             try Row.fetchOne(db, sql: """
-                SELECT scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at FROM quarantine WHERE scan_id = ?
+                SELECT scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at, tenants FROM quarantine WHERE scan_id = ?
                 """, arguments: [scanID]).map { try Self.decodeQuarantine($0, withRaw: true) }
         }
     }
@@ -267,11 +277,66 @@ public final class SQLiteStore: ScanStore {
     private static func decodeQuarantine(_ row: Row, withRaw: Bool) throws -> QuarantineEntry {
         let scanID: String = row["scan_id"]
         let raw: Data? = withRaw ? row["raw"] : nil
-        return QuarantineEntry(
+        var entry = QuarantineEntry(
             scanID: scanID, at: row["at"], reason: row["reason"], queueID: row["queue_id"], mailFrom: row["mail_from"],
             recipients: try JSONList.decode(row["recipients"], table: "quarantine", key: scanID),
             raw: raw.map { [UInt8]($0) }, releasedAt: row["released_at"]
         )
+        entry.tenants = try JSONList.decode(row["tenants"] ?? "[]", table: "quarantine", key: scanID)
+        return entry
+    }
+
+    // MARK: Tenants
+
+    public func tenants() async throws -> [Tenant] {
+        try await read("tenants") { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, domains, addresses, policy, updated_at, updated_by FROM tenants ORDER BY id").map { row in
+                let id: String = row["id"]
+                return Tenant(id: id, name: row["name"], domains: try JSONList.decode(row["domains"], table: "tenants", key: id),
+                              addresses: try JSONList.decode(row["addresses"], table: "tenants", key: id),
+                              policy: try StoredValues.tenantPolicy(row["policy"], tenant: id), updatedAt: row["updated_at"], updatedBy: row["updated_by"])
+            }
+        }
+    }
+
+    public func saveTenant(_ tenant: Tenant, change: TenantChange) async throws {
+        let policy = try StoredValues.encodeTenantPolicy(tenant.policy)
+        try await write("saveTenant") { db in
+            try db.execute(sql: """
+                INSERT INTO tenants (id, name, domains, addresses, policy, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET name = excluded.name, domains = excluded.domains, addresses = excluded.addresses,
+                    policy = excluded.policy, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+                """, arguments: [tenant.id, tenant.name, JSONList.encode(tenant.domains), JSONList.encode(tenant.addresses), policy,
+                                 change.at, change.actor])
+            try Self.insertTenantChange(db, change)
+        }
+    }
+
+    public func deleteTenant(id: String, change: TenantChange) async throws -> Bool {
+        try await write("deleteTenant") { db in
+            try db.execute(sql: "DELETE FROM tenants WHERE id = ?", arguments: [id])
+            guard db.changesCount > 0 else { return false }
+            try Self.insertTenantChange(db, change)
+            return true
+        }
+    }
+
+    private static func insertTenantChange(_ db: Database, _ change: TenantChange) throws {
+        try db.execute(sql: "INSERT INTO tenant_changes (tenant, actor, change, at) VALUES (?, ?, ?, ?)",
+                       arguments: [change.tenant, change.actor, change.change, change.at])
+    }
+
+    public func tenantChanges(tenant: String?, limit: Int) async throws -> [TenantChange] {
+        try await read("tenantChanges") { db in
+            let rows = if let tenant {
+                try Row.fetchAll(db, sql: "SELECT tenant, actor, change, at FROM tenant_changes WHERE tenant = ? ORDER BY at DESC, id DESC LIMIT ?",
+                                 arguments: [tenant, max(0, limit)])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT tenant, actor, change, at FROM tenant_changes ORDER BY at DESC, id DESC LIMIT ?",
+                                 arguments: [max(0, limit)])
+            }
+            return rows.map { TenantChange(tenant: $0["tenant"], actor: $0["actor"], change: $0["change"], at: $0["at"]) }
+        }
     }
 
     public func markReleased(scanID: String, at: Date) async throws -> Bool {

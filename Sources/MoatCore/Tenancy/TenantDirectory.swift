@@ -1,0 +1,93 @@
+/// Which tenant a recipient belongs to, and the policy that applies to it: built once per change
+/// of the tenants or of the global policy (never per message), shared by every scan.
+///
+/// Lookup is a hash probe per candidate key (the address, then the domain and each parent
+/// domain), so 10,000 tenants cost what one does.
+public struct TenantDirectory: Sendable {
+    public let tenants: [String: Tenant]
+    private let byAddress: [String: String]
+    private let byDomain: [String: String]
+    /// Each tenant's effective policy (the global one with its overrides applied).
+    private let policies: [String: Policy]
+    /// The global policy, for mail of no tenant.
+    public let global: Policy
+
+    public init(_ tenants: [Tenant] = [], global: Policy = Policy()) {
+        var all: [String: Tenant] = [:], byAddress: [String: String] = [:], byDomain: [String: String] = [:]
+        var policies: [String: Policy] = [:]
+        for tenant in tenants {
+            all[tenant.id] = tenant
+            for address in tenant.addresses { byAddress[address] = tenant.id }
+            for domain in tenant.domains { byDomain[domain] = tenant.id }
+            policies[tenant.id] = tenant.policy.applied(to: global)
+        }
+        self.tenants = all
+        self.byAddress = byAddress
+        self.byDomain = byDomain
+        self.policies = policies
+        self.global = global
+    }
+
+    public var isEmpty: Bool { tenants.isEmpty }
+
+    /// The tenant of a recipient address: the address itself, else its domain, else the nearest
+    /// parent domain a tenant owns; nil for mail of no tenant.
+    public func tenant(of recipient: String) -> Tenant? {
+        guard !tenants.isEmpty else { return nil }
+        let address = recipient.lowercased()
+        if let id = byAddress[address] { return tenants[id] }
+        guard let at = address.lastIndex(of: "@") else { return nil }
+        var domain = Substring(address[address.index(after: at)...])
+        while domain.hasSuffix(".") { domain = domain.dropLast() }
+        while !domain.isEmpty {
+            if let id = byDomain[String(domain)] { return tenants[id] }
+            guard let dot = domain.firstIndex(of: ".") else { break }
+            domain = domain[domain.index(after: dot)...]
+        }
+        return nil
+    }
+
+    /// The policy for a tenant (the global one for nil or an unknown id).
+    public func policy(for tenant: String?) -> Policy {
+        tenant.flatMap { policies[$0] } ?? global
+    }
+
+    /// The recipients grouped by tenant, in the order each tenant first appears (nil: no tenant).
+    public func group(_ recipients: [String]) -> [(tenant: Tenant?, recipients: [String])] {
+        var order: [String?] = []
+        var groups: [String?: [String]] = [:]
+        for recipient in recipients {
+            let id = tenant(of: recipient)?.id
+            if groups[id] == nil { order.append(id) }
+            groups[id, default: []].append(recipient)
+        }
+        return order.map { id in (id.flatMap { tenants[$0] }, groups[id] ?? []) }
+    }
+
+    /// What the tenant's policy changes, key by key, as `key: global → tenant` lines.
+    public func difference(for id: String) -> [String] {
+        guard let tenant = tenants[id] else { return [] }
+        let effective = policy(for: id)
+        var lines: [String] = []
+        func show(_ value: Double?) -> String { value.map { String(format2: $0) } ?? "never" }
+        if effective.tagScore != global.tagScore { lines.append("tag_score: \(show(global.tagScore)) → \(show(effective.tagScore))") }
+        if effective.quarantineScore != global.quarantineScore {
+            lines.append("quarantine_score: \(show(global.quarantineScore)) → \(show(effective.quarantineScore))")
+        }
+        if effective.rejectScore != global.rejectScore { lines.append("reject_score: \(show(global.rejectScore)) → \(show(effective.rejectScore))") }
+        for category in VerdictCategory.allCases where effective.onDetect[category] != global.onDetect[category] {
+            lines.append("on_detect.\(category.rawValue): \(global.onDetect[category]?.rawValue ?? "-") → \(effective.onDetect[category]?.rawValue ?? "-")")
+        }
+        if (effective.model == nil) != (global.model == nil) { lines.append("use_model: \(global.model != nil) → \(effective.model != nil)") }
+        if effective.rejectReply != global.rejectReply { lines.append("reject_reply: \(global.rejectReply) → \(effective.rejectReply)") }
+        for (engine, change) in tenant.policy.engines.sorted(by: { $0.key < $1.key }) {
+            if let vote = change.vote { lines.append("engines.\(engine).vote: global state → \(vote)") }
+            if let weight = change.weight { lines.append("engines.\(engine).weight: manifest → \(String(format2: weight))") }
+        }
+        if let mode = tenant.policy.macroMode { lines.append("macro_mode: engine's mode → \(mode.rawValue)") }
+        if !tenant.policy.allowSenders.isEmpty { lines.append("allow_senders: \(tenant.policy.allowSenders.joined(separator: ", "))") }
+        if !tenant.policy.blockSenders.isEmpty { lines.append("block_senders: \(tenant.policy.blockSenders.joined(separator: ", "))") }
+        if let days = tenant.policy.quarantineRetentionDays { lines.append("quarantine_retention_days: store's → \(days)") }
+        return lines
+    }
+}
