@@ -113,7 +113,7 @@ struct MilterSessionStateMachineTests {
                                                options: MilterProtocolOptions(rawValue: 0x1F_FFFF))
         #expect(negotiation == .optionNegotiation(
             version: 6,
-            actions: MilterActions(rawValue: 0x133),
+            actions: MilterActions(rawValue: 0x13B),
             protocolOptions: MilterProtocolOptions(rawValue: 0xFF380),
             macroLists: MilterMacroList.moatDefault
         ))

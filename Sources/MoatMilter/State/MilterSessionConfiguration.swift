@@ -20,7 +20,7 @@ public struct MilterSessionConfiguration: Hashable, Sendable {
 
     /// - Parameters:
     ///   - maximumVersion: default 6, the current protocol.
-    ///   - actions: default ADDHDRS|CHGHDRS|CHGBODY|QUARANTINE.
+    ///   - actions: default ADDHDRS|CHGHDRS|CHGBODY|QUARANTINE|DELRCPT.
     ///   - protocolOptions: default ``MilterProtocolOptions/moatDefault`` (no UNKNOWN, no DATA, no reply before EOM).
     ///   - macroLists: default ``MilterMacroList/moatDefault``.
     ///   - bodyMemoryThreshold: default 1 MiB.
