@@ -22,11 +22,17 @@ public struct AdminAPI: Sendable {
     public let logger: Logger
     /// Called by `POST /reload` (the daemon re-reads policy and manifests as on SIGHUP).
     public let reload: @Sendable () async -> [ConfigurationError]
+    /// Tokens scoped to one tenant each.
+    public let tenantTokens: [(tenant: String, token: AdminToken)]
+    public let tenants: TenantManager
 
-    public init(settings: AdminSettings, token: AdminToken, runtime: ScanRuntime, supervisor: EngineSupervisor,
-                prometheus: PrometheusCollectorRegistry, logger: Logger, reload: @escaping @Sendable () async -> [ConfigurationError]) {
+    public init(settings: AdminSettings, token: AdminToken, tenantTokens: [(tenant: String, token: AdminToken)] = [], runtime: ScanRuntime,
+                supervisor: EngineSupervisor, tenants: TenantManager, prometheus: PrometheusCollectorRegistry, logger: Logger,
+                reload: @escaping @Sendable () async -> [ConfigurationError]) {
         self.settings = settings
         self.token = token
+        self.tenantTokens = tenantTokens
+        self.tenants = tenants
         self.runtime = runtime
         self.supervisor = supervisor
         self.prometheus = prometheus
@@ -44,18 +50,23 @@ public struct AdminAPI: Sendable {
     }
 
     /// All routes; public so tests can drive them without a socket.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func router() -> Router<AdminRequestContext> {
+        let router = Router(context: AdminRequestContext.self)
         router.get("/health") { _, _ in "ok\n" }
-        let api = router.group().add(middleware: BearerTokenMiddleware<BasicRequestContext>(token: token))
+        let api = router.group().add(middleware: BearerTokenMiddleware(token: token, tenantTokens: tenantTokens))
         api.get("/ready") { _, _ in try self.ready() }
-        api.get("/engines") { _, _ in try Self.json(self.engines()) }
+        api.get("/engines") { _, context in
+            try context.caller.requireGlobal("the engine list")
+            return try Self.json(self.engines())
+        }
         api.get("/engines/:name") { _, context in
+            try context.caller.requireGlobal("an engine's figures")
             let name = try context.parameters.require("name")
             guard let engine = self.engines().first(where: { $0.name == name }) else { throw HTTPError(.notFound, message: "no engine named \(name)") }
             return try Self.json(engine)
         }
         api.post("/engines/:name/state") { request, context in
+            try context.caller.requireGlobal("changing an engine's state")
             let name = try context.parameters.require("name")
             let body = try await Self.decode(StateRequest.self, request, limit: 64 << 10)
             do {
@@ -65,43 +76,60 @@ public struct AdminAPI: Sendable {
                 throw HTTPError(.notFound, message: error.description)
             }
         }
-        api.get("/state-changes") { request, _ in
+        api.get("/state-changes") { request, context in
+            try context.caller.requireGlobal("the engine state history")
             let engine = request.uri.queryParameters["engine"].map(String.init)
             let limit = request.uri.queryParameters["limit"].flatMap { Int($0) } ?? 100
             return try Self.json(try await self.supervisor.store.stateChanges(engine: engine, limit: min(limit, 10_000)))
         }
-        api.get("/statistics") { _, _ in try Self.json(self.supervisor.tracker.allStatistics()) }
-        api.post("/feedback") { request, _ in
+        api.get("/statistics") { _, context in
+            try context.caller.requireGlobal("the gateway's engine statistics")
+            return try Self.json(self.supervisor.tracker.allStatistics())
+        }
+        api.post("/feedback") { request, context in
             var request = request
+            let caller = context.caller
             let truthText = request.uri.queryParameters["class"].map(String.init)
             let source = request.uri.queryParameters["source"].map(String.init) ?? "operator"
             if let truthText {
                 // The message itself in the body: matched by X-Moat-Id or content.
                 guard let truth = TrueClass(rawValue: truthText) else { throw HTTPError(.badRequest, message: "class must be ham, spam, malware or phishing") }
                 let body = try await request.collectBody(upTo: self.settings.maxBodyBytes)
-                return try Self.json(try await self.feedback { try await self.supervisor.feedback(raw: Array(buffer: body), truth: truth, source: source) })
+                let raw = Array(buffer: body)
+                if caller != .global { try await self.requireScanAccess(caller, raw: raw) }
+                return try Self.json(try await self.feedback { try await self.supervisor.feedback(raw: raw, truth: truth, source: caller.actor(source)) })
             }
             let body = try await Self.decode(FeedbackRequest.self, request, limit: 64 << 10)
-            return try Self.json(try await self.feedback { try await self.supervisor.feedback(scanID: body.id, truth: body.trueClass, source: body.source ?? source) })
+            if caller != .global { try await self.requireScanAccess(caller, id: body.id) }
+            return try Self.json(try await self.feedback {
+                try await self.supervisor.feedback(scanID: body.id, truth: body.trueClass, source: caller.actor(body.source ?? source))
+            })
         }
-        api.get("/quarantine") { request, _ in
+        api.get("/quarantine") { request, context in
             let limit = request.uri.queryParameters["limit"].flatMap { Int($0) } ?? 100
-            return try Self.json(try await self.supervisor.store.quarantined(limit: min(limit, 10_000)).map(QuarantineSummary.init))
+            let tenant = context.caller.tenant ?? request.uri.queryParameters["tenant"].map(String.init)
+            return try Self.json(try await self.supervisor.store.quarantined(limit: min(limit, 10_000), tenant: tenant).map(QuarantineSummary.init))
         }
         api.get("/quarantine/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let entry = try await self.supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
+            try context.caller.requireAccess(to: entry.tenants, "quarantined message \(id)")
             return try Self.json(QuarantineDetail(entry))
         }
         api.post("/quarantine/:id/release") { _, context in
             let id = try context.parameters.require("id")
             guard let entry = try await self.supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
+            try context.caller.requireAccess(to: entry.tenants, "quarantined message \(id)")
             let output = try await self.release(entry)
             _ = try await self.supervisor.store.markReleased(scanID: id, at: Date())
             return try Self.json(["released": id, "command_output": output])
         }
         api.delete("/quarantine/:id") { _, context in
             let id = try context.parameters.require("id")
+            if context.caller != .global {
+                guard let entry = try await self.supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
+                try context.caller.requireAccess(to: entry.tenants, "quarantined message \(id)")
+            }
             guard try await self.supervisor.store.deleteQuarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
             return try Self.json(["deleted": id])
         }
@@ -112,13 +140,18 @@ public struct AdminAPI: Sendable {
             let decision = await self.runtime.pipeline.scan(ScanInput(message: message))
             return try Self.json(DecisionDocument(decision))
         }
-        api.post("/reload") { _, _ in
+        api.post("/reload") { _, context in
+            try context.caller.requireGlobal("a reload")
             let problems = await self.reload()
             guard problems.isEmpty else { throw HTTPError(.unprocessableContent, message: problems.map(\.description).joined(separator: "\n")) }
             return try Self.json(["generation": self.runtime.registry.snapshot.generation])
         }
-        api.get("/model") { _, _ in try Self.json(self.modelView()) }
-        api.post("/model/train") { request, _ in
+        api.get("/model") { _, context in
+            try context.caller.requireGlobal("the learned combiner")
+            return try Self.json(self.modelView())
+        }
+        api.post("/model/train") { request, context in
+            try context.caller.requireGlobal("training the combiner")
             let rate = request.uri.queryParameters["target_ham_rate"].flatMap { Double($0) } ?? 0.002
             let folds = request.uri.queryParameters["folds"].flatMap { Int($0) } ?? 5
             guard rate > 0, rate < 1, (2...20).contains(folds) else {
@@ -130,13 +163,16 @@ public struct AdminAPI: Sendable {
             }
             return try Self.json(result)
         }
-        api.get("/metrics") { _, _ in
+        api.get("/metrics") { _, context in
+            try context.caller.requireGlobal("the gateway's metrics")
             var buffer: [UInt8] = []
             self.prometheus.emit(into: &buffer)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
         }
+        addDecisionRoutes(api)
+        addTenantRoutes(api)
         return router
     }
 

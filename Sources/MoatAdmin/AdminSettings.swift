@@ -15,6 +15,26 @@ public struct AdminSettings: Sendable, Hashable, Codable {
     public var enabled: Bool
     /// Where `POST /model/train` writes the models it trains (never put in force by itself).
     public var modelsDirectory: String
+    /// Tokens that give one tenant's operators access to that tenant's mail only.
+    public var tenantTokens: [TenantToken] = []
+
+    /// A token scoped to one tenant, given inline or in a file (mode 0600).
+    public struct TenantToken: Sendable, Hashable, Codable {
+        public var tenant: String
+        public var token: String?
+        public var tokenFile: String?
+
+        public init(tenant: String, token: String? = nil, tokenFile: String? = nil) {
+            self.tenant = tenant
+            self.token = token
+            self.tokenFile = tokenFile
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case tenant, token
+            case tokenFile = "token_file"
+        }
+    }
 
     public init(listen: String = "127.0.0.1:7358", token: String? = nil, tokenFile: String = "var/admin.token",
                 releaseCommand: [String]? = nil, maxBodyBytes: Int = 64 << 20, enabled: Bool = true,
@@ -34,6 +54,7 @@ public struct AdminSettings: Sendable, Hashable, Codable {
         case releaseCommand = "release_command"
         case maxBodyBytes = "max_body_bytes"
         case modelsDirectory = "models_directory"
+        case tenantTokens = "tenant_tokens"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -46,6 +67,16 @@ public struct AdminSettings: Sendable, Hashable, Codable {
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
         modelsDirectory = try c.decodeIfPresent(String.self, forKey: .modelsDirectory) ?? d.modelsDirectory
+        tenantTokens = try c.decodeIfPresent([TenantToken].self, forKey: .tenantTokens) ?? []
+        for scoped in tenantTokens {
+            guard (scoped.token == nil) != (scoped.tokenFile == nil) else {
+                throw DecodingError.dataCorruptedError(forKey: .tenantTokens, in: c,
+                                                       debugDescription: "tenant '\(scoped.tenant)': give exactly one of token and token_file")
+            }
+            if let token = scoped.token, token.count < 16 {
+                throw DecodingError.dataCorruptedError(forKey: .tenantTokens, in: c, debugDescription: "tenant '\(scoped.tenant)': a token needs at least 16 characters")
+            }
+        }
         guard hostAndPort != nil else {
             throw DecodingError.dataCorruptedError(forKey: .listen, in: c, debugDescription: "expected HOST:PORT, e.g. 127.0.0.1:7358")
         }

@@ -29,6 +29,21 @@ public struct AdminToken: Sendable {
         return AdminToken(value: token)
     }
 
+    /// The tenant tokens of `settings`, read from their files where given; a file that cannot be
+    /// read, or holds fewer than 16 characters, is an error (a tenant must not be locked out silently).
+    public static func loadTenantTokens(_ settings: AdminSettings) throws -> [(tenant: String, token: AdminToken)] {
+        try settings.tenantTokens.map { scoped in
+            if let token = scoped.token { return (scoped.tenant, AdminToken(value: token)) }
+            let path = scoped.tokenFile ?? ""
+            guard let data = FileManager.default.contents(atPath: path),
+                  let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), text.count >= 16 else {
+                throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path,
+                    NSLocalizedDescriptionKey: "tenant \(scoped.tenant)'s token file \(path) is missing or holds fewer than 16 characters"])
+            }
+            return (scoped.tenant, AdminToken(value: text))
+        }
+    }
+
     /// Compares without an early exit, so response timing does not reveal how much of a guess was right.
     public func matches(_ candidate: String) -> Bool {
         let expected = Array(value.utf8)

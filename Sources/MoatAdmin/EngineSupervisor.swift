@@ -166,17 +166,28 @@ public final class EngineSupervisor: ScanObserver, Sendable {
 
     /// Feedback with the message itself: matched by its `X-Moat-Id` header, else by its SHA-256.
     public func feedback(raw: [UInt8], truth: TrueClass, source: String) async throws -> FeedbackResult {
+        guard let record = try await scanRecord(raw: raw) else { throw SupervisorError.noMatchingScan }
+        return try await feedback(scanID: record.id, truth: truth, source: source)
+    }
+
+    /// The logged scan a message names (its `X-Moat-Id`, newest first) or, failing that, the
+    /// newest scan of the same bytes.
+    public func scanRecord(raw: [UInt8]) async throws -> ScanRecord? {
         let message = Message(parsing: raw, limits: MessageLimits(maxParts: 1))
         for header in message.headers.all("X-Moat-Id").reversed() {
             let id = header.value.trimmingCharacters(in: .whitespaces)
             await awaitLogged(id)
             await writer.flush()
-            if (try? await store.scan(id: id)) != nil {
-                return try await feedback(scanID: id, truth: truth, source: source)
-            }
+            if let record = try? await store.scan(id: id) { return record }
         }
-        guard let record = try await store.scan(contentHash: Self.sha256(raw)) else { throw SupervisorError.noMatchingScan }
-        return try await feedback(scanID: record.id, truth: truth, source: source)
+        return try await store.scan(contentHash: Self.sha256(raw))
+    }
+
+    /// The logged scan with this id, once any write still queued for it is done.
+    public func scanRecord(id: String) async throws -> ScanRecord? {
+        await awaitLogged(id)
+        await writer.flush()
+        return try await store.scan(id: id)
     }
 
     /// Checks every engine's removal policy now; returns the changes made.

@@ -98,11 +98,18 @@ struct MoatDaemon: AsyncParsableCommand {
 
         let store: any ScanStore
         let token: AdminToken
+        let tenantTokens: [(tenant: String, token: AdminToken)]
+        let tenants: TenantManager
         do {
             store = try await StoreFactory.open(daemon.store, logger: logger)
             token = try AdminToken.load(daemon.admin)
+            tenantTokens = try AdminToken.loadTenantTokens(daemon.admin)
+            // The tenants' policies are in force before the first message: mail is never decided
+            // by the global policy because the tenants were not read yet.
+            tenants = TenantManager(registry: runtime.registry, store: store, logger: logger)
+            try await tenants.load()
         } catch {
-            logger.critical("cannot open the store or the admin token", metadata: ["error": "\(error)"])
+            logger.critical("cannot open the store, read the tenants, or read the admin tokens", metadata: ["error": "\(error)"])
             await runtime.shutdown()
             throw ExitCode(73)
         }
@@ -149,8 +156,8 @@ struct MoatDaemon: AsyncParsableCommand {
             .init(service: reloader),
         ]
         if daemon.admin.enabled {
-            let api = AdminAPI(settings: daemon.admin, token: token, runtime: runtime, supervisor: supervisor,
-                               prometheus: prometheus, logger: logger, reload: reloadAll)
+            let api = AdminAPI(settings: daemon.admin, token: token, tenantTokens: tenantTokens, runtime: runtime, supervisor: supervisor,
+                               tenants: tenants, prometheus: prometheus, logger: logger, reload: reloadAll)
             services.append(.init(service: api.application()))
             logger.info("admin API", metadata: ["admin.listen": "\(daemon.admin.listen)", "admin.token_file": "\(daemon.admin.token == nil ? daemon.admin.tokenFile : "(configured)")"])
         }

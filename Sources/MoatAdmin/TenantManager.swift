@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import MoatCore
+import MoatStore
+
+/// Changes tenants one at a time: each change is checked (ids, domains, no domain owned twice),
+/// written to the store with who made it, and then put in force for the next scan by swapping the
+/// registry's tenant directory; no restart.
+public actor TenantManager {
+    public enum TenantError: Error, CustomStringConvertible, Equatable {
+        case invalid(String)
+        case notFound(String)
+        case conflict(String)
+
+        public var description: String {
+            switch self {
+            case .invalid(let reason), .conflict(let reason): reason
+            case .notFound(let id): "no tenant named \(id)"
+            }
+        }
+    }
+
+    let registry: EngineRegistry
+    let store: any ScanStore
+    let logger: Logger
+
+    public init(registry: EngineRegistry, store: any ScanStore, logger: Logger) {
+        self.registry = registry
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Puts the stored tenants in force (at start).
+    public func load() async throws {
+        let tenants = try await store.tenants()
+        registry.replace(tenants: tenants)
+        logger.info("tenants loaded", metadata: ["tenants": "\(tenants.count)"])
+    }
+
+    /// The tenants in force, by id.
+    public nonisolated var current: [String: Tenant] { registry.snapshot.tenants.tenants }
+
+    public func create(_ tenant: Tenant, actor: String) async throws -> Tenant {
+        guard Tenant.isValidID(tenant.id) else {
+            throw TenantError.invalid("'\(tenant.id)' is not a tenant id (1–64 of a-z, 0-9, '-' and '_')")
+        }
+        guard current[tenant.id] == nil else { throw TenantError.conflict("tenant \(tenant.id) exists") }
+        return try await save(tenant, actor: actor, change: "created: domains \(tenant.domains.joined(separator: ", ")); addresses \(tenant.addresses.joined(separator: ", "))")
+    }
+
+    /// Applies `edit` to a tenant; `edit` returns what changed, in words, for the change log.
+    public func update(_ id: String, actor: String, _ edit: @Sendable (inout Tenant) throws -> String) async throws -> Tenant {
+        guard var tenant = current[id] else { throw TenantError.notFound(id) }
+        let change = try edit(&tenant)
+        return try await save(tenant, actor: actor, change: change)
+    }
+
+    public func delete(_ id: String, actor: String) async throws {
+        guard current[id] != nil else { throw TenantError.notFound(id) }
+        guard try await store.deleteTenant(id: id, change: TenantChange(tenant: id, actor: actor, change: "deleted")) else {
+            throw TenantError.notFound(id)
+        }
+        registry.replace(tenants: Array(current.values.filter { $0.id != id }))
+        logger.notice("tenant deleted", metadata: ["tenant": "\(id)", "actor": "\(actor)"])
+    }
+
+    private func save(_ tenant: Tenant, actor: String, change: String) async throws -> Tenant {
+        var tenant = Tenant(id: tenant.id, name: tenant.name, domains: tenant.domains, addresses: tenant.addresses, policy: tenant.policy,
+                            updatedAt: Date(), updatedBy: actor)
+        tenant.domains = Array(Set(tenant.domains)).sorted()
+        tenant.addresses = Array(Set(tenant.addresses)).sorted()
+        for domain in tenant.domains where !Tenant.isValidDomain(domain) {
+            throw TenantError.invalid("'\(domain)' is not a mail domain")
+        }
+        for address in tenant.addresses {
+            let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, Tenant.isValidDomain(String(parts[1])) else {
+                throw TenantError.invalid("'\(address)' is not an address")
+            }
+        }
+        for other in current.values where other.id != tenant.id {
+            if let domain = tenant.domains.first(where: other.domains.contains) {
+                throw TenantError.conflict("\(domain) belongs to tenant \(other.id)")
+            }
+            if let address = tenant.addresses.first(where: other.addresses.contains) {
+                throw TenantError.conflict("\(address) belongs to tenant \(other.id)")
+            }
+        }
+        try await store.saveTenant(tenant, change: TenantChange(tenant: tenant.id, actor: actor, change: change, at: tenant.updatedAt ?? Date()))
+        var all = current
+        all[tenant.id] = tenant
+        registry.replace(tenants: Array(all.values))
+        logger.notice("tenant changed", metadata: ["tenant": "\(tenant.id)", "actor": "\(actor)", "change": "\(change)"])
+        return tenant
+    }
+}
