@@ -222,6 +222,7 @@ public struct AdminAPI: Sendable {
         var mailFrom: String?
         var recipients: [String]
         var releasedAt: Date?
+        var tenants: [String]
 
         init(_ entry: QuarantineEntry) {
             scanID = entry.scanID
@@ -231,10 +232,11 @@ public struct AdminAPI: Sendable {
             mailFrom = entry.mailFrom
             recipients = entry.recipients
             releasedAt = entry.releasedAt
+            tenants = entry.tenants
         }
 
         enum CodingKeys: String, CodingKey {
-            case at, reason, recipients
+            case at, reason, recipients, tenants
             case scanID = "id"
             case queueID = "queue_id"
             case mailFrom = "mail_from"
