@@ -141,6 +141,12 @@ extension AdminAPI {
             try await self.tenantCall { try await self.tenants.delete(id, actor: context.caller.actor(request.uri.queryParameters["actor"].map(String.init))) }
             return try Self.json(["deleted": id])
         }
+        api.get("/tenants/:id/statistics") { _, context in
+            let id = try context.parameters.require("id")
+            try context.caller.requireAccess(to: [id], "tenant \(id)")
+            guard self.tenants.current[id] != nil else { throw HTTPError(.notFound, message: "no tenant named \(id)") }
+            return try Self.json(self.supervisor.tenantTrackers.statistics(tenant: id))
+        }
         api.get("/tenants/:id/changes") { request, context in
             let id = try context.parameters.require("id")
             try context.caller.requireAccess(to: [id], "tenant \(id)")

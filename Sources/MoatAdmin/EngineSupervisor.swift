@@ -51,6 +51,8 @@ public final class EngineSupervisor: ScanObserver, Sendable {
 
     public let registry: EngineRegistry
     public let tracker: PrecisionTracker
+    /// The same figures per tenant (feedback on a tenant's mail counts for it and for the gateway).
+    public let tenantTrackers: TenantTrackers
     public let store: any ScanStore
     public let writer: StoreWriter
     public let metrics: MoatMetrics
@@ -65,6 +67,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
                 metrics: MoatMetrics, keepQuarantinedRaw: Bool, logger: Logger, queueLimit: Int = 10_000) {
         self.registry = registry
         self.tracker = tracker
+        tenantTrackers = TenantTrackers(settings: tracker.settings)
         self.store = store
         self.writer = writer
         self.metrics = metrics
@@ -114,6 +117,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
         let labelled = try await store.labelledScans(since: Date().addingTimeInterval(-tracker.settings.maxAgeDays * 86_400), limit: window)
         for (record, feedback) in labelled.reversed() where feedback.isConfirmed {
             tracker.label(record, truth: feedback.trueClass, at: feedback.at)
+            tenantTrackers.label(record, truth: feedback.trueClass, at: feedback.at)
         }
         try await applyRecordedStates()
         logger.info("precision statistics restored", metadata: ["feedback.samples": "\(labelled.count)"])
@@ -138,6 +142,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
         if state == .active && change.from != .active {
             // Old misfires must not demote the engine again the moment it returns.
             tracker.reset(engine: engine)
+            tenantTrackers.reset(engine: engine)
         }
         try await store.recordStateChange(change)
         logger.notice("engine state changed", metadata: [
@@ -158,7 +163,10 @@ public final class EngineSupervisor: ScanObserver, Sendable {
         }
         let feedback = Feedback(scanID: scanID, trueClass: truth, source: source)
         try await store.recordFeedback(feedback)
-        if feedback.isConfirmed { tracker.label(record, truth: truth) }
+        if feedback.isConfirmed {
+            tracker.label(record, truth: truth)
+            tenantTrackers.label(record, truth: truth)
+        }
         metrics.feedback(truth)
         let changes = await enforcePolicies(for: record.engines.map(\.engine))
         return FeedbackResult(scanID: scanID, trueClass: truth, engines: record.engines.filter { !$0.isFailure && !$0.wasNotReady }.map(\.engine), stateChanges: changes)
@@ -222,6 +230,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
         let record = ScanRecord(decision: handoff.decision, input: handoff.input,
                                 contentHash: Self.sha256(handoff.input.message.raw), receivedAt: handoff.at)
         tracker.observe(record)
+        tenantTrackers.observe(record)
         writer.enqueue(record)
         pending.withLock { _ = $0.remove(record.id) }
         metrics.decided(handoff.decision)

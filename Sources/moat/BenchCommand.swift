@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
             Run from a release build (`swift build -c release`); `bench/run-foundation.sh` runs these and
             records the output under bench/results/. Timings are wall-clock on this machine.
             """,
-        subcommands: [ParserBenchCommand.self, PipelineBenchCommand.self, CombinerBenchCommand.self, MilterBenchCommand.self, ThroughputBenchCommand.self, BenchAccuracyCommand.self,
+        subcommands: [ParserBenchCommand.self, PipelineBenchCommand.self, CombinerBenchCommand.self, TenantBenchCommand.self, MilterBenchCommand.self, ThroughputBenchCommand.self, BenchAccuracyCommand.self,
                       StoreBenchCommand.self, BenchCorpusCommand.self]
     )
 }

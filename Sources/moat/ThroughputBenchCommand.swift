@@ -42,6 +42,12 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
     @Option(help: "The HELO name given to every scan.")
     var helo: String?
 
+    @Option(help: "Install this many synthetic tenants (domains t0.example ...; alternating policies) before scanning, to measure tenant lookup and per-tenant decisions.")
+    var tenants = 0
+
+    @Option(help: "Envelope recipients per message, spread over the tenants (recipient j of message i belongs to tenant (i*R+j) mod N).")
+    var recipients = 1
+
     @Option(help: "First column of the result row (e.g. the corpus or size).")
     var label = "corpus"
 
@@ -81,6 +87,12 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
         } catch {
             throw CLIError.exit(error)
         }
+        if tenants > 0 {
+            runtime.registry.replace(tenants: (0..<tenants).map { n in
+                Tenant(id: "t\(n)", domains: ["t\(n).example"], policy: n.isMultiple(of: 2)
+                    ? TenantPolicy(rejectScore: 8, macroMode: .reject) : TenantPolicy(tagScore: 0, onDetect: [.spam: .quarantine]))
+            })
+        }
         let session = store ? try await StoreSession.attach(to: runtime, configPath: runtimeOptions.config) : nil
         let residentBefore = ResidentMemory.currentMegabytes
         let pipeline = runtime.pipeline
@@ -93,6 +105,11 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
             var results: [Sample] = []
             func add(_ index: Int) {
                 let raw = corpus[index % corpus.count]
+                var envelope = envelope
+                if tenants > 0 {
+                    let perMessage = max(1, recipients)
+                    envelope.recipients = (0..<perMessage).map { j in "user\(j)@t\((index * perMessage + j) % tenants).example" }
+                }
                 group.addTask {
                     let begin = DispatchTime.now().uptimeNanoseconds
                     let decision = await pipeline.scan(ScanInput(message: Message(parsing: raw, limits: limits), envelope: envelope))

@@ -110,6 +110,13 @@ check "acme cannot give feedback on globex's mail (403)" test "$(as "$ACME_TOKEN
 check "globex previews its quarantined message" test "$(as "$GLOBEX_TOKEN" "$ADMIN/quarantine/$HELD_ID")" = 200
 check "globex releases it" test "$(as "$GLOBEX_TOKEN" -X POST "$ADMIN/quarantine/$HELD_ID/release")" = 200
 check "globex gives feedback on its mail" test "$(as "$GLOBEX_TOKEN" -X POST -d "{\"id\": \"$LUNCH_ID\", \"class\": \"ham\"}" "$ADMIN/feedback")" = 200
+as "$GLOBEX_TOKEN" "$ADMIN/tenants/globex/statistics" >/dev/null
+check "globex's feedback counts in globex's engine figures" grep -q '"samples" : 1' "$WORK/body"
+as "$ACME_TOKEN" "$ADMIN/tenants/acme/statistics" >/dev/null
+check "and not in acme's" bash -c "! grep -q '\"samples\" : [1-9]' '$WORK/body'"
+as "$GLOBAL" "$ADMIN/statistics" >/dev/null
+check "and in the gateway's" grep -q '"samples" : 1' "$WORK/body"
+check "acme cannot read globex's figures (403)" test "$(as "$ACME_TOKEN" "$ADMIN/tenants/globex/statistics")" = 403
 check "the global token deletes any quarantined message" test "$(as "$GLOBAL" -X DELETE "$ADMIN/quarantine/$HELD_ID")" = 200
 for route in "GET /engines" "GET /engines/macro" "POST /engines/macro/state" "GET /state-changes" "GET /statistics" \
              "POST /reload" "GET /model" "POST /model/train" "GET /metrics" "POST /tenants" "DELETE /tenants/acme" \

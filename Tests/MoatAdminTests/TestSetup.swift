@@ -45,7 +45,7 @@ struct DaemonUnderTest {
         let token = AdminToken(value: "test-token-0123456789abcdef")
         let api = AdminAPI(
             settings: AdminSettings(listen: "127.0.0.1:0", modelsDirectory: directory + "/models"), token: token, runtime: runtime, supervisor: supervisor,
-            prometheus: TestMetrics.registry, logger: logger, reload: { await runtime.reload() }
+            tenants: TenantManager(registry: runtime.registry, store: store, logger: logger), prometheus: TestMetrics.registry, logger: logger, reload: { await runtime.reload() }
         )
         let background = Task {
             await withTaskGroup(of: Void.self) { group in
