@@ -17,6 +17,8 @@ public struct AdminSettings: Sendable, Hashable, Codable {
     public var modelsDirectory: String
     /// Tokens that give one tenant's operators access to that tenant's mail only.
     public var tenantTokens: [TenantToken] = []
+    /// Tenants with their own `moat_tenant_decisions_total` series (the rest share `other`).
+    public var maxTenantMetricLabels = 100
 
     /// A token scoped to one tenant, given inline or in a file (mode 0600).
     public struct TenantToken: Sendable, Hashable, Codable {
@@ -55,6 +57,7 @@ public struct AdminSettings: Sendable, Hashable, Codable {
         case maxBodyBytes = "max_body_bytes"
         case modelsDirectory = "models_directory"
         case tenantTokens = "tenant_tokens"
+        case maxTenantMetricLabels = "max_tenant_metric_labels"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,6 +71,7 @@ public struct AdminSettings: Sendable, Hashable, Codable {
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
         modelsDirectory = try c.decodeIfPresent(String.self, forKey: .modelsDirectory) ?? d.modelsDirectory
         tenantTokens = try c.decodeIfPresent([TenantToken].self, forKey: .tenantTokens) ?? []
+        maxTenantMetricLabels = try c.decodeIfPresent(Int.self, forKey: .maxTenantMetricLabels) ?? d.maxTenantMetricLabels
         for scoped in tenantTokens {
             guard (scoped.token == nil) != (scoped.tokenFile == nil) else {
                 throw DecodingError.dataCorruptedError(forKey: .tenantTokens, in: c,

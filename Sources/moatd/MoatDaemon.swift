@@ -115,7 +115,7 @@ struct MoatDaemon: AsyncParsableCommand {
         }
         let writer = StoreWriter(store: store, configuration: daemon.store, logger: logger)
         let supervisor = EngineSupervisor(
-            registry: runtime.registry, tracker: tracker, store: store, writer: writer, metrics: MoatMetrics(),
+            registry: runtime.registry, tracker: tracker, store: store, writer: writer, metrics: MoatMetrics(maxTenantLabels: daemon.admin.maxTenantMetricLabels),
             keepQuarantinedRaw: daemon.store.keepQuarantinedRaw, logger: logger
         )
         do {

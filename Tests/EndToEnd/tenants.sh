@@ -124,6 +124,8 @@ for route in "GET /engines" "GET /engines/macro" "POST /engines/macro/state" "GE
     set -- $route
     check "acme's token is refused $route (403)" test "$(as "$ACME_TOKEN" -X "$1" -d '{}' "$ADMIN$2")" = 403
 done
+as "$GLOBAL" "$ADMIN/metrics" >/dev/null
+check "per-tenant decisions are in the metrics" grep -q 'moat_tenant_decisions_total{tenant="acme",action="reject"} 1' "$WORK/body"
 check "acme reads its own tenant" test "$(as "$ACME_TOKEN" "$ADMIN/tenants/acme")" = 200
 check "acme cannot read globex's tenant (403)" test "$(as "$ACME_TOKEN" "$ADMIN/tenants/globex")" = 403
 check "acme cannot read globex's change log (403)" test "$(as "$ACME_TOKEN" "$ADMIN/tenants/globex/changes")" = 403
