@@ -347,3 +347,44 @@ struct TenantStoreContractTests {
         }
     }
 }
+
+/// A held message outlives the shortest retention of its tenants: the longest one decides.
+@Suite("Tenant quarantine retention")
+struct TenantRetentionTests {
+    @Test func longestRetentionAmongTenantsDecides() {
+        let now = Date(timeIntervalSince1970: 2_000_000_000)
+        let tenants = [
+            "short": Tenant(id: "short", policy: TenantPolicy(quarantineRetentionDays: 7)),
+            "long": Tenant(id: "long", policy: TenantPolicy(quarantineRetentionDays: 60)),
+            "plain": Tenant(id: "plain"),
+        ]
+        func entry(_ id: String, daysAgo: Double, _ tenants: [String]) -> QuarantineEntry {
+            var entry = QuarantineEntry(scanID: id, at: now.addingTimeInterval(-daysAgo * 86_400), reason: "held")
+            entry.tenants = tenants
+            return entry
+        }
+        let entries = [
+            entry("short-old", daysAgo: 8, ["short"]), entry("short-new", daysAgo: 6, ["short"]),
+            entry("shared", daysAgo: 8, ["short", "long"]), entry("plain", daysAgo: 30, ["short", "plain"]),
+            entry("none", daysAgo: 400, []),
+        ]
+        let expired = TenantRetention.expired(entries, tenants: tenants, defaultDays: 90, now: now).map(\.scanID)
+        #expect(expired == ["short-old"])
+    }
+
+    @Test("the writer's prune removes a tenant's expired held messages", arguments: Backend.available)
+    func pruneThroughTheStore(_ backend: Backend) async throws {
+        try await withStore(backend) { fixture in
+            let store = fixture.store
+            try await store.saveTenant(Tenant(id: "short", policy: TenantPolicy(quarantineRetentionDays: 7)),
+                                       change: TenantChange(tenant: "short", actor: "t", change: "created"))
+            for (id, daysAgo) in [("old", 10.0), ("new", 1.0)] {
+                var entry = QuarantineEntry(scanID: id, at: Date().addingTimeInterval(-daysAgo * 86_400), reason: "held")
+                entry.tenants = ["short"]
+                try await store.quarantine(entry)
+            }
+            #expect(try await TenantRetention.prune(store, defaultDays: 90) == 1)
+            #expect(try await store.quarantined(limit: 10).map(\.scanID) == ["new"])
+        }
+    }
+}

@@ -195,7 +195,9 @@ public final class StoreWriter: Sendable {
         let cutoff = Date().addingTimeInterval(-Double(retentionDays) * 86_400)
         do {
             let removed = try await store.prune(olderThan: cutoff)
-            logger.info("store pruned", metadata: ["store.removed": "\(removed)", "store.retention_days": "\(retentionDays)"])
+            let tenantRemoved = try await TenantRetention.prune(store, defaultDays: retentionDays)
+            logger.info("store pruned", metadata: ["store.removed": "\(removed)", "store.retention_days": "\(retentionDays)",
+                                                   "store.tenant_quarantine_removed": "\(tenantRemoved)"])
         } catch {
             logger.warning("store prune failed", metadata: ["store.error": "\(error)"])
         }
