@@ -102,39 +102,44 @@ struct TenantsCommand: AsyncParsableCommand {
         }
     }
 
-    struct AddDomain: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add-domain", abstract: "Give a tenant a domain (and its subdomains).")
+    /// A tenant and one domain or address, for the four member commands.
+    struct MemberArguments: ParsableArguments {
         @OptionGroup var adminOptions: AdminOptions
         @Argument(help: "Tenant id.") var id: String
-        @Argument(help: "Domain.") var domain: String
-        func run() async throws { try await TenantsCommand.call(adminOptions) { try await $0.json("POST", "/tenants/\(id)/domains", ["domain": domain]) } }
+        @Argument(help: "The domain or address.") var value: String
+
+        /// `kind`: "domain" or "address"; adds, or removes when `remove`.
+        func apply(_ kind: String, remove: Bool) async throws {
+            let path = "/tenants/\(id)/\(kind == "domain" ? "domains" : "addresses")"
+            let escaped = value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? value
+            try await TenantsCommand.call(adminOptions) { client in
+                remove ? try await client.send("DELETE", path + "/" + escaped) : try await client.json("POST", path, [kind: value])
+            }
+        }
+    }
+
+    struct AddDomain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-domain", abstract: "Give a tenant a domain (and its subdomains).")
+        @OptionGroup var arguments: MemberArguments
+        func run() async throws { try await arguments.apply("domain", remove: false) }
     }
 
     struct RemoveDomain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove-domain", abstract: "Take a domain from a tenant.")
-        @OptionGroup var adminOptions: AdminOptions
-        @Argument(help: "Tenant id.") var id: String
-        @Argument(help: "Domain.") var domain: String
-        func run() async throws { try await TenantsCommand.call(adminOptions) { try await $0.send("DELETE", "/tenants/\(id)/domains/\(domain)") } }
+        @OptionGroup var arguments: MemberArguments
+        func run() async throws { try await arguments.apply("domain", remove: true) }
     }
 
     struct AddAddress: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add-address", abstract: "Give a tenant one address (it outranks the address's domain).")
-        @OptionGroup var adminOptions: AdminOptions
-        @Argument(help: "Tenant id.") var id: String
-        @Argument(help: "Address.") var address: String
-        func run() async throws { try await TenantsCommand.call(adminOptions) { try await $0.json("POST", "/tenants/\(id)/addresses", ["address": address]) } }
+        @OptionGroup var arguments: MemberArguments
+        func run() async throws { try await arguments.apply("address", remove: false) }
     }
 
     struct RemoveAddress: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove-address", abstract: "Take an address from a tenant.")
-        @OptionGroup var adminOptions: AdminOptions
-        @Argument(help: "Tenant id.") var id: String
-        @Argument(help: "Address.") var address: String
-        func run() async throws {
-            let escaped = address.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? address
-            try await TenantsCommand.call(adminOptions) { try await $0.send("DELETE", "/tenants/\(id)/addresses/\(escaped)") }
-        }
+        @OptionGroup var arguments: MemberArguments
+        func run() async throws { try await arguments.apply("address", remove: true) }
     }
 
     struct Delete: AsyncParsableCommand {

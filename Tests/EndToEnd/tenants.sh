@@ -59,6 +59,10 @@ check "the 422 names the key" grep -q "reject_scor" "$WORK/body"
 "$MOAT" tenants show acme "${CLI[@]}" >"$WORK/acme.show"
 check "acme's running policy is unchanged" grep -q '"macro_mode" : "reject"' "$WORK/acme.show"
 check "a domain owned twice is refused (409)" test "$(as "$GLOBAL" -X POST -d '{"domain": "acme.test"}' "$ADMIN/tenants/globex/domains")" = 409
+check "moat tenants add-address gives acme one globex address" "$MOAT" tenants add-address acme boss@globex.test "${CLI[@]}"
+check "the address is acme's" bash -c "'$MOAT' tenants show acme ${CLI[*]} | grep -q 'boss@globex.test'"
+check "moat tenants remove-address takes it back" "$MOAT" tenants remove-address acme boss@globex.test "${CLI[@]}"
+check "removing a domain a tenant does not have is a 404" bash -c "! '$MOAT' tenants remove-domain acme nothere.test ${CLI[*]} 2>/dev/null"
 "$MOAT" tenants changes acme "${CLI[@]}" >"$WORK/acme.changes"
 check "the change log names who created acme" grep -q '"actor" : "alice"' "$WORK/acme.changes"
 
