@@ -8,7 +8,7 @@ DEBIAN_PACKAGES := pkg-config libclamav-dev libmagic-dev libmagic-mgc libarchive
 	libzbar-dev libzxing-dev libpng-dev libturbojpeg0-dev libwebp-dev libsqlite3-dev libpcre2-dev libhyperscan-dev libunbound-dev \
 	spamassassin spamc spamd \
 	zbar-tools python3-zxing-cpp python3-pil python3-dkim python3-spf dnsmasq-base openssl webp qrencode imagemagick publicsuffix postgresql \
-	clamav clamav-daemon clamav-testfiles postfix swaks miltertest python3 procps \
+	clamav clamav-daemon clamav-testfiles postfix swaks miltertest opendkim python3 procps \
 	file zip p7zip-full jlha-utils genisoimage gcab xz-utils bzip2 python3-venv \
 	libreoffice-core libreoffice-writer libreoffice-calc libreoffice-impress \
 	c-icap libc-icap-mod-virus-scan rspamd curl bc

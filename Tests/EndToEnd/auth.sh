@@ -3,7 +3,8 @@
 # a dnsmasq on loopback serving SPF, DKIM key and DMARC records (no query leaves the machine).
 # Asserts: a forged message from a p=reject domain is rejected per policy; a message signed by
 # dkimpy from an SPF-authorised client is delivered with Authentication-Results (spf, dkim and dmarc
-# pass) and without the forged Authentication-Results it arrived with.
+# pass) and without the forged Authentication-Results it arrived with; a message signed by OpenDKIM's
+# own milter (opendkim in signing mode, driven by miltertest) verifies in Moat, and fails once tampered.
 source "$(dirname "$0")/lib.sh"
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -33,6 +34,9 @@ PY
     txt signed.test "v=spf1 ip4:127.0.0.0/8 -all"
     txt sel._domainkey.signed.test "v=DKIM1; k=rsa; p=$KEY"
     txt _dmarc.signed.test "v=DMARC1; p=reject; adkim=s"
+    printf 'local=/odk.test/\n'
+    txt odk.test "v=spf1 ip4:127.0.0.0/8 -all"
+    txt odk._domainkey.odk.test "v=DKIM1; k=rsa; p=$KEY"
     printf 'local=/gw.test/\n'
     txt arc._domainkey.gw.test "v=DKIM1; k=rsa; p=$ARC_KEY"
 } >"$WORK/dnsmasq.conf"
@@ -102,5 +106,51 @@ print(cv.decode(), reason)
 PY
 check "the delivered message carries an ARC set (i=1, cv=none) from gw.test" grep -q '^ARC-Seal: i=1; a=rsa-sha256; .*cv=none; d=gw.test; s=arc' "$WORK/signed.delivered"
 check "dkimpy's arc_verify accepts the ARC set moatd sealed" grep -q '^pass' "$WORK/arcverify.out"
+
+# 3. Signed by OpenDKIM (its milter in signing mode, relaxed/relaxed, rsa-sha256, same key as odk.test publishes).
+ODK_PORT=$(free_port)
+cat >"$WORK/opendkim.conf" <<CONF
+Mode s
+Domain odk.test
+Selector odk
+KeyFile $WORK/dkim.key
+Socket inet:$ODK_PORT@127.0.0.1
+Canonicalization relaxed/relaxed
+SignatureAlgorithm rsa-sha256
+Background no
+Syslog no
+RequireSafeKeys no
+InternalHosts 127.0.0.1
+UserID root
+PidFile $WORK/opendkim.pid
+CONF
+/usr/sbin/opendkim -x "$WORK/opendkim.conf" -f >"$WORK/opendkim.log" 2>&1 &
+PIDS+=("$!")
+wait_port "$ODK_PORT"
+miltertest -s "$(dirname "$0")/opendkim-sign.lua" -D port="$ODK_PORT" >"$WORK/odk-signature.txt" 2>"$WORK/odk-miltertest.err" || true
+check "opendkim signed the message (rsa-sha256, d=odk.test)" grep -q '^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=odk.test; s=odk;' "$WORK/odk-signature.txt"
+odk_message() { # odk_message BODY-LINE-2: the signed message, with the body opendkim signed or another
+    sed 's/$/\r/' "$WORK/odk-signature.txt"
+    printf 'From: Carol <carol@odk.test>\r\nTo: user@moat.test\r\nSubject: signed by opendkim\r\nDate: Thu, 3 Dec 2026 10:00:00 +0000\r\n'
+    printf 'Message-ID: <odk1@odk.test>\r\n\r\nSigned by OpenDKIM'"'"'s milter.\r\n%s\r\n' "$1"
+}
+odk_message "Second line." >"$WORK/odk.eml"
+odk_message "Second line, changed." >"$WORK/odk-tampered.eml"
+ar_of_latest() { # the latest delivery's Authentication-Results, unfolded
+    delivered | tail -n 1 | xargs cat | awk '/^Authentication-Results:/ { on = 1; printf "%s", $0; next } on && /^[ \t]/ { printf "%s", $0; next } { if (on) print ""; on = 0 }'
+}
+swaks --server "127.0.0.1:$SMTP_PORT" --from carol@odk.test --to user@moat.test --helo client.example \
+    --data "$WORK/odk.eml" --timeout 60 >"$WORK/odk.swaks" 2>&1 || true
+check "OpenDKIM-signed message delivered" wait_delivered 2
+ar_of_latest >"$WORK/odk-ar.txt"
+check "Moat verifies OpenDKIM's signature (dkim=pass header.d=odk.test)" grep -q 'dkim=pass header.d=odk.test header.s=odk' "$WORK/odk-ar.txt"
+swaks --server "127.0.0.1:$SMTP_PORT" --from carol@odk.test --to user@moat.test --helo client.example \
+    --data "$WORK/odk-tampered.eml" --timeout 60 >"$WORK/odk-tampered.swaks" 2>&1 || true
+if wait_delivered 3; then
+    ar_of_latest >"$WORK/odk-tampered-ar.txt"
+    check "the tampered body fails (dkim=fail header.d=odk.test)" grep -q 'dkim=fail .*header.d=odk.test' "$WORK/odk-tampered-ar.txt"
+else
+    check "the tampered body is refused (DMARC reject)" grep -q "<\*\* 550" "$WORK/odk-tampered.swaks"
+fi
 
 finish
