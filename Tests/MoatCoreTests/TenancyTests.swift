@@ -1,5 +1,5 @@
 import Foundation
-import MoatCore
+@testable import MoatCore
 import Testing
 
 /// Tenants: which tenant a recipient belongs to, the policy that results, strict policy files,
@@ -176,5 +176,46 @@ struct TenancyTests {
             recipients: ["a@b.example"])
         let plain = Aggregator(policy: Policy()).decide(scanID: "n", verdicts: macroVerdicts(spamScore: 6), manifests: Self.manifests)
         #expect(decision == plain)
+    }
+
+    @Test("attachment classes and link hosts: a tenant blocks or allows them")
+    func typeAndURLLists() {
+        let manifests: [String: EngineManifest] = [
+            "filetype": EngineManifest(name: "filetype", adapter: "filetype"), "url": EngineManifest(name: "url", adapter: "url"),
+        ]
+        let filetype = EngineVerdict(engine: "filetype", outcome: .detected(.policy), score: 10, findings: [
+            Finding(code: "filetype.blocked_type", detail: "2: true type application/x-dosexec is blocked (windows-executable)", score: 10),
+        ])
+        let archive = EngineVerdict(engine: "filetype", outcome: .detected(.suspicious), score: 1, findings: [
+            Finding(code: "filetype.suspicious_extension", detail: "2: extension .iso is suspicious (disk-image)", score: 1),
+        ])
+        let links = EngineVerdict(engine: "url", outcome: .detected(.suspicious), score: 3, findings: [
+            Finding(code: "url.extracted", detail: "html https://news.Partner.example/a?b=1"),
+            Finding(code: "url.extracted", detail: "text http://user@cdn.partner.example:8080/x"),
+            Finding(code: "url.ip_host", detail: "looks odd", score: 3),
+        ])
+        let tenant = Tenant(id: "dev", domains: ["dev.example"], policy: TenantPolicy(
+            blockTypes: ["disk-image"], allowTypes: ["windows-executable"], blockURLs: [], allowURLs: ["partner.example"]))
+        let decider = TenantDecider(directory: TenantDirectory([tenant], global: Policy(tagScore: 5, rejectScore: 15)))
+        // Executables allowed for this tenant: the filetype refusal is waived.
+        let exe = decider.decide(tenant: tenant, scanID: "x", verdicts: [filetype], manifests: manifests, messageFindings: [], sender: nil)
+        #expect(exe.action == .accept)
+        #expect(exe.score == 0)
+        // Disk images, only suspicious globally, are refused by this tenant.
+        let iso = decider.decide(tenant: tenant, scanID: "x", verdicts: [archive], manifests: manifests, messageFindings: [], sender: nil)
+        #expect(iso.action == .reject)
+        #expect(iso.reasons.contains { $0.note.contains("disk-image") })
+        // Every link on the allow list: the url engine's detection does not count.
+        let trusted = decider.decide(tenant: tenant, scanID: "x", verdicts: [links], manifests: manifests, messageFindings: [], sender: nil)
+        #expect(trusted.action == .accept)
+        #expect(trusted.score == 0)
+        #expect(TenantDecider.linkHosts(links) == ["news.partner.example", "cdn.partner.example"])
+        // The same links blocked by another tenant.
+        let wary = Tenant(id: "wary", domains: ["wary.example"], policy: TenantPolicy(blockURLs: ["partner.example"]))
+        let refused = TenantDecider(directory: TenantDirectory([wary])).decide(
+            tenant: wary, scanID: "x", verdicts: [links], manifests: manifests, messageFindings: [], sender: nil)
+        #expect(refused.action == .reject)
+        #expect(refused.category == .policy)
+        #expect(refused.reasons.contains { $0.note.contains("news.partner.example") })
     }
 }

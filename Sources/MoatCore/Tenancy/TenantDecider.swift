@@ -34,14 +34,23 @@ public struct TenantDecider: Sendable {
                 if let vote = change.vote, adjusted[i].state != .disabled { adjusted[i].state = vote ? .active : .shadow }
                 if let weight = change.weight { manifests[name]?.weight = weight }
             }
-            if let mode = rules.macroMode, manifests[name]?.adapter == "macro" {
-                Self.applyMacroMode(mode, to: &adjusted[i])
+            switch manifests[name]?.adapter {
+            case "macro": if let mode = rules.macroMode { Self.applyMacroMode(mode, to: &adjusted[i]) }
+            case "filetype": if !rules.allowTypes.isEmpty { Self.allowTypes(rules.allowTypes, in: &adjusted[i]) }
+            case "url":
+                let hosts = Self.linkHosts(adjusted[i])
+                if !rules.allowURLs.isEmpty, !hosts.isEmpty, hosts.allSatisfy({ TenantPolicy.hostMatches($0, rules.allowURLs) }),
+                   case .detected = adjusted[i].outcome {
+                    adjusted[i].outcome = .clean
+                    adjusted[i].score = 0
+                    adjusted[i].findings.append(Finding(code: "url.allowed_by_tenant", detail: "every link is on tenant \(tenant.id)'s allow list"))
+                }
+            default: break
             }
         }
         var decision = aggregator.decide(scanID: scanID, verdicts: adjusted, manifests: manifests, messageFindings: messageFindings, precision: precision)
-        if TenantPolicy.matches(sender, rules.blockSenders) {
-            decision.reasons.append(.init(engine: "tenant", label: "policy", weightedScore: 0, counted: true, action: .reject,
-                                          note: "sender \(sender ?? "") is on tenant \(tenant.id)'s block list"))
+        if let refusal = Self.refusal(rules, tenant: tenant.id, sender: sender, verdicts: adjusted, manifests: manifests) {
+            decision.reasons.append(.init(engine: "tenant", label: "policy", weightedScore: 0, counted: true, action: .reject, note: refusal))
             decision.action = max(decision.action, .reject)
             decision.category = max(decision.category ?? .policy, .policy)
             decision.replacements = []
@@ -58,6 +67,68 @@ public struct TenantDecider: Sendable {
         decision.tenant = tenant.id
         decision.headers.insert(.init(name: "\(policy.headerPrefix)-Tenant", value: tenant.id), at: min(1, decision.headers.count))
         return decision
+    }
+
+    /// Why this tenant's own lists refuse the message (a blocked sender, attachment class or link
+    /// host), or nil.
+    static func refusal(_ rules: TenantPolicy, tenant: String, sender: String?, verdicts: [EngineVerdict],
+                        manifests: [String: EngineManifest]) -> String? {
+        if TenantPolicy.matches(sender, rules.blockSenders) { return "sender \(sender ?? "") is on tenant \(tenant)'s block list" }
+        for verdict in verdicts {
+            switch manifests[verdict.engine]?.adapter {
+            case "filetype":
+                if let type = attachmentClasses(verdict).first(where: { rules.blockTypes.contains($0.name) }) {
+                    return "attachment class \(type.name) is on tenant \(tenant)'s block list"
+                }
+            case "url":
+                if let host = linkHosts(verdict).first(where: { TenantPolicy.hostMatches($0, rules.blockURLs) }) {
+                    return "a link to \(host) is on tenant \(tenant)'s block list"
+                }
+            default: continue
+            }
+        }
+        return nil
+    }
+
+    /// The filetype engine's class findings (blocked or suspicious, by true type or extension) with
+    /// the class each names (the detail ends in `(class)`), by finding index.
+    static func attachmentClasses(_ verdict: EngineVerdict) -> [(index: Int, name: String)] {
+        let codes: Set<String> = ["filetype.blocked_type", "filetype.blocked_extension", "filetype.suspicious_type", "filetype.suspicious_extension"]
+        return verdict.findings.enumerated().compactMap { index, finding in
+            guard codes.contains(finding.code), finding.detail.hasSuffix(")"), let open = finding.detail.lastIndex(of: "(") else { return nil }
+            let name = finding.detail[finding.detail.index(after: open)..<finding.detail.index(before: finding.detail.endIndex)]
+            return name.isEmpty ? nil : (index, String(name))
+        }
+    }
+
+    /// Drops the filetype findings of classes the tenant allows, and with them the verdict's
+    /// detection when nothing blocked or scored is left.
+    static func allowTypes(_ allowed: [String], in verdict: inout EngineVerdict) {
+        let waived = Set(attachmentClasses(verdict).filter { allowed.contains($0.name) }.map(\.index))
+        guard !waived.isEmpty else { return }
+        let removedScore = waived.reduce(0.0) { $0 + verdict.findings[$1].score }
+        verdict.findings = verdict.findings.enumerated().filter { !waived.contains($0.offset) }.map(\.element)
+        verdict.score = max(0, verdict.score - removedScore)
+        let stillBlocked = verdict.findings.contains { $0.code.hasPrefix("filetype.blocked_") }
+        if !stillBlocked {
+            verdict.requestedAction = nil
+            verdict.outcome = verdict.score > 0 ? .detected(.suspicious) : .clean
+        }
+        verdict.findings.append(Finding(code: "filetype.allowed_by_tenant", detail: "\(waived.count) class finding(s) waived by the tenant's allow list"))
+    }
+
+    /// The hosts of the links the url engine listed (`url.extracted`: `source URL`), lower-case.
+    static func linkHosts(_ verdict: EngineVerdict) -> [String] {
+        verdict.findings.compactMap { finding -> String? in
+            guard finding.code == "url.extracted", let space = finding.detail.firstIndex(of: " ") else { return nil }
+            let link = finding.detail[finding.detail.index(after: space)...]
+            guard let scheme = link.range(of: "://") else { return nil }
+            var authority = link[scheme.upperBound...].prefix { !"/?#\\".contains($0) }
+            if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+            if let colon = authority.firstIndex(of: ":") { authority = authority[..<colon] }
+            let host = authority.lowercased()
+            return host.isEmpty ? nil : host
+        }
     }
 
     /// The macro engine ran once in its own (global) mode; a tenant's mode reinterprets its verdict:

@@ -87,6 +87,10 @@ public struct TenantDirectory: Sendable {
         if let mode = tenant.policy.macroMode { lines.append("macro_mode: engine's mode → \(mode.rawValue)") }
         if !tenant.policy.allowSenders.isEmpty { lines.append("allow_senders: \(tenant.policy.allowSenders.joined(separator: ", "))") }
         if !tenant.policy.blockSenders.isEmpty { lines.append("block_senders: \(tenant.policy.blockSenders.joined(separator: ", "))") }
+        for (key, list) in [("block_types", tenant.policy.blockTypes), ("allow_types", tenant.policy.allowTypes),
+                            ("block_urls", tenant.policy.blockURLs), ("allow_urls", tenant.policy.allowURLs)] where !list.isEmpty {
+            lines.append("\(key): \(list.joined(separator: ", "))")
+        }
         if let days = tenant.policy.quarantineRetentionDays { lines.append("quarantine_retention_days: store's → \(days)") }
         return lines
     }

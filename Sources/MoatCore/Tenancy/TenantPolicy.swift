@@ -51,6 +51,16 @@ public struct TenantPolicy: Sendable, Hashable, Codable {
     public var allowSenders: [String]
     /// Envelope senders whose mail is refused for this tenant's recipients.
     public var blockSenders: [String]
+    /// Attachment classes (names from the filetype engine's policy, e.g. `windows-executable`) this
+    /// tenant refuses, among those the global policy marks blocked or suspicious.
+    public var blockTypes: [String]
+    /// Attachment classes this tenant accepts although the global policy blocks or suspects them.
+    public var allowTypes: [String]
+    /// Link hosts (a host covers its subdomains) whose presence refuses a message for this tenant.
+    public var blockURLs: [String]
+    /// Link hosts this tenant trusts: when every link of a message is on the list, the url
+    /// engine's detection does not count for this tenant.
+    public var allowURLs: [String]
     /// Days this tenant's quarantined messages are kept (nil: the store's retention).
     public var quarantineRetentionDays: Int?
     public var rejectReply: String?
@@ -58,6 +68,7 @@ public struct TenantPolicy: Sendable, Hashable, Codable {
     public init(engines: [String: EngineOverride] = [:], tagScore: Double? = nil, quarantineScore: Double? = nil,
                 rejectScore: Double? = nil, onDetect: [VerdictCategory: Action] = [:], useModel: Bool? = nil,
                 macroMode: MacroMode? = nil, allowSenders: [String] = [], blockSenders: [String] = [],
+                blockTypes: [String] = [], allowTypes: [String] = [], blockURLs: [String] = [], allowURLs: [String] = [],
                 quarantineRetentionDays: Int? = nil, rejectReply: String? = nil) {
         self.engines = engines
         self.tagScore = tagScore
@@ -68,6 +79,10 @@ public struct TenantPolicy: Sendable, Hashable, Codable {
         self.macroMode = macroMode
         self.allowSenders = allowSenders
         self.blockSenders = blockSenders
+        self.blockTypes = blockTypes
+        self.allowTypes = allowTypes
+        self.blockURLs = blockURLs
+        self.allowURLs = allowURLs
         self.quarantineRetentionDays = quarantineRetentionDays
         self.rejectReply = rejectReply
     }
@@ -82,6 +97,10 @@ public struct TenantPolicy: Sendable, Hashable, Codable {
         case macroMode = "macro_mode"
         case allowSenders = "allow_senders"
         case blockSenders = "block_senders"
+        case blockTypes = "block_types"
+        case allowTypes = "allow_types"
+        case blockURLs = "block_urls"
+        case allowURLs = "allow_urls"
         case quarantineRetentionDays = "quarantine_retention_days"
         case rejectReply = "reject_reply"
     }
@@ -111,6 +130,18 @@ public struct TenantPolicy: Sendable, Hashable, Codable {
                 throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "'\(bad)' is not an address or @domain")
             }
         }
+        blockTypes = try c.decodeIfPresent([String].self, forKey: .blockTypes) ?? []
+        allowTypes = try c.decodeIfPresent([String].self, forKey: .allowTypes) ?? []
+        blockURLs = try c.decodeIfPresent([String].self, forKey: .blockURLs)?.map { $0.lowercased() } ?? []
+        allowURLs = try c.decodeIfPresent([String].self, forKey: .allowURLs)?.map { $0.lowercased() } ?? []
+        for (key, list) in [(CodingKeys.blockURLs, blockURLs), (.allowURLs, allowURLs)] {
+            if let bad = list.first(where: { !Tenant.isValidDomain($0) }) {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "'\(bad)' is not a host name (no scheme, no path)")
+            }
+        }
+        for (key, list) in [(CodingKeys.blockTypes, blockTypes), (.allowTypes, allowTypes)] where list.contains(where: \.isEmpty) {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "an empty attachment class name")
+        }
         quarantineRetentionDays = try c.decodeIfPresent(Int.self, forKey: .quarantineRetentionDays)
         if let days = quarantineRetentionDays, days < 1 {
             throw DecodingError.dataCorruptedError(forKey: .quarantineRetentionDays, in: c, debugDescription: "at least 1 day")
@@ -134,6 +165,10 @@ public struct TenantPolicy: Sendable, Hashable, Codable {
         try c.encodeIfPresent(macroMode, forKey: .macroMode)
         if !allowSenders.isEmpty { try c.encode(allowSenders, forKey: .allowSenders) }
         if !blockSenders.isEmpty { try c.encode(blockSenders, forKey: .blockSenders) }
+        if !blockTypes.isEmpty { try c.encode(blockTypes, forKey: .blockTypes) }
+        if !allowTypes.isEmpty { try c.encode(allowTypes, forKey: .allowTypes) }
+        if !blockURLs.isEmpty { try c.encode(blockURLs, forKey: .blockURLs) }
+        if !allowURLs.isEmpty { try c.encode(allowURLs, forKey: .allowURLs) }
         try c.encodeIfPresent(quarantineRetentionDays, forKey: .quarantineRetentionDays)
         try c.encodeIfPresent(rejectReply, forKey: .rejectReply)
     }
@@ -159,6 +194,11 @@ public struct TenantPolicy: Sendable, Hashable, Codable {
             let pattern = pattern.lowercased()
             return pattern == sender || pattern == domain
         }
+    }
+
+    /// Whether `host` is one of `hosts` or a subdomain of one.
+    static func hostMatches(_ host: String, _ hosts: [String]) -> Bool {
+        hosts.contains { host == $0 || host.hasSuffix("." + $0) }
     }
 
     static func isSenderPattern(_ text: String) -> Bool {
