@@ -19,6 +19,8 @@ mkdir -p "$WORK/engines"
 write_config "$MILTER_PORT" "$ADMIN_PORT"
 printf 'tenant_tokens = [{ tenant = "acme", token = "%s" }, { tenant = "globex", token = "%s" }]\n' \
     "$ACME_TOKEN" "$GLOBEX_TOKEN" >>"$WORK/moat.toml"
+# Senders learn which recipients a tenant refused: a notice through Postfix's own sendmail.
+sed -i "/^\[milter\]\$/a removal_notice_command = [\"/usr/sbin/sendmail\", \"-C\", \"$WORK/postfix\", \"-f\", \"\", \"-t\"]\nremoval_notice_from = \"postmaster@moat.test\"" "$WORK/moat.toml"
 sed -e "s|^note_template = .*|note_template = \"$REPO/rules/macro/note.en.txt\"|" "$REPO/engines/macro.toml" >"$WORK/engines/macro.toml"
 cat >"$WORK/engines/hold.toml" <<'CONF'
 adapter = "pattern"
@@ -67,7 +69,7 @@ check "removing a domain a tenant does not have is a 404" bash -c "! '$MOAT' ten
 check "the change log names who created acme" grep -q '"actor" : "alice"' "$WORK/acme.changes"
 
 # 1. One macro document to a recipient of each tenant.
-swaks --server "127.0.0.1:$SMTP_PORT" --from accounts@example.com --to alice@acme.test,bob@globex.test --helo client.example \
+swaks --server "127.0.0.1:$SMTP_PORT" --from accounts@moat.test --to alice@acme.test,bob@globex.test --helo client.example \
     --data "$REPO/rules/macro/fixtures/autoopen-docm.eml" --timeout 60 >"$WORK/docm.swaks" 2>&1 || true
 check "Postfix accepted the message (the other tenant keeps it)" grep -q "<-  250 2.0.0 Ok: queued" "$WORK/docm.swaks"
 box() { find "$WORK/mail/$1/new" -type f 2>/dev/null; }
@@ -84,6 +86,8 @@ check "moatd logged the removed recipient with acme's reply" grep -q "recipients
 check "moatd logged each tenant's decision" grep -q 'action=reject category=malware .*tenant=acme .*tenant decision' "$WORK/moatd.log"
 check "Postfix delivered to bob" grep -q 'to=<bob@globex.test>.*status=sent' "$WORK/maillog"
 check "Postfix never tried alice (the recipient was removed, not bounced)" bash -c "! grep -q 'to=<alice@acme.test>' '$WORK/maillog'"
+check "the sender got a notice naming the refused recipient" bash -c "for _ in \$(seq 1 100); do grep -l 'Not delivered to some recipients' '$WORK'/mail/box/new/* 2>/dev/null | xargs -r grep -q 'alice@acme.test: 550 5.7.1' && exit 0; sleep 0.2; done; exit 1"
+check "the notice is marked automatic (no notice loops)" bash -c "grep -l 'Not delivered to some recipients' '$WORK'/mail/box/new/* | xargs grep -q '^Auto-Submitted: auto-replied'"
 SHARED_ID=$(sed -n 's/^X-Moat-Id: //p' "$GLOBEX_COPY" | tr -d '\r')
 
 # 2. A message for globex alone, and one it holds in quarantine.

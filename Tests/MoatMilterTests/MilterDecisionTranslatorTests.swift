@@ -80,4 +80,24 @@ struct MilterDecisionTranslatorTests {
         let refused = MilterSessionStateMachine.replies(for: response, actions: [.addHeaders, .changeHeaders], leadingSpace: false)
         #expect(refused == [.replyCode("550 5.7.1 refused by acme")])
     }
+
+    @Test("a removal notice names the refused recipients, never loops, and carries no header injection")
+    func removalNotice() throws {
+        var decision = decision([EngineVerdict(engine: "av", outcome: .clean)])
+        decision.removedRecipients = ["bob@acme.example"]
+        decision.tenants = [TenantOutcome(tenant: "acme", recipients: ["bob@acme.example"], action: .reject, score: 9, category: .malware,
+                                          smtpReply: "550 5.7.1 refused by acme"),
+                            TenantOutcome(tenant: "globex", recipients: ["carol@globex.example"], action: .tag, score: 9, category: .malware)]
+        let headers = [MilterHeader(name: "Subject", value: "hello\r\nBcc: victim@example.org"), MilterHeader(name: "Message-ID", value: "<m@x>")]
+        let notice = try #require(RemovalNotice(decision: decision, sender: "alice@sender.example", headers: headers, from: "postmaster@gw.example"))
+        #expect(notice.to == "alice@sender.example")
+        #expect(notice.text.contains("  bob@acme.example: 550 5.7.1 refused by acme"))
+        #expect(!notice.text.contains("carol@globex.example"))
+        #expect(!notice.text.contains("\r\nBcc:"))
+        #expect(notice.text.contains("Auto-Submitted: auto-replied"))
+        #expect(RemovalNotice(decision: decision, sender: "", headers: headers, from: "p@gw.example") == nil)
+        #expect(RemovalNotice(decision: decision, sender: nil, headers: headers, from: "p@gw.example") == nil)
+        #expect(RemovalNotice(decision: decision, sender: "a@b.example", headers: headers + [MilterHeader(name: "Auto-Submitted", value: "auto-replied")],
+                              from: "p@gw.example") == nil)
+    }
 }

@@ -19,6 +19,12 @@ public struct MilterSettings: Sendable, Hashable, Codable {
     /// Bytes of messages scanned at once (a message costs about three times its size in memory);
     /// further scans wait, so peak memory is bounded by this and not by message sizes.
     public var maxScanBytesInFlight: Int
+    /// Tells a sender which recipients a tenant refused (their recipients were removed, so the MTA
+    /// says nothing): a command that reads a message on standard input, argument vector without a
+    /// shell, e.g. `["/usr/sbin/sendmail", "-t", "-f", "<>"]`; nil sends no notice.
+    public var removalNoticeCommand: [String]?
+    /// The notice's From address.
+    public var removalNoticeFrom: String
 
     public init(
         listen: [String] = ["inet:7357@127.0.0.1"],
@@ -29,8 +35,12 @@ public struct MilterSettings: Sendable, Hashable, Codable {
         spoolDirectory: String = "/tmp/moatd-spool",
         progressIntervalMilliseconds: Int = 10_000,
         maxConnections: Int = 1024,
-        maxScanBytesInFlight: Int = 512 << 20
+        maxScanBytesInFlight: Int = 512 << 20,
+        removalNoticeCommand: [String]? = nil,
+        removalNoticeFrom: String = "postmaster"
     ) {
+        self.removalNoticeCommand = removalNoticeCommand
+        self.removalNoticeFrom = removalNoticeFrom
         self.listen = listen
         self.maxFrameBytes = maxFrameBytes
         self.maxMessageBytes = maxMessageBytes
@@ -52,6 +62,8 @@ public struct MilterSettings: Sendable, Hashable, Codable {
         case progressIntervalMilliseconds = "progress_interval_ms"
         case maxConnections = "max_connections"
         case maxScanBytesInFlight = "max_scan_bytes_in_flight"
+        case removalNoticeCommand = "removal_notice_command"
+        case removalNoticeFrom = "removal_notice_from"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,6 +78,12 @@ public struct MilterSettings: Sendable, Hashable, Codable {
         progressIntervalMilliseconds = try c.decodeIfPresent(Int.self, forKey: .progressIntervalMilliseconds) ?? d.progressIntervalMilliseconds
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
         maxScanBytesInFlight = try c.decodeIfPresent(Int.self, forKey: .maxScanBytesInFlight) ?? d.maxScanBytesInFlight
+        removalNoticeCommand = try c.decodeIfPresent([String].self, forKey: .removalNoticeCommand)
+        removalNoticeFrom = try c.decodeIfPresent(String.self, forKey: .removalNoticeFrom) ?? d.removalNoticeFrom
+        if let command = removalNoticeCommand, !(command.first?.hasPrefix("/") ?? false) {
+            throw DecodingError.dataCorruptedError(forKey: .removalNoticeCommand, in: c,
+                                                   debugDescription: "the command's first element is an absolute program path")
+        }
         for address in listen where !(address.hasPrefix("inet:") || address.hasPrefix("unix:") || address.hasPrefix("local:")) {
             throw DecodingError.dataCorruptedError(
                 forKey: .listen, in: c, debugDescription: "'\(address)' is not inet:PORT@HOST or unix:/path"

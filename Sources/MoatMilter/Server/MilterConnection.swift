@@ -124,9 +124,27 @@ struct MilterConnection: Sendable {
                     "moat.id": "\(decision.scanID)", "recipients": "\(decision.removedRecipients.joined(separator: ","))",
                     "reply": "\(decision.removalReply ?? "-")",
                 ])
+                notifySender(decision, collected: collected, logger: messageLogger)
             }
         }
         return outcome.response
+    }
+
+    /// Sends the removal notice, if configured, on the blocking pool and without holding up the
+    /// MTA's answer; a failure is logged.
+    private func notifySender(_ decision: Decision, collected: CollectedMessage, logger: Logger) {
+        guard let command = settings.removalNoticeCommand,
+              let notice = RemovalNotice(decision: decision, sender: collected.sender?.mailbox, headers: collected.headers,
+                                         from: settings.removalNoticeFrom) else { return }
+        let blocking = pipeline.blocking
+        Task {
+            do {
+                try await blocking.run { try notice.send(with: command) }
+                logger.info("removal notice sent", metadata: ["moat.id": "\(decision.scanID)", "to": "\(notice.to)"])
+            } catch {
+                logger.error("removal notice failed", metadata: ["moat.id": "\(decision.scanID)", "error": "\(error)"])
+            }
+        }
     }
 
     /// Reserves memory budget, assembles and parses the message, scans it and translates the decision;
