@@ -32,6 +32,12 @@ struct MilterBenchCommand: AsyncParsableCommand {
     @Option(help: "Send these messages in turn instead of synthetic ones: a directory of .eml files or a file listing one path per line (--size is then ignored).")
     var corpus: String?
 
+    @Option(help: "Envelope recipients of every message, comma-separated (tenants: recipients in several tenants make per-tenant decisions and recipient removals).")
+    var recipients = "user@moat.test"
+
+    @Option(help: "The envelope sender of every message.")
+    var sender = "sender@example.com"
+
     @Option(help: "Stop a run after this many seconds even if messages remain.")
     var maxSeconds = 120.0
 
@@ -73,6 +79,8 @@ struct MilterBenchCommand: AsyncParsableCommand {
 
     func load(_ target: ListenAddress, connections: Int) async throws -> LoadResult {
         let samples = try corpus.map { try Self.corpusMessages($0) } ?? [Self.message(size: size)]
+        let envelopeSender = sender
+        let envelopeRecipients = recipients.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !samples.isEmpty else { throw ValidationError("--corpus \(corpus ?? ""): no messages") }
         let deadline = Date().addingTimeInterval(maxSeconds)
         let total = messages
@@ -92,7 +100,7 @@ struct MilterBenchCommand: AsyncParsableCommand {
                             // A unique first line per message, so verdict caches cannot answer for the engines.
                             let unique = Array("Message \(index)-\(latencies.count)\r\n".utf8) + body
                             let answer = try await connection.send(
-                                from: "sender@example.com", to: ["user@moat.test"], headers: headers, body: unique,
+                                from: envelopeSender, to: envelopeRecipients, headers: headers, body: unique,
                                 queueID: "Q\(index)x\(latencies.count)"
                             )
                             latencies.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9)
