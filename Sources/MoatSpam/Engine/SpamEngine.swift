@@ -129,21 +129,25 @@ public final class SpamEngine: ScanEngine {
         }
         let options = options
         let bayes = bayes
-        guard let resolver, !set.rblSets.isEmpty || !set.uriBlockLists.lists.isEmpty else {
+        guard let resolver, !set.rblSets.isEmpty || !set.uriBlockLists.lists.isEmpty || !set.askDNS.rules.isEmpty else {
             return try await context.blocking.run {
                 Self.score(input.message, envelope: input.envelope, ruleSet: set, options: options, bayes: bayes)
             }
         }
         // DNS lists: the relay path and the links are found first (parsed once: the rules read the
         // same subjects), the lists asked within one budget, then the rules run.
-        let subjects = try await context.blocking.run {
-            RuleSubjects(message: input.message, envelope: input.envelope, maxBodyBytes: options.maxBodyBytes,
-                         relays: RelayPath(headers: input.message.headers))
+        let (subjects, authors, sender) = try await context.blocking.run {
+            let subjects = RuleSubjects(message: input.message, envelope: input.envelope, maxBodyBytes: options.maxBodyBytes,
+                                        relays: RelayPath(headers: input.message.headers))
+            // The askdns rules' tags: the From addresses' domains and the envelope sender's.
+            let authors = AskDNS.domains((subjects.headerText(HeaderSelector(parsing: "From:addr")) ?? "").split(separator: "\n").map(String.init))
+            return (subjects, authors, subjects.metadata.envelopeFrom.flatMap { AskDNS.domains([$0]).first })
         }
         let dns = BudgetedLookup(resolver, limit: options.maxDNSQueries)
         async let relayAnswers = set.rblSets.isEmpty ? [:] : Self.blockListAnswers(set.rblSets, relays: subjects.metadata.relays, dns: dns)
         async let uriAnswers = set.uriBlockLists.answers(subjects.uris, dns: dns)
-        let netAnswers = await relayAnswers.merging(await uriAnswers) { $0 + $1 }
+        async let askAnswers = set.askDNS.rules.isEmpty ? [:] : set.askDNS.answers(authorDomains: authors, senderDomain: sender, dns: dns)
+        let netAnswers = await relayAnswers.merging(await uriAnswers) { $0 + $1 }.merging(await askAnswers) { $0 + $1 }
         var report = try await context.blocking.run {
             Self.score(subjects, ruleSet: set, options: options, bayes: bayes, netAnswers: netAnswers)
         }

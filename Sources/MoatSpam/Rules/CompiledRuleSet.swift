@@ -77,6 +77,8 @@ final class CompiledRuleSet: Sendable {
     let rblSets: [String: String]
     /// `check_uridnsbl` rules' lists (none: DNS off, those rules skipped).
     let uriBlockLists: URIDNSBL
+    /// `askdns` rules (none: DNS off).
+    let askDNS: AskDNS
     let patterns: [PCRE2Pattern]
     let requiredScore: Double
     let summary: RuleSetSummary
@@ -101,6 +103,7 @@ final class CompiledRuleSet: Sendable {
     /// `cacheDirectory` keeps compiled Hyperscan databases between loads (see `PrefilterCache`).
     init(_ parsed: ParsedRuleSet, cacheDirectory: String? = nil, network: Bool = false) {
         var rblSets: [String: String] = [:]
+        var askDNS = AskDNS()
         var uriBlockLists = URIDNSBL(skipDomains: parsed.uriSkipDomains, maxDomains: parsed.uriMaxDomains, registry: parsed.registry)
         var summary = RuleSetSummary()
         summary.files = parsed.files
@@ -120,7 +123,7 @@ final class CompiledRuleSet: Sendable {
             // net-flagged metas (they inherit the flag from any net dependency) still run, with
             // their network dependencies false.
             if def.flags.net, case .eval(let function, _) = def.test,
-               !(network && (RBLEvals.names.contains(function) || function == URIDNSBL.evalName)) {
+               !(network && (RBLEvals.names.contains(function) || function == URIDNSBL.evalName || function == "askdns")) {
                 skip(.net, "tflags net")
                 continue
             }
@@ -150,6 +153,14 @@ final class CompiledRuleSet: Sendable {
                 }
                 summary.evalSupported += 1
                 test = .eval(function, implementation, arguments)
+            case .eval(let function, let arguments) where network && function == "askdns":
+                guard let rule = parsed.askDNS[name] else {
+                    skip(.unsupportedEval, "askdns: \(parsed.askDNSUnsupported[name] ?? "no askdns line")")
+                    continue
+                }
+                askDNS.rules[name] = rule
+                summary.evalSupported += 1
+                test = .eval(function, AskDNS.function(name), arguments)
             case .eval(let function, let arguments) where network && function == URIDNSBL.evalName:
                 // URI block lists: the rule's `urirhssub`/`uridnssub` line says what to ask.
                 guard let rule = arguments.first.flatMap({ parsed.uriLists[$0] }) else {
@@ -278,6 +289,8 @@ final class CompiledRuleSet: Sendable {
         // Lists whose rule cannot reach a report are not asked.
         uriBlockLists.lists = uriBlockLists.lists.filter { name, _ in index[name].map { live[$0] } ?? false }
         self.uriBlockLists = uriBlockLists
+        askDNS.rules = askDNS.rules.filter { name, _ in index[name].map { live[$0] } ?? false }
+        self.askDNS = askDNS
         self.patterns = patterns
         self.regexRules = regexRules
         self.prefilters = prefilters

@@ -29,6 +29,10 @@ struct ParsedRuleSet: Sendable {
     var uriSkipDomains: Set<String> = []
     var uriMaxDomains = 20
     var registry = RegistryBoundaries()
+    /// AskDNS plugin lines by rule name (their rules are defined as `eval:askdns` header rules).
+    var askDNS: [String: AskDNS.Rule] = [:]
+    /// AskDNS lines Moat cannot run, with the reason, by rule name.
+    var askDNSUnsupported: [String: String] = [:]
 
     mutating func define(_ rule: RuleDefinition) {
         if rules[rule.name] == nil { order.append(rule.name) }
@@ -197,6 +201,18 @@ struct RuleFileParser {
                 return
             }
             result.uriLists[String(name)] = list
+        case "askdns":
+            guard let name = fields.first else { return }
+            let rule = String(name)
+            switch AskDNS.Rule.parse(Array(fields.dropFirst())) {
+            case .success(let parsed): result.askDNS[rule] = parsed
+            case .failure(let error): result.askDNSUnsupported[rule] = error.reason
+            }
+            var definition = RuleDefinition(name: rule, kind: .header, test: .eval(function: "askdns", arguments: [rule]), location: location)
+            definition.flags.net = true
+            result.define(definition)
+            if let early = earlyFlags.removeValue(forKey: rule) { result.rules[rule]?.flags = early }
+            result.rules[rule]?.flags.net = true
         case "uridnsbl_skip_domain":
             for f in fields { result.uriSkipDomains.insert(f.lowercased()) }
         case "uridnsbl_max_domains":
