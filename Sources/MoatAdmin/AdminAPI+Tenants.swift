@@ -47,9 +47,32 @@ extension AdminAPI {
         try caller.requireAccess(to: record.tenants, "scan \(id)")
     }
 
-    func requireScanAccess(_ caller: AdminCaller, raw: [UInt8]) async throws {
+    /// Returns the id of the scan checked.
+    func requireScanAccess(_ caller: AdminCaller, raw: [UInt8]) async throws -> String {
         guard let record = try await supervisor.scanRecord(raw: raw) else { throw HTTPError(.notFound, message: "no logged scan matches this message") }
         try caller.requireAccess(to: record.tenants, "scan \(record.id)")
+        return record.id
+    }
+
+    /// What a tenant caller may see of other tenants' recipients: nothing.
+    func ownRecipients(_ recipients: [String], for caller: AdminCaller) -> [String] {
+        guard let own = caller.tenant else { return recipients }
+        let directory = runtime.registry.snapshot.tenants
+        return recipients.filter { directory.tenant(of: $0)?.id == own }
+    }
+
+    func scoped(_ entry: QuarantineEntry, for caller: AdminCaller) -> QuarantineEntry {
+        var entry = entry
+        entry.recipients = ownRecipients(entry.recipients, for: caller)
+        if caller.tenant != nil { entry.tenants = entry.tenants.filter { $0 == caller.tenant } }
+        return entry
+    }
+
+    func scoped(_ record: ScanRecord, for caller: AdminCaller) -> ScanRecord {
+        var record = record
+        record.recipients = ownRecipients(record.recipients, for: caller)
+        if caller.tenant != nil { record.tenants = record.tenants.filter { $0 == caller.tenant } }
+        return record
     }
 
     func addDecisionRoutes(_ api: RouterGroup<AdminRequestContext>) {
@@ -59,13 +82,13 @@ extension AdminAPI {
             guard let tenant else { return try Self.json(try await self.supervisor.store.recentScans(limit: limit)) }
             // A tenant's recent decisions among the newest scans (bounded: a console pages by time).
             let scans = try await self.supervisor.store.recentScans(limit: min(limit * 20, 20_000))
-            return try Self.json(Array(scans.filter { $0.tenants.contains(tenant) }.prefix(limit)))
+            return try Self.json(Array(scans.filter { $0.tenants.contains(tenant) }.prefix(limit)).map { self.scoped($0, for: context.caller) })
         }
         api.get("/decisions/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let record = try await self.supervisor.scanRecord(id: id) else { throw HTTPError(.notFound, message: "no scan with id \(id)") }
             try context.caller.requireAccess(to: record.tenants, "decision \(id)")
-            return try Self.json(record)
+            return try Self.json(self.scoped(record, for: context.caller))
         }
     }
 

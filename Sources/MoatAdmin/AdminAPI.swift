@@ -96,8 +96,12 @@ public struct AdminAPI: Sendable {
                 guard let truth = TrueClass(rawValue: truthText) else { throw HTTPError(.badRequest, message: "class must be ham, spam, malware or phishing") }
                 let body = try await request.collectBody(upTo: self.settings.maxBodyBytes)
                 let raw = Array(buffer: body)
-                if caller != .global { try await self.requireScanAccess(caller, raw: raw) }
-                return try Self.json(try await self.feedback { try await self.supervisor.feedback(raw: raw, truth: truth, source: caller.actor(source)) })
+                guard caller != .global else {
+                    return try Self.json(try await self.feedback { try await self.supervisor.feedback(raw: raw, truth: truth, source: source) })
+                }
+                // The scan checked is the scan labelled (a newer one with the same bytes cannot slip in).
+                let id = try await self.requireScanAccess(caller, raw: raw)
+                return try Self.json(try await self.feedback { try await self.supervisor.feedback(scanID: id, truth: truth, source: caller.actor(source)) })
             }
             let body = try await Self.decode(FeedbackRequest.self, request, limit: 64 << 10)
             if caller != .global { try await self.requireScanAccess(caller, id: body.id) }
@@ -108,18 +112,19 @@ public struct AdminAPI: Sendable {
         api.get("/quarantine") { request, context in
             let limit = request.uri.queryParameters["limit"].flatMap { Int($0) } ?? 100
             let tenant = context.caller.tenant ?? request.uri.queryParameters["tenant"].map(String.init)
-            return try Self.json(try await self.supervisor.store.quarantined(limit: min(limit, 10_000), tenant: tenant).map(QuarantineSummary.init))
+            let entries = try await self.supervisor.store.quarantined(limit: min(limit, 10_000), tenant: tenant)
+            return try Self.json(entries.map { QuarantineSummary(self.scoped($0, for: context.caller)) })
         }
         api.get("/quarantine/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let entry = try await self.supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
             try context.caller.requireAccess(to: entry.tenants, "quarantined message \(id)")
-            return try Self.json(QuarantineDetail(entry))
+            return try Self.json(QuarantineDetail(self.scoped(entry, for: context.caller)))
         }
         api.post("/quarantine/:id/release") { _, context in
             let id = try context.parameters.require("id")
             guard let entry = try await self.supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
-            try context.caller.requireAccess(to: entry.tenants, "quarantined message \(id)")
+            try context.caller.requireSoleAccess(to: entry.tenants, "quarantined message \(id)")
             let output = try await self.release(entry)
             _ = try await self.supervisor.store.markReleased(scanID: id, at: Date())
             return try Self.json(["released": id, "command_output": output])
@@ -128,12 +133,14 @@ public struct AdminAPI: Sendable {
             let id = try context.parameters.require("id")
             if context.caller != .global {
                 guard let entry = try await self.supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
-                try context.caller.requireAccess(to: entry.tenants, "quarantined message \(id)")
+                try context.caller.requireSoleAccess(to: entry.tenants, "quarantined message \(id)")
             }
             guard try await self.supervisor.store.deleteQuarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
             return try Self.json(["deleted": id])
         }
-        api.post("/scan") { request, _ in
+        api.post("/scan") { request, context in
+            // Scans feed the verdict log, the figures and the quarantine of the whole gateway.
+            try context.caller.requireGlobal("scanning through the admin API")
             var request = request
             let body = try await request.collectBody(upTo: self.settings.maxBodyBytes)
             let message = Message(parsing: Array(buffer: body), limits: self.runtime.configuration.limits)

@@ -28,6 +28,18 @@ public enum AdminCaller: Sendable, Hashable {
         }
     }
 
+    /// Refuses (403) a tenant caller unless the item is its tenant's alone: releasing or deleting
+    /// a message held for several tenants is the global operator's decision.
+    func requireSoleAccess(to tenants: [String], _ what: String) throws {
+        switch self {
+        case .global: return
+        case .tenant(let id) where Set(tenants) == [id]: return
+        case .tenant(let id) where tenants.contains(id):
+            throw HTTPError(.forbidden, message: "\(what) is held for other tenants too; the global operator releases or deletes it")
+        default: throw HTTPError(.forbidden, message: "\(what) belongs to another tenant")
+        }
+    }
+
     /// The actor recorded with a change: the name given, qualified by the tenant for scoped callers.
     func actor(_ given: String?) -> String {
         let name = given.flatMap { $0.isEmpty ? nil : $0 } ?? "operator"

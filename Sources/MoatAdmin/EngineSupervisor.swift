@@ -240,7 +240,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
                 queueID: record.queueID, mailFrom: record.mailFrom, recipients: record.recipients,
                 raw: keepQuarantinedRaw ? handoff.input.message.raw : nil
             )
-            entry.tenants = record.tenants
+            entry.tenants = handoff.decision.keepingTenantIDs
             do {
                 try await store.quarantine(entry)
             } catch {

@@ -40,31 +40,53 @@ public actor TenantManager {
     /// The tenants in force, by id.
     public nonisolated var current: [String: Tenant] { registry.snapshot.tenants.tenants }
 
-    public func create(_ tenant: Tenant, actor: String) async throws -> Tenant {
-        guard Tenant.isValidID(tenant.id) else {
-            throw TenantError.invalid("'\(tenant.id)' is not a tenant id (1–64 of a-z, 0-9, '-' and '_')")
+    /// The change running now: every change waits for the one before it, because a change reads
+    /// the tenants, awaits the store, then swaps them in, and an actor lets another call in at that
+    /// await (two changes at once could each lose the other's work, or give one domain twice).
+    private var lastChange: Task<Void, Never>?
+
+    private func oneAtATime<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let previous = lastChange
+        let task = Task<T, any Error> {
+            await previous?.value
+            return try await body()
         }
-        guard current[tenant.id] == nil else { throw TenantError.conflict("tenant \(tenant.id) exists") }
-        return try await save(tenant, actor: actor, change: "created: domains \(tenant.domains.joined(separator: ", ")); addresses \(tenant.addresses.joined(separator: ", "))")
+        lastChange = Task { _ = try? await task.value }
+        return try await task.value
+    }
+
+    public func create(_ tenant: Tenant, actor: String) async throws -> Tenant {
+        try await oneAtATime {
+            guard Tenant.isValidID(tenant.id) else {
+                throw TenantError.invalid("'\(tenant.id)' is not a tenant id (1–64 of a-z, 0-9, '-' and '_')")
+            }
+            guard self.current[tenant.id] == nil else { throw TenantError.conflict("tenant \(tenant.id) exists") }
+            return try await self.save(tenant, actor: actor,
+                                       change: "created: domains \(tenant.domains.joined(separator: ", ")); addresses \(tenant.addresses.joined(separator: ", "))")
+        }
     }
 
     /// Applies `edit` to a tenant; `edit` returns what changed, in words, for the change log.
-    public func update(_ id: String, actor: String, _ edit: @Sendable (inout Tenant) throws -> String) async throws -> Tenant {
-        guard var tenant = current[id] else { throw TenantError.notFound(id) }
-        let change = try edit(&tenant)
-        return try await save(tenant, actor: actor, change: change)
+    public func update(_ id: String, actor: String, _ edit: @escaping @Sendable (inout Tenant) throws -> String) async throws -> Tenant {
+        try await oneAtATime {
+            guard var tenant = self.current[id] else { throw TenantError.notFound(id) }
+            let change = try edit(&tenant)
+            return try await self.save(tenant, actor: actor, change: change)
+        }
     }
 
     public func delete(_ id: String, actor: String) async throws {
-        guard current[id] != nil else { throw TenantError.notFound(id) }
-        guard try await store.deleteTenant(id: id, change: TenantChange(tenant: id, actor: actor, change: "deleted")) else {
-            throw TenantError.notFound(id)
+        try await oneAtATime {
+            guard self.current[id] != nil else { throw TenantError.notFound(id) }
+            guard try await self.store.deleteTenant(id: id, change: TenantChange(tenant: id, actor: actor, change: "deleted")) else {
+                throw TenantError.notFound(id)
+            }
+            self.registry.replace(tenants: Array(self.current.values.filter { $0.id != id }))
+            self.logger.notice("tenant deleted", metadata: ["tenant": "\(id)", "actor": "\(actor)"])
         }
-        registry.replace(tenants: Array(current.values.filter { $0.id != id }))
-        logger.notice("tenant deleted", metadata: ["tenant": "\(id)", "actor": "\(actor)"])
     }
 
-    private func save(_ tenant: Tenant, actor: String, change: String) async throws -> Tenant {
+    private nonisolated func save(_ tenant: Tenant, actor: String, change: String) async throws -> Tenant {
         var tenant = Tenant(id: tenant.id, name: tenant.name, domains: tenant.domains, addresses: tenant.addresses, policy: tenant.policy,
                             updatedAt: Date(), updatedBy: actor)
         tenant.domains = Array(Set(tenant.domains)).sorted()

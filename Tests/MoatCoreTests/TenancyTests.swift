@@ -15,7 +15,8 @@ struct TenancyTests {
     @Test("a recipient's tenant: address, then domain, then the nearest parent domain", arguments: [
         ("bob@acme.example", "acme"), ("BOB@ACME.EXAMPLE.", "acme"), ("x@sales.acme.example", "acme"),
         ("x@eu.acme.example", "globex"), ("x@de.eu.acme.example", "globex"), ("partner@globex.example", "acme"),
-        ("other@globex.example", "globex"), ("x@example", nil), ("x@notacme.example", nil), ("no-at-sign", nil), ("", nil),
+        ("other@globex.example", "globex"), ("PARTNER@globex.example.", "acme"), ("\"partner\"@Globex.Example", "acme"),
+        ("x@example", nil), ("x@notacme.example", nil), ("no-at-sign", nil), ("", nil),
     ] as [(String, String?)])
     func resolution(recipient: String, tenant: String?) {
         #expect(Self.directory.tenant(of: recipient)?.id == tenant)

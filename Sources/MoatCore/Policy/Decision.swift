@@ -76,6 +76,13 @@ public struct Decision: Sendable, Hashable {
         tenants.isEmpty ? (tenant.map { [$0] } ?? []) : tenants.compactMap(\.tenant)
     }
 
+    /// The tenants whose recipients keep the delivered (or held) copy: those that refused it had
+    /// their recipients removed, so a held message is not theirs to release.
+    public var keepingTenantIDs: [String] {
+        tenants.isEmpty ? (tenant.map { [$0] } ?? [])
+            : tenants.filter { $0.action != .reject && $0.action != .discard }.compactMap(\.tenant)
+    }
+
     /// The process exit status the CLI reports: 0 delivered clean, 1 detected or refused.
     public var isClean: Bool { action == .accept && category == nil }
 }

@@ -65,6 +65,9 @@ public struct TenantDecider: Sendable {
         aggregator.finish(&decision, failures: adjusted.filter { $0.votes && $0.isFailure }.map(\.engine),
                           notReady: adjusted.filter { if case .notReady = $0.outcome { $0.votes } else { false } }.map(\.engine))
         decision.tenant = tenant.id
+        // The engines' own verdicts are what the log, the precision figures and training read: a
+        // tenant's view of them (its overrides) shows in the reasons and headers only.
+        decision.verdicts = verdicts
         decision.headers.insert(.init(name: "\(policy.headerPrefix)-Tenant", value: tenant.id), at: min(1, decision.headers.count))
         return decision
     }

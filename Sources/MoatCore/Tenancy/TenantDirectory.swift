@@ -33,12 +33,14 @@ public struct TenantDirectory: Sendable {
     /// The tenant of a recipient address: the address itself, else its domain, else the nearest
     /// parent domain a tenant owns; nil for mail of no tenant.
     public func tenant(of recipient: String) -> Tenant? {
-        guard !tenants.isEmpty else { return nil }
-        let address = recipient.lowercased()
-        if let id = byAddress[address] { return tenants[id] }
-        guard let at = address.lastIndex(of: "@") else { return nil }
-        var domain = Substring(address[address.index(after: at)...])
+        guard !tenants.isEmpty, let at = recipient.lastIndex(of: "@") else { return nil }
+        // One spelling per mailbox: `"Ceo"@Example.ORG.` is `ceo@example.org`, so quoting or a
+        // trailing dot cannot move an address from its owner to its domain's owner.
+        var local = Substring(recipient[..<at].lowercased())
+        if local.count >= 2, local.hasPrefix("\""), local.hasSuffix("\"") { local = local.dropFirst().dropLast() }
+        var domain = Substring(recipient[recipient.index(after: at)...].lowercased())
         while domain.hasSuffix(".") { domain = domain.dropLast() }
+        if let id = byAddress[local + "@" + domain] { return tenants[id] }
         while !domain.isEmpty {
             if let id = byDomain[String(domain)] { return tenants[id] }
             guard let dot = domain.firstIndex(of: ".") else { break }
