@@ -20,7 +20,7 @@ write_config "$MILTER_PORT" "$ADMIN_PORT"
 printf 'tenant_tokens = [{ tenant = "acme", token = "%s" }, { tenant = "globex", token = "%s" }]\n' \
     "$ACME_TOKEN" "$GLOBEX_TOKEN" >>"$WORK/moat.toml"
 # Senders learn which recipients a tenant refused: a notice through Postfix's own sendmail.
-sed -i "/^\[milter\]\$/a removal_notice_command = [\"/usr/sbin/sendmail\", \"-C\", \"$WORK/postfix\", \"-f\", \"\", \"-t\"]\nremoval_notice_from = \"postmaster@moat.test\"" "$WORK/moat.toml"
+sed -i "/^\[milter\]\$/a removal_notice_command = [\"/usr/sbin/sendmail\", \"-C\", \"$WORK/postfix\", \"-f\", \"\"]\nremoval_notice_from = \"postmaster@moat.test\"" "$WORK/moat.toml"
 sed -e "s|^note_template = .*|note_template = \"$REPO/rules/macro/note.en.txt\"|" "$REPO/engines/macro.toml" >"$WORK/engines/macro.toml"
 cat >"$WORK/engines/hold.toml" <<'CONF'
 adapter = "pattern"
@@ -45,7 +45,7 @@ as() { local token=$1; shift; api -H "Authorization: Bearer $token" "$@"; }
 GLOBAL=$(cat "$WORK/admin.token")
 
 # Tenants and policies, live.
-printf 'macro_mode = "reject"\nreject_score = 8\n' >"$WORK/acme.toml"
+printf 'macro_mode = "reject"\nreject_score = 8\nblock_senders = ["partner@moat.test"]\n' >"$WORK/acme.toml"
 printf '{"macro_mode": "disarm", "on_detect": {"suspicious": "tag"}}\n' >"$WORK/globex.json"
 check "moat tenants create acme (TOML policy)" "$MOAT" tenants create acme --name "Acme Ltd" --domain acme.test --policy "$WORK/acme.toml" --actor alice "${CLI[@]}"
 check "moat tenants create globex (JSON policy)" "$MOAT" tenants create globex --domain globex.test --policy "$WORK/globex.json" "${CLI[@]}"
@@ -86,14 +86,23 @@ check "moatd logged the removed recipient with acme's reply" grep -q "recipients
 check "moatd logged each tenant's decision" grep -q 'action=reject category=malware .*tenant=acme .*tenant decision' "$WORK/moatd.log"
 check "Postfix delivered to bob" grep -q 'to=<bob@globex.test>.*status=sent' "$WORK/maillog"
 check "Postfix never tried alice (the recipient was removed, not bounced)" bash -c "! grep -q 'to=<alice@acme.test>' '$WORK/maillog'"
-check "the sender got a notice naming the refused recipient" bash -c "for _ in \$(seq 1 100); do grep -l 'Not delivered to some recipients' '$WORK'/mail/box/new/* 2>/dev/null | xargs -r grep -q 'alice@acme.test: 550 5.7.1' && exit 0; sleep 0.2; done; exit 1"
-check "the notice is marked automatic (no notice loops)" bash -c "grep -l 'Not delivered to some recipients' '$WORK'/mail/box/new/* | xargs grep -q '^Auto-Submitted: auto-replied'"
+# A refusal by acme's sender block list (category policy): the sender is told which recipient did
+# not get it. The macro refusal above (malware) sent no notice: such senders are mostly forged.
+swaks --server "127.0.0.1:$SMTP_PORT" --from partner@moat.test --to alice@acme.test,bob@globex.test --helo client.example \
+    --header "Subject: agenda" --body "The agenda." --timeout 60 >"$WORK/agenda.swaks" 2>&1 || true
+notice() { grep -l 'Not delivered to some recipients: agenda' "$WORK"/mail/box/new/* 2>/dev/null | head -n 1; }
+for _ in $(seq 1 100); do [ -n "$(notice)" ] && break; sleep 0.2; done
+NOTICE=$(notice)
+check "the sender got a notice naming the refused recipient" grep -q 'alice@acme.test: 550 5.7.1' "${NOTICE:-/dev/null}"
+check "the notice went to the envelope sender" grep -q '^Delivered-To: partner@moat.test' "${NOTICE:-/dev/null}"
+check "the notice is marked automatic (no notice loops)" grep -q '^Auto-Submitted: auto-replied' "${NOTICE:-/dev/null}"
+check "no notice for the refusal as malware" bash -c "! grep -l 'Invoice 2026-1129' '$WORK'/mail/box/new/* 2>/dev/null | xargs -r grep -l 'Not delivered' | grep -q ."
 SHARED_ID=$(sed -n 's/^X-Moat-Id: //p' "$GLOBEX_COPY" | tr -d '\r')
 
 # 2. A message for globex alone, and one it holds in quarantine.
 swaks --server "127.0.0.1:$SMTP_PORT" --from partner@example.com --to bob@globex.test --helo client.example \
     --header "Subject: lunch" --body "Lunch on Friday?" --timeout 60 >"$WORK/lunch.swaks" 2>&1 || true
-check "globex-only message delivered" bash -c "for _ in \$(seq 1 100); do [ \$(find '$WORK/mail/globex/new' -type f | wc -l) -ge 2 ] && exit 0; sleep 0.2; done; exit 1"
+check "globex-only message delivered" bash -c "for _ in \$(seq 1 100); do [ \$(find '$WORK/mail/globex/new' -type f | wc -l) -ge 3 ] && exit 0; sleep 0.2; done; exit 1"
 LUNCH_ID=$(grep -l "Subject: lunch" "$WORK"/mail/globex/new/* | head -n 1 | xargs sed -n 's/^X-Moat-Id: //p' | tr -d '\r')
 swaks --server "127.0.0.1:$SMTP_PORT" --from partner@example.com --to bob@globex.test --helo client.example \
     --header "Subject: verify your account" --body "MOAT-HOLD-ME now" --timeout 60 >"$WORK/hold.swaks" 2>&1 || true
@@ -133,7 +142,7 @@ for route in "GET /engines" "GET /engines/macro" "POST /engines/macro/state" "GE
     check "acme's token is refused $route (403)" test "$(as "$ACME_TOKEN" -X "$1" -d '{}' "$ADMIN$2")" = 403
 done
 as "$GLOBAL" "$ADMIN/metrics" >/dev/null
-check "per-tenant decisions are in the metrics" grep -q 'moat_tenant_decisions_total{tenant="acme",action="reject"} 1' "$WORK/body"
+check "per-tenant decisions are in the metrics" grep -q 'moat_tenant_decisions_total{tenant="acme",action="reject"} 2' "$WORK/body"
 check "acme reads its own tenant" test "$(as "$ACME_TOKEN" "$ADMIN/tenants/acme")" = 200
 check "acme cannot read globex's tenant (403)" test "$(as "$ACME_TOKEN" "$ADMIN/tenants/globex")" = 403
 check "acme cannot read globex's change log (403)" test "$(as "$ACME_TOKEN" "$ADMIN/tenants/globex/changes")" = 403

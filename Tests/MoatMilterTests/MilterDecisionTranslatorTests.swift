@@ -85,7 +85,7 @@ struct MilterDecisionTranslatorTests {
     func removalNotice() throws {
         var decision = decision([EngineVerdict(engine: "av", outcome: .clean)])
         decision.removedRecipients = ["bob@acme.example"]
-        decision.tenants = [TenantOutcome(tenant: "acme", recipients: ["bob@acme.example"], action: .reject, score: 9, category: .malware,
+        decision.tenants = [TenantOutcome(tenant: "acme", recipients: ["bob@acme.example"], action: .reject, score: 9, category: .policy,
                                           smtpReply: "550 5.7.1 refused by acme"),
                             TenantOutcome(tenant: "globex", recipients: ["carol@globex.example"], action: .tag, score: 9, category: .malware)]
         let headers = [MilterHeader(name: "Subject", value: "hello\r\nBcc: victim@example.org"), MilterHeader(name: "Message-ID", value: "<m@x>")]
@@ -96,6 +96,11 @@ struct MilterDecisionTranslatorTests {
         #expect(!notice.text.contains("\r\nBcc:"))
         #expect(notice.text.contains("Auto-Submitted: auto-replied"))
         #expect(RemovalNotice(decision: decision, sender: "", headers: headers, from: "p@gw.example") == nil)
+        #expect(RemovalNotice(decision: decision, sender: "-oQ/tmp@x.example", headers: headers, from: "p@gw.example") == nil)
+        // A refusal as malware (or spam, phishing): the sender is probably forged, no backscatter.
+        var malware = decision
+        malware.tenants[0].category = .malware
+        #expect(RemovalNotice(decision: malware, sender: "alice@sender.example", headers: headers, from: "p@gw.example") == nil)
         #expect(RemovalNotice(decision: decision, sender: nil, headers: headers, from: "p@gw.example") == nil)
         #expect(RemovalNotice(decision: decision, sender: "a@b.example", headers: headers + [MilterHeader(name: "Auto-Submitted", value: "auto-replied")],
                               from: "p@gw.example") == nil)

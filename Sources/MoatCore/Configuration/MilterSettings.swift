@@ -20,8 +20,9 @@ public struct MilterSettings: Sendable, Hashable, Codable {
     /// further scans wait, so peak memory is bounded by this and not by message sizes.
     public var maxScanBytesInFlight: Int
     /// Tells a sender which recipients a tenant refused (their recipients were removed, so the MTA
-    /// says nothing): a command that reads a message on standard input, argument vector without a
-    /// shell, e.g. `["/usr/sbin/sendmail", "-t", "-f", "<>"]`; nil sends no notice.
+    /// says nothing): a command that reads a message on standard input and gets the recipient as
+    /// its last argument, argument vector without a shell, e.g. `["/usr/sbin/sendmail", "-f", ""]`
+    /// (never `-t`); nil sends no notice.
     public var removalNoticeCommand: [String]?
     /// The notice's From address.
     public var removalNoticeFrom: String

@@ -1,6 +1,7 @@
 import Logging
 import MoatCore
 import MoatMessage
+import Foundation
 import NIOCore
 
 /// Serves one MTA connection: feeds commands to the session state machine and runs the scan at
@@ -44,7 +45,11 @@ struct MilterConnection: Sendable {
                     try await outbound.write(contentsOf: replies)
                 case .scan(let collected):
                     let response = await respond(to: collected, outbound: outbound)
-                    try await outbound.write(contentsOf: machine.scanFinished(response))
+                    let replies = machine.scanFinished(response)
+                    try await outbound.write(contentsOf: replies)
+                    if let notice = response.removalNotice, replies.contains(where: { if case .deleteRecipient = $0 { true } else { false } }) {
+                        notifySender(notice, scanID: collected.queueID ?? "-")
+                    }
                 case .close:
                     return
                 }
@@ -124,25 +129,27 @@ struct MilterConnection: Sendable {
                     "moat.id": "\(decision.scanID)", "recipients": "\(decision.removedRecipients.joined(separator: ","))",
                     "reply": "\(decision.removalReply ?? "-")",
                 ])
-                notifySender(decision, collected: collected, logger: messageLogger)
             }
         }
-        return outcome.response
+        var response = outcome.response
+        if settings.removalNoticeCommand != nil {
+            response.removalNotice = RemovalNotice(decision: decision, sender: collected.sender?.mailbox, headers: collected.headers,
+                                                   from: settings.removalNoticeFrom)
+        }
+        return response
     }
 
-    /// Sends the removal notice, if configured, on the blocking pool and without holding up the
-    /// MTA's answer; a failure is logged.
-    private func notifySender(_ decision: Decision, collected: CollectedMessage, logger: Logger) {
-        guard let command = settings.removalNoticeCommand,
-              let notice = RemovalNotice(decision: decision, sender: collected.sender?.mailbox, headers: collected.headers,
-                                         from: settings.removalNoticeFrom) else { return }
-        let blocking = pipeline.blocking
-        Task {
+    /// Sends the removal notice on a thread of its own (it may wait on the mail system for up to its
+    /// timeout, which must not hold a scan thread), after the MTA has its answer; a failure is logged.
+    private func notifySender(_ notice: RemovalNotice, scanID: String) {
+        guard let command = settings.removalNoticeCommand else { return }
+        let logger = self.logger
+        Thread.detachNewThread {
             do {
-                try await blocking.run { try notice.send(with: command) }
-                logger.info("removal notice sent", metadata: ["moat.id": "\(decision.scanID)", "to": "\(notice.to)"])
+                try notice.send(with: command)
+                logger.info("removal notice sent", metadata: ["milter.queue_id": "\(scanID)", "to": "\(notice.to)"])
             } catch {
-                logger.error("removal notice failed", metadata: ["moat.id": "\(decision.scanID)", "error": "\(error)"])
+                logger.error("removal notice failed", metadata: ["milter.queue_id": "\(scanID)", "error": "\(error)"])
             }
         }
     }

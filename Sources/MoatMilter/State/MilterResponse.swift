@@ -56,6 +56,8 @@ public struct MilterResponse: Hashable, Sendable {
     /// The whole message's answer when the MTA did not grant recipient deletion: nothing is
     /// delivered to a recipient whose tenant refused it, so the message is refused for all.
     public var dispositionWithoutRecipientDeletion: Disposition = .reject(replyCode: nil)
+    /// Told to the sender once the removal really happened (the MTA granted DELRCPT).
+    var removalNotice: RemovalNotice?
 
     public init(
         disposition: Disposition = .accept,
