@@ -45,7 +45,8 @@ public protocol ScanStore: Sendable {
     /// Quarantined messages of one tenant (nil: all), newest first, without the raw bytes.
     func quarantined(limit: Int, tenant: String?) async throws -> [QuarantineEntry]
 
-    /// Deletes scans, feedback, state changes and quarantine entries older than `date`; returns rows removed.
+    /// Deletes scans, feedback, state changes and quarantine entries of no tenant older than `date`
+    /// (held messages of tenants follow their tenants' retention); returns rows removed.
     func prune(olderThan date: Date) async throws -> Int
 
     /// Closes connections; the store is unusable afterwards.

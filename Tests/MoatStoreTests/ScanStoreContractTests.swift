@@ -378,13 +378,18 @@ struct TenantRetentionTests {
             let store = fixture.store
             try await store.saveTenant(Tenant(id: "short", policy: TenantPolicy(quarantineRetentionDays: 7)),
                                        change: TenantChange(tenant: "short", actor: "t", change: "created"))
-            for (id, daysAgo) in [("old", 10.0), ("new", 1.0)] {
+            try await store.saveTenant(Tenant(id: "long", policy: TenantPolicy(quarantineRetentionDays: 400)),
+                                       change: TenantChange(tenant: "long", actor: "t", change: "created"))
+            for (id, daysAgo, tenant) in [("old", 10.0, "short"), ("new", 1.0, "short"), ("kept-long", 200.0, "long"), ("none", 200.0, "")] {
                 var entry = QuarantineEntry(scanID: id, at: Date().addingTimeInterval(-daysAgo * 86_400), reason: "held")
-                entry.tenants = ["short"]
+                entry.tenants = tenant.isEmpty ? [] : [tenant]
                 try await store.quarantine(entry)
             }
+            // The store's own 90-day prune leaves tenants' held messages to their retention.
+            _ = try await store.prune(olderThan: Date().addingTimeInterval(-90 * 86_400))
+            #expect(Set(try await store.quarantined(limit: 10).map(\.scanID)) == ["old", "new", "kept-long"])
             #expect(try await TenantRetention.prune(store, defaultDays: 90) == 1)
-            #expect(try await store.quarantined(limit: 10).map(\.scanID) == ["new"])
+            #expect(Set(try await store.quarantined(limit: 10).map(\.scanID)) == ["new", "kept-long"])
         }
     }
 }

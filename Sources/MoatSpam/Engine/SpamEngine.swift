@@ -144,10 +144,12 @@ public final class SpamEngine: ScanEngine {
             return (subjects, authors, subjects.metadata.envelopeFrom.flatMap { AskDNS.domains([$0]).first })
         }
         let dns = BudgetedLookup(resolver, limit: options.maxDNSQueries)
-        async let relayAnswers = set.rblSets.isEmpty ? [:] : Self.blockListAnswers(set.rblSets, relays: subjects.metadata.relays, dns: dns)
+        // The relay lists first: their questions do not depend on what the sender wrote, so links
+        // crafted to spend the budget cannot keep them from being asked.
+        let relayAnswers = set.rblSets.isEmpty ? [:] : await Self.blockListAnswers(set.rblSets, relays: subjects.metadata.relays, dns: dns)
         async let uriAnswers = set.uriBlockLists.answers(subjects.uris, dns: dns)
         async let askAnswers = set.askDNS.rules.isEmpty ? [:] : set.askDNS.answers(authorDomains: authors, senderDomain: sender, dns: dns)
-        let netAnswers = await relayAnswers.merging(await uriAnswers) { $0 + $1 }.merging(await askAnswers) { $0 + $1 }
+        let netAnswers = relayAnswers.merging(await uriAnswers) { $0 + $1 }.merging(await askAnswers) { $0 + $1 }
         var report = try await context.blocking.run {
             Self.score(subjects, ruleSet: set, options: options, bayes: bayes, netAnswers: netAnswers)
         }

@@ -476,7 +476,8 @@ public final class PostgresStore: ScanStore {
                 "WITH d AS (DELETE FROM scans WHERE received_at < \(date) RETURNING 1) SELECT count(*) FROM d",
                 "WITH d AS (DELETE FROM feedback WHERE at < \(date) RETURNING 1) SELECT count(*) FROM d",
                 "WITH d AS (DELETE FROM state_changes WHERE at < \(date) RETURNING 1) SELECT count(*) FROM d",
-                "WITH d AS (DELETE FROM quarantine WHERE at < \(date) RETURNING 1) SELECT count(*) FROM d",
+                // Messages held for tenants follow their tenants' retention (TenantRetention).
+                "WITH d AS (DELETE FROM quarantine WHERE at < \(date) AND cardinality(tenants) = 0 RETURNING 1) SELECT count(*) FROM d",
             ]
             for statement in statements {
                 for try await count in try await connection.query(statement, logger: logger).decode(Int.self) {

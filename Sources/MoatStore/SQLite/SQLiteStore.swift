@@ -359,10 +359,13 @@ public final class SQLiteStore: ScanStore {
     public func prune(olderThan date: Date) async throws -> Int {
         try await write("prune") { db in
             var removed = 0
-            for (table, column) in [("scans", "received_at"), ("feedback", "at"), ("state_changes", "at"), ("quarantine", "at")] {
+            for (table, column) in [("scans", "received_at"), ("feedback", "at"), ("state_changes", "at")] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE \(column) < ?", arguments: [date])
                 removed += db.changesCount
             }
+            // Messages held for tenants follow their tenants' retention (TenantRetention).
+            try db.execute(sql: "DELETE FROM quarantine WHERE at < ? AND tenants = '[]'", arguments: [date])
+            removed += db.changesCount
             return removed
         }
     }
