@@ -34,21 +34,12 @@ struct AskDNSRuleTests {
         """.utf8)
 
     func engine(dns: String?) throws -> SpamEngine {
-        let directory = NSTemporaryDirectory() + "moat-askdns-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try Self.rules.write(toFile: directory + "/askdns.cf", atomically: true, encoding: .utf8)
-        var options = SpamOptions()
-        options.rules = [directory]
-        options.useBayes = false
-        options.dnsServers = dns.map { [$0] }
-        return try SpamEngine(options: options)
+        try DNSRuleTesting.engine(rules: Self.rules, dns: dns)
     }
 
     func scores(_ engine: SpamEngine) async throws -> [String: Double] {
-        let context = ScanContext(blocking: BlockingWorkPool(threads: 1), logger: Logger(label: "test"))
-        let input = ScanInput(message: Message(parsing: Self.message), envelope: Envelope(mailFrom: "bounce@open.test", recipients: ["b@moat.test"]))
-        let report = try await engine.scan(input, context: context)
-        return Dictionary(report.findings.map { ($0.code, $0.score) }, uniquingKeysWith: { a, _ in a })
+        try await DNSRuleTesting.scores(engine, message: Self.message,
+                                        envelope: Envelope(mailFrom: "bounce@open.test", recipients: ["b@moat.test"]))
     }
 
     @Test func questionsFromTheAuthorAndSenderDomains() async throws {

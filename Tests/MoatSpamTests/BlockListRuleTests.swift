@@ -42,20 +42,11 @@ struct BlockListRuleTests {
         """.utf8)
 
     func engine(dns: String?) throws -> SpamEngine {
-        let directory = NSTemporaryDirectory() + "moat-rbl-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try Self.rules.write(toFile: directory + "/rbl.cf", atomically: true, encoding: .utf8)
-        var options = SpamOptions()
-        options.rules = [directory]
-        options.useBayes = false
-        options.dnsServers = dns.map { [$0] }
-        return try SpamEngine(options: options)
+        try DNSRuleTesting.engine(rules: Self.rules, dns: dns)
     }
 
     func codes(_ engine: SpamEngine) async throws -> [String: Double] {
-        let context = ScanContext(blocking: BlockingWorkPool(threads: 1), logger: Logger(label: "test"))
-        let report = try await engine.scan(ScanInput(message: Message(parsing: Self.message)), context: context)
-        return Dictionary(report.findings.map { ($0.code, $0.score) }, uniquingKeysWith: { a, _ in a })
+        try await DNSRuleTesting.scores(engine, message: Self.message)
     }
 
     @Test func listedRelaysHitTheirRulesWithNetworkScores() async throws {
