@@ -154,6 +154,16 @@ as "$ACME_TOKEN" "$ADMIN/tenants" >/dev/null
 check "acme's tenant list holds acme only" bash -c "grep -q '\"id\" : \"acme\"' '$WORK/body' && ! grep -q '\"id\" : \"globex\"' '$WORK/body'"
 check "a wrong token is refused (401)" test "$(as "not-a-token-at-all-0000" "$ADMIN/decisions")" = 401
 
+# 3b. The same refusal from a second real milter peer (OpenDKIM's miltertest): DELRCPT for acme only.
+check "acme blocks partner@moat.test again" test "$(as "$GLOBAL" -X PUT -d '{"block_senders": ["partner@moat.test"]}' "$ADMIN/tenants/acme/policy")" = 200
+set +e
+miltertest -s "$(dirname "$0")/tenants-delrcpt.lua" -D port="$MILTER_PORT" >"$WORK/delrcpt.out" 2>&1
+status=$?
+set -e
+cat "$WORK/delrcpt.out"
+check "miltertest: acme's recipient deleted with DELRCPT, the message accepted for globex" test "$status" -eq 0
+check "miltertest reached the end of its checks" grep -q "miltertest: all checks passed" "$WORK/delrcpt.out"
+
 # 4. Tenants survive a restart (the store), and a deleted tenant's mail falls back to the global policy.
 kill -TERM "$MOATD_PID"; wait "$MOATD_PID" 2>/dev/null || true
 cp "$WORK/moatd.log" "$WORK/moatd-first.log"
