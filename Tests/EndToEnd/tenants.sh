@@ -21,6 +21,8 @@ printf 'tenant_tokens = [{ tenant = "acme", token = "%s" }, { tenant = "globex",
     "$ACME_TOKEN" "$GLOBEX_TOKEN" >>"$WORK/moat.toml"
 # Senders learn which recipients a tenant refused: a notice through Postfix's own sendmail.
 sed -i "/^\[milter\]\$/a removal_notice_command = [\"/usr/sbin/sendmail\", \"-C\", \"$WORK/postfix\", \"-f\", \"\"]\nremoval_notice_from = \"postmaster@moat.test\"" "$WORK/moat.toml"
+# Outbound mail (authenticated clients) has its own section: a bulk sender is refused going out.
+printf '[policy.outbound]\nblock_senders = ["bulk@acme.test"]\nreject_reply = "550 5.7.1 Outbound refused"\n' >>"$WORK/moat.toml"
 sed -e "s|^note_template = .*|note_template = \"$REPO/rules/macro/note.en.txt\"|" "$REPO/engines/macro.toml" >"$WORK/engines/macro.toml"
 cat >"$WORK/engines/hold.toml" <<'CONF'
 adapter = "pattern"
@@ -154,10 +156,11 @@ as "$ACME_TOKEN" "$ADMIN/tenants" >/dev/null
 check "acme's tenant list holds acme only" bash -c "grep -q '\"id\" : \"acme\"' '$WORK/body' && ! grep -q '\"id\" : \"globex\"' '$WORK/body'"
 check "a wrong token is refused (401)" test "$(as "not-a-token-at-all-0000" "$ADMIN/decisions")" = 401
 
-# 3b. The same refusal from a second real milter peer (OpenDKIM's miltertest): DELRCPT for acme only.
+# 3b. A second real milter peer (OpenDKIM's miltertest): the same refusal (DELRCPT for acme only),
+# and outbound mail from an authenticated client (decided by the sender's tenant and [policy.outbound]).
 check "acme blocks partner@moat.test again" test "$(as "$GLOBAL" -X PUT -d '{"block_senders": ["partner@moat.test"]}' "$ADMIN/tenants/acme/policy")" = 200
 set +e
-miltertest -s "$(dirname "$0")/tenants-delrcpt.lua" -D port="$MILTER_PORT" >"$WORK/delrcpt.out" 2>&1
+miltertest -s "$(dirname "$0")/tenants-milter.lua" -D port="$MILTER_PORT" >"$WORK/delrcpt.out" 2>&1
 status=$?
 set -e
 cat "$WORK/delrcpt.out"

@@ -9,6 +9,9 @@ public struct Envelope: Sendable, Hashable, Codable {
     public var recipients: [String]
     /// The MTA's queue id (Postfix macro `i`), for log correlation.
     public var queueID: String?
+    /// The SASL login the client authenticated as (milter macro `{auth_authen}`); its mail is
+    /// outbound.
+    public var authenticatedAs: String?
 
     public init(
         clientAddress: String? = nil,

@@ -48,13 +48,19 @@ public struct ScanPipeline: Sendable {
             tracker?.precision(engine: engine, category: category, minSamples: minSamples)
         }
         var decision: Decision
-        if snapshot.tenants.isEmpty {
+        let policy = snapshot.policy
+        // Direction is decided (and said in X-Moat-Direction) once a policy distinguishes it, or
+        // the client authenticated; otherwise mail is decided exactly as before.
+        let directionAware = policy.inbound != nil || policy.outbound != nil || !policy.internalNetworks.text.isEmpty
+            || input.envelope.authenticatedAs != nil
+        let direction = directionAware ? policy.direction(of: input.envelope) : nil
+        if snapshot.tenants.isEmpty && direction == nil {
             decision = aggregator.decide(scanID: input.id, verdicts: execution.verdicts, manifests: snapshot.manifests,
                                          messageFindings: messageFindings, precision: precision)
         } else {
             decision = TenantDecider(directory: snapshot.tenants).decideAll(
                 scanID: input.id, verdicts: execution.verdicts, manifests: snapshot.manifests, messageFindings: messageFindings,
-                sender: input.envelope.mailFrom, recipients: input.envelope.recipients, precision: precision)
+                sender: input.envelope.mailFrom, recipients: input.envelope.recipients, direction: direction, precision: precision)
         }
         if let imposed = execution.imposed {
             decision = aggregator.impose(imposed, on: decision)

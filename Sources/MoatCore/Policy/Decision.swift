@@ -48,6 +48,8 @@ public struct Decision: Sendable, Hashable {
     public var model: ModelExplanation? = nil
     /// The tenant whose policy decided (nil: the global policy, or several tenants: see `tenants`).
     public var tenant: String? = nil
+    /// Inbound or outbound, when the policy has direction sections or networks (nil otherwise).
+    public var direction: MessageDirection? = nil
     /// Each tenant's own decision when the recipients belong to tenants (empty otherwise).
     public var tenants: [TenantOutcome] = []
     /// Recipients removed from the message because their tenant refused it while others keep it.

@@ -38,6 +38,24 @@ public struct Policy: Sendable, Hashable, Codable {
     /// The loaded combiner (see `loadModel()`): when present it decides spam, phishing and
     /// suspicious mail in place of the score thresholds; malware and policy detections keep their actions.
     public var model: VerdictModel?
+    /// Clients whose mail is outbound without authenticating (the organisations' own servers).
+    public var internalNetworks: NetworkList = .empty
+    /// What changes for mail coming in (`[policy.inbound]`) and going out (`[policy.outbound]`),
+    /// in the same keys a tenant's policy uses; a tenant's own keys win over them.
+    public var inbound: TenantPolicy?
+    public var outbound: TenantPolicy?
+
+    /// Outbound when the client authenticated (`{auth_authen}`) or its address is internal.
+    public func direction(of envelope: Envelope) -> MessageDirection {
+        if let login = envelope.authenticatedAs, !login.isEmpty { return .outbound }
+        if let address = envelope.clientAddress, internalNetworks.contains(address) { return .outbound }
+        return .inbound
+    }
+
+    /// The section for a direction.
+    public func section(_ direction: MessageDirection) -> TenantPolicy? {
+        direction == .outbound ? outbound : inbound
+    }
 
     /// Where `make run` and the embedded defaults look for the shipped combiner.
     public static let defaultModelPath = "models/verdict-model.json"
@@ -112,6 +130,8 @@ public struct Policy: Sendable, Hashable, Codable {
         case weightByPrecision = "weight_by_precision"
         case precisionMinSamples = "precision_min_samples"
         case modelPath = "model"
+        case internalNetworks = "internal_networks"
+        case inbound, outbound
     }
 
     public init(from decoder: any Decoder) throws {
@@ -157,6 +177,13 @@ public struct Policy: Sendable, Hashable, Codable {
             modelPathConfigured = false
         }
         model = nil
+        do {
+            internalNetworks = try NetworkList(try c.decodeIfPresent([String].self, forKey: .internalNetworks) ?? [])
+        } catch let error as NetworkList.Invalid {
+            throw DecodingError.dataCorruptedError(forKey: .internalNetworks, in: c, debugDescription: error.description)
+        }
+        inbound = try c.decodeIfPresent(TenantPolicy.self, forKey: .inbound)
+        outbound = try c.decodeIfPresent(TenantPolicy.self, forKey: .outbound)
         try Self.validateReply(rejectReply, firstDigit: "5", key: .rejectReply, in: c)
         try Self.validateReply(tempfailReply, firstDigit: "4", key: .tempfailReply, in: c)
     }
@@ -176,6 +203,9 @@ public struct Policy: Sendable, Hashable, Codable {
         try c.encode(weightByPrecision, forKey: .weightByPrecision)
         try c.encode(precisionMinSamples, forKey: .precisionMinSamples)
         try c.encode(modelPath, forKey: .modelPath)
+        try c.encode(internalNetworks.text, forKey: .internalNetworks)
+        try c.encodeIfPresent(inbound, forKey: .inbound)
+        try c.encodeIfPresent(outbound, forKey: .outbound)
     }
 
     /// A threshold of 0 or below in the file means "never", as absent keys keep the default.

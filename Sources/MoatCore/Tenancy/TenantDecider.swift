@@ -15,17 +15,31 @@ public struct TenantDecider: Sendable {
         self.directory = directory
     }
 
-    /// One tenant's decision (nil: mail of no tenant, the global policy).
+    /// One tenant's decision (nil: mail of no tenant, the global policy), under the section of the
+    /// message's direction (`[policy.inbound]`/`[policy.outbound]`) when it has one; the tenant's
+    /// own keys win over the section's.
     public func decide(
-        tenant: Tenant?, scanID: String, verdicts: [EngineVerdict], manifests: [String: EngineManifest], messageFindings: [Finding],
-        sender: String?, precision: (_ engine: String, _ category: VerdictCategory) -> Double? = { _, _ in nil }
+        tenant: Tenant?, direction: MessageDirection? = nil, scanID: String, verdicts: [EngineVerdict], manifests: [String: EngineManifest],
+        messageFindings: [Finding], sender: String?, precision: (_ engine: String, _ category: VerdictCategory) -> Double? = { _, _ in nil }
     ) -> Decision {
-        let policy = directory.policy(for: tenant?.id)
-        let aggregator = Aggregator(policy: policy)
-        guard let tenant else {
-            return aggregator.decide(scanID: scanID, verdicts: verdicts, manifests: manifests, messageFindings: messageFindings, precision: precision)
+        let section = direction.flatMap { directory.global.section($0) }
+        let policy: Policy
+        let layered: TenantPolicy?
+        switch (tenant, section) {
+        case (nil, nil): policy = directory.global; layered = nil
+        case (let tenant?, nil): policy = directory.policy(for: tenant.id); layered = tenant.policy
+        case (nil, let section?): policy = section.applied(to: directory.global); layered = section
+        case (let tenant?, let section?):
+            layered = tenant.policy.layered(over: section)
+            policy = layered?.applied(to: directory.global) ?? directory.global
         }
-        let rules = tenant.policy
+        let aggregator = Aggregator(policy: policy)
+        guard let rules = layered else {
+            var decision = aggregator.decide(scanID: scanID, verdicts: verdicts, manifests: manifests, messageFindings: messageFindings, precision: precision)
+            Self.mark(&decision, direction: direction, prefix: policy.headerPrefix)
+            return decision
+        }
+        let whose = tenant.map { "tenant \($0.id)'s" } ?? "the \(direction?.rawValue ?? "global") policy's"
         var manifests = manifests
         var adjusted = verdicts
         for i in adjusted.indices {
@@ -43,13 +57,13 @@ public struct TenantDecider: Sendable {
                    case .detected = adjusted[i].outcome {
                     adjusted[i].outcome = .clean
                     adjusted[i].score = 0
-                    adjusted[i].findings.append(Finding(code: "url.allowed_by_tenant", detail: "every link is on tenant \(tenant.id)'s allow list"))
+                    adjusted[i].findings.append(Finding(code: "url.allowed_by_tenant", detail: "every link is on \(whose) allow list"))
                 }
             default: break
             }
         }
         var decision = aggregator.decide(scanID: scanID, verdicts: adjusted, manifests: manifests, messageFindings: messageFindings, precision: precision)
-        if let refusal = Self.refusal(rules, tenant: tenant.id, sender: sender, verdicts: adjusted, manifests: manifests) {
+        if let refusal = Self.refusal(rules, whose: whose, sender: sender, verdicts: adjusted, manifests: manifests) {
             decision.reasons.append(.init(engine: "tenant", label: "policy", weightedScore: 0, counted: true, action: .reject, note: refusal))
             decision.action = max(decision.action, .reject)
             decision.category = max(decision.category ?? .policy, .policy)
@@ -57,35 +71,45 @@ public struct TenantDecider: Sendable {
         } else if TenantPolicy.matches(sender, rules.allowSenders), decision.action > .accept, decision.action != .tempfail,
                   decision.category != .malware, decision.category != .policy {
             decision.reasons.append(.init(engine: "tenant", label: "allow", weightedScore: 0, counted: true, action: .accept,
-                                          note: "sender \(sender ?? "") is on tenant \(tenant.id)'s allow list (was \(decision.action.rawValue))"))
+                                          note: "sender \(sender ?? "") is on \(whose) allow list (was \(decision.action.rawValue))"))
             decision.action = .accept
         }
         decision.smtpReply = nil
         decision.quarantineReason = nil
         aggregator.finish(&decision, failures: adjusted.filter { $0.votes && $0.isFailure }.map(\.engine),
                           notReady: adjusted.filter { if case .notReady = $0.outcome { $0.votes } else { false } }.map(\.engine))
-        decision.tenant = tenant.id
+        decision.tenant = tenant?.id
         // The engines' own verdicts are what the log, the precision figures and training read: a
         // tenant's view of them (its overrides) shows in the reasons and headers only.
         decision.verdicts = verdicts
-        decision.headers.insert(.init(name: "\(policy.headerPrefix)-Tenant", value: tenant.id), at: min(1, decision.headers.count))
+        if let tenant {
+            decision.headers.insert(.init(name: "\(policy.headerPrefix)-Tenant", value: tenant.id), at: min(1, decision.headers.count))
+        }
+        Self.mark(&decision, direction: direction, prefix: policy.headerPrefix)
         return decision
+    }
+
+    /// Records the direction, and says it in `X-Moat-Direction`.
+    static func mark(_ decision: inout Decision, direction: MessageDirection?, prefix: String) {
+        guard let direction else { return }
+        decision.direction = direction
+        decision.headers.insert(.init(name: "\(prefix)-Direction", value: direction.rawValue), at: min(1, decision.headers.count))
     }
 
     /// Why this tenant's own lists refuse the message (a blocked sender, attachment class or link
     /// host), or nil.
-    static func refusal(_ rules: TenantPolicy, tenant: String, sender: String?, verdicts: [EngineVerdict],
+    static func refusal(_ rules: TenantPolicy, whose: String, sender: String?, verdicts: [EngineVerdict],
                         manifests: [String: EngineManifest]) -> String? {
-        if TenantPolicy.matches(sender, rules.blockSenders) { return "sender \(sender ?? "") is on tenant \(tenant)'s block list" }
+        if TenantPolicy.matches(sender, rules.blockSenders) { return "sender \(sender ?? "") is on \(whose) block list" }
         for verdict in verdicts {
             switch manifests[verdict.engine]?.adapter {
             case "filetype":
                 if let type = attachmentClasses(verdict).first(where: { rules.blockTypes.contains($0.name) }) {
-                    return "attachment class \(type.name) is on tenant \(tenant)'s block list"
+                    return "attachment class \(type.name) is on \(whose) block list"
                 }
             case "url":
                 if let host = linkHosts(verdict).first(where: { TenantPolicy.hostMatches($0, rules.blockURLs) }) {
-                    return "a link to \(host) is on tenant \(tenant)'s block list"
+                    return "a link to \(host) is on \(whose) block list"
                 }
             default: continue
             }
@@ -154,13 +178,16 @@ public struct TenantDecider: Sendable {
 
     /// Decides for every tenant among `recipients` and merges (see the type's description). With
     /// one group (the usual case) the result is that group's decision itself.
+    /// Outbound mail is one tenant's, the sender's (its recipients are other people's).
     public func decideAll(
         scanID: String, verdicts: [EngineVerdict], manifests: [String: EngineManifest], messageFindings: [Finding],
-        sender: String?, recipients: [String], precision: (_ engine: String, _ category: VerdictCategory) -> Double? = { _, _ in nil }
+        sender: String?, recipients: [String], direction: MessageDirection? = nil,
+        precision: (_ engine: String, _ category: VerdictCategory) -> Double? = { _, _ in nil }
     ) -> Decision {
-        let groups = directory.group(recipients)
+        let groups: [(tenant: Tenant?, recipients: [String])] = direction == .outbound
+            ? [(sender.flatMap { directory.tenant(of: $0) }, recipients)] : directory.group(recipients)
         let decisions = (groups.isEmpty ? [(tenant: nil, recipients: [])] : groups).map { group in
-            (group.recipients, decide(tenant: group.tenant, scanID: scanID, verdicts: verdicts, manifests: manifests,
+            (group.recipients, decide(tenant: group.tenant, direction: direction, scanID: scanID, verdicts: verdicts, manifests: manifests,
                                       messageFindings: messageFindings, sender: sender, precision: precision))
         }
         let outcomes = decisions.map { recipients, decision in

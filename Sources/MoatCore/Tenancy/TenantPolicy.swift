@@ -173,6 +173,28 @@ public struct TenantPolicy: Sendable, Hashable, Codable {
         try c.encodeIfPresent(rejectReply, forKey: .rejectReply)
     }
 
+    /// These overrides on top of `base` (a direction's section): every key set here wins, lists
+    /// of refusals add up, allow lists here replace the base's.
+    public func layered(over base: TenantPolicy) -> TenantPolicy {
+        var result = base
+        result.engines.merge(engines) { _, mine in mine }
+        result.tagScore = tagScore ?? base.tagScore
+        result.quarantineScore = quarantineScore ?? base.quarantineScore
+        result.rejectScore = rejectScore ?? base.rejectScore
+        result.onDetect.merge(onDetect) { _, mine in mine }
+        result.useModel = useModel ?? base.useModel
+        result.macroMode = macroMode ?? base.macroMode
+        result.allowSenders = allowSenders.isEmpty ? base.allowSenders : allowSenders
+        result.blockSenders = base.blockSenders + blockSenders
+        result.blockTypes = base.blockTypes + blockTypes
+        result.allowTypes = allowTypes.isEmpty ? base.allowTypes : allowTypes
+        result.blockURLs = base.blockURLs + blockURLs
+        result.allowURLs = allowURLs.isEmpty ? base.allowURLs : allowURLs
+        result.quarantineRetentionDays = quarantineRetentionDays ?? base.quarantineRetentionDays
+        result.rejectReply = rejectReply ?? base.rejectReply
+        return result
+    }
+
     /// The global policy with this tenant's overrides applied.
     public func applied(to global: Policy) -> Policy {
         var policy = global

@@ -16,7 +16,7 @@ public struct MilterMacroList: Hashable, Sendable {
     /// What Moat asks for: queue id, envelope addresses, client and daemon names.
     public static let moatDefault: [MilterMacroList] = [
         MilterMacroList(stage: .connect, names: "j _ {daemon_name} {client_addr} {client_name}"),
-        MilterMacroList(stage: .envelopeFrom, names: "i {mail_addr}"),
+        MilterMacroList(stage: .envelopeFrom, names: "i {mail_addr} {auth_authen} {auth_type}"),
         MilterMacroList(stage: .envelopeRecipient, names: "i {rcpt_addr}"),
         MilterMacroList(stage: .data, names: "i"),
         MilterMacroList(stage: .endOfHeaders, names: "i"),

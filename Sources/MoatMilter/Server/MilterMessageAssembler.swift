@@ -33,7 +33,7 @@ public enum MilterMessageAssembler {
 
     /// The SMTP envelope of a collected message, for engines.
     public static func envelope(_ collected: CollectedMessage) -> Envelope {
-        Envelope(
+        var envelope = Envelope(
             clientAddress: collected.clientAddress,
             clientHostname: collected.clientHostname,
             helo: collected.helo.map { String(decoding: $0, as: UTF8.self) },
@@ -41,5 +41,9 @@ public enum MilterMessageAssembler {
             recipients: collected.recipients.map(\.mailbox),
             queueID: collected.queueID
         )
+        if let login = collected.macro("auth_authen"), !login.isEmpty {
+            envelope.authenticatedAs = String(decoding: login, as: UTF8.self)
+        }
+        return envelope
     }
 }
