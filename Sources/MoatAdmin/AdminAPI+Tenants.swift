@@ -117,11 +117,13 @@ extension AdminAPI {
             try context.caller.requireAccess(to: [id], "tenant \(id)")
             let policy = try await Self.decodeTenantBody(TenantPolicy.self, request)
             let actor = context.caller.actor(request.uri.queryParameters["actor"].map(String.init))
+            let directory = self.runtime.registry.snapshot.tenants
             return try Self.json(self.view(try await self.tenantCall {
                 try await self.tenants.update(id, actor: actor) { tenant in
-                    let before = TenantDirectory([tenant]).difference(for: tenant.id)
+                    // Against the global policy in force, as `moat tenants diff` shows it.
+                    let before = directory.difference(of: tenant.policy)
                     tenant.policy = policy
-                    let after = TenantDirectory([tenant]).difference(for: tenant.id)
+                    let after = directory.difference(of: policy)
                     return "policy: " + (after == before ? "unchanged" : after.isEmpty ? "global defaults" : after.joined(separator: "; "))
                 }
             }))

@@ -36,6 +36,9 @@ struct TenancyTests {
         #expect(Self.directory.policy(for: "unknown") == Self.directory.global)
         #expect(Self.directory.difference(for: "acme").contains("reject_score: 15.00 → 6.00"))
         #expect(Self.directory.difference(for: "acme").contains("on_detect.spam: tag → quarantine"))
+        // A policy not yet in force reads against the global policy of the directory, not the defaults.
+        let strict = TenantDirectory([], global: Policy(tagScore: 5, rejectScore: 20))
+        #expect(strict.difference(of: TenantPolicy(rejectScore: 9)) == ["reject_score: 20.00 → 9.00"])
     }
 
     @Test("a malformed tenant policy is refused with the key that is wrong", arguments: [

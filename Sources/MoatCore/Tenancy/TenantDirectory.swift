@@ -68,8 +68,13 @@ public struct TenantDirectory: Sendable {
 
     /// What the tenant's policy changes, key by key, as `key: global → tenant` lines.
     public func difference(for id: String) -> [String] {
-        guard let tenant = tenants[id] else { return [] }
-        let effective = policy(for: id)
+        tenants[id].map { difference(of: $0.policy) } ?? []
+    }
+
+    /// What `overrides` would change against this directory's global policy, as `key: global → tenant`
+    /// lines (also for a policy not yet in force, so a change can be logged as it will read).
+    public func difference(of overrides: TenantPolicy) -> [String] {
+        let effective = overrides.applied(to: global)
         var lines: [String] = []
         func show(_ value: Double?) -> String { value.map { String(format2: $0) } ?? "never" }
         if effective.tagScore != global.tagScore { lines.append("tag_score: \(show(global.tagScore)) → \(show(effective.tagScore))") }
@@ -82,18 +87,18 @@ public struct TenantDirectory: Sendable {
         }
         if (effective.model == nil) != (global.model == nil) { lines.append("use_model: \(global.model != nil) → \(effective.model != nil)") }
         if effective.rejectReply != global.rejectReply { lines.append("reject_reply: \(global.rejectReply) → \(effective.rejectReply)") }
-        for (engine, change) in tenant.policy.engines.sorted(by: { $0.key < $1.key }) {
+        for (engine, change) in overrides.engines.sorted(by: { $0.key < $1.key }) {
             if let vote = change.vote { lines.append("engines.\(engine).vote: global state → \(vote)") }
             if let weight = change.weight { lines.append("engines.\(engine).weight: manifest → \(String(format2: weight))") }
         }
-        if let mode = tenant.policy.macroMode { lines.append("macro_mode: engine's mode → \(mode.rawValue)") }
-        if !tenant.policy.allowSenders.isEmpty { lines.append("allow_senders: \(tenant.policy.allowSenders.joined(separator: ", "))") }
-        if !tenant.policy.blockSenders.isEmpty { lines.append("block_senders: \(tenant.policy.blockSenders.joined(separator: ", "))") }
-        for (key, list) in [("block_types", tenant.policy.blockTypes), ("allow_types", tenant.policy.allowTypes),
-                            ("block_urls", tenant.policy.blockURLs), ("allow_urls", tenant.policy.allowURLs)] where !list.isEmpty {
+        if let mode = overrides.macroMode { lines.append("macro_mode: engine's mode → \(mode.rawValue)") }
+        if !overrides.allowSenders.isEmpty { lines.append("allow_senders: \(overrides.allowSenders.joined(separator: ", "))") }
+        if !overrides.blockSenders.isEmpty { lines.append("block_senders: \(overrides.blockSenders.joined(separator: ", "))") }
+        for (key, list) in [("block_types", overrides.blockTypes), ("allow_types", overrides.allowTypes),
+                            ("block_urls", overrides.blockURLs), ("allow_urls", overrides.allowURLs)] where !list.isEmpty {
             lines.append("\(key): \(list.joined(separator: ", "))")
         }
-        if let days = tenant.policy.quarantineRetentionDays { lines.append("quarantine_retention_days: store's → \(days)") }
+        if let days = overrides.quarantineRetentionDays { lines.append("quarantine_retention_days: store's → \(days)") }
         return lines
     }
 }
