@@ -53,9 +53,10 @@ struct URIDNSBL: Sendable {
         return (domains, ips)
     }
 
-    /// Each A-list rule's listing answers (`127.x.y.z` codes), keyed by ``answerKey(_:)``.
+    /// Each rule's listing answers (`127.x.y.z` codes), keyed by ``answerKey(_:)``; `lists` holds
+    /// A lists only (the rule set leaves the others out when it compiles).
     func answers(_ uris: [[UInt8]], dns: any DNSLookup) async -> [String: [String]] {
-        let active = lists.filter { $0.value.rule.type == "A" }
+        let active = lists
         guard !active.isEmpty else { return [:] }
         let (domains, ips) = targets(uris)
         guard !domains.isEmpty || !ips.isEmpty else { return [:] }
