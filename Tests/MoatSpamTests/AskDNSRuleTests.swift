@@ -74,4 +74,15 @@ struct AskDNSRuleTests {
         #expect(parsed.askDNS["__PDS_SPF_ONLYALL"]?.type == .txt)
         #expect(parsed.askDNSUnsupported["__DKIMWL_FREEMAIL"] != nil)
     }
+
+    @Test("subtests: /re/ and m{re} are patterns, other text (even starting with m) a literal answer")
+    func subtestForms() throws {
+        func subtest(_ text: String) throws -> AskDNS.Rule.Subtest? {
+            try AskDNS.Rule.parse(["_SENDERDOMAIN_", "TXT"] + text.split(separator: " ")).get().subtest
+        }
+        #expect(try subtest("/^v=spf1/")?.matches("v=spf1 -all") == true)
+        #expect(try subtest("m{^127\\.2}")?.matches("127.2.0.2") == true)
+        #expect(try subtest("mail.example")?.matches("mail.example") == true)
+        #expect(try subtest("mail.example")?.matches("mxail.example") == false)
+    }
 }

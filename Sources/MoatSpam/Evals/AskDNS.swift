@@ -45,7 +45,9 @@ struct AskDNS: Sendable {
             var subtest: Subtest?
             if fields.count >= 3 {
                 let text = fields[2...].joined(separator: " ")
-                if text.hasPrefix("/") || text.hasPrefix("m") {
+                // `/re/` or `m{re}` is a pattern; anything else (`mail.example` included) a literal answer.
+                let delimiter = text.hasPrefix("m") ? text.dropFirst().first : nil
+                if text.hasPrefix("/") || delimiter.map({ !$0.isLetter && !$0.isNumber && !$0.isWhitespace }) == true {
                     guard let (literal, _) = try? PerlRegexLiteral.parse(Substring(text)),
                           let pattern = PerlPattern(compiling: literal.pattern, caseless: literal.caseless, extended: literal.extended,
                                                     multiline: literal.multiline) else {
