@@ -22,19 +22,10 @@ public struct TenantDecider: Sendable {
         tenant: Tenant?, direction: MessageDirection? = nil, scanID: String, verdicts: [EngineVerdict], manifests: [String: EngineManifest],
         messageFindings: [Finding], sender: String?, precision: (_ engine: String, _ category: VerdictCategory) -> Double? = { _, _ in nil }
     ) -> Decision {
-        let section = direction.flatMap { directory.global.section($0) }
-        let policy: Policy
-        let layered: TenantPolicy?
-        switch (tenant, section) {
-        case (nil, nil): policy = directory.global; layered = nil
-        case (let tenant?, nil): policy = directory.policy(for: tenant.id); layered = tenant.policy
-        case (nil, let section?): policy = section.applied(to: directory.global); layered = section
-        case (let tenant?, let section?):
-            layered = tenant.policy.layered(over: section)
-            policy = layered?.applied(to: directory.global) ?? directory.global
-        }
+        let resolved = directory.resolve(tenant: tenant, direction: direction)
+        let policy = resolved.policy
         let aggregator = Aggregator(policy: policy)
-        guard let rules = layered else {
+        guard let rules = resolved.rules else {
             var decision = aggregator.decide(scanID: scanID, verdicts: verdicts, manifests: manifests, messageFindings: messageFindings, precision: precision)
             Self.mark(&decision, direction: direction, prefix: policy.headerPrefix)
             return decision

@@ -11,6 +11,18 @@ public struct TenantDirectory: Sendable {
     private let policies: [String: Policy]
     /// The global policy, for mail of no tenant.
     public let global: Policy
+    /// The rules and the policy in force for each direction that has a section
+    /// (`[policy.inbound]`/`[policy.outbound]`): for mail of no tenant, and per tenant (its keys
+    /// layered over the section's).
+    private let sectionRules: [MessageDirection: Resolved]
+    private let sectionTenantRules: [MessageDirection: [String: Resolved]]
+
+    /// The tenant policy keys that apply to a message (nil: none, the global policy alone) and the
+    /// policy they make.
+    public struct Resolved: Sendable {
+        public var rules: TenantPolicy?
+        public var policy: Policy
+    }
 
     public init(_ tenants: [Tenant] = [], global: Policy = Policy()) {
         var all: [String: Tenant] = [:], byAddress: [String: String] = [:], byDomain: [String: String] = [:]
@@ -21,11 +33,37 @@ public struct TenantDirectory: Sendable {
             for domain in tenant.domains { byDomain[domain] = tenant.id }
             policies[tenant.id] = tenant.policy.applied(to: global)
         }
+        var sectionRules: [MessageDirection: Resolved] = [:]
+        var sectionTenantRules: [MessageDirection: [String: Resolved]] = [:]
+        for direction in [MessageDirection.inbound, .outbound] {
+            guard let section = global.section(direction) else { continue }
+            sectionRules[direction] = Resolved(rules: section, policy: section.applied(to: global))
+            sectionTenantRules[direction] = all.mapValues { Self.layered($0, over: section, global: global) }
+        }
         self.tenants = all
         self.byAddress = byAddress
         self.byDomain = byDomain
         self.policies = policies
         self.global = global
+        self.sectionRules = sectionRules
+        self.sectionTenantRules = sectionTenantRules
+    }
+
+    private static func layered(_ tenant: Tenant, over section: TenantPolicy, global: Policy) -> Resolved {
+        let rules = tenant.policy.layered(over: section)
+        return Resolved(rules: rules, policy: rules.applied(to: global))
+    }
+
+    /// What decides a message of `tenant` (nil: of no tenant) going `direction`: built when the
+    /// tenants or the policy change, looked up per message.
+    public func resolve(tenant: Tenant?, direction: MessageDirection?) -> Resolved {
+        guard let direction, let section = sectionRules[direction] else {
+            guard let tenant else { return Resolved(rules: nil, policy: global) }
+            return Resolved(rules: tenant.policy, policy: policies[tenant.id] ?? tenant.policy.applied(to: global))
+        }
+        guard let tenant else { return section }
+        if let known = sectionTenantRules[direction]?[tenant.id], tenants[tenant.id] == tenant { return known }
+        return section.rules.map { Self.layered(tenant, over: $0, global: global) } ?? section
     }
 
     public var isEmpty: Bool { tenants.isEmpty }
