@@ -79,10 +79,8 @@ extension AdminAPI {
         api.get("/decisions") { request, context in
             let limit = min(request.uri.queryParameters["limit"].flatMap { Int($0) } ?? 100, 10_000)
             let tenant = context.caller.tenant ?? request.uri.queryParameters["tenant"].map(String.init)
-            guard let tenant else { return try Self.json(try await self.supervisor.store.recentScans(limit: limit)) }
-            // A tenant's recent decisions among the newest scans (bounded: a console pages by time).
-            let scans = try await self.supervisor.store.recentScans(limit: min(limit * 20, 20_000))
-            return try Self.json(Array(scans.filter { $0.tenants.contains(tenant) }.prefix(limit)).map { self.scoped($0, for: context.caller) })
+            let scans = try await self.supervisor.store.recentScans(limit: limit, tenant: tenant)
+            return try Self.json(scans.map { self.scoped($0, for: context.caller) })
         }
         api.get("/decisions/:id") { _, context in
             let id = try context.parameters.require("id")

@@ -16,8 +16,8 @@ public protocol ScanStore: Sendable {
     func scan(id: String) async throws -> ScanRecord?
     /// The most recent scan of a message with these bytes (SHA-256 hex), for feedback by file.
     func scan(contentHash: String) async throws -> ScanRecord?
-    /// Most recent first.
-    func recentScans(limit: Int) async throws -> [ScanRecord]
+    /// Most recent first; `tenant` non-nil: only scans with recipients of that tenant.
+    func recentScans(limit: Int, tenant: String?) async throws -> [ScanRecord]
 
     /// Stores feedback; a later feedback for the same scan id replaces the earlier one.
     func recordFeedback(_ feedback: Feedback) async throws
@@ -54,6 +54,10 @@ public protocol ScanStore: Sendable {
 }
 
 extension ScanStore {
+    public func recentScans(limit: Int) async throws -> [ScanRecord] {
+        try await recentScans(limit: limit, tenant: nil)
+    }
+
     public func quarantined(limit: Int) async throws -> [QuarantineEntry] {
         try await quarantined(limit: limit, tenant: nil)
     }

@@ -335,6 +335,10 @@ struct TenantStoreContractTests {
             try await store.record([scan, scanRecord("t2", engines: 0)])
             #expect(try await store.scan(id: "t1")?.tenants == ["acme", "globex"])
             #expect(try await store.scan(id: "t2")?.tenants == [])
+            // One tenant's recent scans, selected by the store (not the newest scans filtered).
+            #expect(try await store.recentScans(limit: 10, tenant: "globex").map(\.id) == ["t1"])
+            #expect(try await store.recentScans(limit: 10, tenant: "initech").isEmpty)
+            #expect(try await store.recentScans(limit: 10).count == 2)
             for (id, tenants) in [("q1", ["acme"]), ("q2", ["globex"]), ("q3", ["acme", "globex"]), ("q4", [])] {
                 var entry = QuarantineEntry(scanID: id, at: baseDate, reason: "held", recipients: ["a@example.net"], raw: [65])
                 entry.tenants = tenants

@@ -149,7 +149,7 @@ final class BatchCountingStore: ScanStore {
     }
     func scan(id: String) async throws -> ScanRecord? { try await base.scan(id: id) }
     func scan(contentHash: String) async throws -> ScanRecord? { try await base.scan(contentHash: contentHash) }
-    func recentScans(limit: Int) async throws -> [ScanRecord] { try await base.recentScans(limit: limit) }
+    func recentScans(limit: Int, tenant: String?) async throws -> [ScanRecord] { try await base.recentScans(limit: limit, tenant: tenant) }
     func recordFeedback(_ feedback: Feedback) async throws { try await base.recordFeedback(feedback) }
     func labelledScans(since: Date?, limit: Int) async throws -> [(ScanRecord, Feedback)] {
         try await base.labelledScans(since: since, limit: limit)
@@ -231,7 +231,7 @@ final class ScriptedStore: ScanStore {
     func migrate() async throws {}
     func scan(id: String) async throws -> ScanRecord? { nil }
     func scan(contentHash: String) async throws -> ScanRecord? { nil }
-    func recentScans(limit: Int) async throws -> [ScanRecord] { [] }
+    func recentScans(limit: Int, tenant: String?) async throws -> [ScanRecord] { [] }
     func recordFeedback(_ feedback: Feedback) async throws {}
     func labelledScans(since: Date?, limit: Int) async throws -> [(ScanRecord, Feedback)] { [] }
     func recordStateChange(_ change: StateChange) async throws {}

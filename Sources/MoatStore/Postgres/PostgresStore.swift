@@ -209,9 +209,15 @@ public final class PostgresStore: ScanStore {
             """).first
     }
 
-    public func recentScans(limit: Int) async throws -> [ScanRecord] {
-        try await fetchScans("recentScans", """
-            SELECT \(unescaped: Self.scanColumns) FROM scans s ORDER BY s.received_at DESC, s.id DESC LIMIT \(max(0, limit))
+    public func recentScans(limit: Int, tenant: String?) async throws -> [ScanRecord] {
+        guard let tenant else {
+            return try await fetchScans("recentScans", """
+                SELECT \(unescaped: Self.scanColumns) FROM scans s ORDER BY s.received_at DESC, s.id DESC LIMIT \(max(0, limit))
+                """)
+        }
+        return try await fetchScans("recentScans", """
+            SELECT \(unescaped: Self.scanColumns) FROM scans s WHERE \(tenant) = ANY(s.tenants)
+            ORDER BY s.received_at DESC, s.id DESC LIMIT \(max(0, limit))
             """)
     }
 

@@ -128,9 +128,14 @@ public final class SQLiteStore: ScanStore {
         }
     }
 
-    public func recentScans(limit: Int) async throws -> [ScanRecord] {
+    public func recentScans(limit: Int, tenant: String?) async throws -> [ScanRecord] {
         try await read("recentScans") { db in
-            try Self.fetchScans(db, where: "ORDER BY received_at DESC, id DESC LIMIT ?", arguments: [max(0, limit)])
+            guard let tenant else {
+                return try Self.fetchScans(db, where: "ORDER BY received_at DESC, id DESC LIMIT ?", arguments: [max(0, limit)])
+            }
+            return try Self.fetchScans(db, where: """
+                WHERE EXISTS (SELECT 1 FROM json_each(scans.tenants) WHERE value = ?) ORDER BY received_at DESC, id DESC LIMIT ?
+                """, arguments: [tenant, max(0, limit)])
         }
     }
 
