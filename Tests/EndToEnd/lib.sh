@@ -136,6 +136,19 @@ CONF
     wait_port "$smtp_port"
 }
 
+# run_miltertest SCRIPT PORT NAME: runs Tests/EndToEnd/SCRIPT with miltertest against moatd on PORT,
+# output in $WORK/NAME.out (printed), and checks that it exits 0 having reached its last check.
+run_miltertest() {
+    local script=$1 port=$2 name=$3 status
+    set +e
+    miltertest -s "$(dirname "${BASH_SOURCE[0]}")/$script" -D port="$port" -D dir="$(dirname "${BASH_SOURCE[0]}")" >"$WORK/$name.out" 2>&1
+    status=$?
+    set -e
+    cat "$WORK/$name.out"
+    check "miltertest $script exits 0" test "$status" -eq 0
+    check "miltertest $script reached the end of its checks" grep -q "miltertest: all checks passed" "$WORK/$name.out"
+}
+
 # Messages delivered so far (one file each).
 delivered() {
     find "$WORK/mail/box/new" -type f -printf '%T@ %p\n' 2>/dev/null | sort -n | cut -d' ' -f2-

@@ -16,12 +16,6 @@ CONF
 start_moatd "$WORK/moat.toml" "$WORK/engines"
 wait_port "$MILTER_PORT"
 
-set +e
-miltertest -s "$(dirname "$0")/moatd.lua" -D port="$MILTER_PORT" >"$WORK/miltertest.out" 2>&1
-status=$?
-set -e
-cat "$WORK/miltertest.out"
-check "miltertest script exits 0" test "$status" -eq 0
-check "miltertest reached the end of the script" grep -q "miltertest: all checks passed" "$WORK/miltertest.out"
+run_miltertest moatd.lua "$MILTER_PORT" miltertest
 check "moatd logged one decision per message" test "$(grep -c 'decision' "$WORK/moatd.log")" -ge 3
 finish

@@ -1,15 +1,8 @@
 -- miltertest script: OpenDKIM's miltertest acts as the MTA and drives moatd through whole
 -- transactions on one connection, checking replies and modifications.
--- Globals set with -D: port.
+-- Globals set with -D: port, dir (this folder).
 
-local function fail(text)
-    mt.echo("FAIL - " .. text)
-    error(text)
-end
-
-local function expect(ok, text)
-    if ok then mt.echo("ok - " .. text) else fail(text) end
-end
+dofile(dir .. "/milter-checks.lua")
 
 local function continues(result, reply, step)
     if result ~= nil then fail(step .. " failed: " .. tostring(result)) end

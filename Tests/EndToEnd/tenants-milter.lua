@@ -3,16 +3,9 @@
 -- DELRCPT, globex's keeps the message. 2: outbound mail from an authenticated client
 -- ({auth_authen}): decided by the sender's tenant and [policy.outbound], and said so. (This miltertest offers every action whatever
 -- mt.negotiate is given, so the refusal without SMFIF_DELRCPT is proven by the session state
--- machine's tests instead.) Globals set with -D: port.
+-- machine's tests instead.) Globals set with -D: port, dir (this folder).
 
-local function fail(text)
-    mt.echo("FAIL - " .. text)
-    error(text)
-end
-
-local function expect(ok, text)
-    if ok then mt.echo("ok - " .. text) else fail(text) end
-end
+dofile(dir .. "/milter-checks.lua")
 
 -- Sends the message on a new connection; returns the connection after EOM.
 local function send(actions)
