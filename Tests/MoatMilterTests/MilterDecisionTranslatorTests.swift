@@ -1,3 +1,4 @@
+import Foundation
 import MoatCore
 import MoatMessage
 import Testing
@@ -104,5 +105,28 @@ struct MilterDecisionTranslatorTests {
         #expect(RemovalNotice(decision: decision, sender: nil, headers: headers, from: "p@gw.example") == nil)
         #expect(RemovalNotice(decision: decision, sender: "a@b.example", headers: headers + [MilterHeader(name: "Auto-Submitted", value: "auto-replied")],
                               from: "p@gw.example") == nil)
+    }
+
+    @Test("the notice command: its recipient comes last, one that never reads its input or never ends cannot harm the daemon")
+    func removalNoticeCommand() throws {
+        var decision = decision([EngineVerdict(engine: "av", outcome: .clean)])
+        decision.removedRecipients = ["bob@acme.example"]
+        decision.tenants = [TenantOutcome(tenant: "acme", recipients: ["bob@acme.example"], action: .reject, score: 9, category: .policy)]
+        let notice = try #require(RemovalNotice(decision: decision, sender: "alice@sender.example", headers: [], from: "p@gw.example"))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("moat-notice-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A stand-in mailer: records its arguments and what it read.
+        let mailer = directory.appendingPathComponent("mailer.sh")
+        try "#!/bin/sh\nprintf '%s\\n' \"$@\" > \(directory.path)/args\ncat > \(directory.path)/input\n".write(to: mailer, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: mailer.path)
+        try notice.send(with: [mailer.path, "-f", ""])
+        #expect(try String(contentsOf: directory.appendingPathComponent("args"), encoding: .utf8) == "-f\n\nalice@sender.example\n")
+        #expect(try String(contentsOf: directory.appendingPathComponent("input"), encoding: .utf8).contains("bob@acme.example"))
+        // A command that exits without reading: no SIGPIPE (the test process would die with it).
+        try notice.send(with: ["/bin/true"])
+        // A command that fails, and one that never ends: errors, within the timeout.
+        #expect(throws: (any Error).self) { try notice.send(with: ["/bin/false"]) }
+        #expect(throws: (any Error).self) { try notice.send(with: ["/bin/sleep", "30"], timeout: .milliseconds(200)) }
     }
 }
