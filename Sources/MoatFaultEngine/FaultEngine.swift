@@ -42,8 +42,14 @@ public struct FaultEngine: ScanEngine {
             try await Task.sleep(for: .seconds(3))
             return .clean
         case .oom:
-            var hoard: [[UInt8]] = []
-            while true { hoard.append([UInt8](repeating: 1, count: 64 << 20)) }
+            // Address space, not touched pages: the worker's memory ceiling (RLIMIT_AS) is reached
+            // in milliseconds however slowly this machine faults pages in (a VM under memory
+            // pressure took 10 s to touch 2 GB, past the engine's deadline).
+            var hoard: [UnsafeMutableRawPointer] = []
+            while true {
+                guard let block = malloc(64 << 20) else { Glibc.abort() }
+                hoard.append(block)
+            }
         }
     }
 
