@@ -76,11 +76,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Outbound protection: hijacked-account detection, mis-send guards, send-hold and recall.
+        .target(
+            name: "MoatOutbound",
+            dependencies: [
+                "MoatCore", "MoatMessage", "MoatStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Admin HTTP API, metrics, and the supervisor that applies feedback and removal policies.
         .target(
             name: "MoatAdmin",
             dependencies: [
-                "MoatCore", "MoatMessage", "MoatStore", "MoatAdapters", "MoatTraining",
+                "MoatCore", "MoatMessage", "MoatStore", "MoatAdapters", "MoatTraining", "MoatOutbound",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -147,7 +157,7 @@ let package = Package(
             name: "moatd",
             dependencies: [
                 "MoatCore", "MoatMilter", "MoatAdapters", "MoatIsolation",
-                "MoatAdmin", "MoatStore", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
+                "MoatAdmin", "MoatStore", "MoatOutbound", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -162,6 +172,9 @@ let package = Package(
         .testTarget(name: "MoatBenchTests", dependencies: ["MoatBench", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatRuleKitTests", dependencies: ["MoatRuleKit", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatStoreTests", dependencies: ["MoatStore", "MoatCore"]),
+        .testTarget(name: "MoatOutboundTests", dependencies: [
+            "MoatOutbound", "MoatStore", "MoatCore", "MoatMessage", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "MoatAuthTests", dependencies: [
             "MoatAuth", "MoatMessage", "MoatDNS", "MoatCore", "MoatMilter", "MoatAdapters", "DNSTestSupport", .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("Fixtures")]),

@@ -5,6 +5,7 @@ import Logging
 import MoatAdapters
 import MoatCore
 import MoatMessage
+import MoatOutbound
 import MoatStore
 import NIOCore
 import Prometheus
@@ -25,11 +26,14 @@ public struct AdminAPI: Sendable {
     /// Tokens scoped to one tenant each.
     public let tenantTokens: [(tenant: String, token: AdminToken)]
     public let tenants: TenantManager
+    /// Outbound protection (held mail, alerts, paused senders); nil: those routes answer 404.
+    public let outbound: OutboundControl?
 
     public init(settings: AdminSettings, token: AdminToken, tenantTokens: [(tenant: String, token: AdminToken)] = [], runtime: ScanRuntime,
-                supervisor: EngineSupervisor, tenants: TenantManager, prometheus: PrometheusCollectorRegistry, logger: Logger,
-                reload: @escaping @Sendable () async -> [ConfigurationError]) {
+                supervisor: EngineSupervisor, tenants: TenantManager, outbound: OutboundControl? = nil, prometheus: PrometheusCollectorRegistry,
+                logger: Logger, reload: @escaping @Sendable () async -> [ConfigurationError]) {
         self.settings = settings
+        self.outbound = outbound
         self.token = token
         self.tenantTokens = tenantTokens
         self.tenants = tenants
@@ -180,6 +184,7 @@ public struct AdminAPI: Sendable {
         }
         addDecisionRoutes(api)
         addTenantRoutes(api)
+        addOutboundRoutes(api, router: router)
         return router
     }
 
@@ -291,23 +296,14 @@ public struct AdminAPI: Sendable {
 
     /// Runs the configured release command (argument vector, no shell) for a held message.
     func release(_ entry: QuarantineEntry) async throws -> String {
-        guard let command = settings.releaseCommand, let program = command.first else { return "" }
+        guard let command = settings.releaseCommand, !command.isEmpty else { return "" }
         guard let queueID = entry.queueID else { throw HTTPError(.conflict, message: "the entry has no MTA queue id to release") }
-        let arguments = command.dropFirst().map { $0.replacingOccurrences(of: "{queue_id}", with: queueID) }
         return try await runtime.blocking.run {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw HTTPError(.badGateway, message: "release command exited \(process.terminationStatus): \(String(decoding: output, as: UTF8.self))")
+            do {
+                return try ExternalCommand(command).run(substitutions: ["queue_id": queueID])
+            } catch {
+                throw HTTPError(.badGateway, message: "release command failed: \(error)")
             }
-            return String(decoding: output, as: UTF8.self)
         }
     }
 

@@ -1,7 +1,8 @@
 import MoatCore
+import MoatOutbound
 import MoatStore
 
-/// The parts of `moat.toml` only the daemon reads: `[admin]`, `[store]` and `[precision]`.
+/// The parts of `moat.toml` only the daemon reads: `[admin]`, `[store]`, `[precision]` and `[outbound]`.
 ///
 /// Decoded from the same file as `MoatConfiguration` (each ignores the other's tables), so one file
 /// configures everything and each target owns its own keys.
@@ -9,6 +10,7 @@ public struct DaemonConfiguration: Sendable, Codable {
     public var admin: AdminSettings
     public var store: StoreConfiguration
     public var precision: PrecisionTracker.Settings
+    public var outbound = OutboundSettings()
 
     public init(admin: AdminSettings = AdminSettings(), store: StoreConfiguration = StoreConfiguration(),
                 precision: PrecisionTracker.Settings = PrecisionTracker.Settings()) {
@@ -22,6 +24,7 @@ public struct DaemonConfiguration: Sendable, Codable {
         admin = try c.decodeIfPresent(AdminSettings.self, forKey: .admin) ?? AdminSettings()
         store = try c.decodeIfPresent(StoreConfiguration.self, forKey: .store) ?? StoreConfiguration()
         precision = try c.decodeIfPresent(PrecisionTracker.Settings.self, forKey: .precision) ?? PrecisionTracker.Settings()
+        outbound = try c.decodeIfPresent(OutboundSettings.self, forKey: .outbound) ?? OutboundSettings()
     }
 
     /// Loads `path`, or the defaults when nil.

@@ -45,6 +45,19 @@ public protocol ScanStore: Sendable {
     /// Quarantined messages of one tenant (nil: all), newest first, without the raw bytes.
     func quarantined(limit: Int, tenant: String?) async throws -> [QuarantineEntry]
 
+    /// Every outbound sender's activity (counters and baseline), by sender.
+    func outboundSenders() async throws -> [String: SenderActivity]
+    /// Saves these senders' activity and forgets `forgetting` (evicted from memory).
+    func saveOutboundSenders(_ senders: [String: SenderActivity], forgetting: [String]) async throws
+    func recordOutboundAlert(_ alert: OutboundAlert) async throws
+    /// Newest first; `sender` nil for every sender.
+    func outboundAlerts(sender: String?, limit: Int) async throws -> [OutboundAlert]
+    /// Creates or replaces a held message (by id).
+    func saveHeldMessage(_ message: HeldMessage) async throws
+    /// Held messages in the order they are due (`releaseAt`, then when held); `state` nil for all.
+    func heldMessages(state: HeldMessage.State?, limit: Int) async throws -> [HeldMessage]
+    func heldMessage(id: String) async throws -> HeldMessage?
+
     /// Deletes scans, feedback, state changes and quarantine entries of no tenant older than `date`
     /// (held messages of tenants follow their tenants' retention); returns rows removed.
     func prune(olderThan date: Date) async throws -> Int

@@ -46,6 +46,21 @@ enum StoredValues {
         return String(decoding: try encoder.encode(policy), as: UTF8.self)
     }
 
+    /// A value kept as a JSON document (outbound state), with dates as seconds since 1970.
+    static func encodeJSON<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decodeJSON<T: Decodable>(_ type: T.Type, _ value: String, table: String, key: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(value.utf8))
+        } catch {
+            throw StoreError.corruptRow(table: table, key: key, column: "body", value: String(value.prefix(200)))
+        }
+    }
+
     /// The batch with each scan id once (the last record wins), order otherwise kept: an upsert
     /// cannot touch one row twice in a statement.
     static func lastRecordPerID(_ scans: [ScanRecord]) -> [ScanRecord] {

@@ -1,5 +1,6 @@
 import Logging
 import MoatAdmin
+import MoatOutbound
 import MoatStore
 import ServiceLifecycle
 
@@ -38,6 +39,18 @@ struct StoreService: Service {
             try await store.close()
         } catch {
             logger.error("closing the store failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Outbound protection's background work: saving senders' counters and releasing held mail that
+/// fell due; on shutdown the counters are saved once more (held mail waits in the MTA's queue).
+struct OutboundService: Service {
+    let outbound: OutboundControl
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await outbound.run()
         }
     }
 }

@@ -7,6 +7,7 @@ import MoatAdmin
 import MoatCore
 import MoatIsolation
 import MoatMilter
+import MoatOutbound
 import MoatStore
 import Prometheus
 import ServiceLifecycle
@@ -100,6 +101,7 @@ struct MoatDaemon: AsyncParsableCommand {
         let token: AdminToken
         let tenantTokens: [(tenant: String, token: AdminToken)]
         let tenants: TenantManager
+        let outbound: OutboundControl
         do {
             store = try await StoreFactory.open(daemon.store, logger: logger)
             token = try AdminToken.load(daemon.admin)
@@ -108,8 +110,11 @@ struct MoatDaemon: AsyncParsableCommand {
             // by the global policy because the tenants were not read yet.
             tenants = TenantManager(registry: runtime.registry, store: store, logger: logger)
             try await tenants.load()
+            // Senders' counters and held mail from before a restart are known before the first message.
+            outbound = OutboundControl(settings: daemon.outbound, store: store, registry: runtime.registry, logger: logger)
+            try await outbound.load()
         } catch {
-            logger.critical("cannot open the store, read the tenants, or read the admin tokens", metadata: ["error": "\(error)"])
+            logger.critical("cannot open the store, read the tenants or outbound state, or read the admin tokens", metadata: ["error": "\(error)"])
             await runtime.shutdown()
             throw ExitCode(73)
         }
@@ -124,6 +129,7 @@ struct MoatDaemon: AsyncParsableCommand {
             logger.error("cannot restore statistics from the store; starting empty", metadata: ["error": "\(error)"])
         }
         runtime.pipeline.observers.add(supervisor)
+        runtime.pipeline.reviewers.add(outbound)
 
         let daemonLogger = logger
         let enginesDirectory = configuration.enginesDirectory
@@ -153,11 +159,12 @@ struct MoatDaemon: AsyncParsableCommand {
             .init(service: StoreService(store: store, logger: logger)),
             .init(service: StoreWriterService(writer: writer)),
             .init(service: SupervisorService(supervisor: supervisor)),
+            .init(service: OutboundService(outbound: outbound)),
             .init(service: reloader),
         ]
         if daemon.admin.enabled {
             let api = AdminAPI(settings: daemon.admin, token: token, tenantTokens: tenantTokens, runtime: runtime, supervisor: supervisor,
-                               tenants: tenants, prometheus: prometheus, logger: logger, reload: reloadAll)
+                               tenants: tenants, outbound: outbound, prometheus: prometheus, logger: logger, reload: reloadAll)
             services.append(.init(service: api.application()))
             logger.info("admin API", metadata: ["admin.listen": "\(daemon.admin.listen)", "admin.token_file": "\(daemon.admin.token == nil ? daemon.admin.tokenFile : "(configured)")"])
         }

@@ -397,3 +397,55 @@ struct TenantRetentionTests {
         }
     }
 }
+
+@Suite("ScanStore contract: outbound")
+struct OutboundStoreContractTests {
+    @Test("saves, replaces and forgets sender counters; keeps alerts and held messages in due order", arguments: Backend.available)
+    func outboundRoundTrip(_ backend: Backend) async throws {
+        try await withStore(backend) { fixture in
+            let store = fixture.store
+            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            var settings = HijackSettings()
+            settings.caps.messages = 2
+            var alice = SenderActivity(now: start)
+            #expect(alice.record(recipients: ["x@a.example", "y@b.example"], bad: false, at: start, settings: settings) == nil)
+            let bob = SenderActivity(now: start)
+            try await store.saveOutboundSenders(["alice@corp.test": alice, "bob@corp.test": bob], forgetting: [])
+            alice.advance(to: start.addingTimeInterval(7200), settings: settings)
+            try await store.saveOutboundSenders(["alice@corp.test": alice], forgetting: ["bob@corp.test"])
+            let reopened = try fixture.reopen()
+            let senders = try await reopened.outboundSenders()
+            #expect(Set(senders.keys) == ["alice@corp.test"])
+            #expect(senders["alice@corp.test"] == alice)
+            #expect(senders["alice@corp.test"]?.windowsSeen == 2)
+
+            let departure = SenderActivity.Departure(metric: "messages", observed: 3, limit: 2, expected: nil, kind: .cap)
+            for (index, sender) in ["alice@corp.test", "carol@corp.test", "alice@corp.test"].enumerated() {
+                try await store.recordOutboundAlert(OutboundAlert(sender: sender, at: start.addingTimeInterval(Double(index)), departure: departure,
+                                                                  action: .tempfail, blockedUntil: start.addingTimeInterval(3600), scanID: "s\(index)"))
+            }
+            #expect(try await reopened.outboundAlerts(sender: nil, limit: 10).map(\.scanID) == ["s2", "s1", "s0"])
+            #expect(try await reopened.outboundAlerts(sender: "alice@corp.test", limit: 1).map(\.scanID) == ["s2"])
+
+            func held(_ id: String, due: Double) -> HeldMessage {
+                HeldMessage(id: id, queueID: "Q\(id)", sender: "alice@corp.test", recipients: ["x@a.example"], subject: "s", reason: "r",
+                            heldAt: start, releaseAt: start.addingTimeInterval(due), tokenHash: "00")
+            }
+            try await store.saveHeldMessage(held("late", due: 300))
+            try await store.saveHeldMessage(held("early", due: 60))
+            var recalled = held("gone", due: 10)
+            recalled.state = .recalled
+            try await store.saveHeldMessage(recalled)
+            #expect(try await reopened.heldMessages(state: .held, limit: 10).map(\.id) == ["early", "late"])
+            #expect(try await reopened.heldMessages(state: nil, limit: 10).map(\.id) == ["gone", "early", "late"])
+            var released = held("early", due: 60)
+            released.state = .released
+            released.stateBy = "moatd"
+            try await store.saveHeldMessage(released)
+            #expect(try await reopened.heldMessage(id: "early") == released)
+            #expect(try await reopened.heldMessages(state: .held, limit: 10).map(\.id) == ["late"])
+            #expect(try await reopened.heldMessage(id: "missing") == nil)
+            try await reopened.close()
+        }
+    }
+}

@@ -164,6 +164,15 @@ final class BatchCountingStore: ScanStore {
     func saveTenant(_ tenant: Tenant, change: TenantChange) async throws { try await base.saveTenant(tenant, change: change) }
     func deleteTenant(id: String, change: TenantChange) async throws -> Bool { try await base.deleteTenant(id: id, change: change) }
     func tenantChanges(tenant: String?, limit: Int) async throws -> [TenantChange] { try await base.tenantChanges(tenant: tenant, limit: limit) }
+    func outboundSenders() async throws -> [String: SenderActivity] { try await base.outboundSenders() }
+    func saveOutboundSenders(_ senders: [String: SenderActivity], forgetting: [String]) async throws {
+        try await base.saveOutboundSenders(senders, forgetting: forgetting)
+    }
+    func recordOutboundAlert(_ alert: OutboundAlert) async throws { try await base.recordOutboundAlert(alert) }
+    func outboundAlerts(sender: String?, limit: Int) async throws -> [OutboundAlert] { try await base.outboundAlerts(sender: sender, limit: limit) }
+    func saveHeldMessage(_ message: HeldMessage) async throws { try await base.saveHeldMessage(message) }
+    func heldMessages(state: HeldMessage.State?, limit: Int) async throws -> [HeldMessage] { try await base.heldMessages(state: state, limit: limit) }
+    func heldMessage(id: String) async throws -> HeldMessage? { try await base.heldMessage(id: id) }
     func quarantined(scanID: String) async throws -> QuarantineEntry? { try await base.quarantined(scanID: scanID) }
     func markReleased(scanID: String, at: Date) async throws -> Bool { try await base.markReleased(scanID: scanID, at: at) }
     func deleteQuarantined(scanID: String) async throws -> Bool { try await base.deleteQuarantined(scanID: scanID) }
@@ -242,6 +251,13 @@ final class ScriptedStore: ScanStore {
     func saveTenant(_ tenant: Tenant, change: TenantChange) async throws {}
     func deleteTenant(id: String, change: TenantChange) async throws -> Bool { false }
     func tenantChanges(tenant: String?, limit: Int) async throws -> [TenantChange] { [] }
+    func outboundSenders() async throws -> [String: SenderActivity] { [:] }
+    func saveOutboundSenders(_ senders: [String: SenderActivity], forgetting: [String]) async throws {}
+    func recordOutboundAlert(_ alert: OutboundAlert) async throws {}
+    func outboundAlerts(sender: String?, limit: Int) async throws -> [OutboundAlert] { [] }
+    func saveHeldMessage(_ message: HeldMessage) async throws {}
+    func heldMessages(state: HeldMessage.State?, limit: Int) async throws -> [HeldMessage] { [] }
+    func heldMessage(id: String) async throws -> HeldMessage? { nil }
     func quarantined(scanID: String) async throws -> QuarantineEntry? { nil }
     func markReleased(scanID: String, at: Date) async throws -> Bool { false }
     func deleteQuarantined(scanID: String) async throws -> Bool { false }

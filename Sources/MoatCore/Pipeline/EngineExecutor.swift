@@ -16,11 +16,14 @@ public struct Execution: Sendable {
         /// SMTP reply for reject and tempfail; nil keeps the policy's reply.
         public var reply: String?
         public var reason: String
+        /// Who imposed it, in the decision's reasons (`isolation`, `outbound`).
+        public var label: String
 
-        public init(action: Action, reply: String? = nil, reason: String) {
+        public init(action: Action, reply: String? = nil, reason: String, label: String = "isolation") {
             self.action = action
             self.reply = reply
             self.reason = reason
+            self.label = label
         }
     }
 

@@ -14,6 +14,8 @@ public struct ScanPipeline: Sendable {
     public let tracker: PrecisionTracker?
     /// Told of every decision (verdict log, metrics); empty for the CLI.
     public let observers = ScanObservers()
+    /// May change a decision before the observers and the MTA see it (outbound protection).
+    public let reviewers = DecisionReviewers()
     /// Runs the engines elsewhere (the daemon's worker processes); nil runs them in this process.
     public let executor: (any EngineExecutor)?
 
@@ -65,6 +67,7 @@ public struct ScanPipeline: Sendable {
         if let imposed = execution.imposed {
             decision = aggregator.impose(imposed, on: decision)
         }
+        decision = await reviewers.review(input, decision: decision)
         observers.notify(input, decision: decision)
         return decision
     }

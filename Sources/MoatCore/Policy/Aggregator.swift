@@ -158,7 +158,7 @@ public struct Aggregator: Sendable {
     public func impose(_ imposed: Execution.Imposed, on decision: Decision) -> Decision {
         var result = decision
         result.reasons.append(Decision.Reason(
-            engine: "moat", label: "isolation", weightedScore: 0, counted: true, action: imposed.action, note: imposed.reason
+            engine: "moat", label: imposed.label, weightedScore: 0, counted: true, action: imposed.action, note: imposed.reason
         ))
         guard imposed.action > decision.action else { return result }
         result.action = imposed.action

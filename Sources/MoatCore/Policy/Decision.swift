@@ -57,6 +57,8 @@ public struct Decision: Sendable, Hashable {
     /// The refusing tenant's reply, used for the whole message when the MTA does not let Moat
     /// remove recipients.
     public var removalReply: String? = nil
+    /// Outbound mail kept in the MTA's hold queue for the send-hold delay (nil: delivered now).
+    public var hold: SendHold? = nil
 
     /// How the learned combiner reached its score: bias plus every contribution equals `score`.
     public struct ModelExplanation: Sendable, Hashable, Codable {

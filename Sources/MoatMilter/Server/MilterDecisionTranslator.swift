@@ -45,7 +45,9 @@ public struct MilterDecisionTranslator: Sendable {
         // CHGHEADER indexes count instances of one name; delete from the last so earlier indexes stay valid.
         response.headersToChange.reverse()
         response.headersToAdd = decision.headers.map { .init(name: $0.name, value: $0.value) }
-        response.quarantineReason = decision.action == .quarantine ? decision.quarantineReason : nil
+        // A send-hold keeps delivered mail in the same hold queue until Moat releases it.
+        response.quarantineReason = decision.action == .quarantine ? decision.quarantineReason
+            : decision.action <= .tag ? decision.hold?.reason : nil
 
         if let message, !decision.replacements.isEmpty {
             var replacements: [String: [UInt8]] = [:]

@@ -111,5 +111,20 @@ enum PostgresSchema {
             """,
             "CREATE INDEX tenant_changes_tenant_at ON tenant_changes (tenant, at)",
         ]),
+        Migration(version: 5, name: "outbound senders, alerts and held messages", statements: [
+            "CREATE TABLE outbound_senders (sender text PRIMARY KEY, body text NOT NULL, updated_at timestamptz NOT NULL)",
+            "CREATE TABLE outbound_alerts (id bigserial PRIMARY KEY, sender text NOT NULL, at timestamptz NOT NULL, body text NOT NULL)",
+            "CREATE INDEX outbound_alerts_sender_at ON outbound_alerts (sender, at)",
+            """
+            CREATE TABLE held_messages (
+                id text PRIMARY KEY,
+                state text NOT NULL,
+                release_at timestamptz NOT NULL,
+                held_at timestamptz NOT NULL,
+                body text NOT NULL
+            )
+            """,
+            "CREATE INDEX held_messages_state_release ON held_messages (state, release_at)",
+        ]),
     ]
 }

@@ -472,6 +472,90 @@ public final class PostgresStore: ScanStore {
         try await execute("deleteQuarantined", "DELETE FROM quarantine WHERE scan_id = \(scanID) RETURNING 1") > 0
     }
 
+    // MARK: Outbound
+
+    public func outboundSenders() async throws -> [String: SenderActivity] {
+        try await connection("outboundSenders") { connection, logger in
+            var senders: [String: SenderActivity] = [:]
+            for try await (sender, body) in try await connection.query("SELECT sender, body FROM outbound_senders", logger: logger)
+                .decode((String, String).self) {
+                senders[sender] = try StoredValues.decodeJSON(SenderActivity.self, body, table: "outbound_senders", key: sender)
+            }
+            return senders
+        }
+    }
+
+    public func saveOutboundSenders(_ senders: [String: SenderActivity], forgetting: [String]) async throws {
+        let bodies = try senders.map { ($0.key, try StoredValues.encodeJSON($0.value)) }
+        let now = Date()
+        try await transaction("saveOutboundSenders") { connection, logger in
+            for (sender, body) in bodies {
+                try await connection.query("""
+                    INSERT INTO outbound_senders (sender, body, updated_at) VALUES (\(sender), \(body), \(now))
+                    ON CONFLICT (sender) DO UPDATE SET body = EXCLUDED.body, updated_at = EXCLUDED.updated_at
+                    """, logger: logger)
+            }
+            for sender in forgetting {
+                try await connection.query("DELETE FROM outbound_senders WHERE sender = \(sender)", logger: logger)
+            }
+        }
+    }
+
+    public func recordOutboundAlert(_ alert: OutboundAlert) async throws {
+        let body = try StoredValues.encodeJSON(alert)
+        _ = try await execute("recordOutboundAlert",
+                              "INSERT INTO outbound_alerts (sender, at, body) VALUES (\(alert.sender), \(alert.at), \(body)) RETURNING 1")
+    }
+
+    public func outboundAlerts(sender: String?, limit: Int) async throws -> [OutboundAlert] {
+        let query: PostgresQuery = if let sender {
+            "SELECT id, body FROM outbound_alerts WHERE sender = \(sender) ORDER BY at DESC, id DESC LIMIT \(max(0, limit))"
+        } else {
+            "SELECT id, body FROM outbound_alerts ORDER BY at DESC, id DESC LIMIT \(max(0, limit))"
+        }
+        return try await connection("outboundAlerts") { connection, logger in
+            var alerts: [OutboundAlert] = []
+            for try await (id, body) in try await connection.query(query, logger: logger).decode((Int64, String).self) {
+                alerts.append(try StoredValues.decodeJSON(OutboundAlert.self, body, table: "outbound_alerts", key: "\(id)"))
+            }
+            return alerts
+        }
+    }
+
+    public func saveHeldMessage(_ message: HeldMessage) async throws {
+        let body = try StoredValues.encodeJSON(message)
+        _ = try await execute("saveHeldMessage", """
+            INSERT INTO held_messages (id, state, release_at, held_at, body)
+            VALUES (\(message.id), \(message.state.rawValue), \(message.releaseAt), \(message.heldAt), \(body))
+            ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, release_at = EXCLUDED.release_at, body = EXCLUDED.body
+            RETURNING 1
+            """)
+    }
+
+    public func heldMessages(state: HeldMessage.State?, limit: Int) async throws -> [HeldMessage] {
+        let query: PostgresQuery = if let state {
+            "SELECT id, body FROM held_messages WHERE state = \(state.rawValue) ORDER BY release_at, held_at, id LIMIT \(max(0, limit))"
+        } else {
+            "SELECT id, body FROM held_messages ORDER BY release_at, held_at, id LIMIT \(max(0, limit))"
+        }
+        return try await connection("heldMessages") { connection, logger in
+            var messages: [HeldMessage] = []
+            for try await (id, body) in try await connection.query(query, logger: logger).decode((String, String).self) {
+                messages.append(try StoredValues.decodeJSON(HeldMessage.self, body, table: "held_messages", key: id))
+            }
+            return messages
+        }
+    }
+
+    public func heldMessage(id: String) async throws -> HeldMessage? {
+        try await connection("heldMessage") { connection, logger in
+            for try await body in try await connection.query("SELECT body FROM held_messages WHERE id = \(id)", logger: logger).decode(String.self) {
+                return try StoredValues.decodeJSON(HeldMessage.self, body, table: "held_messages", key: id)
+            }
+            return nil
+        }
+    }
+
     // MARK: Maintenance
 
     /// Counts rows of scans, feedback, state changes and quarantine; engine verdicts go with their scans uncounted.

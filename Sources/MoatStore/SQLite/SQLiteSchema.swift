@@ -98,6 +98,30 @@ enum SQLiteSchema {
                 CREATE INDEX tenant_changes_tenant_at ON tenant_changes(tenant, at);
                 """)
         }
+        migrator.registerMigration("5-outbound") { db in
+            try db.execute(sql: """
+                CREATE TABLE outbound_senders (
+                    sender TEXT PRIMARY KEY NOT NULL,
+                    body TEXT NOT NULL,
+                    updated_at DATETIME NOT NULL
+                );
+                CREATE TABLE outbound_alerts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sender TEXT NOT NULL,
+                    at DATETIME NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX outbound_alerts_sender_at ON outbound_alerts(sender, at);
+                CREATE TABLE held_messages (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    state TEXT NOT NULL,
+                    release_at DATETIME NOT NULL,
+                    held_at DATETIME NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX held_messages_state_release ON held_messages(state, release_at);
+                """)
+        }
         return migrator
     }
 }

@@ -358,6 +358,89 @@ public final class SQLiteStore: ScanStore {
         }
     }
 
+    // MARK: Outbound
+
+    public func outboundSenders() async throws -> [String: SenderActivity] {
+        try await read("outboundSenders") { db in
+            var senders: [String: SenderActivity] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT sender, body FROM outbound_senders") {
+                let sender: String = row["sender"]
+                senders[sender] = try StoredValues.decodeJSON(SenderActivity.self, row["body"], table: "outbound_senders", key: sender)
+            }
+            return senders
+        }
+    }
+
+    public func saveOutboundSenders(_ senders: [String: SenderActivity], forgetting: [String]) async throws {
+        let bodies = try senders.map { ($0.key, try StoredValues.encodeJSON($0.value)) }
+        let now = Date()
+        try await write("saveOutboundSenders") { db in
+            for (sender, body) in bodies {
+                try db.execute(sql: """
+                    INSERT INTO outbound_senders (sender, body, updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT(sender) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
+                    """, arguments: [sender, body, now])
+            }
+            for sender in forgetting {
+                try db.execute(sql: "DELETE FROM outbound_senders WHERE sender = ?", arguments: [sender])
+            }
+        }
+    }
+
+    public func recordOutboundAlert(_ alert: OutboundAlert) async throws {
+        let body = try StoredValues.encodeJSON(alert)
+        try await write("recordOutboundAlert") { db in
+            try db.execute(sql: "INSERT INTO outbound_alerts (sender, at, body) VALUES (?, ?, ?)", arguments: [alert.sender, alert.at, body])
+        }
+    }
+
+    public func outboundAlerts(sender: String?, limit: Int) async throws -> [OutboundAlert] {
+        try await read("outboundAlerts") { db in
+            let rows = if let sender {
+                try Row.fetchAll(db, sql: "SELECT id, body FROM outbound_alerts WHERE sender = ? ORDER BY at DESC, id DESC LIMIT ?",
+                                 arguments: [sender, max(0, limit)])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT id, body FROM outbound_alerts ORDER BY at DESC, id DESC LIMIT ?", arguments: [max(0, limit)])
+            }
+            return try rows.map { row in
+                let id: Int64 = row["id"]
+                return try StoredValues.decodeJSON(OutboundAlert.self, row["body"], table: "outbound_alerts", key: "\(id)")
+            }
+        }
+    }
+
+    public func saveHeldMessage(_ message: HeldMessage) async throws {
+        let body = try StoredValues.encodeJSON(message)
+        try await write("saveHeldMessage") { db in
+            try db.execute(sql: """
+                INSERT INTO held_messages (id, state, release_at, held_at, body) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET state = excluded.state, release_at = excluded.release_at, body = excluded.body
+                """, arguments: [message.id, message.state.rawValue, message.releaseAt, message.heldAt, body])
+        }
+    }
+
+    public func heldMessages(state: HeldMessage.State?, limit: Int) async throws -> [HeldMessage] {
+        try await read("heldMessages") { db in
+            let rows = if let state {
+                try Row.fetchAll(db, sql: "SELECT id, body FROM held_messages WHERE state = ? ORDER BY release_at, held_at, id LIMIT ?",
+                                 arguments: [state.rawValue, max(0, limit)])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT id, body FROM held_messages ORDER BY release_at, held_at, id LIMIT ?", arguments: [max(0, limit)])
+            }
+            return try rows.map { row in
+                let id: String = row["id"]
+                return try StoredValues.decodeJSON(HeldMessage.self, row["body"], table: "held_messages", key: id)
+            }
+        }
+    }
+
+    public func heldMessage(id: String) async throws -> HeldMessage? {
+        try await read("heldMessage") { db in
+            guard let body = try String.fetchOne(db, sql: "SELECT body FROM held_messages WHERE id = ?", arguments: [id]) else { return nil }
+            return try StoredValues.decodeJSON(HeldMessage.self, body, table: "held_messages", key: id)
+        }
+    }
+
     // MARK: Maintenance
 
     /// Counts rows of scans, feedback, state changes and quarantine; engine verdicts go with their scans uncounted.
