@@ -112,6 +112,14 @@ public actor SendHoldQueue {
             defer { busy.remove(message.id) }
             do {
                 try await run(settings.releaseCommand, queueID: message.queueID)
+                if !settings.flushCommand.isEmpty {
+                    do {
+                        try await run(settings.flushCommand, queueID: message.queueID)
+                    } catch {
+                        logger.warning("released, but the flush command failed: the MTA delivers it at its next queue run",
+                                       metadata: ["moat.id": "\(message.id)", "error": "\(error)"])
+                    }
+                }
                 message.state = .released
                 message.stateAt = clock()
                 message.stateBy = "moatd"

@@ -16,6 +16,9 @@ public struct SendHoldSettings: Sendable, Hashable, Codable {
     public var guardDelaySeconds: Double = 600
     /// Releases a held message to delivery; `{queue_id}` is the MTA's queue id.
     public var releaseCommand = ["/usr/sbin/postsuper", "-H", "{queue_id}"]
+    /// Run after a release so the message leaves now rather than at the MTA's next queue run
+    /// (Postfix moves a released message to its deferred queue); empty: not run.
+    public var flushCommand = ["/usr/sbin/postqueue", "-i", "{queue_id}"]
     /// Deletes a recalled message from the hold queue.
     public var deleteCommand = ["/usr/sbin/postsuper", "-d", "{queue_id}", "hold"]
     /// Tells the sender a message is held and how to recall it: the sender's address is appended
@@ -49,6 +52,7 @@ public struct SendHoldSettings: Sendable, Hashable, Codable {
         case delaySeconds = "delay_seconds"
         case guardDelaySeconds = "guard_delay_seconds"
         case releaseCommand = "release_command"
+        case flushCommand = "flush_command"
         case deleteCommand = "delete_command"
         case noticeCommand = "notice_command"
         case noticeFrom = "notice_from"
@@ -65,6 +69,7 @@ public struct SendHoldSettings: Sendable, Hashable, Codable {
         delays = try c.decodeIfPresent([String: Double].self, forKey: .delays) ?? d.delays
         guardDelaySeconds = try c.decodeIfPresent(Double.self, forKey: .guardDelaySeconds) ?? d.guardDelaySeconds
         releaseCommand = try c.decodeIfPresent([String].self, forKey: .releaseCommand) ?? d.releaseCommand
+        flushCommand = try c.decodeIfPresent([String].self, forKey: .flushCommand) ?? d.flushCommand
         deleteCommand = try c.decodeIfPresent([String].self, forKey: .deleteCommand) ?? d.deleteCommand
         noticeCommand = try c.decodeIfPresent([String].self, forKey: .noticeCommand) ?? d.noticeCommand
         noticeFrom = try c.decodeIfPresent(String.self, forKey: .noticeFrom) ?? d.noticeFrom

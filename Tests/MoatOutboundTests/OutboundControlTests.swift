@@ -26,6 +26,7 @@ struct OutboundControlTests {
     func control(_ fixture: HoldFixture, clock: TestClock, _ change: (inout OutboundSettings) -> Void) throws -> OutboundControl {
         var settings = OutboundSettings()
         settings.hold.releaseCommand = [try fixture.script("release"), "-H", "{queue_id}"]
+        settings.hold.flushCommand = [try fixture.script("flush"), "-i", "{queue_id}"]
         settings.hold.deleteCommand = [try fixture.script("delete"), "-d", "{queue_id}", "hold"]
         change(&settings)
         return OutboundControl(settings: settings, store: fixture.store, registry: EngineRegistry(), logger: Logger(label: "test"), clock: { clock.date })

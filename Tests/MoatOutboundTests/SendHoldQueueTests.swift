@@ -51,6 +51,7 @@ struct SendHoldQueueTests {
     func settings(_ fixture: HoldFixture, releaseStatus: Int32 = 0) throws -> SendHoldSettings {
         var settings = SendHoldSettings()
         settings.releaseCommand = [try fixture.script("release", status: releaseStatus), "-H", "{queue_id}"]
+        settings.flushCommand = [try fixture.script("flush"), "-i", "{queue_id}"]
         settings.deleteCommand = [try fixture.script("delete"), "-d", "{queue_id}", "hold"]
         return settings
     }
@@ -74,7 +75,7 @@ struct SendHoldQueueTests {
 
         clock.advance(400)
         #expect(await queue.releaseDue() == 2)
-        #expect(fixture.logged.split(separator: "\n") == ["delete -d QOOPS hold", "release -H QEARLY", "release -H QLATE"])
+        #expect(fixture.logged.split(separator: "\n") == ["delete -d QOOPS hold", "release -H QEARLY", "flush -i QEARLY", "release -H QLATE", "flush -i QLATE"])
         let states = try await fixture.store.heldMessages(state: nil, limit: 10).map { "\($0.id)=\($0.state.rawValue)" }
         #expect(states == ["early=released", "oops=recalled", "late=released"])
         await #expect(throws: SendHoldQueue.RecallError.notHeld(.released)) { try await queue.recall(id: "late", token: late.token, actor: "sender") }
@@ -91,7 +92,7 @@ struct SendHoldQueueTests {
         let reopened = try SQLiteStore(path: fixture.directory.appendingPathComponent("moat.sqlite").path, logger: Logger(label: "test"))
         let second = SendHoldQueue(settings: try settings(fixture), store: reopened, logger: Logger(label: "test"), clock: { clock.date })
         #expect(await second.releaseDue() == 1)
-        #expect(fixture.logged == "release -H Q1\n")
+        #expect(fixture.logged == "release -H Q1\nflush -i Q1\n")
         try await reopened.close()
         try await fixture.tearDown()
     }
