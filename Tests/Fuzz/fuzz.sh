@@ -38,21 +38,21 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
 
 # target → module (Message, URL, Macro, Spam) and max input length.
 declare -A MODULE=(
-    [mime]=Message [rfc2047]=Message [charsets]=Message [uuencode]=Message [qp]=Message [base64]=Message
+    [mime]=Message [addresslist]=Message [rfc2047]=Message [charsets]=Message [uuencode]=Message [qp]=Message [base64]=Message
     [htmllinks]=URL [urlnormalize]=URL [pdflinks]=URL [textlinks]=URL [gif]=URL [image]=URL [qr]=URL
     [cfb]=Macro [zip]=Macro [rtf]=Macro [biff]=Macro [powerpoint]=Macro [vba]=Macro [macro]=Macro
     [received]=Spam [spamhtml]=Spam [urihosts]=Spam [dkim]=Auth [authrecords]=Auth
 )
-ALL_TARGETS="mime rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts dkim authrecords"
+ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts dkim authrecords"
 declare -A MAXLEN=(
-    [mime]=65536 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
+    [mime]=65536 [addresslist]=4096 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
     [htmllinks]=16384 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=4096 [gif]=16384 [image]=65536 [qr]=65536
     [cfb]=131072 [zip]=131072 [rtf]=65536 [biff]=16384 [powerpoint]=65536 [vba]=16384 [macro]=131072
     [received]=2048 [spamhtml]=16384 [urihosts]=2048 [dkim]=4096 [authrecords]=1024
 )
 # Dictionary per target (Tests/Fuzz/dict/<name>.dict).
 declare -A DICT=(
-    [mime]=mime [rfc2047]=mime [uuencode]=mime [qp]=mime [htmllinks]=html [spamhtml]=html [textlinks]=url [urlnormalize]=url [urihosts]=url
+    [mime]=mime [addresslist]=mime [rfc2047]=mime [uuencode]=mime [qp]=mime [htmllinks]=html [spamhtml]=html [textlinks]=url [urlnormalize]=url [urihosts]=url
     [pdflinks]=pdf [rtf]=rtf [received]=received [zip]=zip [macro]=zip
 )
 

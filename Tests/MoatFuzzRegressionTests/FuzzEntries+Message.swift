@@ -52,4 +52,14 @@ enum MessageFuzzEntries {
         blackHole(data.withUnsafeBufferPointer { Base64Decoder.decode($0, limit: 64) })
         blackHole(Base64Decoder.decode(data))
     }
+
+    /// Address-list headers (To, Cc) as the mis-send guards read them: every address must hold an
+    /// `@` and stay within the length bound, however the input nests quotes, comments and brackets.
+    static func addressList(_ data: [UInt8]) {
+        let addresses = AddressList.addresses(String(decoding: data, as: UTF8.self), limit: 1000)
+        for address in addresses {
+            precondition(address.contains("@") && address.utf8.count <= AddressList.maxAddressLength)
+        }
+        blackHole(addresses.count)
+    }
 }

@@ -33,6 +33,7 @@ struct FuzzRegressionTests {
         "authrecords": { AuthFuzzEntries.authrecords($0) },
         "spamhtml": { SpamFuzzEntries.spamHTML($0) },
         "urihosts": { SpamFuzzEntries.uriHosts($0) },
+        "addresslist": { MessageFuzzEntries.addressList($0) },
         "milter": { MilterFuzzEntries.command($0) },
         "milterreply": { MilterFuzzEntries.reply($0) },
     ]
