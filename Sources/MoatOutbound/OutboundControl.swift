@@ -43,6 +43,7 @@ public actor OutboundControl: DecisionReviewer {
         forgotten = []
         do {
             try await store.saveOutboundSenders(changed, forgetting: gone)
+            Counter(label: "moat_outbound_sender_rows_saved_total").increment(by: changed.count + gone.count)
         } catch {
             logger.error("cannot save outbound sender counters; will retry", metadata: ["error": "\(error)"])
             dirty.formUnion(changed.keys)

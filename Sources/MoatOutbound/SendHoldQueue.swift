@@ -91,7 +91,7 @@ public actor SendHoldQueue {
 
     /// Held messages in due order (`state` nil: every state).
     public func list(state: HeldMessage.State?, limit: Int) async throws -> [HeldMessage] {
-        try await store.heldMessages(state: state, limit: limit)
+        try await store.heldMessages(state: state, dueBy: nil, limit: limit)
     }
 
     /// One pass: releases every held message that is due, in due order; returns how many.
@@ -100,7 +100,7 @@ public actor SendHoldQueue {
         let now = clock()
         let due: [HeldMessage]
         do {
-            due = try await store.heldMessages(state: .held, limit: 1000).filter { $0.releaseAt <= now }
+            due = try await store.heldMessages(state: .held, dueBy: now, limit: 1000)
         } catch {
             logger.error("cannot read held messages", metadata: ["error": "\(error)"])
             return 0

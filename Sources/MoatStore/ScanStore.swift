@@ -54,8 +54,9 @@ public protocol ScanStore: Sendable {
     func outboundAlerts(sender: String?, limit: Int) async throws -> [OutboundAlert]
     /// Creates or replaces a held message (by id).
     func saveHeldMessage(_ message: HeldMessage) async throws
-    /// Held messages in the order they are due (`releaseAt`, then when held); `state` nil for all.
-    func heldMessages(state: HeldMessage.State?, limit: Int) async throws -> [HeldMessage]
+    /// Held messages in the order they are due (`releaseAt`, then when held); `state` nil for all,
+    /// `dueBy` nil whatever their release time.
+    func heldMessages(state: HeldMessage.State?, dueBy: Date?, limit: Int) async throws -> [HeldMessage]
     func heldMessage(id: String) async throws -> HeldMessage?
 
     /// Deletes scans, feedback, state changes and quarantine entries of no tenant older than `date`

@@ -38,6 +38,9 @@ struct MilterBenchCommand: AsyncParsableCommand {
     @Option(help: "The envelope sender of every message.")
     var sender = "sender@example.com"
 
+    @Option(help: "Authenticate each message as one of this many SASL logins in turn ({auth_authen}: outbound mail, counted per sender); 0: unauthenticated.")
+    var logins = 0
+
     @Option(help: "Stop a run after this many seconds even if messages remain.")
     var maxSeconds = 120.0
 
@@ -80,6 +83,7 @@ struct MilterBenchCommand: AsyncParsableCommand {
     func load(_ target: ListenAddress, connections: Int) async throws -> LoadResult {
         let samples = try corpus.map { try Self.corpusMessages($0) } ?? [Self.message(size: size)]
         let envelopeSender = sender
+        let loginCount = logins
         let envelopeRecipients = recipients.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !samples.isEmpty else { throw ValidationError("--corpus \(corpus ?? ""): no messages") }
         let deadline = Date().addingTimeInterval(maxSeconds)
@@ -99,9 +103,10 @@ struct MilterBenchCommand: AsyncParsableCommand {
                             let begin = DispatchTime.now().uptimeNanoseconds
                             // A unique first line per message, so verdict caches cannot answer for the engines.
                             let unique = Array("Message \(index)-\(latencies.count)\r\n".utf8) + body
+                            let login = loginCount > 0 ? "user\(slot % loginCount)" : nil
                             let answer = try await connection.send(
-                                from: envelopeSender, to: envelopeRecipients, headers: headers, body: unique,
-                                queueID: "Q\(index)x\(latencies.count)"
+                                from: login.map { "\($0)@corp.test" } ?? envelopeSender, to: envelopeRecipients, headers: headers, body: unique,
+                                queueID: "Q\(index)x\(latencies.count)", login: login
                             )
                             latencies.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9)
                             if case .accept = answer.final {} else { refused += 1 }

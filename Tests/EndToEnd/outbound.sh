@@ -152,6 +152,15 @@ check "delivered after the restart, when the delay ended" wait_delivery "survive
 check "alice is still paused after the restart (counters in the store)" bash -c \
     "swaks --server 127.0.0.1:$SUB_PORT --auth PLAIN --auth-user alice --auth-password secret-alice --from alice@corp.test --to r6@moat.test --timeout 60 >$WORK/burst6.swaks 2>&1; grep -q '<\*\* 451 4.7.1' $WORK/burst6.swaks"
 
+# The operator checks alice's account and lifts the pause from the CLI: her mail flows again.
+# (Postfix reports the login with its SASL realm: alice@mx.moat.test.)
+CLI=(--admin "$ADMIN" --token-file "$WORK/admin.token")
+check "moat outbound alerts names alice" bash -c "'$MOAT_BIN/moat' outbound alerts --sender alice@mx.moat.test ${CLI[*]} | grep -q 'observed'"
+check "moat outbound held --state released lists the released messages" bash -c "'$MOAT_BIN/moat' outbound held --state released ${CLI[*]} | grep -q 'deliver-later'"
+check "moat outbound unblock alice" "$MOAT_BIN/moat" outbound unblock alice@mx.moat.test "${CLI[@]}"
+submit alice unblocked --to r7@moat.test --header "Subject: after-unblock" --body "x"
+check "alice's next message is delivered" wait_delivery "after-unblock"
+
 # 6. Mis-send guards: four external recipients visible in To are refused with the reason; an
 #    encrypted zip is tagged.
 set +e; submit dave visible --to a@moat.test,b@moat.test,c@moat.test,d@moat.test --header "Subject: visible" --body "x"; set -e

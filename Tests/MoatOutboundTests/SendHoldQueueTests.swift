@@ -76,7 +76,7 @@ struct SendHoldQueueTests {
         clock.advance(400)
         #expect(await queue.releaseDue() == 2)
         #expect(fixture.logged.split(separator: "\n") == ["delete -d QOOPS hold", "release -H QEARLY", "flush -i QEARLY", "release -H QLATE", "flush -i QLATE"])
-        let states = try await fixture.store.heldMessages(state: nil, limit: 10).map { "\($0.id)=\($0.state.rawValue)" }
+        let states = try await fixture.store.heldMessages(state: nil, dueBy: nil, limit: 10).map { "\($0.id)=\($0.state.rawValue)" }
         #expect(states == ["early=released", "oops=recalled", "late=released"])
         await #expect(throws: SendHoldQueue.RecallError.notHeld(.released)) { try await queue.recall(id: "late", token: late.token, actor: "sender") }
         try await fixture.tearDown()

@@ -436,14 +436,16 @@ struct OutboundStoreContractTests {
             var recalled = held("gone", due: 10)
             recalled.state = .recalled
             try await store.saveHeldMessage(recalled)
-            #expect(try await reopened.heldMessages(state: .held, limit: 10).map(\.id) == ["early", "late"])
-            #expect(try await reopened.heldMessages(state: nil, limit: 10).map(\.id) == ["gone", "early", "late"])
+            #expect(try await reopened.heldMessages(state: .held, dueBy: nil, limit: 10).map(\.id) == ["early", "late"])
+            #expect(try await reopened.heldMessages(state: .held, dueBy: start.addingTimeInterval(100), limit: 10).map(\.id) == ["early"])
+            #expect(try await reopened.heldMessages(state: nil, dueBy: start.addingTimeInterval(100), limit: 10).map(\.id) == ["gone", "early"])
+            #expect(try await reopened.heldMessages(state: nil, dueBy: nil, limit: 10).map(\.id) == ["gone", "early", "late"])
             var released = held("early", due: 60)
             released.state = .released
             released.stateBy = "moatd"
             try await store.saveHeldMessage(released)
             #expect(try await reopened.heldMessage(id: "early") == released)
-            #expect(try await reopened.heldMessages(state: .held, limit: 10).map(\.id) == ["late"])
+            #expect(try await reopened.heldMessages(state: .held, dueBy: nil, limit: 10).map(\.id) == ["late"])
             #expect(try await reopened.heldMessage(id: "missing") == nil)
             try await reopened.close()
         }

@@ -171,7 +171,9 @@ final class BatchCountingStore: ScanStore {
     func recordOutboundAlert(_ alert: OutboundAlert) async throws { try await base.recordOutboundAlert(alert) }
     func outboundAlerts(sender: String?, limit: Int) async throws -> [OutboundAlert] { try await base.outboundAlerts(sender: sender, limit: limit) }
     func saveHeldMessage(_ message: HeldMessage) async throws { try await base.saveHeldMessage(message) }
-    func heldMessages(state: HeldMessage.State?, limit: Int) async throws -> [HeldMessage] { try await base.heldMessages(state: state, limit: limit) }
+    func heldMessages(state: HeldMessage.State?, dueBy: Date?, limit: Int) async throws -> [HeldMessage] {
+        try await base.heldMessages(state: state, dueBy: dueBy, limit: limit)
+    }
     func heldMessage(id: String) async throws -> HeldMessage? { try await base.heldMessage(id: id) }
     func quarantined(scanID: String) async throws -> QuarantineEntry? { try await base.quarantined(scanID: scanID) }
     func markReleased(scanID: String, at: Date) async throws -> Bool { try await base.markReleased(scanID: scanID, at: at) }
@@ -256,7 +258,7 @@ final class ScriptedStore: ScanStore {
     func recordOutboundAlert(_ alert: OutboundAlert) async throws {}
     func outboundAlerts(sender: String?, limit: Int) async throws -> [OutboundAlert] { [] }
     func saveHeldMessage(_ message: HeldMessage) async throws {}
-    func heldMessages(state: HeldMessage.State?, limit: Int) async throws -> [HeldMessage] { [] }
+    func heldMessages(state: HeldMessage.State?, dueBy: Date?, limit: Int) async throws -> [HeldMessage] { [] }
     func heldMessage(id: String) async throws -> HeldMessage? { nil }
     func quarantined(scanID: String) async throws -> QuarantineEntry? { nil }
     func markReleased(scanID: String, at: Date) async throws -> Bool { false }

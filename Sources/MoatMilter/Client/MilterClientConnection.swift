@@ -92,9 +92,12 @@ public struct MilterClientConnection {
     /// Sends one message transaction and returns what the filter answered at end of message (or the
     /// early refusal of an envelope step). Body chunks are cut at 65535 bytes as Postfix cuts them.
     public mutating func send(
-        from sender: String, to recipients: [String], headers: [(String, String)], body: [UInt8], queueID: String
+        from sender: String, to recipients: [String], headers: [(String, String)], body: [UInt8], queueID: String, login: String? = nil
     ) async throws -> EndOfMessage {
-        try await outbound.write(.macro(stage: UInt8(ascii: "M"), macros: [MilterMacro(name: "i", value: Array(queueID.utf8))]))
+        var macros = [MilterMacro(name: "i", value: Array(queueID.utf8))]
+        // Postfix sends the SASL login of an authenticated client with MAIL FROM.
+        if let login { macros += [MilterMacro(name: "{auth_authen}", value: Array(login.utf8)), MilterMacro(name: "{auth_type}", value: Array("PLAIN".utf8))] }
+        try await outbound.write(.macro(stage: UInt8(ascii: "M"), macros: macros))
         if !protocolOptions.contains(.noMail) {
             try await outbound.write(.mail(arguments: [Array("<\(sender)>".utf8)]))
             if let reply = try await replyUnless(.noMailReply, "MAIL"), !Self.continues(reply) {

@@ -532,12 +532,14 @@ public final class PostgresStore: ScanStore {
             """)
     }
 
-    public func heldMessages(state: HeldMessage.State?, limit: Int) async throws -> [HeldMessage] {
-        let query: PostgresQuery = if let state {
-            "SELECT id, body FROM held_messages WHERE state = \(state.rawValue) ORDER BY release_at, held_at, id LIMIT \(max(0, limit))"
-        } else {
-            "SELECT id, body FROM held_messages ORDER BY release_at, held_at, id LIMIT \(max(0, limit))"
-        }
+    public func heldMessages(state: HeldMessage.State?, dueBy: Date?, limit: Int) async throws -> [HeldMessage] {
+        // Nil bounds match everything, so one statement serves every combination.
+        let query: PostgresQuery = """
+            SELECT id, body FROM held_messages
+            WHERE (\(state?.rawValue)::text IS NULL OR state = \(state?.rawValue))
+              AND (\(dueBy)::timestamptz IS NULL OR release_at <= \(dueBy))
+            ORDER BY release_at, held_at, id LIMIT \(max(0, limit))
+            """
         return try await connection("heldMessages") { connection, logger in
             var messages: [HeldMessage] = []
             for try await (id, body) in try await connection.query(query, logger: logger).decode((String, String).self) {

@@ -419,14 +419,21 @@ public final class SQLiteStore: ScanStore {
         }
     }
 
-    public func heldMessages(state: HeldMessage.State?, limit: Int) async throws -> [HeldMessage] {
+    public func heldMessages(state: HeldMessage.State?, dueBy: Date?, limit: Int) async throws -> [HeldMessage] {
         try await read("heldMessages") { db in
-            let rows = if let state {
-                try Row.fetchAll(db, sql: "SELECT id, body FROM held_messages WHERE state = ? ORDER BY release_at, held_at, id LIMIT ?",
-                                 arguments: [state.rawValue, max(0, limit)])
-            } else {
-                try Row.fetchAll(db, sql: "SELECT id, body FROM held_messages ORDER BY release_at, held_at, id LIMIT ?", arguments: [max(0, limit)])
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let state {
+                conditions.append("state = ?")
+                _ = arguments.append(contentsOf: [state.rawValue])
             }
+            if let dueBy {
+                conditions.append("release_at <= ?")
+                _ = arguments.append(contentsOf: [dueBy])
+            }
+            _ = arguments.append(contentsOf: [max(0, limit)])
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let rows = try Row.fetchAll(db, sql: "SELECT id, body FROM held_messages \(filter) ORDER BY release_at, held_at, id LIMIT ?", arguments: arguments)
             return try rows.map { row in
                 let id: String = row["id"]
                 return try StoredValues.decodeJSON(HeldMessage.self, row["body"], table: "held_messages", key: id)
