@@ -88,7 +88,7 @@ public actor OutboundControl: DecisionReviewer {
     public func unblock(_ sender: String) -> Bool {
         let key = sender.lowercased()
         guard var activity = senders[key], activity.blockedUntil != nil else { return false }
-        activity.blockedUntil = nil
+        activity.lift()
         senders[key] = activity
         dirty.insert(key)
         return true

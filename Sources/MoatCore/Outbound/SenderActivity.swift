@@ -147,6 +147,15 @@ public struct SenderActivity: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// An operator vouched for the account: the pause ends and the window starts again from zero
+    /// (otherwise the next message would cross the same line at once). The baseline stays.
+    public mutating func lift() {
+        blockedUntil = nil
+        current = OutboundCounts()
+        recipientsSeen = []
+        domainsSeen = []
+    }
+
     /// FNV-1a, 64 bits: stable across runs (Swift's `Hasher` is seeded per process), so saved
     /// windows still recognise the same recipients after a restart.
     static func hash(_ text: String) -> UInt64 {
