@@ -37,6 +37,8 @@ let package = Package(
         .systemLibrary(name: "CZbar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
         // zxing-cpp (C++ only) behind a C function: the second QR decoder behind zbar.
         .target(name: "CZXingShim", linkerSettings: [.linkedLibrary("ZXing")]),
+        // The C face of qpdf (C++): a PDF's active content counted and removed.
+        .target(name: "CQPDFShim", linkerSettings: [.linkedLibrary("qpdf")]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
@@ -111,7 +113,7 @@ let package = Package(
         // The learned combiner's trainer: logistic regression, folds, calibration, thresholds.
         .target(name: "MoatTraining", dependencies: ["MoatCore"]),
         // The catalogue of engine adapters: the one place that knows every engine target.
-        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatFaultEngine", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal", "MoatAuth"]),
+        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatFaultEngine", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal", "MoatAuth", "MoatPDF"]),
         // Crash isolation: supervised worker processes that run the engines (moatd --worker).
         .target(
             name: "MoatIsolation",
@@ -130,6 +132,8 @@ let package = Package(
         .target(name: "MoatFileType", dependencies: ["MoatCore", "MoatMessage", "CMagic", "CArchive"]),
         // CPNG for zlib alone: PowerPoint 97-2003 keeps its VBA project zlib-compressed.
         .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "CArchive", "CPNG"]),
+        // PDF active content (JavaScript, actions, embedded files, XFA) found and removed with qpdf.
+        .target(name: "MoatPDF", dependencies: ["MoatCore", "MoatMessage", "CQPDFShim"]),
         .target(
             name: "MoatExternal",
             dependencies: [
@@ -197,6 +201,7 @@ let package = Package(
         .testTarget(name: "MoatSpamTests", dependencies: ["MoatSpam", "MoatCore", "MoatMessage", "DNSTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MoatURLTests", dependencies: ["MoatURL", "MoatCore", "MoatMessage", "MoatDNS", "DNSTestSupport"]),
         .testTarget(name: "MoatMacroTests", dependencies: ["MoatMacro", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatPDFTests", dependencies: ["MoatPDF", "MoatCore", "MoatMessage"]),
         .testTarget(
             name: "MoatFuzzRegressionTests",
             dependencies: [

@@ -7,6 +7,7 @@ import MoatFileType
 import MoatMacro
 import MoatURL
 import MoatPattern
+import MoatPDF
 import MoatSpam
 
 /// Every engine adapter this build of Moat knows, by the `adapter` name manifests use.
@@ -15,7 +16,7 @@ import MoatSpam
 public enum AdapterCatalog {
     /// Factories for all built-in adapters.
     public static var factories: [any EngineFactory] {
-        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), URLEngineFactory(), SpamEngineFactory(),
+        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), PDFEngineFactory(), URLEngineFactory(), SpamEngineFactory(),
          AuthEngineFactory { path in
              let list = try PublicSuffixList(contentsOfFile: path)
              return { list.registrableDomain($0) }

@@ -1,32 +1,33 @@
 import Foundation
 
-/// Builds the raw MIME part that replaces a disarmed attachment.
+/// Builds the raw MIME part that replaces a disarmed attachment, for every engine that disarms
+/// (macros, PDF active content).
 ///
 /// Output follows the `PartReplacement` contract: header lines, a blank line, the body in
 /// base64 lines of 76 characters joined by CRLF, and no trailing CRLF.
-enum ReplacementPart {
+public enum ReplacementPart {
     /// A base64 attachment part.
-    static func attachment(_ bytes: [UInt8], filename: String, mediaType: String) -> String {
+    public static func attachment(_ bytes: [UInt8], filename: String, mediaType: String) -> String {
         "Content-Type: \(mediaType);\(parameter("name", filename))\r\n"
             + "Content-Disposition: attachment;\(parameter("filename", filename))\r\n"
             + "Content-Transfer-Encoding: base64\r\n\r\n" + base64Lines(bytes)
     }
 
     /// The note as an inline UTF-8 text part (base64, so any language survives any MTA).
-    static func note(_ text: String) -> String {
+    public static func note(_ text: String) -> String {
         "Content-Type: text/plain; charset=utf-8\r\nContent-Disposition: inline\r\n"
             + "Content-Transfer-Encoding: base64\r\n\r\n" + base64Lines(Array(text.utf8))
     }
 
     /// A `multipart/mixed` part holding `parts` (each without trailing CRLF).
-    static func mixed(_ parts: [String], boundary: String) -> String {
+    public static func mixed(_ parts: [String], boundary: String) -> String {
         var out = "Content-Type: multipart/mixed; boundary=\"\(boundary)\"\r\n\r\n"
         for p in parts { out += "--\(boundary)\r\n\(p)\r\n" }
         return out + "--\(boundary)--"
     }
 
     /// ` key="value"`, or RFC 2231 ` key*=utf-8''...` when the value is not plain ASCII.
-    static func parameter(_ key: String, _ value: String) -> String {
+    public static func parameter(_ key: String, _ value: String) -> String {
         let plain = value.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
         if plain {
             let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
@@ -41,7 +42,7 @@ enum ReplacementPart {
         return "\r\n \(key)*=utf-8''\(encoded)"
     }
 
-    static func base64Lines(_ bytes: [UInt8]) -> String {
+    public static func base64Lines(_ bytes: [UInt8]) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 4 / 3 + bytes.count / 38 + 8)
