@@ -14,7 +14,7 @@ DEBIAN_PACKAGES := pkg-config libclamav-dev libmagic-dev libmagic-mgc libarchive
 	libreoffice-core libreoffice-writer libreoffice-calc libreoffice-impress \
 	c-icap libc-icap-mod-virus-scan rspamd curl bc
 DEBUG_BIN := .build/debug
-# oletools (olevba, mraptor) cross-check the macro engine; a private virtualenv, pinned.
+# oletools (olevba, mraptor) cross-check the macro engine, pdfid the pdf engine; a private virtualenv, pinned.
 OLETOOLS := .venv-oletools
 OLEVBA := $(CURDIR)/$(OLETOOLS)/bin/olevba
 RELEASE_BIN := .build/release
@@ -43,13 +43,13 @@ build-release: deps
 	$(SWIFT) build -c release
 
 $(OLEVBA):
-	python3 -m venv $(OLETOOLS) && $(OLETOOLS)/bin/pip install --quiet oletools==0.60.2 || \
+	python3 -m venv $(OLETOOLS) && $(OLETOOLS)/bin/pip install --quiet oletools==0.60.2 pdfid==1.1.3 || \
 		echo "oletools could not be installed: macro cross-checks will be skipped"
 
 # Serial: several suites drive real peers and C libraries that block their thread; run side by side
 # on two cores they starve each other's deadlines. Serial runs keep every timing test meaningful.
 unit-test: build $(OLEVBA)
-	MOAT_OLEVBA=$(OLEVBA) $(SWIFT) test --skip-build --no-parallel
+	MOAT_OLEVBA=$(OLEVBA) MOAT_PDFID=$(CURDIR)/$(OLETOOLS)/bin/python $(SWIFT) test --skip-build --no-parallel
 
 # End-to-end scripts against the debug binaries just built (lib.sh and postgres.sh are helpers).
 E2E_TESTS := cli.sh admin.sh miltertest.sh postfix-milter.sh auth.sh tenants.sh outbound.sh hotplug.sh isolation.sh corpus-findings.sh

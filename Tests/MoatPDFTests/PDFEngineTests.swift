@@ -92,6 +92,32 @@ struct PDFEngineTests {
         #expect(try Self.renderedPages(try Self.write(original, "original.pdf")) == 2)
         let text = String(decoding: output, as: UTF8.self)
         #expect(!text.contains("app.launchURL") && !text.contains("cmd.exe") && !text.contains("/JavaScript"))
+        try Self.independentlyInert(path)
+    }
+
+    static let activeNames = ["/JS", "/JavaScript", "/AA", "/OpenAction", "/Launch", "/EmbeddedFile", "/XFA", "/RichMedia", "/SubmitForm", "/ImportData"]
+
+    /// Checks by tools that are not Moat: qpdf's JSON dump of every object names none of the active
+    /// keys, and (when `make test` provides it in MOAT_PDFID, a Python with Didier Stevens' pdfid)
+    /// pdfid counts none of them and no object streams that could hide them.
+    static func independentlyInert(_ path: String) throws {
+        let json = try run("/usr/bin/qpdf", ["--json=2", "--json-key=qpdf", path])
+        #expect(json.status == 0, "qpdf --json: \(json.output.prefix(300))")
+        for name in activeNames {
+            #expect(!json.output.contains("\"\(name)\""), "qpdf --json still shows \(name)")
+        }
+        guard let python = ProcessInfo.processInfo.environment["MOAT_PDFID"] else { return }
+        let pdfid = try run(python, ["-m", "pdfid.pdfid", path])
+        #expect(pdfid.status == 0, "pdfid: \(pdfid.output)")
+        let counts = Dictionary(pdfid.output.split(separator: "\n").compactMap { line -> (String, Int)? in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count == 2, let count = Int(fields[1]) else { return nil }
+            return (String(fields[0]), count)
+        }, uniquingKeysWith: { a, _ in a })
+        #expect(counts["/Page"] != nil, "pdfid read the file: \(pdfid.output)")
+        for name in activeNames + ["/ObjStm"] where counts[name] != nil {
+            #expect(counts[name] == 0, "pdfid counts \(name) \(counts[name] ?? -1)")
+        }
     }
 
     @Test("a damaged cross-reference table is repaired by qpdf and the document still disarmed")
@@ -136,6 +162,8 @@ struct PDFEngineTests {
         let check = try Self.run("/usr/bin/qpdf", ["--check", path])
         #expect(check.status == 0 && check.output.contains("R = 6"), "still encrypted (AES-256, R 6): \(check.output)")
         #expect(!disarmer.inspect(output, disarm: false).inspection.hasActiveContent)
+        let json = try Self.run("/usr/bin/qpdf", ["--json=2", "--json-key=qpdf", path])
+        for name in Self.activeNames { #expect(!json.output.contains("\"\(name)\""), "qpdf --json (decrypted) still shows \(name)") }
     }
 
     @Test("the engine replaces the attachment with the disarmed document and a note; detect mode only reports")
