@@ -205,7 +205,7 @@ let package = Package(
         .testTarget(
             name: "MoatFuzzRegressionTests",
             dependencies: [
-                "MoatMessage", "MoatURL", "MoatMacro", "MoatSpam", "MoatMilter", "MoatAuth", "MoatDNS",
+                "MoatMessage", "MoatURL", "MoatMacro", "MoatSpam", "MoatMilter", "MoatAuth", "MoatDNS", "MoatPDF",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

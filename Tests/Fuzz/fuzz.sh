@@ -41,19 +41,19 @@ declare -A MODULE=(
     [mime]=Message [addresslist]=Message [rfc2047]=Message [charsets]=Message [uuencode]=Message [qp]=Message [base64]=Message
     [htmllinks]=URL [urlnormalize]=URL [pdflinks]=URL [textlinks]=URL [gif]=URL [image]=URL [qr]=URL
     [cfb]=Macro [zip]=Macro [rtf]=Macro [biff]=Macro [powerpoint]=Macro [vba]=Macro [macro]=Macro
-    [received]=Spam [spamhtml]=Spam [urihosts]=Spam [dkim]=Auth [authrecords]=Auth
+    [received]=Spam [spamhtml]=Spam [urihosts]=Spam [dkim]=Auth [authrecords]=Auth [pdf]=PDF
 )
-ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts dkim authrecords"
+ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts dkim authrecords pdf"
 declare -A MAXLEN=(
     [mime]=65536 [addresslist]=4096 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
     [htmllinks]=16384 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=4096 [gif]=16384 [image]=65536 [qr]=65536
     [cfb]=131072 [zip]=131072 [rtf]=65536 [biff]=16384 [powerpoint]=65536 [vba]=16384 [macro]=131072
-    [received]=2048 [spamhtml]=16384 [urihosts]=2048 [dkim]=4096 [authrecords]=1024
+    [received]=2048 [spamhtml]=16384 [urihosts]=2048 [dkim]=4096 [authrecords]=1024 [pdf]=65536
 )
 # Dictionary per target (Tests/Fuzz/dict/<name>.dict).
 declare -A DICT=(
     [mime]=mime [addresslist]=mime [rfc2047]=mime [uuencode]=mime [qp]=mime [htmllinks]=html [spamhtml]=html [textlinks]=url [urlnormalize]=url [urihosts]=url
-    [pdflinks]=pdf [rtf]=rtf [received]=received [zip]=zip [macro]=zip
+    [pdflinks]=pdf [pdf]=pdf [rtf]=rtf [received]=received [zip]=zip [macro]=zip
 )
 
 targets() { echo "${FUZZ_TARGETS:-$ALL_TARGETS}" | tr ',' ' '; }
@@ -77,13 +77,15 @@ module_sources() {
     Auth) echo Sources/MoatAuth/DKIMSignature.swift Sources/MoatAuth/DKIMCanonicalizer.swift Sources/MoatAuth/SPFRecord.swift \
             Sources/MoatAuth/SPFMacro.swift Sources/MoatAuth/SPFResult.swift Sources/MoatAuth/DMARCRecord.swift \
             Sources/MoatDNS/IPAddress.swift Sources/MoatDNS/DNSRecord.swift Sources/MoatDNS/DNSRecordType.swift ;;
+    # The qpdf walker (C++, compiled below) and its Swift face; the engine needs MoatCore.
+    PDF) echo Sources/MoatPDF/PDFInspection.swift ;;
     esac
 }
 
 swift_flags() {
     echo -parse-as-library -O -wmo -g -enable-testing -sanitize=fuzzer,address -swift-version 6 \
         -I "$OUT/modules" -I "$ROOT/Sources/CPNG" -I "$ROOT/Sources/CTurboJPEG" -I "$ROOT/Sources/CWebP" \
-        -I "$ROOT/Sources/CZbar" -I "$ROOT/Sources/CZXingShim/include" -I "$ROOT/Sources/CArchive" -I "$ROOT/Sources/CPCRE2" $(pkg-config --cflags-only-I libpng 2>/dev/null | sed 's/-I/-Xcc -I/g')
+        -I "$ROOT/Sources/CZbar" -I "$ROOT/Sources/CZXingShim/include" -I "$ROOT/Sources/CQPDFShim/include" -I "$ROOT/Sources/CArchive" -I "$ROOT/Sources/CPCRE2" $(pkg-config --cflags-only-I libpng 2>/dev/null | sed 's/-I/-Xcc -I/g')
 }
 
 # True if $1 is missing or older than any of the remaining files.
@@ -102,6 +104,11 @@ build_module() {
         # The C face of zxing-cpp (a C++ target in SwiftPM), linked into the URL targets.
         "${CLANGXX:-clang++}" -std=c++17 -O1 -g -fsanitize=address -I "$ROOT/Sources/CZXingShim/include" \
             -c "$ROOT/Sources/CZXingShim/zxing_shim.cpp" -o "$OUT/lib/zxing_shim.o" || return 1
+    fi
+    if [ "$m" = PDF ] && stale "$OUT/lib/qpdf_shim.o" "$ROOT/Sources/CQPDFShim/qpdf_shim.cpp"; then
+        # The C face of qpdf (a C++ target in SwiftPM), linked into the pdf target with libqpdf.
+        "${CLANGXX:-clang++}" -std=c++17 -O1 -g -fsanitize=address -I "$ROOT/Sources/CQPDFShim/include" \
+            -c "$ROOT/Sources/CQPDFShim/qpdf_shim.cpp" -o "$OUT/lib/qpdf_shim.o" || return 1
     fi
     # shellcheck disable=SC2086
     stale "$OUT/lib/lib$name.a" $sources || return 0
@@ -123,6 +130,7 @@ build_target() {
     # shellcheck disable=SC2046
     local extra=()
     if [ "$m" = URL ]; then extra=("$OUT/lib/zxing_shim.o" -lZXing -lstdc++); fi
+    if [ "$m" = PDF ]; then extra=("$OUT/lib/qpdf_shim.o" -lqpdf -lstdc++); fi
     (cd "$OUT/tmp" && "$SWIFTC" $(swift_flags) -module-name "Fuzz_$t" "${files[@]}" \
         -L "$OUT/lib" -lMoat$m "${extra[@]}" -use-ld=lld -o "$OUT/bin/$t")
 }

@@ -34,6 +34,7 @@ struct FuzzRegressionTests {
         "spamhtml": { SpamFuzzEntries.spamHTML($0) },
         "urihosts": { SpamFuzzEntries.uriHosts($0) },
         "addresslist": { MessageFuzzEntries.addressList($0) },
+        "pdf": { PDFFuzzEntries.inspect($0) },
         "milter": { MilterFuzzEntries.command($0) },
         "milterreply": { MilterFuzzEntries.reply($0) },
     ]
