@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end with a real MTA: a throwaway Postfix on loopback with smtpd_milters pointing at moatd.
 # Asserts: clean mail is delivered with Moat's headers; a detected message is rejected with the
-# configured reply; a disarmed attachment is delivered replaced; forged X-Moat headers are removed;
+# configured reply; a disarmed attachment is delivered replaced; a PDF with JavaScript and a launch
+# action is delivered without them (checked with qpdf); forged X-Moat headers are removed;
 # an engine disabled by SIGHUP mid-test loses no mail; moatd down means tempfail, not loss.
 source "$(dirname "$0")/lib.sh"
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,6 +28,7 @@ category = "suspicious"
 score = 1
 disarm = true
 CONF
+cp "$REPO/engines/optional/pdf.toml" "$WORK/engines/pdf.toml"
 
 start_moatd "$WORK/moat.toml" "$WORK/engines"
 wait_port "$MILTER_PORT"
@@ -51,7 +53,7 @@ check "clean message accepted by Postfix" grep -q "<-  250 2.0.0 Ok: queued" "$W
 check "clean message delivered" wait_delivered 1
 check "delivered message has X-Moat-Verdict: accept" latest_has '^X-Moat-Verdict: accept'
 check "delivered message has X-Moat-Id" latest_has '^X-Moat-Id: [0-9a-f]{32}'
-check "per-engine results header lists both engines" latest_engines 'blocklist=clean; clamav=clean; disarm=clean'
+check "per-engine results header lists both engines" latest_engines 'blocklist=clean; clamav=clean; disarm=clean; pdf=clean'
 check "forged X-Moat-Verdict removed" latest_lacks 'forged'
 
 # 2. A malware attachment (base64): rejected at end of data with the configured reply.
@@ -102,6 +104,47 @@ check "dangerous part gone from the delivered body" latest_lacks 'line 01999 of 
 check "other part kept" latest_has 'KEEP-THIS-TEXT'
 check "spool directory left empty" bash -c "[ -z \"\$(ls -A $WORK/spool)\" ]"
 
+# 3b. A PDF whose opening runs JavaScript and whose link launches a program: delivered disarmed.
+python3 - "$WORK/pdf.eml" <<'PY'
+import base64, sys
+objects = [
+    "<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >> >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Annots [5 0 R] "
+    "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
+    "<< /Length 47 >>\nstream\nBT /F1 24 Tf 72 700 Td (Quarterly report) Tj ET\nendstream",
+    "<< /Type /Annot /Subtype /Link /Rect [72 600 300 620] /A << /S /Launch /F (cmd.exe) >> >>",
+]
+out, offsets = b"%PDF-1.7\n", []
+for i, body in enumerate(objects):
+    offsets.append(len(out))
+    out += b"%d 0 obj\n%s\nendobj\n" % (i + 1, body.encode())
+xref = len(out)
+out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+payload = base64.encodebytes(out).decode().replace("\n", "\r\n")
+open(sys.argv[1], "w").write(
+    "From: sender@example.com\r\nTo: user@moat.test\r\nSubject: pdf report\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nReport attached.\r\n"
+    "--b1\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\nContent-Disposition: attachment; filename=\"report.pdf\"\r\n"
+    "Content-Transfer-Encoding: base64\r\n\r\n" + payload + "--b1--\r\n")
+PY
+send pdf --data "$WORK/pdf.eml"
+check "PDF message delivered" wait_delivered 3
+latest_pdf() { # writes the delivered message's PDF attachment to $WORK/delivered.pdf
+    latest | python3 -c 'import email, sys
+m = email.message_from_binary_file(sys.stdin.buffer)
+parts = [p for p in m.walk() if p.get_content_type() == "application/pdf"]
+open(sys.argv[1], "wb").write(parts[0].get_payload(decode=True)) if parts else sys.exit(1)' "$WORK/delivered.pdf"
+}
+check "the delivered message still carries report.pdf" latest_pdf
+check "qpdf --check passes on the delivered PDF" qpdf --check "$WORK/delivered.pdf"
+check "qpdf sees no JavaScript or launch action left" bash -c "! qpdf --json=2 --json-key=qpdf '$WORK/delivered.pdf' | grep -qE '\"/(JS|JavaScript|Launch|OpenAction)\"'"
+check "pdftoppm still renders its page" bash -c "pdftoppm -r 10 -png '$WORK/delivered.pdf' '$WORK/page' && ls '$WORK'/page*.png >/dev/null"
+check "the recipient is told what was removed" bash -c "cat \$(ls -t $WORK/mail/box/new/* | head -n 1) | python3 -c 'import email, sys
+m = email.message_from_binary_file(sys.stdin.buffer)
+sys.exit(0 if any(\"removed active content\" in (p.get_payload(decode=True) or b\"\").decode(\"utf-8\", \"replace\") for p in m.walk() if p.get_content_type() == \"text/plain\") else 1)'"
+
 # 4. Disable the blocklist engine with SIGHUP while mail flows: nothing is lost.
 for i in $(seq 1 5); do send "flow$i" --header "Subject: flow $i" --body "message $i" & done
 sed -i '1i state = "disabled"' "$WORK/engines/blocklist.toml"
@@ -109,11 +152,11 @@ kill -HUP "$MOATD_PID"
 for i in $(seq 6 10); do send "flow$i" --header "Subject: flow $i" --body "message $i" & done
 wait_jobs() { for job in $(jobs -p); do [ "$job" = "$MOATD_PID" ] || wait "$job" || true; done; }
 wait_jobs
-check "all 10 messages sent around the reload were delivered" wait_delivered 12
+check "all 10 messages sent around the reload were delivered" wait_delivered 13
 check "moatd logged the reload" grep -q "engines reloaded" "$WORK/moatd.log"
 set +e; send after-reload --data "$WORK/malware.eml"; status=$?; set -e
 check "disabled engine no longer rejects" test "$status" -eq 0
-only_disarm_ran() { wait_delivered 13 && latest_engines 'X-Moat-Engines: clamav=[^;]*; disarm=clean$'; }
+only_disarm_ran() { wait_delivered 14 && latest_engines 'X-Moat-Engines: clamav=[^;]*; disarm=clean; pdf=clean$'; }
 check "message after reload carries only the active engine" only_disarm_ran
 
 # 5. moatd stopped (SIGTERM, graceful): Postfix tempfails, nothing is accepted unscanned.
