@@ -113,7 +113,7 @@ let package = Package(
         // The learned combiner's trainer: logistic regression, folds, calibration, thresholds.
         .target(name: "MoatTraining", dependencies: ["MoatCore"]),
         // The catalogue of engine adapters: the one place that knows every engine target.
-        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatFaultEngine", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal", "MoatAuth", "MoatPDF"]),
+        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatFaultEngine", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal", "MoatAuth", "MoatPDF", "MoatHTMLDisarm"]),
         // Crash isolation: supervised worker processes that run the engines (moatd --worker).
         .target(
             name: "MoatIsolation",
@@ -134,6 +134,8 @@ let package = Package(
         .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "CArchive", "CPNG"]),
         // PDF active content (JavaScript, actions, embedded files, XFA) found and removed with qpdf.
         .target(name: "MoatPDF", dependencies: ["MoatCore", "MoatMessage", "CQPDFShim"]),
+        // HTML attachments made inert (scripts, handlers, script URLs, forms, redirects), smuggled blobs found.
+        .target(name: "MoatHTMLDisarm", dependencies: ["MoatCore", "MoatMessage"]),
         .target(
             name: "MoatExternal",
             dependencies: [
@@ -202,10 +204,11 @@ let package = Package(
         .testTarget(name: "MoatURLTests", dependencies: ["MoatURL", "MoatCore", "MoatMessage", "MoatDNS", "DNSTestSupport"]),
         .testTarget(name: "MoatMacroTests", dependencies: ["MoatMacro", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatPDFTests", dependencies: ["MoatPDF", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatHTMLDisarmTests", dependencies: ["MoatHTMLDisarm", "MoatCore", "MoatMessage"]),
         .testTarget(
             name: "MoatFuzzRegressionTests",
             dependencies: [
-                "MoatMessage", "MoatURL", "MoatMacro", "MoatSpam", "MoatMilter", "MoatAuth", "MoatDNS", "MoatPDF",
+                "MoatMessage", "MoatURL", "MoatMacro", "MoatSpam", "MoatMilter", "MoatAuth", "MoatDNS", "MoatPDF", "MoatHTMLDisarm",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -4,6 +4,7 @@ import MoatCore
 import MoatExternal
 import MoatFaultEngine
 import MoatFileType
+import MoatHTMLDisarm
 import MoatMacro
 import MoatURL
 import MoatPattern
@@ -16,7 +17,7 @@ import MoatSpam
 public enum AdapterCatalog {
     /// Factories for all built-in adapters.
     public static var factories: [any EngineFactory] {
-        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), PDFEngineFactory(), URLEngineFactory(), SpamEngineFactory(),
+        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), PDFEngineFactory(), HTMLDisarmEngineFactory(), URLEngineFactory(), SpamEngineFactory(),
          AuthEngineFactory { path in
              let list = try PublicSuffixList(contentsOfFile: path)
              return { list.registrableDomain($0) }

@@ -41,18 +41,18 @@ declare -A MODULE=(
     [mime]=Message [addresslist]=Message [rfc2047]=Message [charsets]=Message [uuencode]=Message [qp]=Message [base64]=Message
     [htmllinks]=URL [urlnormalize]=URL [pdflinks]=URL [textlinks]=URL [gif]=URL [image]=URL [qr]=URL
     [cfb]=Macro [zip]=Macro [rtf]=Macro [biff]=Macro [powerpoint]=Macro [vba]=Macro [macro]=Macro
-    [received]=Spam [spamhtml]=Spam [urihosts]=Spam [dkim]=Auth [authrecords]=Auth [pdf]=PDF
+    [received]=Spam [spamhtml]=Spam [urihosts]=Spam [dkim]=Auth [authrecords]=Auth [pdf]=PDF [htmldisarm]=HTMLDisarm
 )
-ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts dkim authrecords pdf"
+ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts dkim authrecords pdf htmldisarm"
 declare -A MAXLEN=(
     [mime]=65536 [addresslist]=4096 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
     [htmllinks]=16384 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=4096 [gif]=16384 [image]=65536 [qr]=65536
     [cfb]=131072 [zip]=131072 [rtf]=65536 [biff]=16384 [powerpoint]=65536 [vba]=16384 [macro]=131072
-    [received]=2048 [spamhtml]=16384 [urihosts]=2048 [dkim]=4096 [authrecords]=1024 [pdf]=65536
+    [received]=2048 [spamhtml]=16384 [urihosts]=2048 [dkim]=4096 [authrecords]=1024 [pdf]=65536 [htmldisarm]=16384
 )
 # Dictionary per target (Tests/Fuzz/dict/<name>.dict).
 declare -A DICT=(
-    [mime]=mime [addresslist]=mime [rfc2047]=mime [uuencode]=mime [qp]=mime [htmllinks]=html [spamhtml]=html [textlinks]=url [urlnormalize]=url [urihosts]=url
+    [mime]=mime [addresslist]=mime [rfc2047]=mime [uuencode]=mime [qp]=mime [htmllinks]=html [spamhtml]=html [htmldisarm]=html [textlinks]=url [urlnormalize]=url [urihosts]=url
     [pdflinks]=pdf [pdf]=pdf [rtf]=rtf [received]=received [zip]=zip [macro]=zip
 )
 
@@ -79,6 +79,7 @@ module_sources() {
             Sources/MoatDNS/IPAddress.swift Sources/MoatDNS/DNSRecord.swift Sources/MoatDNS/DNSRecordType.swift ;;
     # The qpdf walker (C++, compiled below) and its Swift face; the engine needs MoatCore.
     PDF) echo Sources/MoatPDF/PDFInspection.swift ;;
+    HTMLDisarm) echo Sources/MoatHTMLDisarm/HTMLSanitizer.swift Sources/MoatHTMLDisarm/HTMLSmuggling.swift ;;
     esac
 }
 
@@ -180,7 +181,7 @@ seeds() {
         printf 'v=DMARC1; p=reject; sp=quarantine; pct=50; adkim=s; aspf=r' >"$dir/dmarc1"
         printf 'v=DMARC1; rua=mailto:x@example.org' >"$dir/dmarc2" ;;
     urlnormalize|urihosts) carve_headers "$dir" 'https?://' 400 ;;
-    htmllinks|spamhtml)
+    htmllinks|spamhtml|htmldisarm)
         pick "$dir" 200 "$max" -path '*/phishing/*'
         pick "$dir" 100 "$max" -path '*/spamassassin/*' -path '*spam*' ;;
     pdflinks) pick "$dir" 10 "$max" -iname '*.pdf' ;;

@@ -35,6 +35,7 @@ struct FuzzRegressionTests {
         "urihosts": { SpamFuzzEntries.uriHosts($0) },
         "addresslist": { MessageFuzzEntries.addressList($0) },
         "pdf": { PDFFuzzEntries.inspect($0) },
+        "htmldisarm": { HTMLDisarmFuzzEntries.sanitize($0) },
         "milter": { MilterFuzzEntries.command($0) },
         "milterreply": { MilterFuzzEntries.reply($0) },
     ]
