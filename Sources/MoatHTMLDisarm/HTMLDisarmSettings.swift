@@ -33,41 +33,14 @@ public struct HTMLDisarmSettings: Sendable, Hashable {
     public init() {}
 
     public init(options: [String: ConfigValue], context: EngineBuildContext) throws {
-        let known: Set<String> = ["mode", "deliver", "scores", "disarmed_score_factor", "reject_score", "attach_note", "max_document_bytes"]
-        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
-            throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
-        }
-        if let value = options["mode"] {
-            guard let text = value.stringValue, let mode = Mode(rawValue: text) else { throw context.invalid("mode", "expected \"detect\", \"disarm\" or \"reject\"") }
-            self.mode = mode
-        }
-        if let value = options["deliver"] {
-            guard let text = value.stringValue, let deliver = Delivery(rawValue: text) else { throw context.invalid("deliver", "expected \"html\" or \"text\"") }
-            self.deliver = deliver
-        }
-        if let value = options["scores"] {
-            guard case .table(let table) = value else { throw context.invalid("scores", "expected a table") }
-            for (key, v) in table {
-                guard scores[key] != nil else { throw context.invalid("scores.\(key)", "unknown kind (known: \(scores.keys.sorted().joined(separator: ", ")))") }
-                guard let n = v.doubleValue, n >= 0 else { throw context.invalid("scores.\(key)", "expected a non-negative number") }
-                scores[key] = n
-            }
-        }
-        if let value = options["disarmed_score_factor"] {
-            guard let n = value.doubleValue, (0...1).contains(n) else { throw context.invalid("disarmed_score_factor", "expected a number in 0...1") }
-            disarmedScoreFactor = n
-        }
-        if let value = options["reject_score"] {
-            guard let n = value.doubleValue, n >= 0 else { throw context.invalid("reject_score", "expected a non-negative number") }
-            rejectScore = n
-        }
-        if let value = options["attach_note"] {
-            guard let flag = value.boolValue else { throw context.invalid("attach_note", "expected true or false") }
-            attachNote = flag
-        }
-        if let value = options["max_document_bytes"] {
-            guard let n = value.intValue, n > 0 else { throw context.invalid("max_document_bytes", "expected a positive integer") }
-            maxDocumentBytes = n
-        }
+        let reader = EngineOptions(options, context: context)
+        try reader.rejectUnknown(["mode", "deliver", "scores", "disarmed_score_factor", "reject_score", "attach_note", "max_document_bytes"])
+        mode = try reader.choice("mode", Mode.self) ?? mode
+        deliver = try reader.choice("deliver", Delivery.self) ?? deliver
+        scores.merge(try reader.weights("scores", known: Set(scores.keys))) { $1 }
+        disarmedScoreFactor = try reader.number("disarmed_score_factor", in: 0...1) ?? disarmedScoreFactor
+        rejectScore = try reader.number("reject_score", in: 0...1000) ?? rejectScore
+        attachNote = try reader.bool("attach_note") ?? attachNote
+        maxDocumentBytes = try reader.integer("max_document_bytes", in: 1...Int.max) ?? maxDocumentBytes
     }
 }

@@ -33,47 +33,19 @@ public struct PDFSettings: Sendable, Hashable {
     public init() {}
 
     public init(options: [String: ConfigValue], context: EngineBuildContext) throws {
-        let known: Set<String> = ["mode", "scores", "encrypted_score", "malformed_score", "disarmed_score_factor", "reject_score",
-                                  "attach_note", "max_document_bytes", "max_objects"]
-        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
-            throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
+        let reader = EngineOptions(options, context: context)
+        try reader.rejectUnknown(["mode", "scores", "encrypted_score", "malformed_score", "disarmed_score_factor", "reject_score",
+                                  "attach_note", "max_document_bytes", "max_objects"])
+        mode = try reader.choice("mode", Mode.self) ?? mode
+        for (name, weight) in try reader.weights("scores", known: Set(PDFActiveContent.allCases.map(\.rawValue))) {
+            if let kind = PDFActiveContent(rawValue: name) { scores[kind] = weight }
         }
-        if let value = options["mode"] {
-            guard let text = value.stringValue, let mode = Mode(rawValue: text) else {
-                throw context.invalid("mode", "expected \"detect\", \"disarm\" or \"reject\"")
-            }
-            self.mode = mode
-        }
-        if let value = options["scores"] {
-            guard case .table(let table) = value else { throw context.invalid("scores", "expected a table") }
-            for (key, v) in table {
-                guard let kind = PDFActiveContent(rawValue: key) else {
-                    throw context.invalid("scores.\(key)", "unknown kind (known: \(PDFActiveContent.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-                guard let n = v.doubleValue, n >= 0 else { throw context.invalid("scores.\(key)", "expected a non-negative number") }
-                scores[kind] = n
-            }
-        }
-        func number(_ key: String, _ range: ClosedRange<Double>) throws -> Double? {
-            guard let value = options[key] else { return nil }
-            guard let n = value.doubleValue, range.contains(n) else { throw context.invalid(key, "expected a number in \(range)") }
-            return n
-        }
-        encryptedScore = try number("encrypted_score", 0...1000) ?? encryptedScore
-        malformedScore = try number("malformed_score", 0...1000) ?? malformedScore
-        disarmedScoreFactor = try number("disarmed_score_factor", 0...1) ?? disarmedScoreFactor
-        rejectScore = try number("reject_score", 0...1000) ?? rejectScore
-        if let value = options["attach_note"] {
-            guard let flag = value.boolValue else { throw context.invalid("attach_note", "expected true or false") }
-            attachNote = flag
-        }
-        if let value = options["max_document_bytes"] {
-            guard let n = value.intValue, n > 0 else { throw context.invalid("max_document_bytes", "expected a positive integer") }
-            maxDocumentBytes = n
-        }
-        if let value = options["max_objects"] {
-            guard let n = value.intValue, n > 0 else { throw context.invalid("max_objects", "expected a positive integer") }
-            maxObjects = n
-        }
+        encryptedScore = try reader.number("encrypted_score", in: 0...1000) ?? encryptedScore
+        malformedScore = try reader.number("malformed_score", in: 0...1000) ?? malformedScore
+        disarmedScoreFactor = try reader.number("disarmed_score_factor", in: 0...1) ?? disarmedScoreFactor
+        rejectScore = try reader.number("reject_score", in: 0...1000) ?? rejectScore
+        attachNote = try reader.bool("attach_note") ?? attachNote
+        maxDocumentBytes = try reader.integer("max_document_bytes", in: 1...Int.max) ?? maxDocumentBytes
+        maxObjects = try reader.integer("max_objects", in: 1...Int.max) ?? maxObjects
     }
 }

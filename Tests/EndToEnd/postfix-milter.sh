@@ -105,25 +105,11 @@ check "other part kept" latest_has 'KEEP-THIS-TEXT'
 check "spool directory left empty" bash -c "[ -z \"\$(ls -A $WORK/spool)\" ]"
 
 # 3b. A PDF whose opening runs JavaScript and whose link launches a program: delivered disarmed.
-python3 - "$WORK/pdf.eml" <<'PY'
+python3 "$REPO/Tests/EndToEnd/make-pdf.py" "$WORK/report.pdf"
+python3 - "$WORK/report.pdf" "$WORK/pdf.eml" <<'PY'
 import base64, sys
-objects = [
-    "<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >> >>",
-    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Annots [5 0 R] "
-    "/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
-    "<< /Length 47 >>\nstream\nBT /F1 24 Tf 72 700 Td (Quarterly report) Tj ET\nendstream",
-    "<< /Type /Annot /Subtype /Link /Rect [72 600 300 620] /A << /S /Launch /F (cmd.exe) >> >>",
-]
-out, offsets = b"%PDF-1.7\n", []
-for i, body in enumerate(objects):
-    offsets.append(len(out))
-    out += b"%d 0 obj\n%s\nendobj\n" % (i + 1, body.encode())
-xref = len(out)
-out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-payload = base64.encodebytes(out).decode().replace("\n", "\r\n")
-open(sys.argv[1], "w").write(
+payload = base64.encodebytes(open(sys.argv[1], "rb").read()).decode().replace("\n", "\r\n")
+open(sys.argv[2], "w").write(
     "From: sender@example.com\r\nTo: user@moat.test\r\nSubject: pdf report\r\nMIME-Version: 1.0\r\n"
     "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nReport attached.\r\n"
     "--b1\r\nContent-Type: application/pdf; name=\"report.pdf\"\r\nContent-Disposition: attachment; filename=\"report.pdf\"\r\n"

@@ -163,3 +163,16 @@ struct HTMLDisarmTests {
         }
     }
 }
+
+@Suite("HTML engine options")
+struct HTMLDisarmOptionsTests {
+    @Test("typos and wrong values are refused with the key")
+    func options() throws {
+        let context = EngineBuildContext(blocking: BlockingWorkPool(threads: 1), logger: Logger(label: "test"), rulesDirectory: "rules", manifestPath: "engines/html.toml")
+        let settings = try HTMLDisarmSettings(options: ["deliver": .string("text"), "scores": .table(["form": .double(5)])], context: context)
+        #expect(settings.deliver == .text && settings.scores["form"] == 5 && settings.scores["script"] == 2)
+        for bad: [String: ConfigValue] in [["delivr": .string("text")], ["deliver": .string("pdf")], ["scores": .table(["forms": .double(1)])]] {
+            #expect(throws: ConfigurationError.self) { try HTMLDisarmSettings(options: bad, context: context) }
+        }
+    }
+}

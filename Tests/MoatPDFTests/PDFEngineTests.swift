@@ -200,3 +200,18 @@ struct PDFEngineTests {
         #expect(!PDFDisarmer.isPDF([]))
     }
 }
+
+@Suite("PDF and HTML engine options")
+struct DisarmOptionsTests {
+    let context = EngineBuildContext(blocking: BlockingWorkPool(threads: 1), logger: Logger(label: "test"), rulesDirectory: "rules", manifestPath: "engines/pdf.toml")
+
+    @Test("the shipped manifest's options are read; typos and wrong types are refused with the key")
+    func options() throws {
+        let settings = try PDFSettings(options: ["mode": .string("detect"), "scores": .table(["launch": .double(7)]), "max_objects": .integer(10)], context: context)
+        #expect(settings.mode == .detect && settings.scores[.launch] == 7 && settings.maxObjects == 10)
+        for bad: [String: ConfigValue] in [["mdoe": .string("detect")], ["mode": .string("strip")], ["scores": .table(["lauch": .double(1)])],
+                                           ["disarmed_score_factor": .double(2)], ["attach_note": .string("yes")]] {
+            #expect(throws: ConfigurationError.self) { try PDFSettings(options: bad, context: context) }
+        }
+    }
+}

@@ -15,36 +15,14 @@ trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/engines"
 cp engines/optional/pdf.toml "$WORK/engines/"
 
-# make SIZE-KB COUNT DIR: COUNT documents of about SIZE-KB, pages of text, an open action and a launch link.
-python3 - "$WORK" <<'PY'
-import os, random, sys
-root = sys.argv[1]
-random.seed(7)
-words = "invoice quarterly figures revenue forecast meeting schedule attached please review".split()
-def document(size):
-    page_text = lambda: "BT /F1 10 Tf 40 800 Td 12 TL " + " ".join("(%s) '" % " ".join(random.choice(words) for _ in range(12)) for _ in range(60)) + " ET"
-    pages = max(1, size // 7000)
-    objects = ["<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >> >>",
-               "<< /Type /Pages /Kids [%s] /Count %d >>" % (" ".join("%d 0 R" % (4 + 2 * i) for i in range(pages)), pages),
-               "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    for i in range(pages):
-        annots = " /Annots [<< /Type /Annot /Subtype /Link /Rect [40 40 200 60] /A << /S /Launch /F (cmd.exe) >> >>]" if i == 0 else ""
-        objects.append("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R%s >>" % (5 + 2 * i, annots))
-        text = page_text()
-        objects.append("<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text))
-    out, offsets = b"%PDF-1.7\n", []
-    for i, body in enumerate(objects):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (i + 1, body.encode())
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return out
-for label, size, count in (("100KB", 100_000, 40), ("1MB", 1_000_000, 10), ("20MB", 20_000_000, 3)):
-    os.makedirs(os.path.join(root, label))
-    for n in range(count):
-        open(os.path.join(root, label, "doc%02d.pdf" % n), "wb").write(document(size))
-PY
+# Documents of about 100 KB, 1 MB and 20 MB (Tests/EndToEnd/make-pdf.py: text pages, an opening
+# script, a launch link).
+for spec in 100KB:100000:40 1MB:1000000:10 20MB:20000000:3; do
+    IFS=: read -r label size count <<<"$spec"
+    mkdir -p "$WORK/$label"
+    python3 Tests/EndToEnd/make-pdf.py "$WORK/$label/doc00.pdf" --bytes "$size"
+    for n in $(seq 1 $((count - 1))); do cp "$WORK/$label/doc00.pdf" "$WORK/$label/doc$(printf %02d "$n").pdf"; done
+done
 
 {
 echo
