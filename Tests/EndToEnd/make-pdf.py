@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a PDF with active content for the end-to-end tests and the PDF benchmark.
 
-    make-pdf.py OUT [--bytes N]
+    make-pdf.py OUT [--bytes N] [--seed S]
 
 Pages of text (as many as reach about N bytes, at least one), a JavaScript action run on opening,
 and a link on the first page that launches cmd.exe. Written object by object with a correct
@@ -12,7 +12,7 @@ import sys
 
 out_path = sys.argv[1]
 target = int(sys.argv[sys.argv.index("--bytes") + 1]) if "--bytes" in sys.argv else 0
-random.seed(7)
+random.seed(int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 7)
 words = "invoice quarterly figures revenue forecast meeting schedule attached please review".split()
 
 

@@ -20,8 +20,8 @@ cp engines/optional/pdf.toml "$WORK/engines/"
 for spec in 100KB:100000:40 1MB:1000000:10 20MB:20000000:3; do
     IFS=: read -r label size count <<<"$spec"
     mkdir -p "$WORK/$label"
-    python3 Tests/EndToEnd/make-pdf.py "$WORK/$label/doc00.pdf" --bytes "$size"
-    for n in $(seq 1 $((count - 1))); do cp "$WORK/$label/doc00.pdf" "$WORK/$label/doc$(printf %02d "$n").pdf"; done
+    # A different text in each, so no cache can answer for a document seen before.
+    for n in $(seq 0 $((count - 1))); do python3 Tests/EndToEnd/make-pdf.py "$WORK/$label/doc$(printf %02d "$n").pdf" --bytes "$size" --seed "$n"; done
 done
 
 {
