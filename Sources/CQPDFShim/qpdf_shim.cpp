@@ -32,6 +32,11 @@ struct Walker {
         }
     }
 
+    static bool dangerous(std::string const &kind) {
+        return kind == "/JavaScript" || kind == "/Launch" || kind == "/SubmitForm" || kind == "/ImportData"
+            || kind == "/RichMediaExecute" || kind == "/GoToR" || kind == "/GoToE";
+    }
+
     // One action dictionary (its /S names the kind). Dangerous kinds lose what makes them act.
     void action(QPDFObjectHandle &dict) {
         QPDFObjectHandle s = dict.getKey("/S");
@@ -77,6 +82,14 @@ struct Walker {
         }
         QPDFObjectHandle dict = h.isStream() ? h.getDict() : h;
         if (!dict.isDictionary()) return;
+        // A link's or field's action that is (or was just made) inert goes with its key, so readers
+        // see no action rather than an empty one.
+        QPDFObjectHandle linked = dict.getKey("/A");
+        if (linked.isDictionary()) {
+            if (!linked.isIndirect()) walk(linked, depth + 1);
+            QPDFObjectHandle kind = linked.getKey("/S");
+            if (!kind.isName() || dangerous(kind.getName())) remove(dict, "/A");
+        }
         if (dict.hasKey("/AA")) {
             report.additional_actions++;
             QPDFObjectHandle triggers = dict.getKey("/AA");
@@ -116,7 +129,7 @@ struct Walker {
         }
         remove(dict, "/EF");  // a file specification's embedded copy
         for (auto const &key : dict.getKeys()) {
-            if (key == "/AA") continue;  // walked above
+            if (key == "/AA" || key == "/A") continue;  // walked above
             QPDFObjectHandle value = dict.getKey(key);
             if (!value.isIndirect() && (value.isDictionary() || value.isArray())) walk(value, depth + 1);
         }

@@ -101,8 +101,13 @@ public actor OutboundControl: DecisionReviewer {
         return nil
     }
 
-    public func review(_ input: ScanInput, decision: Decision) async -> Decision {
+    /// Inbound mail returns at once, without entering the actor (every message passes here).
+    public nonisolated func review(_ input: ScanInput, decision: Decision) async -> Decision {
         guard decision.direction == .outbound else { return decision }
+        return await reviewOutbound(input, decision: decision)
+    }
+
+    private func reviewOutbound(_ input: ScanInput, decision: Decision) async -> Decision {
         var decision = decision
         let aggregator = Aggregator(policy: registry.snapshot.policy)
         let prefix = registry.snapshot.policy.headerPrefix

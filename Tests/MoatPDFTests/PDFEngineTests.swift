@@ -93,6 +93,9 @@ struct PDFEngineTests {
         let text = String(decoding: output, as: UTF8.self)
         #expect(!text.contains("app.launchURL") && !text.contains("cmd.exe") && !text.contains("/JavaScript"))
         try Self.independentlyInert(path)
+        // The launch link lost its action key altogether; the web link kept its own.
+        let json = try Self.run("/usr/bin/qpdf", ["--json=2", "--json-key=qpdf", path]).output
+        #expect(json.components(separatedBy: "\"/A\"").count - 1 == 1, "one /A left (the web link's)")
     }
 
     static let activeNames = ["/JS", "/JavaScript", "/AA", "/OpenAction", "/Launch", "/EmbeddedFile", "/XFA", "/RichMedia", "/SubmitForm", "/ImportData"]
