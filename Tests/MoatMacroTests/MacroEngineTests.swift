@@ -33,6 +33,26 @@ import Testing
         #expect(report == .clean)
     }
 
+    @Test("Visio drawings and binary workbooks lose their project like Word and Excel documents", arguments: [
+        (Fixtures.PackageKind.vsdm, "drawing.vsdm", "drawing.vsdx", "application/vnd.ms-visio.drawing", "visio/_rels/document.xml.rels"),
+        (Fixtures.PackageKind.xlsb, "book.xlsb", "book.xlsb", "application/vnd.ms-excel.sheet.binary.macroEnabled.12", "xl/_rels/workbook.bin.rels"),
+    ])
+    func disarmsVisioAndBinaryWorkbooks(_ kind: Fixtures.PackageKind, _ name: String, _ newName: String, _ newType: String, _ relsName: String) async throws {
+        let package = try Fixtures.package(kind, withMacros: true)
+        let message = MessageBuilder.message(attaching: [(name, "application/octet-stream", package)])
+        let report = try await MessageBuilder.scan(MessageBuilder.engine(.disarm), message)
+        #expect(Self.codes(report).isSuperset(of: ["macro.vba", "macro.disarmed"]))
+        let replacement = try #require(report.replacements.first)
+        let doc = try #require(MessageBuilder.document(in: replacement))
+        #expect(doc.name == newName)
+        #expect(doc.type == newType.lowercased())
+        let members = try ZipArchive.read(doc.bytes)
+        #expect(!members.contains { $0.name.lowercased().contains("vbaproject") })
+        let rels = String(decoding: try #require(members.first { $0.name == relsName }).data, as: UTF8.self)
+        #expect(!rels.contains("vbaProject"))
+        #expect(MacroInspector().inspect(doc.bytes).observations.isEmpty)
+    }
+
     @Test func disarmsDocm() async throws {
         let docm = try Fixtures.package(.docm, withMacros: true)
         let message = MessageBuilder.message(attaching: [("report.docm", "application/vnd.ms-word.document.macroEnabled.12", docm)])

@@ -20,7 +20,16 @@ public struct MainPartType: Sendable, Hashable {
             .init(macroType: "application/vnd.ms-powerpoint.slideshow.macroEnabled.main+xml", freeType: "\(p).slideshow.main+xml", freeExtension: "ppsx", freeMediaType: "\(p).slideshow"),
             .init(macroType: "application/vnd.ms-excel.addin.macroEnabled.main+xml", freeType: nil, freeExtension: nil, freeMediaType: nil),
             .init(macroType: "application/vnd.ms-powerpoint.addin.macroEnabled.main+xml", freeType: nil, freeExtension: nil, freeMediaType: nil),
-            .init(macroType: "application/vnd.ms-excel.sheet.binary.macroEnabled.main", freeType: nil, freeExtension: nil, freeMediaType: nil),
+            // A binary workbook keeps its content type with or without a project (there is no
+            // macro-free type for .xlsb): without vbaProject.bin it is an ordinary workbook.
+            .init(macroType: "application/vnd.ms-excel.sheet.binary.macroEnabled.main", freeType: "application/vnd.ms-excel.sheet.binary.macroEnabled.main",
+                  freeExtension: "xlsb", freeMediaType: "application/vnd.ms-excel.sheet.binary.macroEnabled.12"),
+            .init(macroType: "application/vnd.ms-visio.drawing.macroEnabled.main+xml", freeType: "application/vnd.ms-visio.drawing.main+xml",
+                  freeExtension: "vsdx", freeMediaType: "application/vnd.ms-visio.drawing"),
+            .init(macroType: "application/vnd.ms-visio.template.macroEnabled.main+xml", freeType: "application/vnd.ms-visio.template.main+xml",
+                  freeExtension: "vstx", freeMediaType: "application/vnd.ms-visio.template"),
+            .init(macroType: "application/vnd.ms-visio.stencil.macroEnabled.main+xml", freeType: "application/vnd.ms-visio.stencil.main+xml",
+                  freeExtension: "vssx", freeMediaType: "application/vnd.ms-visio.stencil"),
         ]
     }()
 

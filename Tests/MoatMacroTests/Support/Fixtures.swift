@@ -99,14 +99,17 @@ enum Fixtures {
             + record(0x000A, [])
     }
 
-    enum PackageKind: String { case docm, xlsm }
+    enum PackageKind: String { case docm, xlsm, vsdm, xlsb }
 
     /// A minimal `.docx`/`.xlsx` package, with a VBA project (and macro-enabled main type) when asked.
     static func package(_ kind: PackageKind, withMacros: Bool, macroSheet: Bool = false) throws -> [UInt8] {
-        let dir = kind == .docm ? "word" : "xl"
-        let main = kind == .docm ? "word/document.xml" : "xl/workbook.xml"
+        let dir = kind == .docm ? "word" : kind == .vsdm ? "visio" : "xl"
+        let main = kind == .docm ? "word/document.xml" : kind == .vsdm ? "visio/document.xml" : kind == .xlsb ? "xl/workbook.bin" : "xl/workbook.xml"
         let mainType: String
         switch (kind, withMacros) {
+        case (.vsdm, true): mainType = "application/vnd.ms-visio.drawing.macroEnabled.main+xml"
+        case (.vsdm, false): mainType = "application/vnd.ms-visio.drawing.main+xml"
+        case (.xlsb, _): mainType = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
         case (.docm, true): mainType = "application/vnd.ms-word.document.macroEnabled.main+xml"
         case (.docm, false): mainType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
         case (.xlsm, true): mainType = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
@@ -120,7 +123,11 @@ enum Fixtures {
         var mainRels = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
         var members: [ZipArchive.Member] = []
         let ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-        if kind == .docm {
+        if kind == .vsdm {
+            members.append(member("visio/document.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<VisioDocument xmlns=\"http://schemas.microsoft.com/office/visio/2012/main\"/>"))
+        } else if kind == .xlsb {
+            members.append(ZipArchive.Member(name: "xl/workbook.bin", data: [0x83, 0x01, 0x00, 0x84, 0x01, 0x00], isEncrypted: false))
+        } else if kind == .docm {
             members.append(member("word/document.xml", "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body><w:p><w:r><w:t>Quarterly report</w:t></w:r></w:p></w:body></w:document>"))
         } else {
             types += "<Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"
@@ -146,7 +153,8 @@ enum Fixtures {
         }
         types += "</Types>"
         mainRels += "</Relationships>"
-        let rootRels = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"\(ns)/officeDocument\" Target=\"\(main)\"/></Relationships>"
+        let mainRelation = kind == .vsdm ? "http://schemas.microsoft.com/visio/2010/relationships/document" : "\(ns)/officeDocument"
+        let rootRels = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"\(mainRelation)\" Target=\"\(main)\"/></Relationships>"
         let all = [member("[Content_Types].xml", types), member("_rels/.rels", rootRels),
                    member("\(dir)/_rels/\(main.split(separator: "/").last!).rels", mainRels)] + members
         return try ZipArchive.write(all)
