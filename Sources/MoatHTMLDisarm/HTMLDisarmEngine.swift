@@ -116,6 +116,7 @@ enum HTMLText {
     static func visibleText(_ html: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         var inTag = false
+        var nameDone = false
         var tagName: [UInt8] = []
         var skipping = false
         for byte in html {
@@ -126,14 +127,14 @@ enum HTMLText {
                     if ["style", "title"].contains(name) { skipping = true }
                     if ["/style", "/title"].contains(name) { skipping = false }
                     if ["br", "p", "/p", "div", "/div", "tr", "/tr", "li", "h1", "h2", "h3", "/h1", "/h2", "/h3", "/table"].contains(name) { out.append(0x0A) }
-                } else if tagName.count < 16, byte != 0x20, !(tagName.count > 0 && tagName.last == 0x20) {
-                    tagName.append(byte)
+                } else if !nameDone, tagName.count < 16, byte != 0x20, !(byte == UInt8(ascii: "/") && !tagName.isEmpty) {
+                    tagName.append(byte)   // the name: up to a space, a self-closing slash or 16 bytes
                 } else {
-                    tagName.append(0x20)
+                    nameDone = true
                 }
                 continue
             }
-            if byte == UInt8(ascii: "<") { inTag = true; tagName = []; continue }
+            if byte == UInt8(ascii: "<") { inTag = true; nameDone = false; tagName = []; continue }
             if !skipping { out.append(byte) }
         }
         let text = HTMLSanitizer.decodeEntities(String(decoding: out, as: UTF8.self))

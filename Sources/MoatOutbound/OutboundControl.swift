@@ -109,8 +109,9 @@ public actor OutboundControl: DecisionReviewer {
 
     private func reviewOutbound(_ input: ScanInput, decision: Decision) async -> Decision {
         var decision = decision
-        let aggregator = Aggregator(policy: registry.snapshot.policy)
-        let prefix = registry.snapshot.policy.headerPrefix
+        let policy = registry.snapshot.policy
+        let aggregator = Aggregator(policy: policy)
+        let prefix = policy.headerPrefix
         if settings.hijack.enabled, let sender = Self.senderKey(input.envelope) {
             decision = await reviewSender(sender, input: input, decision: decision, aggregator: aggregator)
         }

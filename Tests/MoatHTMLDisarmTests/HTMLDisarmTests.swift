@@ -121,6 +121,12 @@ struct HTMLDisarmTests {
         #expect(plain.findings.isEmpty && plain.replacements.isEmpty && plain.category == nil)
     }
 
+    @Test("text delivery: tags dropped, line breaks kept (self-closing ones too), titles and styles left out")
+    func visibleText() {
+        let html = "<html><head><title>T</title><style>p{}</style></head><body><p>Total &amp; due</p>line one<br />line two<br>end</body></html>"
+        #expect(String(decoding: HTMLText.visibleText(Array(html.utf8)), as: UTF8.self) == "\nTotal & due\nline one\nline two\nend")
+    }
+
     /// Headless Chromium's DOM after loading `html` (scripts and timers given two seconds).
     static func chromiumDOM(_ html: String) throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("moat-html-\(UUID().uuidString).html")

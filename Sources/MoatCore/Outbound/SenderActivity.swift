@@ -86,23 +86,27 @@ public struct SenderActivity: Sendable, Hashable, Codable {
         return expected
     }
 
-    /// The window's counts if a message to `recipients` (and bad or not) were added.
-    public func adding(recipients: [String], bad: Bool, settings: HijackSettings) -> (counts: OutboundCounts, recipients: Set<UInt64>, domains: Set<UInt64>) {
-        var seen = recipientsSeen
-        var domains = domainsSeen
+    /// The window's counts if a message to `recipients` (and bad or not) were added, with the
+    /// recipient and domain hashes it would add. The window's own sets are only read: copying them
+    /// for every message would cost as much as the window is large.
+    func adding(recipients: [String], bad: Bool, settings: HijackSettings) -> (counts: OutboundCounts, recipients: Set<UInt64>, domains: Set<UInt64>) {
+        var newRecipients = Set<UInt64>()
+        var newDomains = Set<UInt64>()
         for recipient in recipients {
             let address = recipient.lowercased()
-            if seen.count < settings.maxDistinct { seen.insert(Self.hash(address)) }
-            if domains.count < settings.maxDistinct, let at = address.lastIndex(of: "@") {
-                domains.insert(Self.hash(String(address[address.index(after: at)...])))
+            let hash = Self.hash(address)
+            if recipientsSeen.count + newRecipients.count < settings.maxDistinct, !recipientsSeen.contains(hash) { newRecipients.insert(hash) }
+            if let at = address.lastIndex(of: "@") {
+                let domain = Self.hash(String(address[address.index(after: at)...]))
+                if domainsSeen.count + newDomains.count < settings.maxDistinct, !domainsSeen.contains(domain) { newDomains.insert(domain) }
             }
         }
         var counts = current
         counts.messages += 1
-        counts.recipients = Double(seen.count)
-        counts.recipientDomains = Double(domains.count)
+        counts.recipients = Double(recipientsSeen.count + newRecipients.count)
+        counts.recipientDomains = Double(domainsSeen.count + newDomains.count)
         if bad { counts.badVerdicts += 1 }
-        return (counts, seen, domains)
+        return (counts, newRecipients, newDomains)
     }
 
     /// The first quantity of `counts` over its cap, or (once the baseline is learnt) over
@@ -142,8 +146,8 @@ public struct SenderActivity: Sendable, Hashable, Codable {
             return departure
         }
         current = next.counts
-        recipientsSeen = next.recipients
-        domainsSeen = next.domains
+        recipientsSeen.formUnion(next.recipients)
+        domainsSeen.formUnion(next.domains)
         return nil
     }
 
