@@ -9,7 +9,7 @@ DEBIAN_PACKAGES := pkg-config libclamav-dev libmagic-dev libmagic-mgc libarchive
 	spamassassin spamc spamd \
 	zbar-tools python3-zxing-cpp python3-pil python3-dkim python3-spf dnsmasq-base openssl webp qrencode imagemagick publicsuffix postgresql \
 	clamav clamav-daemon clamav-testfiles postfix swaks miltertest opendkim python3 procps \
-	sasl2-bin libsasl2-modules libsasl2-modules-db libqpdf-dev qpdf poppler-utils chromium \
+	sasl2-bin libsasl2-modules libsasl2-modules-db libqpdf-dev qpdf poppler-utils chromium chromium-driver python3-selenium \
 	file zip p7zip-full jlha-utils genisoimage gcab xz-utils bzip2 python3-venv \
 	libreoffice-core libreoffice-writer libreoffice-calc libreoffice-impress \
 	c-icap libc-icap-mod-virus-scan rspamd curl bc

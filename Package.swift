@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C shims: a module map and one header each, nothing else.
@@ -100,6 +101,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The operators' web console, served on the admin listener (server-rendered, no script).
+        .target(
+            name: "MoatConsole",
+            dependencies: [
+                "MoatAdmin", "MoatCore", "MoatStore", "MoatMessage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The benchmark runner (accuracy, what-if) and the rule author's workflow (fixtures, lint).
         .target(name: "MoatBench", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatRuleKit", dependencies: ["MoatCore", "MoatMessage"]),
@@ -163,7 +174,7 @@ let package = Package(
             name: "moatd",
             dependencies: [
                 "MoatCore", "MoatMilter", "MoatAdapters", "MoatIsolation",
-                "MoatAdmin", "MoatStore", "MoatOutbound", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
+                "MoatAdmin", "MoatConsole", "MoatStore", "MoatOutbound", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -187,11 +198,29 @@ let package = Package(
         .testTarget(name: "MoatDNSTests", dependencies: ["MoatDNS", "DNSTestSupport"]),
         // A real DNS server (dnsmasq) on loopback for the DNS and authentication tests.
         .target(name: "DNSTestSupport", path: "Tests/DNSTestSupport"),
+        // A daemon without sockets (runtime, SQLite store, supervisor, admin API) for API and console tests.
+        .target(
+            name: "AdminTestSupport",
+            dependencies: [
+                "MoatAdmin", "MoatStore", "MoatCore", "MoatMessage", "MoatAdapters",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/AdminTestSupport"
+        ),
         .testTarget(name: "MoatTrainingTests", dependencies: ["MoatTraining", "MoatCore"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MoatConsoleTests",
+            dependencies: [
+                "MoatConsole", "MoatAdmin", "MoatStore", "MoatCore", "MoatMessage", "AdminTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "MoatAdminTests",
             dependencies: [
-                "MoatAdmin", "MoatStore", "MoatCore", "MoatMessage", "MoatAdapters",
+                "MoatAdmin", "MoatStore", "MoatCore", "MoatMessage", "MoatAdapters", "AdminTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

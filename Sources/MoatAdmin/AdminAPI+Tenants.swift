@@ -61,14 +61,16 @@ extension AdminAPI {
         return recipients.filter { directory.tenant(of: $0)?.id == own }
     }
 
-    func scoped(_ entry: QuarantineEntry, for caller: AdminCaller) -> QuarantineEntry {
+    /// The entry as `caller` may see it: a tenant operator sees only its own recipients and tenant.
+    public func scoped(_ entry: QuarantineEntry, for caller: AdminCaller) -> QuarantineEntry {
         var entry = entry
         entry.recipients = ownRecipients(entry.recipients, for: caller)
         if caller.tenant != nil { entry.tenants = entry.tenants.filter { $0 == caller.tenant } }
         return entry
     }
 
-    func scoped(_ record: ScanRecord, for caller: AdminCaller) -> ScanRecord {
+    /// The record as `caller` may see it: a tenant operator sees only its own recipients and tenant.
+    public func scoped(_ record: ScanRecord, for caller: AdminCaller) -> ScanRecord {
         var record = record
         record.recipients = ownRecipients(record.recipients, for: caller)
         if caller.tenant != nil { record.tenants = record.tenants.filter { $0 == caller.tenant } }

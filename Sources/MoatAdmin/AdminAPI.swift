@@ -45,10 +45,14 @@ public struct AdminAPI: Sendable {
     }
 
     /// The HTTP application, a `Service` for the daemon's `ServiceGroup`.
-    public func application(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+    /// `extraRoutes` adds routes served beside the API (the web console).
+    public func application(extraRoutes: (Router<AdminRequestContext>) -> Void = { _ in },
+                            onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         let (host, port) = settings.hostAndPort ?? ("127.0.0.1", 7358)
+        let router = router()
+        extraRoutes(router)
         return Application(
-            router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "moatd"),
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "moatd"),
             onServerRunning: onServerRunning, logger: logger
         )
     }
@@ -268,7 +272,8 @@ public struct AdminAPI: Sendable {
 
     // MARK: - Helpers
 
-    func engines() -> [EngineView] {
+    /// Every engine of the running generation with its manifest facts and live figures.
+    public func engines() -> [EngineView] {
         runtime.registry.snapshot.engines.map { registered in
             let m = registered.manifest
             return EngineView(
@@ -295,7 +300,7 @@ public struct AdminAPI: Sendable {
     }
 
     /// Runs the configured release command (argument vector, no shell) for a held message.
-    func release(_ entry: QuarantineEntry) async throws -> String {
+    public func release(_ entry: QuarantineEntry) async throws -> String {
         guard let command = settings.releaseCommand, !command.isEmpty else { return "" }
         guard let queueID = entry.queueID else { throw HTTPError(.conflict, message: "the entry has no MTA queue id to release") }
         return try await runtime.blocking.run {

@@ -14,13 +14,13 @@ public enum AdminCaller: Sendable, Hashable {
     }
 
     /// Refuses (403) a caller that is not the global operator.
-    func requireGlobal(_ what: String) throws {
+    public func requireGlobal(_ what: String) throws {
         guard self == .global else { throw HTTPError(.forbidden, message: "\(what) needs the global admin token") }
     }
 
     /// Refuses (403) a tenant caller for data of other tenants: it may act on what belongs to its
     /// own tenant, the global operator on everything.
-    func requireAccess(to tenants: [String], _ what: String) throws {
+    public func requireAccess(to tenants: [String], _ what: String) throws {
         switch self {
         case .global: return
         case .tenant(let id) where tenants.contains(id): return
@@ -30,7 +30,7 @@ public enum AdminCaller: Sendable, Hashable {
 
     /// Refuses (403) a tenant caller unless the item is its tenant's alone: releasing or deleting
     /// a message held for several tenants is the global operator's decision.
-    func requireSoleAccess(to tenants: [String], _ what: String) throws {
+    public func requireSoleAccess(to tenants: [String], _ what: String) throws {
         switch self {
         case .global: return
         case .tenant(let id) where Set(tenants) == [id]: return
@@ -41,7 +41,7 @@ public enum AdminCaller: Sendable, Hashable {
     }
 
     /// The actor recorded with a change: the name given, qualified by the tenant for scoped callers.
-    func actor(_ given: String?) -> String {
+    public func actor(_ given: String?) -> String {
         let name = given.flatMap { $0.isEmpty ? nil : $0 } ?? "operator"
         if let tenant { return "\(tenant):\(name)" }
         return name

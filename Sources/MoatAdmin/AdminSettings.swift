@@ -19,6 +19,8 @@ public struct AdminSettings: Sendable, Hashable, Codable {
     public var tenantTokens: [TenantToken] = []
     /// Tenants with their own `moat_tenant_decisions_total` series (the rest share `other`).
     public var maxTenantMetricLabels = 100
+    /// The web console under `/console/`.
+    public var console = ConsoleSettings()
 
     /// A token scoped to one tenant, given inline or in a file (mode 0600).
     public struct TenantToken: Sendable, Hashable, Codable {
@@ -58,6 +60,7 @@ public struct AdminSettings: Sendable, Hashable, Codable {
         case modelsDirectory = "models_directory"
         case tenantTokens = "tenant_tokens"
         case maxTenantMetricLabels = "max_tenant_metric_labels"
+        case console
     }
 
     public init(from decoder: any Decoder) throws {
@@ -72,6 +75,7 @@ public struct AdminSettings: Sendable, Hashable, Codable {
         modelsDirectory = try c.decodeIfPresent(String.self, forKey: .modelsDirectory) ?? d.modelsDirectory
         tenantTokens = try c.decodeIfPresent([TenantToken].self, forKey: .tenantTokens) ?? []
         maxTenantMetricLabels = try c.decodeIfPresent(Int.self, forKey: .maxTenantMetricLabels) ?? d.maxTenantMetricLabels
+        console = try c.decodeIfPresent(ConsoleSettings.self, forKey: .console) ?? d.console
         for scoped in tenantTokens {
             guard (scoped.token == nil) != (scoped.tokenFile == nil) else {
                 throw DecodingError.dataCorruptedError(forKey: .tenantTokens, in: c,

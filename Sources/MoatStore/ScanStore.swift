@@ -18,6 +18,12 @@ public protocol ScanStore: Sendable {
     func scan(contentHash: String) async throws -> ScanRecord?
     /// Most recent first; `tenant` non-nil: only scans with recipients of that tenant.
     func recentScans(limit: Int, tenant: String?) async throws -> [ScanRecord]
+    /// The scans `query` selects, newest first, a page of `query.limit` from `query.offset`.
+    func searchScans(_ query: ScanQuery) async throws -> [ScanRecord]
+    /// Decisions per hour (UTC) and action since `since`; `tenant` non-nil: that tenant's mail only.
+    func actionCounts(since: Date, tenant: String?) async throws -> [ActionCount]
+    /// The finding codes most often seen in decisions since `since`, most frequent first.
+    func findingCounts(since: Date, tenant: String?, limit: Int) async throws -> [FindingCount]
 
     /// Stores feedback; a later feedback for the same scan id replaces the earlier one.
     func recordFeedback(_ feedback: Feedback) async throws

@@ -4,6 +4,7 @@ import Logging
 import MoatAdapters
 import Metrics
 import MoatAdmin
+import MoatConsole
 import MoatCore
 import MoatIsolation
 import MoatMilter
@@ -104,7 +105,13 @@ struct MoatDaemon: AsyncParsableCommand {
         let outbound: OutboundControl
         do {
             store = try await StoreFactory.open(daemon.store, logger: logger)
+            let tokenIsNew = daemon.admin.token == nil && !FileManager.default.fileExists(atPath: daemon.admin.tokenFile)
             token = try AdminToken.load(daemon.admin)
+            if tokenIsNew, daemon.admin.enabled {
+                // Printed once, at the start that created it, so `make run` can be signed into at once.
+                logger.notice("new admin token generated (sign in to the console with it; it is kept in the token file)",
+                              metadata: ["admin.token": "\(token.value)", "admin.token_file": "\(daemon.admin.tokenFile)"])
+            }
             tenantTokens = try AdminToken.loadTenantTokens(daemon.admin)
             // The tenants' policies are in force before the first message: mail is never decided
             // by the global policy because the tenants were not read yet.
@@ -165,7 +172,12 @@ struct MoatDaemon: AsyncParsableCommand {
         if daemon.admin.enabled {
             let api = AdminAPI(settings: daemon.admin, token: token, tenantTokens: tenantTokens, runtime: runtime, supervisor: supervisor,
                                tenants: tenants, outbound: outbound, prometheus: prometheus, logger: logger, reload: reloadAll)
-            services.append(.init(service: api.application()))
+            var console: Console?
+            if daemon.admin.console.enabled {
+                console = try Console(api: api)
+                logger.notice("web console", metadata: ["console.url": "http://\(daemon.admin.listen)/console"])
+            }
+            services.append(.init(service: api.application(extraRoutes: { router in console?.addRoutes(to: router) })))
             logger.info("admin API", metadata: ["admin.listen": "\(daemon.admin.listen)", "admin.token_file": "\(daemon.admin.token == nil ? daemon.admin.tokenFile : "(configured)")"])
         }
         services.append(.init(service: server))

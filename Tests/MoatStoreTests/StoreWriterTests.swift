@@ -175,6 +175,11 @@ final class BatchCountingStore: ScanStore {
         try await base.heldMessages(state: state, dueBy: dueBy, limit: limit)
     }
     func heldMessage(id: String) async throws -> HeldMessage? { try await base.heldMessage(id: id) }
+    func searchScans(_ query: ScanQuery) async throws -> [ScanRecord] { try await base.searchScans(query) }
+    func actionCounts(since: Date, tenant: String?) async throws -> [ActionCount] { try await base.actionCounts(since: since, tenant: tenant) }
+    func findingCounts(since: Date, tenant: String?, limit: Int) async throws -> [FindingCount] {
+        try await base.findingCounts(since: since, tenant: tenant, limit: limit)
+    }
     func quarantined(scanID: String) async throws -> QuarantineEntry? { try await base.quarantined(scanID: scanID) }
     func markReleased(scanID: String, at: Date) async throws -> Bool { try await base.markReleased(scanID: scanID, at: at) }
     func deleteQuarantined(scanID: String) async throws -> Bool { try await base.deleteQuarantined(scanID: scanID) }
@@ -260,6 +265,9 @@ final class ScriptedStore: ScanStore {
     func saveHeldMessage(_ message: HeldMessage) async throws {}
     func heldMessages(state: HeldMessage.State?, dueBy: Date?, limit: Int) async throws -> [HeldMessage] { [] }
     func heldMessage(id: String) async throws -> HeldMessage? { nil }
+    func searchScans(_ query: ScanQuery) async throws -> [ScanRecord] { [] }
+    func actionCounts(since: Date, tenant: String?) async throws -> [ActionCount] { [] }
+    func findingCounts(since: Date, tenant: String?, limit: Int) async throws -> [FindingCount] { [] }
     func quarantined(scanID: String) async throws -> QuarantineEntry? { nil }
     func markReleased(scanID: String, at: Date) async throws -> Bool { false }
     func deleteQuarantined(scanID: String) async throws -> Bool { false }

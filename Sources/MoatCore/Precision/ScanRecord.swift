@@ -1,4 +1,5 @@
 import Foundation
+import MoatMessage
 
 /// What the verdict log keeps of one scan: enough to explain it later and to score every engine
 /// once the truth about the message is known.
@@ -50,6 +51,11 @@ public struct ScanRecord: Sendable, Hashable, Codable {
     /// The tenants among the recipients (empty: no tenants configured, or mail of none), so a
     /// tenant's operators can be shown exactly their own mail.
     public var tenants: [String] = []
+    /// The Subject, decoded, so operators can search the log by it.
+    public var subject: String?
+    /// How the decision was reached and what the message looked like. Only `ScanStore.scan(id:)`
+    /// reads it back: lists leave it out to stay cheap.
+    public var detail: ScanDetail?
 
     public init(id: String, receivedAt: Date = Date(), contentHash: String, messageID: String? = nil, queueID: String? = nil,
                 mailFrom: String? = nil, recipients: [String] = [], action: Action, score: Double,
@@ -106,5 +112,26 @@ public struct ScanRecord: Sendable, Hashable, Codable {
             features: VerdictFeatures.extract(verdicts: decision.verdicts, messageFindings: decision.messageFindings).values
         )
         tenants = decision.tenantIDs
+        subject = input.message.headers.first("Subject").map { Self.subjectText($0.rawValue) }
+        detail = ScanDetail(decision: decision, message: input.message)
+    }
+
+    /// The decoded Subject on one line, at most 998 characters (an SMTP line's limit).
+    static func subjectText(_ raw: [UInt8]) -> String {
+        let decoded = EncodedWords.decode(raw)
+        var text = ""
+        text.reserveCapacity(min(decoded.utf8.count, 998))
+        var lastWasSpace = true
+        for scalar in decoded.unicodeScalars {
+            let space = scalar == " " || scalar == "\t" || scalar == "\r" || scalar == "\n"
+            if space {
+                if !lastWasSpace { text.unicodeScalars.append(" ") }
+            } else {
+                text.unicodeScalars.append(scalar)
+            }
+            lastWasSpace = space
+            if text.unicodeScalars.count >= 998 { break }
+        }
+        return text.hasSuffix(" ") ? String(text.dropLast()) : text
     }
 }

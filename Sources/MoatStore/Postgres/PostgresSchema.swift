@@ -126,5 +126,9 @@ enum PostgresSchema {
             """,
             "CREATE INDEX held_messages_state_release ON held_messages (state, release_at)",
         ]),
+        Migration(version: 6, name: "scan subject and detail", statements: [
+            "ALTER TABLE scans ADD COLUMN subject text",
+            "ALTER TABLE scans ADD COLUMN detail text",
+        ]),
     ]
 }

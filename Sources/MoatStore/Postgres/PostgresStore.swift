@@ -133,6 +133,8 @@ public final class PostgresStore: ScanStore {
         var isolation: String?
         var features: String?
         var tenants: [String]
+        var subject: String?
+        var detail: String?
     }
 
     private struct VerdictRow: Encodable {
@@ -158,7 +160,8 @@ public final class PostgresStore: ScanStore {
                         message_id: scan.messageID, queue_id: scan.queueID, mail_from: scan.mailFrom,
                         recipients: scan.recipients, action: scan.action.rawValue, score: scan.score,
                         category: scan.category?.rawValue, isolation: scan.isolation,
-                        features: ScanRecord.encodeFeatures(scan.features), tenants: scan.tenants)
+                        features: ScanRecord.encodeFeatures(scan.features), tenants: scan.tenants,
+                        subject: scan.subject, detail: scan.detail?.encoded())
             }), as: UTF8.self)
             verdictJSON = String(decoding: try encoder.encode(scans.flatMap { scan in
                 scan.engines.enumerated().map { position, entry in
@@ -172,18 +175,18 @@ public final class PostgresStore: ScanStore {
         try await transaction("record") { connection, logger in
             try await connection.query("""
                 INSERT INTO scans (id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category,
-                    isolation, features, tenants)
+                    isolation, features, tenants, subject, detail)
                 SELECT x.id, to_timestamp(x.received_at), x.content_hash, x.message_id, x.queue_id, x.mail_from,
                        ARRAY(SELECT jsonb_array_elements_text(x.recipients)), x.action, x.score, x.category, x.isolation, x.features,
-                       ARRAY(SELECT jsonb_array_elements_text(x.tenants))
+                       ARRAY(SELECT jsonb_array_elements_text(x.tenants)), x.subject, x.detail
                 FROM jsonb_to_recordset(\(scanJSON)::jsonb) AS x(id text, received_at double precision, content_hash text,
                     message_id text, queue_id text, mail_from text, recipients jsonb, action text, score double precision,
-                    category text, isolation text, features text, tenants jsonb)
+                    category text, isolation text, features text, tenants jsonb, subject text, detail text)
                 ON CONFLICT (id) DO UPDATE SET received_at = EXCLUDED.received_at, content_hash = EXCLUDED.content_hash,
                     message_id = EXCLUDED.message_id, queue_id = EXCLUDED.queue_id, mail_from = EXCLUDED.mail_from,
                     recipients = EXCLUDED.recipients, action = EXCLUDED.action, score = EXCLUDED.score,
                     category = EXCLUDED.category, isolation = EXCLUDED.isolation, features = EXCLUDED.features,
-                    tenants = EXCLUDED.tenants
+                    tenants = EXCLUDED.tenants, subject = EXCLUDED.subject, detail = EXCLUDED.detail
                 """, logger: logger)
             try await connection.query("DELETE FROM engine_verdicts WHERE scan_id = ANY(\(ids))", logger: logger)
             try await connection.query("""
@@ -196,10 +199,90 @@ public final class PostgresStore: ScanStore {
     }
 
     private static let scanColumns =
-        "s.id, s.received_at, s.content_hash, s.message_id, s.queue_id, s.mail_from, s.recipients, s.action, s.score, s.category, s.isolation, s.features, s.tenants"
+        "s.id, s.received_at, s.content_hash, s.message_id, s.queue_id, s.mail_from, s.recipients, s.action, s.score, s.category, s.isolation, s.features, s.tenants, s.subject"
 
     public func scan(id: String) async throws -> ScanRecord? {
-        try await fetchScans("scan(id:)", "SELECT \(unescaped: Self.scanColumns) FROM scans s WHERE s.id = \(id)").first
+        guard var record = try await fetchScans("scan(id:)", "SELECT \(unescaped: Self.scanColumns) FROM scans s WHERE s.id = \(id)").first else {
+            return nil
+        }
+        record.detail = try await connection("scan(id:) detail") { connection, logger in
+            for try await (detail) in try await connection.query("SELECT detail FROM scans WHERE id = \(id)", logger: logger).decode(String?.self) {
+                return ScanDetail.decode(detail)
+            }
+            return nil
+        }
+        return record
+    }
+
+    public func searchScans(_ query: ScanQuery) async throws -> [ScanRecord] {
+        var conditions: [String] = []
+        var bindings = PostgresBindings()
+        func placeholder() -> String { "$\(bindings.count)" }
+        func add(_ condition: (String) -> String, _ value: String) {
+            bindings.append(value)
+            conditions.append(condition(placeholder()))
+        }
+        func add(_ condition: (String) -> String, _ value: Date) {
+            bindings.append(value)
+            conditions.append(condition(placeholder()))
+        }
+        func add(_ condition: (String) -> String, _ value: Double) {
+            bindings.append(value)
+            conditions.append(condition(placeholder()))
+        }
+        if let from = query.from { add({ "s.received_at >= \($0)" }, from) }
+        if let to = query.to { add({ "s.received_at < \($0)" }, to) }
+        if let sender = query.sender { add({ "s.mail_from ILIKE \($0)" }, ScanQuery.containsPattern(sender)) }
+        if let recipient = query.recipient {
+            add({ "EXISTS (SELECT 1 FROM unnest(s.recipients) AS r(value) WHERE r.value ILIKE \($0))" }, ScanQuery.containsPattern(recipient))
+        }
+        if let subject = query.subject { add({ "s.subject ILIKE \($0)" }, ScanQuery.containsPattern(subject)) }
+        if let action = query.action { add({ "s.action = \($0)" }, action.rawValue) }
+        if let category = query.category { add({ "s.category = \($0)" }, category.rawValue) }
+        if let engine = query.engine {
+            add({ """
+                EXISTS (SELECT 1 FROM engine_verdicts v WHERE v.scan_id = s.id AND v.engine = \($0)
+                        AND v.label NOT IN ('clean', 'error', 'timeout', 'not_ready'))
+                """ }, engine)
+        }
+        if let minimum = query.minimumScore { add({ "s.score >= \($0)" }, minimum) }
+        if let maximum = query.maximumScore { add({ "s.score <= \($0)" }, maximum) }
+        if let identifier = query.identifier { add({ "(s.id = \($0) OR s.message_id = \($0) OR s.queue_id = \($0))" }, identifier) }
+        if let tenant = query.tenant { add({ "\($0) = ANY(s.tenants)" }, tenant) }
+        let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT \(Self.scanColumns) FROM scans s \(clause) ORDER BY s.received_at DESC, s.id DESC LIMIT \(max(0, query.limit)) OFFSET \(max(0, query.offset))"
+        return try await fetchScans("searchScans", PostgresQuery(unsafeSQL: sql, binds: bindings))
+    }
+
+    public func actionCounts(since: Date, tenant: String?) async throws -> [ActionCount] {
+        try await connection("actionCounts") { connection, logger in
+            var counts: [ActionCount] = []
+            let rows = try await connection.query("""
+                SELECT (floor(extract(epoch FROM received_at) / 3600) * 3600)::double precision AS hour, action, count(*)::bigint
+                FROM scans WHERE received_at >= \(since) AND (\(tenant)::text IS NULL OR \(tenant)::text = ANY(tenants))
+                GROUP BY 1, 2 ORDER BY 1, 2
+                """, logger: logger)
+            for try await (hour, action, count) in rows.decode((Double, String, Int64).self) {
+                counts.append(ActionCount(hour: Date(timeIntervalSince1970: hour), action: try StoredValues.action(action, scan: "(hour \(hour))"),
+                                          count: Int(clamping: count)))
+            }
+            return counts
+        }
+    }
+
+    public func findingCounts(since: Date, tenant: String?, limit: Int) async throws -> [FindingCount] {
+        try await connection("findingCounts") { connection, logger in
+            var counts: [FindingCount] = []
+            let rows = try await connection.query("""
+                SELECT code, count(*)::bigint AS n FROM scans s, jsonb_array_elements_text(s.detail::jsonb -> 'codes') AS code
+                WHERE s.detail IS NOT NULL AND s.received_at >= \(since) AND (\(tenant)::text IS NULL OR \(tenant)::text = ANY(s.tenants))
+                GROUP BY code ORDER BY n DESC, code LIMIT \(max(0, limit))
+                """, logger: logger)
+            for try await (code, count) in rows.decode((String, Int64).self) {
+                counts.append(FindingCount(code: code, count: Int(clamping: count)))
+            }
+            return counts
+        }
     }
 
     public func scan(contentHash: String) async throws -> ScanRecord? {
@@ -233,8 +316,8 @@ public final class PostgresStore: ScanStore {
     }
 
     private static func decodeScan(_ row: PostgresRow) throws -> ScanRecord {
-        let (id, receivedAt, contentHash, messageID, queueID, mailFrom, recipients, action, score, category, isolation, features, tenants) = try row.decode(
-            (String, Date, String, String?, String?, String?, [String], String, Double, String?, String?, String?, [String]).self)
+        let (id, receivedAt, contentHash, messageID, queueID, mailFrom, recipients, action, score, category, isolation, features, tenants, subject) = try row.decode(
+            (String, Date, String, String?, String?, String?, [String], String, Double, String?, String?, String?, [String], String?).self)
         var record = ScanRecord(
             id: id, receivedAt: receivedAt, contentHash: contentHash, messageID: messageID, queueID: queueID,
             mailFrom: mailFrom, recipients: recipients, action: try StoredValues.action(action, scan: id), score: score,
@@ -242,6 +325,7 @@ public final class PostgresStore: ScanStore {
             features: ScanRecord.decodeFeatures(features)
         )
         record.tenants = tenants
+        record.subject = subject
         return record
     }
 
@@ -275,7 +359,7 @@ public final class PostgresStore: ScanStore {
 
     /// Ordered and filtered by the feedback's time (`Feedback.at`), newest first.
     public func labelledScans(since: Date?, limit: Int) async throws -> [(ScanRecord, Feedback)] {
-        let columns = "\(Self.scanColumns), f.true_class, f.source, f.at"
+        let columns = "\(Self.scanColumns.replacingOccurrences(of: ", s.subject", with: "")), f.true_class, f.source, f.at"
         let query: PostgresQuery = if let since {
             """
             SELECT \(unescaped: columns) FROM feedback f JOIN scans s ON s.id = f.scan_id

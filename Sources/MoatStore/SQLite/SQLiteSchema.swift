@@ -122,6 +122,12 @@ enum SQLiteSchema {
                 CREATE INDEX held_messages_state_release ON held_messages(state, release_at);
                 """)
         }
+        migrator.registerMigration("6-scan-detail") { db in
+            try db.execute(sql: """
+                ALTER TABLE scans ADD COLUMN subject TEXT;
+                ALTER TABLE scans ADD COLUMN detail TEXT;
+                """)
+        }
         return migrator
     }
 }

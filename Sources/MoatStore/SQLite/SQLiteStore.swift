@@ -85,13 +85,13 @@ public final class SQLiteStore: ScanStore {
         try await write("record") { db in
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO scans (id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category, isolation,
-                    features, tenants)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    features, tenants, subject, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET received_at = excluded.received_at, content_hash = excluded.content_hash,
                     message_id = excluded.message_id, queue_id = excluded.queue_id, mail_from = excluded.mail_from,
                     recipients = excluded.recipients, action = excluded.action, score = excluded.score,
                     category = excluded.category, isolation = excluded.isolation, features = excluded.features,
-                    tenants = excluded.tenants
+                    tenants = excluded.tenants, subject = excluded.subject, detail = excluded.detail
                 """)
             let deleteVerdicts = try db.cachedStatement(sql: "DELETE FROM engine_verdicts WHERE scan_id = ?")
             let insertVerdict = try db.cachedStatement(sql: """
@@ -103,6 +103,7 @@ public final class SQLiteStore: ScanStore {
                     scan.id, scan.receivedAt, scan.contentHash, scan.messageID, scan.queueID, scan.mailFrom,
                     JSONList.encode(scan.recipients), scan.action.rawValue, scan.score, scan.category?.rawValue,
                     scan.isolation, ScanRecord.encodeFeatures(scan.features), JSONList.encode(scan.tenants),
+                    scan.subject, scan.detail?.encoded(),
                 ])
                 try deleteVerdicts.execute(arguments: [scan.id])
                 for (position, entry) in scan.engines.enumerated() {
@@ -117,7 +118,71 @@ public final class SQLiteStore: ScanStore {
 
     public func scan(id: String) async throws -> ScanRecord? {
         try await read("scan(id:)") { db in
-            try Self.fetchScans(db, where: "WHERE id = ?", arguments: [id]).first
+            guard var record = try Self.fetchScans(db, where: "WHERE id = ?", arguments: [id]).first else { return nil }
+            record.detail = ScanDetail.decode(try String.fetchOne(db, sql: "SELECT detail FROM scans WHERE id = ?", arguments: [id]))
+            return record
+        }
+    }
+
+    public func searchScans(_ query: ScanQuery) async throws -> [ScanRecord] {
+        try await read("searchScans") { db in
+            var conditions: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            func add(_ condition: String, _ values: (any DatabaseValueConvertible)?...) {
+                conditions.append(condition)
+                arguments.append(contentsOf: values)
+            }
+            if let from = query.from { add("received_at >= ?", from) }
+            if let to = query.to { add("received_at < ?", to) }
+            if let sender = query.sender { add("mail_from LIKE ? ESCAPE '\\'", ScanQuery.containsPattern(sender)) }
+            if let recipient = query.recipient {
+                add("EXISTS (SELECT 1 FROM json_each(scans.recipients) WHERE value LIKE ? ESCAPE '\\')", ScanQuery.containsPattern(recipient))
+            }
+            if let subject = query.subject { add("subject LIKE ? ESCAPE '\\'", ScanQuery.containsPattern(subject)) }
+            if let action = query.action { add("action = ?", action.rawValue) }
+            if let category = query.category { add("category = ?", category.rawValue) }
+            if let engine = query.engine {
+                add("""
+                    EXISTS (SELECT 1 FROM engine_verdicts v WHERE v.scan_id = scans.id AND v.engine = ?
+                            AND v.label NOT IN ('clean', 'error', 'timeout', 'not_ready'))
+                    """, engine)
+            }
+            if let minimum = query.minimumScore { add("score >= ?", minimum) }
+            if let maximum = query.maximumScore { add("score <= ?", maximum) }
+            if let identifier = query.identifier { add("(id = ? OR message_id = ? OR queue_id = ?)", identifier, identifier, identifier) }
+            if let tenant = query.tenant { add("EXISTS (SELECT 1 FROM json_each(scans.tenants) WHERE value = ?)", tenant) }
+            let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments.append(max(0, query.limit))
+            arguments.append(max(0, query.offset))
+            return try Self.fetchScans(db, where: "\(clause) ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?",
+                                       arguments: StatementArguments(arguments))
+        }
+    }
+
+    public func actionCounts(since: Date, tenant: String?) async throws -> [ActionCount] {
+        try await read("actionCounts") { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT CAST(strftime('%s', received_at) AS INTEGER) / 3600 * 3600 AS hour, action, count(*) AS n FROM scans
+                WHERE received_at >= ?1 AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(scans.tenants) WHERE value = ?2))
+                GROUP BY hour, action ORDER BY hour, action
+                """, arguments: [since, tenant])
+            return try rows.map { row in
+                let hour: Int64 = row["hour"]
+                return ActionCount(hour: Date(timeIntervalSince1970: TimeInterval(hour)),
+                                   action: try StoredValues.action(row["action"], scan: "(hour \(hour))"), count: row["n"])
+            }
+        }
+    }
+
+    public func findingCounts(since: Date, tenant: String?, limit: Int) async throws -> [FindingCount] {
+        try await read("findingCounts") { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT code.value AS code, count(*) AS n FROM scans, json_each(scans.detail, '$.codes') AS code
+                WHERE scans.detail IS NOT NULL AND json_valid(scans.detail) AND received_at >= ?1
+                    AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(scans.tenants) WHERE value = ?2))
+                GROUP BY code.value ORDER BY n DESC, code.value LIMIT ?3
+                """, arguments: [since, tenant, max(0, limit)])
+            return rows.map { FindingCount(code: $0["code"], count: $0["n"]) }
         }
     }
 
@@ -140,7 +205,7 @@ public final class SQLiteStore: ScanStore {
     }
 
     private static let scanColumns =
-        "id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category, isolation, features, tenants"
+        "id, received_at, content_hash, message_id, queue_id, mail_from, recipients, action, score, category, isolation, features, tenants, subject"
 
     /// Scans selected by `clause` (after `FROM scans`) with their engine verdicts, in the clause's order.
     private static func fetchScans(_ db: Database, where clause: String, arguments: StatementArguments) throws -> [ScanRecord] {
@@ -161,6 +226,7 @@ public final class SQLiteStore: ScanStore {
             features: ScanRecord.decodeFeatures(row["features"])
         )
         record.tenants = try JSONList.decode(row["tenants"] ?? "[]", table: "scans", key: id)
+        record.subject = row["subject"]
         return record
     }
 
@@ -199,7 +265,7 @@ public final class SQLiteStore: ScanStore {
         try await read("labelledScans") { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT s.id, s.received_at, s.content_hash, s.message_id, s.queue_id, s.mail_from, s.recipients,
-                       s.action, s.score, s.category, s.isolation, s.features, s.tenants, f.true_class, f.source, f.at AS feedback_at
+                       s.action, s.score, s.category, s.isolation, s.features, s.tenants, s.subject, f.true_class, f.source, f.at AS feedback_at
                 FROM feedback f JOIN scans s ON s.id = f.scan_id
                 WHERE ?1 IS NULL OR f.at >= ?1
                 ORDER BY f.at DESC, f.scan_id DESC LIMIT ?2

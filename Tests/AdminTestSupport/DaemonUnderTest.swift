@@ -8,19 +8,20 @@ import MoatStore
 
 /// A whole daemon minus the sockets: runtime with manifest-driven engines, SQLite store, writer,
 /// supervisor and admin API, in a temporary directory.
-struct DaemonUnderTest {
-    let directory: String
-    let runtime: ScanRuntime
-    let store: any ScanStore
-    let writer: StoreWriter
-    let supervisor: EngineSupervisor
-    let tracker: PrecisionTracker
-    let token: AdminToken
-    let api: AdminAPI
-    let background: Task<Void, Never>
+public struct DaemonUnderTest: Sendable {
+    public let directory: String
+    public let runtime: ScanRuntime
+    public let store: any ScanStore
+    public let writer: StoreWriter
+    public let supervisor: EngineSupervisor
+    public let tracker: PrecisionTracker
+    public let token: AdminToken
+    public let api: AdminAPI
+    public let background: Task<Void, Never>
 
     /// `manifests`: file name → TOML text.
-    static func start(manifests: [String: String], logger: Logger = Logger(label: "test")) async throws -> DaemonUnderTest {
+    public static func start(manifests: [String: String], logger: Logger = Logger(label: "test"),
+                             settings: AdminSettings? = nil) async throws -> DaemonUnderTest {
         let directory = NSTemporaryDirectory() + "moat-admin-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/engines", withIntermediateDirectories: true)
         for (name, text) in manifests {
@@ -44,7 +45,9 @@ struct DaemonUnderTest {
         runtime.pipeline.observers.add(supervisor)
         let token = AdminToken(value: "test-token-0123456789abcdef")
         let api = AdminAPI(
-            settings: AdminSettings(listen: "127.0.0.1:0", modelsDirectory: directory + "/models"), token: token, runtime: runtime, supervisor: supervisor,
+            settings: settings ?? AdminSettings(listen: "127.0.0.1:0", modelsDirectory: directory + "/models"), token: token,
+            tenantTokens: (settings?.tenantTokens ?? []).compactMap { scoped in scoped.token.map { (scoped.tenant, AdminToken(value: $0)) } },
+            runtime: runtime, supervisor: supervisor,
             tenants: TenantManager(registry: runtime.registry, store: store, logger: logger), prometheus: TestMetrics.registry, logger: logger, reload: { await runtime.reload() }
         )
         let background = Task {
@@ -57,11 +60,11 @@ struct DaemonUnderTest {
                                tracker: tracker, token: token, api: api, background: background)
     }
 
-    func scan(_ raw: String) async -> Decision {
-        await runtime.pipeline.scan(ScanInput(message: Message(parsing: Array(raw.utf8))))
+    public func scan(_ raw: String, envelope: Envelope = Envelope()) async -> Decision {
+        await runtime.pipeline.scan(ScanInput(message: Message(parsing: Array(raw.utf8)), envelope: envelope))
     }
 
-    func stop() async {
+    public func stop() async {
         supervisor.finish()
         background.cancel()
         _ = await background.value
@@ -75,20 +78,20 @@ import Metrics
 import Prometheus
 
 /// One Prometheus registry for the test process (swift-metrics can be bootstrapped once).
-enum TestMetrics {
-    static let registry: PrometheusCollectorRegistry = {
+public enum TestMetrics {
+    public static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         return registry
     }()
 }
 
-enum Mail {
-    static func ham(_ index: Int) -> String {
+public enum Mail {
+    public static func ham(_ index: Int) -> String {
         "From: colleague\(index)@example.com\r\nTo: me@moat.test\r\nSubject: the minutes, part \(index)\r\n\r\nHere are the notes from the meeting, item \(index).\r\n"
     }
 
-    static func spam(_ index: Int) -> String {
+    public static func spam(_ index: Int) -> String {
         "From: promo\(index)@example.net\r\nTo: me@moat.test\r\nSubject: the offer \(index)\r\n\r\nBUY-NOW-PILLS: the best prices, offer \(index).\r\n"
     }
 }

@@ -1,0 +1,137 @@
+import Foundation
+import Hummingbird
+import MoatAdmin
+import MoatCore
+
+extension Console {
+    static let windows = [1, 7, 30, 90]
+
+    /// Days of the chosen window (7 unless one of `windows` is asked for).
+    func windowDays(_ request: Request) -> Int {
+        ConsoleForm.query(request, "days").flatMap(Int.init).flatMap { Self.windows.contains($0) ? $0 : nil } ?? 7
+    }
+
+    /// Precision and recall per engine over the window, from the labelled decisions in the store
+    /// (the same counting as the live tracker), and per day for the charts.
+    struct WindowFigures {
+        var overall: [String: EngineStatistics] = [:]
+        var days: [Date] = []
+        var daily: [[String: EngineStatistics]] = []
+    }
+
+    func windowFigures(days: Int) async throws -> WindowFigures {
+        let end = now()
+        let dayLength = 86_400.0
+        let firstDay = Date(timeIntervalSince1970: ((end.timeIntervalSince1970 / dayLength).rounded(.down) - Double(days - 1)) * dayLength)
+        let labelled = try await api.supervisor.store.labelledScans(since: firstDay, limit: 200_000)
+        let settings = PrecisionTracker.Settings(window: 1_000_000, maxAgeDays: Double(days + 1), scanWindow: 1)
+        let overall = PrecisionTracker(settings: settings)
+        let perDay = (0..<days).map { _ in PrecisionTracker(settings: settings) }
+        for (record, feedback) in labelled {
+            overall.label(record, truth: feedback.trueClass, at: feedback.at)
+            let index = Int((record.receivedAt.timeIntervalSince1970 - firstDay.timeIntervalSince1970) / dayLength)
+            if perDay.indices.contains(index) { perDay[index].label(record, truth: feedback.trueClass, at: feedback.at) }
+        }
+        var figures = WindowFigures()
+        for statistics in overall.allStatistics() { figures.overall[statistics.engine] = statistics }
+        figures.days = (0..<days).map { firstDay.addingTimeInterval(Double($0) * dayLength) }
+        figures.daily = perDay.map { tracker in
+            Dictionary(tracker.allStatistics().map { ($0.engine, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        return figures
+    }
+
+    static func categoryRows(_ statistics: EngineStatistics?) -> [[String: String]] {
+        guard let statistics else { return [] }
+        return statistics.categories.keys.sorted().compactMap { category in
+            guard let figures = statistics.categories[category], figures.counts.samples > 0 else { return nil }
+            return [
+                "category": category, "precision": number(figures.precision), "recall": number(figures.recall),
+                "precisionInterval": interval(figures.precisionInterval), "recallInterval": interval(figures.recallInterval),
+                "samples": "\(figures.counts.samples)",
+            ]
+        }
+    }
+
+    static func latency(_ statistics: EngineStatistics) -> String {
+        "\(number(statistics.latencyP50Milliseconds, digits: 1)) / \(number(statistics.latencyP99Milliseconds, digits: 1)) ms"
+    }
+
+    func enginesPage(_ request: Request, _ session: ConsoleSession) async throws -> Response {
+        try session.caller.requireGlobal("the engine list")
+        let language = language(request)
+        let days = windowDays(request)
+        let figures = try await windowFigures(days: days)
+        let rows: [[String: Any]] = api.engines().map { engine in
+            [
+                "name": engine.name, "state": engine.state.rawValue, "adapter": engine.adapter, "weight": Self.number(engine.weight, digits: 2),
+                "timeout": "\(engine.timeoutMilliseconds)", "errorRate": Self.percent(engine.statistics.errorRate),
+                "timeoutRate": Self.percent(engine.statistics.timeoutRate), "latency": Self.latency(engine.statistics),
+                "categories": Self.categoryRows(figures.overall[engine.name]), "days": "\(days)",
+            ]
+        }
+        return page(request, session, section: .engines, title: language.text("engines"), template: "engines", values: [
+            "rows": rows, "days": "\(days)", "windows": Self.windows.map { ["value": "\($0)", "selected": $0 == days] as [String: Any] },
+        ], notice: notice(request))
+    }
+
+    func enginePage(_ request: Request, _ session: ConsoleSession, name: String) async throws -> Response {
+        try session.caller.requireGlobal("an engine's figures")
+        guard let engine = api.engines().first(where: { $0.name == name }) else { throw HTTPError(.notFound, message: "no engine named \(name)") }
+        let language = language(request)
+        let days = windowDays(request)
+        let figures = try await windowFigures(days: days)
+        let history = try await api.supervisor.store.stateChanges(engine: name, limit: 50)
+        let lastPolicy = history.first { $0.actor == "policy" }
+        let dayFormat = DateFormatter()
+        dayFormat.locale = Locale(identifier: "en_US_POSIX")
+        dayFormat.timeZone = TimeZone(secondsFromGMT: 0)
+        dayFormat.dateFormat = "MM-dd"
+        let categories = Set(figures.daily.flatMap { $0[name]?.categories.filter { $0.value.counts.samples > 0 }.keys.map { $0 } ?? [] }).sorted()
+        let chart = SVGChart.lines(
+            title: language.text("dailyPrecision"), days: figures.days.map { dayFormat.string(from: $0) },
+            series: categories.map { category in
+                (name: category, values: figures.daily.map { $0[name]?.categories[category]?.precision })
+            }
+        )
+        let values: [String: Any] = [
+            "name": engine.name, "state": engine.state.rawValue, "adapter": engine.adapter, "weight": Self.number(engine.weight, digits: 2),
+            "timeout": "\(engine.timeoutMilliseconds)", "errorRate": Self.percent(engine.statistics.errorRate),
+            "timeoutRate": Self.percent(engine.statistics.timeoutRate), "latency": Self.latency(engine.statistics),
+            "removal": engine.removal.map(Self.describe) ?? language.text("noRemovalPolicy"),
+            "lastFired": lastPolicy.map { "\(Self.time($0.at)): \($0.from.rawValue) → \($0.to.rawValue) (\($0.reason))" } ?? language.text("never"),
+            "categories": Self.categoryRows(figures.overall[name]), "live": Self.categoryRows(engine.statistics),
+            "dailyChart": chart, "csrf": session.csrf,
+            "windows": Self.windows.map { ["value": "\($0)", "selected": $0 == days] as [String: Any] },
+            "states": EngineState.allCases.map { ["value": $0.rawValue, "selected": $0 == engine.state] as [String: Any] },
+            "history": history.map { ["at": Self.time($0.at), "from": $0.from.rawValue, "to": $0.to.rawValue, "actor": $0.actor, "reason": $0.reason] },
+            "status": engine.status.keys.sorted().map { ["key": $0, "value": engine.status[$0] ?? ""] },
+        ]
+        return page(request, session, section: .engines, title: "\(language.text("engine")): \(name)", template: "engine", values: values,
+                    notice: notice(request))
+    }
+
+    static func describe(_ policy: RemovalPolicy) -> String {
+        var parts: [String] = []
+        if let precision = policy.minPrecision {
+            parts.append("precision < \(number(precision, digits: 3)) after \(policy.minSamples) samples → \(policy.precisionAction.rawValue)")
+        }
+        if let rate = policy.maxErrorRate {
+            parts.append("errors > \(percent(rate)) of \(policy.minScansForErrorRate) scans → \(policy.errorAction.rawValue)")
+        }
+        return parts.isEmpty ? "–" : parts.joined(separator: "; ")
+    }
+
+    func changeState(_ fields: [String: String], _ session: ConsoleSession, name: String) async throws -> Response {
+        try session.caller.requireGlobal("changing an engine's state")
+        guard let state = fields["state"].flatMap(EngineState.init(rawValue:)) else { throw HTTPError(.badRequest, message: "state must be active, shadow or disabled") }
+        let reason = (fields["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty, reason.count <= 500 else { throw HTTPError(.badRequest, message: "give a reason (at most 500 characters)") }
+        do {
+            _ = try await api.supervisor.setState(engine: name, to: state, actor: session.actor, reason: reason)
+        } catch let error as EngineRegistry.RegistryError {
+            throw HTTPError(.notFound, message: error.description)
+        }
+        return after("/console/engines/\(ConsoleForm.escapeQuery(name))", done: "stateChanged")
+    }
+}
