@@ -9,7 +9,7 @@ DEBIAN_PACKAGES := pkg-config libclamav-dev libmagic-dev libmagic-mgc libarchive
 	spamassassin spamc spamd \
 	zbar-tools python3-zxing-cpp python3-pil python3-dkim python3-spf dnsmasq-base openssl webp qrencode imagemagick publicsuffix postgresql \
 	clamav clamav-daemon clamav-testfiles postfix swaks miltertest opendkim python3 procps \
-	sasl2-bin libsasl2-modules libsasl2-modules-db libqpdf-dev qpdf poppler-utils chromium chromium-driver python3-selenium \
+	sasl2-bin libsasl2-modules libsasl2-modules-db libqpdf-dev qpdf poppler-utils chromium chromium-driver python3-selenium fonts-ipafont-gothic \
 	file zip p7zip-full jlha-utils genisoimage gcab xz-utils bzip2 python3-venv \
 	libreoffice-core libreoffice-writer libreoffice-calc libreoffice-impress \
 	c-icap libc-icap-mod-virus-scan rspamd curl bc
@@ -52,7 +52,7 @@ unit-test: build $(OLEVBA)
 	MOAT_OLEVBA=$(OLEVBA) MOAT_PDFID=$(CURDIR)/$(OLETOOLS)/bin/python $(SWIFT) test --skip-build --no-parallel
 
 # End-to-end scripts against the debug binaries just built (lib.sh and postgres.sh are helpers).
-E2E_TESTS := cli.sh admin.sh miltertest.sh postfix-milter.sh auth.sh tenants.sh outbound.sh hotplug.sh isolation.sh corpus-findings.sh
+E2E_TESTS := cli.sh admin.sh miltertest.sh postfix-milter.sh auth.sh tenants.sh outbound.sh console.sh hotplug.sh isolation.sh corpus-findings.sh
 
 e2e-test: build
 	@set -e; for script in $(E2E_TESTS); do \

@@ -237,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "MoatFuzzRegressionTests",
             dependencies: [
-                "MoatMessage", "MoatURL", "MoatMacro", "MoatSpam", "MoatMilter", "MoatAuth", "MoatDNS", "MoatPDF", "MoatHTMLDisarm",
+                "MoatMessage", "MoatURL", "MoatMacro", "MoatSpam", "MoatMilter", "MoatAuth", "MoatDNS", "MoatPDF", "MoatHTMLDisarm", "MoatConsole",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -44,7 +44,8 @@ extension Console {
     static func categoryRows(_ statistics: EngineStatistics?) -> [[String: String]] {
         guard let statistics else { return [] }
         return statistics.categories.keys.sorted().compactMap { category in
-            guard let figures = statistics.categories[category], figures.counts.samples > 0 else { return nil }
+            // A category the engine never claimed and never missed says nothing.
+            guard let figures = statistics.categories[category], figures.precision != nil || figures.recall != nil else { return nil }
             return [
                 "category": category, "precision": number(figures.precision), "recall": number(figures.recall),
                 "precisionInterval": interval(figures.precisionInterval), "recallInterval": interval(figures.recallInterval),
@@ -87,7 +88,7 @@ extension Console {
         dayFormat.locale = Locale(identifier: "en_US_POSIX")
         dayFormat.timeZone = TimeZone(secondsFromGMT: 0)
         dayFormat.dateFormat = "MM-dd"
-        let categories = Set(figures.daily.flatMap { $0[name]?.categories.filter { $0.value.counts.samples > 0 }.keys.map { $0 } ?? [] }).sorted()
+        let categories = Set(figures.daily.flatMap { $0[name]?.categories.filter { $0.value.precision != nil }.keys.map { $0 } ?? [] }).sorted()
         let chart = SVGChart.lines(
             title: language.text("dailyPrecision"), days: figures.days.map { dayFormat.string(from: $0) },
             series: categories.map { category in

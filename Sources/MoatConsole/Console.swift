@@ -153,7 +153,7 @@ public struct Console: Sendable {
               status: HTTPResponse.Status = .ok, notice: String? = nil, problem: String? = nil, cookies: [String] = []) -> Response {
         let language = language(request)
         let texts = language.texts
-        var values = values
+        var values = Self.pruned(values) as? [String: Any] ?? [:]
         values["t"] = texts
         let body = library.render(values, withTemplate: template) ?? ""
         var layout: [String: Any] = [
@@ -173,6 +173,15 @@ public struct Console: Sendable {
         headers[.contentType] = "text/html; charset=utf-8"
         for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// `value` without empty strings, at any depth: Mustache takes an empty string for true, so a
+    /// section such as `{{#error}}` would show for a verdict without an error.
+    static func pruned(_ value: Any) -> Any? {
+        if let text = value as? String { return text.isEmpty ? nil : text }
+        if let dictionary = value as? [String: Any] { return dictionary.compactMapValues { pruned($0) } }
+        if let array = value as? [Any] { return array.map { pruned($0) ?? "" } }
+        return value
     }
 
     func problemPage(_ request: Request, _ session: ConsoleSession?, _ error: HTTPError) -> Response {

@@ -105,13 +105,7 @@ struct MoatDaemon: AsyncParsableCommand {
         let outbound: OutboundControl
         do {
             store = try await StoreFactory.open(daemon.store, logger: logger)
-            let tokenIsNew = daemon.admin.token == nil && !FileManager.default.fileExists(atPath: daemon.admin.tokenFile)
             token = try AdminToken.load(daemon.admin)
-            if tokenIsNew, daemon.admin.enabled {
-                // Printed once, at the start that created it, so `make run` can be signed into at once.
-                logger.notice("new admin token generated (sign in to the console with it; it is kept in the token file)",
-                              metadata: ["admin.token": "\(token.value)", "admin.token_file": "\(daemon.admin.tokenFile)"])
-            }
             tenantTokens = try AdminToken.loadTenantTokens(daemon.admin)
             // The tenants' policies are in force before the first message: mail is never decided
             // by the global policy because the tenants were not read yet.
@@ -175,7 +169,14 @@ struct MoatDaemon: AsyncParsableCommand {
             var console: Console?
             if daemon.admin.console.enabled {
                 console = try Console(api: api)
-                logger.notice("web console", metadata: ["console.url": "http://\(daemon.admin.listen)/console"])
+                logger.notice("web console: sign in with the admin token", metadata: [
+                    "console.url": "http://\(daemon.admin.listen)/console", "admin.token_file": "\(daemon.admin.tokenFile)",
+                ])
+                // On a terminal (`make run`) the token is printed so the operator can sign in at
+                // once; never into a log file or the journal.
+                if isatty(STDERR_FILENO) == 1 {
+                    FileHandle.standardError.write(Data("Console: http://\(daemon.admin.listen)/console  sign-in token: \(token.value)\n".utf8))
+                }
             }
             services.append(.init(service: api.application(extraRoutes: { router in console?.addRoutes(to: router) })))
             logger.info("admin API", metadata: ["admin.listen": "\(daemon.admin.listen)", "admin.token_file": "\(daemon.admin.token == nil ? daemon.admin.tokenFile : "(configured)")"])

@@ -41,14 +41,14 @@ declare -A MODULE=(
     [mime]=Message [addresslist]=Message [rfc2047]=Message [charsets]=Message [uuencode]=Message [qp]=Message [base64]=Message
     [htmllinks]=URL [urlnormalize]=URL [pdflinks]=URL [textlinks]=URL [gif]=URL [image]=URL [qr]=URL
     [cfb]=Macro [zip]=Macro [rtf]=Macro [biff]=Macro [powerpoint]=Macro [vba]=Macro [macro]=Macro
-    [received]=Spam [spamhtml]=Spam [urihosts]=Spam [dkim]=Auth [authrecords]=Auth [pdf]=PDF [htmldisarm]=HTMLDisarm
+    [received]=Spam [spamhtml]=Spam [urihosts]=Spam [dkim]=Auth [authrecords]=Auth [pdf]=PDF [htmldisarm]=HTMLDisarm [consoleform]=Console
 )
-ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts dkim authrecords pdf htmldisarm"
+ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts dkim authrecords pdf htmldisarm consoleform"
 declare -A MAXLEN=(
     [mime]=65536 [addresslist]=4096 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
     [htmllinks]=16384 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=4096 [gif]=16384 [image]=65536 [qr]=65536
     [cfb]=131072 [zip]=131072 [rtf]=65536 [biff]=16384 [powerpoint]=65536 [vba]=16384 [macro]=131072
-    [received]=2048 [spamhtml]=16384 [urihosts]=2048 [dkim]=4096 [authrecords]=1024 [pdf]=65536 [htmldisarm]=16384
+    [received]=2048 [spamhtml]=16384 [urihosts]=2048 [dkim]=4096 [authrecords]=1024 [pdf]=65536 [htmldisarm]=16384 [consoleform]=4096
 )
 # Dictionary per target (Tests/Fuzz/dict/<name>.dict).
 declare -A DICT=(
@@ -80,6 +80,7 @@ module_sources() {
     # The qpdf walker (C++, compiled below) and its Swift face; the engine needs MoatCore.
     PDF) echo Sources/MoatPDF/PDFInspection.swift ;;
     HTMLDisarm) echo Sources/MoatHTMLDisarm/HTMLSanitizer.swift Sources/MoatHTMLDisarm/HTMLSmuggling.swift ;;
+    Console) echo Sources/MoatConsole/FormDecoding.swift Sources/MoatConsole/ConsoleLanguage.swift ;;
     esac
 }
 
@@ -185,6 +186,11 @@ seeds() {
         pick "$dir" 200 "$max" -path '*/phishing/*'
         pick "$dir" 100 "$max" -path '*/spamassassin/*' -path '*spam*' ;;
     pdflinks) pick "$dir" 10 "$max" -iname '*.pdf' ;;
+    consoleform)
+        printf 'csrf=abc&token=t%%2Bk+1&name=ops' >"$dir/form"
+        printf 'since=2026-12-01T10%%3A00&subject=%%3Cscript%%3E&page=2' >"$dir/query"
+        printf 'moat_session=x; moat_lang=ja; a=b=c' >"$dir/cookie"
+        printf 'ja-JP,ja;q=0.9,en;q=0.8' >"$dir/language" ;;
     gif|image|qr) pick "$dir" 200 "$max" -path '*/qr/*' \( -iname '*.png' -o -iname '*.jpg' -o -iname '*.webp' -o -iname '*.gif' \) ;;
     cfb|biff|powerpoint|vba|macro|zip|rtf)
         pick "$dir" 150 "$max" -path '*/macros/*' ! -name '*.txt' ! -name '*.tsv' ! -name '*.md' ;;

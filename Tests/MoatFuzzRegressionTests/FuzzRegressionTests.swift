@@ -36,6 +36,7 @@ struct FuzzRegressionTests {
         "addresslist": { MessageFuzzEntries.addressList($0) },
         "pdf": { PDFFuzzEntries.inspect($0) },
         "htmldisarm": { HTMLDisarmFuzzEntries.sanitize($0) },
+        "consoleform": { ConsoleFuzzEntries.form($0) },
         "milter": { MilterFuzzEntries.command($0) },
         "milterreply": { MilterFuzzEntries.reply($0) },
     ]
