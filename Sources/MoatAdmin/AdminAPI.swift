@@ -129,22 +129,24 @@ public struct AdminAPI: Sendable {
             try context.caller.requireAccess(to: entry.tenants, "quarantined message \(id)")
             return try Self.json(QuarantineDetail(self.scoped(entry, for: context.caller)))
         }
-        api.post("/quarantine/:id/release") { _, context in
+        api.post("/quarantine/:id/release") { request, context in
             let id = try context.parameters.require("id")
-            guard let entry = try await self.supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
-            try context.caller.requireSoleAccess(to: entry.tenants, "quarantined message \(id)")
-            let output = try await self.release(entry)
-            _ = try await self.supervisor.store.markReleased(scanID: id, at: Date())
+            let actor = context.caller.actor(request.uri.queryParameters["actor"].map(String.init))
+            let output = try await self.releaseQuarantined(id, caller: context.caller, actor: actor)
             return try Self.json(["released": id, "command_output": output])
         }
-        api.delete("/quarantine/:id") { _, context in
+        api.delete("/quarantine/:id") { request, context in
+            let id = try context.parameters.require("id")
+            try await self.deleteQuarantined(id, caller: context.caller, actor: context.caller.actor(request.uri.queryParameters["actor"].map(String.init)))
+            return try Self.json(["deleted": id])
+        }
+        api.get("/quarantine/:id/actions") { _, context in
             let id = try context.parameters.require("id")
             if context.caller != .global {
                 guard let entry = try await self.supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
-                try context.caller.requireSoleAccess(to: entry.tenants, "quarantined message \(id)")
+                try context.caller.requireAccess(to: entry.tenants, "quarantined message \(id)")
             }
-            guard try await self.supervisor.store.deleteQuarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
-            return try Self.json(["deleted": id])
+            return try Self.json(try await self.supervisor.store.quarantineActions(scanID: id, limit: 100))
         }
         api.post("/scan") { request, context in
             // Scans feed the verdict log, the figures and the quarantine of the whole gateway.
@@ -299,8 +301,31 @@ public struct AdminAPI: Sendable {
         }
     }
 
+    /// Releases a quarantined message for `caller` (through the release command), marks it released
+    /// and records who did it; returns what the command printed.
+    public func releaseQuarantined(_ id: String, caller: AdminCaller, actor: String) async throws -> String {
+        guard let entry = try await supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
+        try caller.requireSoleAccess(to: entry.tenants, "quarantined message \(id)")
+        let output = try await release(entry)
+        _ = try await supervisor.store.markReleased(scanID: id, at: Date())
+        try await supervisor.store.recordQuarantineAction(QuarantineAction(scanID: id, kind: .release, actor: actor, detail: String(output.prefix(500))))
+        logger.notice("quarantined message released", metadata: ["scan.id": "\(id)", "admin.actor": "\(actor)"])
+        return output
+    }
+
+    /// Deletes a quarantined message's entry for `caller` and records who did it.
+    public func deleteQuarantined(_ id: String, caller: AdminCaller, actor: String) async throws {
+        if caller != .global {
+            guard let entry = try await supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
+            try caller.requireSoleAccess(to: entry.tenants, "quarantined message \(id)")
+        }
+        guard try await supervisor.store.deleteQuarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
+        try await supervisor.store.recordQuarantineAction(QuarantineAction(scanID: id, kind: .delete, actor: actor))
+        logger.notice("quarantined message deleted", metadata: ["scan.id": "\(id)", "admin.actor": "\(actor)"])
+    }
+
     /// Runs the configured release command (argument vector, no shell) for a held message.
-    public func release(_ entry: QuarantineEntry) async throws -> String {
+    func release(_ entry: QuarantineEntry) async throws -> String {
         guard let command = settings.releaseCommand, !command.isEmpty else { return "" }
         guard let queueID = entry.queueID else { throw HTTPError(.conflict, message: "the entry has no MTA queue id to release") }
         return try await runtime.blocking.run {

@@ -19,8 +19,14 @@ extension Console {
                 "released": entry.releasedAt.map(Self.time) ?? "",
             ])
         }
-        return page(request, session, section: .quarantine, title: language.text("quarantine"), template: "quarantine", values: ["rows": rows],
-                    notice: notice(request))
+        // Deleted entries are gone from the list; their records say who deleted them.
+        let actions = session.caller == .global ? try await store.quarantineActions(scanID: nil, limit: 20).map(Self.actionRow) : []
+        return page(request, session, section: .quarantine, title: language.text("quarantine"), template: "quarantine",
+                    values: ["rows": rows, "actions": actions, "hasActions": !actions.isEmpty], notice: notice(request))
+    }
+
+    static func actionRow(_ action: QuarantineAction) -> [String: String] {
+        ["at": time(action.at), "id": action.scanID, "kind": action.kind.rawValue, "actor": action.actor, "detail": action.detail]
     }
 
     func heldPage(_ request: Request, _ session: ConsoleSession, id: String) async throws -> Response {
@@ -33,6 +39,7 @@ extension Console {
             "id": entry.scanID, "at": Self.time(entry.at), "reason": entry.reason, "from": entry.mailFrom ?? "",
             "to": entry.recipients.joined(separator: ", "), "queueID": entry.queueID ?? "", "flagged": record.map(Self.flagged) ?? "",
             "released": entry.releasedAt.map(Self.time) ?? "", "csrf": session.csrf,
+            "actions": try await api.supervisor.store.quarantineActions(scanID: id, limit: 20).map(Self.actionRow),
         ]
         if let raw = entry.raw {
             let preview = MessagePreview(raw: raw, limits: api.runtime.configuration.limits, htmlLabel: language.text("htmlSource"))
@@ -44,21 +51,12 @@ extension Console {
 
     /// Release through the configured release command, like `POST /quarantine/ID/release`.
     func release(_ session: ConsoleSession, id: String) async throws -> Response {
-        guard let entry = try await api.supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
-        try session.caller.requireSoleAccess(to: entry.tenants, "quarantined message \(id)")
-        let output = try await api.release(entry)
-        _ = try await api.supervisor.store.markReleased(scanID: id, at: now())
-        api.logger.notice("quarantined message released from the console", metadata: [
-            "scan.id": "\(id)", "console.actor": "\(session.actor)", "release.output": "\(output.prefix(200))",
-        ])
+        _ = try await api.releaseQuarantined(id, caller: session.caller, actor: session.actor)
         return after("/console/quarantine/\(ConsoleForm.escapeQuery(id))", done: "released")
     }
 
     func delete(_ session: ConsoleSession, id: String) async throws -> Response {
-        guard let entry = try await api.supervisor.store.quarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
-        try session.caller.requireSoleAccess(to: entry.tenants, "quarantined message \(id)")
-        guard try await api.supervisor.store.deleteQuarantined(scanID: id) else { throw HTTPError(.notFound, message: "no quarantined message \(id)") }
-        api.logger.notice("quarantined message deleted from the console", metadata: ["scan.id": "\(id)", "console.actor": "\(session.actor)"])
+        try await api.deleteQuarantined(id, caller: session.caller, actor: session.actor)
         return after("/console/quarantine", done: "deleted")
     }
 }

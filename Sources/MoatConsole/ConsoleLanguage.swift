@@ -155,5 +155,8 @@ public enum ConsoleLanguage: String, Sendable, CaseIterable {
         "noLabels": ("No labelled decisions in this window yet.", "この期間にはラベル付きの判定がまだありません。"),
         "reasons": ("How the score was reached", "スコアの内訳"),
         "status": ("Engine status", "エンジンの状態情報"),
+        "actions": ("Releases and deletions", "解放と削除の記録"),
+        "message": ("Message", "メッセージ"),
+        "output": ("Release command output", "解放コマンドの出力"),
     ]
 }

@@ -265,6 +265,9 @@ enum ConsoleTemplates {
     <tbody>{{#rows}}<tr data-id="{{id}}"><td><a href="/console/quarantine/{{id}}">{{at}}</a></td><td>{{from}}</td><td>{{to}}</td><td class="subject">{{subject}}</td><td>{{reason}}</td><td>{{flagged}}</td><td>{{#released}}{{t.released}} {{released}}{{/released}}</td></tr>{{/rows}}</tbody>
     </table>
     {{^rows}}<p>{{t.noQuarantine}}</p>{{/rows}}
+    {{#hasActions}}<section aria-labelledby="h-actions"><h2 id="h-actions">{{t.actions}}</h2>
+    <table class="data" id="actions"><thead><tr><th scope="col">{{t.when}}</th><th scope="col">{{t.action}}</th><th scope="col">{{t.who}}</th><th scope="col">{{t.message}}</th></tr></thead>
+    <tbody>{{#actions}}<tr><td>{{at}}</td><td>{{kind}}</td><td>{{actor}}</td><td><code>{{id}}</code></td></tr>{{/actions}}</tbody></table></section>{{/hasActions}}
     """
 
     static let held = """
@@ -282,6 +285,11 @@ enum ConsoleTemplates {
     <form method="post" action="/console/quarantine/{{id}}/release" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" id="release">{{t.release}}</button></form>
     <form method="post" action="/console/quarantine/{{id}}/delete" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" id="delete" class="danger">{{t.delete}}</button></form>
     </div>
+    <section aria-labelledby="h-history">
+    <h2 id="h-history">{{t.actions}}</h2>
+    <table class="data" id="history"><thead><tr><th scope="col">{{t.when}}</th><th scope="col">{{t.action}}</th><th scope="col">{{t.who}}</th><th scope="col">{{t.output}}</th></tr></thead>
+    <tbody>{{#actions}}<tr><td>{{at}}</td><td>{{kind}}</td><td>{{actor}}</td><td>{{detail}}</td></tr>{{/actions}}</tbody></table>
+    </section>
     <section aria-labelledby="h-preview">
     <h2 id="h-preview">{{t.preview}}</h2>
     {{#preview}}<pre class="headers" id="preview-headers">{{headers}}</pre>

@@ -39,6 +39,10 @@ public protocol ScanStore: Sendable {
     func quarantined(scanID: String) async throws -> QuarantineEntry?
     func markReleased(scanID: String, at: Date) async throws -> Bool
     func deleteQuarantined(scanID: String) async throws -> Bool
+    /// Records who released or deleted a quarantined message (kept after the entry is gone).
+    func recordQuarantineAction(_ action: QuarantineAction) async throws
+    /// Newest first; `scanID` nil for every message.
+    func quarantineActions(scanID: String?, limit: Int) async throws -> [QuarantineAction]
 
     /// Every tenant, by id.
     func tenants() async throws -> [Tenant]

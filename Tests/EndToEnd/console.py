@@ -207,6 +207,7 @@ try:
     shot("held")
     check("the release is confirmed", submit("release", "Released"))
     check("the entry shows when it was released", bool(text_of("#released-at")))
+    check("the release is recorded with the operator's name", "console:ops" in text_of("#history") and "release" in text_of("#history"))
     new_mail = os.path.join(args.maildir, "new")
     deadline = time.time() + 20
     while time.time() < deadline and not (os.path.isdir(new_mail) and os.listdir(new_mail)):
@@ -216,6 +217,7 @@ try:
     check("the deletion is confirmed", submit("delete", "Deleted"))
     ids = [row.get_attribute("data-id") for row in driver.find_elements(By.CSS_SELECTOR, "#quarantine tbody tr")]
     check("the deleted message is gone, the released one stays listed", second_id not in ids and first_id in ids)
+    check("the deletion is recorded with the operator's name", second_id in text_of("#actions") and "delete" in text_of("#actions"))
 
     # Japanese.
     driver.find_element(By.ID, "lang-ja").click()

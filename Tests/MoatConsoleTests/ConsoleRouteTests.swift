@@ -275,7 +275,19 @@ struct ConsoleRouteTests {
             }
             try await client.execute(uri: "/console/decisions/\(other)", method: .get, headers: browser.headers) { #expect($0.status == .forbidden) }
             try await client.execute(uri: "/console/quarantine/\(other)", method: .get, headers: browser.headers) { #expect($0.status == .forbidden) }
-            try await client.execute(uri: "/console/quarantine/\(own)", method: .get, headers: browser.headers) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/console/quarantine/\(own)", method: .get, headers: browser.headers) { response in
+                #expect(response.status == .ok)
+                _ = browser.absorb(response)
+            }
+            try await client.execute(uri: "/console/quarantine/\(other)/delete", method: .post, headers: browser.formHeaders(),
+                                     body: Self.form(["csrf": browser.csrf])) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/console/quarantine/\(own)/delete", method: .post, headers: browser.formHeaders(),
+                                     body: Self.form(["csrf": browser.csrf])) { #expect($0.status == .seeOther) }
+            #expect(try await daemon.store.quarantined(scanID: own) == nil)
+            #expect(try await daemon.store.quarantined(scanID: other) != nil)
+            let actions = try await daemon.store.quarantineActions(scanID: nil, limit: 10)
+            #expect(actions.map(\.actor) == ["acme:console:bob"])
+            #expect(actions.map(\.kind) == [.delete])
         }
     }
 

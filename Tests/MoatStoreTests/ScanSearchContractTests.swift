@@ -101,4 +101,23 @@ struct ScanSearchContractTests {
             #expect(try await store.findingCounts(since: since, tenant: "acme", limit: 10).map(\.code) == ["spam.A", "url.C"])
         }
     }
+
+    @Test("records who released and deleted quarantined mail, kept after the entry is gone", arguments: Backend.available)
+    func quarantineActions(_ backend: Backend) async throws {
+        try await withStore(backend) { fixture in
+            let store = fixture.store
+            try await store.quarantine(QuarantineEntry(scanID: "q1", at: baseDate, reason: "phishing", queueID: "ABC"))
+            try await store.recordQuarantineAction(QuarantineAction(scanID: "q1", kind: .release, actor: "console:ops", detail: "released", at: baseDate))
+            #expect(try await store.deleteQuarantined(scanID: "q1"))
+            try await store.recordQuarantineAction(QuarantineAction(scanID: "q1", kind: .delete, actor: "acme:bob", at: baseDate.addingTimeInterval(5)))
+            try await store.recordQuarantineAction(QuarantineAction(scanID: "q2", kind: .delete, actor: "operator", at: baseDate.addingTimeInterval(9)))
+            let forOne = try await store.quarantineActions(scanID: "q1", limit: 10)
+            #expect(forOne.map(\.kind) == [.delete, .release])
+            #expect(forOne.map(\.actor) == ["acme:bob", "console:ops"])
+            #expect(forOne.last?.detail == "released")
+            #expect(try await store.quarantineActions(scanID: nil, limit: 2).map(\.scanID) == ["q2", "q1"])
+            #expect(try await store.prune(olderThan: baseDate.addingTimeInterval(6)) == 2)
+            #expect(try await store.quarantineActions(scanID: nil, limit: 10).map(\.scanID) == ["q2"])
+        }
+    }
 }

@@ -176,6 +176,10 @@ final class BatchCountingStore: ScanStore {
     }
     func heldMessage(id: String) async throws -> HeldMessage? { try await base.heldMessage(id: id) }
     func searchScans(_ query: ScanQuery) async throws -> [ScanRecord] { try await base.searchScans(query) }
+    func recordQuarantineAction(_ action: QuarantineAction) async throws { try await base.recordQuarantineAction(action) }
+    func quarantineActions(scanID: String?, limit: Int) async throws -> [QuarantineAction] {
+        try await base.quarantineActions(scanID: scanID, limit: limit)
+    }
     func actionCounts(since: Date, tenant: String?) async throws -> [ActionCount] { try await base.actionCounts(since: since, tenant: tenant) }
     func findingCounts(since: Date, tenant: String?, limit: Int) async throws -> [FindingCount] {
         try await base.findingCounts(since: since, tenant: tenant, limit: limit)
@@ -266,6 +270,8 @@ final class ScriptedStore: ScanStore {
     func heldMessages(state: HeldMessage.State?, dueBy: Date?, limit: Int) async throws -> [HeldMessage] { [] }
     func heldMessage(id: String) async throws -> HeldMessage? { nil }
     func searchScans(_ query: ScanQuery) async throws -> [ScanRecord] { [] }
+    func recordQuarantineAction(_ action: QuarantineAction) async throws {}
+    func quarantineActions(scanID: String?, limit: Int) async throws -> [QuarantineAction] { [] }
     func actionCounts(since: Date, tenant: String?) async throws -> [ActionCount] { [] }
     func findingCounts(since: Date, tenant: String?, limit: Int) async throws -> [FindingCount] { [] }
     func quarantined(scanID: String) async throws -> QuarantineEntry? { nil }

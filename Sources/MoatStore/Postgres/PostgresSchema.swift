@@ -126,9 +126,21 @@ enum PostgresSchema {
             """,
             "CREATE INDEX held_messages_state_release ON held_messages (state, release_at)",
         ]),
-        Migration(version: 6, name: "scan subject and detail", statements: [
+        Migration(version: 6, name: "scan subject and detail, quarantine actions", statements: [
             "ALTER TABLE scans ADD COLUMN subject text",
             "ALTER TABLE scans ADD COLUMN detail text",
+            """
+            CREATE TABLE quarantine_actions (
+                id bigserial PRIMARY KEY,
+                scan_id text NOT NULL,
+                kind text NOT NULL,
+                actor text NOT NULL,
+                detail text NOT NULL,
+                at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX quarantine_actions_scan_at ON quarantine_actions (scan_id, at)",
+            "CREATE INDEX quarantine_actions_at ON quarantine_actions (at)",
         ]),
     ]
 }

@@ -552,6 +552,30 @@ public final class PostgresStore: ScanStore {
         try await execute("markReleased", "UPDATE quarantine SET released_at = \(at) WHERE scan_id = \(scanID) RETURNING 1") > 0
     }
 
+    public func recordQuarantineAction(_ action: QuarantineAction) async throws {
+        try await execute("recordQuarantineAction", """
+            INSERT INTO quarantine_actions (scan_id, kind, actor, detail, at)
+            VALUES (\(action.scanID), \(action.kind.rawValue), \(action.actor), \(action.detail), \(action.at))
+            """)
+    }
+
+    public func quarantineActions(scanID: String?, limit: Int) async throws -> [QuarantineAction] {
+        try await connection("quarantineActions") { connection, logger in
+            var actions: [QuarantineAction] = []
+            let rows = try await connection.query("""
+                SELECT id, scan_id, kind, actor, detail, at FROM quarantine_actions
+                WHERE \(scanID)::text IS NULL OR scan_id = \(scanID)::text ORDER BY at DESC, id DESC LIMIT \(max(0, limit))
+                """, logger: logger)
+            for try await (id, scan, kindText, actor, detail, at) in rows.decode((Int64, String, String, String, String, Date).self) {
+                guard let kind = QuarantineAction.Kind(rawValue: kindText) else {
+                    throw StoreError.corruptRow(table: "quarantine_actions", key: "\(id)", column: "kind", value: kindText)
+                }
+                actions.append(QuarantineAction(scanID: scan, kind: kind, actor: actor, detail: detail, at: at))
+            }
+            return actions
+        }
+    }
+
     public func deleteQuarantined(scanID: String) async throws -> Bool {
         try await execute("deleteQuarantined", "DELETE FROM quarantine WHERE scan_id = \(scanID) RETURNING 1") > 0
     }
@@ -644,7 +668,7 @@ public final class PostgresStore: ScanStore {
 
     // MARK: Maintenance
 
-    /// Counts rows of scans, feedback, state changes and quarantine; engine verdicts go with their scans uncounted.
+    /// Counts rows of scans, feedback, state changes, quarantine and its actions; engine verdicts go with their scans uncounted.
     public func prune(olderThan date: Date) async throws -> Int {
         try await transaction("prune") { connection, logger in
             var removed = 0
@@ -652,6 +676,7 @@ public final class PostgresStore: ScanStore {
                 "WITH d AS (DELETE FROM scans WHERE received_at < \(date) RETURNING 1) SELECT count(*) FROM d",
                 "WITH d AS (DELETE FROM feedback WHERE at < \(date) RETURNING 1) SELECT count(*) FROM d",
                 "WITH d AS (DELETE FROM state_changes WHERE at < \(date) RETURNING 1) SELECT count(*) FROM d",
+                "WITH d AS (DELETE FROM quarantine_actions WHERE at < \(date) RETURNING 1) SELECT count(*) FROM d",
                 // Messages held for tenants follow their tenants' retention (TenantRetention).
                 "WITH d AS (DELETE FROM quarantine WHERE at < \(date) AND cardinality(tenants) = 0 RETURNING 1) SELECT count(*) FROM d",
             ]

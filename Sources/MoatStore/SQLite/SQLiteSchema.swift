@@ -126,6 +126,16 @@ enum SQLiteSchema {
             try db.execute(sql: """
                 ALTER TABLE scans ADD COLUMN subject TEXT;
                 ALTER TABLE scans ADD COLUMN detail TEXT;
+                CREATE TABLE quarantine_actions (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    scan_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    at DATETIME NOT NULL
+                );
+                CREATE INDEX quarantine_actions_scan_at ON quarantine_actions(scan_id, at);
+                CREATE INDEX quarantine_actions_at ON quarantine_actions(at);
                 """)
         }
         return migrator

@@ -417,6 +417,29 @@ public final class SQLiteStore: ScanStore {
         }
     }
 
+    public func recordQuarantineAction(_ action: QuarantineAction) async throws {
+        try await write("recordQuarantineAction") { db in
+            try db.execute(sql: "INSERT INTO quarantine_actions (scan_id, kind, actor, detail, at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [action.scanID, action.kind.rawValue, action.actor, action.detail, action.at])
+        }
+    }
+
+    public func quarantineActions(scanID: String?, limit: Int) async throws -> [QuarantineAction] {
+        try await read("quarantineActions") { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, scan_id, kind, actor, detail, at FROM quarantine_actions
+                WHERE ?1 IS NULL OR scan_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2
+                """, arguments: [scanID, max(0, limit)])
+            return try rows.map { row in
+                let kindText: String = row["kind"]
+                guard let kind = QuarantineAction.Kind(rawValue: kindText) else {
+                    throw StoreError.corruptRow(table: "quarantine_actions", key: "\(row["id"] as Int64)", column: "kind", value: kindText)
+                }
+                return QuarantineAction(scanID: row["scan_id"], kind: kind, actor: row["actor"], detail: row["detail"], at: row["at"])
+            }
+        }
+    }
+
     public func deleteQuarantined(scanID: String) async throws -> Bool {
         try await write("deleteQuarantined") { db in
             try db.execute(sql: "DELETE FROM quarantine WHERE scan_id = ?", arguments: [scanID])
@@ -516,11 +539,11 @@ public final class SQLiteStore: ScanStore {
 
     // MARK: Maintenance
 
-    /// Counts rows of scans, feedback, state changes and quarantine; engine verdicts go with their scans uncounted.
+    /// Counts rows of scans, feedback, state changes, quarantine and its actions; engine verdicts go with their scans uncounted.
     public func prune(olderThan date: Date) async throws -> Int {
         try await write("prune") { db in
             var removed = 0
-            for (table, column) in [("scans", "received_at"), ("feedback", "at"), ("state_changes", "at")] {
+            for (table, column) in [("scans", "received_at"), ("feedback", "at"), ("state_changes", "at"), ("quarantine_actions", "at")] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE \(column) < ?", arguments: [date])
                 removed += db.changesCount
             }
