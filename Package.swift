@@ -101,6 +101,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Several moatd on one PostgreSQL: shared engine states, pooled feedback, one policy evaluator.
+        .target(
+            name: "MoatCluster",
+            dependencies: [
+                "MoatAdmin", "MoatCore", "MoatStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The operators' web console, served on the admin listener (server-rendered, no script).
         .target(
             name: "MoatConsole",
@@ -174,7 +184,7 @@ let package = Package(
             name: "moatd",
             dependencies: [
                 "MoatCore", "MoatMilter", "MoatAdapters", "MoatIsolation",
-                "MoatAdmin", "MoatConsole", "MoatStore", "MoatOutbound", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
+                "MoatAdmin", "MoatCluster", "MoatConsole", "MoatStore", "MoatOutbound", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -28,11 +28,14 @@ public struct AdminAPI: Sendable {
     public let tenants: TenantManager
     /// Outbound protection (held mail, alerts, paused senders); nil: those routes answer 404.
     public let outbound: OutboundControl?
+    /// The cluster this node belongs to; nil: `GET /cluster` answers 404.
+    public let cluster: (any ClusterLink)?
 
     public init(settings: AdminSettings, token: AdminToken, tenantTokens: [(tenant: String, token: AdminToken)] = [], runtime: ScanRuntime,
-                supervisor: EngineSupervisor, tenants: TenantManager, outbound: OutboundControl? = nil, prometheus: PrometheusCollectorRegistry,
-                logger: Logger, reload: @escaping @Sendable () async -> [ConfigurationError]) {
+                supervisor: EngineSupervisor, tenants: TenantManager, outbound: OutboundControl? = nil, cluster: (any ClusterLink)? = nil,
+                prometheus: PrometheusCollectorRegistry, logger: Logger, reload: @escaping @Sendable () async -> [ConfigurationError]) {
         self.settings = settings
+        self.cluster = cluster
         self.outbound = outbound
         self.token = token
         self.tenantTokens = tenantTokens
@@ -187,6 +190,13 @@ public struct AdminAPI: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+        api.get("/cluster") { _, context in
+            try context.caller.requireGlobal("the cluster's status")
+            guard let cluster = self.cluster else {
+                throw HTTPError(.notFound, message: "this node is not in a cluster ([store] backend is not postgres, or [cluster] enabled = false)")
+            }
+            return try Self.json(try await cluster.status())
         }
         addDecisionRoutes(api)
         addTenantRoutes(api)

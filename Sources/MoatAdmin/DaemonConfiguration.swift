@@ -2,7 +2,7 @@ import MoatCore
 import MoatOutbound
 import MoatStore
 
-/// The parts of `moat.toml` only the daemon reads: `[admin]`, `[store]`, `[precision]` and `[outbound]`.
+/// The parts of `moat.toml` only the daemon reads: `[admin]`, `[store]`, `[precision]`, `[outbound]` and `[cluster]`.
 ///
 /// Decoded from the same file as `MoatConfiguration` (each ignores the other's tables), so one file
 /// configures everything and each target owns its own keys.
@@ -11,6 +11,7 @@ public struct DaemonConfiguration: Sendable, Codable {
     public var store: StoreConfiguration
     public var precision: PrecisionTracker.Settings
     public var outbound = OutboundSettings()
+    public var cluster = ClusterSettings()
 
     public init(admin: AdminSettings = AdminSettings(), store: StoreConfiguration = StoreConfiguration(),
                 precision: PrecisionTracker.Settings = PrecisionTracker.Settings()) {
@@ -25,6 +26,7 @@ public struct DaemonConfiguration: Sendable, Codable {
         store = try c.decodeIfPresent(StoreConfiguration.self, forKey: .store) ?? StoreConfiguration()
         precision = try c.decodeIfPresent(PrecisionTracker.Settings.self, forKey: .precision) ?? PrecisionTracker.Settings()
         outbound = try c.decodeIfPresent(OutboundSettings.self, forKey: .outbound) ?? OutboundSettings()
+        cluster = try c.decodeIfPresent(ClusterSettings.self, forKey: .cluster) ?? ClusterSettings()
     }
 
     /// Loads `path`, or the defaults when nil.

@@ -62,6 +62,18 @@ public final class EngineSupervisor: ScanObserver, Sendable {
     private let continuation: AsyncStream<Handoff>.Continuation
     /// Scan ids handed over but not yet logged, so feedback that arrives first can wait for them.
     private let pending = Mutex<Set<String>>([])
+    private let clusterLink = Mutex<(any ClusterLink)?>(nil)
+
+    /// Joins a cluster: state changes and feedback are published to the other nodes, and removal
+    /// policies are evaluated only while this node is the cluster's evaluator.
+    public func attach(_ link: any ClusterLink) {
+        clusterLink.withLock { $0 = link }
+    }
+
+    var cluster: (any ClusterLink)? { clusterLink.withLock { $0 } }
+
+    /// True unless another node of the cluster evaluates removal policies.
+    public var evaluatesPolicies: Bool { cluster?.isEvaluator ?? true }
 
     public init(registry: EngineRegistry, tracker: PrecisionTracker, store: any ScanStore, writer: StoreWriter,
                 metrics: MoatMetrics, keepQuarantinedRaw: Bool, logger: Logger, queueLimit: Int = 10_000) {
@@ -112,8 +124,9 @@ public final class EngineSupervisor: ScanObserver, Sendable {
     }
 
     /// Rebuilds statistics from the stored feedback and re-applies the state changes recorded before
-    /// the last stop (a demoted engine stays demoted across restarts).
-    public func restore(window: Int) async throws {
+    /// the last stop (a demoted engine stays demoted across restarts); returns the feedback counted.
+    @discardableResult
+    public func restore(window: Int) async throws -> [Feedback] {
         let labelled = try await store.labelledScans(since: Date().addingTimeInterval(-tracker.settings.maxAgeDays * 86_400), limit: window)
         for (record, feedback) in labelled.reversed() where feedback.isConfirmed {
             tracker.label(record, truth: feedback.trueClass, at: feedback.at)
@@ -121,6 +134,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
         }
         try await applyRecordedStates()
         logger.info("precision statistics restored", metadata: ["feedback.samples": "\(labelled.count)"])
+        return labelled.map(\.1)
     }
 
     /// Applies, for each registered engine, the newest recorded state change (after a reload too).
@@ -150,7 +164,31 @@ public final class EngineSupervisor: ScanObserver, Sendable {
             "actor": "\(actor)", "reason": "\(reason)",
         ])
         refreshStateGauges()
+        await cluster?.stateChanged(change)
         return change
+    }
+
+    /// A state change another node made and recorded: applied here, not recorded again.
+    public func applyRemote(_ change: StateChange) {
+        guard let registered = registry.snapshot.engines.first(where: { $0.name == change.engine }), registered.state != change.to else { return }
+        guard (try? registry.setState(change.engine, to: change.to, actor: change.actor, reason: change.reason)) != nil else { return }
+        if change.to == .active {
+            tracker.reset(engine: change.engine)
+            tenantTrackers.reset(engine: change.engine)
+        }
+        logger.notice("engine state changed by another node", metadata: [
+            "engine.name": "\(change.engine)", "to": "\(change.to.rawValue)", "actor": "\(change.actor)", "reason": "\(change.reason)",
+        ])
+        refreshStateGauges()
+    }
+
+    /// Feedback another node recorded: counted here too, and policies applied if this node evaluates them.
+    @discardableResult
+    public func applyRemote(_ feedback: Feedback) async throws -> [StateChange] {
+        guard feedback.isConfirmed, let record = try await store.scan(id: feedback.scanID) else { return [] }
+        tracker.label(record, truth: feedback.trueClass, at: feedback.at)
+        tenantTrackers.label(record, truth: feedback.trueClass, at: feedback.at)
+        return await enforcePolicies(for: record.engines.map(\.engine))
     }
 
     /// Feedback by scan id: scores every engine that saw the message and applies removal policies.
@@ -168,6 +206,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
             tenantTrackers.label(record, truth: truth)
         }
         metrics.feedback(truth)
+        await cluster?.feedbackRecorded(feedback)
         let changes = await enforcePolicies(for: record.engines.map(\.engine))
         return FeedbackResult(scanID: scanID, trueClass: truth, engines: record.engines.filter { !$0.isFailure && !$0.wasNotReady }.map(\.engine), stateChanges: changes)
     }
@@ -202,7 +241,8 @@ public final class EngineSupervisor: ScanObserver, Sendable {
     @discardableResult
     public func enforcePolicies(for names: [String]? = nil) async -> [StateChange] {
         var changes: [StateChange] = []
-        for registered in registry.snapshot.engines where registered.state == .active {
+        // In a cluster one node evaluates for all, so an engine is never demoted twice for one window.
+        for registered in registry.snapshot.engines where registered.state == .active && evaluatesPolicies {
             guard names?.contains(registered.name) ?? true, let policy = registered.manifest.removal,
                   let (state, reason) = tracker.evaluate(engine: registered.name, policy: policy) else { continue }
             do {

@@ -4,6 +4,7 @@ import Logging
 import MoatAdapters
 import Metrics
 import MoatAdmin
+import MoatCluster
 import MoatConsole
 import MoatCore
 import MoatIsolation
@@ -124,10 +125,26 @@ struct MoatDaemon: AsyncParsableCommand {
             registry: runtime.registry, tracker: tracker, store: store, writer: writer, metrics: MoatMetrics(maxTenantLabels: daemon.admin.maxTenantMetricLabels),
             keepQuarantinedRaw: daemon.store.keepQuarantinedRaw, logger: logger
         )
+        var restored: [Feedback] = []
         do {
-            try await supervisor.restore(window: daemon.precision.window)
+            restored = try await supervisor.restore(window: daemon.precision.window)
         } catch {
             logger.error("cannot restore statistics from the store; starting empty", metadata: ["error": "\(error)"])
+        }
+        // Several moatd on one PostgreSQL store share engine states, feedback and one policy evaluator.
+        var cluster: ClusterNode?
+        if daemon.store.backend == .postgres, daemon.cluster.enabled, let url = daemon.store.postgresURL {
+            do {
+                let node = try ClusterNode(settings: daemon.cluster, postgresURL: url, address: daemon.admin.listen, supervisor: supervisor, logger: logger)
+                node.noteRestored(restored)
+                supervisor.attach(node)
+                cluster = node
+                logger.notice("cluster node", metadata: ["cluster.node": "\(node.nodeID)"])
+            } catch {
+                logger.critical("cannot join the cluster", metadata: ["error": "\(error)"])
+                await runtime.shutdown()
+                throw ExitCode(78)
+            }
         }
         runtime.pipeline.observers.add(supervisor)
         runtime.pipeline.reviewers.add(outbound)
@@ -163,9 +180,10 @@ struct MoatDaemon: AsyncParsableCommand {
             .init(service: OutboundService(outbound: outbound)),
             .init(service: reloader),
         ]
+        if let cluster { services.append(.init(service: cluster)) }
         if daemon.admin.enabled {
             let api = AdminAPI(settings: daemon.admin, token: token, tenantTokens: tenantTokens, runtime: runtime, supervisor: supervisor,
-                               tenants: tenants, outbound: outbound, prometheus: prometheus, logger: logger, reload: reloadAll)
+                               tenants: tenants, outbound: outbound, cluster: cluster, prometheus: prometheus, logger: logger, reload: reloadAll)
             var console: Console?
             if daemon.admin.console.enabled {
                 console = try Console(api: api)

@@ -142,5 +142,19 @@ enum PostgresSchema {
             "CREATE INDEX quarantine_actions_scan_at ON quarantine_actions (scan_id, at)",
             "CREATE INDEX quarantine_actions_at ON quarantine_actions (at)",
         ]),
+        Migration(version: 7, name: "cluster nodes", statements: [
+            """
+            CREATE TABLE cluster_nodes (
+                id text PRIMARY KEY,
+                version text NOT NULL,
+                address text NOT NULL,
+                started_at timestamptz NOT NULL,
+                heartbeat_at timestamptz NOT NULL,
+                evaluator boolean NOT NULL DEFAULT false,
+                listener_pid integer,
+                engines text NOT NULL DEFAULT '{}'
+            )
+            """,
+        ]),
     ]
 }

@@ -771,3 +771,11 @@ extension PostgresStore: StoreInspecting {
         }
     }
 }
+
+extension PostgresStore {
+    /// A client configuration for `url` (the store's syntax), for the other users of the same
+    /// database: the cluster's notifications and heartbeats.
+    public static func clientConfiguration(url: String, poolSize: Int) throws -> PostgresClient.Configuration {
+        try PostgresConnectionSettings(url: url).clientConfiguration(poolSize: poolSize)
+    }
+}

@@ -1,0 +1,260 @@
+import Foundation
+import Logging
+import MoatAdmin
+import MoatCore
+import MoatStore
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// One `moatd` of several sharing a PostgreSQL store: it registers itself, tells the others of the
+/// state changes and feedback it records (`LISTEN`/`NOTIFY` on `moat_cluster`), applies theirs, and
+/// reads recorded states and feedback back every `reconcile_seconds`, so a missed notification or
+/// a restart converges. Exactly one node, the holder of a session advisory lock, evaluates removal
+/// policies for the cluster; when it goes, the lock is freed and another node takes over.
+///
+/// No scan waits on any of this: the database is only reached from this service's own tasks.
+public final class ClusterNode: ClusterLink, Service, Sendable {
+    public let settings: ClusterSettings
+    public let nodeID: String
+    let address: String
+    let supervisor: EngineSupervisor
+    let client: PostgresClient
+    let logger: Logger
+    let startedAt = Date()
+    private let evaluator = Atomic<Bool>(false)
+    /// The server process of the listener connection: the holder of the evaluator lock, if any.
+    private let listenerPID = Atomic<Int>(0)
+    private let ledger = Mutex(FeedbackLedger())
+    private let lastReconcile = Mutex<Date?>(nil)
+
+    static let channel = "moat_cluster"
+    /// The advisory lock whose holder evaluates removal policies ("MoatEval").
+    static let evaluatorLock: Int64 = 0x4D6F_6174_4576_616C
+
+    public init(settings: ClusterSettings, postgresURL: String, address: String, supervisor: EngineSupervisor, logger: Logger) throws {
+        self.settings = settings
+        self.address = address
+        self.nodeID = settings.nodeID ?? "\(ProcessInfo.processInfo.hostName)-\(address)"
+        self.supervisor = supervisor
+        self.logger = logger
+        client = PostgresClient(configuration: try PostgresStore.clientConfiguration(url: postgresURL, poolSize: 3), backgroundLogger: logger)
+    }
+
+    public var isEvaluator: Bool { evaluator.load(ordering: .acquiring) }
+
+    /// Runs until graceful shutdown: the listener (and the evaluator lock on its connection), the
+    /// heartbeat and the reconciliation.
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.run() }
+            group.addTask {
+                await cancelWhenGracefulShutdown {
+                    await withTaskGroup(of: Void.self) { loops in
+                        loops.addTask { await self.listenLoop() }
+                        loops.addTask { await self.heartbeatLoop() }
+                        loops.addTask { await self.reconcileLoop() }
+                    }
+                }
+                await self.leave()
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    // MARK: Publishing
+
+    public func stateChanged(_ change: StateChange) async {
+        await publish(ClusterMessage(node: nodeID, kind: .state, change: change))
+    }
+
+    public func feedbackRecorded(_ feedback: Feedback) async {
+        _ = ledger.withLock { $0.insert(feedback) }
+        await publish(ClusterMessage(node: nodeID, kind: .feedback, feedback: feedback))
+    }
+
+    private func publish(_ message: ClusterMessage) async {
+        guard let payload = ClusterMessage.encode(message) else { return }
+        do {
+            try await client.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+        } catch {
+            // The others read it back from the store at their next reconciliation.
+            logger.warning("cannot notify the cluster", metadata: ["cluster.node": "\(nodeID)", "error": "\(String(reflecting: error))"])
+        }
+    }
+
+    // MARK: Receiving
+
+    func receive(_ payload: String) async {
+        guard let message = ClusterMessage.decode(payload), message.node != nodeID else { return }
+        switch message.kind {
+        case .state:
+            if let change = message.change { supervisor.applyRemote(change) }
+        case .feedback:
+            guard let feedback = message.feedback, ledger.withLock({ $0.insert(feedback) }) else { return }
+            do {
+                try await supervisor.applyRemote(feedback)
+            } catch {
+                logger.warning("cannot count another node's feedback", metadata: ["scan.id": "\(feedback.scanID)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Listens on its own connection, and tries for the evaluator lock on the same connection, so
+    /// the lock goes the moment the connection does.
+    private func listenLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: Self.channel) { notifications in
+                        // A notification sent while this node was not listening is caught up now.
+                        await self.reconcile()
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            group.addTask {
+                                for try await notification in notifications { await self.receive(notification.payload) }
+                            }
+                            group.addTask { try await self.holdEvaluatorLock(connection) }
+                            try await group.next()
+                            group.cancelAll()
+                        }
+                    }
+                }
+            } catch {
+                if !Task.isCancelled {
+                    logger.warning("cluster listener lost its connection; retrying", metadata: ["cluster.node": "\(nodeID)", "error": "\(String(reflecting: error))"])
+                }
+            }
+            if evaluator.exchange(false, ordering: .acquiringAndReleasing) {
+                logger.notice("no longer the cluster's policy evaluator", metadata: ["cluster.node": "\(nodeID)"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    private func holdEvaluatorLock(_ connection: PostgresConnection) async throws {
+        defer {
+            evaluator.store(false, ordering: .releasing)
+            listenerPID.store(0, ordering: .releasing)
+        }
+        for try await pid in try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) {
+            listenerPID.store(Int(pid), ordering: .releasing)
+        }
+        while !Task.isCancelled {
+            if isEvaluator {
+                // A dead connection has lost the lock: find out within a heartbeat, not at the next notification.
+                try await connection.query("SELECT 1", logger: logger)
+            } else {
+                var acquired = false
+                for try await locked in try await connection.query("SELECT pg_try_advisory_lock(\(Self.evaluatorLock))", logger: logger).decode(Bool.self) {
+                    acquired = locked
+                }
+                if acquired {
+                    evaluator.store(true, ordering: .releasing)
+                    logger.notice("this node evaluates removal policies for the cluster", metadata: ["cluster.node": "\(nodeID)"])
+                    // Feedback counted while another node evaluated may call for a change now.
+                    await supervisor.enforcePolicies()
+                }
+            }
+            do {
+                try await Task.sleep(for: .milliseconds(settings.heartbeatMilliseconds))
+            } catch {
+                // Cancelled with the connection alive: give the lock back before the pool keeps the connection.
+                if isEvaluator { _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.evaluatorLock))", logger: logger) }
+                throw error
+            }
+        }
+    }
+
+    // MARK: Heartbeat and reconciliation
+
+    private func heartbeatLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await heartbeat()
+            } catch {
+                if !Task.isCancelled {
+                    logger.warning("cluster heartbeat failed", metadata: ["cluster.node": "\(nodeID)", "error": "\(String(reflecting: error))"])
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(settings.heartbeatMilliseconds))
+        }
+    }
+
+    func heartbeat() async throws {
+        var engines: [String: String] = [:]
+        for registered in supervisor.registry.snapshot.engines { engines[registered.name] = registered.state.rawValue }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let enginesJSON = String(decoding: try encoder.encode(engines), as: UTF8.self)
+        try await client.query("""
+            INSERT INTO cluster_nodes (id, version, address, started_at, heartbeat_at, evaluator, listener_pid, engines)
+            VALUES (\(nodeID), \(MoatVersion.current), \(address), \(startedAt), now(), \(isEvaluator), \(Int32(clamping: listenerPID.load(ordering: .acquiring))), \(enginesJSON))
+            ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, address = EXCLUDED.address, started_at = EXCLUDED.started_at,
+                heartbeat_at = now(), evaluator = EXCLUDED.evaluator, listener_pid = EXCLUDED.listener_pid, engines = EXCLUDED.engines
+            """, logger: logger)
+    }
+
+    private func reconcileLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(settings.reconcileSeconds))
+            await reconcile()
+        }
+    }
+
+    /// Applies the newest recorded state of every engine, and counts recorded feedback this node
+    /// has not seen (from the last reconciliation, with a margin for clocks and slow writes).
+    func reconcile() async {
+        let now = Date()
+        do {
+            try await supervisor.applyRecordedStates()
+            let since = (lastReconcile.withLock { $0 } ?? startedAt).addingTimeInterval(-60)
+            let labelled = try await supervisor.store.labelledScans(since: since, limit: 10_000)
+            for (_, feedback) in labelled.reversed() where ledger.withLock({ $0.insert(feedback) }) {
+                try await supervisor.applyRemote(feedback)
+            }
+            lastReconcile.withLock { $0 = now }
+        } catch {
+            if !Task.isCancelled {
+                logger.warning("cluster reconciliation failed", metadata: ["cluster.node": "\(nodeID)", "error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    /// Marks feedback counted at start-up (`EngineSupervisor.restore`) as seen.
+    public func noteRestored(_ feedback: [Feedback]) {
+        ledger.withLock { ledger in
+            for item in feedback { _ = ledger.insert(item) }
+        }
+    }
+
+    private func leave() async {
+        evaluator.store(false, ordering: .releasing)
+        _ = try? await client.query("UPDATE cluster_nodes SET evaluator = false WHERE id = \(nodeID)", logger: logger)
+    }
+
+    // MARK: Status
+
+    public func status() async throws -> ClusterStatus {
+        var nodes: [ClusterStatus.Node] = []
+        // The evaluator is the node whose listener holds the lock now, as the server sees it (a
+        // node's own flag can lag behind its death).
+        let rows = try await client.query("""
+            SELECT n.id, n.version, n.address, n.started_at, n.heartbeat_at,
+                   EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.pid = n.listener_pid
+                           AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = \(Self.evaluatorLock)),
+                   n.engines, extract(epoch FROM now() - n.heartbeat_at)::double precision
+            FROM cluster_nodes n ORDER BY n.id
+            """, logger: logger)
+        for try await (id, version, address, started, heartbeat, evaluator, enginesJSON, lag) in rows.decode(
+            (String, String, String, Date, Date, Bool, String, Double).self) {
+            let states = (try? JSONDecoder().decode([String: String].self, from: Data(enginesJSON.utf8))) ?? [:]
+            nodes.append(ClusterStatus.Node(
+                id: id, version: version, address: address, startedAt: started, heartbeatAt: heartbeat, lagSeconds: lag,
+                lost: lag > Double(settings.lostAfterSeconds), evaluator: evaluator,
+                engines: states.compactMapValues(EngineState.init(rawValue:))
+            ))
+        }
+        return ClusterStatus(this: nodeID, nodes: nodes)
+    }
+}
