@@ -198,7 +198,11 @@ let package = Package(
         .testTarget(name: "MoatClamAVTests", dependencies: ["MoatClamAV", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatBenchTests", dependencies: ["MoatBench", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatRuleKitTests", dependencies: ["MoatRuleKit", "MoatPattern", "MoatCore", "MoatMessage"]),
-        .testTarget(name: "MoatStoreTests", dependencies: ["MoatStore", "MoatCore"]),
+        .testTarget(name: "MoatStoreTests", dependencies: ["MoatStore", "MoatCore", "PostgresTestSupport"]),
+        .testTarget(name: "MoatClusterTests", dependencies: [
+            "MoatCluster", "MoatAdmin", "MoatStore", "MoatCore", "AdminTestSupport", "PostgresTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "MoatOutboundTests", dependencies: [
             "MoatOutbound", "MoatStore", "MoatCore", "MoatMessage", .product(name: "Logging", package: "swift-log"),
         ]),
@@ -208,6 +212,8 @@ let package = Package(
         .testTarget(name: "MoatDNSTests", dependencies: ["MoatDNS", "DNSTestSupport"]),
         // A real DNS server (dnsmasq) on loopback for the DNS and authentication tests.
         .target(name: "DNSTestSupport", path: "Tests/DNSTestSupport"),
+        // A throwaway PostgreSQL cluster for the tests that need the real server.
+        .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
         // A daemon without sockets (runtime, SQLite store, supervisor, admin API) for API and console tests.
         .target(
             name: "AdminTestSupport",

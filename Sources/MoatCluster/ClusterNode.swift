@@ -20,6 +20,9 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
     let address: String
     let supervisor: EngineSupervisor
     let client: PostgresClient
+    /// The client's connection pool runs from the start (a publish before the service runs, or after
+    /// it stopped, must not wait for ever).
+    private let clientTask: Task<Void, Never>
     let logger: Logger
     let startedAt = Date()
     private let evaluator = Atomic<Bool>(false)
@@ -38,7 +41,13 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
         self.nodeID = settings.nodeID ?? "\(ProcessInfo.processInfo.hostName)-\(address)"
         self.supervisor = supervisor
         self.logger = logger
-        client = PostgresClient(configuration: try PostgresStore.clientConfiguration(url: postgresURL, poolSize: 3), backgroundLogger: logger)
+        let client = PostgresClient(configuration: try PostgresStore.clientConfiguration(url: postgresURL, poolSize: 3), backgroundLogger: logger)
+        self.client = client
+        clientTask = Task.detached { await client.run() }
+    }
+
+    deinit {
+        clientTask.cancel()
     }
 
     public var isEvaluator: Bool { evaluator.load(ordering: .acquiring) }
@@ -46,21 +55,14 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
     /// Runs until graceful shutdown: the listener (and the evaluator lock on its connection), the
     /// heartbeat and the reconciliation.
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.client.run() }
-            group.addTask {
-                await cancelWhenGracefulShutdown {
-                    await withTaskGroup(of: Void.self) { loops in
-                        loops.addTask { await self.listenLoop() }
-                        loops.addTask { await self.heartbeatLoop() }
-                        loops.addTask { await self.reconcileLoop() }
-                    }
-                }
-                await self.leave()
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { loops in
+                loops.addTask { await self.listenLoop() }
+                loops.addTask { await self.heartbeatLoop() }
+                loops.addTask { await self.reconcileLoop() }
             }
-            await group.next()
-            group.cancelAll()
         }
+        await leave()
     }
 
     // MARK: Publishing

@@ -11,6 +11,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case migrationFailed(backend: String, version: String, reason: String)
     /// A statement failed (`operation` names the `ScanStore` method).
     case queryFailed(backend: String, operation: String, reason: String)
+    /// The database could not be reached for a statement (connection refused or lost, server
+    /// shutting down): the same statement may succeed later, so writers keep what they hold.
+    case unavailable(backend: String, operation: String, reason: String)
     /// A stored row holds a value Moat does not know (an action or state from a newer version, say).
     case corruptRow(table: String, key: String, column: String, value: String)
     /// The store was closed.
@@ -26,10 +29,20 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "store (\(backend)): migration \(version) failed: \(reason)"
         case .queryFailed(let backend, let operation, let reason):
             "store (\(backend)): \(operation) failed: \(reason)"
+        case .unavailable(let backend, let operation, let reason):
+            "store (\(backend)): \(operation) failed, the database is unreachable: \(reason)"
         case .corruptRow(let table, let key, let column, let value):
             "store: row '\(key)' of table \(table) has an unknown \(column) '\(value)'"
         case .closed(let backend):
             "store (\(backend)): closed"
         }
+    }
+}
+
+extension StoreError {
+    /// Whether the failure was the database being out of reach rather than the statement.
+    public var isUnavailable: Bool {
+        if case .unavailable = self { return true }
+        return false
     }
 }

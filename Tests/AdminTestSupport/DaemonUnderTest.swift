@@ -20,8 +20,9 @@ public struct DaemonUnderTest: Sendable {
     public let background: Task<Void, Never>
 
     /// `manifests`: file name → TOML text.
+    /// `postgresURL`: the store is that PostgreSQL database instead of an SQLite file.
     public static func start(manifests: [String: String], logger: Logger = Logger(label: "test"),
-                             settings: AdminSettings? = nil) async throws -> DaemonUnderTest {
+                             settings: AdminSettings? = nil, postgresURL: String? = nil) async throws -> DaemonUnderTest {
         let directory = NSTemporaryDirectory() + "moat-admin-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/engines", withIntermediateDirectories: true)
         for (name, text) in manifests {
@@ -35,6 +36,10 @@ public struct DaemonUnderTest: Sendable {
         precondition(problems.isEmpty, "\(problems)")
         var storeConfiguration = StoreConfiguration()
         storeConfiguration.path = directory + "/moat.sqlite"
+        if let postgresURL {
+            storeConfiguration.backend = .postgres
+            storeConfiguration.postgresURL = postgresURL
+        }
         storeConfiguration.flushIntervalMilliseconds = 20
         let store = try await StoreFactory.open(storeConfiguration, logger: logger)
         let writer = StoreWriter(store: store, configuration: storeConfiguration, logger: logger)

@@ -163,4 +163,26 @@ curl -s -o "$WORK/release.json" -H "Authorization: Bearer $TOKEN" -X POST "$(url
 check "node c released it" grep -q '"released"' "$WORK/release.json"
 check "Postfix delivered the released message" wait_delivered 1
 check "the release is recorded with node c's operator" bash -c "curl -s -H 'Authorization: Bearer $TOKEN' $(url a)/quarantine/$QID/actions | grep -q 'ops-c'"
+
+# PostgreSQL stops for ten seconds: nodes keep scanning at full speed, and every scan record made
+# meanwhile is in the database once it is back.
+bash "$PG_SCRIPT" pause "$WORK/pg"
+: >"$WORK/outage-ids"
+slowest=0
+for n in $(seq 1 20); do
+    node=$(printf 'abc' | cut -c$(( (n % 3) + 1 )))
+    start=$(date +%s%N)
+    printf 'From: x@example.com\r\nSubject: during the outage %s\r\n\r\nHello %s.\r\n' "$n" "$n" |
+        curl -s -H "Authorization: Bearer $TOKEN" --data-binary @- "$(url "$node")/scan" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' >>"$WORK/outage-ids"
+    took=$(( ($(date +%s%N) - start) / 1000000 ))
+    [ "$took" -gt "$slowest" ] && slowest=$took
+done
+check "20 scans answered while the database was down" test "$(grep -c . "$WORK/outage-ids")" = 20
+check "no scan waited on the database (slowest ${slowest} ms)" test "$slowest" -lt 2000
+sleep 10
+bash "$PG_SCRIPT" resume "$WORK/pg"
+stored() { [ "$("${PSQL[@]}" -c "SELECT count(*) FROM scans WHERE id IN ($(sed "s/.*/'&'/" "$WORK/outage-ids" | paste -sd,))")" = 20 ]; }
+check "every record made during the outage is in the database once it is back" within 30 stored
+check "the cluster has an evaluator again" within 10 one_evaluator a
 finish

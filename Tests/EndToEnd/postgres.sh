@@ -6,6 +6,8 @@
 #   postgres.sh createdb DIR NAME
 #                           creates database NAME in that cluster and prints its URL
 #   postgres.sh stop DIR    stops that cluster and removes DIR
+#   postgres.sh pause DIR   stops the server, keeping its data (an outage)
+#   postgres.sh resume DIR  starts it again on the same port
 #
 # The cluster trades durability for speed (fsync and synchronous_commit off) unless PG_DURABLE=1,
 # which benchmarks set.
@@ -81,6 +83,15 @@ createdb)
     as_owner "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U moat "$name"
     echo "postgres://moat@127.0.0.1:$port/$name"
     ;;
+pause)
+    as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+resume)
+    fast="-c fsync=off -c synchronous_commit=off"
+    if [ "${PG_DURABLE:-0}" = 1 ]; then fast=""; fi
+    as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-k $dir -c listen_addresses=127.0.0.1 -p $(cat "$dir/port") -c max_connections=300 $fast" start >/dev/null
+    ;;
 stop)
     if [ -d "$dir/data" ]; then
         as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
@@ -88,7 +99,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: $0 start|stop DIR | createdb DIR NAME" >&2
+    echo "usage: $0 start|stop|pause|resume DIR | createdb DIR NAME" >&2
     exit 2
     ;;
 esac

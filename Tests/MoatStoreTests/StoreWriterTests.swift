@@ -99,6 +99,31 @@ struct StoreWriterTests {
         #expect(store.recordedIDs == ["x4", "x5"])
     }
 
+    @Test("while the database is unreachable nothing is dropped; everything is written when it answers")
+    func keepsRecordsWhileUnavailable() async throws {
+        let store = ScriptedStore()
+        store.failNext(Int.max, unavailable: true)
+        let writer = StoreWriter(store: store, batchSize: 4, flushInterval: .milliseconds(5))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await writer.run() }
+            for index in 0..<10 { writer.enqueue(scanRecord("u\(index)")) }
+            #expect(await eventually { writer.storeUnavailable })
+            for index in 10..<20 { writer.enqueue(scanRecord("u\(index)")) }
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(writer.statistics.written == 0)
+            store.failNext(0)
+            #expect(await eventually { writer.statistics.written == 20 })
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+        let statistics = writer.statistics
+        #expect(statistics.droppedAfterFailure == 0)
+        #expect(statistics.droppedOverflow == 0)
+        #expect(statistics.failedBatches > 1)
+        #expect(!writer.storeUnavailable)
+        #expect(store.recordedIDs == (0..<20).map { "u\($0)" }, "in order, each once")
+    }
+
     @Test("writer settings come from [store]")
     func configuration() {
         let writer = StoreWriter(store: ScriptedStore(), configuration: StoreConfiguration(
@@ -199,6 +224,7 @@ final class ScriptedStore: ScanStore {
         var recordedIDs: [String] = []
         var batchSizes: [Int] = []
         var failuresLeft = 0
+        var failUnavailable = false
         var holding = false
         var waiting: [CheckedContinuation<Void, Never>] = []
         var pruneCutoffs: [Date] = []
@@ -211,7 +237,12 @@ final class ScriptedStore: ScanStore {
     var waitingCalls: Int { state.withLock { $0.waiting.count } }
     var pruneCutoffs: [Date] { state.withLock { $0.pruneCutoffs } }
 
-    func failNext(_ count: Int) { state.withLock { $0.failuresLeft = count } }
+    func failNext(_ count: Int, unavailable: Bool = false) {
+        state.withLock { state in
+            state.failuresLeft = count
+            state.failUnavailable = unavailable
+        }
+    }
     /// Makes `record(_:)` wait until `release()`.
     func hold() { state.withLock { $0.holding = true } }
     func release() {
@@ -231,16 +262,17 @@ final class ScriptedStore: ScanStore {
             }
             if !wait { continuation.resume() }
         }
-        let fail = state.withLock { state in
+        let fail: (Bool, Bool) = state.withLock { state in
             if state.failuresLeft > 0 {
                 state.failuresLeft -= 1
-                return true
+                return (true, state.failUnavailable)
             }
             state.recordedIDs += scans.map(\.id)
             state.batchSizes.append(scans.count)
-            return false
+            return (false, false)
         }
-        if fail { throw Failure() }
+        if fail.1 { throw StoreError.unavailable(backend: "scripted", operation: "record", reason: "connection refused") }
+        if fail.0 { throw Failure() }
     }
 
     func prune(olderThan date: Date) async throws -> Int {

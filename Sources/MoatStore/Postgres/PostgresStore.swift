@@ -712,8 +712,26 @@ public final class PostgresStore: ScanStore {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError.queryFailed(backend: "postgres", operation: operation, reason: Self.reason(error))
+            throw Self.storeError(error, operation: operation)
         }
+    }
+
+    /// `unavailable` for a connection that failed or was lost (the statement may succeed later),
+    /// `queryFailed` for the rest.
+    static func storeError(_ error: any Error, operation: String) -> StoreError {
+        var inner: any Error = error
+        if let transaction = error as? PostgresTransactionError, let cause = transaction.closureError ?? transaction.beginError ?? transaction.commitError {
+            inner = cause
+        }
+        if let psql = inner as? PSQLError {
+            let state = psql.serverInfo?[.sqlState] ?? ""
+            let lostConnection = [PSQLError.Code.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed].contains(psql.code)
+            // 08: connection exceptions; 57P01-57P03: the server is shutting down or not accepting connections yet.
+            if lostConnection || state.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(state) {
+                return .unavailable(backend: "postgres", operation: operation, reason: reason(error))
+            }
+        }
+        return .queryFailed(backend: "postgres", operation: operation, reason: reason(error))
     }
 
     private func transaction<T: Sendable>(
@@ -725,7 +743,7 @@ public final class PostgresStore: ScanStore {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError.queryFailed(backend: "postgres", operation: operation, reason: Self.reason(error))
+            throw Self.storeError(error, operation: operation)
         }
     }
 

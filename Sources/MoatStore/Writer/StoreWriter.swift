@@ -8,8 +8,9 @@ import Synchronization
 /// `enqueue(_:)` only takes a lock and appends: it never waits on I/O. `run()` writes a batch as
 /// soon as `batchSize` records are queued, and whatever is queued every `flushInterval`. Beyond
 /// `queueLimit` queued records the oldest are dropped and counted (a slow or unreachable database
-/// must not hold mail). A batch whose write fails is retried once on the next round, then dropped
-/// with an error log line. When `retentionDays` is above 0 the loop also prunes older rows, at
+/// must not hold mail). While the database is unreachable (`StoreError.unavailable`) the batch is
+/// kept and tried again every round, so an outage shorter than the queue loses nothing; a batch
+/// whose write fails otherwise is retried once on the next round, then dropped with an error log line. When `retentionDays` is above 0 the loop also prunes older rows, at
 /// start and hourly.
 ///
 /// In `moatd`, run it as a Service: `run()` returns after a final flush once its task is cancelled;
@@ -37,6 +38,8 @@ public final class StoreWriter: Sendable {
         var retry: [ScanRecord]?
         var statistics = Statistics()
         var droppedSinceLastLog = 0
+        /// Since when the database has been unreachable (nil: it answered the last write).
+        var unavailableSince: ContinuousClock.Instant?
         /// The `run()` loop waiting for a full batch.
         var waiter: CheckedContinuation<Void, Never>?
     }
@@ -142,7 +145,9 @@ public final class StoreWriter: Sendable {
         logDroppedOverflow()
 
         if let retry = state.withLock({ state in defer { state.retry = nil }; return state.retry }) {
-            await writeRetry(retry)
+            await writeRetry(retry, keepIfUnavailable: !finalAttempt)
+            // Still unreachable: the queue waits behind the kept batch.
+            if state.withLock({ $0.retry != nil }) { return }
         }
         var remaining = state.withLock { $0.queue.count }
         while remaining > 0 {
@@ -152,13 +157,19 @@ public final class StoreWriter: Sendable {
             do {
                 try await store.record(batch)
                 state.withLock { $0.statistics.written += batch.count }
+                noteReachable()
+            } catch let error as StoreError where error.isUnavailable && !finalAttempt {
+                // Kept whole, ahead of the queue, until the database answers.
+                noteUnavailable(error, keeping: batch.count + remaining)
+                state.withLock { $0.retry = batch }
+                break
             } catch {
                 state.withLock { $0.statistics.failedBatches += 1 }
                 logger.warning("store batch failed, will retry once", metadata: [
                     "store.records": "\(batch.count)", "store.error": "\(error)",
                 ])
                 if finalAttempt {
-                    await writeRetry(batch)
+                    await writeRetry(batch, keepIfUnavailable: false)
                 } else {
                     state.withLock { $0.retry = batch }
                     break
@@ -167,10 +178,15 @@ public final class StoreWriter: Sendable {
         }
     }
 
-    private func writeRetry(_ batch: [ScanRecord]) async {
+    private func writeRetry(_ batch: [ScanRecord], keepIfUnavailable: Bool) async {
         do {
             try await store.record(batch)
             state.withLock { $0.statistics.written += batch.count }
+            noteReachable()
+        } catch let error as StoreError where error.isUnavailable && keepIfUnavailable {
+            // Still unreachable: kept for the next round (the final flush at shutdown gives up).
+            state.withLock { $0.retry = batch }
+            noteUnavailable(error, keeping: batch.count)
         } catch {
             state.withLock { state in
                 state.statistics.failedBatches += 1
@@ -181,6 +197,27 @@ public final class StoreWriter: Sendable {
             ])
         }
     }
+
+    private func noteUnavailable(_ error: StoreError, keeping count: Int) {
+        let first = state.withLock { state in
+            defer { if state.unavailableSince == nil { state.unavailableSince = ContinuousClock.now } }
+            state.statistics.failedBatches += 1
+            return state.unavailableSince == nil
+        }
+        if first {
+            logger.error("store unreachable: keeping records until it answers", metadata: [
+                "store.records": "\(count)", "store.queue_limit": "\(queueLimit)", "store.error": "\(error)",
+            ])
+        }
+    }
+
+    private func noteReachable() {
+        guard let since = state.withLock({ state in defer { state.unavailableSince = nil }; return state.unavailableSince }) else { return }
+        logger.notice("store reachable again", metadata: ["store.outage": "\(ContinuousClock.now - since)"])
+    }
+
+    /// Whether the last write found the database unreachable.
+    public var storeUnavailable: Bool { state.withLock { $0.unavailableSince != nil } }
 
     private func logDroppedOverflow() {
         let dropped = state.withLock { state in defer { state.droppedSinceLastLog = 0 }; return state.droppedSinceLastLog }
