@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MoatCore
 import MoatStore
+import Synchronization
 
 /// Changes tenants one at a time: each change is checked (ids, domains, no domain owned twice),
 /// written to the store with who made it, and then put in force for the next scan by swapping the
@@ -23,6 +24,29 @@ public actor TenantManager {
     let registry: EngineRegistry
     let store: any ScanStore
     let logger: Logger
+    private let changeHandler = Mutex<(@Sendable () async -> Void)?>(nil)
+
+    /// Called after every change this node makes (the cluster tells the other nodes).
+    public nonisolated func onChange(_ handler: @escaping @Sendable () async -> Void) {
+        changeHandler.withLock { $0 = handler }
+    }
+
+    private nonisolated func changed() async {
+        await changeHandler.withLock { $0 }?()
+    }
+
+    /// Puts the stored tenants in force if they differ from those in force (another node changed
+    /// them); true when they did.
+    @discardableResult
+    public func refresh() async throws -> Bool {
+        try await oneAtATime {
+            let stored = try await self.store.tenants()
+            guard Set(stored) != Set(self.current.values) else { return false }
+            self.registry.replace(tenants: stored)
+            self.logger.notice("tenants changed by another node", metadata: ["tenants": "\(stored.count)"])
+            return true
+        }
+    }
 
     public init(registry: EngineRegistry, store: any ScanStore, logger: Logger) {
         self.registry = registry
@@ -83,6 +107,7 @@ public actor TenantManager {
             }
             self.registry.replace(tenants: Array(self.current.values.filter { $0.id != id }))
             self.logger.notice("tenant deleted", metadata: ["tenant": "\(id)", "actor": "\(actor)"])
+            await self.changed()
         }
     }
 
@@ -113,6 +138,7 @@ public actor TenantManager {
         all[tenant.id] = tenant
         registry.replace(tenants: Array(all.values))
         logger.notice("tenant changed", metadata: ["tenant": "\(tenant.id)", "actor": "\(actor)", "change": "\(change)"])
+        await changed()
         return tenant
     }
 }

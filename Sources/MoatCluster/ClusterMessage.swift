@@ -7,6 +7,8 @@ struct ClusterMessage: Codable, Sendable, Equatable {
     enum Kind: String, Codable, Sendable {
         case state
         case feedback
+        /// Tenants were created, changed or deleted: read them again from the store.
+        case tenants
     }
 
     var node: String

@@ -30,6 +30,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
     private let listenerPID = Atomic<Int>(0)
     private let ledger = Mutex(FeedbackLedger())
     private let lastReconcile = Mutex<Date?>(nil)
+    private let tenantManager = Mutex<TenantManager?>(nil)
 
     static let channel = "moat_cluster"
     /// The advisory lock whose holder evaluates removal policies ("MoatEval").
@@ -65,6 +66,16 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
         await leave()
     }
 
+    /// Keeps this node's tenants in step with the cluster's: its changes are announced, the
+    /// others' are read back from the store.
+    public func follow(_ tenants: TenantManager) {
+        tenantManager.withLock { $0 = tenants }
+        tenants.onChange { [weak self] in
+            guard let self else { return }
+            await self.publish(ClusterMessage(node: self.nodeID, kind: .tenants))
+        }
+    }
+
     // MARK: Publishing
 
     public func stateChanged(_ change: StateChange) async {
@@ -93,6 +104,12 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
         switch message.kind {
         case .state:
             if let change = message.change { supervisor.applyRemote(change) }
+        case .tenants:
+            do {
+                try await tenantManager.withLock { $0 }?.refresh()
+            } catch {
+                logger.warning("cannot read the tenants another node changed", metadata: ["error": "\(error)"])
+            }
         case .feedback:
             guard let feedback = message.feedback, ledger.withLock({ $0.insert(feedback) }) else { return }
             do {
@@ -210,6 +227,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
         let now = Date()
         do {
             try await supervisor.applyRecordedStates()
+            try await tenantManager.withLock { $0 }?.refresh()
             let since = (lastReconcile.withLock { $0 } ?? startedAt).addingTimeInterval(-60)
             let labelled = try await supervisor.store.labelledScans(since: since, limit: 10_000)
             for (_, feedback) in labelled.reversed() where ledger.withLock({ $0.insert(feedback) }) {

@@ -137,6 +137,7 @@ struct MoatDaemon: AsyncParsableCommand {
             do {
                 let node = try ClusterNode(settings: daemon.cluster, postgresURL: url, address: daemon.admin.listen, supervisor: supervisor, logger: logger)
                 node.noteRestored(restored)
+                node.follow(tenants)
                 supervisor.attach(node)
                 cluster = node
                 logger.notice("cluster node", metadata: ["cluster.node": "\(node.nodeID)"])

@@ -119,6 +119,16 @@ curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: applica
 check "node a: misfire active again within a second" within 1 is_state a misfire active
 check "node b: misfire active again within a second" within 1 is_state b misfire active
 
+# Tenants are the cluster's: created on node a, in force on b and c within a second.
+curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d '{"id":"acme","name":"Acme","domains":["acme.example"]}' "$(url a)/tenants"
+has_tenant() { curl -s -H "Authorization: Bearer $TOKEN" "$(url "$1")/tenants" | grep -q '"acme"'; }
+lacks_tenant() { ! has_tenant "$1"; }
+check "node b has the tenant created on node a within a second" within 1 has_tenant b
+check "node c has it too" within 1 has_tenant c
+curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -X DELETE "$(url b)/tenants/acme"
+check "deleted on node b, gone from node a within a second" within 1 lacks_tenant a
+
 # A node that was down while the state changed converges when it returns.
 kill -TERM "${PID[b]}"; wait "${PID[b]}" 2>/dev/null || true
 curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"state":"disabled","reason":"maintenance"}' "$(url a)/engines/blocklist/state"
