@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import MoatAdmin
 import MoatCore
 import MoatStore
@@ -14,6 +15,11 @@ import Synchronization
 /// policies for the cluster; when it goes, the lock is freed and another node takes over.
 ///
 /// No scan waits on any of this: the database is only reached from this service's own tasks.
+///
+/// Metrics: `moat_cluster_evaluator` (1 on the evaluator), `moat_cluster_database_reachable` (the
+/// last heartbeat's outcome), `moat_cluster_messages_total{kind,direction}`,
+/// `moat_cluster_reconciliations_total{result}`, `moat_cluster_applied_total{kind}` (changes the
+/// reconciliation found that notifications had missed).
 public final class ClusterNode: ClusterLink, Service, Sendable {
     public let settings: ClusterSettings
     public let nodeID: String
@@ -91,6 +97,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
         guard let payload = ClusterMessage.encode(message) else { return }
         do {
             try await client.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+            Counter(label: "moat_cluster_messages_total", dimensions: [("kind", message.kind.rawValue), ("direction", "sent")]).increment()
         } catch {
             // The others read it back from the store at their next reconciliation.
             logger.warning("cannot notify the cluster", metadata: ["cluster.node": "\(nodeID)", "error": "\(String(reflecting: error))"])
@@ -101,6 +108,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
 
     func receive(_ payload: String) async {
         guard let message = ClusterMessage.decode(payload), message.node != nodeID else { return }
+        Counter(label: "moat_cluster_messages_total", dimensions: [("kind", message.kind.rawValue), ("direction", "received")]).increment()
         switch message.kind {
         case .state:
             if let change = message.change { supervisor.applyRemote(change) }
@@ -155,6 +163,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
         defer {
             evaluator.store(false, ordering: .releasing)
             listenerPID.store(0, ordering: .releasing)
+            Gauge(label: "moat_cluster_evaluator").record(0)
         }
         for try await pid in try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) {
             listenerPID.store(Int(pid), ordering: .releasing)
@@ -170,6 +179,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
                 }
                 if acquired {
                     evaluator.store(true, ordering: .releasing)
+                    Gauge(label: "moat_cluster_evaluator").record(1)
                     logger.notice("this node evaluates removal policies for the cluster", metadata: ["cluster.node": "\(nodeID)"])
                     // Feedback counted while another node evaluated may call for a change now.
                     await supervisor.enforcePolicies()
@@ -191,7 +201,9 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
         while !Task.isCancelled {
             do {
                 try await heartbeat()
+                Gauge(label: "moat_cluster_database_reachable").record(1)
             } catch {
+                Gauge(label: "moat_cluster_database_reachable").record(0)
                 if !Task.isCancelled {
                     logger.warning("cluster heartbeat failed", metadata: ["cluster.node": "\(nodeID)", "error": "\(String(reflecting: error))"])
                 }
@@ -226,15 +238,24 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
     func reconcile() async {
         let now = Date()
         do {
+            let before = supervisor.registry.snapshot.engines.map(\.state)
             try await supervisor.applyRecordedStates()
-            try await tenantManager.withLock { $0 }?.refresh()
+            if supervisor.registry.snapshot.engines.map(\.state) != before {
+                Counter(label: "moat_cluster_applied_total", dimensions: [("kind", "state")]).increment()
+            }
+            if try await tenantManager.withLock({ $0 })?.refresh() == true {
+                Counter(label: "moat_cluster_applied_total", dimensions: [("kind", "tenants")]).increment()
+            }
             let since = (lastReconcile.withLock { $0 } ?? startedAt).addingTimeInterval(-60)
             let labelled = try await supervisor.store.labelledScans(since: since, limit: 10_000)
             for (_, feedback) in labelled.reversed() where ledger.withLock({ $0.insert(feedback) }) {
                 try await supervisor.applyRemote(feedback)
+                Counter(label: "moat_cluster_applied_total", dimensions: [("kind", "feedback")]).increment()
             }
             lastReconcile.withLock { $0 = now }
+            Counter(label: "moat_cluster_reconciliations_total", dimensions: [("result", "ok")]).increment()
         } catch {
+            Counter(label: "moat_cluster_reconciliations_total", dimensions: [("result", "failed")]).increment()
             if !Task.isCancelled {
                 logger.warning("cluster reconciliation failed", metadata: ["cluster.node": "\(nodeID)", "error": "\(String(reflecting: error))"])
             }

@@ -99,6 +99,7 @@ check "exactly one node evaluates removal policies" within 5 one_evaluator a
 cat "$WORK/status.txt"
 check "moat cluster status lists the three nodes" test "$(grep -c '^node-' "$WORK/status.txt")" = 3
 check "moat cluster status names one evaluator" test "$(grep -c 'evaluator' "$WORK/status.txt")" = 1
+check "metrics name the evaluator and the database as reachable" bash -c "curl -s -H 'Authorization: Bearer $TOKEN' $(url a)/metrics $(url b)/metrics $(url c)/metrics | grep -c '^moat_cluster_database_reachable 1' | grep -q 3"
 check "moat cluster status shows each node's engine states" test "$(grep -c 'misfire=active' "$WORK/status.txt")" = 3
 
 # Feedback on node a: three hams the misfiring engine called spam. The evaluator (whichever node)
