@@ -13,7 +13,16 @@ enum ConsoleTemplates {
     static let templates: [(String, String)] = [
         ("layout", layout), ("signin", signIn), ("overview", overview), ("engines", engines), ("engine", engine),
         ("decisions", decisions), ("decision", decision), ("quarantine", quarantine), ("held", held), ("problem", problem),
+        ("figures", figures),
     ]
+
+    /// Precision and recall per category (`rows`), as a table with the id `table`.
+    static let figures = """
+    <table class="data" id="{{table}}">
+    <thead><tr><th scope="col">{{t.category}}</th><th scope="col">{{t.precision}} (95 %)</th><th scope="col">{{t.recall}} (95 %)</th><th scope="col">{{t.samples}}</th></tr></thead>
+    <tbody>{{#rows}}<tr data-category="{{category}}"><th scope="row">{{category}}</th><td><span class="precision">{{precision}}</span> <small>{{precisionInterval}}</small></td><td><span class="recall">{{recall}}</span> <small>{{recallInterval}}</small></td><td class="num">{{samples}}</td></tr>{{/rows}}</tbody>
+    </table>
+    """
 
     static let layout = """
     <!doctype html>
@@ -141,16 +150,10 @@ enum ConsoleTemplates {
     <select id="window" name="days">{{#windows}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}} {{t.days}}</option>{{/windows}}</select>
     <button type="submit">{{t.show}}</button>
     </form>
-    <table class="data" id="figures">
-    <thead><tr><th scope="col">{{t.category}}</th><th scope="col">{{t.precision}} (95 %)</th><th scope="col">{{t.recall}} (95 %)</th><th scope="col">{{t.samples}}</th></tr></thead>
-    <tbody>{{#categories}}<tr data-category="{{category}}"><th scope="row">{{category}}</th><td><span class="precision">{{precision}}</span> <small>{{precisionInterval}}</small></td><td><span class="recall">{{recall}}</span> <small>{{recallInterval}}</small></td><td class="num">{{samples}}</td></tr>{{/categories}}</tbody>
-    </table>
+    {{#windowTable}}{{> figures}}{{/windowTable}}
     {{^categories}}<p>{{t.noLabels}}</p>{{/categories}}
     <h3>{{t.live}}</h3>
-    <table class="data" id="live">
-    <thead><tr><th scope="col">{{t.category}}</th><th scope="col">{{t.precision}} (95 %)</th><th scope="col">{{t.recall}} (95 %)</th><th scope="col">{{t.samples}}</th></tr></thead>
-    <tbody>{{#live}}<tr data-category="{{category}}"><th scope="row">{{category}}</th><td><span class="precision">{{precision}}</span> <small>{{precisionInterval}}</small></td><td><span class="recall">{{recall}}</span> <small>{{recallInterval}}</small></td><td class="num">{{samples}}</td></tr>{{/live}}</tbody>
-    </table>
+    {{#liveTable}}{{> figures}}{{/liveTable}}
     <h3>{{t.dailyPrecision}}</h3>
     {{{dailyChart}}}
     </section>

@@ -9,14 +9,7 @@ ADMIN_PORT=$(free_port)
 ADMIN="http://127.0.0.1:$ADMIN_PORT"
 mkdir -p "$WORK/engines"
 write_config "$MILTER_PORT" "$ADMIN_PORT"
-cat >"$WORK/engines/misfire.toml" <<'CONF'
-adapter = "pattern"
-[options]
-patterns = ["meeting"]
-scope = "parts"
-category = "spam"
-score = 6
-CONF
+write_pattern "$WORK/engines/misfire.toml" spam 6 meeting
 start_moatd "$WORK/moat.toml" "$WORK/engines"
 wait_port "$ADMIN_PORT"
 CLI=(--admin "$ADMIN" --token-file "$WORK/admin.token")

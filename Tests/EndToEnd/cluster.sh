@@ -15,27 +15,9 @@ trap 'stop_pg; cleanup' EXIT
 PSQL=(psql -X -q -t -A "$PG_URL")
 
 mkdir -p "$WORK/engines"
-cat >"$WORK/engines/misfire.toml" <<'CONF'
-adapter = "pattern"
-[options]
-patterns = ["meeting"]
-scope = "parts"
-category = "spam"
-score = 6
-[removal]
-min_samples = 3
-min_precision = 0.9
-precision_action = "shadow"
-CONF
+write_pattern "$WORK/engines/misfire.toml" spam 6 meeting -- '[removal]' 'min_samples = 3' 'min_precision = 0.9' 'precision_action = "shadow"'
 write_blocklist "$WORK/engines"
-cat >"$WORK/engines/phish.toml" <<'CONF'
-adapter = "pattern"
-[options]
-patterns = ["QUARANTINE-ME"]
-scope = "parts"
-category = "phishing"
-score = 3
-CONF
+write_pattern "$WORK/engines/phish.toml" phishing 3 QUARANTINE-ME
 
 declare -A MILTER ADMIN PID
 for node in a b c; do

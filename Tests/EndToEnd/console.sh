@@ -26,22 +26,8 @@ cat >>"$WORK/moat.toml" <<CONF
 release_command = ["/bin/sh", "-c", "postsuper -c $WORK/postfix -H \\"\$1\\" && postqueue -c $WORK/postfix -i \\"\$1\\"", "release", "{queue_id}"]
 CONF
 # A phishing blocklist (quarantine), an engine that misfires on common words, and the url engine.
-cat >"$WORK/engines/blocklist.toml" <<'CONF'
-adapter = "pattern"
-[options]
-patterns = ["QUARANTINE-ME"]
-scope = "parts"
-category = "phishing"
-score = 3
-CONF
-cat >"$WORK/engines/misfire.toml" <<'CONF'
-adapter = "pattern"
-[options]
-patterns = ["click", "free", "money"]
-scope = "parts"
-category = "spam"
-score = 6
-CONF
+write_pattern "$WORK/engines/blocklist.toml" phishing 3 QUARANTINE-ME
+write_pattern "$WORK/engines/misfire.toml" spam 6 click free money
 cp "$REPO/engines/url.toml" "$WORK/engines/url.toml"
 
 start_moatd "$WORK/moat.toml" "$WORK/engines"

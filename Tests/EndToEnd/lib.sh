@@ -82,6 +82,20 @@ score = 10
 CONF
 }
 
+# write_pattern FILE CATEGORY SCORE PATTERN... [-- EXTRA-TOML]: a pattern engine manifest that calls
+# any part holding one of the patterns CATEGORY with SCORE; lines after `--` are appended (a [removal] table).
+write_pattern() {
+    local file=$1 category=$2 score=$3; shift 3
+    local patterns=() extra=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do patterns+=("\"$1\""); shift; done
+    [ "${1:-}" = -- ] && { shift; extra=("$@"); }
+    {
+        printf 'adapter = "pattern"\n[options]\npatterns = [%s]\nscope = "parts"\ncategory = "%s"\nscore = %s\n' \
+            "$(IFS=,; echo "${patterns[*]}")" "$category" "$score"
+        for line in "${extra[@]}"; do printf '%s\n' "$line"; done
+    } >"$file"
+}
+
 # start_moatd CONFIG ENGINES_DIR: starts moatd in the background, logs to $WORK/moatd.log.
 start_moatd() {
     "$MOAT_BIN/moatd" --config "$1" --engines "$2" >"$WORK/moatd.log" 2>&1 &

@@ -252,6 +252,15 @@ struct ConsoleRouteTests {
                 #expect(body.contains("data-category=\"spam\""))
                 #expect(body.contains("n=1"))
             }
+            try await client.execute(uri: "/console/engines/spamwords?days=30", method: .get, headers: browser.headers) { response in
+                let body = String(buffer: response.body)
+                for table in ["figures", "live"] {
+                    let section = body.components(separatedBy: "id=\"\(table)\"").dropFirst().first ?? ""
+                    #expect(section.prefix(1200).contains("data-category=\"spam\""), "\(table)")
+                }
+                #expect(body.contains("<svg class=\"chart\""))
+                #expect(body.contains("value=\"30\" selected"))
+            }
         }
     }
 
