@@ -177,5 +177,5 @@ sleep 10
 bash "$PG_SCRIPT" resume "$WORK/pg"
 stored() { [ "$("${PSQL[@]}" -c "SELECT count(*) FROM scans WHERE id IN ($(sed "s/.*/'&'/" "$WORK/outage-ids" | paste -sd,))")" = 20 ]; }
 check "every record made during the outage is in the database once it is back" within 30 stored
-check "the cluster has an evaluator again" within 10 one_evaluator a
+check "the cluster has an evaluator again" within 30 one_evaluator a
 finish

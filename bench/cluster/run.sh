@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The cost of coordination in a cluster of moatd on one PostgreSQL (see docs/cluster.md):
+#   1. notification latency: an engine state changed through node A's API, timed until node B's
+#      and C's APIs report it (polled, so the figure includes one HTTP round trip);
+#   2. PostgreSQL work per scanned message: transactions committed and rows written per scan
+#      (pg_stat_database) while three nodes scan through their admin APIs, and the same for one node;
+#   3. a projection of the messages per second one primary serves before it is the bottleneck.
+# BIN=.build/release by default (BIN=.build/debug to try the script); appends to
+# bench/results/cluster-<date>.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${BIN:-.build/release}
+[ -x "$BIN/moatd" ] || { echo "build first: swift build -c release" >&2; exit 2; }
+WORK=$(mktemp -d /tmp/moat-cluster-bench.XXXXXX)
+chmod 755 "$WORK"
+OUT=${OUT:-bench/results/cluster-$(date -u +%Y-%m-%d).md}
+SCANS=${SCANS:-600}
+CORPUS=${MOAT_CORPUS:-../shared/corpus}
+PIDS=()
+PG=Tests/EndToEnd/postgres.sh
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; bash "$PG" stop "$WORK/pg" >/dev/null 2>&1; rm -rf "$WORK"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+URL=$(PG_DURABLE=1 bash "$PG" start "$WORK/pg")
+mkdir -p "$WORK/engines"
+printf 'adapter = "pattern"\n[options]\npatterns = ["meeting"]\nscope = "parts"\ncategory = "spam"\nscore = 6\n' >"$WORK/engines/misfire.toml"
+cp engines/url.toml engines/filetype.toml "$WORK/engines/"
+TOKEN=cluster-bench-token-0123456789
+declare -A ADMIN
+for node in a b c; do
+    ADMIN[$node]=$(free_port)
+    cat >"$WORK/$node.toml" <<CONF
+log_level = "warning"
+[milter]
+listen = ["inet:$(free_port)@127.0.0.1"]
+spool_directory = "$WORK/spool-$node"
+[store]
+backend = "postgres"
+postgres_url = "$URL"
+[cluster]
+node_id = "node-$node"
+[admin]
+listen = "127.0.0.1:${ADMIN[$node]}"
+token = "$TOKEN"
+CONF
+done
+for node in a b c; do
+    "$BIN/moatd" --config "$WORK/$node.toml" --engines "$WORK/engines" >"$WORK/$node.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 1 300); do curl -s -o /dev/null "http://127.0.0.1:${ADMIN[$node]}/health" && break; sleep 0.1; done
+done
+sleep 2
+
+python3 - "$TOKEN" "${ADMIN[a]}" "${ADMIN[b]}" "${ADMIN[c]}" "$CORPUS" "$SCANS" "$URL" "$WORK/result.md" <<'PY'
+import json, os, subprocess, sys, time, urllib.request, concurrent.futures
+token, a, b, c, corpus, scans, url, out = sys.argv[1], *sys.argv[2:5], sys.argv[5], int(sys.argv[6]), sys.argv[7], sys.argv[8]
+def call(port, path, data=None, method=None):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method, headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read()
+def state(port):
+    return json.loads(call(port, "/engines/misfire"))["state"]
+lat = {b: [], c: []}
+for i in range(60):
+    target = "shadow" if i % 2 == 0 else "active"
+    start = time.perf_counter()
+    call(a, "/engines/misfire/state", json.dumps({"state": target, "reason": "bench"}).encode())
+    pending = {b, c}
+    while pending:
+        for port in list(pending):
+            if state(port) == target:
+                lat[port].append((time.perf_counter() - start) * 1000)
+                pending.discard(port)
+    time.sleep(0.05)
+def pct(values, p):
+    values = sorted(values); return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+both = lat[b] + lat[c]
+def pgstat():
+    q = "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = current_database()"
+    x, t = subprocess.check_output(["psql", "-X", "-q", "-t", "-A", "-F", " ", url, "-c", q]).split()
+    return int(x), int(t)
+paths = [l.split("\t")[0] for l in open(os.path.join(corpus, "spamassassin/labels.tsv")).read().splitlines()[1:]][:scans]
+bodies = [open(os.path.join(corpus, "spamassassin", p), "rb").read() for p in paths]
+def run(ports):
+    time.sleep(1.0)
+    x0, t0 = pgstat()
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda i: call(ports[i % len(ports)], "/scan", bodies[i]), range(len(bodies))))
+    took = time.perf_counter() - start
+    time.sleep(1.5)  # the writers' last batches, heartbeats of the same period included
+    x1, t1 = pgstat()
+    return len(bodies) / took, (x1 - x0), (t1 - t0), took + 2.5
+one = run([a])
+three = run([a, b, c])
+with open(out, "w") as f:
+    f.write("| measure | value |\n|---|---:|\n")
+    f.write(f"| state change on A seen through B's and C's APIs, p50 | {pct(both, 50):.1f} ms |\n")
+    f.write(f"| same, p99 (n={len(both)}) | {pct(both, 99):.1f} ms |\n")
+    for name, (rate, commits, rows, seconds) in (("one node", one), ("three nodes", three)):
+        f.write(f"| {name}: scans/s through the admin API (6 in flight, {len(bodies)} SpamAssassin messages) | {rate:.0f} |\n")
+        f.write(f"| {name}: PostgreSQL commits per scan (heartbeats of {seconds:.1f} s included) | {commits / len(bodies):.3f} |\n")
+        f.write(f"| {name}: rows written per scan | {rows / len(bodies):.2f} |\n")
+        f.write(f"| {name}: PostgreSQL commits/s during the run | {commits / seconds:.0f} |\n")
+PY
+{
+    echo "# Cluster coordination cost ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
+    echo
+    echo "Machine: $(nproc) cores, $(uname -r); moat $BIN build $(git rev-parse --short HEAD); PostgreSQL $(psql -V | awk '{print $3}') on loopback (fsync on); three moatd, engines filetype, url, pattern."
+    echo
+    cat "$WORK/result.md"
+} | tee -a "$OUT"
