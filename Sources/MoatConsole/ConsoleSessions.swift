@@ -94,11 +94,8 @@ public final class ConsoleSessions: Sendable {
         return text.isEmpty ? "operator" : text
     }
 
-    /// Compares two tokens without an early exit.
-    static func equal(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var difference = UInt8(truncatingIfNeeded: x.count ^ y.count)
-        for index in 0..<x.count { difference |= x[index] ^ (index < y.count ? y[index] : 0) }
-        return difference == 0 && !x.isEmpty
+    /// Compares two tokens without an early exit (the admin token's own check); an empty token never matches.
+    static func equal(_ given: String, _ expected: String) -> Bool {
+        !expected.isEmpty && AdminToken(value: expected).matches(given)
     }
 }
