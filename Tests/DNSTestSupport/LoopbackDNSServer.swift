@@ -177,6 +177,9 @@ public final class ServfailDNSServer: @unchecked Sendable {
         (fd, port) = LoopbackDNSServer.boundUDPSocket()
         let fd = fd
         let thread = Thread {
+            // This thread closes the socket when its read fails: closing it in `stop` could let a
+            // new socket take the number while this thread is between two reads.
+            defer { close(fd) }
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
                 var peer = sockaddr_in()
@@ -198,9 +201,9 @@ public final class ServfailDNSServer: @unchecked Sendable {
 
     public var forwarder: String { "127.0.0.1@\(port)" }
 
-    /// Ends the answering thread (its blocked read fails once the socket is shut down).
+    /// Ends the answering thread (its blocked read fails once the socket is shut down, and the
+    /// thread then closes it).
     public func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
     }
 }

@@ -148,6 +148,7 @@ final class JunkServer: @unchecked Sendable {
     private let listener: Int32
     private let behaviour: Behaviour
     private var held: [Int32] = []
+    private var stopped = false
     private let lock = NSLock()
 
     init(_ behaviour: Behaviour) {
@@ -173,10 +174,17 @@ final class JunkServer: @unchecked Sendable {
         thread.start()
     }
 
+    /// The listening descriptor is closed by this thread, after `accept` fails, never by `stop()`:
+    /// closing it elsewhere would let the next server reuse the number while this thread is
+    /// between two `accept` calls, and a hanging server would then answer garbage (a flaky
+    /// "expected a timeout" in `FaultTests`).
     private func serve() {
+        defer { close(listener) }
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 { return }
+            lock.lock(); let stopped = self.stopped; lock.unlock()
+            if stopped { close(client); return }
             var buffer = [UInt8](repeating: 0, count: 65536)
             switch behaviour {
             case .garbage:
@@ -196,9 +204,9 @@ final class JunkServer: @unchecked Sendable {
     }
 
     func stop() {
+        lock.lock(); stopped = true; held.forEach { close($0) }; held.removeAll(); lock.unlock()
+        // Wakes the thread blocked in `accept` (which then fails and closes the listener).
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-        lock.lock(); held.forEach { close($0) }; held.removeAll(); lock.unlock()
     }
 }
 
