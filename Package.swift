@@ -201,7 +201,7 @@ let package = Package(
         .testTarget(name: "MoatRuleKitTests", dependencies: ["MoatRuleKit", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatStoreTests", dependencies: ["MoatStore", "MoatCore", "PostgresTestSupport"]),
         .testTarget(name: "MoatClusterTests", dependencies: [
-            "MoatCluster", "MoatAdmin", "MoatStore", "MoatCore", "AdminTestSupport", "PostgresTestSupport",
+            "MoatCluster", "MoatAdmin", "MoatStore", "MoatCore", "MoatSpam", "MoatMessage", "AdminTestSupport", "PostgresTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "MoatOutboundTests", dependencies: [

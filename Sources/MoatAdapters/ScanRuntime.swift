@@ -49,6 +49,31 @@ public final class ScanRuntime: Sendable {
         return (runtime, result.problems)
     }
 
+    /// The learned stores (Bayes) of the registered engines whose adapters learn, opened in this
+    /// process even when the engines scan in worker processes (they share the file). A store that
+    /// cannot be opened is logged and left out: feedback then does not train it.
+    public func openLearners(factories: [any EngineFactory] = AdapterCatalog.factories) async -> [String: any TokenLearner] {
+        var learners: [String: any TokenLearner] = [:]
+        for registered in registry.snapshot.engines {
+            guard let factory = factories.first(where: { $0.adapter == registered.manifest.adapter }) as? any LearnerFactory else { continue }
+            let context = EngineBuildContext(
+                blocking: blocking, logger: logger, rulesDirectory: configuration.rulesDirectory,
+                manifestPath: configuration.enginesDirectory + "/" + registered.name + ".toml"
+            )
+            let manifest = registered.manifest
+            do {
+                if let learner = try await blocking.run({ try factory.makeLearner(manifest, context: context) }) {
+                    learners[registered.name] = learner
+                }
+            } catch {
+                logger.error("cannot open the engine's learned store; feedback will not train it", metadata: [
+                    "engine.name": "\(registered.name)", "error": "\(error)",
+                ])
+            }
+        }
+        return learners
+    }
+
     private init(
         configuration: MoatConfiguration, blocking: BlockingWorkPool, registry: EngineRegistry, loader: EngineLoader,
         logger: Logger, tracker: PrecisionTracker?, executor: (any EngineExecutor)?

@@ -10,6 +10,11 @@ public protocol ClusterLink: Sendable {
     func feedbackRecorded(_ feedback: Feedback) async
     /// Whether this node evaluates removal policies: exactly one node of the cluster does.
     var isEvaluator: Bool { get }
+    /// Whether learned stores are shared: feedback then trains through `learn`, never locally.
+    var sharesLearning: Bool { get }
+    /// Learns a lesson for the whole cluster (recorded in the shared store, then replicated to
+    /// every node's local copy). False when it was already learned as that class.
+    func learn(_ lesson: TokenLesson, engine: String) async throws -> Bool
     /// Every node as last recorded, for `GET /cluster`.
     func status() async throws -> ClusterStatus
 }

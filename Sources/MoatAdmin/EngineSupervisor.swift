@@ -21,12 +21,16 @@ public final class EngineSupervisor: ScanObserver, Sendable {
         public var engines: [String]
         /// State changes the feedback triggered.
         public var stateChanges: [StateChange]
+        /// Engines whose learned store (Bayes) learned the message: only feedback that carries the
+        /// message itself, labelled ham, spam or phishing, teaches them.
+        public var learned: [String] = []
 
         enum CodingKeys: String, CodingKey {
             case scanID = "scan_id"
             case trueClass = "true_class"
             case engines
             case stateChanges = "state_changes"
+            case learned
         }
     }
 
@@ -71,6 +75,63 @@ public final class EngineSupervisor: ScanObserver, Sendable {
     }
 
     var cluster: (any ClusterLink)? { clusterLink.withLock { $0 } }
+
+    private let learnerTable = Mutex<Learners>(Learners())
+
+    /// The engines' learned stores, by engine name, and the pool their writes run on.
+    public struct Learners: Sendable {
+        public var stores: [String: any TokenLearner] = [:]
+        public var blocking: BlockingWorkPool?
+
+        public init(stores: [String: any TokenLearner] = [:], blocking: BlockingWorkPool? = nil) {
+            self.stores = stores
+            self.blocking = blocking
+        }
+
+        /// Runs store work on the blocking pool (inline only where none was given: tests).
+        public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+            if let blocking { return try await blocking.run(body) }
+            return try body()
+        }
+    }
+
+    /// Gives the supervisor the learned stores that feedback with a message trains (and that a
+    /// cluster keeps in step).
+    public func setLearners(_ learners: Learners) {
+        learnerTable.withLock { $0 = learners }
+    }
+
+    public var learners: Learners { learnerTable.withLock { $0 } }
+
+    /// Teaches every learned store the message: through the cluster's shared store when there is
+    /// one, else locally. Returns the engines whose store changed.
+    func learn(raw: [UInt8], truth: TrueClass) async throws -> [String] {
+        let isSpam: Bool
+        switch truth {
+        case .ham: isSpam = false
+        case .spam, .phishing: isSpam = true
+        case .malware: return []
+        }
+        let learners = self.learners
+        var learned: [String] = []
+        for (engine, store) in learners.stores.sorted(by: { $0.key < $1.key }) {
+            // Parsing and tokenising are CPU work: on the blocking pool, like the store's writes.
+            let makeLesson: @Sendable () -> TokenLesson = { store.lesson(from: raw, isSpam: isSpam) }
+            let lesson = try await learners.run(makeLesson)
+            let changed: Bool
+            if let cluster, cluster.sharesLearning {
+                changed = try await cluster.learn(lesson, engine: engine)
+            } else {
+                let teach: @Sendable () throws -> Bool = { try store.learn(lesson) }
+                changed = try await learners.run(teach)
+            }
+            if changed { learned.append(engine) }
+        }
+        if !learned.isEmpty {
+            logger.info("feedback learned", metadata: ["engines": "\(learned.joined(separator: ","))", "feedback.class": "\(truth.rawValue)"])
+        }
+        return learned
+    }
 
     /// True unless another node of the cluster evaluates removal policies.
     public var evaluatesPolicies: Bool { cluster?.isEvaluator ?? true }
@@ -214,7 +275,9 @@ public final class EngineSupervisor: ScanObserver, Sendable {
     /// Feedback with the message itself: matched by its `X-Moat-Id` header, else by its SHA-256.
     public func feedback(raw: [UInt8], truth: TrueClass, source: String) async throws -> FeedbackResult {
         guard let record = try await scanRecord(raw: raw) else { throw SupervisorError.noMatchingScan }
-        return try await feedback(scanID: record.id, truth: truth, source: source)
+        var result = try await feedback(scanID: record.id, truth: truth, source: source)
+        result.learned = try await learn(raw: raw, truth: truth)
+        return result
     }
 
     /// The logged scan a message names (its `X-Moat-Id`, newest first) or, failing that, the

@@ -9,6 +9,8 @@ struct ClusterMessage: Codable, Sendable, Equatable {
         case feedback
         /// Tenants were created, changed or deleted: read them again from the store.
         case tenants
+        /// A learned store (Bayes) changed: copy the shared counts.
+        case learning
     }
 
     var node: String

@@ -37,6 +37,8 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
     private let ledger = Mutex(FeedbackLedger())
     private let lastReconcile = Mutex<Date?>(nil)
     private let tenantManager = Mutex<TenantManager?>(nil)
+    /// The shared Bayes counts (nil when `shared_learning` is off).
+    let learning: SharedLearning?
 
     static let channel = "moat_cluster"
     /// The advisory lock whose holder evaluates removal policies ("MoatEval").
@@ -50,6 +52,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
         self.logger = logger
         let client = PostgresClient(configuration: try PostgresStore.clientConfiguration(url: postgresURL, poolSize: 3), backgroundLogger: logger)
         self.client = client
+        learning = settings.sharedLearning ? SharedLearning(client: client, logger: logger) : nil
         clientTask = Task.detached { await client.run() }
     }
 
@@ -67,6 +70,10 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
                 loops.addTask { await self.listenLoop() }
                 loops.addTask { await self.heartbeatLoop() }
                 loops.addTask { await self.reconcileLoop() }
+                if let learning = self.learning {
+                    loops.addTask { [supervisor = self.supervisor] in await learning.run { supervisor.learners } }
+                    learning.requestSync()
+                }
             }
         }
         await leave()
@@ -91,6 +98,18 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
     public func feedbackRecorded(_ feedback: Feedback) async {
         _ = ledger.withLock { $0.insert(feedback) }
         await publish(ClusterMessage(node: nodeID, kind: .feedback, feedback: feedback))
+    }
+
+    public var sharesLearning: Bool { learning != nil }
+
+    public func learn(_ lesson: TokenLesson, engine: String) async throws -> Bool {
+        guard let learning else { return false }
+        let changed = try await learning.learn(lesson, engine: engine)
+        if changed {
+            learning.requestSync()
+            await publish(ClusterMessage(node: nodeID, kind: .learning))
+        }
+        return changed
     }
 
     private func publish(_ message: ClusterMessage) async {
@@ -118,6 +137,8 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
             } catch {
                 logger.warning("cannot read the tenants another node changed", metadata: ["error": "\(error)"])
             }
+        case .learning:
+            learning?.requestSync()
         case .feedback:
             guard let feedback = message.feedback, ledger.withLock({ $0.insert(feedback) }) else { return }
             do {
@@ -253,6 +274,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
                 Counter(label: "moat_cluster_applied_total", dimensions: [("kind", "feedback")]).increment()
             }
             lastReconcile.withLock { $0 = now }
+            learning?.requestSync()
             Counter(label: "moat_cluster_reconciliations_total", dimensions: [("result", "ok")]).increment()
         } catch {
             Counter(label: "moat_cluster_reconciliations_total", dimensions: [("result", "failed")]).increment()

@@ -125,6 +125,8 @@ struct MoatDaemon: AsyncParsableCommand {
             registry: runtime.registry, tracker: tracker, store: store, writer: writer, metrics: MoatMetrics(maxTenantLabels: daemon.admin.maxTenantMetricLabels),
             keepQuarantinedRaw: daemon.store.keepQuarantinedRaw, logger: logger
         )
+        // Feedback that carries the message trains the engines' learned stores (Bayes).
+        supervisor.setLearners(.init(stores: await runtime.openLearners(), blocking: runtime.blocking))
         var restored: [Feedback] = []
         do {
             restored = try await supervisor.restore(window: daemon.precision.window)

@@ -4,6 +4,8 @@ import Logging
 import MoatAdmin
 @testable import MoatCluster
 import MoatCore
+import MoatMessage
+import MoatSpam
 import MoatStore
 import PostgresTestSupport
 import Testing
@@ -137,6 +139,66 @@ struct ClusterNodeTests {
         #expect(status.nodes.map(\.id) == ["a", "b"])
         #expect(status.nodes.filter(\.evaluator).map(\.id) == [stays.cluster.nodeID])
         (a.cluster.isEvaluator ? runA : runB).cancel()
+        _ = try? await runA.value
+        _ = try? await runB.value
+        await a.daemon.stop()
+        await b.daemon.stop()
+    }
+
+    static func mail(_ index: Int, words: String) -> String {
+        "From: sender\(index)@example.com\r\nTo: rcpt@example.net\r\nSubject: note \(index)\r\nMessage-ID: <m\(index)@example.com>\r\n\r\n\(words) number \(index).\r\n"
+    }
+
+    @Test("feedback to one node trains the Bayes counts every node scans with")
+    func sharedLearning() async throws {
+        let url = try await PostgresCluster.shared.makeDatabase()
+        let directory = NSTemporaryDirectory() + "moat-shared-bayes-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let storeA = try BayesStore(path: directory + "/a.sqlite", minimumPerClass: 2)
+        let storeB = try BayesStore(path: directory + "/b.sqlite", minimumPerClass: 2)
+        // Node a starts with counts of its own (a seed); node b with none.
+        for index in 0..<3 {
+            try storeA.train(message: Message(parsing: Array(Self.mail(index, words: "cheap pills casino winner").utf8)), isSpam: true)
+            try storeA.train(message: Message(parsing: Array(Self.mail(10 + index, words: "quarterly report agenda minutes").utf8)), isSpam: false)
+        }
+        let a = try await makeNode("a", url: url)
+        let b = try await makeNode("b", url: url)
+        a.daemon.supervisor.setLearners(.init(stores: ["spam": storeA]))
+        b.daemon.supervisor.setLearners(.init(stores: ["spam": storeB]))
+        let runA = Task { try await a.cluster.run() }
+        // The first node finds the shared store empty and uploads its counts; the second copies them.
+        await a.cluster.learning?.sync(a.daemon.supervisor.learners)
+        let runB = Task { try await b.cluster.run() }
+        #expect(await eventually { (try? storeB.snapshot()) == (try? storeA.snapshot()) })
+        #expect(try storeB.counts().spamMessages == 3)
+
+        // Feedback with the message, given to node b, reaches node a's local store.
+        let probe = Self.mail(50, words: "zorblax quuxifier frobnicate wibble")
+        let probeMessage = Message(parsing: Array(probe.utf8))
+        let before = try #require(try storeA.spamProbability(probeMessage))
+        for index in 20..<24 {
+            let raw = Self.mail(index, words: "zorblax quuxifier frobnicate wibble")
+            // Logged before the feedback that names it by content.
+            _ = try await b.daemon.supervisor.scanRecord(id: await b.daemon.scan(raw).scanID)
+            let result = try await b.daemon.supervisor.feedback(raw: Array(raw.utf8), truth: .spam, source: "ops")
+            #expect(result.learned == ["spam"])
+        }
+        #expect(await eventually { (try? storeA.counts().spamMessages) == 7 })
+        let after = try #require(try storeA.spamProbability(probeMessage))
+        #expect(after > before + 0.2, "before \(before), after \(after)")
+        #expect(await eventually { (try? storeB.snapshot()) == (try? storeA.snapshot()) })
+
+        // The same message again as spam changes nothing; as ham it moves, on both nodes.
+        let again = Self.mail(20, words: "zorblax quuxifier frobnicate wibble")
+        let repeated = try await a.daemon.supervisor.feedback(raw: Array(again.utf8), truth: .spam, source: "ops")
+        #expect(repeated.learned.isEmpty)
+        let moved = try await a.daemon.supervisor.feedback(raw: Array(again.utf8), truth: .ham, source: "ops")
+        #expect(moved.learned == ["spam"])
+        #expect(await eventually {
+            (try? storeB.counts()).map { $0.spamMessages == 6 && $0.hamMessages == 4 } == true && (try? storeB.snapshot()) == (try? storeA.snapshot())
+        })
+        runA.cancel()
+        runB.cancel()
         _ = try? await runA.value
         _ = try? await runB.value
         await a.daemon.stop()

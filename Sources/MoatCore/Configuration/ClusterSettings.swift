@@ -12,6 +12,10 @@ public struct ClusterSettings: Sendable, Hashable, Codable {
     public var reconcileSeconds = 5
     /// A node silent this long is shown as lost in the status.
     public var lostAfterSeconds = 10
+    /// Whether learning engines (the spam engine's Bayes) share one count store in PostgreSQL:
+    /// feedback to any node trains every node. Each node scans with a local replica, brought up to
+    /// date on notification and at every reconciliation.
+    public var sharedLearning = true
 
     public init() {}
 
@@ -21,6 +25,7 @@ public struct ClusterSettings: Sendable, Hashable, Codable {
         case heartbeatMilliseconds = "heartbeat_ms"
         case reconcileSeconds = "reconcile_seconds"
         case lostAfterSeconds = "lost_after_seconds"
+        case sharedLearning = "shared_learning"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,6 +36,7 @@ public struct ClusterSettings: Sendable, Hashable, Codable {
         heartbeatMilliseconds = try c.decodeIfPresent(Int.self, forKey: .heartbeatMilliseconds) ?? d.heartbeatMilliseconds
         reconcileSeconds = try c.decodeIfPresent(Int.self, forKey: .reconcileSeconds) ?? d.reconcileSeconds
         lostAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .lostAfterSeconds) ?? d.lostAfterSeconds
+        sharedLearning = try c.decodeIfPresent(Bool.self, forKey: .sharedLearning) ?? d.sharedLearning
         for (key, value) in [(CodingKeys.heartbeatMilliseconds, heartbeatMilliseconds), (.reconcileSeconds, reconcileSeconds),
                              (.lostAfterSeconds, lostAfterSeconds)] where value < 1 {
             throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "must be at least 1")

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MoatCore
 import MoatMessage
 import Synchronization
 
@@ -22,7 +23,7 @@ public enum BayesError: Error, CustomStringConvertible, Sendable {
 ///
 /// Safe under concurrent scans: reads run in parallel on the pool, writes are serialised by it.
 /// Votes only after `minimumPerClass` spam and ham messages were learned (200, as SpamAssassin).
-public final class BayesStore: Sendable {
+public final class BayesStore: TokenLearner, Sendable {
     /// How many messages and tokens the store holds.
     public struct Counts: Sendable, Hashable {
         public var spamMessages: Int
@@ -83,17 +84,7 @@ public final class BayesStore: Sendable {
     /// as the same class does nothing. Returns whether the counts changed.
     @discardableResult
     public func train(message: Message, isSpam: Bool) throws -> Bool {
-        let id = BayesTokenizer.messageID(message)
-        let tokens = BayesTokenizer.tokens(message)
-        return try pool.write { db in
-            if let previous = try Bool.fetchOne(db, sql: "SELECT spam FROM bayes_seen WHERE msgid = ?", arguments: [id]) {
-                if previous == isSpam { return false }
-                try Self.apply(db, tokens: tokens, spam: previous, delta: -1)
-            }
-            try Self.apply(db, tokens: tokens, spam: isSpam, delta: 1)
-            try db.execute(sql: "INSERT OR REPLACE INTO bayes_seen (msgid, spam) VALUES (?, ?)", arguments: [id, isSpam])
-            return true
-        }
+        try learn(TokenLesson(messageID: BayesTokenizer.messageID(message), tokens: Array(BayesTokenizer.tokens(message)), isSpam: isSpam))
     }
 
     /// Unlearns `message` if it was learned. Returns whether it was.
@@ -103,13 +94,13 @@ public final class BayesStore: Sendable {
         let tokens = BayesTokenizer.tokens(message)
         return try pool.write { db in
             guard let previous = try Bool.fetchOne(db, sql: "SELECT spam FROM bayes_seen WHERE msgid = ?", arguments: [id]) else { return false }
-            try Self.apply(db, tokens: tokens, spam: previous, delta: -1)
+            try Self.apply(db, tokens: Array(tokens), spam: previous, delta: -1)
             try db.execute(sql: "DELETE FROM bayes_seen WHERE msgid = ?", arguments: [id])
             return true
         }
     }
 
-    private static func apply(_ db: Database, tokens: Set<Int64>, spam: Bool, delta: Int) throws {
+    private static func apply(_ db: Database, tokens: [Int64], spam: Bool, delta: Int) throws {
         let column = spam ? "spam" : "ham"
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO bayes_token (token, spam, ham) VALUES (?, ?, ?)
@@ -124,6 +115,65 @@ public final class BayesStore: Sendable {
         }
         if delta < 0 { try db.execute(sql: "DELETE FROM bayes_token WHERE spam = 0 AND ham = 0 AND token IN (SELECT token FROM bayes_token WHERE spam = 0 AND ham = 0 LIMIT 10000)") }
         try db.execute(sql: "UPDATE bayes_vars SET \(spam ? "nspam" : "nham") = MAX(0, \(spam ? "nspam" : "nham") + ?), generation = generation + 1 WHERE id = 1", arguments: [delta])
+    }
+
+    // MARK: TokenLearner
+
+    public func lesson(from raw: [UInt8], isSpam: Bool) -> TokenLesson {
+        let message = Message(parsing: raw)
+        return TokenLesson(messageID: BayesTokenizer.messageID(message), tokens: Array(BayesTokenizer.tokens(message)).sorted(), isSpam: isSpam)
+    }
+
+    public func learn(_ lesson: TokenLesson) throws -> Bool {
+        let tokens = Array(Set(lesson.tokens))
+        return try pool.write { db in
+            if let previous = try Bool.fetchOne(db, sql: "SELECT spam FROM bayes_seen WHERE msgid = ?", arguments: [lesson.messageID]) {
+                if previous == lesson.isSpam { return false }
+                try Self.apply(db, tokens: tokens, spam: previous, delta: -1)
+            }
+            try Self.apply(db, tokens: tokens, spam: lesson.isSpam, delta: 1)
+            try db.execute(sql: "INSERT OR REPLACE INTO bayes_seen (msgid, spam) VALUES (?, ?)", arguments: [lesson.messageID, lesson.isSpam])
+            return true
+        }
+    }
+
+    public func snapshot() throws -> TokenCounts {
+        try pool.read { db in
+            let vars = try Row.fetchOne(db, sql: "SELECT nspam, nham FROM bayes_vars WHERE id = 1")
+            var counts = TokenCounts(spamMessages: vars?["nspam"] ?? 0, hamMessages: vars?["nham"] ?? 0)
+            let rows = try Row.fetchCursor(db, sql: "SELECT token, spam, ham FROM bayes_token WHERE spam + ham > 0 ORDER BY token")
+            while let row = try rows.next() {
+                counts.tokens.append(row["token"])
+                counts.spam.append(row["spam"])
+                counts.ham.append(row["ham"])
+            }
+            return counts
+        }
+    }
+
+    public func replicate(_ counts: TokenCounts, complete: Bool) throws {
+        try pool.write { db in
+            if complete {
+                // A replica learns nothing itself: what it had learned is in the shared store or gone.
+                try db.execute(sql: "DELETE FROM bayes_token; DELETE FROM bayes_seen")
+            }
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO bayes_token (token, spam, ham) VALUES (?, ?, ?)
+                ON CONFLICT(token) DO UPDATE SET spam = excluded.spam, ham = excluded.ham
+                """)
+            let delete = try db.cachedStatement(sql: "DELETE FROM bayes_token WHERE token = ?")
+            for index in counts.tokens.indices where index < counts.spam.count && index < counts.ham.count {
+                let (token, spam, ham) = (counts.tokens[index], max(0, counts.spam[index]), max(0, counts.ham[index]))
+                if spam == 0, ham == 0 {
+                    try delete.execute(arguments: [token])
+                } else {
+                    try upsert.execute(arguments: [token, spam, ham])
+                }
+            }
+            // The generation moves, so every process scanning with this file drops its cached counts.
+            try db.execute(sql: "UPDATE bayes_vars SET nspam = ?, nham = ?, generation = generation + 1 WHERE id = 1",
+                           arguments: [max(0, counts.spamMessages), max(0, counts.hamMessages)])
+        }
     }
 
     /// Messages and tokens learned.

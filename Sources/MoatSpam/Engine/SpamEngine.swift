@@ -256,7 +256,7 @@ public final class SpamEngine: ScanEngine {
 }
 
 /// Builds `SpamEngine`s for manifests with `adapter = "spam"`.
-public struct SpamEngineFactory: EngineFactory {
+public struct SpamEngineFactory: LearnerFactory {
     public let adapter = "spam"
 
     public init() {}
@@ -281,6 +281,16 @@ public struct SpamEngineFactory: EngineFactory {
             "spam.rules_skipped": "\(engine.summary.skipped.count)",
         ])
         return engine
+    }
+
+    /// The Bayes store the engine scores with (seeded as the engine seeds it), for the daemon's
+    /// feedback and cluster replication; nil when Bayes is off.
+    public func makeLearner(_ manifest: EngineManifest, context: EngineBuildContext) throws -> (any TokenLearner)? {
+        let options = try SpamOptions(manifest.options, context: context)
+        guard options.useBayes, let path = options.bayesPath else { return nil }
+        let store = try BayesStore(path: path)
+        if let seed = options.bayesSeed { try store.seed(from: seed) }
+        return store
     }
 }
 

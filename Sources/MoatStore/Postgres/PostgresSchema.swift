@@ -156,5 +156,20 @@ enum PostgresSchema {
             )
             """,
         ]),
+        // Learned token counts (Bayes) shared by a cluster's nodes, per learning engine. `seq` is
+        // the learning transaction that last changed a row: a node copies the rows newer than the
+        // last one it applied. Learning transactions are serialised by the totals row's lock, so
+        // sequence numbers commit in order.
+        Migration(version: 8, name: "shared learning", statements: [
+            "CREATE TABLE learned_totals (engine text PRIMARY KEY, nspam integer NOT NULL, nham integer NOT NULL, seq bigint NOT NULL)",
+            """
+            CREATE TABLE learned_tokens (
+                engine text NOT NULL, token bigint NOT NULL, spam integer NOT NULL, ham integer NOT NULL, seq bigint NOT NULL,
+                PRIMARY KEY (engine, token)
+            )
+            """,
+            "CREATE INDEX learned_tokens_seq ON learned_tokens (engine, seq)",
+            "CREATE TABLE learned_messages (engine text NOT NULL, msgid text NOT NULL, spam boolean NOT NULL, PRIMARY KEY (engine, msgid))",
+        ]),
     ]
 }
