@@ -167,7 +167,12 @@ public final class EngineSupervisor: ScanObserver, Sendable {
 
     /// Waits (briefly) until a scan handed over has been logged.
     private func awaitLogged(_ id: String) async {
-        for _ in 0..<500 where pending.withLock({ $0.contains(id) }) {
+        await awaitLogged([id])
+    }
+
+    /// Waits (up to five seconds) until none of `ids` is still on its way to the store.
+    private func awaitLogged(_ ids: Set<String>) async {
+        for _ in 0..<500 where pending.withLock({ !$0.isDisjoint(with: ids) }) {
             try? await Task.sleep(for: .milliseconds(10))
         }
     }
@@ -290,6 +295,9 @@ public final class EngineSupervisor: ScanObserver, Sendable {
             await writer.flush()
             if let record = try? await store.scan(id: id) { return record }
         }
+        // A scan of these bytes may have been decided a moment ago and not be logged yet.
+        await awaitLogged(pending.withLock { $0 })
+        await writer.flush()
         return try await store.scan(contentHash: Self.sha256(raw))
     }
 

@@ -63,9 +63,13 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
     public var isEvaluator: Bool { evaluator.load(ordering: .acquiring) }
 
     /// Runs until graceful shutdown: the listener (and the evaluator lock on its connection), the
-    /// heartbeat and the reconciliation.
+    /// heartbeat, the reconciliation and the copying of shared learned counts.
+    ///
+    /// On shutdown the loops are cancelled and given `stopGrace` to end: with the database gone,
+    /// PostgresNIO's listener can wait on its dead connection for ever (seen with PostgreSQL
+    /// stopped), and a gateway must still stop when told to.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
+        let loops = Task {
             await withTaskGroup(of: Void.self) { loops in
                 loops.addTask { await self.listenLoop() }
                 loops.addTask { await self.heartbeatLoop() }
@@ -76,8 +80,18 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
                 }
             }
         }
+        await withTaskCancellationHandler {
+            try? await gracefulShutdown()
+        } onCancel: {
+            loops.cancel()
+        }
+        loops.cancel()
+        await Self.waitAtMost(Self.stopGrace) { await loops.value }
         await leave()
     }
+
+    /// How long the loops have to end once cancelled, and the goodbye query to finish.
+    static let stopGrace: Duration = .seconds(2)
 
     /// Keeps this node's tenants in step with the cluster's: its changes are announced, the
     /// others' are read back from the store.
@@ -293,7 +307,29 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
 
     private func leave() async {
         evaluator.store(false, ordering: .releasing)
-        _ = try? await client.query("UPDATE cluster_nodes SET evaluator = false WHERE id = \(nodeID)", logger: logger)
+        // With the database gone, the query would wait for a connection for as long as the pool
+        // retries: a node that cannot say goodbye still stops (the others see its heartbeat age).
+        await Self.waitAtMost(Self.stopGrace) { [client, nodeID, logger] in
+            _ = try? await client.query("UPDATE cluster_nodes SET evaluator = false WHERE id = \(nodeID)", logger: logger)
+        }
+    }
+
+    /// Waits until `body` returns or `limit` passes, whichever is first. `body` runs in a task of
+    /// its own that is cancelled at the limit and then left to end when it can: a call that ignores
+    /// cancellation cannot hold up the caller.
+    static func waitAtMost(_ limit: Duration, _ body: @escaping @Sendable () async -> Void) async {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+        let work = Task {
+            await body()
+            continuation.finish()
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            work.cancel()
+            continuation.finish()
+        }
+        for await _ in stream {}
+        timer.cancel()
     }
 
     // MARK: Status

@@ -2,8 +2,9 @@
 # Three moatd on one PostgreSQL (loopback, different ports, same database): feedback given to one
 # node demotes an engine on the others within a second; re-enabling on another reaches all; a node
 # restarted while the state changed converges; exactly one node evaluates removal policies, and
-# another takes over when it stops; the policy acts once for the cluster; a message quarantined
-# through one node (a real Postfix) is released through another's API and delivered.
+# another takes over when it stops; the policy acts once for the cluster; Bayes feedback given to
+# one node changes the spam score on another; a message quarantined through one node (a real
+# Postfix) is released through another's API and delivered.
 source "$(dirname "$0")/lib.sh"
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PG_SCRIPT="$REPO/Tests/EndToEnd/postgres.sh"
@@ -18,6 +19,20 @@ mkdir -p "$WORK/engines"
 write_pattern "$WORK/engines/misfire.toml" spam 6 meeting -- '[removal]' 'min_samples = 3' 'min_precision = 0.9' 'precision_action = "shadow"'
 write_blocklist "$WORK/engines"
 write_pattern "$WORK/engines/phish.toml" phishing 3 QUARANTINE-ME
+# The spam engine with SpamAssassin's Bayes rules only (a fast compile), seeded from the shipped
+# seed. Each node has its own Bayes file (its own engines directory), so only the cluster's shared
+# store can carry what one node learns to another.
+for node in a b c; do
+    cp -r "$WORK/engines" "$WORK/engines-$node"
+    cat >"$WORK/engines-$node/spam.toml" <<CONF
+adapter = "spam"
+[options]
+rules = ["/usr/share/spamassassin/23_bayes.cf"]
+bayes_path = "$WORK/bayes-$node.sqlite"
+bayes_seed = "$REPO/models/bayes-seed.tsv"
+cache_dir = "$WORK/spam-cache-$node"
+CONF
+done
 
 declare -A MILTER ADMIN PID
 for node in a b c; do
@@ -43,7 +58,7 @@ release_command = ["/bin/sh", "-c", "postsuper -c $WORK/postfix -H \"\$1\" && po
 CONF
 done
 start_node() {
-    "$MOAT_BIN/moatd" --config "$WORK/$1.toml" --engines "$WORK/engines" >>"$WORK/moatd-$1.log" 2>&1 &
+    "$MOAT_BIN/moatd" --config "$WORK/$1.toml" --engines "$WORK/engines-$1" >>"$WORK/moatd-$1.log" 2>&1 &
     PID[$1]=$!
     PIDS+=("${PID[$1]}")
 }
@@ -139,6 +154,42 @@ sleep 1
 check "the returning node is a node again, not a second evaluator" one_evaluator "$node"
 check "three live nodes" test "$("${PSQL[@]}" -c "SELECT count(*) FROM cluster_nodes WHERE heartbeat_at > now() - interval '2 seconds'")" = 3
 
+# Bayes feedback given to node b changes the spam engine's score on node a: four messages with
+# words the seed never saw, reported as spam (with the message) on b; then a message with those
+# words scanned on a.
+spam_of() { # spam_of NODE FILE: the spam engine's score and its BAYES_ rule, once it is ready
+    for _ in $(seq 1 100); do
+        out=$(curl -s -H "Authorization: Bearer $TOKEN" --data-binary @"$2" "$(url "$1")/scan" | python3 -c '
+import json, sys
+for v in json.load(sys.stdin)["engines"]:
+    if v["engine"] == "spam" and v["verdict"] != "not_ready":
+        bayes = [f["code"] for f in v["findings"] if f["code"].startswith("spam.BAYES_")]
+        print(v["score"], " ".join(bayes) or "none")')
+        [ -n "$out" ] && { echo "$out"; return; }
+        sleep 0.2
+    done
+}
+WORDS="zorblaxian quuxifier frobnicated wibblesome snargle"
+printf 'From: probe@example.com\r\nTo: user@moat.test\r\nSubject: hello there\r\nMessage-ID: <probe@example.com>\r\n\r\nHello, %s, see you soon.\r\n' "$WORDS" >"$WORK/probe.eml"
+BEFORE=$(spam_of a "$WORK/probe.eml")
+echo "spam engine on node a before: $BEFORE"
+SPAM_BEFORE=$("${PSQL[@]}" -c "SELECT nspam FROM learned_totals WHERE engine = 'spam'")
+learned=0
+for n in 1 2 3 4; do
+    printf 'From: s%s@example.org\r\nTo: user@moat.test\r\nSubject: offer %s\r\nMessage-ID: <offer%s@example.org>\r\n\r\n%s %s %s.\r\n' "$n" "$n" "$n" "$WORDS" "$n" "$WORDS" >"$WORK/learn$n.eml"
+    curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" --data-binary @"$WORK/learn$n.eml" "$(url b)/scan"
+    curl -s -H "Authorization: Bearer $TOKEN" --data-binary @"$WORK/learn$n.eml" "$(url b)/feedback?class=spam" >"$WORK/learn$n.json"
+    python3 -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1]))["learned"] == ["spam"] else 1)' "$WORK/learn$n.json" && learned=$((learned + 1))
+done
+check "node b learned the four messages into the shared Bayes store" test "$learned" = 4
+check "the shared store counts them (seeded with $SPAM_BEFORE spam by the first node)" test "$("${PSQL[@]}" -c "SELECT nspam FROM learned_totals WHERE engine = 'spam'")" = $((SPAM_BEFORE + 4))
+score_changed() { AFTER=$(spam_of a "$WORK/probe.eml"); [ "${AFTER%% *}" != "${BEFORE%% *}" ] && [ "${AFTER#* }" != "${BEFORE#* }" ]; }
+check "node a scores the probe differently within a second (before: $BEFORE)" within 1 score_changed
+echo "spam engine on node a after: $AFTER"
+check "node a now puts the probe in a spammier Bayes band" python3 -c "import sys; sys.exit(0 if float('${AFTER%% *}') > float('${BEFORE%% *}') else 1)"
+same_counts() { python3 -c "import sqlite3, sys; q = 'SELECT nspam, nham FROM bayes_vars'; a = sqlite3.connect('$WORK/bayes-a.sqlite').execute(q).fetchone(); c = sqlite3.connect('$WORK/bayes-c.sqlite').execute(q).fetchone(); sys.exit(0 if a == c else 1)"; }
+check "node c's local Bayes file has node b's lessons too" within 2 same_counts
+
 # Quarantined through node a (its milter behind Postfix), released through node c.
 SMTP_PORT=$(free_port)
 start_postfix "$SMTP_PORT" "${MILTER[a]}"
@@ -178,4 +229,12 @@ bash "$PG_SCRIPT" resume "$WORK/pg"
 stored() { [ "$("${PSQL[@]}" -c "SELECT count(*) FROM scans WHERE id IN ($(sed "s/.*/'&'/" "$WORK/outage-ids" | paste -sd,))")" = 20 ]; }
 check "every record made during the outage is in the database once it is back" within 30 stored
 check "the cluster has an evaluator again" within 30 one_evaluator a
+
+# A node told to stop while the database is gone still stops (PostgresNIO's listener can wait on
+# a dead connection for ever; the node gives its loops a grace period).
+bash "$PG_SCRIPT" stop "$WORK/pg" >/dev/null 2>&1
+sleep 1
+kill -TERM "${PID[a]}"
+stopped_a() { ! kill -0 "${PID[a]}" 2>/dev/null; }
+check "node a stops within 10 s of SIGTERM with PostgreSQL down" within 10 stopped_a
 finish
