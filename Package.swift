@@ -41,6 +41,8 @@ let package = Package(
         // The C face of qpdf (C++): a PDF's active content counted and removed.
         .target(name: "CQPDFShim", linkerSettings: [.linkedLibrary("qpdf")]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // zlib alone (quarantined messages are kept compressed).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
         // No pkgConfig: libunbound.pc requires libevent.pc, which only libevent-dev brings; the header and library are in the default paths.
@@ -73,9 +75,10 @@ let package = Package(
         .target(
             name: "MoatStore",
             dependencies: [
-                "MoatCore",
+                "MoatCore", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -95,6 +98,8 @@ let package = Package(
             dependencies: [
                 "MoatCore", "MoatMessage", "MoatStore", "MoatAdapters", "MoatTraining", "MoatOutbound",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -334,17 +334,34 @@ public struct AdminAPI: Sendable {
         logger.notice("quarantined message deleted", metadata: ["scan.id": "\(id)", "admin.actor": "\(actor)"])
     }
 
-    /// Runs the configured release command (argument vector, no shell) for a held message.
+    /// Releases a quarantined message: re-injected over SMTP from the store's copy when
+    /// `release_smtp` is set (then `release_command`, if any, drops the MTA's held copy), otherwise
+    /// through the release command (argument vector, no shell) acting on the MTA's hold queue.
     func release(_ entry: QuarantineEntry) async throws -> String {
-        guard let command = settings.releaseCommand, !command.isEmpty else { return "" }
+        var output = ""
+        if let address = settings.releaseSMTP, var smtp = SMTPReinjector(address: address) {
+            smtp.helo = settings.releaseHelo
+            guard let raw = entry.raw else {
+                throw HTTPError(.conflict, message: "the store keeps no copy of this message (keep_quarantined_raw, quarantine_max_bytes or the quarantine key)")
+            }
+            do {
+                output = try await smtp.send(raw, mailFrom: entry.mailFrom, recipients: entry.recipients)
+            } catch {
+                throw HTTPError(.badGateway, message: "re-injection to \(address) failed: \(error)")
+            }
+            logger.info("released message re-injected", metadata: ["scan.id": "\(entry.scanID)", "smtp.reply": "\(output)"])
+            guard entry.queueID != nil else { return output }
+        }
+        guard let command = settings.releaseCommand, !command.isEmpty else { return output }
         guard let queueID = entry.queueID else { throw HTTPError(.conflict, message: "the entry has no MTA queue id to release") }
-        return try await runtime.blocking.run {
+        let commandOutput: String = try await runtime.blocking.run {
             do {
                 return try ExternalCommand(command).run(substitutions: ["queue_id": queueID])
             } catch {
                 throw HTTPError(.badGateway, message: "release command failed: \(error)")
             }
         }
+        return output.isEmpty ? commandOutput : output + "\n" + commandOutput
     }
 
     static let encoder: JSONEncoder = {

@@ -9,6 +9,13 @@ public struct AdminSettings: Sendable, Hashable, Codable {
     /// Command that releases a held message from the MTA, with `{queue_id}` replaced
     /// (e.g. `["postsuper", "-H", "{queue_id}"]`); nil: release only marks the entry.
     public var releaseCommand: [String]?
+    /// `HOST:PORT` of an MTA listener (without Moat's milter) to which a released message is sent
+    /// over SMTP from the store's copy, with its original envelope: any node of a cluster can then
+    /// release any message. With it, `release_command` runs only after a successful re-injection
+    /// (to drop the MTA's held copy, e.g. `["postsuper", "-d", "{queue_id}", "hold"]`).
+    public var releaseSMTP: String?
+    /// The name re-injection gives in EHLO.
+    public var releaseHelo = "moat.localdomain"
     /// Largest request body accepted (messages posted to `/scan` and `/feedback`).
     public var maxBodyBytes: Int
     /// Set false to run without the admin API.
@@ -56,6 +63,8 @@ public struct AdminSettings: Sendable, Hashable, Codable {
         case listen, token, enabled
         case tokenFile = "token_file"
         case releaseCommand = "release_command"
+        case releaseSMTP = "release_smtp"
+        case releaseHelo = "release_helo"
         case maxBodyBytes = "max_body_bytes"
         case modelsDirectory = "models_directory"
         case tenantTokens = "tenant_tokens"
@@ -70,6 +79,11 @@ public struct AdminSettings: Sendable, Hashable, Codable {
         token = try c.decodeIfPresent(String.self, forKey: .token)
         tokenFile = try c.decodeIfPresent(String.self, forKey: .tokenFile) ?? d.tokenFile
         releaseCommand = try c.decodeIfPresent([String].self, forKey: .releaseCommand)
+        releaseSMTP = try c.decodeIfPresent(String.self, forKey: .releaseSMTP).flatMap { $0.isEmpty ? nil : $0 }
+        releaseHelo = try c.decodeIfPresent(String.self, forKey: .releaseHelo) ?? d.releaseHelo
+        if let releaseSMTP, SMTPReinjector(address: releaseSMTP) == nil {
+            throw DecodingError.dataCorruptedError(forKey: .releaseSMTP, in: c, debugDescription: "expected HOST:PORT, e.g. 127.0.0.1:10025")
+        }
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
         modelsDirectory = try c.decodeIfPresent(String.self, forKey: .modelsDirectory) ?? d.modelsDirectory

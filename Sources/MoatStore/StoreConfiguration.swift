@@ -13,6 +13,9 @@ import Foundation
 /// postgres_pool_size = 10
 /// retention_days = 90               # 0 keeps everything
 /// keep_quarantined_raw = true
+/// quarantine_compress = true        # zlib
+/// quarantine_max_bytes = 26214400   # larger messages are kept as metadata only
+/// quarantine_key_file = ""          # 32-byte key (raw, base64 or hex): AES-256-GCM at rest
 /// batch_size = 500
 /// flush_interval_ms = 200
 /// queue_limit = 100000
@@ -41,6 +44,12 @@ public struct StoreConfiguration: Sendable, Hashable, Codable {
     public var retentionDays: Int
     /// Whether quarantine entries keep the message bytes (false: stored without `raw`).
     public var keepQuarantinedRaw: Bool
+    /// Whether quarantined messages are compressed at rest.
+    public var quarantineCompress: Bool = true
+    /// Largest quarantined message kept with its bytes.
+    public var quarantineMaxBytes: Int = 25 << 20
+    /// A key file that seals quarantined messages at rest (AES-256-GCM); nil: not sealed.
+    public var quarantineKeyFile: String?
     /// Records per write transaction.
     public var batchSize: Int
     /// Longest time a record waits in the writer's queue before a (partial) batch is written.
@@ -70,6 +79,9 @@ public struct StoreConfiguration: Sendable, Hashable, Codable {
         case postgresPoolSize = "postgres_pool_size"
         case retentionDays = "retention_days"
         case keepQuarantinedRaw = "keep_quarantined_raw"
+        case quarantineCompress = "quarantine_compress"
+        case quarantineMaxBytes = "quarantine_max_bytes"
+        case quarantineKeyFile = "quarantine_key_file"
         case batchSize = "batch_size"
         case flushIntervalMilliseconds = "flush_interval_ms"
         case queueLimit = "queue_limit"
@@ -84,14 +96,29 @@ public struct StoreConfiguration: Sendable, Hashable, Codable {
         postgresPoolSize = try container.decodeIfPresent(Int.self, forKey: .postgresPoolSize) ?? defaults.postgresPoolSize
         retentionDays = try container.decodeIfPresent(Int.self, forKey: .retentionDays) ?? defaults.retentionDays
         keepQuarantinedRaw = try container.decodeIfPresent(Bool.self, forKey: .keepQuarantinedRaw) ?? defaults.keepQuarantinedRaw
+        quarantineCompress = try container.decodeIfPresent(Bool.self, forKey: .quarantineCompress) ?? defaults.quarantineCompress
+        quarantineMaxBytes = try container.decodeIfPresent(Int.self, forKey: .quarantineMaxBytes) ?? defaults.quarantineMaxBytes
+        quarantineKeyFile = try container.decodeIfPresent(String.self, forKey: .quarantineKeyFile).flatMap { $0.isEmpty ? nil : $0 }
         batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? defaults.batchSize
         flushIntervalMilliseconds = try container.decodeIfPresent(Int.self, forKey: .flushIntervalMilliseconds)
             ?? defaults.flushIntervalMilliseconds
         queueLimit = try container.decodeIfPresent(Int.self, forKey: .queueLimit) ?? defaults.queueLimit
     }
 
+    /// How quarantined messages are kept at rest; reads the key file.
+    public func quarantineCodec() throws -> QuarantineCodec {
+        guard let quarantineKeyFile else { return QuarantineCodec(compress: quarantineCompress, maxMessageBytes: quarantineMaxBytes) }
+        do {
+            return try QuarantineCodec(compress: quarantineCompress, maxMessageBytes: quarantineMaxBytes,
+                                       key: QuarantineCodec.readKey(path: quarantineKeyFile))
+        } catch {
+            throw StoreError.invalidConfiguration(key: "quarantine_key_file", reason: "\(error)")
+        }
+    }
+
     /// Checks values that decode but cannot work; throws `StoreError.invalidConfiguration` naming the key.
     public func validate() throws {
+        if quarantineMaxBytes < 1 { throw StoreError.invalidConfiguration(key: "quarantine_max_bytes", reason: "must be at least 1") }
         switch backend {
         case .sqlite:
             if path.isEmpty { throw StoreError.invalidConfiguration(key: "path", reason: "must not be empty") }

@@ -9,13 +9,14 @@ public enum StoreFactory {
     public static func open(_ configuration: StoreConfiguration, logger: Logger) async throws -> any ScanStore {
         try configuration.validate()
         let store: any ScanStore
+        let codec = try configuration.quarantineCodec()
         switch configuration.backend {
         case .sqlite:
             store = try SQLiteStore(path: configuration.resolvedPath(),
-                                    keepQuarantinedRaw: configuration.keepQuarantinedRaw, logger: logger)
+                                    keepQuarantinedRaw: configuration.keepQuarantinedRaw, quarantineCodec: codec, logger: logger)
         case .postgres:
             store = try PostgresStore(url: configuration.postgresURL ?? "", poolSize: configuration.postgresPoolSize,
-                                      keepQuarantinedRaw: configuration.keepQuarantinedRaw, logger: logger)
+                                      keepQuarantinedRaw: configuration.keepQuarantinedRaw, quarantineCodec: codec, logger: logger)
         }
         do {
             try await store.migrate()

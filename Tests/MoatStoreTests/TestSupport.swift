@@ -26,36 +26,36 @@ struct StoreFixture: Sendable {
     let location: String
     let store: any ScanStore & StoreInspecting
 
-    static func make(_ backend: Backend, keepQuarantinedRaw: Bool = true) async throws -> StoreFixture {
+    static func make(_ backend: Backend, keepQuarantinedRaw: Bool = true, codec: QuarantineCodec = QuarantineCodec()) async throws -> StoreFixture {
         switch backend {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("moat-store-tests-\(UUID().uuidString)").appendingPathComponent("var")
             let path = directory.appendingPathComponent("moat.sqlite").path
-            return try await StoreFixture(backend: backend, location: path, keepQuarantinedRaw: keepQuarantinedRaw)
+            return try await StoreFixture(backend: backend, location: path, keepQuarantinedRaw: keepQuarantinedRaw, codec: codec)
         case .postgres:
             let url = try await PostgresCluster.shared.makeDatabase()
-            return try await StoreFixture(backend: backend, location: url, keepQuarantinedRaw: keepQuarantinedRaw)
+            return try await StoreFixture(backend: backend, location: url, keepQuarantinedRaw: keepQuarantinedRaw, codec: codec)
         }
     }
 
-    private init(backend: Backend, location: String, keepQuarantinedRaw: Bool) async throws {
+    private init(backend: Backend, location: String, keepQuarantinedRaw: Bool, codec: QuarantineCodec) async throws {
         self.backend = backend
         self.location = location
-        store = try Self.open(backend, location, keepQuarantinedRaw: keepQuarantinedRaw)
+        store = try Self.open(backend, location, keepQuarantinedRaw: keepQuarantinedRaw, codec: codec)
         try await store.migrate()
     }
 
     /// Another store on the same database (a second daemon, or a restart).
-    func reopen() throws -> any ScanStore & StoreInspecting {
-        try Self.open(backend, location, keepQuarantinedRaw: true)
+    func reopen(codec: QuarantineCodec = QuarantineCodec()) throws -> any ScanStore & StoreInspecting {
+        try Self.open(backend, location, keepQuarantinedRaw: true, codec: codec)
     }
 
-    private static func open(_ backend: Backend, _ location: String, keepQuarantinedRaw: Bool) throws -> any ScanStore & StoreInspecting {
+    private static func open(_ backend: Backend, _ location: String, keepQuarantinedRaw: Bool, codec: QuarantineCodec) throws -> any ScanStore & StoreInspecting {
         let logger = Logger(label: "moat.store.test")
         switch backend {
-        case .sqlite: return try SQLiteStore(path: location, keepQuarantinedRaw: keepQuarantinedRaw, logger: logger)
-        case .postgres: return try PostgresStore(url: location, poolSize: 4, keepQuarantinedRaw: keepQuarantinedRaw, logger: logger)
+        case .sqlite: return try SQLiteStore(path: location, keepQuarantinedRaw: keepQuarantinedRaw, quarantineCodec: codec, logger: logger)
+        case .postgres: return try PostgresStore(url: location, poolSize: 4, keepQuarantinedRaw: keepQuarantinedRaw, quarantineCodec: codec, logger: logger)
         }
     }
 
@@ -69,9 +69,9 @@ struct StoreFixture: Sendable {
 }
 
 /// Runs `body` with a fresh store and tears it down afterwards, also when `body` throws.
-func withStore(_ backend: Backend, keepQuarantinedRaw: Bool = true,
+func withStore(_ backend: Backend, keepQuarantinedRaw: Bool = true, codec: QuarantineCodec = QuarantineCodec(),
                _ body: (StoreFixture) async throws -> Void) async throws {
-    let fixture = try await StoreFixture.make(backend, keepQuarantinedRaw: keepQuarantinedRaw)
+    let fixture = try await StoreFixture.make(backend, keepQuarantinedRaw: keepQuarantinedRaw, codec: codec)
     do {
         try await body(fixture)
     } catch {

@@ -20,6 +20,8 @@ public final class PostgresStore: ScanStore {
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
     private let keepQuarantinedRaw: Bool
+    /// How quarantined messages are kept at rest (compressed, sealed, size-limited).
+    private let quarantineCodec: QuarantineCodec
     private let logger: Logger
     private let isClosed = Atomic<Bool>(false)
     private let connectTimeout: Duration
@@ -28,18 +30,19 @@ public final class PostgresStore: ScanStore {
     ///
     /// No connection is opened until the first query; a wrong address shows as a `StoreError` from `migrate()`.
     public convenience init(url: String, poolSize: Int = 10, keepQuarantinedRaw: Bool = true,
-                            logger: Logger = Logger(label: "moat.store")) throws {
+                            quarantineCodec: QuarantineCodec = QuarantineCodec(), logger: Logger = Logger(label: "moat.store")) throws {
         let settings = try PostgresConnectionSettings(url: url)
         self.init(configuration: settings.clientConfiguration(poolSize: poolSize), location: settings.location,
-                  keepQuarantinedRaw: keepQuarantinedRaw, logger: logger)
+                  keepQuarantinedRaw: keepQuarantinedRaw, quarantineCodec: quarantineCodec, logger: logger)
     }
 
     /// Uses a client configured by the caller (TLS settings, pool options); `location` only names it in logs.
     public init(configuration: PostgresClient.Configuration, location: String, keepQuarantinedRaw: Bool = true,
-                logger: Logger = Logger(label: "moat.store")) {
+                quarantineCodec: QuarantineCodec = QuarantineCodec(), logger: Logger = Logger(label: "moat.store")) {
         self.location = location
         self.connectTimeout = configuration.options.connectTimeout
         self.keepQuarantinedRaw = keepQuarantinedRaw
+        self.quarantineCodec = quarantineCodec
         self.logger = logger
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
@@ -436,7 +439,7 @@ public final class PostgresStore: ScanStore {
 
     /// Stores (or replaces) the entry for `entry.scanID`; without the bytes when `keepQuarantinedRaw` is false.
     public func quarantine(_ entry: QuarantineEntry) async throws {
-        let raw: Data? = keepQuarantinedRaw ? entry.raw.map { Data($0) } : nil
+        let raw = try quarantineCodec.column(for: entry, keepRaw: keepQuarantinedRaw, logger: logger)
         try await execute("quarantine", """
             INSERT INTO quarantine (scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at, tenants)
             VALUES (\(entry.scanID), \(entry.at), \(entry.reason), \(entry.queueID), \(entry.mailFrom), \(entry.recipients),
@@ -482,7 +485,8 @@ public final class PostgresStore: ScanStore {
             for try await (scanID, at, reason, queueID, mailFrom, recipients, raw, releasedAt, tenants) in rows.decode(
                 (String, Date, String, String?, String?, [String], Data?, Date?, [String]).self) {
                 var entry = QuarantineEntry(scanID: scanID, at: at, reason: reason, queueID: queueID, mailFrom: mailFrom,
-                                            recipients: recipients, raw: raw.map { [UInt8]($0) }, releasedAt: releasedAt)
+                                            recipients: recipients, raw: self.quarantineCodec.message(from: raw, scanID: scanID, logger: logger),
+                                            releasedAt: releasedAt)
                 entry.tenants = tenants
                 return entry
             }
@@ -786,6 +790,15 @@ extension PostgresStore: StoreInspecting {
                 }
             }
             return counts
+        }
+    }
+
+    func storedQuarantineBytes(scanID: String) async throws -> [UInt8]? {
+        try await connection("storedQuarantineBytes") { connection, logger in
+            for try await raw in try await connection.query("SELECT raw FROM quarantine WHERE scan_id = \(scanID)", logger: logger).decode(Data?.self) {
+                return raw.map { [UInt8]($0) }
+            }
+            return nil
         }
     }
 }

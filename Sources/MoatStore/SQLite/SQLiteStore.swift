@@ -16,6 +16,8 @@ public final class SQLiteStore: ScanStore {
     public let path: String
     private let pool: DatabasePool
     private let keepQuarantinedRaw: Bool
+    /// How quarantined messages are kept at rest (compressed, sealed, size-limited).
+    private let quarantineCodec: QuarantineCodec
     private let logger: Logger
     private let isClosed = Atomic<Bool>(false)
 
@@ -24,10 +26,11 @@ public final class SQLiteStore: ScanStore {
     /// - Parameters:
     ///   - keepQuarantinedRaw: false stores quarantine entries without their bytes.
     ///   - busyTimeout: how long a write waits for another process (the `moat` CLI, say) holding the lock.
-    public init(path: String, keepQuarantinedRaw: Bool = true, busyTimeout: TimeInterval = 5,
-                logger: Logger = Logger(label: "moat.store")) throws {
+    public init(path: String, keepQuarantinedRaw: Bool = true, quarantineCodec: QuarantineCodec = QuarantineCodec(),
+                busyTimeout: TimeInterval = 5, logger: Logger = Logger(label: "moat.store")) throws {
         self.path = path
         self.keepQuarantinedRaw = keepQuarantinedRaw
+        self.quarantineCodec = quarantineCodec
         self.logger = logger
         try Self.prepareFile(at: path)
         var configuration = Configuration()
@@ -311,7 +314,7 @@ public final class SQLiteStore: ScanStore {
 
     /// Stores (or replaces) the entry for `entry.scanID`; without the bytes when `keepQuarantinedRaw` is false.
     public func quarantine(_ entry: QuarantineEntry) async throws {
-        let raw = keepQuarantinedRaw ? entry.raw.map { Data($0) } : nil
+        let raw = try quarantineCodec.column(for: entry, keepRaw: keepQuarantinedRaw, logger: logger)
         try await write("quarantine") { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO quarantine (scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at, tenants)
@@ -342,6 +345,10 @@ public final class SQLiteStore: ScanStore {
             try Row.fetchOne(db, sql: """
                 SELECT scan_id, at, reason, queue_id, mail_from, recipients, raw, released_at, tenants FROM quarantine WHERE scan_id = ?
                 """, arguments: [scanID]).map { try Self.decodeQuarantine($0, withRaw: true) }
+        }.map { entry in
+            var entry = entry
+            entry.raw = quarantineCodec.message(from: entry.raw.map { Data($0) }, scanID: entry.scanID, logger: logger)
+            return entry
         }
     }
 
@@ -600,6 +607,12 @@ extension SQLiteStore: StoreInspecting {
                 counts[table] = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0
             }
             return counts
+        }
+    }
+
+    func storedQuarantineBytes(scanID: String) async throws -> [UInt8]? {
+        try await read("storedQuarantineBytes") { db in
+            (try Data.fetchOne(db, sql: "SELECT raw FROM quarantine WHERE scan_id = ?", arguments: [scanID])).map { [UInt8]($0) }
         }
     }
 }
