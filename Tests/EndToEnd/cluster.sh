@@ -35,6 +35,10 @@ CONF
 done
 
 declare -A MILTER ADMIN PID
+# Released mail goes back to Postfix over SMTP, on a listener without the milter.
+REINJECT_PORT=$(free_port)
+# Every node seals quarantined messages with the same key.
+head -c 32 /dev/urandom | base64 >"$WORK/quarantine.key"
 for node in a b c; do
     MILTER[$node]=$(free_port)
     ADMIN[$node]=$(free_port)
@@ -46,6 +50,7 @@ spool_directory = "$WORK/spool-$node"
 backend = "postgres"
 postgres_url = "$PG_URL"
 flush_interval_ms = 20
+quarantine_key_file = "$WORK/quarantine.key"
 [cluster]
 node_id = "node-$node"
 heartbeat_ms = 200
@@ -54,7 +59,8 @@ lost_after_seconds = 3
 [admin]
 listen = "127.0.0.1:${ADMIN[$node]}"
 token = "cluster-test-token-0123456789"
-release_command = ["/bin/sh", "-c", "postsuper -c $WORK/postfix -H \"\$1\" && postqueue -c $WORK/postfix -i \"\$1\"", "release", "{queue_id}"]
+release_smtp = "127.0.0.1:$REINJECT_PORT"
+release_command = ["/usr/sbin/postsuper", "-c", "$WORK/postfix", "-d", "{queue_id}", "hold"]
 CONF
 done
 start_node() {
@@ -184,15 +190,17 @@ done
 check "node b learned the four messages into the shared Bayes store" test "$learned" = 4
 check "the shared store counts them (seeded with $SPAM_BEFORE spam by the first node)" test "$("${PSQL[@]}" -c "SELECT nspam FROM learned_totals WHERE engine = 'spam'")" = $((SPAM_BEFORE + 4))
 score_changed() { AFTER=$(spam_of a "$WORK/probe.eml"); [ "${AFTER%% *}" != "${BEFORE%% *}" ] && [ "${AFTER#* }" != "${BEFORE#* }" ]; }
-check "node a scores the probe differently within a second (before: $BEFORE)" within 1 score_changed
+# Not within a second: a node restarted just before (the evaluator test) may still be copying the
+# whole shared store (90,000 tokens) into its local file, and the lessons queue behind that copy.
+check "node a scores the probe differently within 10 s (before: $BEFORE)" within 10 score_changed
 echo "spam engine on node a after: $AFTER"
 check "node a now puts the probe in a spammier Bayes band" python3 -c "import sys; sys.exit(0 if float('${AFTER%% *}') > float('${BEFORE%% *}') else 1)"
-same_counts() { python3 -c "import sqlite3, sys; q = 'SELECT nspam, nham FROM bayes_vars'; a = sqlite3.connect('$WORK/bayes-a.sqlite').execute(q).fetchone(); c = sqlite3.connect('$WORK/bayes-c.sqlite').execute(q).fetchone(); sys.exit(0 if a == c else 1)"; }
-check "node c's local Bayes file has node b's lessons too" within 2 same_counts
+same_counts() { python3 -c "import sqlite3, sys; q = 'SELECT nspam, nham FROM bayes_vars'; a = sqlite3.connect('$WORK/bayes-a.sqlite').execute(q).fetchone(); c = sqlite3.connect('$WORK/bayes-c.sqlite').execute(q).fetchone(); sys.exit(0 if a == c and a[0] == $SPAM_BEFORE + 4 else 1)"; }
+check "node c's local Bayes file has node b's lessons too" within 10 same_counts
 
 # Quarantined through node a (its milter behind Postfix), released through node c.
 SMTP_PORT=$(free_port)
-start_postfix "$SMTP_PORT" "${MILTER[a]}"
+POSTFIX_REINJECT_PORT=$REINJECT_PORT start_postfix "$SMTP_PORT" "${MILTER[a]}"
 swaks --server "127.0.0.1:$SMTP_PORT" --from sender@example.com --to user@moat.test --helo client.example \
     --header "Subject: held" --body "Verify now: QUARANTINE-ME" >"$WORK/held.swaks" 2>&1 || true
 QID=""
@@ -203,9 +211,16 @@ for _ in $(seq 1 50); do
 done
 check "node a quarantined the message in the shared store" test -n "$QID"
 check "node c lists it" bash -c "curl -s -H 'Authorization: Bearer $TOKEN' $(url c)/quarantine | grep -q '$QID'"
+held_count() { postqueue -c "$WORK/postfix" -j 2>/dev/null | grep -c '"queue_name": *"hold"' || true; }
+check "Postfix holds its copy" test "$(held_count)" = 1
 curl -s -o "$WORK/release.json" -H "Authorization: Bearer $TOKEN" -X POST "$(url c)/quarantine/$QID/release?actor=ops-c"
+check "the shared store keeps it compressed and sealed (no plaintext at rest)" test "$("${PSQL[@]}" -c "SELECT encode(substring(raw from 1 for 4), 'escape') || ':' || position('QUARANTINE-ME'::bytea in raw) FROM quarantine WHERE scan_id = '$QID'")" = "MQZ1:0"
 check "node c released it" grep -q '"released"' "$WORK/release.json"
 check "Postfix delivered the released message" wait_delivered 1
+released_mail() { local f; f=$(delivered | head -1); grep -q 'QUARANTINE-ME' "$f" && grep -q '^Subject: held' "$f" && grep -q '^Return-Path: <sender@example.com>' "$f"; }
+check "what was delivered is the quarantined message, re-injected with its envelope" released_mail
+check "the release re-injected it over SMTP (Postfix's queue id in the answer)" grep -q 'queued as' "$WORK/release.json"
+check "the MTA's held copy is gone" test "$(held_count)" = 0
 check "the release is recorded with node c's operator" bash -c "curl -s -H 'Authorization: Bearer $TOKEN' $(url a)/quarantine/$QID/actions | grep -q 'ops-c'"
 
 # PostgreSQL stops for ten seconds: nodes keep scanning at full speed, and every scan record made

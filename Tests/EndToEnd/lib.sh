@@ -145,6 +145,10 @@ CONF
         -e 's/^\(postlog .*\)$/\1/' /etc/postfix/master.cf >"$POSTFIX_CONF/master.cf"
     grep -q '^postlog' "$POSTFIX_CONF/master.cf" || \
         echo "postlog   unix-dgram n  -       n       -       1       postlogd" >>"$POSTFIX_CONF/master.cf"
+    # POSTFIX_REINJECT_PORT: a second listener without the milter, where released mail is re-injected.
+    if [ -n "${POSTFIX_REINJECT_PORT:-}" ]; then
+        echo "127.0.0.1:$POSTFIX_REINJECT_PORT inet n - n - - smtpd -o smtpd_milters= -o non_smtpd_milters=" >>"$POSTFIX_CONF/master.cf"
+    fi
     postfix -c "$POSTFIX_CONF" check
     postfix -c "$POSTFIX_CONF" start
     wait_port "$smtp_port"
