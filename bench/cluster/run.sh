@@ -90,16 +90,27 @@ def pgstat():
     return int(x), int(t)
 paths = [l.split("\t")[0] for l in open(os.path.join(corpus, "spamassassin/labels.tsv")).read().splitlines()[1:]][:scans]
 bodies = [open(os.path.join(corpus, "spamassassin", p), "rb").read() for p in paths]
+def pg_cpu():
+    # CPU seconds used so far by every PostgreSQL server process (clock ticks from /proc).
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in subprocess.check_output(["pgrep", "-x", "postgres"]).split():
+        try:
+            fields = open(f"/proc/{int(pid)}/stat").read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / ticks
 def run(ports):
     time.sleep(1.0)
-    x0, t0 = pgstat()
+    x0, t0, c0 = *pgstat(), pg_cpu()
     start = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
         list(pool.map(lambda i: call(ports[i % len(ports)], "/scan", bodies[i]), range(len(bodies))))
     took = time.perf_counter() - start
     time.sleep(1.5)  # the writers' last batches, heartbeats of the same period included
-    x1, t1 = pgstat()
-    return len(bodies) / took, (x1 - x0), (t1 - t0), took + 2.5
+    x1, t1, c1 = *pgstat(), pg_cpu()
+    return len(bodies) / took, (x1 - x0), (t1 - t0), took + 2.5, (c1 - c0)
 one = run([a])
 three = run([a, b, c])
 # Shared learning: each lesson is a message not yet learned, scanned on A, then reported as spam
@@ -128,11 +139,15 @@ with open(out, "w") as f:
     f.write("| measure | value |\n|---|---:|\n")
     f.write(f"| state change on A seen through B's and C's APIs, p50 | {pct(both, 50):.1f} ms |\n")
     f.write(f"| same, p99 (n={len(both)}) | {pct(both, 99):.1f} ms |\n")
-    for name, (rate, commits, rows, seconds) in (("one node", one), ("three nodes", three)):
+    for name, (rate, commits, rows, seconds, cpu) in (("one node", one), ("three nodes", three)):
         f.write(f"| {name}: scans/s through the admin API (6 in flight, {len(bodies)} SpamAssassin messages) | {rate:.0f} |\n")
         f.write(f"| {name}: PostgreSQL commits per scan (heartbeats of {seconds:.1f} s included) | {commits / len(bodies):.3f} |\n")
         f.write(f"| {name}: rows written per scan | {rows / len(bodies):.2f} |\n")
         f.write(f"| {name}: PostgreSQL commits/s during the run | {commits / seconds:.0f} |\n")
+        f.write(f"| {name}: PostgreSQL server CPU per scan (all its processes, heartbeats included) | {cpu * 1000 / len(bodies):.3f} ms |\n")
+    cpu_per_scan = three[4] / len(bodies)
+    if cpu_per_scan > 0:
+        f.write(f"| projection: scans/s one PostgreSQL primary serves per core before it is the bottleneck (1 / CPU per scan, three nodes) | {1 / cpu_per_scan:.0f} |\n")
     if learn_lat:
         f.write(f"| lesson (feedback with the message) on A until C's local Bayes file counts it, p50 | {pct(learn_lat, 50):.1f} ms |\n")
         f.write(f"| same, p99 (n={len(learn_lat)}) | {pct(learn_lat, 99):.1f} ms |\n")
@@ -142,7 +157,7 @@ PY
 {
     echo "# Cluster coordination cost ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
     echo
-    echo "Machine: $(nproc) cores, $(uname -r); moat $BIN build $(git rev-parse --short HEAD); PostgreSQL $(psql -V | awk '{print $3}') on loopback (fsync on); three moatd, engines filetype, url, pattern, spam (Bayes rules only, seeded, shared learning)."
+    echo "Machine: $(nproc) cores, $(uname -r); moat $BIN build ${BUILD_REV:-$(git rev-parse --short HEAD)}; PostgreSQL $(psql -V | awk '{print $3}') on loopback (fsync on); three moatd, engines filetype, url, pattern, spam (Bayes rules only, seeded, shared learning)."
     echo
     cat "$WORK/result.md"
 } | tee -a "$OUT"
