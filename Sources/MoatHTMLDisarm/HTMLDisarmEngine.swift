@@ -57,8 +57,8 @@ public struct HTMLDisarmEngine: ScanEngine {
             if settings.mode == .disarm {
                 for i in partFindings.indices { partFindings[i].score *= settings.disarmedScoreFactor }
                 let removedText = removed.order.filter { !HTMLSanitizer.silentKinds.contains($0) }.map { "\(Self.label($0)) (\(removed.counts[$0] ?? 0))" }
-                let note = "The mail gateway made the attached page \(name) inert: it removed \(removedText.isEmpty ? "nothing that runs" : removedText.joined(separator: ", "))"
-                    + (blobs.isEmpty ? "" : ", and a file hidden inside it") + ". Reference \(input.id)."
+                let note = Self.note(settings.noteLanguage, name: name, removed: removedText, hiddenFile: !blobs.isEmpty,
+                                     asText: settings.deliver == .text, reference: input.id)
                 let body: [UInt8]
                 let mediaType: String
                 let newName: String
@@ -94,6 +94,23 @@ public struct HTMLDisarmEngine: ScanEngine {
                                 replacements: settings.mode == .reject ? [] : replacements)
         }
         return EngineReport(category: score > 0 ? .suspicious : nil, score: score, findings: findings, replacements: replacements)
+    }
+
+    /// The note for the recipient: what was removed, and whether the page is delivered as inert
+    /// HTML or as its text (in the language the gateway chose).
+    static func note(_ language: NoteLanguage, name: String, removed: [String], hiddenFile: Bool, asText: Bool, reference: String) -> String {
+        switch language {
+        case .en:
+            "The mail gateway made the attached page \(name) inert: it removed \(removed.isEmpty ? "nothing that runs" : removed.joined(separator: ", "))"
+                + (hiddenFile ? ", and a file hidden inside it" : "")
+                + (asText ? ". The page is delivered as its text only (\(name).txt)" : "")
+                + ". Reference \(reference)."
+        case .ja:
+            "メールゲートウェイは、添付ページ「\(name)」を無害化しました。削除した内容: \(removed.isEmpty ? "実行される内容はありません" : removed.joined(separator: "、"))"
+                + (hiddenFile ? "、およびページ内に隠されたファイル" : "")
+                + (asText ? "。ページはテキストのみで配信しています（\(name).txt）" : "")
+                + "。参照番号 \(reference)。"
+        }
     }
 
     static func label(_ kind: String) -> String {

@@ -28,19 +28,22 @@ public struct HTMLDisarmSettings: Sendable, Hashable {
     public var disarmedScoreFactor = 0.3
     public var rejectScore = 20.0
     public var attachNote = true
+    /// The language of the note for the recipient.
+    public var noteLanguage = NoteLanguage.en
     public var maxDocumentBytes = 16 << 20
 
     public init() {}
 
     public init(options: [String: ConfigValue], context: EngineBuildContext) throws {
         let reader = EngineOptions(options, context: context)
-        try reader.rejectUnknown(["mode", "deliver", "scores", "disarmed_score_factor", "reject_score", "attach_note", "max_document_bytes"])
+        try reader.rejectUnknown(["mode", "deliver", "scores", "disarmed_score_factor", "reject_score", "attach_note", "note_language", "max_document_bytes"])
         mode = try reader.choice("mode", Mode.self) ?? mode
         deliver = try reader.choice("deliver", Delivery.self) ?? deliver
         scores.merge(try reader.weights("scores", known: Set(scores.keys))) { $1 }
         disarmedScoreFactor = try reader.number("disarmed_score_factor", in: 0...1) ?? disarmedScoreFactor
         rejectScore = try reader.number("reject_score", in: 0...1000) ?? rejectScore
         attachNote = try reader.bool("attach_note") ?? attachNote
+        noteLanguage = try reader.choice("note_language", NoteLanguage.self) ?? noteLanguage
         maxDocumentBytes = try reader.integer("max_document_bytes", in: 1...Int.max) ?? maxDocumentBytes
     }
 }

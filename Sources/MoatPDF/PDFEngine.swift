@@ -66,8 +66,7 @@ public struct PDFEngine: ScanEngine {
                 for i in partFindings.indices { partFindings[i].score *= settings.disarmedScoreFactor }
                 let name = part.filename ?? "document.pdf"
                 let removed = outcome.inspection.counts.filter { $0.kind.isActive && $0.count > 0 }.map { "\($0.kind.label) (\($0.count))" }
-                let note = "The mail gateway removed active content from the attached document \(name): \(removed.joined(separator: ", ")). "
-                    + "Its pages are unchanged. If you need the original, ask your mail administrator (reference \(input.id))."
+                let note = Self.note(settings.noteLanguage, name: name, removed: removed, reference: input.id)
                 let document = ReplacementPart.attachment(disarmed, filename: name, mediaType: "application/pdf")
                 let boundary = "moat-pdf-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
                 let raw = settings.attachNote ? ReplacementPart.mixed([ReplacementPart.note(note), document], boundary: boundary) : document
@@ -87,6 +86,19 @@ public struct PDFEngine: ScanEngine {
             return EngineReport(category: .malware, score: score + settings.rejectScore, findings: findings)
         }
         return EngineReport(category: score > 0 ? .suspicious : nil, score: score, findings: findings, replacements: replacements)
+    }
+
+    /// The note for the recipient: what was removed, that the pages are the same, and how to get
+    /// the original (in the language the gateway chose).
+    static func note(_ language: NoteLanguage, name: String, removed: [String], reference: String) -> String {
+        switch language {
+        case .en:
+            "The mail gateway removed active content from the attached document \(name): \(removed.joined(separator: ", ")). "
+                + "Its pages are unchanged. If you need the original, ask your mail administrator (reference \(reference))."
+        case .ja:
+            "メールゲートウェイは、添付文書「\(name)」からアクティブコンテンツを削除しました: \(removed.joined(separator: "、"))。"
+                + "ページの内容は変わっていません。元のファイルが必要な場合は、メール管理者にお問い合わせください（参照番号 \(reference)）。"
+        }
     }
 
     /// One finding per kind present, plus the file's condition (encrypted, repaired, unreadable).

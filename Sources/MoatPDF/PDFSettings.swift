@@ -26,6 +26,8 @@ public struct PDFSettings: Sendable, Hashable {
     public var rejectScore = 20.0
     /// Whether a short note (what was removed) goes into the replacement beside the document.
     public var attachNote = true
+    /// The language of the note for the recipient.
+    public var noteLanguage = NoteLanguage.en
     public var maxDocumentBytes = 64 << 20
     /// Documents with more objects are reported (`pdf.too_complex`) and not rewritten.
     public var maxObjects = 200_000
@@ -35,7 +37,7 @@ public struct PDFSettings: Sendable, Hashable {
     public init(options: [String: ConfigValue], context: EngineBuildContext) throws {
         let reader = EngineOptions(options, context: context)
         try reader.rejectUnknown(["mode", "scores", "encrypted_score", "malformed_score", "disarmed_score_factor", "reject_score",
-                                  "attach_note", "max_document_bytes", "max_objects"])
+                                  "attach_note", "note_language", "max_document_bytes", "max_objects"])
         mode = try reader.choice("mode", Mode.self) ?? mode
         for (name, weight) in try reader.weights("scores", known: Set(PDFActiveContent.allCases.map(\.rawValue))) {
             if let kind = PDFActiveContent(rawValue: name) { scores[kind] = weight }
@@ -45,6 +47,7 @@ public struct PDFSettings: Sendable, Hashable {
         disarmedScoreFactor = try reader.number("disarmed_score_factor", in: 0...1) ?? disarmedScoreFactor
         rejectScore = try reader.number("reject_score", in: 0...1000) ?? rejectScore
         attachNote = try reader.bool("attach_note") ?? attachNote
+        noteLanguage = try reader.choice("note_language", NoteLanguage.self) ?? noteLanguage
         maxDocumentBytes = try reader.integer("max_document_bytes", in: 1...Int.max) ?? maxDocumentBytes
         maxObjects = try reader.integer("max_objects", in: 1...Int.max) ?? maxObjects
     }

@@ -181,4 +181,13 @@ struct HTMLDisarmOptionsTests {
             #expect(throws: ConfigurationError.self) { try HTMLDisarmSettings(options: bad, context: context) }
         }
     }
+
+    @Test("the note says what was done (inert HTML or text only), in English or Japanese")
+    func notes() {
+        let htmlText = HTMLDisarmEngine.note(.en, name: "p.html", removed: ["script"], hiddenFile: true, asText: true, reference: "R2")
+        #expect(htmlText.contains("text only (p.html.txt)") && htmlText.contains("a file hidden inside it"))
+        #expect(!HTMLDisarmEngine.note(.en, name: "p.html", removed: ["script"], hiddenFile: false, asText: false, reference: "R2").contains("text only"))
+        let htmlJa = HTMLDisarmEngine.note(.ja, name: "p.html", removed: [], hiddenFile: false, asText: true, reference: "R2")
+        #expect(htmlJa.contains("「p.html」") && htmlJa.contains("テキストのみ") && htmlJa.contains("R2"))
+    }
 }

@@ -119,6 +119,36 @@ import Testing
         #expect(report.replacements.allSatisfy { $0.rawPart.starts(with: Array("Content-Type: text/plain".utf8)) })
     }
 
+    /// The text of a note-only replacement part.
+    static func noteText(_ replacement: PartReplacement) -> String {
+        let message = Message(parsing: Array("MIME-Version: 1.0\r\n".utf8) + replacement.rawPart)
+        return String(decoding: message.leaves.first?.decoded ?? [], as: UTF8.self)
+    }
+
+    @Test("an attachment removed whole gets a note that says so, never that the rest was delivered", arguments: [
+        ("", "was not delivered"),
+        ("note-removed.en.txt", "was not delivered"),
+        ("note-removed.ja.txt", "配信していません"),
+    ])
+    func removedNoteIsTrue(_ template: String, _ expected: String) async throws {
+        var settings = MacroSettings()
+        settings.mode = .disarm
+        if !template.isEmpty {
+            let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../rules/macro").standardized.path
+            settings.removedNoteTemplate = try #require(MacroNote.readTemplate(at: rules + "/" + template))
+            settings.noteTemplate = try #require(MacroNote.readTemplate(at: rules + "/" + template.replacingOccurrences(of: "note-removed", with: "note")))
+        }
+        let xls = CompoundFileWriter.write(.storage("R", [.stream("Workbook", Fixtures.biffWorkbook(macroSheet: true))]))
+        let report = try await MessageBuilder.scan(MacroEngine(settings: settings), MessageBuilder.message(attaching: [("a.xls", "application/vnd.ms-excel", xls)]))
+        let replacement = try #require(report.replacements.first)
+        let note = Self.noteText(replacement)
+        #expect(note.contains("a.xls"))
+        #expect(note.contains(expected), "\(note)")
+        for untrue in ["delivered unchanged", "変更せずに配信"] {
+            #expect(!note.contains(untrue), "\(note)")
+        }
+    }
+
     @Test func rtfObjectWithMacrosIsFlaggedAndStripped() async throws {
         let dir = try ExternalTools.temporaryDirectory()
         let embedded = try Fixtures.addingProject(to: Fixtures.cleanOLE(.doc, in: dir), kind: .doc)

@@ -216,5 +216,15 @@ struct DisarmOptionsTests {
                                            ["disarmed_score_factor": .double(2)], ["attach_note": .string("yes")]] {
             #expect(throws: ConfigurationError.self) { try PDFSettings(options: bad, context: context) }
         }
+        #expect(try PDFSettings(options: ["note_language": .string("ja")], context: context).noteLanguage == .ja)
+        #expect(throws: ConfigurationError.self) { try PDFSettings(options: ["note_language": .string("fr")], context: context) }
+    }
+
+    @Test("the notes say what was done, in English or Japanese")
+    func notes() {
+        let pdfEn = PDFEngine.note(.en, name: "a.pdf", removed: ["JavaScript (2)"], reference: "R1")
+        let pdfJa = PDFEngine.note(.ja, name: "a.pdf", removed: ["JavaScript (2)"], reference: "R1")
+        #expect(pdfEn.contains("a.pdf") && pdfEn.contains("JavaScript (2)") && pdfEn.contains("R1"))
+        #expect(pdfJa.contains("「a.pdf」") && pdfJa.contains("JavaScript (2)") && pdfJa.contains("R1") && pdfJa.contains("削除"))
     }
 }

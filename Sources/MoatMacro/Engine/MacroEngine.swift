@@ -103,7 +103,7 @@ public struct MacroEngine: ScanEngine {
                     Finding(code: "macro.disarmed", detail: reason + ": " + disarmed.removed.joined(separator: "; "), partPath: part.path), note)
         }
         let why = outcome.disarmFailure ?? "not disarmable"
-        let note = MacroNote.render(settings.noteTemplate, filename: name, removed: ["the whole attachment (\(why))"], findings: details)
+        let note = MacroNote.render(settings.removedNoteTemplate, filename: name, removed: ["the whole attachment (\(why))"], findings: details)
         return (PartReplacement(partPath: part.path, rawPart: Array(ReplacementPart.note(note).utf8), reason: "attachment \(name) removed: \(why)"),
                 Finding(code: "macro.removed", detail: "attachment \(name) replaced by a note: \(why)", partPath: part.path), note)
     }

@@ -16,6 +16,23 @@ public enum MacroNote {
 
         """
 
+    /// Used when the attachment could not be disarmed and was removed whole (same text as
+    /// `rules/macro/note-removed.en.txt`): nothing of the document was delivered, and the note must
+    /// not say otherwise.
+    public static let defaultRemovedTemplate = """
+        The mail gateway removed the attachment "{filename}": it holds active content (macros or
+        embedded objects) that could not be taken out safely, so the attachment was not delivered.
+
+        Removed:
+        {removed}
+
+        Findings:
+        {findings}
+
+        If you need the original, ask your mail administrator and quote this message.
+
+        """
+
     /// Reads a UTF-8 template file; nil when unreadable.
     public static func readTemplate(at path: String) -> String? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }

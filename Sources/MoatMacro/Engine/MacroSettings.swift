@@ -35,6 +35,8 @@ public struct MacroSettings: Sendable, Hashable {
     public var rejectScore = 20.0
     /// Note text with `{filename}`, `{removed}` and `{findings}` placeholders.
     public var noteTemplate = MacroNote.defaultTemplate
+    /// The note that replaces an attachment removed whole (it could not be disarmed).
+    public var removedNoteTemplate = MacroNote.defaultRemovedTemplate
     /// Whether the note goes into the replacement next to the disarmed document.
     public var attachNote = true
     /// Attachments larger than this are reported (`macro.too_large`) and not parsed.
@@ -44,7 +46,7 @@ public struct MacroSettings: Sendable, Hashable {
 
     /// Reads the options of a manifest; unknown keys are refused so typos do not pass silently.
     public init(options: [String: ConfigValue], context: EngineBuildContext) throws {
-        let known: Set<String> = ["mode", "scores", "disarmed_score_factor", "reject_score", "note_template",
+        let known: Set<String> = ["mode", "scores", "disarmed_score_factor", "reject_score", "note_template", "removed_note_template",
                                   "attach_note", "max_document_bytes"]
         if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
             throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
@@ -96,6 +98,14 @@ public struct MacroSettings: Sendable, Hashable {
                 throw context.invalid("note_template", "cannot read \(resolved)")
             }
             noteTemplate = text
+        }
+        if let value = options["removed_note_template"] {
+            guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("removed_note_template", "expected a file path") }
+            let resolved = context.resolve(path)
+            guard let text = MacroNote.readTemplate(at: resolved) else {
+                throw context.invalid("removed_note_template", "cannot read \(resolved)")
+            }
+            removedNoteTemplate = text
         }
     }
 }
