@@ -52,7 +52,7 @@ unit-test: build $(OLEVBA)
 	MOAT_OLEVBA=$(OLEVBA) MOAT_PDFID=$(CURDIR)/$(OLETOOLS)/bin/python $(SWIFT) test --skip-build --no-parallel
 
 # End-to-end scripts against the debug binaries just built (lib.sh and postgres.sh are helpers).
-E2E_TESTS := cli.sh admin.sh miltertest.sh postfix-milter.sh auth.sh tenants.sh outbound.sh console.sh cluster.sh hotplug.sh isolation.sh corpus-findings.sh
+E2E_TESTS := cli.sh admin.sh removal.sh miltertest.sh postfix-milter.sh auth.sh tenants.sh outbound.sh console.sh cluster.sh hotplug.sh isolation.sh corpus-findings.sh
 
 e2e-test: build
 	@set -e; for script in $(E2E_TESTS); do \

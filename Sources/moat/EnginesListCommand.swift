@@ -43,6 +43,12 @@ struct EnginesListCommand: AsyncParsableCommand {
         for engine in engines {
             let name = engine["name"] as? String ?? "?"
             print("\(DecisionPrinter.pad(name, 16)) adapter=\(engine["adapter"] ?? "?") state=\(engine["state"] ?? "?") weight=\(engine["weight"] ?? "?") timeout=\(engine["timeout_ms"] ?? "?")ms on_error=\(engine["on_error"] ?? "?")")
+            if let removal = engine["removal"] as? [String: Any],
+               let policy = try? JSONDecoder().decode(RemovalPolicy.self, from: JSONSerialization.data(withJSONObject: removal)) {
+                print("    removal: \(policy.summary)")
+            } else {
+                print("    removal: none (the engine never leaves the vote by itself)")
+            }
             if let stats = engine["statistics"] as? [String: Any] {
                 var line = "    scans=\(stats["scans"] ?? 0) labelled=\(stats["samples"] ?? 0)"
                 line += String(format: " errors=%.1f%% timeouts=%.1f%%", ((stats["error_rate"] as? Double) ?? 0) * 100, ((stats["timeout_rate"] as? Double) ?? 0) * 100)
@@ -80,6 +86,7 @@ struct EnginesListCommand: AsyncParsableCommand {
         for registered in snapshot.engines {
             let m = registered.manifest
             print("\(DecisionPrinter.pad(m.name, 16)) adapter=\(m.adapter) state=\(m.state.rawValue) weight=\(m.weight) timeout=\(m.timeoutMilliseconds)ms on_error=\(m.onError.rawValue)")
+            print("    removal: \(m.removal?.summary ?? "none (the engine never leaves the vote by itself)")")
             for (key, value) in registered.engine.status.sorted(by: { $0.key < $1.key }) {
                 print("    \(key): \(value)")
             }

@@ -50,4 +50,16 @@ public struct RemovalPolicy: Sendable, Hashable, Codable {
             throw DecodingError.dataCorruptedError(forKey: .precisionAction, in: c, debugDescription: "a removal action is shadow or disabled")
         }
     }
+
+    /// One line for `moat engines`: what sends the engine out of the vote.
+    public var summary: String {
+        var parts: [String] = []
+        if let minPrecision {
+            parts.append("\(precisionAction.rawValue) when precision < \(minPrecision) over >= \(minSamples) labelled")
+        }
+        if let maxErrorRate {
+            parts.append("\(errorAction.rawValue) when errors+timeouts > \(Int((maxErrorRate * 100).rounded()))% of >= \(minScansForErrorRate) scans")
+        }
+        return parts.isEmpty ? "none" : parts.joined(separator: "; ")
+    }
 }
