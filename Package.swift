@@ -157,8 +157,8 @@ let package = Package(
         .target(name: "MoatPattern", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatClamAV", dependencies: ["MoatCore", "MoatMessage", "CClamAV"]),
         .target(name: "MoatFileType", dependencies: ["MoatCore", "MoatMessage", "CMagic", "CArchive"]),
-        // CPNG for zlib alone: PowerPoint 97-2003 keeps its VBA project zlib-compressed.
-        .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "CArchive", "CPNG"]),
+        // zlib: PowerPoint 97-2003 keeps its VBA project zlib-compressed.
+        .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "CArchive", "CZlib"]),
         // PDF active content (JavaScript, actions, embedded files, XFA) found and removed with qpdf.
         .target(name: "MoatPDF", dependencies: ["MoatCore", "MoatMessage", "CQPDFShim"]),
         // HTML attachments made inert (scripts, handlers, script URLs, forms, redirects), smuggled blobs found.
@@ -176,7 +176,7 @@ let package = Package(
             name: "MoatSpam",
             dependencies: ["MoatCore", "MoatMessage", "CPCRE2", "CHyperscan", .product(name: "GRDB", package: "GRDB.swift"), "MoatDNS"]
         ),
-        .target(name: "MoatURL", dependencies: ["MoatCore", "MoatMessage", "MoatDNS", "CZbar", "CZXingShim", "CPNG", "CTurboJPEG", "CWebP"]),
+        .target(name: "MoatURL", dependencies: ["MoatCore", "MoatMessage", "MoatDNS", "CZbar", "CZXingShim", "CPNG", "CZlib", "CTurboJPEG", "CWebP"]),
         .executableTarget(
             name: "moat",
             dependencies: [

@@ -86,7 +86,7 @@ module_sources() {
 
 swift_flags() {
     echo -parse-as-library -O -wmo -g -enable-testing -sanitize=fuzzer,address -swift-version 6 \
-        -I "$OUT/modules" -I "$ROOT/Sources/CPNG" -I "$ROOT/Sources/CTurboJPEG" -I "$ROOT/Sources/CWebP" \
+        -I "$OUT/modules" -I "$ROOT/Sources/CPNG" -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/CTurboJPEG" -I "$ROOT/Sources/CWebP" \
         -I "$ROOT/Sources/CZbar" -I "$ROOT/Sources/CZXingShim/include" -I "$ROOT/Sources/CQPDFShim/include" -I "$ROOT/Sources/CArchive" -I "$ROOT/Sources/CPCRE2" $(pkg-config --cflags-only-I libpng 2>/dev/null | sed 's/-I/-Xcc -I/g')
 }
 

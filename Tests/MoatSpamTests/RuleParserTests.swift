@@ -1,4 +1,5 @@
 import Foundation
+import MoatMessage
 import Testing
 @testable import MoatSpam
 
@@ -92,6 +93,28 @@ struct RuleParserTests {
         let set = Fixtures.compile("body NICE_RULE /friend/\ntflags NICE_RULE nice\nheader N2 eval:check_header_count_range('From', '1', '1')\ntflags N2 net")
         #expect(set.rules.first { $0.name == "NICE_RULE" }!.scores == [-1])
         #expect(set.summary.netSkipped == 1)
+    }
+
+    @Test("every meta rule of a dependency cycle is skipped, not only the one where the cycle closes; rules outside it still run")
+    func metaCyclesAreSkippedWhole() {
+        let set = Fixtures.compile("""
+            body CHEAP /cheap/
+            meta LOOP_A LOOP_B && CHEAP
+            meta LOOP_B LOOP_C
+            meta LOOP_C LOOP_A
+            meta FINE CHEAP
+            score LOOP_A 1
+            score LOOP_B 1
+            score LOOP_C 1
+            score FINE 1
+            score CHEAP 1
+            """)
+        let cyclic = Set(set.summary.skipped.filter { $0.detail == "meta rule in a dependency cycle" }.map(\.name))
+        #expect(cyclic == ["LOOP_A", "LOOP_B", "LOOP_C"])
+        let hits = Fixtures.hits("body CHEAP /cheap/\nmeta LOOP_A LOOP_B && CHEAP\nmeta LOOP_B LOOP_C\nmeta LOOP_C LOOP_A\nmeta FINE CHEAP\nscore FINE 1\nscore CHEAP 1\nscore LOOP_A 1\nscore LOOP_B 1\nscore LOOP_C 1",
+                                 Message(parsing: Array("Subject: x\r\n\r\ncheap pills\r\n".utf8)))
+        #expect(hits["FINE"] == 1 && hits["CHEAP"] == 1)
+        #expect(hits["LOOP_A"] == nil && hits["LOOP_B"] == nil && hits["LOOP_C"] == nil)
     }
 
     @Test func badRegexIsReportedWithFileAndLineAndSkipped() {

@@ -91,21 +91,14 @@ public struct MacroSettings: Sendable, Hashable {
             guard let n = value.intValue, n > 0 else { throw context.invalid("max_document_bytes", "expected a positive integer") }
             maxDocumentBytes = n
         }
-        if let value = options["note_template"] {
-            guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("note_template", "expected a file path") }
+        func template(_ key: String) throws -> String? {
+            guard let value = options[key] else { return nil }
+            guard let path = value.stringValue, !path.isEmpty else { throw context.invalid(key, "expected a file path") }
             let resolved = context.resolve(path)
-            guard let text = MacroNote.readTemplate(at: resolved) else {
-                throw context.invalid("note_template", "cannot read \(resolved)")
-            }
-            noteTemplate = text
+            guard let text = MacroNote.readTemplate(at: resolved) else { throw context.invalid(key, "cannot read \(resolved)") }
+            return text
         }
-        if let value = options["removed_note_template"] {
-            guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("removed_note_template", "expected a file path") }
-            let resolved = context.resolve(path)
-            guard let text = MacroNote.readTemplate(at: resolved) else {
-                throw context.invalid("removed_note_template", "cannot read \(resolved)")
-            }
-            removedNoteTemplate = text
-        }
+        noteTemplate = try template("note_template") ?? noteTemplate
+        removedNoteTemplate = try template("removed_note_template") ?? removedNoteTemplate
     }
 }

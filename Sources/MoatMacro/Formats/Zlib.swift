@@ -1,4 +1,4 @@
-import CPNG
+import CZlib
 
 /// zlib (RFC 1950) streams, for the compressed storages of PowerPoint 97-2003 (`ExOleObjStg`).
 ///
@@ -28,7 +28,7 @@ enum Zlib {
         guard size > 0 else { return [] }
         guard !input.isEmpty else { throw .short(declared: size, decoded: 0) }
         var stream = z_stream()
-        guard moat_inflateInit(&stream) == Z_OK else { throw .corrupt("inflateInit failed") }
+        guard moat_zlib_inflateInit(&stream) == Z_OK else { throw .corrupt("inflateInit failed") }
         defer { inflateEnd(&stream) }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: min(size, 64 * 1024))
@@ -42,7 +42,7 @@ enum Zlib {
                 let (code, produced) = chunk.withUnsafeMutableBufferPointer { buffer -> (Int32, Int) in
                     stream.next_out = buffer.baseAddress
                     stream.avail_out = UInt32(want)
-                    let code = CPNG.inflate(&stream, Z_NO_FLUSH)
+                    let code = CZlib.inflate(&stream, Z_NO_FLUSH)
                     return (code, want - Int(stream.avail_out))
                 }
                 output.append(contentsOf: chunk[0..<produced])

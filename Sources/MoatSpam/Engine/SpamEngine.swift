@@ -107,6 +107,7 @@ public final class SpamEngine: ScanEngine {
         var s: [String: String] = [
             "rules.loaded": "\(set.summary.loaded)",
             "rules.inactive": "\(set.summary.inactive)",
+            "rules.prefilter_failures": "\(set.prefilterFailures.load(ordering: .relaxed))",
             "rules.skipped": "\(set.summary.skipped.count - set.summary.netSkipped)",
             "rules.net_skipped": "\(set.summary.netSkipped)",
             "rules.prefiltered": "\(set.summary.prefiltered)",

@@ -133,21 +133,24 @@ final class HyperscanPrefilter: @unchecked Sendable {
         }
     }
 
-    /// Ids of the patterns that may match somewhere in `subject` (each at most once).
-    func candidates(in subject: UnsafeBufferPointer<UInt8>) -> [UInt32] {
-        guard let database, let scratch = takeScratch(), subject.count <= Int(UInt32.max) else { return [] }
+    /// Ids of the patterns that may match somewhere in `subject` (each at most once), or nil when
+    /// Hyperscan could not scan (no scratch space, a subject over 4 GiB, a scan error): the caller
+    /// must then check every pattern itself, never treat the failure as "nothing matches".
+    func candidates(in subject: UnsafeBufferPointer<UInt8>) -> [UInt32]? {
+        guard let database, let scratch = takeScratch(), subject.count <= Int(UInt32.max) else { return nil }
         defer { returnScratch(scratch) }
         let sink = CandidateSink()
         let unmanaged = Unmanaged.passRetained(sink)
         defer { unmanaged.release() }
         let empty: CChar = 0
-        withUnsafePointer(to: empty) { emptyPointer in
+        let status = withUnsafePointer(to: empty) { emptyPointer in
             let base = subject.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? emptyPointer
-            _ = hs_scan(database, base, UInt32(subject.count), 0, scratch, { id, _, _, _, context in
+            return hs_scan(database, base, UInt32(subject.count), 0, scratch, { id, _, _, _, context in
                 Unmanaged<CandidateSink>.fromOpaque(context!).takeUnretainedValue().ids.append(id)
                 return 0
             }, unmanaged.toOpaque())
         }
+        guard status == HS_SUCCESS else { return nil }
         return sink.ids
     }
 

@@ -87,6 +87,9 @@ final class CompiledRuleSet: Sendable {
     /// Rule indices per kind for regex rules; prefilter by kind; rules PCRE2 always checks.
     private let regexRules: [RuleKind: [Int]]
     private let prefilters: [RuleKind: HyperscanPrefilter]
+    /// Scans in which Hyperscan failed and every rule of a kind was checked with PCRE2 instead
+    /// (in the engine's status: a non-zero count means scratch or scan errors to look into).
+    let prefilterFailures = Atomic<Int>(0)
     private let alwaysCheck: [RuleKind: [Int]]
     private let otherRules: [Int]
     /// The distinct header selectors of header and `exists` rules, and each rule's position in
@@ -201,13 +204,21 @@ final class CompiledRuleSet: Sendable {
         var order: [Int] = []
         var state: [Int: Int] = [:]  // 1 visiting, 2 done
         var cyclic = Set<Int>()
+        // The rules being visited, outermost first: a rule met again while on it closes a cycle,
+        // and every rule from there to the top of the path is in that cycle (not only the one met).
+        var path: [Int] = []
         func visit(_ i: Int) {
             if state[i] == 2 { return }
-            if state[i] == 1 { cyclic.insert(i); return }
+            if state[i] == 1 {
+                if let start = path.lastIndex(of: i) { cyclic.formUnion(path[start...]) }
+                return
+            }
             state[i] = 1
+            path.append(i)
             if case .meta(let e) = rules[i].test {
                 for dep in e.names { if let j = index[dep], case .meta = rules[j].test { visit(j) } }
             }
+            path.removeLast()
             state[i] = 2
             order.append(i)
         }
@@ -360,8 +371,14 @@ final class CompiledRuleSet: Sendable {
                     joined.append(contentsOf: t)
                     if t.last != 0x0A { joined.append(0x0A) }
                 }
-                candidates = joined.withUnsafeBufferPointer { db.candidates(in: $0) }.map { Int($0) }
-                candidates.append(contentsOf: alwaysCheck[kind] ?? [])
+                if let found = joined.withUnsafeBufferPointer({ db.candidates(in: $0) }) {
+                    candidates = found.map { Int($0) }
+                    candidates.append(contentsOf: alwaysCheck[kind] ?? [])
+                } else {
+                    // Hyperscan failed: every rule of the kind is checked with PCRE2 (slower, same hits).
+                    candidates = indices
+                    prefilterFailures.add(1, ordering: .relaxed)
+                }
             } else {
                 candidates = indices
             }

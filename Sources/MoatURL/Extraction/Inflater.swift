@@ -1,4 +1,4 @@
-import CPNG
+import CZlib
 
 /// zlib inflate with an output cap, for PDF `FlateDecode` streams.
 ///
@@ -9,7 +9,7 @@ enum Inflater {
     static func inflate(_ input: ArraySlice<UInt8>, limit: Int) -> [UInt8]? {
         guard !input.isEmpty, limit > 0 else { return nil }
         var stream = z_stream()
-        guard moat_inflateInit(&stream) == Z_OK else { return nil }
+        guard moat_zlib_inflateInit(&stream) == Z_OK else { return nil }
         defer { inflateEnd(&stream) }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
@@ -22,7 +22,7 @@ enum Inflater {
                 code = chunk.withUnsafeMutableBufferPointer { buffer -> Int32 in
                     stream.next_out = buffer.baseAddress
                     stream.avail_out = UInt32(buffer.count)
-                    let result = CPNG.inflate(&stream, Z_NO_FLUSH)
+                    let result = CZlib.inflate(&stream, Z_NO_FLUSH)
                     let produced = buffer.count - Int(stream.avail_out)
                     output.append(contentsOf: buffer[0..<min(produced, limit - output.count)])
                     if result == Z_BUF_ERROR, produced == 0 { return Z_STREAM_END }
