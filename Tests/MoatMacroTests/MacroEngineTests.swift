@@ -108,15 +108,17 @@ import Testing
         #expect(report.replacements.isEmpty)
     }
 
-    @Test func xlmSheetsAreDetectedAndRemovedNotEdited() async throws {
+    @Test func xlmSheetsAreDetectedAndDisarmedOrRemoved() async throws {
         let xls = CompoundFileWriter.write(.storage("R", [.stream("Workbook", Fixtures.biffWorkbook(macroSheet: true))]))
         let xlsm = try Fixtures.package(.xlsm, withMacros: false, macroSheet: true)
         let message = MessageBuilder.message(attaching: [("a.xls", "application/vnd.ms-excel", xls), ("b.xlsm", "application/octet-stream", xlsm)])
         let report = try await MessageBuilder.scan(MessageBuilder.engine(.disarm), message)
         #expect(report.findings.filter { $0.code == "macro.xlm" }.count == 2)
         #expect(report.findings.contains { $0.code == "macro.xlm" && $0.detail.contains("Macro1") })
-        #expect(report.findings.filter { $0.code == "macro.removed" }.count == 2)
-        #expect(report.replacements.allSatisfy { $0.rawPart.starts(with: Array("Content-Type: text/plain".utf8)) })
+        // The .xls is disarmed in place (BIFFMacroNeutraliser); the .xlsm's macro sheet is not disarmable.
+        #expect(report.findings.filter { $0.code == "macro.disarmed" }.map(\.partPath).count == 1)
+        #expect(report.findings.filter { $0.code == "macro.removed" }.count == 1)
+        #expect(report.replacements.count == 2)
     }
 
     /// The text of a note-only replacement part.
@@ -138,11 +140,12 @@ import Testing
             settings.removedNoteTemplate = try #require(MacroNote.readTemplate(at: rules + "/" + template))
             settings.noteTemplate = try #require(MacroNote.readTemplate(at: rules + "/" + template.replacingOccurrences(of: "note-removed", with: "note")))
         }
-        let xls = CompoundFileWriter.write(.storage("R", [.stream("Workbook", Fixtures.biffWorkbook(macroSheet: true))]))
-        let report = try await MessageBuilder.scan(MacroEngine(settings: settings), MessageBuilder.message(attaching: [("a.xls", "application/vnd.ms-excel", xls)]))
+        // Excel 4.0 macro sheets in an OOXML workbook are not disarmable: the attachment goes whole.
+        let xlsm = try Fixtures.package(.xlsm, withMacros: false, macroSheet: true)
+        let report = try await MessageBuilder.scan(MacroEngine(settings: settings), MessageBuilder.message(attaching: [("a.xlsm", "application/octet-stream", xlsm)]))
         let replacement = try #require(report.replacements.first)
         let note = Self.noteText(replacement)
-        #expect(note.contains("a.xls"))
+        #expect(note.contains("a.xlsm"))
         #expect(note.contains(expected), "\(note)")
         for untrue in ["delivered unchanged", "変更せずに配信"] {
             #expect(!note.contains(untrue), "\(note)")

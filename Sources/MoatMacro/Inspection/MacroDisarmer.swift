@@ -6,8 +6,9 @@
 /// ExOleObjStg atom is overwritten in place with an empty compound file and fHasMacros cleared, so
 /// no record moves. OOXML: the zip is rebuilt without the project, its data, signatures and
 /// relationships, with the main part's macro-free type. RTF: the `{\object ...}` groups are
-/// dropped. Everything else (XLM macro sheets, projects of objects embedded in a presentation,
-/// add-ins, archives) is not disarmable and throws `notDisarmable`.
+/// dropped. Excel 4.0 macro sheets in `.xls` workbooks are neutralised in place
+/// (`BIFFMacroNeutraliser`). Everything else (XLM macro sheets in OOXML, projects of objects
+/// embedded in a presentation, add-ins, archives) is not disarmable and throws `notDisarmable`.
 public struct MacroDisarmer: Sendable {
     /// Why a document was not disarmed (the engine then replaces it with the note alone).
     public enum Failure: Error, Hashable, CustomStringConvertible {
@@ -48,7 +49,6 @@ public struct MacroDisarmer: Sendable {
     }
 
     func disarmCompoundFile(_ bytes: [UInt8], inspection: Inspection) throws(Failure) -> DisarmedDocument {
-        if inspection.hasXLM { throw .notDisarmable("Excel 4.0 macro sheets") }
         do {
             let file = try CompoundFile(bytes: bytes)
             let projects = try VBAProject.find(in: file)
@@ -57,7 +57,18 @@ public struct MacroDisarmer: Sendable {
             if let id = try file.child(of: 0, named: PowerPointDocument.streamName), file.entries[id].isStream {
                 presentation = try disarmPresentation(try file.stream(id))
             }
-            guard !projects.isEmpty || presentation != nil else {
+            // Excel 4.0 macro sheets: neutralised in the workbook stream, in place.
+            var workbook: (name: String, stream: [UInt8], removed: [String])?
+            if inspection.hasXLM {
+                for name in ["Workbook", "Book"] {
+                    guard let id = try file.child(of: 0, named: name), file.entries[id].isStream,
+                          let neutralised = BIFFMacroNeutraliser.neutralise(try file.stream(id)) else { continue }
+                    workbook = (name, neutralised.bytes, neutralised.removed)
+                    break
+                }
+                guard workbook != nil else { throw Failure.notDisarmable("Excel 4.0 macro sheets outside the workbook stream") }
+            }
+            guard !projects.isEmpty || presentation != nil || workbook != nil else {
                 throw Failure.notDisarmable("VBA project outside a removable storage (nested object)")
             }
             let roots = Set(projects.map { $0.rootPath.map { $0.uppercased() } })
@@ -65,9 +76,12 @@ public struct MacroDisarmer: Sendable {
             if let presentation, let i = root.children.firstIndex(where: { !$0.isStorage && $0.name.uppercased() == PowerPointDocument.streamName.uppercased() }) {
                 root.children[i].data = presentation.stream
             }
+            if let workbook, let i = root.children.firstIndex(where: { !$0.isStorage && $0.name.uppercased() == workbook.name.uppercased() }) {
+                root.children[i].data = workbook.stream
+            }
             let removed = projects.map { p in
                 "VBA project \"\(p.rootPath.joined(separator: "/"))\" (modules: \(p.modules.map(\.name).joined(separator: ", ")))"
-            } + (presentation?.removed ?? [])
+            } + (presentation?.removed ?? []) + (workbook?.removed ?? [])
             return DisarmedDocument(bytes: CompoundFileWriter.write(root), newExtension: nil, newMediaType: nil, removed: removed)
         } catch let failure as Failure {
             throw failure
