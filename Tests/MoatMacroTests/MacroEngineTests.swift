@@ -115,10 +115,14 @@ import Testing
         let report = try await MessageBuilder.scan(MessageBuilder.engine(.disarm), message)
         #expect(report.findings.filter { $0.code == "macro.xlm" }.count == 2)
         #expect(report.findings.contains { $0.code == "macro.xlm" && $0.detail.contains("Macro1") })
-        // The .xls is disarmed in place (BIFFMacroNeutraliser); the .xlsm's macro sheet is not disarmable.
-        #expect(report.findings.filter { $0.code == "macro.disarmed" }.map(\.partPath).count == 1)
-        #expect(report.findings.filter { $0.code == "macro.removed" }.count == 1)
+        // The .xls is disarmed in place (BIFFMacroNeutraliser); the .xlsm loses its macro sheet part.
+        #expect(report.findings.filter { $0.code == "macro.disarmed" }.count == 2)
+        #expect(report.findings.filter { $0.code == "macro.removed" }.isEmpty)
         #expect(report.replacements.count == 2)
+        let xlsmOut = try #require(report.replacements.compactMap(MessageBuilder.document).first { $0.name == "b.xlsx" })
+        let package = OOXMLPackage(members: try ZipArchive.read(xlsmOut.bytes))
+        #expect(package.macroSheets.isEmpty)
+        #expect(!package.members.contains { $0.name.lowercased().contains("macrosheet") })
     }
 
     /// The text of a note-only replacement part.
@@ -140,12 +144,12 @@ import Testing
             settings.removedNoteTemplate = try #require(MacroNote.readTemplate(at: rules + "/" + template))
             settings.noteTemplate = try #require(MacroNote.readTemplate(at: rules + "/" + template.replacingOccurrences(of: "note-removed", with: "note")))
         }
-        // Excel 4.0 macro sheets in an OOXML workbook are not disarmable: the attachment goes whole.
-        let xlsm = try Fixtures.package(.xlsm, withMacros: false, macroSheet: true)
-        let report = try await MessageBuilder.scan(MacroEngine(settings: settings), MessageBuilder.message(attaching: [("a.xlsm", "application/octet-stream", xlsm)]))
+        // A SYLK macro sheet is not disarmable: the attachment goes whole.
+        let sylk = Array("ID;PWXL;N;E\r\nO;E\r\nC;X1;Y1;K0;EEXEC(\"calc.exe\")\r\nC;X1;Y2;K0;EHALT()\r\nE\r\n".utf8)
+        let report = try await MessageBuilder.scan(MacroEngine(settings: settings), MessageBuilder.message(attaching: [("a.slk", "application/octet-stream", sylk)]))
         let replacement = try #require(report.replacements.first)
         let note = Self.noteText(replacement)
-        #expect(note.contains("a.xlsm"))
+        #expect(note.contains("a.slk"))
         #expect(note.contains(expected), "\(note)")
         for untrue in ["delivered unchanged", "変更せずに配信"] {
             #expect(!note.contains(untrue), "\(note)")

@@ -60,6 +60,92 @@ public struct OOXMLPackage: Sendable {
         }
     }
 
+    /// The package without its Excel 4.0 macro sheets: the sheet parts and their relationships go,
+    /// the workbook loses their `<sheet>` entries, the names that would start them
+    /// (`_xlnm.Auto_Open` and kin, names referring to a removed sheet) and the calculation chain
+    /// (Excel rebuilds it), and sheet-scoped names are renumbered. Returns the sheet names removed,
+    /// or nil when the workbook part cannot be found.
+    public func withoutMacroSheets() -> (package: OOXMLPackage, removed: [String])? {
+        let sheets = Set(macroSheets)
+        guard !sheets.isEmpty else { return (self, []) }
+        guard let workbookName = members.map(\.name).first(where: { name in
+            contentType(of: name).map { $0.contains("sheet.macroEnabled.main") || $0.contains("spreadsheetml.sheet.main") || $0.contains("template.macroEnabled.main") } ?? false
+        }), workbookName.lowercased().hasSuffix(".xml") else { return nil }
+        var drop = sheets
+        for name in members.map(\.name) where name.lowercased().hasSuffix("calcchain.xml") { drop.insert(name) }
+        for name in drop {
+            let slash = name.lastIndex(of: "/")
+            let dir = slash.map { String(name[...$0]) } ?? ""
+            let file = slash.map { String(name[name.index(after: $0)...]) } ?? name
+            drop.insert(dir + "_rels/" + file + ".rels")
+        }
+        drop = drop.intersection(members.map(\.name))
+        let dropLower = Set(drop.map { $0.lowercased() })
+        // The workbook's relationship ids that point at dropped parts.
+        let slash = workbookName.lastIndex(of: "/")
+        let relsName = (slash.map { String(workbookName[...$0]) } ?? "") + "_rels/" + (slash.map { String(workbookName[workbookName.index(after: $0)...]) } ?? workbookName) + ".rels"
+        let baseDir = workbookName.split(separator: "/").dropLast().map(String.init)
+        var droppedIDs = Set<String>()
+        if let rels = members.first(where: { $0.name == relsName }) {
+            for element in XMLElements.find("Relationship", in: String(decoding: rels.data, as: UTF8.self)) {
+                if let target = element.attributes["Target"], let id = element.attributes["Id"],
+                   dropLower.contains(Self.resolve(target, from: baseDir).lowercased()) { droppedIDs.insert(id) }
+            }
+        }
+        var removedNames: [String] = []
+        var out: [ZipArchive.Member] = []
+        for m in members where !drop.contains(m.name) {
+            var m = m
+            if m.name == workbookName {
+                var xml = String(decoding: m.data, as: UTF8.self)
+                let sheetElements = XMLElements.find("sheet", in: xml)
+                var removedIndices: [Int] = []
+                for (index, element) in sheetElements.enumerated() where droppedIDs.contains(element.attributes["r:id"] ?? "") {
+                    removedIndices.append(index)
+                    removedNames.append(element.attributes["name"] ?? "sheet \(index + 1)")
+                }
+                for (index, element) in sheetElements.enumerated().reversed() where removedIndices.contains(index) {
+                    xml.replaceSubrange(element.range, with: "")
+                }
+                for element in XMLElements.find("definedName", in: xml).reversed() {
+                    let name = (element.attributes["name"] ?? "").lowercased()
+                    let body = String(xml[element.range])
+                    let local = element.attributes["localSheetId"].flatMap(Int.init)
+                    let runs = ["_xlnm.auto_", "auto_open", "auto_close", "auto_activate", "auto_deactivate"].contains { name.hasPrefix($0) }
+                    let refersToRemoved = removedNames.contains { body.contains(">\($0)!") || body.contains("'\($0)'!") || body.contains(":\($0)!") || body.contains(",\($0)!") }
+                    if runs || refersToRemoved || local.map(removedIndices.contains) == true {
+                        xml.replaceSubrange(element.range, with: "")
+                    } else if let local {
+                        let shift = removedIndices.filter { $0 < local }.count
+                        if shift > 0 {
+                            let fixed = body.replacingOccurrences(of: "localSheetId=\"\(local)\"", with: "localSheetId=\"\(local - shift)\"")
+                            xml.replaceSubrange(element.range, with: fixed)
+                        }
+                    }
+                }
+                // An empty <definedNames> is not valid; the active and first tab may have been removed.
+                if let empty = xml.range(of: "<definedNames></definedNames>") { xml.replaceSubrange(empty, with: "") }
+                xml = xml.replacingOccurrences(of: #"activeTab="\d+""#, with: "activeTab=\"0\"", options: .regularExpression)
+                    .replacingOccurrences(of: #"firstSheet="\d+""#, with: "firstSheet=\"0\"", options: .regularExpression)
+                m.data = Array(xml.utf8)
+            } else if m.name == Self.contentTypesName {
+                var xml = contentTypesXML
+                for element in XMLElements.find("Override", in: xml).reversed() {
+                    let part = String((element.attributes["PartName"] ?? "").drop { $0 == "/" }).lowercased()
+                    if dropLower.contains(part) { xml.replaceSubrange(element.range, with: "") }
+                }
+                m.data = Array(xml.utf8)
+            } else if m.name.lowercased().hasSuffix(".rels") {
+                let text = String(decoding: m.data, as: UTF8.self)
+                let fixed = Self.rewriteRelationships(text, relsName: m.name, dropped: dropLower)
+                if fixed != text { m.data = Array(fixed.utf8) }
+            }
+            out.append(m)
+        }
+        guard !removedNames.isEmpty else { return nil }
+        return (OOXMLPackage(members: out), removedNames)
+    }
+
     /// Content types of parts removed with the VBA project.
     static let macroPartTypes: Set<String> = [
         "application/vnd.ms-office.vbaProject",

@@ -132,9 +132,18 @@ public struct MacroDisarmer: Sendable {
     }
 
     func disarmPackage(_ bytes: [UInt8], inspection: Inspection) throws(Failure) -> DisarmedDocument {
-        if inspection.hasXLM { throw .notDisarmable("Excel 4.0 macro sheets") }
         do {
             var package = OOXMLPackage(members: try ZipArchive.read(bytes, limits: inspector.zipLimits))
+            // Excel 4.0 macro sheets (`.xlsm`): the sheets, their entries and the names that start them go.
+            var macroSheets: [String] = []
+            if inspection.hasXLM {
+                guard !package.members.contains(where: { $0.name.lowercased().hasSuffix(".bin") && $0.name.lowercased().contains("macrosheets/") }),
+                      let without = package.withoutMacroSheets() else {
+                    throw Failure.notDisarmable("Excel 4.0 macro sheets in a binary workbook")
+                }
+                package = without.package
+                macroSheets = without.removed
+            }
             // The document's own project goes; an embedded object (word/embeddings/...) keeps its
             // place in the package, rebuilt without its project, so no relationship dangles.
             var projectMembers = Set<String>()
@@ -156,7 +165,9 @@ public struct MacroDisarmer: Sendable {
             }
             let dropped = Set(package.members.map(\.name)).subtracting(clean.members.map(\.name)).sorted()
             return DisarmedDocument(bytes: try ZipArchive.write(clean.members), newExtension: main.freeExtension,
-                                    newMediaType: main.freeMediaType, removed: dropped.map { "part \($0)" } + rebuilt)
+                                    newMediaType: main.freeMediaType,
+                                    removed: macroSheets.map { "Excel 4.0 macro sheet \"\($0)\" and the names that start it" }
+                                        + dropped.map { "part \($0)" } + rebuilt)
         } catch let failure as Failure {
             throw failure
         } catch {
