@@ -29,6 +29,7 @@ enum MacroFuzzEntries {
 
     static func biff(_ data: [UInt8]) {
         blackHole(BIFFWorkbook(data))
+        blackHole(BIFFMacroNeutraliser.neutralise(data)?.removed)
     }
 
     /// PowerPoint record walk, then every storage's contents.
