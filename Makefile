@@ -48,8 +48,11 @@ $(OLEVBA):
 
 # Serial: several suites drive real peers and C libraries that block their thread; run side by side
 # on two cores they starve each other's deadlines. Serial runs keep every timing test meaningful.
+# The skipped tests are listed at the end, with their reasons: a skip must never pass unnoticed.
 unit-test: build $(OLEVBA)
-	MOAT_OLEVBA=$(OLEVBA) MOAT_PDFID=$(CURDIR)/$(OLETOOLS)/bin/python $(SWIFT) test --skip-build --no-parallel
+	@set -o pipefail; MOAT_OLEVBA=$(OLEVBA) MOAT_PDFID=$(CURDIR)/$(OLETOOLS)/bin/python $(SWIFT) test --skip-build --no-parallel 2>&1 | tee .build/unit-test.log
+	@echo "== skipped: $$(grep -c '➜.* skipped' .build/unit-test.log || true) tests or suites (the shared corpus, MOAT_BENCH runs, or a tool named below)"
+	@grep '➜.* skipped' .build/unit-test.log | sed -E 's/\x1b\[[0-9;]*m//g; s/^.*➜ /   /' || true
 
 # End-to-end scripts against the debug binaries just built (lib.sh and postgres.sh are helpers).
 E2E_TESTS := cli.sh admin.sh removal.sh miltertest.sh postfix-milter.sh auth.sh tenants.sh outbound.sh console.sh cluster.sh hotplug.sh isolation.sh corpus-findings.sh
