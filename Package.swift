@@ -129,7 +129,7 @@ let package = Package(
         ),
         // The benchmark runner (accuracy, what-if) and the rule author's workflow (fixtures, lint).
         .target(name: "MoatBench", dependencies: ["MoatCore", "MoatMessage"]),
-        .target(name: "MoatRuleKit", dependencies: ["MoatCore", "MoatMessage"]),
+        .target(name: "MoatRuleKit", dependencies: ["MoatCore", "MoatMessage", "MoatSpam"]),
         // DNS for engines: libunbound (caching, TTLs, negative answers) driven from its own thread.
         .target(name: "MoatDNS", dependencies: ["MoatCore", "CUnbound"]),
         // Sender authentication: SPF, DKIM (RFC 6376/8463), DMARC and the `auth` engine.
@@ -203,7 +203,7 @@ let package = Package(
         .testTarget(name: "MoatPatternTests", dependencies: ["MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatClamAVTests", dependencies: ["MoatClamAV", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatBenchTests", dependencies: ["MoatBench", "MoatPattern", "MoatCore", "MoatMessage"]),
-        .testTarget(name: "MoatRuleKitTests", dependencies: ["MoatRuleKit", "MoatPattern", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatRuleKitTests", dependencies: ["MoatRuleKit", "MoatPattern", "MoatSpam", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatStoreTests", dependencies: ["MoatStore", "MoatCore", "PostgresTestSupport"]),
         .testTarget(name: "MoatClusterTests", dependencies: [
             "MoatCluster", "MoatAdmin", "MoatStore", "MoatCore", "MoatSpam", "MoatMessage", "AdminTestSupport", "PostgresTestSupport",

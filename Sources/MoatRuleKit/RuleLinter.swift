@@ -1,4 +1,5 @@
 import Foundation
+import MoatSpam
 
 /// One problem the linter found.
 public struct LintProblem: Sendable, Hashable, CustomStringConvertible {
@@ -10,6 +11,8 @@ public struct LintProblem: Sendable, Hashable, CustomStringConvertible {
         case syntax, badRegex = "bad-regex", slowRegex = "slow-regex", pcreDifference = "pcre-difference"
         case duplicateRule = "duplicate-rule", unknownMetaReference = "unknown-meta-reference"
         case scoreWithoutRule = "score-without-rule", noFixture = "no-fixture"
+        /// The spam engine would not load the rule (an eval it does not know, a meta cycle).
+        case engineRefuses = "engine-refuses"
     }
 
     public var file: String
@@ -102,7 +105,32 @@ public struct RuleLinter: Sendable {
             }
         }
         let fixtureText = Self.fixtureText(fixtureRoots ?? paths)
-        return lint(files: files.sorted(), fixtureText: fixtureText)
+        var problems = lint(files: files.sorted(), fixtureText: fixtureText)
+        problems += Self.engineRefusals(files.sorted(), alreadyReported: problems)
+        return problems
+    }
+
+    /// Every rule the spam engine would refuse, as the engine loads it (its parser, PCRE2): an
+    /// error, so a rule that lints clean is one the engine runs. A rule the line checks already
+    /// reported at the same place and kind is not reported twice.
+    static func engineRefusals(_ files: [String], alreadyReported: [LintProblem]) -> [LintProblem] {
+        guard !files.isEmpty else { return [] }
+        let seen = Set(alreadyReported.map { "\($0.file):\($0.line):\($0.kind.rawValue)" })
+        var out: [LintProblem] = []
+        for refusal in RuleAcceptance.refusals(paths: files) {
+            let colon = refusal.location.lastIndex(of: ":")
+            let file = colon.map { String(refusal.location[..<$0]) } ?? refusal.location
+            let line = colon.flatMap { Int(refusal.location[refusal.location.index(after: $0)...]) } ?? 0
+            let kind: LintProblem.Kind = switch refusal.reason {
+            case "compile-error": .badRegex
+            case "syntax": .syntax
+            default: .engineRefuses
+            }
+            guard !seen.contains("\(file):\(line):\(kind.rawValue)") else { continue }
+            out.append(LintProblem(file: file, line: line, severity: .error, kind: kind,
+                                   message: "\(refusal.name): the spam engine does not load it (\(refusal.reason)): \(refusal.detail)"))
+        }
+        return out
     }
 
     /// Names of every rule defined in the `.cf` files under `paths` (for `knownRules`: stock rule sets).
@@ -321,21 +349,14 @@ public struct RuleLinter: Sendable {
                                       message: "\(rule.name): flag '\(flag)' is not checked"))
             }
         }
+        // Whether the regex compiles is PCRE2's verdict, as the engine loads it (`engineRefusals`).
+        // The backtracking probe below runs ICU: a construct ICU lacks only skips that probe.
         let perlOnly = Self.pcreOnly.filter { pattern.contains($0.0) }
         for (_, what) in perlOnly {
             problems.append(.init(file: rule.file, line: rule.line, severity: .warning, kind: .pcreDifference,
-                                  message: "\(rule.name): uses \(what), which PCRE supports and the checker (ICU) does not"))
+                                  message: "\(rule.name): uses \(what); its speed is not probed (the probe runs ICU)"))
         }
-        let regex: NSRegularExpression
-        do {
-            regex = try NSRegularExpression(pattern: pattern, options: options)
-        } catch {
-            if perlOnly.isEmpty {
-                problems.append(.init(file: rule.file, line: rule.line, severity: .error, kind: .badRegex,
-                                      message: "\(rule.name): regex does not compile: /\(pattern)/\(flags)"))
-            }
-            return problems
-        }
+        guard let regex = try? NSRegularExpression(pattern: pattern, options: options) else { return problems }
         if let elapsed = Self.time(regex, budget: budget), elapsed > budget {
             problems.append(.init(file: rule.file, line: rule.line, severity: .error, kind: .slowRegex,
                                   message: "\(rule.name): took over \(budget) on a 64 KiB probe (catastrophic backtracking?)"))

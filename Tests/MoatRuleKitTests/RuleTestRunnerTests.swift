@@ -3,6 +3,7 @@ import MoatCore
 import MoatMessage
 import MoatPattern
 import Logging
+import MoatSpam
 import Testing
 
 @testable import MoatRuleKit
@@ -160,5 +161,44 @@ let message = "From: a@example.com\r\nTo: b@example.net\r\nSubject: hi\r\n\r\npl
         try write(root + "/a.cf", "meta LOCAL_META STOCK_RULE || __OTHER\nscore STOCK_RULE 0.5\n")
         let problems = RuleLinter(knownRules: ["STOCK_RULE", "__OTHER"]).lint([root])
         #expect(problems.filter { $0.severity == .error }.isEmpty, "\(problems)")
+    }
+
+    @Test("lint and engine agree: PCRE2 decides whether a regex compiles, and every rule the engine refuses is a lint error")
+    func lintAgreesWithTheEngine() throws {
+        let root = try temporaryDirectory()
+        try write(root + "/agree.cf", """
+            body     BRANCH_RESET   /(?|cheap|low) price/
+            score    BRANCH_RESET   1.0
+            body     KEEP_OUT       /foo\\Kbar/
+            score    KEEP_OUT       1.0
+            body     BAD_GROUP      /a(?<n/
+            score    BAD_GROUP      1.0
+            body     NO_SUCH_EVAL   eval:check_something_moat_lacks()
+            score    NO_SUCH_EVAL   1.0
+            """)
+        let problems = RuleLinter().lint([root])
+        func errors(line: Int) -> [LintProblem] { problems.filter { $0.line == line && $0.severity == .error } }
+        #expect(errors(line: 1).isEmpty, "ICU lacks branch reset; PCRE2 (the engine) compiles it: \(problems)")
+        #expect(errors(line: 3).isEmpty, "\\K: \(problems)")
+        #expect(errors(line: 5).map(\.kind) == [.badRegex], "\(problems)")
+        #expect(errors(line: 7).map(\.kind) == [.engineRefuses], "\(problems)")
+    }
+
+    @Test("over the stock rules: a rule lint accepts loads in the engine, a rule the engine refuses fails lint",
+          .enabled(if: FileManager.default.fileExists(atPath: "/usr/share/spamassassin"), "spamassassin rules not installed"))
+    func stockRulesAgree() {
+        let stock = "/usr/share/spamassassin"
+        let refusals = RuleAcceptance.refusals(paths: [stock])
+        let problems = RuleLinter(budget: .milliseconds(50)).lint([stock])
+        let errorPlaces = Set(problems.filter { $0.severity == .error }.map { "\($0.file):\($0.line)" })
+        #expect(!refusals.isEmpty)
+        for refusal in refusals {
+            #expect(errorPlaces.contains(refusal.location), "engine refuses \(refusal.name) (\(refusal.reason)) but lint is silent")
+        }
+        // The other way: no regex lint calls broken is loaded by the engine.
+        let refused = Set(refusals.map(\.location))
+        for problem in problems where problem.kind == .badRegex {
+            #expect(refused.contains("\(problem.file):\(problem.line)"), "lint rejects a regex the engine loads: \(problem)")
+        }
     }
 }

@@ -104,7 +104,10 @@ final class CompiledRuleSet: Sendable {
 
     /// Compiles a parsed rule set; never throws: what cannot compile is reported and skipped.
     /// `cacheDirectory` keeps compiled Hyperscan databases between loads (see `PrefilterCache`).
-    init(_ parsed: ParsedRuleSet, cacheDirectory: String? = nil, network: Bool = false) {
+    /// - Parameter prefilter: false builds no Hyperscan database (every regex is checked with PCRE2
+    ///   alone): what `moat rules lint` uses to learn which rules the engine would refuse, without
+    ///   the minute-long compile of the stock rules.
+    init(_ parsed: ParsedRuleSet, cacheDirectory: String? = nil, network: Bool = false, prefilter: Bool = true) {
         var rblSets: [String: String] = [:]
         var askDNS = AskDNS()
         var uriBlockLists = URIDNSBL(skipDomains: parsed.uriSkipDomains, maxDomains: parsed.uriMaxDomains, registry: parsed.registry)
@@ -280,13 +283,16 @@ final class CompiledRuleSet: Sendable {
         }
         // Hyperscan compiles take most of the load time: one database per kind, compiled in parallel.
         let compiled = Mutex<[RuleKind: HyperscanPrefilter]>([:])
-        let jobList = jobs
+        let jobList = prefilter ? jobs : []
+        if !prefilter {
+            for (kind, patterns) in jobs { always[kind, default: []].append(contentsOf: patterns.map { Int($0.id) }) }
+        }
         DispatchQueue.concurrentPerform(iterations: jobList.count) { n in
             let db = HyperscanPrefilter(jobList[n].patterns, cacheDirectory: cacheDirectory)
             compiled.withLock { $0[jobList[n].kind] = db }
         }
         let databases = compiled.withLock { $0 }
-        for (kind, _) in jobs {
+        for (kind, _) in jobList {
             guard let db = databases[kind] else { continue }
             for id in db.rejected.keys.sorted() { always[kind, default: []].append(Int(id)) }
             for reason in db.rejected.values { rejections[reason, default: 0] += 1 }
