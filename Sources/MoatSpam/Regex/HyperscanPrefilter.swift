@@ -135,9 +135,11 @@ final class HyperscanPrefilter: @unchecked Sendable {
 
     /// Ids of the patterns that may match somewhere in `subject` (each at most once), or nil when
     /// Hyperscan could not scan (no scratch space, a subject over 4 GiB, a scan error): the caller
-    /// must then check every pattern itself, never treat the failure as "nothing matches".
+    /// must then check every pattern itself, never treat the failure as "nothing matches". A
+    /// database that holds nothing (every pattern `rejected`, so checked always) has no candidates.
     func candidates(in subject: UnsafeBufferPointer<UInt8>) -> [UInt32]? {
-        guard let database, let scratch = takeScratch(), subject.count <= Int(UInt32.max) else { return nil }
+        guard let database else { return [] }
+        guard let scratch = takeScratch(), subject.count <= Int(UInt32.max) else { return nil }
         defer { returnScratch(scratch) }
         let sink = CandidateSink()
         let unmanaged = Unmanaged.passRetained(sink)
