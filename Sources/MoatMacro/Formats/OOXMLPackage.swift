@@ -73,17 +73,11 @@ public struct OOXMLPackage: Sendable {
         }), workbookName.lowercased().hasSuffix(".xml") else { return nil }
         var drop = sheets
         for name in members.map(\.name) where name.lowercased().hasSuffix("calcchain.xml") { drop.insert(name) }
-        for name in drop {
-            let slash = name.lastIndex(of: "/")
-            let dir = slash.map { String(name[...$0]) } ?? ""
-            let file = slash.map { String(name[name.index(after: $0)...]) } ?? name
-            drop.insert(dir + "_rels/" + file + ".rels")
-        }
+        for name in drop { drop.insert(Self.relationshipsName(of: name)) }
         drop = drop.intersection(members.map(\.name))
         let dropLower = Set(drop.map { $0.lowercased() })
         // The workbook's relationship ids that point at dropped parts.
-        let slash = workbookName.lastIndex(of: "/")
-        let relsName = (slash.map { String(workbookName[...$0]) } ?? "") + "_rels/" + (slash.map { String(workbookName[workbookName.index(after: $0)...]) } ?? workbookName) + ".rels"
+        let relsName = Self.relationshipsName(of: workbookName)
         let baseDir = workbookName.split(separator: "/").dropLast().map(String.init)
         var droppedIDs = Set<String>()
         if let rels = members.first(where: { $0.name == relsName }) {
@@ -129,12 +123,7 @@ public struct OOXMLPackage: Sendable {
                     .replacingOccurrences(of: #"firstSheet="\d+""#, with: "firstSheet=\"0\"", options: .regularExpression)
                 m.data = Array(xml.utf8)
             } else if m.name == Self.contentTypesName {
-                var xml = contentTypesXML
-                for element in XMLElements.find("Override", in: xml).reversed() {
-                    let part = String((element.attributes["PartName"] ?? "").drop { $0 == "/" }).lowercased()
-                    if dropLower.contains(part) { xml.replaceSubrange(element.range, with: "") }
-                }
-                m.data = Array(xml.utf8)
+                m.data = Array(Self.removingOverrides(contentTypesXML, dropped: dropLower).utf8)
             } else if m.name.lowercased().hasSuffix(".rels") {
                 let text = String(decoding: m.data, as: UTF8.self)
                 let fixed = Self.rewriteRelationships(text, relsName: m.name, dropped: dropLower)
@@ -171,12 +160,7 @@ public struct OOXMLPackage: Sendable {
             }
         }
         // The relationship files of dropped parts go too.
-        for name in drop {
-            let slash = name.lastIndex(of: "/")
-            let dir = slash.map { String(name[...$0]) } ?? ""
-            let file = slash.map { String(name[name.index(after: $0)...]) } ?? name
-            drop.insert(dir + "_rels/" + file + ".rels")
-        }
+        for name in drop { drop.insert(Self.relationshipsName(of: name)) }
         return drop.intersection(members.map(\.name))
     }
 
@@ -203,12 +187,26 @@ public struct OOXMLPackage: Sendable {
         return (OOXMLPackage(members: out), main)
     }
 
-    private func rewriteContentTypes(dropped: Set<String>, kept: [String], main: MainPartType) -> String {
-        var xml = contentTypesXML
+    /// `[Content_Types].xml` without the `<Override>`s of dropped parts (lower-cased names).
+    static func removingOverrides(_ contentTypes: String, dropped: Set<String>) -> String {
+        var xml = contentTypes
         for element in XMLElements.find("Override", in: xml).reversed() {
             let part = String((element.attributes["PartName"] ?? "").drop { $0 == "/" }).lowercased()
             if dropped.contains(part) { xml.replaceSubrange(element.range, with: "") }
         }
+        return xml
+    }
+
+    /// `xl/_rels/workbook.xml.rels` for `xl/workbook.xml`: where a part's relationships are kept.
+    static func relationshipsName(of part: String) -> String {
+        let slash = part.lastIndex(of: "/")
+        let dir = slash.map { String(part[...$0]) } ?? ""
+        let file = slash.map { String(part[part.index(after: $0)...]) } ?? part
+        return dir + "_rels/" + file + ".rels"
+    }
+
+    private func rewriteContentTypes(dropped: Set<String>, kept: [String], main: MainPartType) -> String {
+        var xml = Self.removingOverrides(contentTypesXML, dropped: dropped)
         var needsOverride: [String] = []
         for element in XMLElements.find("Default", in: xml).reversed() where element.attributes["ContentType"] == "application/vnd.ms-office.vbaProject" {
             let ext = (element.attributes["Extension"] ?? "").lowercased()
