@@ -20,50 +20,45 @@ struct BIFFMacroNeutraliser {
         var removed: [String] = []
         var renamedNames: [String] = []
         // Pass 1: the globals — macro sheets and defined names.
-        var pos = 0
         var first = true
-        while let id = LittleEndian.u16(b, pos), let length16 = LittleEndian.u16(b, pos + 2) {
-            let start = pos + 4
-            let length = Int(length16)
-            guard start + length <= b.count else { break }
+        var valid = true
+        let globalsEnd = BIFFWorkbook.walk(b) { record in
+            let start = record.start
             if first {
                 first = false
-                guard id == 0x0809 else { return nil }
+                guard record.id == 0x0809 else { valid = false; return false }
                 if let version = LittleEndian.u16(b, start), version < 0x0600 { isBIFF8 = false }
             }
-            switch id {
-            case 0x0085 where length >= 6 && b[start + 5] == 0x01:
+            switch record.id {
+            case 0x0085 where record.length >= 6 && b[start + 5] == 0x01:
                 if let offset = LittleEndian.u32(b, start) {
-                    macroSheets[Int(offset)] = BIFFWorkbook.sheetName(b[(start + 6)..<(start + length)])
+                    macroSheets[Int(offset)] = BIFFWorkbook.sheetName(b[(start + 6)..<(start + record.length)])
                     b[start + 5] = 0x00
                 }
-            case 0x0018 where length >= 14:
-                if let name = neutraliseName(&b, start: start, length: length, isBIFF8: isBIFF8) { renamedNames.append(name) }
+            case 0x0018 where record.length >= 14:
+                if let name = neutraliseName(&b, start: start, length: record.length, isBIFF8: isBIFF8) { renamedNames.append(name) }
             case 0x000A:
-                break
+                return false
             default:
                 break
             }
-            pos = start + length
-            if id == 0x000A { break }
+            return true
         }
-        guard !macroSheets.isEmpty else { return nil }
+        guard valid, !macroSheets.isEmpty else { return nil }
         // Pass 2: the sheet substreams — formulas in the former macro sheets.
         var inMacroSheet = false
         var formulas = 0
-        while let id = LittleEndian.u16(b, pos), let length16 = LittleEndian.u16(b, pos + 2) {
-            let start = pos + 4
-            let length = Int(length16)
-            guard start + length <= b.count else { break }
-            switch id {
-            case 0x0809: inMacroSheet = macroSheets[pos] != nil
+        BIFFWorkbook.walk(b, from: globalsEnd) { record in
+            let (start, end) = (record.start, record.start + record.length)
+            switch record.id {
+            case 0x0809: inMacroSheet = macroSheets[record.offset] != nil
             case 0x000A: inMacroSheet = false
-            case 0x0006 where inMacroSheet: formulas += neutraliseExpression(&b, cceAt: start + 20, end: start + length)   // FORMULA
-            case 0x0221 where inMacroSheet: formulas += neutraliseExpression(&b, cceAt: start + 12, end: start + length)   // ARRAY
-            case 0x04BC where inMacroSheet: formulas += neutraliseExpression(&b, cceAt: start + 8, end: start + length)    // SHRFMLA
+            case 0x0006 where inMacroSheet: formulas += neutraliseExpression(&b, cceAt: start + 20, end: end)   // FORMULA
+            case 0x0221 where inMacroSheet: formulas += neutraliseExpression(&b, cceAt: start + 12, end: end)   // ARRAY
+            case 0x04BC where inMacroSheet: formulas += neutraliseExpression(&b, cceAt: start + 8, end: end)    // SHRFMLA
             default: break
             }
-            pos = start + length
+            return true
         }
         for name in macroSheets.sorted(by: { $0.key < $1.key }).map(\.value) {
             removed.append("Excel 4.0 macro sheet \"\(name)\" (now an ordinary worksheet)")
