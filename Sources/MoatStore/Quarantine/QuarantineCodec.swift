@@ -12,7 +12,7 @@ import MoatCore
 /// ciphertext and tag when sealed). Rows written before the codec existed hold the bare message and
 /// are read as they are.
 public struct QuarantineCodec: Sendable {
-    /// Compress before storing (mail text shrinks to a third or less).
+    /// Compress before storing (to 44–48 % of the bytes on the corpus: bench/results/cluster-2026-12-03.md).
     public var compress: Bool
     /// Largest message kept with its bytes; a larger one is kept as metadata only (and reported).
     public var maxMessageBytes: Int
