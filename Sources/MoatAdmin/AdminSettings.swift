@@ -115,6 +115,12 @@ public struct AdminSettings: Sendable, Hashable, Codable {
         let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         return (host.isEmpty ? "127.0.0.1" : host, port)
     }
+
+    /// Whether `listen` keeps the API and console on this machine (127.0.0.0/8, ::1, localhost).
+    public var listensOnLoopback: Bool {
+        guard let host = hostAndPort?.host.lowercased() else { return false }
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
 }
 
 import Foundation

@@ -36,6 +36,7 @@ extension Console {
         let snapshot = api.runtime.registry.snapshot
         let outOfVote = snapshot.engines.filter { $0.manifest.state != .active }.map { ["name": $0.manifest.name, "state": $0.manifest.state.rawValue] }
         let isolation = api.runtime.configuration.isolation
+        let pools = await api.runtime.pipeline.executor?.health() ?? []
         let values: [String: Any] = [
             "hourlyChart": chart,
             "actions": actions.map(\.rawValue),
@@ -44,8 +45,12 @@ extension Console {
             "global": session.caller == .global,
             "outOfVote": outOfVote,
             "hasOutOfVote": !outOfVote.isEmpty,
-            "store": "\(storeState); \(statistics.queued) \(language.text("pendingWrites")), \(statistics.written) written, \(statistics.droppedOverflow + statistics.droppedAfterFailure) \(language.text("dropped"))",
-            "workers": "isolation \(isolation.mode.rawValue), \(snapshot.running.count) engines running, generation \(snapshot.generation)",
+            "store": "\(storeState); \(statistics.queued) \(language.text("pendingWrites")), \(statistics.written) \(language.text("written")), "
+                + "\(statistics.droppedOverflow + statistics.droppedAfterFailure) \(language.text("dropped"))",
+            "workers": "\(language.text("isolationMode")) \(isolation.mode.rawValue), \(language.text("enginesRunning")) \(snapshot.running.count), "
+                + "\(language.text("generation")) \(snapshot.generation)",
+            "pools": pools.map { ["pool": $0.pool, "ready": "\($0.ready) / \($0.size)", "restarts": "\($0.restarts)", "poison": "\($0.poisonEntries)"] },
+            "hasPools": !pools.isEmpty,
         ]
         return page(request, session, section: .overview, title: language.text("overview"), template: "overview", values: values)
     }

@@ -42,7 +42,8 @@ extension Console {
             "actions": try await api.supervisor.store.quarantineActions(scanID: id, limit: 20).map(Self.actionRow),
         ]
         if let raw = entry.raw {
-            let preview = MessagePreview(raw: raw, limits: api.runtime.configuration.limits, htmlLabel: language.text("htmlSource"))
+            let preview = MessagePreview(raw: raw, limits: api.runtime.configuration.limits, htmlLabel: language.text("htmlSource"),
+                                         notShown: { language.text("notShown", "\($0)") })
             values["preview"] = ["headers": preview.headers, "parts": preview.parts.map { ["label": $0.label, "text": $0.text] }] as [String: Any]
         }
         return page(request, session, section: .quarantine, title: "\(language.text("quarantine")): \(entry.scanID)", template: "held",

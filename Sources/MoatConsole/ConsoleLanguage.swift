@@ -36,6 +36,13 @@ public enum ConsoleLanguage: String, Sendable, CaseIterable {
         return self == .en ? pair.0 : pair.1
     }
 
+    /// One text with `%1`, `%2`… replaced in order (word order differs between the languages).
+    public func text(_ key: String, _ arguments: String...) -> String {
+        var result = text(key)
+        for (index, argument) in arguments.enumerated().reversed() { result = result.replacingOccurrences(of: "%\(index + 1)", with: argument) }
+        return result
+    }
+
     static let table: [String: (String, String)] = [
         "skip": ("Skip to content", "本文へ移動"),
         "navigation": ("Sections", "メニュー"),
@@ -66,6 +73,20 @@ public enum ConsoleLanguage: String, Sendable, CaseIterable {
         "workers": ("Scan workers", "スキャンワーカー"),
         "pendingWrites": ("records waiting to be written", "書き込み待ちの記録"),
         "dropped": ("dropped", "破棄"),
+        "written": ("written", "書き込み済み"),
+        "isolationMode": ("isolation", "分離方式"),
+        "enginesRunning": ("engines running", "稼働中のエンジン"),
+        "generation": ("generation", "世代"),
+        "workerPools": ("Worker pools", "ワーカープール"),
+        "pool": ("Pool", "プール"),
+        "ready": ("Workers up / size", "稼働ワーカー / 定員"),
+        "restarts": ("Restarts", "再起動回数"),
+        "poison": ("Messages refused as poison", "毒メッセージとして拒否"),
+        "isolation": ("Isolation", "分離"),
+        "mimeFindings": ("Message structure", "メッセージ構造"),
+        "policyPrecision": ("precision below %1 after %2 labelled samples → %3", "ラベル付きサンプル %2 件以上で適合率が %1 未満 → %3"),
+        "policyErrors": ("errors and timeouts above %1 of %2 scans → %3", "%2 回以上のスキャンでエラーとタイムアウトが %1 超 → %3"),
+        "notShown": ("%1 bytes, not shown", "%1 バイト（表示しません）"),
         "reachable": ("answering", "応答あり"),
         "unreachable": ("not answering", "応答なし"),
         "hour": ("Hour (UTC)", "時刻（UTC）"),
@@ -152,6 +173,12 @@ public enum ConsoleLanguage: String, Sendable, CaseIterable {
         "no": ("no", "いいえ"),
         "live": ("Live figures (tracker window)", "現在の値（トラッカーの窓）"),
         "dailyPrecision": ("Precision per day", "日別の適合率"),
+        "dailyRecall": ("Recall per day", "日別の再現率"),
+        "dailyFailures": ("Errors and timeouts per day (share of scans)", "日別のエラー率とタイムアウト率"),
+        "dailyTime": ("Time per scan per day (ms)", "日別のスキャン時間（ms）"),
+        "windowActivity": ("Scans in the window", "期間内のスキャン"),
+        "mean": ("mean", "平均"),
+        "slowest": ("slowest", "最大"),
         "noLabels": ("No labelled decisions in this window yet.", "この期間にはラベル付きの判定がまだありません。"),
         "reasons": ("How the score was reached", "スコアの内訳"),
         "status": ("Engine status", "エンジンの状態情報"),

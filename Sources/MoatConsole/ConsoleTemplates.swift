@@ -105,6 +105,9 @@ enum ConsoleTemplates {
     <dt>{{t.store}}</dt><dd>{{store}}</dd>
     <dt>{{t.workers}}</dt><dd>{{workers}}</dd>
     </dl>
+    {{#hasPools}}<table class="data" id="pools"><caption>{{t.workerPools}}</caption>
+    <thead><tr><th scope="col">{{t.pool}}</th><th scope="col">{{t.ready}}</th><th scope="col">{{t.restarts}}</th><th scope="col">{{t.poison}}</th></tr></thead>
+    <tbody>{{#pools}}<tr data-pool="{{pool}}"><td>{{pool}}</td><td class="num">{{ready}}</td><td class="num">{{restarts}}</td><td class="num">{{poison}}</td></tr>{{/pools}}</tbody></table>{{/hasPools}}
     <p><a href="/console/metrics">{{t.metrics}}</a></p>
     </section>
     {{/global}}
@@ -119,12 +122,14 @@ enum ConsoleTemplates {
     <table class="data" id="engines">
     <thead><tr><th scope="col">{{t.name}}</th><th scope="col">{{t.state}}</th><th scope="col">{{t.adapter}}</th><th scope="col">{{t.weight}}</th>
     <th scope="col">{{t.timeout}}</th><th scope="col">{{t.errorRate}}</th><th scope="col">{{t.timeoutRate}}</th><th scope="col">{{t.latency}}</th>
+    <th scope="col">{{t.windowActivity}} ({{days}} {{t.days}})</th>
     <th scope="col">{{t.precision}} / {{t.recall}} ({{days}} {{t.days}})</th></tr></thead>
     <tbody>
     {{#rows}}<tr data-engine="{{name}}">
     <th scope="row"><a href="/console/engines/{{name}}?days={{days}}">{{name}}</a></th>
     <td><span class="state state-{{state}}">{{state}}</span></td><td>{{adapter}}</td><td class="num">{{weight}}</td><td class="num">{{timeout}} ms</td>
     <td class="num">{{errorRate}}</td><td class="num">{{timeoutRate}}</td><td class="num">{{latency}}</td>
+    {{#window}}<td class="window" data-scans="{{scans}}">{{t.errorRate}} {{errorRate}} · {{t.timeoutRate}} {{timeoutRate}} · {{t.mean}} {{mean}} ms <small>(n={{scans}})</small></td>{{/window}}
     <td>{{#categories}}<div class="figure" data-category="{{category}}"><span class="cat">{{category}}</span> P <span class="precision">{{precision}}</span> <small>{{precisionInterval}}</small> · R <span class="recall">{{recall}}</span> <small>{{recallInterval}}</small> <small>(n={{samples}})</small></div>{{/categories}}{{^categories}}<small>{{t.noLabels}}</small>{{/categories}}</td>
     </tr>{{/rows}}
     </tbody>
@@ -156,6 +161,16 @@ enum ConsoleTemplates {
     {{#liveTable}}{{> figures}}{{/liveTable}}
     <h3>{{t.dailyPrecision}}</h3>
     {{{dailyChart}}}
+    <h3>{{t.dailyRecall}}</h3>
+    {{{recallChart}}}
+    </section>
+    <section aria-labelledby="h-activity">
+    <h2 id="h-activity">{{t.windowActivity}} ({{days}} {{t.days}})</h2>
+    {{#window}}<p id="window-activity" data-scans="{{scans}}">{{t.errorRate}} {{errorRate}} · {{t.timeoutRate}} {{timeoutRate}} · {{t.mean}} {{mean}} ms <small>(n={{scans}})</small></p>{{/window}}
+    <h3>{{t.dailyFailures}}</h3>
+    {{{failureChart}}}
+    <h3>{{t.dailyTime}}</h3>
+    {{{timeChart}}}
     </section>
     <section aria-labelledby="h-change">
     <h2 id="h-change">{{t.changeState}}</h2>
@@ -222,7 +237,7 @@ enum ConsoleTemplates {
     <dt>Message-ID</dt><dd>{{messageID}}</dd>
     <dt>{{t.queueID}}</dt><dd>{{queueID}}</dd>
     {{#tenants}}<dt>{{t.tenants}}</dt><dd>{{tenants}}</dd>{{/tenants}}
-    {{#isolation}}<dt>isolation</dt><dd>{{isolation}}</dd>{{/isolation}}
+    {{#isolation}}<dt>{{t.isolation}}</dt><dd>{{isolation}}</dd>{{/isolation}}
     </dl>
     {{#truncated}}<p class="notice">{{t.truncated}}</p>{{/truncated}}
     <section aria-labelledby="h-verdicts">
@@ -232,11 +247,11 @@ enum ConsoleTemplates {
     <tbody>{{#engines}}<tr data-engine="{{engine}}"><th scope="row">{{engine}}</th><td>{{verdict}}</td><td>{{state}}</td><td class="num">{{score}}</td><td class="num">{{elapsed}}</td>
     <td>{{#hasFindings}}<ul class="findings">{{#findings}}<li><code>{{code}}</code> {{#score}}<span class="num">({{score}})</span>{{/score}} {{detail}}{{#part}} <small>[{{t.part}} {{part}}]</small>{{/part}}</li>{{/findings}}</ul>{{/hasFindings}}{{#error}}<p class="problem">{{error}}</p>{{/error}}</td></tr>{{/engines}}</tbody>
     </table>
-    {{#hasMessageFindings}}<h3>MIME</h3><ul class="findings">{{#messageFindings}}<li><code>{{code}}</code> {{detail}}</li>{{/messageFindings}}</ul>{{/hasMessageFindings}}
+    {{#hasMessageFindings}}<h3>{{t.mimeFindings}}</h3><ul class="findings">{{#messageFindings}}<li><code>{{code}}</code> {{detail}}</li>{{/messageFindings}}</ul>{{/hasMessageFindings}}
     </section>
     {{#hasReasons}}<section aria-labelledby="h-reasons"><h2 id="h-reasons">{{t.reasons}}</h2>
     <table class="data" id="reasons"><thead><tr><th scope="col">{{t.engine}}</th><th scope="col">{{t.verdict}}</th><th scope="col">{{t.score}}</th><th scope="col">{{t.counted}}</th><th scope="col">{{t.action}}</th></tr></thead>
-    <tbody>{{#reasons}}<tr><th scope="row">{{engine}}</th><td>{{label}}</td><td class="num">{{score}}</td><td>{{counted}}</td><td>{{action}}</td></tr>{{/reasons}}</tbody></table></section>{{/hasReasons}}
+    <tbody>{{#reasons}}<tr data-engine="{{engine}}"><th scope="row">{{engine}}</th><td>{{label}}</td><td class="num">{{score}}</td><td>{{counted}}</td><td>{{action}}</td></tr>{{/reasons}}</tbody></table></section>{{/hasReasons}}
     <section aria-labelledby="h-headers">
     <h2 id="h-headers">{{t.headersAdded}}</h2>
     {{#hasHeaders}}<pre id="headers">{{#headers}}{{name}}: {{value}}

@@ -14,7 +14,7 @@ struct MessagePreview: Sendable {
 
     static let shownHeaders = ["From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID"]
 
-    init(raw: [UInt8], limits: MessageLimits, maxPartCharacters: Int = 65_536, maxParts: Int = 20, htmlLabel: String) {
+    init(raw: [UInt8], limits: MessageLimits, maxPartCharacters: Int = 65_536, maxParts: Int = 20, htmlLabel: String, notShown: (Int) -> String) {
         let message = Message(parsing: raw, limits: limits)
         headers = Self.shownHeaders.flatMap { name in
             message.headers.all(name).map { "\(name): \(EncodedWords.decode($0.rawValue))" }
@@ -30,7 +30,7 @@ struct MessagePreview: Sendable {
                 parts.append(Part(label: label, text: shown))
             } else {
                 let name = part.filename.map { " \"\($0)\"" } ?? ""
-                parts.append(Part(label: "\(path) · \(type)\(name)", text: "[\(part.decoded.count) bytes, not shown]"))
+                parts.append(Part(label: "\(path) · \(type)\(name)", text: "[\(notShown(part.decoded.count))]"))
             }
         }
         self.parts = parts

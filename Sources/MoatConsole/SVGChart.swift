@@ -40,9 +40,10 @@ enum SVGChart {
         return svg + "</svg>"
     }
 
-    /// Lines over days, values in 0...1 (missing days leave a gap), one colour per series.
-    static func lines(title: String, days: [String], series: [(name: String, values: [Double?])],
+    /// Lines over days, values in 0...`maximum` (missing days leave a gap), one colour per series.
+    static func lines(title: String, days: [String], series: [(name: String, values: [Double?])], maximum: Double = 1,
                       width: Int = 960, height: Int = 220) -> String {
+        let maximum = maximum > 0 && maximum.isFinite ? maximum : 1
         let left = 40, bottom = 36, top = 24
         let plotHeight = Double(height - bottom - top)
         let step = days.count > 1 ? Double(width - left - 16) / Double(days.count - 1) : 0
@@ -51,7 +52,7 @@ enum SVGChart {
         <title>\(escape(title))</title>
         <line x1="\(left)" y1="\(top)" x2="\(width - 8)" y2="\(top)" stroke="#eef1f4"/>
         <line x1="\(left)" y1="\(Double(top) + plotHeight)" x2="\(width - 8)" y2="\(Double(top) + plotHeight)" stroke="#d0d7de"/>
-        <text x="4" y="\(top + 4)">1.0</text><text x="4" y="\(Double(top) + plotHeight)">0.0</text>
+        <text x="4" y="\(top + 4)">\(format(maximum))</text><text x="4" y="\(Double(top) + plotHeight)">0.0</text>
 
         """
         for (index, day) in days.enumerated() where index % max(1, days.count / 10) == 0 {
@@ -64,7 +65,7 @@ enum SVGChart {
             for (index, value) in line.values.enumerated() {
                 guard let value else { pen = false; continue }
                 let x = Double(left) + Double(index) * step
-                let y = Double(top) + plotHeight * (1 - min(1, max(0, value)))
+                let y = Double(top) + plotHeight * (1 - min(1, max(0, value / maximum)))
                 path += "\(pen ? "L" : "M")\(format(x)) \(format(y)) "
                 pen = true
                 svg += "<circle cx=\"\(format(x))\" cy=\"\(format(y))\" r=\"3\" fill=\"\(colour)\"><title>\(escape(line.name)) \(escape(days[safe: index] ?? "")): \(format(value))</title></circle>\n"

@@ -24,6 +24,8 @@ public protocol ScanStore: Sendable {
     func actionCounts(since: Date, tenant: String?) async throws -> [ActionCount]
     /// The finding codes most often seen in decisions since `since`, most frequent first.
     func findingCounts(since: Date, tenant: String?, limit: Int) async throws -> [FindingCount]
+    /// Each engine's verdicts, failures and time per day since `since` (UTC days), oldest first.
+    func engineDays(since: Date) async throws -> [EngineDay]
 
     /// Stores feedback; a later feedback for the same scan id replaces the earlier one.
     func recordFeedback(_ feedback: Feedback) async throws
@@ -32,7 +34,9 @@ public protocol ScanStore: Sendable {
 
     func recordStateChange(_ change: StateChange) async throws
     /// Newest first; `engine` nil for all engines.
-    func stateChanges(engine: String?, limit: Int) async throws -> [StateChange]
+    /// Newest first; `actor` narrows to one actor ("policy" finds when a removal policy last acted,
+    /// however many manual changes came after).
+    func stateChanges(engine: String?, actor: String?, limit: Int) async throws -> [StateChange]
 
     func quarantine(_ entry: QuarantineEntry) async throws
     /// One entry with its raw bytes.
@@ -78,6 +82,11 @@ public protocol ScanStore: Sendable {
 }
 
 extension ScanStore {
+    /// State changes by anyone, newest first.
+    public func stateChanges(engine: String?, limit: Int) async throws -> [StateChange] {
+        try await stateChanges(engine: engine, actor: nil, limit: limit)
+    }
+
     public func recentScans(limit: Int) async throws -> [ScanRecord] {
         try await recentScans(limit: limit, tenant: nil)
     }

@@ -191,8 +191,13 @@ struct MoatDaemon: AsyncParsableCommand {
             if daemon.admin.console.enabled {
                 console = try Console(api: api)
                 logger.notice("web console: sign in with the admin token", metadata: [
-                    "console.url": "http://\(daemon.admin.listen)/console", "admin.token_file": "\(daemon.admin.tokenFile)",
+                    "console.url": "http://\(daemon.admin.listen)/console",
+                    "admin.token_file": "\(daemon.admin.token == nil ? daemon.admin.tokenFile : "(configured in [admin] token)")",
                 ])
+                if !daemon.admin.listensOnLoopback {
+                    logger.warning("the admin API and web console listen beyond loopback: put them behind TLS and a firewall, never on the public internet",
+                                   metadata: ["admin.listen": "\(daemon.admin.listen)"])
+                }
                 // On a terminal (`make run`) the token is printed so the operator can sign in at
                 // once; never into a log file or the journal.
                 if isatty(STDERR_FILENO) == 1 {

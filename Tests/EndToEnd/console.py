@@ -7,6 +7,7 @@ through Postfix). Prints "ok - ..." / "FAIL - ..." lines and, when nothing faile
 """
 import argparse
 import json
+import re
 import os
 import sys
 import time
@@ -134,6 +135,9 @@ try:
           sum(int(td.text) for td in driver.find_elements(By.CSS_SELECTOR, "#hourly td")) >= 37)
     check("top findings listed", len(driver.find_elements(By.CSS_SELECTOR, "#findings tbody tr")) > 0)
     check("a link to the metrics", bool(driver.find_elements(By.CSS_SELECTOR, 'a[href="/console/metrics"]')))
+    cells = [cell.get_attribute("textContent") for cell in driver.find_elements(By.CSS_SELECTOR, '#pools tr[data-pool="default"] td')]
+    check("the overview shows the worker pools, every worker up (%r)" % cells,
+          len(cells) == 4 and re.fullmatch(r"(\d+) / \1", cells[1]) is not None)
     accessibility("overview")
     shot("overview")
 
@@ -186,6 +190,13 @@ try:
     reason = [r for r in decision["reasons"] if r["engine"] == "misfire"]
     check("the next scan ran misfire in shadow", verdict and verdict[0]["state"] == "shadow")
     check("the next scan did not count misfire's vote", reason and reason[0]["counted"] is False)
+    # The console's own page for that decision says the same (the store writes it within a second).
+    def shadow_shown():
+        driver.get(args.url + "/console/decisions/" + decision["id"])
+        return driver.find_elements(By.CSS_SELECTOR, '#verdicts tr[data-engine="misfire"]')
+    check("the decision page opens for the next scan", eventually(shadow_shown))
+    check("the decision page shows misfire ran in shadow", "shadow" in text_of('#verdicts tr[data-engine="misfire"]'))
+    check("the decision page shows misfire's vote was not counted", "no" in text_of('#reasons tr[data-engine="misfire"]').split())
     driver.find_element(By.LINK_TEXT, "Overview").click()
     eventually(lambda: heading() == "Overview")
     check("the overview lists misfire out of the vote", "misfire" in text_of("#out-of-vote"))

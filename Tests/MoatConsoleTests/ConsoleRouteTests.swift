@@ -66,9 +66,9 @@ struct ConsoleRouteTests {
         return ByteBuffer(string: fields.keys.sorted().map { "\($0)=\(fields[$0]?.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&"))
     }
 
-    func withConsole(now: (@Sendable () -> Date)? = nil,
+    func withConsole(now: (@Sendable () -> Date)? = nil, settings: AdminSettings = Self.settings(),
                      _ body: @Sendable (DaemonUnderTest, ConsoleSessions, any TestClientProtocol) async throws -> Void) async throws {
-        let daemon = try await DaemonUnderTest.start(manifests: Self.manifests, settings: Self.settings())
+        let daemon = try await DaemonUnderTest.start(manifests: Self.manifests, settings: settings)
         let sessions = ConsoleSessions(settings: daemon.api.settings.console, now: now ?? Date.init)
         let console = try Console(api: daemon.api, sessions: sessions, now: now ?? Date.init)
         do {
@@ -154,13 +154,20 @@ struct ConsoleRouteTests {
                 #expect(response.status == .seeOther)
                 #expect(response.headers[.location] == "/console/signin?ended=1")
             }
-            // Busy but old: the lifetime ends it however recently it was used.
+            // Busy but old: used every half idle time, the session still ends at its lifetime.
             try await signIn(client, browser, token: daemon.token.value)
-            for _ in 0..<30 {
-                clock.withLock { $0 += Double(sessions.settings.sessionLifetimeSeconds) / 25 }
-                if clock.withLock({ $0 }).timeIntervalSince1970 > 1_800_000_000 + Double(sessions.settings.sessionIdleSeconds) * 2 + Double(sessions.settings.sessionLifetimeSeconds) { break }
+            let step = Double(sessions.settings.sessionIdleSeconds) / 2
+            var age = 0.0
+            while age + step < Double(sessions.settings.sessionLifetimeSeconds) {
+                clock.withLock { $0 += step }
+                age += step
+                try await client.execute(uri: "/console", method: .get, headers: browser.headers) { #expect($0.status == .ok, "at \(age) s") }
             }
-            try await client.execute(uri: "/console", method: .get, headers: browser.headers) { #expect($0.status == .seeOther) }
+            clock.withLock { $0 += step }
+            try await client.execute(uri: "/console", method: .get, headers: browser.headers) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/console/signin?ended=1")
+            }
         }
     }
 
@@ -170,7 +177,10 @@ struct ConsoleRouteTests {
             let hostile = "From: \"<img src=x onerror=alert(1)>\" <evil@example.com>\r\nTo: me@moat.test\r\n"
                 + "Subject: <script>alert('subject')</script> QUARANTINE-ME\r\nContent-Type: text/html\r\n\r\n"
                 + "<html><body><script>alert('body')</script><p>QUARANTINE-ME</p></body></html>\r\n"
-            let decision = await daemon.scan(hostile)
+            // Quoted local parts let a sender put markup in the envelope addresses too.
+            let envelope = Envelope(mailFrom: "\"<img src=x onerror=alert(2)>\"@evil.example",
+                                    recipients: ["\"<script>alert(3)</script>\"@moat.test"], queueID: "<script>Q</script>")
+            let decision = await daemon.scan(hostile, envelope: envelope)
             try await flush(daemon)
             let browser = Browser()
             try await signIn(client, browser, token: daemon.token.value)
@@ -222,6 +232,52 @@ struct ConsoleRouteTests {
         }
     }
 
+    @Test("every form refuses a missing or wrong CSRF token; release runs the release command and is recorded")
+    func formsNeedCSRF() async throws {
+        var settings = Self.settings()
+        settings.releaseCommand = ["/bin/echo", "released", "{queue_id}"]
+        try await withConsole(settings: settings) { daemon, _, client in
+            let held = await daemon.scan("From: x@example.com\r\nTo: me@moat.test\r\nSubject: held\r\n\r\nQUARANTINE-ME\r\n",
+                                         envelope: Envelope(mailFrom: "x@example.com", recipients: ["me@moat.test"], queueID: "4XyZ1"))
+            try await flush(daemon)
+            #expect(held.action == .quarantine)
+            let browser = Browser()
+            try await signIn(client, browser, token: daemon.token.value)
+            let id = held.scanID
+            let forms: [(path: String, fields: [String: String])] = [
+                ("/console/decisions/\(id)/feedback", ["class": "ham"]), ("/console/quarantine/\(id)/release", [:]),
+                ("/console/quarantine/\(id)/delete", [:]), ("/console/engines/blocklist/state", ["state": "disabled", "reason": "x"]),
+                ("/console/signout", [:]),
+            ]
+            for form in forms {
+                for csrf: String? in [nil, "", "wrong", String(browser.csrf.dropLast())] {
+                    var fields = form.fields
+                    fields["csrf"] = csrf
+                    try await client.execute(uri: form.path, method: .post, headers: browser.formHeaders(), body: Self.form(fields)) { response in
+                        #expect(response.status == .forbidden, "\(form.path) with \(csrf ?? "no token")")
+                    }
+                }
+            }
+            // Nothing any of them would have done happened.
+            #expect(daemon.tracker.statistics(engine: "blocklist").categories.values.allSatisfy { $0.counts.samples == 0 })
+            #expect(try await daemon.store.quarantined(scanID: id)?.releasedAt == nil)
+            #expect(try await daemon.store.quarantineActions(scanID: id, limit: 10).isEmpty)
+            #expect(daemon.runtime.registry.snapshot.engines.first { $0.manifest.name == "blocklist" }?.manifest.state == .active)
+            try await client.execute(uri: "/console", method: .get, headers: browser.headers) { #expect($0.status == .ok, "still signed in") }
+
+            try await client.execute(uri: "/console/quarantine/\(id)/release", method: .post, headers: browser.formHeaders(),
+                                     body: Self.form(["csrf": browser.csrf])) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/console/quarantine/\(id)?done=released")
+            }
+            #expect(try await daemon.store.quarantined(scanID: id)?.releasedAt != nil)
+            let actions = try await daemon.store.quarantineActions(scanID: id, limit: 10)
+            #expect(actions.map(\.kind) == [.release])
+            #expect(actions.map(\.actor) == ["console:alice"])
+            #expect(actions.first?.detail.contains("released 4XyZ1") == true)
+        }
+    }
+
     @Test("feedback from the decision page changes the engine's figures; search filters the log")
     func feedbackAndSearch() async throws {
         try await withConsole { daemon, _, client in
@@ -260,6 +316,10 @@ struct ConsoleRouteTests {
                 }
                 #expect(body.contains("<svg class=\"chart\""))
                 #expect(body.contains("value=\"30\" selected"))
+                // Four scans in the verdict log, none failed; the recall and time charts are drawn.
+                #expect(body.contains("id=\"window-activity\" data-scans=\"4\""))
+                #expect(body.contains("Recall per day") && body.contains("Time per scan per day"))
+                #expect(body.contains("0.00 %"))
             }
         }
     }
@@ -297,6 +357,16 @@ struct ConsoleRouteTests {
             let actions = try await daemon.store.quarantineActions(scanID: nil, limit: 10)
             #expect(actions.map(\.actor) == ["acme:console:bob"])
             #expect(actions.map(\.kind) == [.delete])
+        }
+    }
+
+    @Test("a listen address beyond loopback is told apart (moatd warns about it)")
+    func loopbackListen() {
+        for listen in ["127.0.0.1:7358", "127.1.2.3:80", "[::1]:7358", "localhost:7358", ":7358"] {
+            #expect(AdminSettings(listen: listen).listensOnLoopback, "\(listen)")
+        }
+        for listen in ["0.0.0.0:7358", "[::]:7358", "192.0.2.1:7358", "admin.example:7358", "nonsense"] {
+            #expect(!AdminSettings(listen: listen).listensOnLoopback, "\(listen)")
         }
     }
 

@@ -102,6 +102,38 @@ struct ScanSearchContractTests {
         }
     }
 
+    @Test("counts each engine's verdicts, failures and time per day", arguments: Backend.available)
+    func engineDays(_ backend: Backend) async throws {
+        try await withStore(backend) { fixture in
+            let store = fixture.store
+            let day = (baseDate.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400
+            var records: [ScanRecord] = []
+            for index in 0..<6 {
+                var record = scanRecord("d\(index)")
+                record.receivedAt = Date(timeIntervalSince1970: day + (index < 4 ? 100 : 86_400 + 100) + Double(index))
+                let labels = ["clean", "error", "timeout", "not_ready", "spam", "clean"]
+                record.engines[0].label = labels[index]
+                record.engines[0].elapsedMilliseconds = Double(10 * (index + 1))
+                records.append(record)
+            }
+            var old = scanRecord("before")
+            old.receivedAt = Date(timeIntervalSince1970: day - 10)
+            records.append(old)
+            try await store.record(records)
+            let days = try await store.engineDays(since: Date(timeIntervalSince1970: day))
+            let first = Date(timeIntervalSince1970: day), second = Date(timeIntervalSince1970: day + 86_400)
+            #expect(days.map(\.day) == [first, first, second, second])
+            #expect(days.map(\.engine) == ["engine-0", "engine-1", "engine-0", "engine-1"])
+            // A starting engine's not_ready verdict is neither a scan nor a failure.
+            #expect(days.map(\.scans) == [3, 4, 2, 2])
+            #expect(days.map(\.errors) == [1, 0, 0, 0])
+            #expect(days.map(\.timeouts) == [1, 0, 0, 0])
+            #expect(days[0].meanMilliseconds == 20 && days[0].maxMilliseconds == 30)
+            #expect(days[2].meanMilliseconds == 55 && days[2].maxMilliseconds == 60)
+            #expect(days[1].meanMilliseconds == 6.5)
+        }
+    }
+
     @Test("records who released and deleted quarantined mail, kept after the entry is gone", arguments: Backend.available)
     func quarantineActions(_ backend: Backend) async throws {
         try await withStore(backend) { fixture in

@@ -120,7 +120,7 @@ struct ScanStoreContractTests {
         }
     }
 
-    @Test("filters state changes by engine, newest first", arguments: Backend.available)
+    @Test("filters state changes by engine and actor, newest first", arguments: Backend.available)
     func stateChanges(_ backend: Backend) async throws {
         try await withStore(backend) { fixture in
             let store = fixture.store
@@ -139,6 +139,10 @@ struct ScanStoreContractTests {
                 == [changes[2], changes[0]].map(\.normalised))
             #expect(try await store.stateChanges(engine: "clamav", limit: 1).map(\.reason) == ["signatures fixed"])
             #expect(try await store.stateChanges(engine: "macro", limit: 10).isEmpty)
+            // The policy's last action is found behind a newer manual change.
+            #expect(try await store.stateChanges(engine: "clamav", actor: "policy", limit: 1).map(\.reason) == ["precision 0.91 < 0.95"])
+            #expect(try await store.stateChanges(engine: nil, actor: "operator", limit: 10).count == 2)
+            #expect(try await store.stateChanges(engine: "pattern", actor: "policy", limit: 10).isEmpty)
         }
     }
 

@@ -180,9 +180,10 @@ final class BatchCountingStore: ScanStore {
         try await base.labelledScans(since: since, limit: limit)
     }
     func recordStateChange(_ change: StateChange) async throws { try await base.recordStateChange(change) }
-    func stateChanges(engine: String?, limit: Int) async throws -> [StateChange] {
-        try await base.stateChanges(engine: engine, limit: limit)
+    func stateChanges(engine: String?, actor: String?, limit: Int) async throws -> [StateChange] {
+        try await base.stateChanges(engine: engine, actor: actor, limit: limit)
     }
+    func engineDays(since: Date) async throws -> [EngineDay] { try await base.engineDays(since: since) }
     func quarantine(_ entry: QuarantineEntry) async throws { try await base.quarantine(entry) }
     func quarantined(limit: Int, tenant: String?) async throws -> [QuarantineEntry] { try await base.quarantined(limit: limit, tenant: tenant) }
     func tenants() async throws -> [Tenant] { try await base.tenants() }
@@ -287,7 +288,7 @@ final class ScriptedStore: ScanStore {
     func recordFeedback(_ feedback: Feedback) async throws {}
     func labelledScans(since: Date?, limit: Int) async throws -> [(ScanRecord, Feedback)] { [] }
     func recordStateChange(_ change: StateChange) async throws {}
-    func stateChanges(engine: String?, limit: Int) async throws -> [StateChange] { [] }
+    func stateChanges(engine: String?, actor: String?, limit: Int) async throws -> [StateChange] { [] }
     func quarantine(_ entry: QuarantineEntry) async throws {}
     func quarantined(limit: Int, tenant: String?) async throws -> [QuarantineEntry] { [] }
     func tenants() async throws -> [Tenant] { [] }
@@ -306,6 +307,7 @@ final class ScriptedStore: ScanStore {
     func quarantineActions(scanID: String?, limit: Int) async throws -> [QuarantineAction] { [] }
     func actionCounts(since: Date, tenant: String?) async throws -> [ActionCount] { [] }
     func findingCounts(since: Date, tenant: String?, limit: Int) async throws -> [FindingCount] { [] }
+    func engineDays(since: Date) async throws -> [EngineDay] { [] }
     func quarantined(scanID: String) async throws -> QuarantineEntry? { nil }
     func markReleased(scanID: String, at: Date) async throws -> Bool { false }
     func deleteQuarantined(scanID: String) async throws -> Bool { false }

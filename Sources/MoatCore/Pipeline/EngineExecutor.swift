@@ -6,6 +6,30 @@
 public protocol EngineExecutor: Sendable {
     /// Every listed engine's verdict on `input`, in the order given, plus what isolation observed.
     func execute(_ input: ScanInput, engines: [RegisteredEngine]) async -> Execution
+    /// How each pool of workers is doing, for the operator's overview (empty when nothing to say).
+    func health() async -> [WorkerPoolHealth]
+}
+
+extension EngineExecutor {
+    public func health() async -> [WorkerPoolHealth] { [] }
+}
+
+/// One pool of worker processes as an operator sees it: how many of its workers are up, and how
+/// often they had to be restarted (a rising count is an engine crashing on mail).
+public struct WorkerPoolHealth: Sendable, Hashable {
+    public var pool: String
+    public var ready: Int
+    public var size: Int
+    public var restarts: Int
+    public var poisonEntries: Int
+
+    public init(pool: String, ready: Int, size: Int, restarts: Int, poisonEntries: Int) {
+        self.pool = pool
+        self.ready = ready
+        self.size = size
+        self.restarts = restarts
+        self.poisonEntries = poisonEntries
+    }
 }
 
 /// The verdicts an executor gathered, and what isolation itself has to say about the message.

@@ -62,3 +62,27 @@ public struct FindingCount: Sendable, Hashable, Codable {
         self.count = count
     }
 }
+
+/// One engine's work on one day, from the verdict log: how often it failed and how long it took,
+/// so an operator sees a slow or failing engine as a trend, not only as the tracker's live window.
+public struct EngineDay: Sendable, Hashable, Codable {
+    public var engine: String
+    /// The day's start (UTC).
+    public var day: Date
+    /// Verdicts logged, engines still starting (`not_ready`) excluded.
+    public var scans: Int
+    public var errors: Int
+    public var timeouts: Int
+    public var meanMilliseconds: Double
+    public var maxMilliseconds: Double
+
+    public init(engine: String, day: Date, scans: Int, errors: Int, timeouts: Int, meanMilliseconds: Double, maxMilliseconds: Double) {
+        self.engine = engine
+        self.day = day
+        self.scans = scans
+        self.errors = errors
+        self.timeouts = timeouts
+        self.meanMilliseconds = meanMilliseconds
+        self.maxMilliseconds = maxMilliseconds
+    }
+}

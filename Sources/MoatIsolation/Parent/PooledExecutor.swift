@@ -48,6 +48,14 @@ public final class PooledExecutor: EngineExecutor {
         return problems
     }
 
+    public func health() async -> [WorkerPoolHealth] {
+        var pools = [await general.poolHealth]
+        for name in dedicated.keys.sorted() {
+            if let pool = dedicated[name] { pools.append(await pool.poolHealth) }
+        }
+        return pools
+    }
+
     public func execute(_ input: ScanInput, engines: [RegisteredEngine]) async -> Execution {
         var groups: [(WorkerPool, [RegisteredEngine])] = []
         let shared = engines.filter { dedicated[$0.name] == nil }

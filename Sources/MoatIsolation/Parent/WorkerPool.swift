@@ -45,6 +45,7 @@ public actor WorkerPool: EngineExecutor {
         var restartPending = false
     }
 
+    private let name: String
     private let settings: IsolationSettings
     private let launch: WorkerLaunch
     private let maxFrameBytes: Int
@@ -67,6 +68,7 @@ public actor WorkerPool: EngineExecutor {
     ///   - workers: processes in the pool.
     ///   - launch: how to start a worker, including which engines it loads.
     public init(name: String = "default", settings: IsolationSettings, workers: Int, launch: WorkerLaunch, limits: MessageLimits, logger: Logger) {
+        self.name = name
         self.settings = settings
         self.launch = launch
         self.maxFrameBytes = WorkerServer.maxFrameBytes(limits)
@@ -114,6 +116,13 @@ public actor WorkerPool: EngineExecutor {
         }
         return problems
     }
+
+    /// This pool's workers up, restarts and poison entries.
+    public var poolHealth: WorkerPoolHealth {
+        WorkerPoolHealth(pool: name, ready: slots.count { $0.worker != nil }, size: slots.count, restarts: restarts, poisonEntries: poison.count)
+    }
+
+    public func health() async -> [WorkerPoolHealth] { [poolHealth] }
 
     public var status: Status {
         Status(workerPIDs: slots.compactMap { $0.worker?.pid }, laneWorkerPID: lane?.pid, restarts: restarts, poisonEntries: poison.count)

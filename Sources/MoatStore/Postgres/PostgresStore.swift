@@ -273,6 +273,25 @@ public final class PostgresStore: ScanStore {
         }
     }
 
+    public func engineDays(since: Date) async throws -> [EngineDay] {
+        try await connection("engineDays") { connection, logger in
+            var days: [EngineDay] = []
+            let rows = try await connection.query("""
+                SELECT (floor(extract(epoch FROM s.received_at) / 86400) * 86400)::double precision AS day, v.engine, count(*)::bigint,
+                    count(*) FILTER (WHERE v.label = 'error')::bigint, count(*) FILTER (WHERE v.label = 'timeout')::bigint,
+                    avg(v.elapsed_ms)::double precision, max(v.elapsed_ms)::double precision
+                FROM scans s JOIN engine_verdicts v ON v.scan_id = s.id
+                WHERE s.received_at >= \(since) AND v.label <> 'not_ready'
+                GROUP BY 1, 2 ORDER BY 1, 2
+                """, logger: logger)
+            for try await (day, engine, scans, errors, timeouts, mean, slowest) in rows.decode((Double, String, Int64, Int64, Int64, Double, Double).self) {
+                days.append(EngineDay(engine: engine, day: Date(timeIntervalSince1970: day), scans: Int(clamping: scans), errors: Int(clamping: errors),
+                                      timeouts: Int(clamping: timeouts), meanMilliseconds: mean, maxMilliseconds: slowest))
+            }
+            return days
+        }
+    }
+
     public func findingCounts(since: Date, tenant: String?, limit: Int) async throws -> [FindingCount] {
         try await connection("findingCounts") { connection, logger in
             var counts: [FindingCount] = []
@@ -407,18 +426,12 @@ public final class PostgresStore: ScanStore {
             """)
     }
 
-    public func stateChanges(engine: String?, limit: Int) async throws -> [StateChange] {
-        let query: PostgresQuery = if let engine {
-            """
+    public func stateChanges(engine: String?, actor: String?, limit: Int) async throws -> [StateChange] {
+        let query: PostgresQuery = """
             SELECT id, engine, from_state, to_state, actor, reason, at FROM state_changes
-            WHERE engine = \(engine) ORDER BY at DESC, id DESC LIMIT \(max(0, limit))
-            """
-        } else {
-            """
-            SELECT id, engine, from_state, to_state, actor, reason, at FROM state_changes
+            WHERE (\(engine)::text IS NULL OR engine = \(engine)) AND (\(actor)::text IS NULL OR actor = \(actor))
             ORDER BY at DESC, id DESC LIMIT \(max(0, limit))
             """
-        }
         return try await connection("stateChanges") { connection, logger in
             var changes: [StateChange] = []
             let rows = try await connection.query(query, logger: logger)

@@ -177,6 +177,23 @@ public final class SQLiteStore: ScanStore {
         }
     }
 
+    public func engineDays(since: Date) async throws -> [EngineDay] {
+        try await read("engineDays") { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT CAST(strftime('%s', s.received_at) AS INTEGER) / 86400 * 86400 AS day, v.engine AS engine, count(*) AS n,
+                    sum(v.label = 'error') AS errors, sum(v.label = 'timeout') AS timeouts, avg(v.elapsed_ms) AS mean, max(v.elapsed_ms) AS slowest
+                FROM scans s JOIN engine_verdicts v ON v.scan_id = s.id
+                WHERE s.received_at >= ?1 AND v.label <> 'not_ready'
+                GROUP BY day, v.engine ORDER BY day, v.engine
+                """, arguments: [since])
+            return rows.map { row in
+                let day: Int64 = row["day"]
+                return EngineDay(engine: row["engine"], day: Date(timeIntervalSince1970: TimeInterval(day)), scans: row["n"], errors: row["errors"],
+                                 timeouts: row["timeouts"], meanMilliseconds: row["mean"], maxMilliseconds: row["slowest"])
+            }
+        }
+    }
+
     public func findingCounts(since: Date, tenant: String?, limit: Int) async throws -> [FindingCount] {
         try await read("findingCounts") { db in
             let rows = try Row.fetchAll(db, sql: """
@@ -292,12 +309,12 @@ public final class SQLiteStore: ScanStore {
         }
     }
 
-    public func stateChanges(engine: String?, limit: Int) async throws -> [StateChange] {
+    public func stateChanges(engine: String?, actor: String?, limit: Int) async throws -> [StateChange] {
         try await read("stateChanges") { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT id, engine, from_state, to_state, actor, reason, at FROM state_changes
-                WHERE ?1 IS NULL OR engine = ?1 ORDER BY at DESC, id DESC LIMIT ?2
-                """, arguments: [engine, max(0, limit)])
+                WHERE (?1 IS NULL OR engine = ?1) AND (?3 IS NULL OR actor = ?3) ORDER BY at DESC, id DESC LIMIT ?2
+                """, arguments: [engine, max(0, limit), actor])
             return try rows.map { row in
                 let key = "\(row["id"] as Int64)"
                 return StateChange(
