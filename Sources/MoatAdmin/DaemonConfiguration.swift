@@ -4,7 +4,7 @@ import MoatStore
 
 /// The parts of `moat.toml` only the daemon reads: `[admin]`, `[store]`, `[precision]`, `[outbound]` and `[cluster]`.
 ///
-/// Decoded from the same file as `MoatConfiguration` (each ignores the other's tables), so one file
+/// Decoded from the same parse as `MoatConfiguration` (`GatewayConfiguration.load`), so one file
 /// configures everything and each target owns its own keys.
 public struct DaemonConfiguration: Sendable, Codable {
     public var admin: AdminSettings
@@ -27,11 +27,5 @@ public struct DaemonConfiguration: Sendable, Codable {
         precision = try c.decodeIfPresent(PrecisionTracker.Settings.self, forKey: .precision) ?? PrecisionTracker.Settings()
         outbound = try c.decodeIfPresent(OutboundSettings.self, forKey: .outbound) ?? OutboundSettings()
         cluster = try c.decodeIfPresent(ClusterSettings.self, forKey: .cluster) ?? ClusterSettings()
-    }
-
-    /// Loads `path`, or the defaults when nil.
-    public static func load(path: String?) throws -> DaemonConfiguration {
-        guard let path else { return DaemonConfiguration() }
-        return try TOMLDocument.load(DaemonConfiguration.self, path: path)
     }
 }

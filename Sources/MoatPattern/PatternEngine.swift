@@ -9,7 +9,7 @@ import MoatMessage
 /// attachment is replaced by a short text note instead of refusing the whole message.
 public struct PatternEngine: ScanEngine {
     /// Where the patterns are looked for.
-    public enum Scope: String, Sendable {
+    public enum Scope: String, Sendable, CaseIterable {
         /// The whole raw message, headers and encoded bodies.
         case raw
         /// The decoded (unfolded, RFC 2047) header values.

@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import Logging
 import MoatAdapters
+import MoatAdmin
 import MoatCore
 
 /// Options every subcommand that scans shares: where configuration and engines come from.
@@ -20,7 +21,7 @@ struct RuntimeOptions: ParsableArguments {
 
     /// The configuration file (or embedded defaults) with the command line's overrides applied.
     func loadConfiguration() throws -> MoatConfiguration {
-        var configuration = try MoatConfiguration.load(path: config)
+        var configuration = try GatewayConfiguration.load(path: config).core
         if let engines { configuration.enginesDirectory = engines }
         if let rules { configuration.rulesDirectory = rules }
         return configuration

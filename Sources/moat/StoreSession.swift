@@ -26,7 +26,7 @@ struct StoreSession {
     /// The daemon configuration of `configPath` and its `[store]`, opened (migrated on first use).
     static func open(configPath: String?) async throws -> (daemon: DaemonConfiguration, store: any ScanStore) {
         do {
-            let daemon = try DaemonConfiguration.load(path: configPath)
+            let daemon = try GatewayConfiguration.load(path: configPath).daemon
             return (daemon, try await StoreFactory.open(daemon.store, logger: logger))
         } catch {
             throw CLIError.store(error)

@@ -60,8 +60,9 @@ struct MoatDaemon: AsyncParsableCommand {
         var configuration: MoatConfiguration
         let daemon: DaemonConfiguration
         do {
-            configuration = try MoatConfiguration.load(path: config)
-            daemon = try DaemonConfiguration.load(path: config)
+            let loaded = try GatewayConfiguration.load(path: config)
+            configuration = loaded.core
+            daemon = loaded.daemon
         } catch {
             logger.critical("cannot load configuration", metadata: ["error": "\(error)"])
             throw ExitCode(78)
@@ -157,7 +158,7 @@ struct MoatDaemon: AsyncParsableCommand {
         let reloadAll: @Sendable () async -> [ConfigurationError] = {
             var policy: Policy?
             do {
-                policy = try MoatConfiguration.load(path: config).policy
+                policy = try GatewayConfiguration.load(path: config).core.policy
             } catch {
                 daemonLogger.error("policy reload failed, keeping the running policy", metadata: ["error": "\(error)"])
             }

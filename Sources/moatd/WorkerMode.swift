@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Logging
 import MoatAdapters
+import MoatAdmin
 import MoatCore
 import MoatIsolation
 
@@ -26,7 +27,7 @@ struct WorkerMode {
         logger[metadataKey: "worker.pid"] = "\(getpid())"
         var configuration: MoatConfiguration
         do {
-            configuration = try MoatConfiguration.load(path: config)
+            configuration = try GatewayConfiguration.load(path: config).core
         } catch {
             logger.critical("cannot load configuration", metadata: ["error": "\(error)"])
             throw ExitCode(78)

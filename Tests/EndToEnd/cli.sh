@@ -43,6 +43,21 @@ check "engines: lists clamav with its signature count" bash -c "\"$MOAT\" engine
 printf '[policy]\nreject_reply = "250 fine"\n' >"$WORK/bad.toml"
 check "bad configuration: exit 2" test "$(status_of "$MOAT" scan "${MOAT_ARGS[@]}" --config "$WORK/bad.toml" "$WORK/clean.eml")" -eq 2
 check "bad configuration: error names file and key" grep -q "bad.toml: policy.reject_reply" "$WORK/err"
+printf '[policy]\ntag_score = 4\nreject_scor = 9\n[admin]\nlisten = "127.0.0.1:7358"\n' >"$WORK/typo.toml"
+check "a mistyped key: exit 2" test "$(status_of "$MOAT" scan "${MOAT_ARGS[@]}" --config "$WORK/typo.toml" "$WORK/clean.eml")" -eq 2
+check "a mistyped key: the error names the key, its line and the likely key" \
+    grep -q "typo.toml: policy.reject_scor: line 3: unknown key (did you mean reject_score?)" "$WORK/err"
+check "a mistyped key: moatd refuses to start (exit 78) and says why" bash -c "
+    status=0; timeout 60 \"$MOAT_BIN/moatd\" --config \"$WORK/typo.toml\" --engines \"$WORK/engines\" >\"$WORK/moatd-typo.log\" 2>&1 || status=\$?
+    test \$status -eq 78 && grep -q 'reject_scor: line 3: unknown key' \"$WORK/moatd-typo.log\""
+mkdir -p "$WORK/typo-engines"
+printf 'adapter = "pattern"\ntimout_ms = 50\n[options]\npatterns = ["x"]\n' >"$WORK/typo-engines/typo.toml"
+check "a mistyped manifest key: exit 2 naming the manifest, key and line" bash -c "
+    status=0; \"$MOAT\" scan --engines \"$WORK/typo-engines\" \"$WORK/clean.eml\" >/dev/null 2>\"$WORK/typo-engines.err\" || status=\$?
+    test \$status -eq 2 && grep -q 'typo.toml: timout_ms: line 2: unknown key (did you mean timeout_ms?)' \"$WORK/typo-engines.err\""
+check "a mistyped manifest key: moatd refuses to start (exit 78)" bash -c "
+    status=0; timeout 60 \"$MOAT_BIN/moatd\" --engines \"$WORK/typo-engines\" --listen inet:1@127.0.0.1 >\"$WORK/moatd-typo2.log\" 2>&1 || status=\$?
+    test \$status -eq 78 && grep -q 'timout_ms: line 2: unknown key' \"$WORK/moatd-typo2.log\""
 
 # Accuracy with a peer's verdicts beside the engines, and --record into a throwaway store.
 MOAT="$MOAT" bash bench/peers/list-corpus.sh bench/corpus-sample | awk -F/ '{ print $0 "\t" ($(NF-1) == "spam" ? "spam" : "clean") "\t1.5" }' >"$WORK/peer.tsv"

@@ -63,10 +63,10 @@ public struct MoatConfiguration: Sendable, Codable {
         }
     }
 
-    /// Loads `path`, or the embedded defaults when `path` is nil.
-    /// The policy's learned combiner is loaded too: a configured model that cannot be used throws.
-    public static func load(path: String?) throws -> MoatConfiguration {
-        var configuration = try path.map { try TOMLDocument.load(MoatConfiguration.self, path: $0) } ?? MoatConfiguration()
+    /// The embedded defaults with the policy's learned combiner loaded. A file is read by
+    /// `GatewayConfiguration.load` (MoatAdmin), which also knows the daemon's tables.
+    public static func defaults() throws -> MoatConfiguration {
+        var configuration = MoatConfiguration()
         try configuration.policy.loadModel()
         return configuration
     }
