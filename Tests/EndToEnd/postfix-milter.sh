@@ -145,6 +145,44 @@ check "disabled engine no longer rejects" test "$status" -eq 0
 only_disarm_ran() { wait_delivered 14 && latest_engines 'X-Moat-Engines: clamav=[^;]*; disarm=clean; pdf=clean$'; }
 check "message after reload carries only the active engine" only_disarm_ran
 
+# 4b. `moat scan --deliver` writes what Postfix delivers: a forged verdict removed, Moat's headers
+# added after the last header, the disarmed part replaced (only Postfix's own trace headers and the
+# scan id differ).
+python3 - "$WORK/deliver.eml" <<'PY'
+import sys
+open(sys.argv[1], "w").write(
+    "From: sender@example.com\r\nTo: user@moat.test\r\nSubject: deliver check\r\nDate: Thu, 03 Dec 2026 10:00:00 +0000\r\n"
+    "Message-ID: <deliver-check@example.com>\r\nX-Moat-Verdict: accept (forged)\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"b2\"\r\n\r\n--b2\r\nContent-Type: text/plain\r\n\r\nKEEP-THIS-TEXT\r\n"
+    "--b2\r\nContent-Type: text/x-script; name=\"run.txt\"\r\nContent-Disposition: attachment; filename=\"run.txt\"\r\n\r\n"
+    "MOAT-DISARM-ME\r\nsecond line\r\n--b2--\r\n")
+PY
+send deliver --data "$WORK/deliver.eml"
+check "the --deliver message was delivered by Postfix" wait_delivered 15
+# swaks ends DATA with an empty line of its own: the message Postfix received is the file plus CRLF.
+mkdir -p "$WORK/as-sent"
+{ cat "$WORK/deliver.eml"; printf '\r\n'; } >"$WORK/as-sent/deliver.eml"
+"$MOAT_BIN/moat" scan --config "$WORK/moat.toml" --engines "$WORK/engines" --deliver "$WORK/delivered-by-moat" "$WORK/as-sent/deliver.eml" \
+    >"$WORK/deliver.out" 2>"$WORK/deliver.err" || true
+check "moat scan --deliver wrote the message" test -s "$WORK/delivered-by-moat/deliver.eml"
+check "moat scan --deliver output equals what Postfix delivered" python3 - "$(delivered | tail -n 1)" "$WORK/delivered-by-moat/deliver.eml" <<'PY'
+import re, sys
+def normal(path):
+    text = open(path, "rb").read().replace(b"\r\n", b"\n").decode("utf-8", "replace")
+    head, _, body = text.partition("\n\n")
+    lines = head.split("\n")
+    # Postfix's own trace headers (Return-Path, Delivered-To, Received...) come before the message's first header.
+    first = next(i for i, line in enumerate(lines) if line.startswith("From: "))
+    head = "\n".join(lines[first:])
+    return re.sub(r"X-Moat-Id: [0-9a-f]+", "X-Moat-Id: ID", head) + "\n\n" + body
+postfix, moat = normal(sys.argv[1]), normal(sys.argv[2])
+if postfix != moat:
+    import difflib
+    sys.stderr.write("".join(difflib.unified_diff(postfix.splitlines(True), moat.splitlines(True), "postfix", "moat")))
+    sys.exit(1)
+assert "forged" not in moat and "was removed by the mail gateway" in moat and "X-Moat-Verdict:" in moat, moat
+PY
+
 # 5. moatd stopped (SIGTERM, graceful): Postfix tempfails, nothing is accepted unscanned.
 kill -TERM "$MOATD_PID"
 wait "$MOATD_PID" 2>/dev/null || true
