@@ -50,4 +50,26 @@ struct MilterDeliveryTests {
             _ = MilterDelivery.delivered(Self.message(text), response: response)
         }
     }
+
+    @Test("random messages and edits never trap, and an unedited message is delivered unchanged")
+    func randomised() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["From: a@b", "Subject: x", "X-Moat-Verdict: y", " folded", "\tfolded", "no colon", "", "\r", ":", "body",
+                      "Content-Type: multipart/mixed; boundary=b", "--b", "--b--", "\u{00e9}\u{0000}"]
+        for _ in 0..<2_000 {
+            let count = Int.random(in: 0...12, using: &generator)
+            let text = (0..<count).map { _ in pieces.randomElement(using: &generator) ?? "" }
+                .joined(separator: Bool.random(using: &generator) ? "\r\n" : "\n")
+            let message = Self.message(text)
+            #expect(MilterDelivery.delivered(message, response: MilterResponse(disposition: .accept)) == message.raw, "\(text.debugDescription)")
+            var response = MilterResponse(disposition: .accept)
+            response.headersToChange = (0..<Int.random(in: 0...3, using: &generator)).map { _ in
+                .init(name: ["Subject", "X-Moat-Verdict", "From"].randomElement(using: &generator) ?? "Subject",
+                      index: UInt32.random(in: 0...3, using: &generator), value: Bool.random(using: &generator) ? "" : "v\nw")
+            }
+            response.headersToAdd = [.init(name: "X-Moat-Id", value: "abc")]
+            if Bool.random(using: &generator) { response.replacementBody = Array("new\r\n".utf8) }
+            _ = MilterDelivery.delivered(message, response: response)
+        }
+    }
 }
