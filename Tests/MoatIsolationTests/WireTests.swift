@@ -63,7 +63,7 @@ struct WireTests {
         }
     }
 
-    @Test func verdictsRoundTripThroughJSON() throws {
+    @Test func verdictsRoundTripThroughTheBinaryFrames() throws {
         let verdicts = [
             EngineVerdict(engine: "a", outcome: .clean, elapsed: .milliseconds(12)),
             EngineVerdict(engine: "b", outcome: .detected(.malware), score: 10,
@@ -75,11 +75,25 @@ struct WireTests {
             EngineVerdict(engine: "spam", outcome: .notReady("spam rules still compiling")),
         ]
         for verdict in verdicts {
-            let data = try JSONEncoder().encode(WireVerdict(request: 7, verdict: verdict))
-            let decoded = try JSONDecoder().decode(WireVerdict.self, from: data)
+            let bytes = WireVerdict(request: 7, verdict: verdict).wireEncoded()
+            let decoded = try WireVerdict(wire: bytes[...])
             #expect(decoded.request == 7)
             #expect(decoded.verdict == verdict)
+            // Every cut of a frame, and every frame with bytes after it, is refused without trapping.
+            for length in 0..<bytes.count { #expect(throws: WireReader.Malformed.self) { try WireVerdict(wire: bytes[..<length]) } }
+            #expect(throws: WireReader.Malformed.self) { try WireVerdict(wire: (bytes + [0])[...]) }
         }
+        var headers = EngineVerdict(engine: "auth", outcome: .clean)
+        headers.headers = [Decision.Header(name: "Authentication-Results", value: "mx; spf=pass")]
+        headers.requestedAction = .quarantine
+        #expect(try WireVerdict(wire: WireVerdict(request: 1, verdict: headers).wireEncoded()[...]).verdict == headers)
+        for progress in [EngineProgress(request: 3, engine: "spam"), EngineProgress(request: .max, engine: nil)] {
+            #expect(try EngineProgress(wire: progress.wireEncoded()[...]) == progress)
+        }
+        // A hostile count never reserves memory or reads past the frame.
+        var hostile = WireWriter()
+        hostile.u64(1); hostile.string("x"); hostile.string("clean"); hostile.u8(0); hostile.u8(0); hostile.f64(0); hostile.u64(.max)
+        #expect(throws: WireReader.Malformed.self) { try WireVerdict(wire: hostile.bytes[...]) }
     }
 
     @Test func exitStatusNamesSignalsAndCodes() {

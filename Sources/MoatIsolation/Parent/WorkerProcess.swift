@@ -241,17 +241,16 @@ final class WorkerProcess: Sendable {
                 for waiter in waiters { waiter.resume(returning: ready) }
                 events(.ready(self))
             case .begin:
-                guard let progress = try? decoder.decode(EngineProgress.self, from: Data(frame.payload)),
-                      let engine = progress.engine else { continue }
+                guard let progress = try? EngineProgress(wire: frame.payload[...]), let engine = progress.engine else { continue }
                 state.withLock { $0.pending[progress.request]?.running.append(engine) }
             case .verdict:
-                guard let wire = try? decoder.decode(WireVerdict.self, from: Data(frame.payload)) else { continue }
+                guard let wire = try? WireVerdict(wire: frame.payload[...]) else { continue }
                 state.withLock { state in
                     state.pending[wire.request]?.verdicts.append(wire.verdict)
                     state.pending[wire.request]?.running.removeAll { $0 == wire.engine }
                 }
             case .done:
-                guard let progress = try? decoder.decode(EngineProgress.self, from: Data(frame.payload)) else { continue }
+                guard let progress = try? EngineProgress(wire: frame.payload[...]) else { continue }
                 let finished = state.withLock { $0.pending.removeValue(forKey: progress.request) }
                 finished?.continuation.resume(returning: .completed(finished?.verdicts ?? []))
                 var resident: Int?
@@ -261,7 +260,7 @@ final class WorkerProcess: Sendable {
                 }
                 events(.finished(self, residentBytes: resident))
             case .retire:
-                let engine = (try? decoder.decode(EngineProgress.self, from: Data(frame.payload)))?.engine ?? "unknown"
+                let engine = (try? EngineProgress(wire: frame.payload[...]))?.engine ?? "unknown"
                 events(.retire(self, engine: engine))
             case .scan, .reload:
                 continue

@@ -26,14 +26,40 @@ struct WorkerReady: Codable, Sendable {
     var problems: [String]
 }
 
-/// An engine starting (`begin`) on a request, or the request finishing (`done`, no engine).
-struct EngineProgress: Codable, Sendable {
-    var request: UInt64
-    var engine: String?
+/// A frame body in the binary per-message encoding (`WireBytes.swift`).
+protocol WireFrameBody: Sendable {
+    func wireEncoded() -> [UInt8]
+    init(wire: ArraySlice<UInt8>) throws(WireReader.Malformed)
 }
 
-/// `EngineVerdict` as JSON for the trip from worker to parent.
-struct WireVerdict: Codable, Sendable {
+/// An engine starting (`begin`) on a request, the request finishing (`done`, no engine), or an
+/// engine that overran its deadline (`retire`).
+struct EngineProgress: Sendable, Equatable, WireFrameBody {
+    var request: UInt64
+    var engine: String?
+
+    init(request: UInt64, engine: String?) {
+        self.request = request
+        self.engine = engine
+    }
+
+    func wireEncoded() -> [UInt8] {
+        var writer = WireWriter(capacity: 24)
+        writer.u64(request)
+        writer.optional(engine) { $0.string($1) }
+        return writer.bytes
+    }
+
+    init(wire: ArraySlice<UInt8>) throws(WireReader.Malformed) {
+        var reader = WireReader(wire)
+        request = try reader.u64()
+        engine = try reader.optional { (reader: inout WireReader) throws(WireReader.Malformed) in try reader.string() }
+        guard reader.isAtEnd else { throw WireReader.Malformed() }
+    }
+}
+
+/// `EngineVerdict` for the trip from worker to parent.
+struct WireVerdict: Sendable, WireFrameBody {
     var request: UInt64
     var engine: String
     /// clean, detected, error or timeout.
@@ -68,6 +94,76 @@ struct WireVerdict: Codable, Sendable {
         requestedAction = verdict.requestedAction
     }
 
+    func wireEncoded() -> [UInt8] {
+        var writer = WireWriter(capacity: 128 + findings.count * 96 + replacements.reduce(0) { $0 + $1.rawPart.count })
+        writer.u64(request)
+        writer.string(engine)
+        writer.string(outcome)
+        writer.optional(category) { $0.string($1.rawValue) }
+        writer.optional(error) { $0.string($1) }
+        writer.f64(score)
+        writer.count(findings.count)
+        for finding in findings {
+            writer.string(finding.code)
+            writer.string(finding.detail)
+            writer.f64(finding.score)
+            writer.optional(finding.partPath) { $0.string($1) }
+        }
+        writer.count(replacements.count)
+        for replacement in replacements {
+            writer.string(replacement.partPath)
+            writer.bytes(replacement.rawPart)
+            writer.string(replacement.reason)
+        }
+        writer.i64(elapsedNanoseconds)
+        writer.string(state.rawValue)
+        writer.optional(headers) { writer, headers in
+            writer.count(headers.count)
+            for header in headers {
+                writer.string(header.name)
+                writer.string(header.value)
+            }
+        }
+        writer.optional(requestedAction) { $0.string($1.rawValue) }
+        return writer.bytes
+    }
+
+    init(wire: ArraySlice<UInt8>) throws(WireReader.Malformed) {
+        typealias Malformed = WireReader.Malformed
+        var reader = WireReader(wire)
+        request = try reader.u64()
+        engine = try reader.string()
+        outcome = try reader.string()
+        category = try reader.optional { (reader: inout WireReader) throws(Malformed) in try reader.raw(VerdictCategory.self) }
+        error = try reader.optional { (reader: inout WireReader) throws(Malformed) in try reader.string() }
+        score = try reader.f64()
+        var findings: [Finding] = []
+        for _ in 0..<(try reader.count()) {
+            let code = try reader.string(), detail = try reader.string(), score = try reader.f64()
+            let part = try reader.optional { (reader: inout WireReader) throws(Malformed) in try reader.string() }
+            findings.append(Finding(code: code, detail: detail, score: score, partPath: part))
+        }
+        self.findings = findings
+        var replacements: [WireReplacement] = []
+        for _ in 0..<(try reader.count()) {
+            let path = try reader.string(), raw = try reader.bytes(), reason = try reader.string()
+            replacements.append(WireReplacement(PartReplacement(partPath: path, rawPart: raw, reason: reason)))
+        }
+        self.replacements = replacements
+        elapsedNanoseconds = try reader.i64()
+        state = try reader.raw(EngineState.self)
+        headers = try reader.optional { (reader: inout WireReader) throws(Malformed) in
+            var headers: [Decision.Header] = []
+            for _ in 0..<(try reader.count()) {
+                let name = try reader.string(), value = try reader.string()
+                headers.append(Decision.Header(name: name, value: value))
+            }
+            return headers
+        }
+        requestedAction = try reader.optional { (reader: inout WireReader) throws(Malformed) in try reader.raw(Action.self) }
+        guard reader.isAtEnd else { throw Malformed() }
+    }
+
     var verdict: EngineVerdict {
         let decoded: EngineVerdict.Outcome = switch outcome {
         case "clean": .clean
@@ -86,20 +182,19 @@ struct WireVerdict: Codable, Sendable {
     }
 }
 
-/// A disarmed part on the wire: its bytes in base64 (a JSON array of numbers would be four times
-/// the size of a document the macro engine rewrote).
-struct WireReplacement: Codable, Sendable {
+/// A disarmed part on the wire, its bytes as they are (length-prefixed).
+struct WireReplacement: Sendable {
     var partPath: String
-    var rawPart: String
+    var rawPart: [UInt8]
     var reason: String
 
     init(_ replacement: PartReplacement) {
         partPath = replacement.partPath
-        rawPart = Data(replacement.rawPart).base64EncodedString()
+        rawPart = replacement.rawPart
         reason = replacement.reason
     }
 
     var replacement: PartReplacement {
-        PartReplacement(partPath: partPath, rawPart: Array(Data(base64Encoded: rawPart) ?? Data()), reason: reason)
+        PartReplacement(partPath: partPath, rawPart: rawPart, reason: reason)
     }
 }

@@ -6,11 +6,11 @@ struct WorkerFrame: Sendable, Equatable {
         case ready = 0x52 // R
         /// Parent → worker: scan a message (`ScanRequestHeader` JSON length, the JSON, the raw message).
         case scan = 0x53 // S
-        /// Worker → parent: an engine starts on a request (JSON `EngineProgress`).
+        /// Worker → parent: an engine starts on a request (binary `EngineProgress`).
         case begin = 0x42 // B
-        /// Worker → parent: an engine's verdict (JSON `WireVerdict`).
+        /// Worker → parent: an engine's verdict (binary `WireVerdict`).
         case verdict = 0x56 // V
-        /// Worker → parent: a request is complete (JSON `EngineProgress` with no engine).
+        /// Worker → parent: a request is complete (binary `EngineProgress` with no engine).
         case done = 0x44 // D
         /// Parent → worker: re-read the engine manifests.
         case reload = 0x4C // L

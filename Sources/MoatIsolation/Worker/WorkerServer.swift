@@ -156,4 +156,9 @@ public final class WorkerServer: Sendable {
             logger.error("cannot encode a frame for the parent", metadata: ["error": "\(error)"])
         }
     }
+
+    /// The per-message frames, in the binary encoding.
+    private func send(_ kind: WorkerFrame.Kind, _ value: some WireFrameBody) {
+        channel.post(WorkerFrame(kind: kind, payload: value.wireEncoded()))
+    }
 }
