@@ -6,12 +6,13 @@ import MoatCore
 ///
 /// It exists to prove crash isolation end to end: a line `X-Moat-Fault: <kind>` (header or body)
 /// makes it abort, dereference a bad pointer, freeze its whole process, spin on a blocking-pool
-/// thread past its deadline, allocate without bound, or take three seconds (`slow`). It is only in the adapter catalog when the
+/// thread past its deadline, allocate without bound, take three seconds (`slow`), or wait a minute
+/// and log when that wait is cancelled (`linger`, for the MTA that aborts). It is only in the adapter catalog when the
 /// environment sets `MOAT_TEST_ENGINES=1`, so a production daemon can never load it.
 public struct FaultEngine: ScanEngine {
     /// The failure a marker asks for.
     public enum Fault: String, CaseIterable, Sendable {
-        case abort, segv, freeze, spin, oom, slow
+        case abort, segv, freeze, spin, oom, slow, linger
     }
 
     static let marker = Array("X-Moat-Fault: ".utf8)
@@ -40,6 +41,15 @@ public struct FaultEngine: ScanEngine {
         case .slow:
             // Long enough for a test to kill the worker while this scan is in flight.
             try await Task.sleep(for: .seconds(3))
+            return .clean
+        case .linger:
+            // Observes cancellation: the daemon cancels a scan whose message the MTA abandoned.
+            do {
+                try await Task.sleep(for: .seconds(60))
+            } catch {
+                context.logger.notice("fault engine: scan cancelled while lingering")
+                throw error
+            }
             return .clean
         case .oom:
             // Address space, not touched pages: the worker's memory ceiling (RLIMIT_AS) is reached

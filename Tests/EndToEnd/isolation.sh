@@ -135,6 +135,33 @@ PY
 send gif --data "$WORK/gif.eml"
 check "malformed GIF message answered" accepted gif
 
+# 6b. The MTA abandons a message mid-scan (ABORT, then a dropped connection): moatd cancels the
+# scan, and the engine in the worker sees the cancellation. The fault engine's deadline is raised
+# to a minute first (SIGHUP), so a cancellation logged within 20 s cannot be that deadline.
+sed -i 's/^timeout_ms = .*/timeout_ms = 60000/' "$WORK/engines/fault.toml"
+kill -HUP "$MOATD_PID"
+reloaded() { for _ in $(seq 1 100); do [ "$(grep -c 'engines reloaded' "$WORK/moatd.log")" -ge 1 ] && return 0; sleep 0.2; done; return 1; }
+check "the fault engine's deadline raised by a reload" reloaded
+logged_within() { # PATTERN COUNT: the log holds COUNT lines matching PATTERN within 20 s
+    for _ in $(seq 1 100); do [ "$(grep -c "$1" "$WORK/moatd.log")" -ge "$2" ] && return 0; sleep 0.2; done; return 1
+}
+check "an MTA sends ABORT during the scan" python3 "$(dirname "$0")/milter-abandon.py" "$MILTER_PORT" abort "abandoned one"
+check "moatd cancels the aborted scan" logged_within "the MTA aborted the message during its scan; scan cancelled" 1
+check "the engine in the worker sees its scan cancelled" logged_within "fault engine: scan cancelled while lingering" 1
+check "an MTA drops the connection during the scan" python3 "$(dirname "$0")/milter-abandon.py" "$MILTER_PORT" drop "abandoned two"
+check "moatd cancels the scan of the dropped connection" logged_within "the MTA closed the connection during a scan; scan cancelled" 1
+check "the engine in the worker sees that scan cancelled too" logged_within "fault engine: scan cancelled while lingering" 2
+no_abandoned_scans() {
+    python3 - "$WORK/moat.sqlite" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+total = db.execute("SELECT count(*) FROM scans").fetchone()[0]
+abandoned = db.execute("SELECT count(*) FROM scans WHERE subject LIKE 'abandoned%'").fetchone()[0]
+sys.exit(0 if total > 0 and abandoned == 0 else 1)
+PY
+}
+check "no decision was recorded for the abandoned messages" no_abandoned_scans
+
 # 7. Clean mail after all of it; nothing lost.
 send clean2 --header "Subject: after" --body "still here"
 check "clean message accepted after every fault" accepted clean2

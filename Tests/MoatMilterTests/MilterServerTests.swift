@@ -20,6 +20,23 @@ private struct AnswerEngine: ScanEngine {
     }
 }
 
+/// Sleeps on messages that say SLOW (and notes whether that sleep was cancelled); answers clean at once otherwise.
+private struct SlowEngine: ScanEngine {
+    let started: ScanStarted
+    let cancelled: ScanStarted
+    func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
+        guard input.message.raw.starts(with: Array("Subject: SLOW".utf8)) else { return .clean }
+        started.mark()
+        do {
+            try await Task.sleep(for: .seconds(60))
+        } catch {
+            cancelled.mark()
+            throw error
+        }
+        return .clean
+    }
+}
+
 /// Set once a scan has begun, so a test can act while it is in flight.
 private final class ScanStarted: Sendable {
     private let value = Mutex(false)
@@ -213,5 +230,51 @@ struct MilterServerTests {
             }
         }
         try await pool.shutdown()
+    }
+
+    /// Waits up to `seconds` for `flag`.
+    fileprivate static func eventually(_ flag: ScanStarted, seconds: Double = 10) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !flag.isSet, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        return flag.isSet
+    }
+
+    @Test("an ABORT during the scan cancels it, and the connection carries on with the next message")
+    func abortCancelsTheScan() async throws {
+        let started = ScanStarted(), cancelled = ScanStarted()
+        let engine = RegisteredEngine(manifest: EngineManifest(name: "slow", adapter: "test", timeoutMilliseconds: 120_000),
+                                      engine: SlowEngine(started: started, cancelled: cancelled))
+        try await withServer([engine]) { address in
+            try await MilterClientConnection.withConnection(to: address) { connection in
+                try await connection.negotiate()
+                _ = try await connection.connect(hostname: "c", address: "192.0.2.1", port: 25, helo: "c")
+                let refused = try await connection.begin(from: "a@x", to: ["b@y"], headers: [("Subject", "SLOW")], body: [], queueID: "Q1")
+                #expect(refused == nil)
+                #expect(try await Self.eventually(started))
+                try await connection.abort()
+                #expect(try await Self.eventually(cancelled), "the engine saw its scan cancelled")
+                // No answer for the abandoned message; the next one is scanned and answered.
+                let answer = try await connection.send(from: "a@x", to: ["b@y"], headers: [("Subject", "quick")], body: [], queueID: "Q2")
+                #expect(answer.final == .accept)
+                try await connection.quit()
+            }
+        }
+    }
+
+    @Test("a connection dropped during the scan cancels it")
+    func dropCancelsTheScan() async throws {
+        let started = ScanStarted(), cancelled = ScanStarted()
+        let engine = RegisteredEngine(manifest: EngineManifest(name: "slow", adapter: "test", timeoutMilliseconds: 120_000),
+                                      engine: SlowEngine(started: started, cancelled: cancelled))
+        try await withServer([engine]) { address in
+            try await MilterClientConnection.withConnection(to: address) { connection in
+                try await connection.negotiate()
+                _ = try await connection.connect(hostname: "c", address: "192.0.2.1", port: 25, helo: "c")
+                _ = try await connection.begin(from: "a@x", to: ["b@y"], headers: [("Subject", "SLOW")], body: [], queueID: "Q1")
+                #expect(try await Self.eventually(started))
+            }
+            // The client's connection is closed here, the scan still running.
+            #expect(try await Self.eventually(cancelled), "the engine saw its scan cancelled")
+        }
     }
 }

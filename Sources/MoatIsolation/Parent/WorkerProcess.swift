@@ -153,31 +153,51 @@ final class WorkerProcess: Sendable {
     }
 
     /// Sends one message to the worker and waits for every engine's verdict (or the worker's end).
+    /// Cancelling the calling task (the MTA aborted the message or went away) stops the wait at
+    /// once with no verdicts and tells the worker to cancel that request's engines.
     func scan(_ header: ScanRequestHeader, raw: [UInt8], onRequest: @Sendable (UInt64) -> Void = { _ in }) async -> WorkerAnswer {
-        await withCheckedContinuation { continuation in
-            let request: UInt64? = state.withLock { state in
-                guard !state.dead else { return nil }
-                let id = state.nextRequest
-                state.nextRequest &+= 1
-                state.pending[id] = Pending(continuation: continuation)
-                return id
+        let assigned = Mutex<UInt64?>(nil)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let request: UInt64? = state.withLock { state in
+                    guard !state.dead else { return nil }
+                    let id = state.nextRequest
+                    state.nextRequest &+= 1
+                    state.pending[id] = Pending(continuation: continuation)
+                    return id
+                }
+                guard let request else {
+                    continuation.resume(returning: .lost(LostScan(verdicts: [], running: [], cause: "worker already exited", killedForThisScan: false)))
+                    return
+                }
+                assigned.withLock { $0 = request }
+                if Task.isCancelled {
+                    cancel(request)
+                    return
+                }
+                onRequest(request)
+                var header = header
+                header.request = request
+                let payload: [UInt8]
+                do {
+                    payload = WorkerFrame.scanPayload(header: Array(try JSONEncoder().encode(header)), message: raw)
+                } catch {
+                    payload = []
+                }
+                // A failed send shows as the end of the stream: the reader then answers the request.
+                channel.post(WorkerFrame(kind: .scan, payload: payload))
             }
-            guard let request else {
-                continuation.resume(returning: .lost(LostScan(verdicts: [], running: [], cause: "worker already exited", killedForThisScan: false)))
-                return
-            }
-            onRequest(request)
-            var header = header
-            header.request = request
-            let payload: [UInt8]
-            do {
-                payload = WorkerFrame.scanPayload(header: Array(try JSONEncoder().encode(header)), message: raw)
-            } catch {
-                payload = []
-            }
-            // A failed send shows as the end of the stream: the reader then answers the request.
-            channel.post(WorkerFrame(kind: .scan, payload: payload))
+        } onCancel: {
+            if let request = assigned.withLock({ $0 }) { cancel(request) }
         }
+    }
+
+    /// Ends the wait for `request` with no verdicts and asks the worker to cancel it; its later
+    /// frames find no pending request and are dropped.
+    private func cancel(_ request: UInt64) {
+        guard let pending = state.withLock({ $0.pending.removeValue(forKey: request) }) else { return }
+        channel.post(WorkerFrame(kind: .cancel, payload: EngineProgress(request: request, engine: nil).wireEncoded()))
+        pending.continuation.resume(returning: .completed([]))
     }
 
     /// Kills the worker because `request` overran its hard limit (if it is still in flight).
@@ -262,7 +282,7 @@ final class WorkerProcess: Sendable {
             case .retire:
                 let engine = (try? EngineProgress(wire: frame.payload[...]))?.engine ?? "unknown"
                 events(.retire(self, engine: engine))
-            case .scan, .reload:
+            case .scan, .reload, .cancel:
                 continue
             }
         }

@@ -16,6 +16,9 @@ struct WorkerFrame: Sendable, Equatable {
         case reload = 0x4C // L
         /// Worker → parent: an engine overran its deadline and still runs; replace this worker.
         case retire = 0x58 // X
+        /// Parent → worker: the MTA abandoned a request (ABORT or a dropped connection); cancel its
+        /// engines (binary `EngineProgress` with no engine).
+        case cancel = 0x43 // C
     }
 
     var kind: Kind

@@ -21,6 +21,8 @@ public final class WorkerServer: Sendable {
     private let reload: @Sendable () async -> [String]
     private let logger: Logger
     private let retiring = Mutex(false)
+    /// Scans in flight by request, so the parent can cancel one (the MTA abandoned the message).
+    private let running = Mutex<[UInt64: Task<Void, Never>]>([:])
 
     /// - Parameters:
     ///   - reload: re-reads the manifests and returns the problems (empty when the swap happened).
@@ -80,7 +82,17 @@ public final class WorkerServer: Sendable {
                     return
                 }
                 let raw = Array(message)
-                Task { await self.scan(header, raw: raw) }
+                let request = header.request
+                // Registered under the lock its own removal takes, so it cannot finish unregistered.
+                running.withLock { running in
+                    running[request] = Task {
+                        await self.scan(header, raw: raw)
+                        _ = self.running.withLock { $0.removeValue(forKey: request) }
+                    }
+                }
+            case .cancel:
+                guard let progress = try? EngineProgress(wire: frame.payload[...]) else { continue }
+                running.withLock { $0[progress.request] }?.cancel()
             case .reload:
                 Task {
                     let problems = await self.reload()

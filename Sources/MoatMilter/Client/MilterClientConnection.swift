@@ -94,6 +94,18 @@ public struct MilterClientConnection {
     public mutating func send(
         from sender: String, to recipients: [String], headers: [(String, String)], body: [UInt8], queueID: String, login: String? = nil
     ) async throws -> EndOfMessage {
+        if let refused = try await begin(from: sender, to: recipients, headers: headers, body: body, queueID: queueID, login: login) {
+            return refused
+        }
+        return try await finish()
+    }
+
+    /// Sends a transaction up to and including end of message without waiting for the answer (a
+    /// test can then ABORT or drop the connection while the filter scans); returns the early
+    /// refusal of an envelope step, if any.
+    public mutating func begin(
+        from sender: String, to recipients: [String], headers: [(String, String)], body: [UInt8], queueID: String, login: String? = nil
+    ) async throws -> EndOfMessage? {
         var macros = [MilterMacro(name: "i", value: Array(queueID.utf8))]
         // Postfix sends the SASL login of an authenticated client with MAIL FROM.
         if let login { macros += [MilterMacro(name: "{auth_authen}", value: Array(login.utf8)), MilterMacro(name: "{auth_type}", value: Array("PLAIN".utf8))] }
@@ -134,6 +146,11 @@ public struct MilterClientConnection {
             }
         }
         try await outbound.write(.endOfMessage(nil))
+        return nil
+    }
+
+    /// Reads the filter's answer to end of message.
+    public mutating func finish() async throws -> EndOfMessage {
         var edits: [MilterReply] = []
         var progress = 0
         while true {
@@ -148,6 +165,11 @@ public struct MilterClientConnection {
             default: edits.append(reply)
             }
         }
+    }
+
+    /// Abandons the message in progress (SMFIC_ABORT), as an MTA does when its client goes away.
+    public mutating func abort() async throws {
+        try await outbound.write(.abort)
     }
 
     /// Says QUIT.

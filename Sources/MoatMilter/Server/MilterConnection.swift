@@ -23,41 +23,94 @@ struct MilterConnection: Sendable {
         )
     }
 
+    /// What the connection's loop reacts to: the MTA's next command, the end of its connection, or
+    /// a scan that finished. Commands are read ahead of the scan, so an ABORT or a dropped
+    /// connection is seen while engines still run, and cancels them.
+    private enum Event: Sendable {
+        case command(MilterCommand)
+        case closed((any Error)?)
+        case scanned(id: Int, collected: CollectedMessage, response: MilterResponse)
+    }
+
     func run(_ connection: NIOAsyncChannel<MilterCommand, MilterReply>) async throws {
         try await connection.executeThenClose { inbound, outbound in
-            var machine = MilterSessionStateMachine(configuration: sessionConfiguration)
-            for try await command in inbound {
-                switch command {
-                case .mail: tracker.setBusy(trackerID, true)
-                default: break
-                }
-                let action: MilterSessionAction
+            let (events, sink) = AsyncStream<Event>.makeStream()
+            let reader = Task {
                 do {
-                    action = try machine.receive(command)
+                    for try await command in inbound { sink.yield(.command(command)) }
+                    sink.yield(.closed(nil))
                 } catch {
-                    logger.warning("milter protocol error, closing connection", metadata: ["error": "\(error)"])
-                    return
+                    sink.yield(.closed(error))
                 }
-                switch action {
-                case .none, .cancelScan:
-                    break
-                case .reply(let replies):
-                    try await outbound.write(contentsOf: replies)
-                case .scan(let collected):
-                    let response = await respond(to: collected, outbound: outbound)
+            }
+            var machine = MilterSessionStateMachine(configuration: sessionConfiguration)
+            var scanning: (id: Int, task: Task<Void, Never>)?
+            var scans = 0
+            defer {
+                reader.cancel()
+                scanning?.task.cancel()
+                sink.finish()
+            }
+            for await event in events {
+                switch event {
+                case .closed(let error):
+                    if let running = scanning {
+                        running.task.cancel()
+                        logger.notice("the MTA closed the connection during a scan; scan cancelled")
+                        await running.task.value
+                        scanning = nil
+                    }
+                    if let error { throw error }
+                    return
+                case .scanned(let id, let collected, let response):
+                    // A scan cancelled by an ABORT may still report; the MTA no longer waits for it.
+                    guard scanning?.id == id else { continue }
+                    scanning = nil
                     let replies = machine.scanFinished(response)
                     try await outbound.write(contentsOf: replies)
                     if let notice = response.removalNotice, replies.contains(where: { if case .deleteRecipient = $0 { true } else { false } }) {
                         notifySender(notice, scanID: collected.queueID ?? "-")
                     }
-                case .close:
-                    return
-                }
-                switch command {
-                case .abort, .endOfMessage, .quitNewConnection:
                     if tracker.setBusy(trackerID, false) { return }
-                default:
-                    break
+                case .command(let command):
+                    if case .mail = command { tracker.setBusy(trackerID, true) }
+                    let action: MilterSessionAction
+                    do {
+                        action = try machine.receive(command)
+                    } catch {
+                        logger.warning("milter protocol error, closing connection", metadata: ["error": "\(error)"])
+                        return
+                    }
+                    switch action {
+                    case .none:
+                        break
+                    case .cancelScan:
+                        if let running = scanning {
+                            running.task.cancel()
+                            scanning = nil
+                            logger.notice("the MTA aborted the message during its scan; scan cancelled")
+                        }
+                    case .reply(let replies):
+                        try await outbound.write(contentsOf: replies)
+                    case .scan(let collected):
+                        scans += 1
+                        let id = scans
+                        scanning = (id, Task {
+                            let response = await respond(to: collected, outbound: outbound)
+                            sink.yield(.scanned(id: id, collected: collected, response: response))
+                        })
+                    case .close:
+                        return
+                    }
+                    switch command {
+                    case .abort, .quitNewConnection:
+                        if tracker.setBusy(trackerID, false) { return }
+                    case .endOfMessage where scanning == nil:
+                        // Answered without a scan; a scan's answer clears the flag when it is sent.
+                        if tracker.setBusy(trackerID, false) { return }
+                    default:
+                        break
+                    }
                 }
             }
         }
@@ -106,6 +159,12 @@ struct MilterConnection: Sendable {
         }
         let decision = outcome.decision
         let elapsed = clock.now - start
+        if Task.isCancelled {
+            messageLogger.info("scan cancelled before its decision", metadata: [
+                "elapsed_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+            ])
+            return outcome.response
+        }
         messageLogger.info("decision", metadata: [
             "moat.id": "\(decision.scanID)",
             "action": "\(decision.action.rawValue)",
