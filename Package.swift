@@ -155,7 +155,7 @@ let package = Package(
         .target(name: "MoatFaultEngine", dependencies: ["MoatCore"]),
         // Engines: each depends on MoatCore (and its own C shims), never on another engine.
         .target(name: "MoatPattern", dependencies: ["MoatCore", "MoatMessage"]),
-        .target(name: "MoatClamAV", dependencies: ["MoatCore", "MoatMessage", "CClamAV"]),
+        .target(name: "MoatClamAV", dependencies: ["MoatCore", "MoatMessage", "CClamAV", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "MoatFileType", dependencies: ["MoatCore", "MoatMessage", "CMagic", "CArchive"]),
         // zlib: PowerPoint 97-2003 keeps its VBA project zlib-compressed.
         .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "CArchive", "CZlib"]),
@@ -167,8 +167,6 @@ let package = Package(
             name: "MoatExternal",
             dependencies: [
                 "MoatCore", "MoatMessage",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -81,7 +81,6 @@ final class TenantLabels: Sendable {
 
 extension Timer {
     func record(duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        recordNanoseconds(duration.wholeNanoseconds)
     }
 }

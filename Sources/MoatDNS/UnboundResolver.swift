@@ -1,5 +1,6 @@
 import CUnbound
 import Foundation
+import MoatCore
 import Synchronization
 
 /// DNS through libunbound: a validating-capable caching resolver library, so answers are cached
@@ -242,7 +243,7 @@ public final class UnboundResolver: DNSLookup, @unchecked Sendable {
             var waitMS: Int32 = 1_000
             if let next {
                 let remaining = next - now
-                let ms = remaining.components.seconds * 1_000 + remaining.components.attoseconds / 1_000_000_000_000_000
+                let ms = remaining.wholeMilliseconds
                 waitMS = Int32(clamping: max(0, min(ms + 1, 1_000)))
             }
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]

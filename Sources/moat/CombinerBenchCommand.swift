@@ -47,7 +47,7 @@ struct CombinerBenchCommand: ParsableCommand {
                     }
                 }
             }
-            let micro = Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12
+            let micro = elapsed.inMicroseconds
             rows.append((label, micro / Double(cases.count * max(1, `repeat`))))
             if sink.isNaN { print("") }
         }

@@ -57,7 +57,7 @@ struct TenantBenchCommand: ParsableCommand {
             }
         }
         func micro(_ d: Duration, per n: Int) -> String {
-            String(format: "%.2f", (Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12) / Double(max(1, n)))
+            String(format: "%.2f", d.inMicroseconds / Double(max(1, n)))
         }
         print("| tenants | recipients | directory build ms | global decision µs/msg | per-tenant decisions µs/msg |")
         print("|---:|---:|---:|---:|---:|")

@@ -70,10 +70,8 @@ struct StockRulesCompatibilityTests {
     @Test(.enabled(if: Fixtures.stockAvailable && Fixtures.corpusAvailable)) func agreementWithSpamAssassin() async throws {
         let engine = try #require(await Self.engine)
         let reference = Fixtures.repoRoot + "/rules/spam/fixtures/sa-hits.tsv"
-        guard let text = try? String(contentsOfFile: reference, encoding: .utf8) else {
-            print("[spam-compat] no \(reference): run bench/spam/sa-reference.sh to compare with SpamAssassin")
-            return
-        }
+        // Committed with the repository (bench/spam/sa-reference.sh makes it again): missing is a failure.
+        let text = try String(contentsOfFile: reference, encoding: .utf8)
         let scoredRules = Set(engine.ruleSet.rules.map(\.name))
         var agree = 0, total = 0, messages = 0
         var missed: [String: Int] = [:], extra: [String: Int] = [:]
@@ -101,7 +99,9 @@ struct StockRulesCompatibilityTests {
         print("[spam-compat] SA agreement on \(messages) messages: all (message, rule) pairs \(String(format: "%.2f", overall * 100))%; hit pairs (either side fired) \(agree)/\(total) = \(String(format: "%.1f", hitLevel * 100))%")
         print("[spam-compat] top missed: \(missed.sorted { $0.value > $1.value }.prefix(25).map { "\($0.key):\($0.value)" }.joined(separator: " "))")
         print("[spam-compat] top extra: \(extra.sorted { $0.value > $1.value }.prefix(25).map { "\($0.key):\($0.value)" }.joined(separator: " "))")
-        #expect(overall >= 0.98)
+        // The all-pairs figure is printed for comparison only: pairs where neither side fires
+        // dominate it, so it could hardly fail. The hit pairs are what can disagree.
+        #expect(messages > 0, "no corpus message named in \(reference) was found")
         #expect(hitLevel >= 0.98, "agreement on the pairs where either side fired is the issue's target")
     }
 }

@@ -241,7 +241,7 @@ public final class ClamAVEngine: ScanEngine {
     }
 
     private static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        duration.wholeMilliseconds
     }
 
     private static func prepareTemporaryDirectory(_ path: String) throws(ClamAVError) {

@@ -1,4 +1,5 @@
 import CClamAV
+import Crypto
 import Logging
 import Synchronization
 
@@ -48,22 +49,10 @@ enum LibClamAV {
         String(cString: cl_strerror(code))
     }
 
-    /// SHA-256 of `bytes` through libclamav's OpenSSL binding, so Moat needs no hashing package.
+    /// SHA-256 of `bytes` (swift-crypto, which the package already uses; libclamav's
+    /// `cl_hash_data` needed its initialisation and an out-parameter dance for the same digest).
     static func sha256(_ bytes: [UInt8]) -> ContentDigest? {
-        guard initialisation == CL_SUCCESS else { return nil }
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_HASH_SIZE))
-        var length: UInt32 = 0
-        let produced = bytes.withUnsafeBytes { source -> Bool in
-            var empty: UInt8 = 0
-            return digest.withUnsafeMutableBufferPointer { out -> Bool in
-                withUnsafeMutablePointer(to: &empty) { fallback -> Bool in
-                    let start = source.baseAddress ?? UnsafeRawPointer(fallback)
-                    return cl_hash_data("sha256", start, source.count, out.baseAddress, &length) != nil
-                }
-            }
-        }
-        guard produced, length == SHA256_HASH_SIZE else { return nil }
-        return ContentDigest(digest)
+        ContentDigest(Array(SHA256.hash(data: bytes)))
     }
 }
 

@@ -69,7 +69,7 @@ public final class ClamdEngine: ScanEngine {
         let counters = self.counters.withLock { $0 }
         var status = [
             "endpoint": endpoint.description,
-            "timeout_ms": "\(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)",
+            "timeout_ms": "\(timeout.wholeMilliseconds)",
             "scans": "\(counters.scans)",
             "failures": "\(counters.failures)",
         ]

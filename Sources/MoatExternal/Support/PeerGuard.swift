@@ -105,7 +105,6 @@ final class PeerGuard: Sendable {
     var circuit: String { state.withLock { $0.breaker.label } }
 
     static func milliseconds(_ duration: Duration) -> Int {
-        let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+        duration.wholeMilliseconds
     }
 }

@@ -87,8 +87,7 @@ struct WireVerdict: Sendable, WireFrameBody {
         score = verdict.score
         findings = verdict.findings
         replacements = verdict.replacements.map(WireReplacement.init)
-        let (seconds, attoseconds) = verdict.elapsed.components
-        elapsedNanoseconds = seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
+        elapsedNanoseconds = verdict.elapsed.wholeNanoseconds
         state = verdict.state
         headers = verdict.headers.isEmpty ? nil : verdict.headers
         requestedAction = verdict.requestedAction

@@ -27,23 +27,27 @@ enum Zlib {
     static func inflate(_ input: ArraySlice<UInt8>, size: Int) throws(Failure) -> [UInt8] {
         guard size > 0 else { return [] }
         guard !input.isEmpty else { throw .short(declared: size, decoded: 0) }
-        var stream = z_stream()
-        guard moat_zlib_inflateInit(&stream) == Z_OK else { throw .corrupt("inflateInit failed") }
-        defer { inflateEnd(&stream) }
+        // zlib keeps the stream's address in its state and checks it on every call: the stream
+        // lives on the heap, not in a Swift `var` whose address is only good for one call.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer { stream.deinitialize(count: 1); stream.deallocate() }
+        guard moat_zlib_inflateInit(stream) == Z_OK else { throw .corrupt("inflateInit failed") }
+        defer { inflateEnd(stream) }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: min(size, 64 * 1024))
         // avail_in is 32 bits: streams are capped far below that, and a longer input is cut, not trapped on.
         let fed = input.prefix(Int(UInt32.max))
         let failure: Failure? = fed.withUnsafeBufferPointer { source -> Failure? in
-            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
-            stream.avail_in = UInt32(source.count)
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
+            stream.pointee.avail_in = UInt32(source.count)
             while output.count < size {
                 let want = min(chunk.count, size - output.count)
                 let (code, produced) = chunk.withUnsafeMutableBufferPointer { buffer -> (Int32, Int) in
-                    stream.next_out = buffer.baseAddress
-                    stream.avail_out = UInt32(want)
-                    let code = CZlib.inflate(&stream, Z_NO_FLUSH)
-                    return (code, want - Int(stream.avail_out))
+                    stream.pointee.next_out = buffer.baseAddress
+                    stream.pointee.avail_out = UInt32(want)
+                    let code = CZlib.inflate(stream, Z_NO_FLUSH)
+                    return (code, want - Int(stream.pointee.avail_out))
                 }
                 output.append(contentsOf: chunk[0..<produced])
                 switch code {
@@ -51,7 +55,7 @@ enum Zlib {
                 case Z_STREAM_END, Z_BUF_ERROR:
                     return output.count == size ? nil : .short(declared: size, decoded: output.count)
                 default:
-                    let message = stream.msg.map { String(cString: $0) } ?? "code \(code)"
+                    let message = stream.pointee.msg.map { String(cString: $0) } ?? "code \(code)"
                     return .corrupt(message)
                 }
             }

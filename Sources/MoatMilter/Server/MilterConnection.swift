@@ -161,7 +161,7 @@ struct MilterConnection: Sendable {
         let elapsed = clock.now - start
         if Task.isCancelled {
             messageLogger.info("scan cancelled before its decision", metadata: [
-                "elapsed_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+                "elapsed_ms": "\(elapsed.wholeMilliseconds)",
             ])
             return outcome.response
         }
@@ -173,7 +173,7 @@ struct MilterConnection: Sendable {
             "engines": "\(decision.verdicts.map { "\($0.engine)=\($0.label)" }.joined(separator: ","))",
             "message.size": "\(collected.totalSize)",
             "tenant": "\(decision.tenant ?? (decision.tenants.isEmpty ? "-" : "several"))",
-            "elapsed_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+            "elapsed_ms": "\(elapsed.wholeMilliseconds)",
         ])
         if decision.tenants.count > 1 {
             for outcome in decision.tenants {

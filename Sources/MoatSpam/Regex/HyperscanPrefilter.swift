@@ -57,7 +57,7 @@ final class HyperscanPrefilter: @unchecked Sendable {
             var error: UnsafeMutablePointer<hs_compile_error_t>?
             var db: OpaquePointer?
             let rc = Self.compile(candidates, into: &db, error: &error)
-            if rc == 0 /* HS_SUCCESS */ {
+            if rc == HS_SUCCESS {
                 database = db
                 break
             }
@@ -111,9 +111,9 @@ final class HyperscanPrefilter: @unchecked Sendable {
 
     static func flags(for pattern: Pattern) -> UInt32 {
         // MULTILINE always: subjects are several lines joined with "\n", so `^` must match at each.
-        var flags: UInt32 = 4 /* MULTILINE */ | 8 /* SINGLEMATCH */ | 16 /* ALLOWEMPTY */ | 128 /* PREFILTER */
-        if pattern.caseless { flags |= 1 }
-        if pattern.dotAll { flags |= 2 }
+        var flags = UInt32(HS_FLAG_MULTILINE | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY | HS_FLAG_PREFILTER)
+        if pattern.caseless { flags |= UInt32(HS_FLAG_CASELESS) }
+        if pattern.dotAll { flags |= UInt32(HS_FLAG_DOTALL) }
         return flags
     }
 
@@ -127,7 +127,7 @@ final class HyperscanPrefilter: @unchecked Sendable {
             flags.withUnsafeBufferPointer { fl in
                 ids.withUnsafeBufferPointer { idp in
                     hs_compile_multi(exprs.baseAddress, fl.baseAddress, idp.baseAddress, UInt32(patterns.count),
-                                     1 /* HS_MODE_BLOCK */, nil, &db, &error)
+                                     UInt32(HS_MODE_BLOCK), nil, &db, &error)
                 }
             }
         }

@@ -11,10 +11,10 @@ final class PCRE2Pattern: @unchecked Sendable {
     /// Compile options for the Perl modifiers Moat understands.
     struct Options: OptionSet, Sendable, Hashable {
         let rawValue: UInt32
-        static let caseless = Options(rawValue: 0x8)
-        static let dotAll = Options(rawValue: 0x20)
-        static let extended = Options(rawValue: 0x80)
-        static let multiline = Options(rawValue: 0x400)
+        static let caseless = Options(rawValue: UInt32(PCRE2_CASELESS))
+        static let dotAll = Options(rawValue: UInt32(PCRE2_DOTALL))
+        static let extended = Options(rawValue: UInt32(PCRE2_EXTENDED))
+        static let multiline = Options(rawValue: UInt32(PCRE2_MULTILINE))
     }
 
     /// A pattern PCRE2 refused, with its message and offset.
@@ -35,7 +35,7 @@ final class PCRE2Pattern: @unchecked Sendable {
         var errorOffset = 0
         let bytes = Array(pattern.utf8)
         // NEVER_BACKSLASH_C: `\C` is unsafe in non-UTF mode engines; SpamAssassin rules do not need it.
-        let flags = options.rawValue | 0x100000
+        let flags = options.rawValue | UInt32(PCRE2_NEVER_BACKSLASH_C)
         let compiled = bytes.withUnsafeBufferPointer { buffer in
             pcre2_compile_8(buffer.baseAddress, buffer.count, flags, &errorCode, &errorOffset, nil)
         }
@@ -46,9 +46,9 @@ final class PCRE2Pattern: @unchecked Sendable {
             throw CompileError(message: text, offset: errorOffset)
         }
         code = compiled
-        isJIT = pcre2_jit_compile_8(compiled, 1 /* PCRE2_JIT_COMPLETE */) == 0
+        isJIT = pcre2_jit_compile_8(compiled, UInt32(PCRE2_JIT_COMPLETE)) == 0
         var count: UInt32 = 0
-        _ = pcre2_pattern_info_8(compiled, 4 /* PCRE2_INFO_CAPTURECOUNT */, &count)
+        _ = pcre2_pattern_info_8(compiled, UInt32(PCRE2_INFO_CAPTURECOUNT), &count)
         captureCount = count
     }
 

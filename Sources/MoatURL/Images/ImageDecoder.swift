@@ -56,21 +56,25 @@ public enum ImageDecoder {
     }
 
     private static func decodePNG(_ data: [UInt8]) throws(ImageDecodingError) -> GrayImage {
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        let begun = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
+        // libpng's simplified API keeps the control block's address between the calls below: it
+        // lives on the heap, not in a Swift `var` whose address is only good for one call.
+        let image = UnsafeMutablePointer<png_image>.allocate(capacity: 1)
+        image.initialize(to: png_image())
+        defer { image.deinitialize(count: 1); image.deallocate() }
+        image.pointee.version = UInt32(PNG_IMAGE_VERSION)
+        let begun = data.withUnsafeBytes { png_image_begin_read_from_memory(image, $0.baseAddress, $0.count) }
         guard begun != 0 else {
-            defer { png_image_free(&image) }
-            throw .malformed(.png, message(of: &image))
+            defer { png_image_free(image) }
+            throw .malformed(.png, message(of: image))
         }
-        image.format = UInt32(PNG_FORMAT_GRAY)
-        let width = Int(image.width), height = Int(image.height)
+        image.pointee.format = UInt32(PNG_FORMAT_GRAY)
+        let width = Int(image.pointee.width), height = Int(image.pointee.height)
         // Transparent pixels are composed onto the buffer's contents: start from white.
         var pixels = [UInt8](repeating: 255, count: width * height)
-        let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+        let finished = pixels.withUnsafeMutableBytes { png_image_finish_read(image, nil, $0.baseAddress, 0, nil) }
         guard finished != 0 else {
-            defer { png_image_free(&image) }
-            throw .malformed(.png, message(of: &image))
+            defer { png_image_free(image) }
+            throw .malformed(.png, message(of: image))
         }
         return GrayImage(width: width, height: height, pixels: pixels)
     }
@@ -111,8 +115,8 @@ public enum ImageDecoder {
         return GrayImage(width: w, height: h, pixels: pixels)
     }
 
-    private static func message(of image: inout png_image) -> String {
-        withUnsafeBytes(of: &image.message) { raw in
+    private static func message(of image: UnsafeMutablePointer<png_image>) -> String {
+        withUnsafeBytes(of: &image.pointee.message) { raw in
             let bytes = raw.prefix { $0 != 0 }
             return String(decoding: bytes, as: UTF8.self)
         }
