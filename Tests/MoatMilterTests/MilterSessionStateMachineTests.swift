@@ -17,8 +17,18 @@ struct PostfixDriver {
             let pairs = macros.sorted { $0.key < $1.key }.map { MilterMacro(name: $0.key, value: $0.value) }
             #expect(try machine.receive(.macro(stage: command.commandByte, macros: pairs)).isNone)
         }
-        return try machine.receive(command)
+        // The handler's part of a `.spool` action: write the bytes, then do what follows.
+        var action = try machine.receive(command)
+        if case .spool(let spool, let bytes, let then) = action {
+            spools += 1
+            try spool.append(bytes)
+            action = then
+        }
+        return action
     }
+
+    /// How many commands asked the handler to write the spool file.
+    var spools = 0
 
     mutating func negotiate(
         version: UInt32 = 6,
@@ -201,6 +211,40 @@ struct MilterSessionStateMachineTests {
             Issue.record("QUIT must close")
             return
         }
+    }
+
+    @Test("the machine writes no file: body bytes past the threshold come back as a spool action")
+    func spoolIsAnAction() throws {
+        let directory = try makeSpoolDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var machine = MilterSessionStateMachine(configuration: MilterSessionConfiguration(bodyMemoryThreshold: 1000, spoolDirectory: directory))
+        _ = try machine.receive(.optionNegotiation(version: 6, actions: .all, protocolOptions: .all))
+        _ = try machine.receive(.connect(hostname: "c", family: .inet4, port: 25, address: "192.0.2.1"))
+        _ = try machine.receive(.mail(arguments: [[UInt8]("<a@x>")]))
+        _ = try machine.receive(.recipient(arguments: [[UInt8]("<b@y>")]))
+        _ = try machine.receive(.endOfHeaders)
+        // Under the threshold: kept in memory by the machine, no action.
+        guard case .none = try machine.receive(.body(ByteBuffer(repeating: UInt8(ascii: "a"), count: 600))) else {
+            Issue.record("a small chunk needs no spool action")
+            return
+        }
+        // Over it: the machine hands the bytes back and has written nothing.
+        guard case .spool(let spool, let bytes, then: .none) = try machine.receive(.body(ByteBuffer(repeating: UInt8(ascii: "b"), count: 600))) else {
+            Issue.record("a chunk past the threshold must come back as a spool action")
+            return
+        }
+        #expect(bytes.readableBytes == 600)
+        #expect(spoolFiles(in: directory).isEmpty)
+        try spool.append(bytes)
+        #expect(spoolFiles(in: directory).count == 1)
+        // End of message with a last chunk: spool it, then scan.
+        guard case .spool(_, let last, then: .scan(let collected)) = try machine.receive(.endOfMessage(ByteBuffer(repeating: UInt8(ascii: "c"), count: 10))) else {
+            Issue.record("the last chunk must be spooled before the scan")
+            return
+        }
+        try spool.append(last)
+        #expect(try collected.bodyBytes() == [UInt8](repeating: UInt8(ascii: "a"), count: 600) + [UInt8](repeating: UInt8(ascii: "b"), count: 600)
+            + [UInt8](repeating: UInt8(ascii: "c"), count: 10))
     }
 
     @Test("ABORT mid-message drops the message and removes its spool file")

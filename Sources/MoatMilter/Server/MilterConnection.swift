@@ -74,12 +74,22 @@ struct MilterConnection: Sendable {
                     if tracker.setBusy(trackerID, false) { return }
                 case .command(let command):
                     if case .mail = command { tracker.setBusy(trackerID, true) }
-                    let action: MilterSessionAction
+                    var action: MilterSessionAction
                     do {
                         action = try machine.receive(command)
                     } catch {
                         logger.warning("milter protocol error, closing connection", metadata: ["error": "\(error)"])
                         return
+                    }
+                    if case .spool(let spool, let bytes, let then) = action {
+                        // File I/O on the blocking pool, never on the cooperative pool.
+                        do {
+                            try await pipeline.blocking.run { try spool.append(bytes) }
+                        } catch {
+                            logger.error("cannot spool the message body, closing connection", metadata: ["error": "\(error)"])
+                            return
+                        }
+                        action = then
                     }
                     switch action {
                     case .none:
@@ -100,6 +110,9 @@ struct MilterConnection: Sendable {
                             sink.yield(.scanned(id: id, collected: collected, response: response))
                         })
                     case .close:
+                        return
+                    case .spool:
+                        logger.error("milter session asked to spool twice for one command, closing connection")
                         return
                     }
                     switch command {
@@ -221,7 +234,8 @@ struct MilterConnection: Sendable {
         let granted = await budget.reserve(3 * collected.totalSize)
         let body: [UInt8]
         do {
-            body = try collected.bodyBytes()
+            // A spooled body is read back from its file: on the blocking pool.
+            body = try await pipeline.blocking.run { try collected.bodyBytes() }
         } catch {
             await budget.release(granted)
             logger.error("cannot read spooled body", metadata: ["error": "\(error)"])

@@ -65,6 +65,18 @@ public final class BodySpool: Sendable {
         }
     }
 
+    /// Whether appending `count` more bytes means writing the spool file (the body is already in
+    /// one, or would outgrow `memoryThreshold`): the caller then appends on a thread that may block.
+    public func needsFile(forAppending count: Int) -> Bool {
+        self.state.withLock { state in
+            switch state.storage {
+            case .memory(let buffer): return buffer.count + count > self.memoryThreshold
+            case .file: return true
+            case .discarded: return false
+            }
+        }
+    }
+
     /// Appends a chunk, moving the body to a file once it outgrows `memoryThreshold`.
     public func append(_ chunk: ByteBuffer) throws {
         try self.append(chunk.readableBytesView)

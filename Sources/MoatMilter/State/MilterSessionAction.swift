@@ -1,5 +1,7 @@
+import NIOCore
+
 /// What the connection handler must do after the state machine took a command.
-public enum MilterSessionAction: Sendable {
+public indirect enum MilterSessionAction: Sendable {
     /// Nothing to send (macros, ABORT, events whose reply was negotiated away).
     case none
     /// Send these replies, in order.
@@ -11,4 +13,8 @@ public enum MilterSessionAction: Sendable {
     case cancelScan
     /// The MTA said QUIT: close the connection.
     case close
+    /// Append these body bytes to the spool file (blocking file I/O, so the handler does it on
+    /// the blocking pool, never on the cooperative pool), then do `then`. A failed write ends the
+    /// connection, as a protocol error does.
+    case spool(BodySpool, ByteBuffer, then: MilterSessionAction)
 }

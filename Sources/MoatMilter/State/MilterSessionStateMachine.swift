@@ -4,7 +4,8 @@ import NIOCore
 ///
 /// Feed it every decoded command with ``receive(_:)`` and do what the returned
 /// ``MilterSessionAction`` says; at end of message scan the ``CollectedMessage`` and pass the
-/// verdict to ``scanFinished(_:)``. It does no I/O (apart from the body spool file), so the
+/// verdict to ``scanFinished(_:)``. It does no I/O (body bytes bound for the spool file come back
+/// as a `.spool` action for the handler to write on the blocking pool), so the
 /// whole protocol is tested without sockets and the channel handler stays a thin shell.
 ///
 /// Ordering follows libmilter: OPTNEG first, then CONNECT, HELO, and per message MAIL, RCPT,
@@ -228,17 +229,16 @@ public struct MilterSessionStateMachine: Sendable {
 
         case .body(let chunk):
             try advance(to: .body, repeatable: true, command: command)
-            try self.appendBody(chunk)
-            return reply(unless: .noBodyReply)
+            let answer = reply(unless: .noBodyReply)
+            if let pending = try self.appendBody(chunk) { return .spool(message!.body, pending, then: answer) }
+            return answer
 
         case .endOfMessage(let chunk):
             guard case .inMessage = state, self.message != nil else { throw unexpected(command) }
-            if let chunk {
-                try self.appendBody(chunk)
-            }
+            let pending = try chunk.flatMap { try self.appendBody($0) }
             let message = self.message!
             state = .scanning
-            return .scan(
+            let scan = MilterSessionAction.scan(
                 CollectedMessage(
                     connection: connection,
                     sender: message.sender,
@@ -253,6 +253,7 @@ public struct MilterSessionStateMachine: Sendable {
                     isOversize: message.isOversize
                 )
             )
+            return pending.map { .spool(message.body, $0, then: scan) } ?? scan
 
         case .unknown:
             switch state {
@@ -317,18 +318,23 @@ public struct MilterSessionStateMachine: Sendable {
         return !message!.isOversize
     }
 
-    private mutating func appendBody(_ chunk: ByteBuffer) throws {
+    /// Accounts for a body chunk and stores what fits: in memory at once; what must go to the spool
+    /// file is returned instead, for the handler to write off the cooperative pool.
+    private mutating func appendBody(_ chunk: ByteBuffer) throws -> ByteBuffer? {
         let stored = message!.totalSize
         message!.bodySize += chunk.readableBytes
+        var kept: ByteBuffer?
         if self.account(chunk.readableBytes) {
-            try message!.body.append(chunk)
+            kept = chunk
         } else {
             // Keep what still fits so the stored part is an exact prefix of the body.
             let room = max(0, configuration.maximumMessageSize - stored)
-            if room > 0, let prefix = chunk.getSlice(at: chunk.readerIndex, length: min(room, chunk.readableBytes)) {
-                try message!.body.append(prefix)
-            }
+            if room > 0 { kept = chunk.getSlice(at: chunk.readerIndex, length: min(room, chunk.readableBytes)) }
         }
+        guard let kept, kept.readableBytes > 0 else { return nil }
+        if message!.body.needsFile(forAppending: kept.readableBytes) { return kept }
+        try message!.body.append(kept)
+        return nil
     }
 
     private mutating func abortMessage() -> MilterSessionAction {
