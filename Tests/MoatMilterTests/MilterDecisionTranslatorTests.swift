@@ -74,11 +74,11 @@ struct MilterDecisionTranslatorTests {
         let recipients = [MilterEnvelopeAddress(address: Array("<Bob@Acme.Example>".utf8)), MilterEnvelopeAddress(address: Array("<carol@globex.example>".utf8))]
         let response = translator.response(for: decision, message: nil, bodyOffset: 0, incomingHeaders: [], recipients: recipients)
         #expect(response.recipientsToDelete == ["<Bob@Acme.Example>"])
-        let granted = MilterSessionStateMachine.replies(for: response, actions: .moatDefault, leadingSpace: false)
+        let granted = MilterEndOfMessageReplies.replies(for: response, actions: .moatDefault, leadingSpace: false)
         #expect(granted.first == .deleteRecipient("<Bob@Acme.Example>"))
         #expect(granted.last == .accept)
         // An MTA that did not grant SMFIF_DELRCPT: nothing may reach the refusing tenant, so nobody gets it.
-        let refused = MilterSessionStateMachine.replies(for: response, actions: [.addHeaders, .changeHeaders], leadingSpace: false)
+        let refused = MilterEndOfMessageReplies.replies(for: response, actions: [.addHeaders, .changeHeaders], leadingSpace: false)
         #expect(refused == [.replyCode("550 5.7.1 refused by acme")])
     }
 

@@ -457,7 +457,7 @@ struct MilterSessionStateMachineTests {
 
     @Test("header values for ADD/CHG fold with LF + tab, never CRLF")
     func folding() {
-        let fold = MilterSessionStateMachine.foldedHeaderValue
+        let fold = MilterEndOfMessageReplies.foldedHeaderValue
         #expect(fold("a\r\n\tb", false) == "a\n\tb")
         #expect(fold("a\r\nb", false) == "a\n\tb")
         #expect(fold("a\nb\r\n", false) == "a\n\tb")
@@ -469,7 +469,7 @@ struct MilterSessionStateMachineTests {
     @Test("reply codes of the wrong class fall back to plain REJECT/TEMPFAIL")
     func replyCodes() {
         let replies = { (disposition: MilterResponse.Disposition) in
-            MilterSessionStateMachine.replies(for: MilterResponse(disposition: disposition),
+            MilterEndOfMessageReplies.replies(for: MilterResponse(disposition: disposition),
                                               actions: .moatDefault, leadingSpace: false)
         }
         #expect(replies(.reject(replyCode: "451 4.7.1 later")) == [.reject])

@@ -19,12 +19,15 @@ public struct MilterSessionStateMachine: Sendable {
         static func < (lhs: MessagePhase, rhs: MessagePhase) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
+    /// Where the session is; a message's data lives inside the states that have one, so no
+    /// state can be reached without it.
     private enum State {
         case awaitingNegotiation
         case awaitingConnect
         case connected
-        case inMessage(MessagePhase)
-        case scanning
+        case inMessage(MessagePhase, MessageBuilder)
+        /// The body stays until the scan's answer or an ABORT releases it.
+        case scanning(BodySpool)
         case messageDone
         case closed
         case failed
@@ -34,7 +37,7 @@ public struct MilterSessionStateMachine: Sendable {
             case .awaitingNegotiation: "awaiting OPTNEG"
             case .awaitingConnect: "awaiting CONNECT"
             case .connected: "connected"
-            case .inMessage(let phase): "in message (\(phase))"
+            case .inMessage(let phase, _): "in message (\(phase))"
             case .scanning: "scanning"
             case .messageDone: "message done"
             case .closed: "closed"
@@ -58,7 +61,6 @@ public struct MilterSessionStateMachine: Sendable {
     private var state: State = .awaitingNegotiation
     private var connection = MilterConnectionInfo()
     private var macros = MilterMacroTable()
-    private var message: MessageBuilder?
 
     /// The protocol version agreed in OPTNEG, nil before it.
     public private(set) var negotiatedVersion: UInt32?
@@ -110,7 +112,7 @@ public struct MilterSessionStateMachine: Sendable {
         }
         self.releaseMessage()
         self.state = .messageDone
-        return Self.replies(
+        return MilterEndOfMessageReplies.replies(
             for: response,
             actions: negotiatedActions,
             leadingSpace: negotiatedProtocolOptions.contains(.headerLeadingSpace)
@@ -192,52 +194,56 @@ public struct MilterSessionStateMachine: Sendable {
             }
             self.releaseMessage()
             macros.forget(after: .mail)
-            message = MessageBuilder(
+            let builder = MessageBuilder(
                 sender: MilterEnvelopeAddress(arguments: arguments),
                 body: BodySpool(
                     memoryThreshold: configuration.bodyMemoryThreshold,
                     directory: configuration.spoolDirectory
                 )
             )
-            state = .inMessage(.mail)
+            state = .inMessage(.mail, builder)
             return reply(unless: .noMailReply)
 
         case .recipient(let arguments):
-            try advance(to: .recipient, repeatable: true, command: command)
-            macros.forget(after: .recipient)
-            if let recipient = MilterEnvelopeAddress(arguments: arguments) {
-                message!.recipients.append(recipient)
+            try advance(to: .recipient, repeatable: true, command: command) { builder in
+                if let recipient = MilterEnvelopeAddress(arguments: arguments) { builder.recipients.append(recipient) }
             }
+            macros.forget(after: .recipient)
             return reply(unless: .noRecipientReply)
 
         case .data:
-            try advance(to: .data, repeatable: false, command: command)
+            try advance(to: .data, repeatable: false, command: command) { _ in }
             macros.forget(after: .data)
             return reply(unless: .noDataReply)
 
         case .header(let name, let value):
-            try advance(to: .headers, repeatable: true, command: command)
-            let size = name.utf8.count + 2 + value.count + 2
-            if self.account(size) {
-                message!.headers.append(MilterHeader(name: name, value: value))
+            let limit = configuration.maximumMessageSize
+            try advance(to: .headers, repeatable: true, command: command) { builder in
+                if Self.account(name.utf8.count + 2 + value.count + 2, in: &builder, limit: limit) {
+                    builder.headers.append(MilterHeader(name: name, value: value))
+                }
             }
             return reply(unless: .noHeaderReply)
 
         case .endOfHeaders:
-            try advance(to: .endOfHeaders, repeatable: false, command: command)
+            try advance(to: .endOfHeaders, repeatable: false, command: command) { _ in }
             return reply(unless: .noEndOfHeadersReply)
 
         case .body(let chunk):
-            try advance(to: .body, repeatable: true, command: command)
             let answer = reply(unless: .noBodyReply)
-            if let pending = try self.appendBody(chunk) { return .spool(message!.body, pending, then: answer) }
+            let limit = configuration.maximumMessageSize
+            let (pending, body) = try advance(to: .body, repeatable: true, command: command) { builder in
+                (try Self.appendBody(chunk, to: &builder, limit: limit), builder.body)
+            }
+            if let pending { return .spool(body, pending, then: answer) }
             return answer
 
         case .endOfMessage(let chunk):
-            guard case .inMessage = state, self.message != nil else { throw unexpected(command) }
-            let pending = try chunk.flatMap { try self.appendBody($0) }
-            let message = self.message!
-            state = .scanning
+            guard case .inMessage(_, var message) = state else { throw unexpected(command) }
+            state = .failed  // while `message` is changed here, so its arrays are not copied
+            let limit = configuration.maximumMessageSize
+            let pending = try chunk.flatMap { try Self.appendBody($0, to: &message, limit: limit) }
+            state = .scanning(message.body)
             let scan = MilterSessionAction.scan(
                 CollectedMessage(
                     connection: connection,
@@ -258,7 +264,7 @@ public struct MilterSessionStateMachine: Sendable {
         case .unknown:
             switch state {
             case .awaitingConnect, .connected, .messageDone: break
-            case .inMessage(let phase) where phase <= .data: break
+            case .inMessage(let phase, _) where phase <= .data: break
             default: throw unexpected(command)
             }
             return reply(unless: .noUnknownReply)
@@ -290,15 +296,19 @@ public struct MilterSessionStateMachine: Sendable {
         return .optionNegotiation(version: agreedVersion, actions: actions, protocolOptions: options, macroLists: lists)
     }
 
-    /// Moves forward inside a message; steps may be skipped but never repeated (unless
-    /// `repeatable`) or taken backwards.
-    private mutating func advance(to phase: MessagePhase, repeatable: Bool, command: MilterCommand) throws {
-        guard case .inMessage(let current) = state, self.message != nil,
-            current < phase || (repeatable && current == phase)
-        else {
+    /// Moves forward inside a message (steps may be skipped but never repeated, unless
+    /// `repeatable`, or taken backwards) and lets `change` update the message's data.
+    private mutating func advance<Result>(
+        to phase: MessagePhase, repeatable: Bool, command: MilterCommand, _ change: (inout MessageBuilder) throws -> Result
+    ) throws -> Result {
+        guard case .inMessage(let current, var builder) = state, current < phase || (repeatable && current == phase) else {
             throw unexpected(command)
         }
-        state = .inMessage(phase)
+        // Out of the enum while it changes, so the builder's arrays are not copied on write.
+        state = .failed
+        let result = try change(&builder)
+        state = .inMessage(phase, builder)
+        return result
     }
 
     private func reply(unless noReply: MilterProtocolOptions) -> MilterSessionAction {
@@ -310,30 +320,30 @@ public struct MilterSessionStateMachine: Sendable {
     }
 
     /// Counts `size` bytes against the maximum message size; false once it is exceeded.
-    private mutating func account(_ size: Int) -> Bool {
-        message!.totalSize += size
-        if message!.totalSize > configuration.maximumMessageSize {
-            message!.isOversize = true
+    private static func account(_ size: Int, in builder: inout MessageBuilder, limit: Int) -> Bool {
+        builder.totalSize += size
+        if builder.totalSize > limit {
+            builder.isOversize = true
         }
-        return !message!.isOversize
+        return !builder.isOversize
     }
 
     /// Accounts for a body chunk and stores what fits: in memory at once; what must go to the spool
     /// file is returned instead, for the handler to write off the cooperative pool.
-    private mutating func appendBody(_ chunk: ByteBuffer) throws -> ByteBuffer? {
-        let stored = message!.totalSize
-        message!.bodySize += chunk.readableBytes
+    private static func appendBody(_ chunk: ByteBuffer, to builder: inout MessageBuilder, limit: Int) throws -> ByteBuffer? {
+        let stored = builder.totalSize
+        builder.bodySize += chunk.readableBytes
         var kept: ByteBuffer?
-        if self.account(chunk.readableBytes) {
+        if account(chunk.readableBytes, in: &builder, limit: limit) {
             kept = chunk
         } else {
             // Keep what still fits so the stored part is an exact prefix of the body.
-            let room = max(0, configuration.maximumMessageSize - stored)
+            let room = max(0, limit - stored)
             if room > 0 { kept = chunk.getSlice(at: chunk.readerIndex, length: min(room, chunk.readableBytes)) }
         }
         guard let kept, kept.readableBytes > 0 else { return nil }
-        if message!.body.needsFile(forAppending: kept.readableBytes) { return kept }
-        try message!.body.append(kept)
+        if builder.body.needsFile(forAppending: kept.readableBytes) { return kept }
+        try builder.body.append(kept)
         return nil
     }
 
@@ -355,117 +365,12 @@ public struct MilterSessionStateMachine: Sendable {
         }
     }
 
-    private mutating func releaseMessage() {
-        message?.body.discard()
-        message = nil
-    }
-
-    // MARK: - End-of-message replies
-
-    static func replies(for response: MilterResponse, actions: MilterActions, leadingSpace: Bool) -> [MilterReply] {
-        if !response.recipientsToDelete.isEmpty, !actions.contains(.deleteRecipient) {
-            return replies(for: MilterResponse(disposition: response.dispositionWithoutRecipientDeletion), actions: actions, leadingSpace: leadingSpace)
+    /// Discards the message's body (memory, spool file), if the state holds one.
+    private func releaseMessage() {
+        switch state {
+        case .inMessage(_, let builder): builder.body.discard()
+        case .scanning(let body): body.discard()
+        default: break
         }
-        var replies: [MilterReply] = []
-        for recipient in response.recipientsToDelete where !recipient.isEmpty && !recipient.utf8.contains(0) {
-            replies.append(.deleteRecipient(recipient))
-        }
-        if actions.contains(.changeHeaders) {
-            for change in response.headersToChange {
-                let name = sanitizedHeaderName(change.name)
-                guard !name.isEmpty else { continue }
-                let value = change.value.isEmpty ? "" : foldedHeaderValue(change.value, leadingSpace: leadingSpace)
-                replies.append(.changeHeader(index: change.index, name: name, value: value))
-            }
-        }
-        if actions.contains(.addHeaders) {
-            for addition in response.headersToAdd {
-                let name = sanitizedHeaderName(addition.name)
-                guard !name.isEmpty else { continue }
-                replies.append(
-                    .addHeader(name: name, value: foldedHeaderValue(addition.value, leadingSpace: leadingSpace))
-                )
-            }
-        }
-        if actions.contains(.changeBody), let body = response.replacementBody {
-            replies.append(contentsOf: MilterReply.replaceBodyPackets(ByteBuffer(bytes: body)))
-        }
-        if actions.contains(.quarantine), let reason = response.quarantineReason {
-            let text = String(decoding: reason.utf8.filter { $0 != 0 && $0 != 13 && $0 != 10 }, as: UTF8.self)
-            replies.append(.quarantine(reason: text.isEmpty ? "quarantined" : text))
-        }
-        switch response.disposition {
-        case .accept:
-            replies.append(.accept)
-        case .continue:
-            replies.append(.continue)
-        case .discard:
-            replies.append(.discard)
-        case .reject(let code):
-            replies.append(replyCode(code, class: UInt8(ascii: "5")).map(MilterReply.replyCode) ?? .reject)
-        case .tempfail(let code):
-            replies.append(replyCode(code, class: UInt8(ascii: "4")).map(MilterReply.replyCode) ?? .tempfail)
-        }
-        return replies
-    }
-
-    /// A REPLYCODE text if `text` starts with a 3-digit code of the right class, with `%`
-    /// doubled (Sendmail formats it like printf; Postfix undoes it); nil to fall back to the
-    /// plain REJECT/TEMPFAIL rather than send a reply the MTA would refuse.
-    private static func replyCode(_ text: String?, class first: UInt8) -> String? {
-        guard let text else { return nil }
-        let bytes = Array(text.utf8).filter { $0 != 0 }
-        guard bytes.count >= 3, bytes[0] == first,
-            bytes[1] >= UInt8(ascii: "0"), bytes[1] <= UInt8(ascii: "9"),
-            bytes[2] >= UInt8(ascii: "0"), bytes[2] <= UInt8(ascii: "9"),
-            bytes.count == 3 || bytes[3] == UInt8(ascii: " ") || bytes[3] == UInt8(ascii: "-")
-        else {
-            return nil
-        }
-        var escaped: [UInt8] = []
-        escaped.reserveCapacity(bytes.count)
-        for byte in bytes {
-            escaped.append(byte)
-            if byte == UInt8(ascii: "%") { escaped.append(byte) }
-        }
-        return String(decoding: escaped, as: UTF8.self)
-    }
-
-    private static func sanitizedHeaderName(_ name: String) -> String {
-        String(decoding: name.utf8.filter { $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }, as: UTF8.self)
-    }
-
-    /// Shapes a header value for ADD/CHG: line breaks become LF followed by a tab (a CRLF
-    /// would corrupt the MTA's queue file), NULs and trailing breaks are dropped, and with
-    /// `SMFIP_HDR_LEADSPC` a leading space is added since the MTA then adds none.
-    static func foldedHeaderValue(_ value: String, leadingSpace: Bool) -> String {
-        let input = Array(value.utf8)
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count + 8)
-        var index = 0
-        while index < input.count {
-            let byte = input[index]
-            index += 1
-            switch byte {
-            case 0:
-                continue
-            case 13, 10:
-                if byte == 13, index < input.count, input[index] == 10 { index += 1 }
-                // Drop breaks at the end, and collapse blank lines (a fold must carry text).
-                let rest = input[index...].drop { $0 == 13 || $0 == 10 }
-                index = rest.startIndex
-                guard !rest.isEmpty, !output.isEmpty else { continue }
-                output.append(10)
-                if rest.first != UInt8(ascii: " "), rest.first != UInt8(ascii: "\t") {
-                    output.append(UInt8(ascii: "\t"))
-                }
-            default:
-                output.append(byte)
-            }
-        }
-        if leadingSpace, let first = output.first, first != UInt8(ascii: " "), first != UInt8(ascii: "\t") {
-            output.insert(UInt8(ascii: " "), at: 0)
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 }
