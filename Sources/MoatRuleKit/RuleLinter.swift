@@ -68,21 +68,6 @@ public struct RuleLinter: Sendable {
         otherDirectives.contains(directive) || directivePrefixes.contains { directive.hasPrefix($0) }
     }
 
-    /// SpamAssassin's comment rule: an unescaped `#` starts a comment anywhere; `\\#` is a literal `#`.
-    static func stripComment(_ line: String) -> String {
-        var out = ""
-        var previous: Character = " "
-        for character in line {
-            if character == "#" {
-                if previous == "\\" { out.removeLast(); out.append("#"); previous = "#"; continue }
-                break
-            }
-            out.append(character)
-            previous = character
-        }
-        return out
-    }
-
     /// A parsed rule definition.
     struct Rule {
         var name: String
@@ -133,33 +118,16 @@ public struct RuleLinter: Sendable {
         return out
     }
 
-    /// Names of every rule defined in the `.cf` files under `paths` (for `knownRules`: stock rule sets).
+    /// Names of every rule defined in the `.cf` files under `paths` (for `knownRules`: stock rule
+    /// sets), read as the engine reads them.
     public static func ruleNames(in paths: [String]) -> Set<String> {
         var names = Set<String>()
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-            var files = [path]
-            if isDirectory.boolValue {
-                files = []
-                let enumerator = FileManager.default.enumerator(atPath: path)
-                while let relative = enumerator?.nextObject() as? String {
-                    if relative.hasSuffix(".cf") { files.append(path + "/" + relative) }
-                }
-            }
-            for file in files {
-                guard let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? (try? String(contentsOfFile: file, encoding: .isoLatin1)) else { continue }
-                for line in text.split(separator: "\n") {
-                    var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-                    if words.first == "lang", words.count > 2 { words.removeFirst(2) }
-                    if words.count >= 2, ruleDirectives.contains(String(words[0])) { names.insert(String(words[1])) }
-                }
-            }
+        for line in RuleFileOutline.read(paths).lines where ruleDirectives.contains(line.directive) {
+            if let name = line.value.split(whereSeparator: { $0 == " " || $0 == "\t" }).first { names.insert(String(name)) }
         }
         return names
     }
 
-    /// One line per problem, then `N errors, N warnings`.
     public static func report(_ problems: [LintProblem]) -> String {
         let errors = problems.filter { $0.severity == .error }.count
         return problems.map { $0.description + "\n" }.joined() + "\(errors) errors, \(problems.count - errors) warnings\n"
@@ -184,57 +152,45 @@ public struct RuleLinter: Sendable {
         var problems: [LintProblem] = []
         var rules: [Rule] = []
         var attributes: [(name: String, directive: String, file: String, line: Int)] = []
-        for file in files {
-            guard let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? (try? String(contentsOfFile: file, encoding: .isoLatin1)) else {
-                problems.append(LintProblem(file: file, line: 0, severity: .error, kind: .syntax, message: "cannot read"))
+        // The lines exactly as the spam engine reads them (conditionals, includes, comments).
+        let outline = RuleFileOutline.read(files)
+        for file in outline.unreadable {
+            problems.append(LintProblem(file: file, line: 0, severity: .error, kind: .syntax, message: "cannot read"))
+        }
+        for entry in outline.lines {
+            let (file, number, directive, rest) = (entry.file, entry.line, entry.directive, entry.value)
+            if directive == "lang" {
+                problems.append(.init(file: file, line: number, severity: .error, kind: .syntax, message: "lang needs a language and a directive"))
                 continue
             }
-            for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let number = index + 1
-                var line = Self.stripComment(String(rawLine)).trimmingCharacters(in: .whitespaces)
-                if line.isEmpty || line.hasPrefix("#") { continue }
-                var words = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true).map(String.init)
-                if words.first == "lang", words.count == 2 {
-                    // lang xx DIRECTIVE ...
-                    let rest = words[1].split(separator: " ", maxSplits: 1).map(String.init)
-                    guard rest.count == 2 else {
-                        problems.append(.init(file: file, line: number, severity: .error, kind: .syntax, message: "lang needs a language and a directive"))
-                        continue
-                    }
-                    line = rest[1]
-                    words = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true).map(String.init)
+            if Self.ruleDirectives.contains(directive) || Self.ruleAttributes.contains(directive) {
+                let parts = rest.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                guard let name = parts.first else {
+                    problems.append(.init(file: file, line: number, severity: .error, kind: .syntax, message: "\(directive) needs a rule name"))
+                    continue
                 }
-                let directive = words[0].replacingOccurrences(of: "\t", with: " ").split(separator: " ").first.map(String.init) ?? words[0]
-                let rest = line.dropFirst(directive.count).trimmingCharacters(in: .whitespaces)
-                if Self.ruleDirectives.contains(directive) || Self.ruleAttributes.contains(directive) {
-                    let parts = rest.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-                    guard let name = parts.first else {
-                        problems.append(.init(file: file, line: number, severity: .error, kind: .syntax, message: "\(directive) needs a rule name"))
-                        continue
-                    }
-                    guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), name.first?.isNumber == false else {
-                        problems.append(.init(file: file, line: number, severity: .error, kind: .syntax, message: "'\(name)' is not a valid rule name"))
-                        continue
-                    }
-                    let argument = rest.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
-                    if argument.isEmpty && directive != "tflags" && directive != "reuse" {
-                        problems.append(.init(file: file, line: number, severity: .error, kind: .syntax, message: "\(directive) \(name) has no argument"))
-                        continue
-                    }
-                    if Self.ruleDirectives.contains(directive) {
-                        rules.append(Rule(name: name, directive: directive, file: file, line: number, argument: argument))
-                    } else {
-                        if directive == "score" {
-                            let numbers = argument.split(separator: " ").map { Double($0) }
-                            if numbers.isEmpty || numbers.contains(where: { $0 == nil }) || !(numbers.count == 1 || numbers.count == 4) {
-                                problems.append(.init(file: file, line: number, severity: .error, kind: .syntax, message: "score \(name) needs 1 or 4 numbers, got '\(argument)'"))
-                            }
+                guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), name.first?.isNumber == false else {
+                    problems.append(.init(file: file, line: number, severity: .error, kind: .syntax, message: "'\(name)' is not a valid rule name"))
+                    continue
+                }
+                let argument = rest.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
+                if argument.isEmpty && directive != "tflags" && directive != "reuse" {
+                    problems.append(.init(file: file, line: number, severity: .error, kind: .syntax, message: "\(directive) \(name) has no argument"))
+                    continue
+                }
+                if Self.ruleDirectives.contains(directive) {
+                    rules.append(Rule(name: name, directive: directive, file: file, line: number, argument: argument))
+                } else {
+                    if directive == "score" {
+                        let numbers = argument.split(separator: " ").map { Double($0) }
+                        if numbers.isEmpty || numbers.contains(where: { $0 == nil }) || !(numbers.count == 1 || numbers.count == 4) {
+                            problems.append(.init(file: file, line: number, severity: .error, kind: .syntax, message: "score \(name) needs 1 or 4 numbers, got '\(argument)'"))
                         }
-                        attributes.append((name, directive, file, number))
                     }
-                } else if !Self.isKnownDirective(directive) {
-                    problems.append(.init(file: file, line: number, severity: .error, kind: .syntax, message: "unknown directive '\(directive)'"))
+                    attributes.append((name, directive, file, number))
                 }
+            } else if !Self.isKnownDirective(directive) {
+                problems.append(.init(file: file, line: number, severity: .error, kind: .syntax, message: "unknown directive '\(directive)'"))
             }
         }
 

@@ -184,6 +184,35 @@ let message = "From: a@example.com\r\nTo: b@example.net\r\nSubject: hi\r\n\r\npl
         #expect(errors(line: 7).map(\.kind) == [.engineRefuses], "\(problems)")
     }
 
+    @Test("lint reads the lines the engine reads: conditionals, includes, escaped # and lang prefixes")
+    func linesAsTheEngineReadsThem() throws {
+        let root = try temporaryDirectory()
+        try write(root + "/extra.inc", "bodyy    INCLUDED_TYPO  /x/\n")
+        try write(root + "/read.cf", """
+            ifplugin Mail::SpamAssassin::Plugin::NotLoadedAnywhere
+            bodyy    NEVER_LOADED   /x/
+            endif
+            ifplugin Mail::SpamAssassin::Plugin::FreeMail
+            bodyy    LOADED_TYPO    /x/
+            endif
+            body     HASH_RULE      /\\#1 offer/
+            score    HASH_RULE      1.0
+            lang de  describe HASH_RULE Angebot
+            lang de
+            include extra.inc
+            """)
+        let problems = RuleLinter().lint([root + "/read.cf"])
+        func errors(line: Int, in file: String = "read.cf") -> [LintProblem] {
+            problems.filter { $0.line == line && $0.severity == .error && $0.file.hasSuffix(file) }
+        }
+        #expect(errors(line: 2).isEmpty, "a block the engine skips is not linted: \(problems)")
+        #expect(errors(line: 5).map(\.kind) == [.syntax], "\(problems)")
+        #expect(errors(line: 7).isEmpty, "an escaped # is part of the regex: \(problems)")
+        #expect(errors(line: 9).isEmpty, "a lang-prefixed describe is a describe: \(problems)")
+        #expect(errors(line: 10).map(\.kind) == [.syntax], "\(problems)")
+        #expect(errors(line: 1, in: "extra.inc").map(\.kind) == [.syntax], "included files are linted: \(problems)")
+    }
+
     /// Not skipped when the stock rules are missing: the Makefile installs them, and an empty rule
     /// set fails the first expectation.
     @Test("over the stock rules: a rule lint accepts loads in the engine, a rule the engine refuses fails lint")

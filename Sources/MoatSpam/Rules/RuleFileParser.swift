@@ -31,6 +31,8 @@ struct ParsedRuleSet: Sendable {
     var registry = RegistryBoundaries()
     /// AskDNS plugin lines by rule name (their rules are defined as `eval:askdns` header rules).
     var askDNS: [String: AskDNS.Rule] = [:]
+    /// Every active directive line read (after conditionals, includes and comments), for lint.
+    var lines: [RuleLine] = []
     /// AskDNS lines Moat cannot run, with the reason, by rule name.
     var askDNSUnsupported: [String: String] = [:]
 
@@ -138,6 +140,18 @@ struct RuleFileParser {
         default: break
         }
         guard active else { return }
+        if let colon = location.lastIndex(of: ":"), let number = Int(location[location.index(after: colon)...]) {
+            var directive = key, rest = value
+            // `lang xx DIRECTIVE ...`: a translation; lint checks the directive inside it.
+            if key == "lang" {
+                let parts = value.split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" })
+                let inner = parts.count == 2 ? parts[1].split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" }) : []
+                directive = inner.first.map { $0.lowercased() } ?? "lang"
+                rest = inner.count == 2 ? inner[1].trimmingCharacters(in: .whitespaces) : ""
+                if parts.count < 2 || inner.isEmpty { directive = "lang"; rest = value }
+            }
+            result.lines.append(RuleLine(directive: directive, value: rest, file: String(location[..<colon]), line: number))
+        }
         let fields = value.split(whereSeparator: { $0 == " " || $0 == "\t" })
         switch key {
         case "include":
