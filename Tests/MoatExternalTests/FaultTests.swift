@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import MoatCore
+import Synchronization
 import Testing
 @testable import MoatExternal
 
@@ -52,6 +54,39 @@ import Testing
         }
     }
 
+    /// Issue 23: external engines blocked the scan pool's threads in `poll`, the threads libclamav
+    /// needs, so a hung ICAP server stalled the CPU engines. Their I/O now has a pool of its own.
+    @Test("a hung ICAP peer holds no thread of the scan pool: C work runs while its exchanges wait")
+    func hungPeerLeavesTheScanPoolFree() async throws {
+        let server = JunkServer(.hang)
+        defer { server.stop() }
+        let pool = BlockingWorkPool()  // the daemon's default size
+        let context = ScanContext(blocking: pool, logger: Logger(label: "test"))
+        let exchanges = pool.threadCount + 2
+        let factory = ExternalAdapters.factories.first { $0.adapter == "icap" }!
+        let engine = try await makeEngine(factory, [
+            "port": .integer(server.port), "timeout_ms": .integer(3_000), "retries": .integer(0),
+            "max_connections": .integer(exchanges), "breaker_failures": .integer(100),
+        ])
+        let finished = FinishedScans()
+        var scans: [Task<Void, Never>] = []
+        for _ in 0..<exchanges {
+            scans.append(Task { [engine] in
+                _ = try? await engine.scan(ScanInput(message: Fixtures.clean), context: context)
+                finished.count.withLock { $0 += 1 }
+            })
+        }
+        // Every exchange is connected and waiting on the peer: more than the scan pool has threads.
+        for _ in 0..<500 where server.heldCount < exchanges { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(server.heldCount >= exchanges)
+        // The scan pool still runs work at once, while none of those exchanges has timed out.
+        let ran = try await pool.run { true }
+        #expect(ran)
+        #expect(finished.count.withLock { $0 } == 0, "the scan pool waited for the hung peer's exchanges")
+        for scan in scans { await scan.value }
+        try await pool.shutdown()
+    }
+
     @Test(arguments: networkAdapters)
     func hangingPeerTimesOut(adapter: String) async throws {
         let server = JunkServer(.hang)
@@ -95,4 +130,9 @@ import Testing
         #expect(report.category == nil)
         #expect(engine.status["circuit"] == "closed")
     }
+}
+
+/// How many scans have ended, shared with the tasks that run them.
+private final class FinishedScans: Sendable {
+    let count = Mutex(0)
 }

@@ -203,6 +203,12 @@ final class JunkServer: @unchecked Sendable {
         }
     }
 
+    /// Connections a hanging server holds open.
+    var heldCount: Int {
+        lock.lock(); defer { lock.unlock() }
+        return held.count
+    }
+
     func stop() {
         lock.lock(); stopped = true; held.forEach { close($0) }; held.removeAll(); lock.unlock()
         // Wakes the thread blocked in `accept` (which then fails and closes the listener).

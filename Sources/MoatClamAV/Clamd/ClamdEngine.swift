@@ -33,7 +33,8 @@ public final class ClamdEngine: ScanEngine {
         let raw = input.message.raw
         let reply: ClamdProtocol.Reply
         do {
-            reply = try await context.blocking.run {
+            // Network I/O on its own pool: a hung clamd never holds a thread libclamav needs.
+            reply = try await BlockingWorkPool.networkIO.run {
                 try ClamdConnection(to: endpoint, timeout: timeout).instream(raw, chunkSize: chunkSize)
             }
         } catch {

@@ -35,6 +35,12 @@ public final class BlockingWorkPool: Sendable {
         }
     }
 
+    /// Threads for blocking network I/O and waits on external processes (ICAP, spamd, rspamd,
+    /// clamd, scanner commands): a peer that hangs holds threads here, never the scan pool's, so
+    /// it cannot stall libclamav or the CPU engines. Threads start on first use; 64 bounds how many
+    /// exchanges wait at once (each peer's connection limit bounds its own share).
+    public static let networkIO = BlockingWorkPool(threads: 64)
+
     /// Stops the threads after the queued work has run.
     public func shutdown() async throws {
         try await pool.shutdownGracefully()

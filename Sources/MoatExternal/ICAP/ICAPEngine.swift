@@ -53,8 +53,8 @@ public final class ICAPEngine: ScanEngine {
         let findings: [Finding] = try await peerGuard.run {
             var findings: [Finding] = []
             for subject in subjects {
-                let options = try await self.serviceOptions(blocking: context.blocking)
-                let answer = try await self.pool.withSocket(timeout: self.configuration.timeout, on: context.blocking) { socket in
+                let options = try await self.serviceOptions()
+                let answer = try await self.pool.withSocket(timeout: self.configuration.timeout) { socket in
                     let answer = try ICAPExchange.respmod(on: socket, uri: self.uri, subject: subject, options: options,
                                                           usePreview: self.configuration.usePreview)
                     return (answer, answer.keepAlive)
@@ -80,14 +80,14 @@ public final class ICAPEngine: ScanEngine {
     }
 
     /// The cached OPTIONS answer, fetched first when missing or older than its TTL.
-    func serviceOptions(blocking: BlockingWorkPool) async throws -> ICAPServiceOptions {
+    func serviceOptions() async throws -> ICAPServiceOptions {
         let now = ContinuousClock.now
         if let cached = cache.withLock({ $0 }) {
             let ttl = configuration.optionsTTL ?? .seconds(cached.options.ttl ?? 3600)
             if now - cached.fetched < ttl { return cached.options }
         }
         let uri = self.uri
-        let options = try await pool.withSocket(timeout: configuration.timeout, on: blocking) { socket in
+        let options = try await pool.withSocket(timeout: configuration.timeout) { socket in
             let (options, keepAlive) = try ICAPExchange.options(on: socket, uri: uri)
             return (options, keepAlive)
         }

@@ -33,7 +33,7 @@ public final class RspamdEngine: ScanEngine {
         let request = RspamdMessages.request(path: configuration.path, host: configuration.endpoint.hostName, message: input.message.raw,
                                              envelope: input.envelope, password: configuration.password, queueID: nil)
         let answer = try await peerGuard.run {
-            try await self.pool.withSocket(timeout: configuration.timeout, on: context.blocking) { socket in
+            try await self.pool.withSocket(timeout: configuration.timeout) { socket in
                 try socket.write(request)
                 let (head, body, keepAlive) = try HTTPExchange.readResponse(from: socket, bodyLimit: 16 << 20)
                 guard head.statusCode == 200 else {

@@ -33,7 +33,8 @@ public final class SpamdEngine: ScanEngine {
         }
         let configuration = self.configuration
         let answer = try await peerGuard.run {
-            try await context.blocking.run {
+            // Network I/O on its own pool: a hung spamd never holds a thread C engines need.
+            try await BlockingWorkPool.networkIO.run {
                 let socket = try PeerSocket.connect(to: configuration.endpoint, timeout: configuration.timeout)
                 try socket.write(SpamdMessages.request(configuration.command, message: raw, user: configuration.user))
                 let reply = try socket.readToEnd(limit: 4 << 20)

@@ -87,19 +87,19 @@ final class ConnectionPool: Sendable {
         state.withLock { $0.idle.removeAll() }
     }
 
-    /// Runs one exchange on a pooled socket on the blocking pool; the socket is kept only if
+    /// Runs one exchange on a pooled socket on the network I/O pool (`BlockingWorkPool.networkIO`,
+    /// never the scan pool C engines need); the socket is kept only if
     /// `exchange` returns `keepAlive` true. A reused socket that fails before any answer is replaced
     /// by a fresh one once, since the server may have closed it while idle.
     func withSocket<T: Sendable>(
         timeout: Duration,
-        on blocking: BlockingWorkPool,
         _ exchange: @escaping @Sendable (PeerSocket) throws -> (value: T, keepAlive: Bool)
     ) async throws -> T {
         let idle = await acquire()
         let endpoint = self.endpoint
         let outcome = SocketOutcome()
         do {
-            let value = try await blocking.run {
+            let value = try await BlockingWorkPool.networkIO.run {
                 if let idle {
                     idle.restartClock(timeout: timeout)
                     do {
