@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "MoatStore",
             dependencies: [
-                "MoatCore", "CZlib",
+                "MoatCore", "MoatCompression",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -158,7 +158,9 @@ let package = Package(
         .target(name: "MoatClamAV", dependencies: ["MoatCore", "MoatMessage", "CClamAV", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "MoatFileType", dependencies: ["MoatCore", "MoatMessage", "CMagic", "CArchive"]),
         // zlib: PowerPoint 97-2003 keeps its VBA project zlib-compressed.
-        .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "CArchive", "CZlib"]),
+        // zlib, once: inflate with a cap, deflate (macro, url and store targets).
+        .target(name: "MoatCompression", dependencies: ["CZlib"]),
+        .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "CArchive", "MoatCompression"]),
         // PDF active content (JavaScript, actions, embedded files, XFA) found and removed with qpdf.
         .target(name: "MoatPDF", dependencies: ["MoatCore", "MoatMessage", "CQPDFShim"]),
         // HTML attachments made inert (scripts, handlers, script URLs, forms, redirects), smuggled blobs found.
@@ -174,7 +176,7 @@ let package = Package(
             name: "MoatSpam",
             dependencies: ["MoatCore", "MoatMessage", "CPCRE2", "CHyperscan", .product(name: "GRDB", package: "GRDB.swift"), "MoatDNS"]
         ),
-        .target(name: "MoatURL", dependencies: ["MoatCore", "MoatMessage", "MoatDNS", "CZbar", "CZXingShim", "CPNG", "CZlib", "CTurboJPEG", "CWebP"]),
+        .target(name: "MoatURL", dependencies: ["MoatCore", "MoatMessage", "MoatDNS", "CZbar", "CZXingShim", "CPNG", "MoatCompression", "CTurboJPEG", "CWebP"]),
         .executableTarget(
             name: "moat",
             dependencies: [
@@ -252,6 +254,7 @@ let package = Package(
         .testTarget(name: "MoatSpamTests", dependencies: ["MoatSpam", "MoatCore", "MoatMessage", "DNSTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MoatURLTests", dependencies: ["MoatURL", "MoatCore", "MoatMessage", "MoatDNS", "DNSTestSupport"]),
         .testTarget(name: "MoatMacroTests", dependencies: ["MoatMacro", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatCompressionTests", dependencies: ["MoatCompression"]),
         .testTarget(name: "MoatPDFTests", dependencies: ["MoatPDF", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatHTMLDisarmTests", dependencies: ["MoatHTMLDisarm", "MoatCore", "MoatMessage"]),
         .testTarget(

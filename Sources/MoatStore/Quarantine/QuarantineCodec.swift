@@ -1,7 +1,7 @@
-import CZlib
 import Crypto
 import Foundation
 import Logging
+import MoatCompression
 import MoatCore
 
 /// How a quarantined message is kept at rest: zlib-compressed, and sealed with AES-256-GCM when a
@@ -155,27 +155,11 @@ public struct QuarantineCodec: Sendable {
     }
 
     static func deflate(_ bytes: [UInt8]) -> [UInt8]? {
-        var size = compressBound(uLong(bytes.count))
-        var out = [UInt8](repeating: 0, count: Int(size))
-        let status = out.withUnsafeMutableBufferPointer { target in
-            bytes.withUnsafeBufferPointer { source in
-                compress2(target.baseAddress, &size, source.baseAddress, uLong(source.count), 6)
-            }
-        }
-        guard status == Z_OK, Int(size) <= out.count else { return nil }
-        return Array(out.prefix(Int(size)))
+        ZlibCodec.deflate(bytes, level: 6)
     }
 
     static func inflate(_ bytes: [UInt8], length: Int) -> [UInt8]? {
         guard length >= 0, length <= hardLimit else { return nil }
-        var size = uLong(length)
-        var out = [UInt8](repeating: 0, count: max(length, 1))
-        let status = out.withUnsafeMutableBufferPointer { target in
-            bytes.withUnsafeBufferPointer { source in
-                uncompress(target.baseAddress, &size, source.baseAddress, uLong(source.count))
-            }
-        }
-        guard status == Z_OK, Int(size) == length else { return nil }
-        return Array(out.prefix(length))
+        return ZlibCodec.inflate(bytes, exactLength: length)
     }
 }
