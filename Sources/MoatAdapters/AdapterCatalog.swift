@@ -17,7 +17,7 @@ import MoatSpam
 public enum AdapterCatalog {
     /// Factories for all built-in adapters.
     public static var factories: [any EngineFactory] {
-        [PatternEngineFactory(), ClamAVEngineFactory(), ClamdEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), PDFEngineFactory(), HTMLDisarmEngineFactory(), URLEngineFactory(), SpamEngineFactory(),
+        [PatternEngineFactory(), ClamAVEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), PDFEngineFactory(), HTMLDisarmEngineFactory(), URLEngineFactory(), SpamEngineFactory(),
          AuthEngineFactory { path in
              let list = try PublicSuffixList(contentsOfFile: path)
              return { list.registrableDomain($0) }

@@ -1,8 +1,8 @@
 import MoatCore
 
-/// The adapters of this target, for the catalogue: `icap`, `spamd`, `rspamd` and `command`.
+/// The adapters of this target, for the catalogue: `icap`, `spamd`, `rspamd`, `clamd` and `command`.
 public enum ExternalAdapters {
     public static var factories: [any EngineFactory] {
-        [ICAPEngineFactory(), SpamdEngineFactory(), RspamdEngineFactory(), CommandEngineFactory()]
+        [ICAPEngineFactory(), SpamdEngineFactory(), RspamdEngineFactory(), ClamdEngineFactory(), CommandEngineFactory()]
     }
 }

@@ -8,7 +8,7 @@ import Testing
 /// Peers that are down, answer junk, hang or die mid-reply: every adapter throws in bounded time,
 /// and the breaker opens after `breaker_failures` failures.
 @Suite struct FaultTests {
-    static let networkAdapters = ["icap", "spamd", "rspamd"]
+    static let networkAdapters = ["icap", "spamd", "rspamd", "clamd"]
 
     static func engine(_ adapter: String, port: Int, timeoutMs: Int = 500, breakerFailures: Int = 2, probeMs: Int = 300) async throws -> any ScanEngine {
         let factory = ExternalAdapters.factories.first { $0.adapter == adapter }!

@@ -1,4 +1,4 @@
-@testable import MoatClamAV
+@testable import MoatExternal
 import Testing
 
 @Suite("clamd INSTREAM codec")

@@ -1,7 +1,6 @@
-import MoatCore
-
-/// How an alert name from libclamav is reported: a signature, a heuristic, or a limit reached.
-enum ClamAVAlert: Equatable, Sendable {
+/// How a ClamAV alert name is reported: a signature, a heuristic, or a limit reached. Shared by
+/// the in-process `clamav` adapter and the `clamd` client, which must report alike.
+public enum ClamAVAlert: Equatable, Sendable {
     /// A database signature matched (`Win.Trojan...`, `Moat.Test.EICAR.Body.UNOFFICIAL`).
     case signature(String)
     /// A `Heuristics.*` alert: encrypted archive, broken executable, phishing, macros.
@@ -9,7 +8,7 @@ enum ClamAVAlert: Equatable, Sendable {
     /// `Heuristics.Limits.Exceeded.*`: the content was not fully scanned.
     case limit(String)
 
-    init(name: String) {
+    public init(name: String) {
         if name.hasPrefix("Heuristics.Limits.Exceeded") {
             self = .limit(name)
         } else if name.hasPrefix("Heuristics.") {
@@ -20,7 +19,7 @@ enum ClamAVAlert: Equatable, Sendable {
     }
 
     /// Finding code: `clamav.signature`, `clamav.heuristic` or `clamav.limit`.
-    var code: String {
+    public var code: String {
         switch self {
         case .signature: "clamav.signature"
         case .heuristic: "clamav.heuristic"
@@ -28,7 +27,7 @@ enum ClamAVAlert: Equatable, Sendable {
         }
     }
 
-    var name: String {
+    public var name: String {
         switch self {
         case .signature(let name), .heuristic(let name), .limit(let name): name
         }
