@@ -173,7 +173,7 @@ public final class ClamAVEngine: ScanEngine {
         let lookups = stats.hits + stats.misses
         var status = [
             "signatures": "\(report.signatures)",
-            "load_ms": "\(Self.milliseconds(report.duration))",
+            "load_ms": "\(report.duration.wholeMilliseconds)",
             "engine_version": LibClamAV.version,
             "functionality_level": "\(LibClamAV.functionalityLevel)",
             "databases": report.loaded.isEmpty ? "none" : report.loaded.joined(separator: ", "),
@@ -228,7 +228,7 @@ public final class ClamAVEngine: ScanEngine {
         }
         let metadata: Logger.Metadata = [
             "clamav.signatures": "\(report.signatures)",
-            "clamav.load_ms": "\(milliseconds(report.duration))",
+            "clamav.load_ms": "\(report.duration.wholeMilliseconds)",
             "clamav.generation": "\(generation)",
             "clamav.databases": "\(report.loaded.joined(separator: ","))",
             "clamav.version": "\(LibClamAV.version)",
@@ -238,10 +238,6 @@ public final class ClamAVEngine: ScanEngine {
         } else {
             logger.info("clamav database loaded", metadata: metadata)
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int {
-        duration.wholeMilliseconds
     }
 
     private static func prepareTemporaryDirectory(_ path: String) throws(ClamAVError) {

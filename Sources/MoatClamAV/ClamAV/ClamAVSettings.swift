@@ -46,7 +46,7 @@ public struct ClamAVSettings: Sendable, Hashable {
 
     /// Reads a manifest's options; `databases` are resolved against the rules directory.
     public init(options: [String: ConfigValue], context: EngineBuildContext) throws(ConfigurationError) {
-        let reader = OptionReader(options: options, context: context)
+        let reader = EngineOptions(options, context: context)
         try reader.rejectUnknown(Self.knownKeys)
         if let value = options["databases"] {
             guard let list = value.stringArray, !list.contains("") else {
@@ -71,10 +71,10 @@ public struct ClamAVSettings: Sendable, Hashable {
         limits.maxFileSize = try reader.size("max_file_size") ?? limits.maxFileSize
         limits.maxScanSize = try reader.size("max_scan_size") ?? limits.maxScanSize
         limits.maxEmbeddedPE = try reader.size("max_embedded_pe") ?? limits.maxEmbeddedPE
-        limits.maxRecursion = try reader.count("max_recursion", range: 1...64) ?? limits.maxRecursion
-        limits.maxFiles = try reader.count("max_files", range: 1...1_000_000) ?? limits.maxFiles
-        limits.maxScanTimeMilliseconds = try reader.count("max_scan_time_ms", range: 1...3_600_000) ?? limits.maxScanTimeMilliseconds
-        cacheEntries = try reader.count("cache_entries", range: 0...10_000_000) ?? cacheEntries
+        limits.maxRecursion = try reader.integer("max_recursion", in: 1...64) ?? limits.maxRecursion
+        limits.maxFiles = try reader.integer("max_files", in: 1...1_000_000) ?? limits.maxFiles
+        limits.maxScanTimeMilliseconds = try reader.integer("max_scan_time_ms", in: 1...3_600_000) ?? limits.maxScanTimeMilliseconds
+        cacheEntries = try reader.integer("cache_entries", in: 0...10_000_000) ?? cacheEntries
         if let value = options["temporary_directory"] {
             guard let path = value.stringValue, !path.isEmpty else {
                 throw context.invalid("temporary_directory", "expected a path")
@@ -105,58 +105,6 @@ public struct ClamAVSettings: Sendable, Hashable {
 
     var scanOptions: ClamAVScanOptions {
         ClamAVScanOptions(heuristics: heuristics, allMatches: allMatches)
-    }
-}
-
-/// Typed access to adapter options with errors naming the manifest and key.
-struct OptionReader {
-    var options: [String: ConfigValue]
-    var context: EngineBuildContext
-
-    func rejectUnknown(_ known: Set<String>) throws(ConfigurationError) {
-        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
-            throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
-        }
-    }
-
-    func bool(_ key: String) throws(ConfigurationError) -> Bool? {
-        guard let value = options[key] else { return nil }
-        guard let flag = value.boolValue else { throw context.invalid(key, "expected true or false") }
-        return flag
-    }
-
-    func score(_ key: String) throws(ConfigurationError) -> Double? {
-        guard let value = options[key] else { return nil }
-        guard let number = value.doubleValue, number >= 0, number.isFinite else {
-            throw context.invalid(key, "expected a number, 0 or more")
-        }
-        return number
-    }
-
-    func count(_ key: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
-        guard let value = options[key] else { return nil }
-        guard let number = value.intValue, range.contains(number) else {
-            throw context.invalid(key, "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
-    }
-
-    /// Bytes, as a number or a string with a `K`, `M` or `G` suffix (powers of 1024).
-    func size(_ key: String) throws(ConfigurationError) -> Int? {
-        guard let value = options[key] else { return nil }
-        if let number = value.intValue, number > 0 { return number }
-        if let text = value.stringValue, let bytes = Self.parseSize(text), bytes > 0 { return bytes }
-        throw context.invalid(key, "expected a positive size in bytes, e.g. 26214400 or \"25M\"")
-    }
-
-    static func parseSize(_ text: String) -> Int? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
-        let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
-        if let last = trimmed.last, let multiplier = multipliers[last] {
-            guard let number = Int(trimmed.dropLast()), number <= Int.max / multiplier else { return nil }
-            return number * multiplier
-        }
-        return Int(trimmed)
     }
 }
 

@@ -14,20 +14,20 @@ public struct ClamdEngineFactory: EngineFactory {
 
     public var adapter: String { "clamd" }
 
-    static let knownKeys: Set<String> = OptionReader.resilienceKeys.union(OptionReader.endpointKeys).union([
+    static let knownKeys: Set<String> = EngineOptions.resilienceKeys.union(EngineOptions.endpointKeys).union([
         "chunk_size", "signature_score", "heuristic_score", "limit_score",
     ])
 
     public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
-        let reader = OptionReader(options: manifest.options, context: context)
+        let reader = EngineOptions(manifest.options, context: context)
         try reader.rejectUnknown(Self.knownKeys)
         return ClamdEngine(configuration: .init(
             endpoint: try reader.endpoint(defaultPort: 3310),
             timeout: try reader.timeout(manifest: manifest),
-            chunkSize: try reader.integer("chunk_size", range: 1024...(16 << 20)) ?? 64 * 1024,
-            signatureScore: try reader.number("signature_score") ?? 10,
-            heuristicScore: try reader.number("heuristic_score") ?? 3,
-            limitScore: try reader.number("limit_score") ?? 1,
+            chunkSize: try reader.integer("chunk_size", in: 1024...(16 << 20)) ?? 64 * 1024,
+            signatureScore: try reader.number("signature_score", in: 0...1000) ?? 10,
+            heuristicScore: try reader.number("heuristic_score", in: 0...1000) ?? 3,
+            limitScore: try reader.number("limit_score", in: 0...1000) ?? 1,
             resilience: try reader.resilience()
         ))
     }

@@ -22,24 +22,24 @@ public struct CommandEngineFactory: EngineFactory {
 
     public var adapter: String { "command" }
 
-    static let knownKeys: Set<String> = OptionReader.resilienceKeys.union([
+    static let knownKeys: Set<String> = EngineOptions.resilienceKeys.union([
         "command", "input", "mode", "clean_codes", "detected_codes", "name_pattern", "max_output_bytes",
         "temporary_directory", "category", "score",
     ])
 
     public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
-        let reader = OptionReader(options: manifest.options, context: context)
+        let reader = EngineOptions(manifest.options, context: context)
         try reader.rejectUnknown(Self.knownKeys)
         guard let arguments = try reader.strings("command"), let program = arguments.first, !program.isEmpty else {
             throw context.invalid("command", "required: the scanner's argument vector, e.g. [\"clamscan\", \"--no-summary\", \"{file}\"]")
         }
-        let viaStandardInput = try reader.choice("input", ["file", "stdin"], default: "file") == "stdin"
+        let viaStandardInput = try (reader.choice("input", among: ["file", "stdin"]) ?? "file") == "stdin"
         if !viaStandardInput && !arguments.contains(where: { $0.contains("{file}") }) {
             throw context.invalid("command", "with input = \"file\" an argument must contain {file}")
         }
         if program.contains("{") { throw context.invalid("command", "the program itself cannot be a placeholder") }
-        let cleanCodes = try reader.integers("clean_codes", range: 0...255) ?? [0]
-        let detectedCodes = try reader.integers("detected_codes", range: 0...255) ?? [1]
+        let cleanCodes = try reader.integers("clean_codes", in: 0...255) ?? [0]
+        let detectedCodes = try reader.integers("detected_codes", in: 0...255) ?? [1]
         if let overlap = Set(cleanCodes).intersection(detectedCodes).first {
             throw context.invalid("detected_codes", "exit code \(overlap) is also in clean_codes")
         }
@@ -63,15 +63,15 @@ public struct CommandEngineFactory: EngineFactory {
             arguments: arguments,
             rulesDirectory: context.rulesDirectory,
             viaStandardInput: viaStandardInput,
-            attachmentsOnly: try reader.choice("mode", ["message", "attachments"], default: "message") == "attachments",
+            attachmentsOnly: try (reader.choice("mode", among: ["message", "attachments"]) ?? "message") == "attachments",
             cleanCodes: Set(cleanCodes.map(Int32.init)),
             detectedCodes: Set(detectedCodes.map(Int32.init)),
             namePattern: namePattern,
-            maxOutputBytes: try reader.integer("max_output_bytes", range: 256...(16 << 20)) ?? 65_536,
+            maxOutputBytes: try reader.integer("max_output_bytes", in: 256...(16 << 20)) ?? 65_536,
             temporaryDirectory: temporaryDirectory,
             timeout: try reader.timeout(manifest: manifest),
-            category: try reader.category("category", default: .malware),
-            score: try reader.number("score") ?? 10,
+            category: try (reader.choice("category", VerdictCategory.self) ?? .malware),
+            score: try reader.number("score", in: 0...1000) ?? 10,
             resilience: try reader.resilience()
         ))
     }

@@ -85,12 +85,12 @@ enum ScannerProcess {
             let remaining = deadline - .now
             guard remaining > .zero else {
                 killGroup(pid)
-                throw .timedOut(peer: program, milliseconds: PeerGuard.milliseconds(timeout))
+                throw .timedOut(peer: program, milliseconds: timeout.wholeMilliseconds)
             }
             var entries = [pollfd]()
             if outputOpen { entries.append(pollfd(fd: outputPipe[0], events: Int16(POLLIN), revents: 0)) }
             if inputPipe[1] >= 0 { entries.append(pollfd(fd: inputPipe[1], events: Int16(POLLOUT), revents: 0)) }
-            let ready = poll(&entries, nfds_t(entries.count), Int32(clamping: max(1, min(PeerGuard.milliseconds(remaining), 100))))
+            let ready = poll(&entries, nfds_t(entries.count), Int32(clamping: max(1, min(remaining.wholeMilliseconds, 100))))
             if ready < 0 && errno != EINTR {
                 killGroup(pid)
                 throw .command(program: program, reason: "poll: \(String(cString: strerror(errno)))")
@@ -132,7 +132,7 @@ enum ScannerProcess {
         while !hasExited(pid) {
             guard ContinuousClock.now < deadline else {
                 killGroup(pid)
-                throw .timedOut(peer: program, milliseconds: PeerGuard.milliseconds(timeout))
+                throw .timedOut(peer: program, milliseconds: timeout.wholeMilliseconds)
             }
             usleep(1000)
         }

@@ -19,12 +19,12 @@ public struct ICAPEngineFactory: EngineFactory {
 
     public var adapter: String { "icap" }
 
-    static let knownKeys: Set<String> = OptionReader.resilienceKeys.union(OptionReader.endpointKeys).union([
+    static let knownKeys: Set<String> = EngineOptions.resilienceKeys.union(EngineOptions.endpointKeys).union([
         "service", "mode", "max_connections", "options_ttl", "preview", "category", "score",
     ])
 
     public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
-        let reader = OptionReader(options: manifest.options, context: context)
+        let reader = EngineOptions(manifest.options, context: context)
         try reader.rejectUnknown(Self.knownKeys)
         let service = try reader.string("service") ?? "avscan"
         guard !service.isEmpty, service.allSatisfy({ $0.isLetter || $0.isNumber || "-_./?=&%".contains($0) }), !service.hasPrefix("/") else {
@@ -33,13 +33,13 @@ public struct ICAPEngineFactory: EngineFactory {
         let configuration = ICAPEngine.Configuration(
             endpoint: try reader.endpoint(defaultPort: 1344),
             service: service,
-            attachmentsOnly: try reader.choice("mode", ["message", "attachments"], default: "message") == "attachments",
+            attachmentsOnly: try (reader.choice("mode", among: ["message", "attachments"]) ?? "message") == "attachments",
             timeout: try reader.timeout(manifest: manifest),
-            maxConnections: try reader.integer("max_connections", range: 1...256) ?? 4,
-            optionsTTL: try reader.integer("options_ttl", range: 1...86_400 * 7).map { .seconds($0) },
+            maxConnections: try reader.integer("max_connections", in: 1...256) ?? 4,
+            optionsTTL: try reader.integer("options_ttl", in: 1...86_400 * 7).map { .seconds($0) },
             usePreview: try reader.bool("preview") ?? true,
-            category: try reader.category("category", default: .malware),
-            score: try reader.number("score") ?? 10,
+            category: try (reader.choice("category", VerdictCategory.self) ?? .malware),
+            score: try reader.number("score", in: 0...1000) ?? 10,
             resilience: try reader.resilience()
         )
         return ICAPEngine(configuration: configuration)

@@ -15,12 +15,12 @@ public struct RspamdEngineFactory: EngineFactory {
 
     public var adapter: String { "rspamd" }
 
-    static let knownKeys: Set<String> = OptionReader.resilienceKeys.union(OptionReader.endpointKeys).union([
+    static let knownKeys: Set<String> = EngineOptions.resilienceKeys.union(EngineOptions.endpointKeys).union([
         "path", "password", "max_connections", "spam_category", "greylist_as", "soft_reject_as",
     ])
 
     public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
-        let reader = OptionReader(options: manifest.options, context: context)
+        let reader = EngineOptions(manifest.options, context: context)
         try reader.rejectUnknown(Self.knownKeys)
         let path = try reader.string("path") ?? "/checkv2"
         guard path.hasPrefix("/"), !path.contains(where: { $0 == " " || $0.isNewline }) else {
@@ -28,15 +28,15 @@ public struct RspamdEngineFactory: EngineFactory {
         }
         let choices = ["clean"] + VerdictCategory.allCases.map(\.rawValue)
         func optionalCategory(_ key: String, _ fallback: String) throws -> VerdictCategory? {
-            VerdictCategory(rawValue: try reader.choice(key, choices, default: fallback))
+            VerdictCategory(rawValue: try reader.choice(key, among: choices) ?? fallback)
         }
         return RspamdEngine(configuration: .init(
             endpoint: try reader.endpoint(defaultPort: 11333),
             path: path,
             password: try reader.string("password"),
-            maxConnections: try reader.integer("max_connections", range: 1...256) ?? 4,
+            maxConnections: try reader.integer("max_connections", in: 1...256) ?? 4,
             timeout: try reader.timeout(manifest: manifest),
-            actions: RspamdActionMap(spam: try reader.category("spam_category", default: .spam),
+            actions: RspamdActionMap(spam: try (reader.choice("spam_category", VerdictCategory.self) ?? .spam),
                                      greylist: try optionalCategory("greylist_as", "suspicious"),
                                      softReject: try optionalCategory("soft_reject_as", "clean")),
             resilience: try reader.resilience()

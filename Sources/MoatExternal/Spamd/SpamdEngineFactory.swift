@@ -15,25 +15,25 @@ public struct SpamdEngineFactory: EngineFactory {
 
     public var adapter: String { "spamd" }
 
-    static let knownKeys: Set<String> = OptionReader.resilienceKeys.union(OptionReader.endpointKeys).union([
+    static let knownKeys: Set<String> = EngineOptions.resilienceKeys.union(EngineOptions.endpointKeys).union([
         "command", "user", "max_size", "category",
     ])
 
     public func makeEngine(_ manifest: EngineManifest, context: EngineBuildContext) async throws -> any ScanEngine {
-        let reader = OptionReader(options: manifest.options, context: context)
+        let reader = EngineOptions(manifest.options, context: context)
         try reader.rejectUnknown(Self.knownKeys)
         let user = try reader.string("user")
         if let user, user.isEmpty || user.contains(where: { $0.isNewline || $0 == "\r" }) {
             throw context.invalid("user", "expected a user name")
         }
-        let command = try reader.choice("command", ["symbols", "report"], default: "symbols")
+        let command = try (reader.choice("command", among: ["symbols", "report"]) ?? "symbols")
         return SpamdEngine(configuration: .init(
             endpoint: try reader.endpoint(defaultPort: 783),
             command: command == "report" ? .report : .symbols,
             user: user,
-            maxSize: try reader.integer("max_size", range: 1...(256 << 20)) ?? 512_000,
+            maxSize: try reader.integer("max_size", in: 1...(256 << 20)) ?? 512_000,
             timeout: try reader.timeout(manifest: manifest),
-            category: try reader.category("category", default: .spam),
+            category: try (reader.choice("category", VerdictCategory.self) ?? .spam),
             resilience: try reader.resilience()
         ))
     }

@@ -48,7 +48,7 @@ final class PeerGuard: Sendable {
         }
         if case .reject(let retryIn) = admission {
             let lastError = state.withLock { $0.lastError } ?? "none"
-            throw ExternalError.circuitOpen(peer: peer, retryInMilliseconds: Self.milliseconds(retryIn), lastError: lastError)
+            throw ExternalError.circuitOpen(peer: peer, retryInMilliseconds: retryIn.wholeMilliseconds, lastError: lastError)
         }
         // A probe gets one attempt: its job is to find out quickly whether the peer is back.
         let allowedRetries = admission == .probe ? 0 : settings.retries
@@ -103,8 +103,4 @@ final class PeerGuard: Sendable {
 
     /// The breaker's state label (`closed`, `open`, `half-open`).
     var circuit: String { state.withLock { $0.breaker.label } }
-
-    static func milliseconds(_ duration: Duration) -> Int {
-        duration.wholeMilliseconds
-    }
 }

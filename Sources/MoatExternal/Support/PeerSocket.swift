@@ -37,7 +37,7 @@ final class PeerSocket: @unchecked Sendable {
     /// Connects within `timeout`; the same deadline then bounds the exchange (see `restartClock`).
     static func connect(to endpoint: PeerEndpoint, timeout: Duration) throws(ExternalError) -> PeerSocket {
         let deadline = ContinuousClock.now + timeout
-        let milliseconds = PeerGuard.milliseconds(timeout)
+        let milliseconds = timeout.wholeMilliseconds
         switch endpoint {
         case .unix(let path):
             var address = sockaddr_un()
@@ -110,7 +110,7 @@ final class PeerSocket: @unchecked Sendable {
     /// Starts a new exchange on a kept-alive socket: the deadline is `timeout` from now.
     func restartClock(timeout: Duration) {
         deadline = .now + timeout
-        timeoutMilliseconds = PeerGuard.milliseconds(timeout)
+        timeoutMilliseconds = timeout.wholeMilliseconds
     }
 
     /// Waits until the descriptor is ready for `events` or the deadline passes.
@@ -119,7 +119,7 @@ final class PeerSocket: @unchecked Sendable {
             let remaining = deadline - .now
             guard remaining > .zero else { throw .timedOut(peer: endpoint.description, milliseconds: timeoutMilliseconds) }
             var entry = pollfd(fd: descriptor, events: events, revents: 0)
-            let result = poll(&entry, 1, Int32(clamping: max(1, PeerGuard.milliseconds(remaining))))
+            let result = poll(&entry, 1, Int32(clamping: max(1, remaining.wholeMilliseconds)))
             if result > 0 { return }
             if result < 0 && errno != EINTR { throw .io(peer: endpoint.description, reason: "poll: \(Self.errnoText())") }
         }
