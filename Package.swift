@@ -170,6 +170,8 @@ let package = Package(
             dependencies: [
                 "MoatCore", "MoatMessage",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(

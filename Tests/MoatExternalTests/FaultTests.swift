@@ -55,18 +55,21 @@ import Testing
     }
 
     /// Issue 23: external engines blocked the scan pool's threads in `poll`, the threads libclamav
-    /// needs, so a hung ICAP server stalled the CPU engines. Their I/O now has a pool of its own.
-    @Test("a hung ICAP peer holds no thread of the scan pool: C work runs while its exchanges wait")
+    /// needs, so a hung ICAP server stalled the CPU engines. Their connections now live on SwiftNIO's
+    /// event loops: a hundred exchanges wait on the hung peer at once, more than any pool has
+    /// threads, and the scan pool still runs work.
+    @Test("a hung ICAP peer holds no thread: a hundred exchanges wait at once and C work still runs")
     func hungPeerLeavesTheScanPoolFree() async throws {
         let server = JunkServer(.hang)
         defer { server.stop() }
         let pool = BlockingWorkPool()  // the daemon's default size
         let context = ScanContext(blocking: pool, logger: Logger(label: "test"))
-        let exchanges = pool.threadCount + 2
+        let exchanges = 100
+        #expect(exchanges > BlockingWorkPool.scannerProcesses.threadCount && exchanges > pool.threadCount)
         let factory = ExternalAdapters.factories.first { $0.adapter == "icap" }!
         let engine = try await makeEngine(factory, [
-            "port": .integer(server.port), "timeout_ms": .integer(3_000), "retries": .integer(0),
-            "max_connections": .integer(exchanges), "breaker_failures": .integer(100),
+            "port": .integer(server.port), "timeout_ms": .integer(5_000), "retries": .integer(0),
+            "max_connections": .integer(exchanges), "breaker_failures": .integer(1000),
         ])
         let finished = FinishedScans()
         var scans: [Task<Void, Never>] = []
@@ -97,6 +100,28 @@ import Testing
             Issue.record("expected a timeout"); return
         }
         #expect(engine.status["retries"] == "1")
+    }
+
+    /// Issue 23: an MTA that aborts the message cancels the scan; an exchange waiting on a peer
+    /// must end then, not at its timeout, and must not count against the peer.
+    @Test(arguments: networkAdapters)
+    func cancellingTheScanEndsTheExchange(adapter: String) async throws {
+        let server = JunkServer(.hang)
+        defer { server.stop() }
+        // A timeout no test run reaches: if cancellation did not end the exchange, the error would
+        // be a timeout (after a minute), not a cancellation.
+        let engine = try await Self.engine(adapter, port: server.port, timeoutMs: 60_000, breakerFailures: 1)
+        let scan = Task { try await engine.scan(ScanInput(message: Fixtures.clean), context: scanContext()) }
+        for _ in 0..<500 where server.heldCount < 1 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(server.heldCount == 1)
+        let cancelled = ContinuousClock.now
+        scan.cancel()
+        await #expect(throws: CancellationError.self) { try await scan.value }
+        // Not a speed check: half the timeout tells "ended by the cancellation" from "by the timeout".
+        #expect(ContinuousClock.now - cancelled < .seconds(30), "the exchange ran to its timeout")
+        #expect(engine.status["circuit"] == "closed")
+        #expect(engine.status["errors"] == "0")
+        #expect(engine.status["retries"] == "0")
     }
 
     @Test(arguments: networkAdapters)

@@ -35,11 +35,11 @@ public final class BlockingWorkPool: Sendable {
         }
     }
 
-    /// Threads for blocking network I/O and waits on external processes (ICAP, spamd, rspamd,
-    /// clamd, scanner commands): a peer that hangs holds threads here, never the scan pool's, so
-    /// it cannot stall libclamav or the CPU engines. Threads start on first use; 64 bounds how many
-    /// exchanges wait at once (each peer's connection limit bounds its own share).
-    public static let networkIO = BlockingWorkPool(threads: 64)
+    /// Threads that wait on external scanner processes (the `command` adapter's pipes and exit):
+    /// a scanner that hangs holds threads here, never the scan pool's, so it cannot stall
+    /// libclamav or the CPU engines. Threads start on first use; 64 bounds how many scanner
+    /// processes are waited on at once. (Network peers need no thread: they run on SwiftNIO.)
+    public static let scannerProcesses = BlockingWorkPool(threads: 64)
 
     /// Stops the threads after the queued work has run.
     public func shutdown() async throws {

@@ -30,16 +30,13 @@ public final class ClamdEngine: ScanEngine {
         let configuration = self.configuration
         let raw = input.message.raw
         let reply = try await peerGuard.run {
-            // Network I/O on its own pool: a hung clamd never holds a thread libclamav needs.
-            try await BlockingWorkPool.networkIO.run {
-                let socket = try PeerSocket.connect(to: configuration.endpoint, timeout: configuration.timeout)
-                try socket.write(ClamdProtocol.instreamCommand + ClamdProtocol.frames(raw, chunkSize: configuration.chunkSize))
-                let reply = ClamdProtocol.parse(try socket.read(through: [0], limit: 64 * 1024))
-                if case .error(let message) = reply {
-                    throw ExternalError.peerFailure(peer: configuration.endpoint.description, reason: message)
-                }
-                return reply
+            let socket = try await PeerSocket.connect(to: configuration.endpoint, timeout: configuration.timeout)
+            try await socket.write(ClamdProtocol.instreamCommand + ClamdProtocol.frames(raw, chunkSize: configuration.chunkSize))
+            let reply = ClamdProtocol.parse(try await socket.read(through: [0], limit: 64 * 1024))
+            if case .error(let message) = reply {
+                throw ExternalError.peerFailure(peer: configuration.endpoint.description, reason: message)
             }
+            return reply
         }
         switch reply {
         case .clean:

@@ -42,7 +42,7 @@ public final class CommandEngine: ScanEngine {
         var findings: [Finding] = []
         for subject in subjects {
             let threat = try await peerGuard.run {
-                try await BlockingWorkPool.networkIO.run { try Self.scan(subject, configuration) }
+                try await BlockingWorkPool.scannerProcesses.run { try Self.scan(subject, configuration) }
             }
             if let threat {
                 findings.append(Finding(code: "command.threat", detail: threat, score: configuration.score, partPath: subject.partPath))

@@ -55,7 +55,7 @@ public final class ICAPEngine: ScanEngine {
             for subject in subjects {
                 let options = try await self.serviceOptions()
                 let answer = try await self.pool.withSocket(timeout: self.configuration.timeout) { socket in
-                    let answer = try ICAPExchange.respmod(on: socket, uri: self.uri, subject: subject, options: options,
+                    let answer = try await ICAPExchange.respmod(on: socket, uri: self.uri, subject: subject, options: options,
                                                           usePreview: self.configuration.usePreview)
                     return (answer, answer.keepAlive)
                 }
@@ -88,7 +88,7 @@ public final class ICAPEngine: ScanEngine {
         }
         let uri = self.uri
         let options = try await pool.withSocket(timeout: configuration.timeout) { socket in
-            let (options, keepAlive) = try ICAPExchange.options(on: socket, uri: uri)
+            let (options, keepAlive) = try await ICAPExchange.options(on: socket, uri: uri)
             return (options, keepAlive)
         }
         guard options.methods.contains("RESPMOD") else {

@@ -1,11 +1,11 @@
-/// One ICAP request and its answer on a blocking `PeerSocket` (OPTIONS, or RESPMOD with preview).
+/// One ICAP request and its answer on a `PeerSocket` (OPTIONS, or RESPMOD with preview).
 enum ICAPExchange {
     /// Longest ICAP or HTTP head accepted from a server.
     static let maxHeadBytes = 64 * 1024
 
-    static func options(on socket: PeerSocket, uri: String) throws(ExternalError) -> (ICAPServiceOptions, keepAlive: Bool) {
-        try socket.write(ICAPMessages.options(uri: uri, host: socket.endpoint.hostName))
-        let answer = try readAnswer(from: socket, bodyLimit: maxHeadBytes)
+    static func options(on socket: PeerSocket, uri: String) async throws(ExternalError) -> (ICAPServiceOptions, keepAlive: Bool) {
+        try await socket.write(ICAPMessages.options(uri: uri, host: socket.endpoint.hostName))
+        let answer = try await readAnswer(from: socket, bodyLimit: maxHeadBytes)
         guard answer.head.statusCode == 200 else {
             throw .peerFailure(peer: socket.endpoint.description, reason: "OPTIONS \(uri): \(answer.head.startLine)")
         }
@@ -14,7 +14,7 @@ enum ICAPExchange {
 
     /// Sends `subject` as an encapsulated HTTP response; uses the service's preview when it has one.
     static func respmod(on socket: PeerSocket, uri: String, subject: ScanSubject, options: ICAPServiceOptions,
-                        usePreview: Bool) throws(ExternalError) -> ICAPAnswer {
+                        usePreview: Bool) async throws(ExternalError) -> ICAPAnswer {
         let body = subject.bytes
         let httpHead = ICAPMessages.httpResponseHead(contentType: subject.contentType, length: body.count, filename: subject.filename)
         let preview = usePreview ? options.preview : nil
@@ -24,18 +24,18 @@ enum ICAPExchange {
         let limit = body.count + 1 << 20
         guard let preview, preview < body.count else {
             let terminator = ChunkedBody.terminator(ieof: preview != nil)
-            try socket.write(head + httpHead + ChunkedBody.chunk(body) + terminator)
-            return try finalAnswer(from: socket, limit: limit)
+            try await socket.write(head + httpHead + ChunkedBody.chunk(body) + terminator)
+            return try await finalAnswer(from: socket, limit: limit)
         }
-        try socket.write(head + httpHead + ChunkedBody.chunk(body[0..<preview]) + ChunkedBody.terminator())
-        let early = try readAnswer(from: socket, bodyLimit: limit)
+        try await socket.write(head + httpHead + ChunkedBody.chunk(body[0..<preview]) + ChunkedBody.terminator())
+        let early = try await readAnswer(from: socket, bodyLimit: limit)
         guard early.head.statusCode == 100 else { return early }
-        try socket.write(ChunkedBody.chunk(body[preview...]) + ChunkedBody.terminator())
-        return try finalAnswer(from: socket, limit: limit)
+        try await socket.write(ChunkedBody.chunk(body[preview...]) + ChunkedBody.terminator())
+        return try await finalAnswer(from: socket, limit: limit)
     }
 
-    private static func finalAnswer(from socket: PeerSocket, limit: Int) throws(ExternalError) -> ICAPAnswer {
-        let answer = try readAnswer(from: socket, bodyLimit: limit)
+    private static func finalAnswer(from socket: PeerSocket, limit: Int) async throws(ExternalError) -> ICAPAnswer {
+        let answer = try await readAnswer(from: socket, bodyLimit: limit)
         guard answer.head.statusCode != 100 else {
             throw .protocolViolation(peer: socket.endpoint.description, reason: "100 Continue after the whole body was sent")
         }
@@ -43,9 +43,9 @@ enum ICAPExchange {
     }
 
     /// Reads an ICAP head and whatever its `Encapsulated` header announces.
-    static func readAnswer(from socket: PeerSocket, bodyLimit: Int) throws(ExternalError) -> ICAPAnswer {
+    static func readAnswer(from socket: PeerSocket, bodyLimit: Int) async throws(ExternalError) -> ICAPAnswer {
         let peer = socket.endpoint.description
-        let raw = try socket.read(through: [13, 10, 13, 10], limit: maxHeadBytes)
+        let raw = try await socket.read(through: [13, 10, 13, 10], limit: maxHeadBytes)
         guard let head = WireHead.parse(raw), head.startLine.hasPrefix("ICAP/"), let status = head.statusCode else {
             throw .protocolViolation(peer: peer, reason: "not an ICAP answer: \(String(decoding: raw.prefix(60), as: UTF8.self).debugDescription)")
         }
@@ -59,7 +59,7 @@ enum ICAPExchange {
             throw .protocolViolation(peer: peer, reason: "bad Encapsulated header \(encapsulatedValue.debugDescription)")
         }
         guard last.offset <= maxHeadBytes else { throw .protocolViolation(peer: peer, reason: "encapsulated heads too long") }
-        let heads = try socket.read(exactly: last.offset)
+        let heads = try await socket.read(exactly: last.offset)
         var httpHead: WireHead?
         if let response = entities.first(where: { $0.name == "res-hdr" }) {
             let end = entities.first(where: { $0.offset > response.offset })?.offset ?? last.offset
@@ -67,7 +67,7 @@ enum ICAPExchange {
         }
         var body: [UInt8]?
         if last.name != "null-body" {
-            body = try ChunkedBody.read(from: socket, limit: bodyLimit)
+            body = try await ChunkedBody.read(from: socket, limit: bodyLimit)
         }
         return ICAPAnswer(head: head, httpHead: httpHead, body: body, keepAlive: keepAlive)
     }

@@ -34,8 +34,8 @@ public final class RspamdEngine: ScanEngine {
                                              envelope: input.envelope, password: configuration.password, queueID: nil)
         let answer = try await peerGuard.run {
             try await self.pool.withSocket(timeout: configuration.timeout) { socket in
-                try socket.write(request)
-                let (head, body, keepAlive) = try HTTPExchange.readResponse(from: socket, bodyLimit: 16 << 20)
+                try await socket.write(request)
+                let (head, body, keepAlive) = try await HTTPExchange.readResponse(from: socket, bodyLimit: 16 << 20)
                 guard head.statusCode == 200 else {
                     throw ExternalError.peerFailure(peer: configuration.endpoint.description,
                                                     reason: "\(head.startLine): \(String(decoding: body.prefix(200), as: UTF8.self))")
@@ -64,23 +64,23 @@ public final class RspamdEngine: ScanEngine {
 
 /// Reads an HTTP/1.1 response (Content-Length, chunked, or to end of stream).
 enum HTTPExchange {
-    static func readResponse(from socket: PeerSocket, bodyLimit: Int) throws(ExternalError) -> (WireHead, [UInt8], keepAlive: Bool) {
+    static func readResponse(from socket: PeerSocket, bodyLimit: Int) async throws(ExternalError) -> (WireHead, [UInt8], keepAlive: Bool) {
         let peer = socket.endpoint.description
-        let raw = try socket.read(through: [13, 10, 13, 10], limit: 64 * 1024)
+        let raw = try await socket.read(through: [13, 10, 13, 10], limit: 64 * 1024)
         guard let head = WireHead.parse(raw), head.startLine.hasPrefix("HTTP/1."), head.statusCode != nil else {
             throw .protocolViolation(peer: peer, reason: "not an HTTP answer: \(String(decoding: raw.prefix(60), as: UTF8.self).debugDescription)")
         }
         var keepAlive = head["Connection"]?.lowercased() != "close" && !head.startLine.hasPrefix("HTTP/1.0")
         let body: [UInt8]
         if head["Transfer-Encoding"]?.lowercased().contains("chunked") == true {
-            body = try ChunkedBody.read(from: socket, limit: bodyLimit)
+            body = try await ChunkedBody.read(from: socket, limit: bodyLimit)
         } else if let lengthText = head["Content-Length"] {
             guard let length = Int(lengthText), length >= 0, length <= bodyLimit else {
                 throw .protocolViolation(peer: peer, reason: "bad Content-Length \(lengthText.debugDescription)")
             }
-            body = try socket.read(exactly: length)
+            body = try await socket.read(exactly: length)
         } else {
-            body = try socket.readToEnd(limit: bodyLimit)
+            body = try await socket.readToEnd(limit: bodyLimit)
             keepAlive = false
         }
         return (head, body, keepAlive)

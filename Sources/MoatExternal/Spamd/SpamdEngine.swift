@@ -33,16 +33,13 @@ public final class SpamdEngine: ScanEngine {
         }
         let configuration = self.configuration
         let answer = try await peerGuard.run {
-            // Network I/O on its own pool: a hung spamd never holds a thread C engines need.
-            try await BlockingWorkPool.networkIO.run {
-                let socket = try PeerSocket.connect(to: configuration.endpoint, timeout: configuration.timeout)
-                try socket.write(SpamdMessages.request(configuration.command, message: raw, user: configuration.user))
-                let reply = try socket.readToEnd(limit: 4 << 20)
-                switch SpamdMessages.parse(reply, command: configuration.command) {
-                case .success(let answer): return answer
-                case .failure(.daemon(let reason)): throw ExternalError.peerFailure(peer: configuration.endpoint.description, reason: reason)
-                case .failure(.garbage(let reason)): throw ExternalError.protocolViolation(peer: configuration.endpoint.description, reason: reason)
-                }
+            let socket = try await PeerSocket.connect(to: configuration.endpoint, timeout: configuration.timeout)
+            try await socket.write(SpamdMessages.request(configuration.command, message: raw, user: configuration.user))
+            let reply = try await socket.readToEnd(limit: 4 << 20)
+            switch SpamdMessages.parse(reply, command: configuration.command) {
+            case .success(let answer): return answer
+            case .failure(.daemon(let reason)): throw ExternalError.peerFailure(peer: configuration.endpoint.description, reason: reason)
+            case .failure(.garbage(let reason)): throw ExternalError.protocolViolation(peer: configuration.endpoint.description, reason: reason)
             }
         }
         let findings = answer.rules.map { Finding(code: "spamd.\($0.name)", detail: $0.description.isEmpty ? $0.name : $0.description, score: $0.score, partPath: "") }

@@ -87,45 +87,33 @@ final class ConnectionPool: Sendable {
         state.withLock { $0.idle.removeAll() }
     }
 
-    /// Runs one exchange on a pooled socket on the network I/O pool (`BlockingWorkPool.networkIO`,
-    /// never the scan pool C engines need); the socket is kept only if
-    /// `exchange` returns `keepAlive` true. A reused socket that fails before any answer is replaced
-    /// by a fresh one once, since the server may have closed it while idle.
+    /// Runs one exchange on a pooled connection; it is kept only if `exchange` returns
+    /// `keepAlive` true. A reused connection that fails before any answer is replaced by a fresh one
+    /// once, since the server may have closed it while idle. No thread waits meanwhile: the
+    /// connection lives on SwiftNIO's event loops.
     func withSocket<T: Sendable>(
         timeout: Duration,
-        _ exchange: @escaping @Sendable (PeerSocket) throws -> (value: T, keepAlive: Bool)
+        _ exchange: @Sendable (PeerSocket) async throws -> (value: T, keepAlive: Bool)
     ) async throws -> T {
         let idle = await acquire()
-        let endpoint = self.endpoint
-        let outcome = SocketOutcome()
-        do {
-            let value = try await BlockingWorkPool.networkIO.run {
-                if let idle {
-                    idle.restartClock(timeout: timeout)
-                    do {
-                        let (value, keepAlive) = try exchange(idle)
-                        outcome.keep = keepAlive ? idle : nil
-                        return value
-                    } catch let error as ExternalError {
-                        guard case .io = error else { throw error }
-                    }
-                }
-                let socket = try PeerSocket.connect(to: endpoint, timeout: timeout)
-                let (value, keepAlive) = try exchange(socket)
-                outcome.keep = keepAlive ? socket : nil
-                return value
-            }
-            release(outcome.keep)
-            return value
-        } catch {
-            release(nil)
-            throw error
+        var keep: PeerSocket?
+        defer {
+            keep?.stopClock()
+            release(keep)
         }
+        if let idle {
+            idle.restartClock(timeout: timeout)
+            do {
+                let (value, keepAlive) = try await exchange(idle)
+                keep = keepAlive ? idle : nil
+                return value
+            } catch let error as ExternalError {
+                guard case .io = error, !Task.isCancelled else { throw error }
+            }
+        }
+        let socket = try await PeerSocket.connect(to: endpoint, timeout: timeout)
+        let (value, keepAlive) = try await exchange(socket)
+        keep = keepAlive ? socket : nil
+        return value
     }
-}
-
-/// Carries the socket to keep out of the blocking closure. `@unchecked Sendable`: written once on
-/// the pool thread before the closure returns, read after it has returned.
-private final class SocketOutcome: @unchecked Sendable {
-    var keep: PeerSocket?
 }

@@ -62,8 +62,13 @@ final class PeerGuard: Sendable {
                 state.withLock { $0.breaker.abandonProbe(now: .now) }
                 throw CancellationError()
             } catch {
+                // A scan abandoned by the MTA says nothing about the peer: no retry, no failure.
+                if Task.isCancelled {
+                    state.withLock { $0.breaker.abandonProbe(now: .now) }
+                    throw CancellationError()
+                }
                 let retryable = (error as? ExternalError)?.isRetryable ?? false
-                if retryable && failedAttempts < allowedRetries && !Task.isCancelled {
+                if retryable && failedAttempts < allowedRetries {
                     let delay = settings.backoff * (1 << min(failedAttempts, 16))
                     failedAttempts += 1
                     state.withLock { $0.retries += 1 }

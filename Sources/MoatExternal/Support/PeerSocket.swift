@@ -1,177 +1,130 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import MoatCore
+import NIOCore
+import NIOPosix
 
-/// One blocking stream socket to a peer, with a deadline on every operation; closes in `deinit`.
+/// One connection to a peer on SwiftNIO's event loops, with a deadline on every exchange.
 ///
-/// Use it only on the blocking pool. The descriptor is non-blocking underneath and every wait is a
-/// `poll` bounded by the current `deadline`, so connect, send and receive can never hang a thread
-/// past it. Reads go through a read-ahead buffer so protocol code can ask for "up to CRLF CRLF"
-/// or "exactly n bytes".
+/// No thread waits on the peer: a scan's task suspends while the event loop collects the answer
+/// (`PeerInbox`), so a hung ICAP server or clamd holds no thread of any pool, and the blocking pool
+/// stays for C and CPU work. The deadline is a task on the event loop that closes the channel when
+/// it passes; whatever operation is waiting then fails with `ExternalError.timedOut`. Cancelling
+/// the scan (the MTA aborted the message) closes the channel too. Reads go through a read-ahead
+/// buffer so protocol code can ask for "up to CRLF CRLF" or "exactly n bytes".
 ///
 /// `@unchecked Sendable`: a socket is owned by one scan at a time (taken from and returned to a
-/// `ConnectionPool` under its lock) and never used by two threads at once.
+/// `ConnectionPool` under its lock) and never used by two tasks at once; what the event loop
+/// touches lives in the `PeerInbox`, behind its lock.
 final class PeerSocket: @unchecked Sendable {
     let endpoint: PeerEndpoint
-    private let descriptor: Int32
+    private let channel: any Channel
+    private let inbox: PeerInbox
     private var buffer: [UInt8] = []
     private var bufferStart = 0
-    /// Every operation fails with `ExternalError.timedOut` once this passes.
-    var deadline: ContinuousClock.Instant
+    private var watchdog: Scheduled<Void>?
     /// The timeout the deadline came from, for the error message.
-    var timeoutMilliseconds: Int
+    private var timeoutMilliseconds = 0
 
-    private init(endpoint: PeerEndpoint, descriptor: Int32, deadline: ContinuousClock.Instant, timeoutMilliseconds: Int) {
+    private init(endpoint: PeerEndpoint, channel: any Channel, inbox: PeerInbox) {
         self.endpoint = endpoint
-        self.descriptor = descriptor
-        self.deadline = deadline
-        self.timeoutMilliseconds = timeoutMilliseconds
+        self.channel = channel
+        self.inbox = inbox
     }
 
     deinit {
-        close(descriptor)
+        watchdog?.cancel()
+        channel.close(promise: nil)
     }
 
-    /// Connects within `timeout`; the same deadline then bounds the exchange (see `restartClock`).
-    static func connect(to endpoint: PeerEndpoint, timeout: Duration) throws(ExternalError) -> PeerSocket {
+    /// Connects within `timeout`; what is left of it then bounds the exchange (see `restartClock`).
+    static func connect(to endpoint: PeerEndpoint, timeout: Duration) async throws(ExternalError) -> PeerSocket {
         let deadline = ContinuousClock.now + timeout
-        let milliseconds = timeout.wholeMilliseconds
-        switch endpoint {
-        case .unix(let path):
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            let pathBytes = Array(path.utf8)
-            guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-                throw .connect(peer: endpoint.description, reason: "socket path too long")
+        let inbox = PeerInbox()
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(TimeAmount(timeout))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(inbox) }
             }
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                raw.copyBytes(from: pathBytes)
-                raw[pathBytes.count] = 0
+        let channel: any Channel
+        do {
+            switch endpoint {
+            case .unix(let path): channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            case .tcp(let host, let port): channel = try await bootstrap.connect(host: host, port: port).get()
             }
-            let fd = try openSocket(family: AF_UNIX, endpoint: endpoint)
-            let socket = PeerSocket(endpoint: endpoint, descriptor: fd, deadline: deadline, timeoutMilliseconds: milliseconds)
-            try withUnsafePointer(to: &address) { pointer throws(ExternalError) in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address throws(ExternalError) in
-                    try socket.finishConnect(address, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            return socket
-        case .tcp(let host, let port):
-            var hints = addrinfo()
-            hints.ai_family = AF_UNSPEC
-            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-            hints.ai_flags = AI_NUMERICSERV
-            var list: UnsafeMutablePointer<addrinfo>?
-            let status = getaddrinfo(host, String(port), &hints, &list)
-            guard status == 0, let first = list else {
-                throw .connect(peer: endpoint.description, reason: "cannot resolve \(host): \(String(cString: gai_strerror(status)))")
-            }
-            defer { freeaddrinfo(list) }
-            var lastError = ExternalError.connect(peer: endpoint.description, reason: "no address")
-            var candidate: UnsafeMutablePointer<addrinfo>? = first
-            while let info = candidate {
-                candidate = info.pointee.ai_next
-                do {
-                    let fd = try openSocket(family: info.pointee.ai_family, endpoint: endpoint)
-                    let socket = PeerSocket(endpoint: endpoint, descriptor: fd, deadline: deadline, timeoutMilliseconds: milliseconds)
-                    try socket.finishConnect(info.pointee.ai_addr, info.pointee.ai_addrlen)
-                    var one: Int32 = 1
-                    _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-                    return socket
-                } catch {
-                    lastError = error
-                    if case .timedOut = error { throw error }
-                }
-            }
-            throw lastError
+        } catch {
+            if case ChannelError.connectTimeout = error { throw .timedOut(peer: endpoint.description, milliseconds: timeout.wholeMilliseconds) }
+            throw .connect(peer: endpoint.description, reason: "\(error)")
         }
+        let socket = PeerSocket(endpoint: endpoint, channel: channel, inbox: inbox)
+        socket.startClock(remaining: deadline - .now, timeout: timeout)
+        return socket
     }
 
-    private static func openSocket(family: Int32, endpoint: PeerEndpoint) throws(ExternalError) -> Int32 {
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw .connect(peer: endpoint.description, reason: "socket: \(Self.errnoText())") }
-        return fd
-    }
-
-    private func finishConnect(_ address: UnsafePointer<sockaddr>, _ length: socklen_t) throws(ExternalError) {
-        if Glibc.connect(descriptor, address, length) == 0 { return }
-        guard errno == EINPROGRESS || errno == EINTR else {
-            throw .connect(peer: endpoint.description, reason: Self.errnoText())
-        }
-        try wait(for: Int16(POLLOUT))
-        var error: Int32 = 0
-        var size = socklen_t(MemoryLayout<Int32>.size)
-        _ = getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &size)
-        guard error == 0 else { throw .connect(peer: endpoint.description, reason: String(cString: strerror(error))) }
-    }
-
-    /// Starts a new exchange on a kept-alive socket: the deadline is `timeout` from now.
+    /// Starts a new exchange on a kept-alive connection: the deadline is `timeout` from now.
     func restartClock(timeout: Duration) {
-        deadline = .now + timeout
+        startClock(remaining: timeout, timeout: timeout)
+    }
+
+    /// Stops the deadline while the connection waits idle in its pool.
+    func stopClock() {
+        watchdog?.cancel()
+        watchdog = nil
+    }
+
+    private func startClock(remaining: Duration, timeout: Duration) {
+        watchdog?.cancel()
         timeoutMilliseconds = timeout.wholeMilliseconds
-    }
-
-    /// Waits until the descriptor is ready for `events` or the deadline passes.
-    private func wait(for events: Int16) throws(ExternalError) {
-        while true {
-            let remaining = deadline - .now
-            guard remaining > .zero else { throw .timedOut(peer: endpoint.description, milliseconds: timeoutMilliseconds) }
-            var entry = pollfd(fd: descriptor, events: events, revents: 0)
-            let result = poll(&entry, 1, Int32(clamping: max(1, remaining.wholeMilliseconds)))
-            if result > 0 { return }
-            if result < 0 && errno != EINTR { throw .io(peer: endpoint.description, reason: "poll: \(Self.errnoText())") }
+        let (channel, inbox) = (self.channel, self.inbox)
+        watchdog = channel.eventLoop.scheduleTask(in: TimeAmount(max(remaining, .zero))) {
+            inbox.expire()
+            channel.close(promise: nil)
         }
     }
 
-    func write(_ bytes: [UInt8]) throws(ExternalError) {
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes.withUnsafeBytes { raw in
-                send(descriptor, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+    func write(_ bytes: [UInt8]) async throws(ExternalError) {
+        let channel = self.channel
+        do {
+            try await withTaskCancellationHandler {
+                try await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+            } onCancel: {
+                channel.close(promise: nil)
             }
-            if count >= 0 {
-                sent += count
-            } else if errno == EAGAIN || errno == EWOULDBLOCK {
-                try wait(for: Int16(POLLOUT))
-            } else if errno != EINTR {
-                throw .io(peer: endpoint.description, reason: "send: \(Self.errnoText())")
-            }
+        } catch {
+            throw failure("send", "\(error)")
         }
     }
 
-    /// Tells the peer no more data follows (spamd reads the body to EOF when it has no length).
-    func shutdownWrite() {
-        _ = shutdown(descriptor, Int32(SHUT_WR))
+    /// Why the connection ended: the deadline, the scan's cancellation, or the peer.
+    private func failure(_ operation: String, _ reason: String) -> ExternalError {
+        if inbox.hasExpired { return .timedOut(peer: endpoint.description, milliseconds: timeoutMilliseconds) }
+        if Task.isCancelled { return .io(peer: endpoint.description, reason: "\(operation): the scan was cancelled") }
+        return .io(peer: endpoint.description, reason: "\(operation): \(reason)")
     }
 
     /// Reads more bytes into the buffer; returns false at end of stream.
-    private func fill() throws(ExternalError) -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { raw in recv(descriptor, raw.baseAddress, raw.count, 0) }
-            if count > 0 {
-                if bufferStart > 0 && bufferStart >= buffer.count / 2 {
-                    buffer.removeFirst(bufferStart)
-                    bufferStart = 0
-                }
-                buffer += chunk[0..<count]
-                return true
-            }
-            if count == 0 { return false }
-            if errno == EAGAIN || errno == EWOULDBLOCK {
-                try wait(for: Int16(POLLIN))
-            } else if errno != EINTR {
-                throw .io(peer: endpoint.description, reason: "recv: \(Self.errnoText())")
-            }
+    private func fill() async throws(ExternalError) -> Bool {
+        let (channel, inbox) = (self.channel, self.inbox)
+        let chunk = await withTaskCancellationHandler {
+            await inbox.next(resuming: channel)
+        } onCancel: {
+            channel.close(promise: nil)
         }
+        guard let chunk else {
+            if inbox.hasExpired || Task.isCancelled { throw failure("receive", "") }
+            if let error = inbox.failure { throw failure("receive", error) }
+            return false
+        }
+        if bufferStart > 0 && bufferStart >= buffer.count / 2 {
+            buffer.removeFirst(bufferStart)
+            bufferStart = 0
+        }
+        buffer += chunk
+        return true
     }
 
     private var available: Int { buffer.count - bufferStart }
 
     /// Bytes up to and including `delimiter`; at most `limit` bytes, else a protocol violation.
-    func read(through delimiter: [UInt8], limit: Int) throws(ExternalError) -> [UInt8] {
+    func read(through delimiter: [UInt8], limit: Int) async throws(ExternalError) -> [UInt8] {
         var searchFrom = bufferStart
         while true {
             if let end = Self.find(delimiter, in: buffer, from: searchFrom) {
@@ -184,7 +137,7 @@ final class PeerSocket: @unchecked Sendable {
             }
             searchFrom = max(bufferStart, buffer.count - delimiter.count + 1)
             let before = bufferStart
-            guard try fill() else {
+            guard try await fill() else {
                 throw available == 0
                     ? .io(peer: endpoint.description, reason: "connection closed before a reply")
                     : .protocolViolation(peer: endpoint.description, reason: "connection closed in the middle of a reply")
@@ -194,9 +147,9 @@ final class PeerSocket: @unchecked Sendable {
     }
 
     /// Exactly `count` bytes.
-    func read(exactly count: Int) throws(ExternalError) -> [UInt8] {
+    func read(exactly count: Int) async throws(ExternalError) -> [UInt8] {
         while available < count {
-            guard try fill() else {
+            guard try await fill() else {
                 throw .protocolViolation(peer: endpoint.description, reason: "connection closed \(count - available) bytes short")
             }
         }
@@ -206,8 +159,8 @@ final class PeerSocket: @unchecked Sendable {
     }
 
     /// Everything until the peer closes, at most `limit` bytes.
-    func readToEnd(limit: Int) throws(ExternalError) -> [UInt8] {
-        while try fill() {
+    func readToEnd(limit: Int) async throws(ExternalError) -> [UInt8] {
+        while try await fill() {
             guard available <= limit else {
                 throw .protocolViolation(peer: endpoint.description, reason: "reply longer than \(limit) bytes")
             }
@@ -217,12 +170,9 @@ final class PeerSocket: @unchecked Sendable {
         return result
     }
 
-    /// Whether a kept-alive socket still looks usable: nothing unread and the peer has not closed it.
+    /// Whether a kept-alive connection still looks usable: nothing unread and the peer has not closed it.
     var isReusable: Bool {
-        guard available == 0 else { return false }
-        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let result = poll(&entry, 1, 0)
-        return result == 0
+        available == 0 && channel.isActive && inbox.isIdle
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
@@ -251,9 +201,5 @@ final class PeerSocket: @unchecked Sendable {
             default: String(UnicodeScalar(byte))
             }
         }.joined()
-    }
-
-    static func errnoText() -> String {
-        String(cString: strerror(errno))
     }
 }

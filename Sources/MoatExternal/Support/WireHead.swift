@@ -100,23 +100,23 @@ enum ChunkedBody {
     }
 
     /// Reads a chunked body to its end (including trailers); at most `limit` bytes of content.
-    static func read(from socket: PeerSocket, limit: Int) throws(ExternalError) -> [UInt8] {
+    static func read(from socket: PeerSocket, limit: Int) async throws(ExternalError) -> [UInt8] {
         var body: [UInt8] = []
         while true {
-            let line = try socket.read(through: [13, 10], limit: 1024)
+            let line = try await socket.read(through: [13, 10], limit: 1024)
             guard let size = size(ofLine: line) else {
                 throw .protocolViolation(peer: socket.endpoint.description, reason: "bad chunk size line")
             }
             if size == 0 {
                 // Trailer fields, then the blank line.
-                while try socket.read(through: [13, 10], limit: 8192).count > 2 {}
+                while try await socket.read(through: [13, 10], limit: 8192).count > 2 {}
                 return body
             }
             guard body.count + size <= limit else {
                 throw .protocolViolation(peer: socket.endpoint.description, reason: "body longer than \(limit) bytes")
             }
-            body += try socket.read(exactly: size)
-            guard try socket.read(exactly: 2) == [13, 10] else {
+            body += try await socket.read(exactly: size)
+            guard try await socket.read(exactly: 2) == [13, 10] else {
                 throw .protocolViolation(peer: socket.endpoint.description, reason: "chunk not followed by CRLF")
             }
         }
