@@ -156,11 +156,13 @@ let package = Package(
         // Engines: each depends on MoatCore (and its own C shims), never on another engine.
         .target(name: "MoatPattern", dependencies: ["MoatCore", "MoatMessage"]),
         .target(name: "MoatClamAV", dependencies: ["MoatCore", "MoatMessage", "CClamAV", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "MoatFileType", dependencies: ["MoatCore", "MoatMessage", "CMagic", "CArchive"]),
+        // libarchive, wrapped once: the filetype engine's archive walk and the macro engine's zip reader and writer.
+        .target(name: "MoatArchive", dependencies: ["CArchive"]),
+        .target(name: "MoatFileType", dependencies: ["MoatCore", "MoatMessage", "CMagic", "MoatArchive"]),
         // zlib: PowerPoint 97-2003 keeps its VBA project zlib-compressed.
         // zlib, once: inflate with a cap, deflate (macro, url and store targets).
         .target(name: "MoatCompression", dependencies: ["CZlib"]),
-        .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "CArchive", "MoatCompression"]),
+        .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "MoatArchive", "MoatCompression"]),
         // PDF active content (JavaScript, actions, embedded files, XFA) found and removed with qpdf.
         .target(name: "MoatPDF", dependencies: ["MoatCore", "MoatMessage", "CQPDFShim"]),
         // HTML attachments made inert (scripts, handlers, script URLs, forms, redirects), smuggled blobs found.
@@ -255,14 +257,14 @@ let package = Package(
         .testTarget(name: "MoatExternalTests", dependencies: ["MoatExternal", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatSpamTests", dependencies: ["MoatSpam", "MoatCore", "MoatMessage", "DNSTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MoatURLTests", dependencies: ["MoatURL", "MoatCore", "MoatMessage", "MoatDNS", "DNSTestSupport"]),
-        .testTarget(name: "MoatMacroTests", dependencies: ["MoatMacro", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatMacroTests", dependencies: ["MoatMacro", "MoatArchive", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatCompressionTests", dependencies: ["MoatCompression"]),
         .testTarget(name: "MoatPDFTests", dependencies: ["MoatPDF", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatHTMLDisarmTests", dependencies: ["MoatHTMLDisarm", "MoatCore", "MoatMessage"]),
         .testTarget(
             name: "MoatFuzzRegressionTests",
             dependencies: [
-                "MoatMessage", "MoatURL", "MoatMacro", "MoatSpam", "MoatMilter", "MoatAuth", "MoatDNS", "MoatPDF", "MoatHTMLDisarm", "MoatConsole",
+                "MoatMessage", "MoatURL", "MoatMacro", "MoatArchive", "MoatSpam", "MoatMilter", "MoatAuth", "MoatDNS", "MoatPDF", "MoatHTMLDisarm", "MoatConsole",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

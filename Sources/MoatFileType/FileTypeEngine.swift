@@ -1,4 +1,5 @@
 import Logging
+import MoatArchive
 import MoatCore
 import MoatMessage
 import Synchronization

@@ -1,3 +1,4 @@
+import MoatArchive
 import MoatCore
 
 /// One MIME part's inspection: its true type, its names, and every archive member inside it.

@@ -64,6 +64,8 @@ module_sources() {
     Message) ls Sources/MoatMessage/*.swift ;;
     # zlib, once; the Macro and URL modules import it.
     Compression) ls Sources/MoatCompression/*.swift ;;
+    # libarchive's wrapper, once; the Macro module imports it.
+    Archive) ls Sources/MoatArchive/*.swift ;;
     URL)
         local e=Sources/MoatURL/Extraction
         echo $e/ExtractedURL.swift $e/HTMLEntities.swift $e/HTMLLinkScanner.swift $e/Inflater.swift \
@@ -103,6 +105,7 @@ stale() {
 build_module() {
     local m="$1" name="Moat$1" sources
     if [ "$m" = Macro ] || [ "$m" = URL ]; then build_module Compression || return 1; fi
+    if [ "$m" = Macro ]; then build_module Archive || return 1; fi
     sources=$(module_sources "$m")
     mkdir -p "$OUT/modules" "$OUT/lib"
     if [ "$m" = URL ] && stale "$OUT/lib/zxing_shim.o" "$ROOT/Sources/CZXingShim/zxing_shim.cpp"; then
@@ -134,7 +137,7 @@ build_target() {
     # Linking with -g leaves the module's debug files in the working directory: use a scratch one.
     # shellcheck disable=SC2046
     local extra=()
-    if [ "$m" = Macro ]; then extra=(-lMoatCompression -lz); fi
+    if [ "$m" = Macro ]; then extra=(-lMoatCompression -lMoatArchive -lz -larchive); fi
     if [ "$m" = URL ]; then extra=(-lMoatCompression -lz "$OUT/lib/zxing_shim.o" -lZXing -lstdc++); fi
     if [ "$m" = PDF ]; then extra=("$OUT/lib/qpdf_shim.o" -lqpdf -lstdc++); fi
     (cd "$OUT/tmp" && "$SWIFTC" $(swift_flags) -module-name "Fuzz_$t" "${files[@]}" \

@@ -1,3 +1,4 @@
+import MoatArchive
 @testable import MoatMacro
 
 /// Entry points of the MoatMacro fuzz targets (see `MessageFuzzEntries` for why they live here).

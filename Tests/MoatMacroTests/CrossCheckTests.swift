@@ -1,4 +1,5 @@
 import Foundation
+import MoatArchive
 import Testing
 @testable import MoatMacro
 

@@ -1,4 +1,5 @@
 import Foundation
+import MoatArchive
 import MoatCore
 import MoatMessage
 import Testing

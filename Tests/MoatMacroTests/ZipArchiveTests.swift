@@ -1,3 +1,4 @@
+import MoatArchive
 @testable import MoatMacro
 import Testing
 

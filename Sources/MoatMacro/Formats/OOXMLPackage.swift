@@ -1,4 +1,5 @@
 import Foundation
+import MoatArchive
 
 /// An Office Open XML package (a zip with `[Content_Types].xml`) and the macro-removing rewrite.
 ///

@@ -1,3 +1,4 @@
+import MoatArchive
 /// Removes macros from documents whose format allows it without breaking the document.
 ///
 /// OLE: the file is rebuilt with `CompoundFileWriter`, leaving out every VBA project root, so no

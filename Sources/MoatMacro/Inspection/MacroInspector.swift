@@ -1,3 +1,4 @@
+import MoatArchive
 /// Finds VBA and XLM macros and embedded objects in Office documents, RTF and zip archives.
 ///
 /// Pure and synchronous: the engine runs it on the blocking pool. Nesting is bounded (zip members

@@ -1,4 +1,5 @@
 import Foundation
+import MoatArchive
 import MoatMacro
 
 /// Builds test documents from scratch: a VBA project written with `CompoundFileWriter` and

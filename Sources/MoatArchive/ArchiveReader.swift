@@ -1,24 +1,25 @@
 import CArchive
 
-/// One libarchive read handle over an in-memory archive: the only type that touches libarchive.
+/// One libarchive read handle over an in-memory archive, for every reader in Moat (the filetype
+/// engine's archive walk and `ZipArchive`).
 ///
 /// The archive bytes are copied into a buffer this object owns, because libarchive keeps reading
 /// from it until the handle is freed. Only the formats and filters of `ArchiveFormat` are
 /// enabled, never `_all`. Data is read in fixed chunks; nothing is sized from header claims.
 /// Not thread-safe: use it on one thread, inside one blocking-pool job.
-final class ArchiveReader {
+public final class ArchiveReader {
     /// One member's header.
-    struct Entry {
+    public struct Entry: Sendable {
         /// Path inside the archive (UTF-8 if libarchive could convert it, else the raw bytes read leniently).
-        var path: String
-        var isRegularFile: Bool
-        var isDirectory: Bool
+        public var path: String
+        public var isRegularFile: Bool
+        public var isDirectory: Bool
         /// The member's data (or metadata) is encrypted; reading it will fail.
-        var isEncrypted: Bool
+        public var isEncrypted: Bool
     }
 
     /// What `nextEntry` found.
-    enum Header {
+    public enum Header {
         case entry(Entry)
         case end
         /// The archive cannot be read further; `encrypted` when libarchive says why is a passphrase.
@@ -26,7 +27,7 @@ final class ArchiveReader {
     }
 
     /// What `read` found.
-    enum Chunk {
+    public enum Chunk {
         case data(Int)
         case end
         case failed(String, encrypted: Bool)
@@ -40,7 +41,7 @@ final class ArchiveReader {
     private var chunk: [UInt8]
 
     /// Opens `bytes` for reading as `format`; nil if libarchive does not recognise it.
-    init?(bytes: ArraySlice<UInt8>, format: ArchiveFormat, chunkSize: Int = 64 * 1024) {
+    public init?(bytes: ArraySlice<UInt8>, format: ArchiveFormat, chunkSize: Int = 64 * 1024) {
         guard let handle = archive_read_new() else { return nil }
         self.handle = handle
         self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 16)
@@ -77,7 +78,7 @@ final class ArchiveReader {
     }
 
     /// The next member's header.
-    func nextEntry() -> Header {
+    public func nextEntry() -> Header {
         var entry: OpaquePointer?
         var status = archive_read_next_header(handle, &entry)
         var retries = 0
@@ -111,7 +112,7 @@ final class ArchiveReader {
     }
 
     /// Reads up to one chunk of the current member's data and hands it to `sink`.
-    func read(_ sink: (ArraySlice<UInt8>) -> Void) -> Chunk {
+    public func read(_ sink: (ArraySlice<UInt8>) -> Void) -> Chunk {
         let count = chunk.withUnsafeMutableBytes { archive_read_data(handle, $0.baseAddress, $0.count) }
         if count > 0 {
             sink(chunk[0..<count])
@@ -122,17 +123,17 @@ final class ArchiveReader {
     }
 
     /// libarchive's name for the format it recognised (`ZIP 2.0 (deflation)`, `RAW`).
-    var formatName: String {
+    public var formatName: String {
         archive_format_name(handle).map { String(cString: $0) } ?? "unknown"
     }
 
     /// The format recognised is `raw`: one unnamed member, a bare compressed stream.
-    var isRawStream: Bool {
+    public var isRawStream: Bool {
         archive_format(handle) & ARCHIVE_FORMAT_BASE_MASK == ARCHIVE_FORMAT_RAW
     }
 
     /// libarchive says some entries are encrypted.
-    var hasEncryptedEntries: Bool {
+    public var hasEncryptedEntries: Bool {
         archive_read_has_encrypted_entries(handle) > 0
     }
 
@@ -147,7 +148,7 @@ final class ArchiveReader {
     }
 
     /// libarchive's version string, for `status`.
-    static var libraryVersion: String {
+    public static var libraryVersion: String {
         archive_version_string().map { String(cString: $0) } ?? "unknown"
     }
 }

@@ -1,12 +1,7 @@
-/// Archive and compression formats the engine opens, chosen from the true type (never from the name).
-///
-/// Each case enables only the libarchive readers it needs, which keeps the parser attack surface to
-/// what mail actually carries.
-enum ArchiveFormat: String, Sendable, CaseIterable {
-    case zip, sevenZip = "7z", rar, tar, cab, iso9660 = "iso", lha = "lzh"
-    /// gzip, bzip2, xz or lzma: a tarball or one bare compressed file.
-    case compressed
+import MoatArchive
 
+/// Which archive format a part is, chosen from its true type (never from its name).
+extension ArchiveFormat {
     /// The format to open a member or part as, if any.
     ///
     /// libmagic 5.44 reports Microsoft Cabinet files as `application/octet-stream`, so `MSCF`

@@ -2,8 +2,8 @@ import CArchive
 
 /// A zip archive read into memory or written from members, through libarchive.
 ///
-/// The only file that touches libarchive: handles are created and freed inside each call, so no
-/// pointer escapes. Calls block; run them on `ScanContext.blocking`.
+/// Reading goes through `ArchiveReader`; writing is the one libarchive writer. Handles are created
+/// and freed inside each call, so no pointer escapes. Calls block; run them on `ScanContext.blocking`.
 public enum ZipArchive {
     /// One member of an archive.
     public struct Member: Sendable, Hashable {
@@ -56,60 +56,51 @@ public enum ZipArchive {
     /// a picture cannot carry a macro, and documents grow by pictures, so detection need not inflate
     /// them (disarm reads everything, since it writes every member back).
     public static func read(_ bytes: [UInt8], limits: Limits = Limits(), skippingPictures: Bool = false) throws(Failure) -> [Member] {
-        guard let a = archive_read_new() else { throw .unreadable("out of memory") }
-        defer { archive_read_free(a) }
-        archive_read_support_format_zip(a)
-        let result: Result<[Member], Failure> = bytes.withUnsafeBytes { raw in
-            guard archive_read_open_memory(a, raw.baseAddress, raw.count) == ARCHIVE_OK else {
-                return .failure(.unreadable(errorString(a)))
+        guard let reader = ArchiveReader(bytes: bytes[...], format: .zip) else { throw .unreadable("not a zip archive") }
+        var members: [Member] = []
+        var total = 0
+        while true {
+            let entry: ArchiveReader.Entry
+            switch reader.nextEntry() {
+            case .end: return members
+            case .failed(let reason, _): throw .unreadable(reason)
+            case .entry(let next): entry = next
             }
-            var members: [Member] = []
-            var total = 0
-            var entry: OpaquePointer?
-            while true {
-                let rc = archive_read_next_header(a, &entry)
-                if rc == ARCHIVE_EOF { break }
-                guard rc == ARCHIVE_OK || rc == ARCHIVE_WARN, let entry else { return .failure(.unreadable(errorString(a))) }
-                guard members.count < limits.maxMembers else { return .failure(.limit("more than \(limits.maxMembers) members")) }
-                guard archive_entry_filetype(entry) == mode_t(moat_AE_IFREG) else { continue }
-                let name = archive_entry_pathname_utf8(entry).map { String(cString: $0) }
-                    ?? archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
-                if archive_entry_is_encrypted(entry) != 0 {
-                    members.append(Member(name: name, data: [], isEncrypted: true))
-                    continue
-                }
-                var data: [UInt8] = []
-                var truncated = false
-                var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-                while true {
-                    let n = buffer.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
-                    if n == 0 { break }
-                    guard n > 0 else { return .failure(.unreadable("\(name): \(errorString(a))")) }
-                    data.append(contentsOf: buffer[0..<n])
-                    total += n
-                    if skippingPictures, data.count == n, isPicture(data) {
-                        archive_read_data_skip(a)
+            guard members.count < limits.maxMembers else { throw .limit("more than \(limits.maxMembers) members") }
+            guard entry.isRegularFile else { continue }
+            if entry.isEncrypted {
+                members.append(Member(name: entry.path, data: [], isEncrypted: true))
+                continue
+            }
+            var data: [UInt8] = []
+            var truncated = false
+            reading: while true {
+                switch reader.read({ data.append(contentsOf: $0) }) {
+                case .end: break reading
+                case .failed(let reason, _): throw .unreadable("\(entry.path): \(reason)")
+                case .data(let count):
+                    total += count
+                    // The rest of the member is skipped by the next header read.
+                    if skippingPictures, data.count == count, isPicture(data) {
                         truncated = true
-                        break
+                        break reading
                     }
-                    guard data.count <= limits.maxMemberBytes else { return .failure(.limit("\(name) expands past \(limits.maxMemberBytes) bytes")) }
-                    guard total <= limits.maxTotalBytes else { return .failure(.limit("archive expands past \(limits.maxTotalBytes) bytes")) }
+                    guard data.count <= limits.maxMemberBytes else { throw .limit("\(entry.path) expands past \(limits.maxMemberBytes) bytes") }
+                    guard total <= limits.maxTotalBytes else { throw .limit("archive expands past \(limits.maxTotalBytes) bytes") }
                 }
-                members.append(Member(name: name, data: data, isEncrypted: false, isTruncated: truncated))
             }
-            return .success(members)
+            members.append(Member(name: entry.path, data: data, isEncrypted: false, isTruncated: truncated))
         }
-        return try result.get()
     }
 
-    static func isPicture(_ data: [UInt8]) -> Bool {
+    public static func isPicture(_ data: [UInt8]) -> Bool {
         data.starts(with: [0xFF, 0xD8, 0xFF]) || data.starts(with: [0x89, 0x50, 0x4E, 0x47]) || data.starts(with: Array("GIF8".utf8))
     }
 
     /// Whether deflating `data` would only cost time: pictures, media and archives are compressed
     /// already, and Office documents grow by pictures, so a disarmed 20 MB document re-deflated byte
     /// by byte spends most of its time here. Such members are stored (OPC allows both methods).
-    static func isAlreadyCompressed(_ data: [UInt8]) -> Bool {
+    public static func isAlreadyCompressed(_ data: [UInt8]) -> Bool {
         guard data.count >= 4096 else { return false }
         let magics: [[UInt8]] = [
             [0xFF, 0xD8, 0xFF], [0x89, 0x50, 0x4E, 0x47], [0x47, 0x49, 0x46, 0x38], [0x50, 0x4B, 0x03, 0x04],
