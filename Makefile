@@ -19,7 +19,7 @@ OLETOOLS := .venv-oletools
 OLEVBA := $(CURDIR)/$(OLETOOLS)/bin/olevba
 RELEASE_BIN := .build/release
 
-.PHONY: all deps build build-release test unit-test e2e-test fuzz fuzz-smoke run bench clean
+.PHONY: all deps build build-release test lint unit-test e2e-test fuzz fuzz-smoke run bench clean
 
 all: build
 
@@ -77,8 +77,12 @@ fuzz-smoke: deps
 	FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" bash Tests/Fuzz/fuzz.sh smoke
 
 # fuzz-smoke after the unit tests: it needs no SwiftPM build and must not compete with one for CPU.
-test: unit-test e2e-test
+test: lint unit-test e2e-test
 	$(MAKE) fuzz-smoke
+
+# Source checks a compiler does not make (Tests/Lint).
+lint:
+	python3 Tests/Lint/log-keys.py
 
 run: build-release
 	$(RELEASE_BIN)/moatd

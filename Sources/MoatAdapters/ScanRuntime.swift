@@ -37,7 +37,7 @@ public final class ScanRuntime: Sendable {
                 // engines the hand-set policy decides, and start-up says so.
                 configuration.policy.model = nil
                 let warning = "\(mismatch.description); deciding with the hand-set policy (set model = \"\" in [policy] to silence this)"
-                logger.warning("shipped model not used", metadata: ["problem": "\(warning)"])
+                logger.warning("shipped model not used", metadata: ["error.message": "\(warning)"])
                 progress(warning)
             }
         }
@@ -67,7 +67,7 @@ public final class ScanRuntime: Sendable {
                 }
             } catch {
                 logger.error("cannot open the engine's learned store; feedback will not train it", metadata: [
-                    "engine.name": "\(registered.name)", "error": "\(error)",
+                    "engine.name": "\(registered.name)", "error.message": "\(error)",
                 ])
             }
         }
@@ -100,12 +100,12 @@ public final class ScanRuntime: Sendable {
                 problems.append(mismatch)
             } else {
                 policy.model = nil
-                logger.warning("shipped model not used", metadata: ["problem": "\(mismatch)"])
+                logger.warning("shipped model not used", metadata: ["error.message": "\(mismatch)"])
             }
         }
         guard problems.isEmpty else {
             for problem in problems {
-                logger.error("reload refused, keeping the running engines", metadata: ["problem": "\(problem)"])
+                logger.error("reload refused, keeping the running engines", metadata: ["error.message": "\(problem)"])
             }
             return problems
         }
@@ -113,13 +113,13 @@ public final class ScanRuntime: Sendable {
             do {
                 try await registered.engine.refresh()
             } catch {
-                logger.error("engine refresh failed, it keeps its current data", metadata: ["engine.name": "\(registered.name)", "error": "\(error)"])
+                logger.error("engine refresh failed, it keeps its current data", metadata: ["engine.name": "\(registered.name)", "error.message": "\(error)"])
             }
         }
         let generation = registry.replace(engines: result.engines, policy: policy)
         logger.info("engines reloaded", metadata: [
             "registry.generation": "\(generation)",
-            "engines": "\(result.engines.map { "\($0.name):\($0.state.rawValue)" }.joined(separator: ","))",
+            "engine.names": "\(result.engines.map { "\($0.name):\($0.state.rawValue)" }.joined(separator: ","))",
         ])
         return []
     }

@@ -73,7 +73,7 @@ extension AdminAPI {
             let outbound = try self.requireOutbound()
             let sender = try context.parameters.require("sender")
             guard await outbound.unblock(sender) else { throw HTTPError(.notFound, message: "\(sender) is not paused") }
-            self.logger.info("outbound sender pause lifted", metadata: ["sender": "\(sender)"])
+            self.logger.info("outbound sender pause lifted", metadata: ["outbound.sender": "\(sender)"])
             return try Self.json(["sender": sender, "blocked": "no"])
         }
     }

@@ -128,7 +128,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
             if changed { learned.append(engine) }
         }
         if !learned.isEmpty {
-            logger.info("feedback learned", metadata: ["engines": "\(learned.joined(separator: ","))", "feedback.class": "\(truth.rawValue)"])
+            logger.info("feedback learned", metadata: ["engine.names": "\(learned.joined(separator: ","))", "feedback.class": "\(truth.rawValue)"])
         }
         return learned
     }
@@ -226,8 +226,8 @@ public final class EngineSupervisor: ScanObserver, Sendable {
         }
         try await store.recordStateChange(change)
         logger.notice("engine state changed", metadata: [
-            "engine.name": "\(engine)", "from": "\(change.from.rawValue)", "to": "\(state.rawValue)",
-            "actor": "\(actor)", "reason": "\(reason)",
+            "engine.name": "\(engine)", "engine.from_state": "\(change.from.rawValue)", "engine.to_state": "\(state.rawValue)",
+            "admin.actor": "\(actor)", "engine.reason": "\(reason)",
         ])
         refreshStateGauges()
         await cluster?.stateChanged(change)
@@ -243,7 +243,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
             tenantTrackers.reset(engine: change.engine)
         }
         logger.notice("engine state changed by another node", metadata: [
-            "engine.name": "\(change.engine)", "to": "\(change.to.rawValue)", "actor": "\(change.actor)", "reason": "\(change.reason)",
+            "engine.name": "\(change.engine)", "engine.to_state": "\(change.to.rawValue)", "admin.actor": "\(change.actor)", "engine.reason": "\(change.reason)",
         ])
         refreshStateGauges()
     }
@@ -319,7 +319,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
             do {
                 changes.append(try await setState(engine: registered.name, to: state, actor: "policy", reason: reason))
             } catch {
-                logger.error("cannot apply removal policy", metadata: ["engine.name": "\(registered.name)", "error": "\(error)"])
+                logger.error("cannot apply removal policy", metadata: ["engine.name": "\(registered.name)", "error.message": "\(error)"])
             }
         }
         for statistics in tracker.allStatistics() {
@@ -355,7 +355,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
             do {
                 try await store.quarantine(entry)
             } catch {
-                logger.error("cannot store quarantined message", metadata: ["moat.id": "\(record.id)", "error": "\(error)"])
+                logger.error("cannot store quarantined message", metadata: ["moat.id": "\(record.id)", "error.message": "\(error)"])
             }
         }
         if record.engines.contains(where: \.isFailure) {

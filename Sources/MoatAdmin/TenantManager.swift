@@ -43,7 +43,7 @@ public actor TenantManager {
             let stored = try await self.store.tenants()
             guard Set(stored) != Set(self.current.values) else { return false }
             self.registry.replace(tenants: stored)
-            self.logger.notice("tenants changed by another node", metadata: ["tenants": "\(stored.count)"])
+            self.logger.notice("tenants changed by another node", metadata: ["tenant.count": "\(stored.count)"])
             return true
         }
     }
@@ -58,7 +58,7 @@ public actor TenantManager {
     public func load() async throws {
         let tenants = try await store.tenants()
         registry.replace(tenants: tenants)
-        logger.info("tenants loaded", metadata: ["tenants": "\(tenants.count)"])
+        logger.info("tenants loaded", metadata: ["tenant.count": "\(tenants.count)"])
     }
 
     /// The tenants in force, by id.
@@ -106,7 +106,7 @@ public actor TenantManager {
                 throw TenantError.notFound(id)
             }
             self.registry.replace(tenants: Array(self.current.values.filter { $0.id != id }))
-            self.logger.notice("tenant deleted", metadata: ["tenant": "\(id)", "actor": "\(actor)"])
+            self.logger.notice("tenant deleted", metadata: ["tenant.id": "\(id)", "admin.actor": "\(actor)"])
             await self.changed()
         }
     }
@@ -137,7 +137,7 @@ public actor TenantManager {
         var all = current
         all[tenant.id] = tenant
         registry.replace(tenants: Array(all.values))
-        logger.notice("tenant changed", metadata: ["tenant": "\(tenant.id)", "actor": "\(actor)", "change": "\(change)"])
+        logger.notice("tenant changed", metadata: ["tenant.id": "\(tenant.id)", "admin.actor": "\(actor)", "tenant.change": "\(change)"])
         await changed()
         return tenant
     }

@@ -133,7 +133,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
             Counter(label: "moat_cluster_messages_total", dimensions: [("kind", message.kind.rawValue), ("direction", "sent")]).increment()
         } catch {
             // The others read it back from the store at their next reconciliation.
-            logger.warning("cannot notify the cluster", metadata: ["cluster.node": "\(nodeID)", "error": "\(String(reflecting: error))"])
+            logger.warning("cannot notify the cluster", metadata: ["cluster.node": "\(nodeID)", "error.message": "\(String(reflecting: error))"])
         }
     }
 
@@ -149,7 +149,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
             do {
                 try await tenantManager.withLock { $0 }?.refresh()
             } catch {
-                logger.warning("cannot read the tenants another node changed", metadata: ["error": "\(error)"])
+                logger.warning("cannot read the tenants another node changed", metadata: ["error.message": "\(error)"])
             }
         case .learning:
             learning?.requestSync()
@@ -158,7 +158,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
             do {
                 try await supervisor.applyRemote(feedback)
             } catch {
-                logger.warning("cannot count another node's feedback", metadata: ["scan.id": "\(feedback.scanID)", "error": "\(error)"])
+                logger.warning("cannot count another node's feedback", metadata: ["scan.id": "\(feedback.scanID)", "error.message": "\(error)"])
             }
         }
     }
@@ -184,7 +184,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
                 }
             } catch {
                 if !Task.isCancelled {
-                    logger.warning("cluster listener lost its connection; retrying", metadata: ["cluster.node": "\(nodeID)", "error": "\(String(reflecting: error))"])
+                    logger.warning("cluster listener lost its connection; retrying", metadata: ["cluster.node": "\(nodeID)", "error.message": "\(String(reflecting: error))"])
                 }
             }
             if evaluator.exchange(false, ordering: .acquiringAndReleasing) {
@@ -240,7 +240,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
             } catch {
                 Gauge(label: "moat_cluster_database_reachable").record(0)
                 if !Task.isCancelled {
-                    logger.warning("cluster heartbeat failed", metadata: ["cluster.node": "\(nodeID)", "error": "\(String(reflecting: error))"])
+                    logger.warning("cluster heartbeat failed", metadata: ["cluster.node": "\(nodeID)", "error.message": "\(String(reflecting: error))"])
                 }
             }
             try? await Task.sleep(for: .milliseconds(settings.heartbeatMilliseconds))
@@ -293,7 +293,7 @@ public final class ClusterNode: ClusterLink, Service, Sendable {
         } catch {
             Counter(label: "moat_cluster_reconciliations_total", dimensions: [("result", "failed")]).increment()
             if !Task.isCancelled {
-                logger.warning("cluster reconciliation failed", metadata: ["cluster.node": "\(nodeID)", "error": "\(String(reflecting: error))"])
+                logger.warning("cluster reconciliation failed", metadata: ["cluster.node": "\(nodeID)", "error.message": "\(String(reflecting: error))"])
             }
         }
     }

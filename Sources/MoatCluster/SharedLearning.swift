@@ -54,7 +54,7 @@ final class SharedLearning: Sendable {
                 try await sync(engine: engine, store: store, learners: learners)
             } catch {
                 Counter(label: "moat_cluster_learning_syncs_total", dimensions: [("result", "failed")]).increment()
-                logger.warning("cannot copy the shared learned counts", metadata: ["engine.name": "\(engine)", "error": "\(String(reflecting: error))"])
+                logger.warning("cannot copy the shared learned counts", metadata: ["engine.name": "\(engine)", "error.message": "\(String(reflecting: error))"])
             }
         }
     }

@@ -45,7 +45,7 @@ public actor OutboundControl: DecisionReviewer {
             try await store.saveOutboundSenders(changed, forgetting: gone)
             Counter(label: "moat_outbound_sender_rows_saved_total").increment(by: changed.count + gone.count)
         } catch {
-            logger.error("cannot save outbound sender counters; will retry", metadata: ["error": "\(error)"])
+            logger.error("cannot save outbound sender counters; will retry", metadata: ["error.message": "\(error)"])
             dirty.formUnion(changed.keys)
             forgotten += gone
         }
@@ -119,7 +119,7 @@ public actor OutboundControl: DecisionReviewer {
         var guardHold: [MisSendGuard.Hit] = []
         for hit in MisSendGuard(settings: settings.guards).evaluate(envelope: input.envelope, headers: input.message.headers, verdicts: decision.verdicts) {
             Counter(label: "moat_outbound_guard_total", dimensions: [("guard", hit.guardName), ("action", hit.action.rawValue)]).increment()
-            logger.info("mis-send guard", metadata: ["moat.id": "\(decision.scanID)", "guard": "\(hit.guardName)", "action": "\(hit.action.rawValue)", "reason": "\(hit.reason)"])
+            logger.info("mis-send guard", metadata: ["moat.id": "\(decision.scanID)", "outbound.guard": "\(hit.guardName)", "outbound.action": "\(hit.action.rawValue)", "outbound.reason": "\(hit.reason)"])
             decision.headers.append(.init(name: "\(prefix)-Guard", value: "\(hit.guardName); \(hit.action.rawValue); \(hit.reason)"))
             switch hit.action {
             case .off: break
@@ -146,7 +146,7 @@ public actor OutboundControl: DecisionReviewer {
         }
         decision.hold = SendHold(releaseAt: held.releaseAt, reason: "moat send-hold \(held.id) until \(ISO8601DateFormatter().string(from: held.releaseAt)): \(NoticeText.clean(reason))")
         decision.headers.append(.init(name: "\(prefix)-Hold", value: "\(Int(delay)) s; \(NoticeText.clean(reason))"))
-        logger.info("outbound message held", metadata: ["moat.id": "\(held.id)", "milter.queue_id": "\(queueID)", "release_at": "\(held.releaseAt)", "reason": "\(reason)"])
+        logger.info("outbound message held", metadata: ["moat.id": "\(held.id)", "milter.queue_id": "\(queueID)", "outbound.release_at": "\(held.releaseAt)", "outbound.reason": "\(reason)"])
         holds.notify(held, token: token)
         return decision
     }
@@ -178,13 +178,13 @@ public actor OutboundControl: DecisionReviewer {
         Counter(label: "moat_outbound_alerts_total", dimensions: [("metric", departure.metric), ("kind", departure.kind.rawValue)]).increment()
         Counter(label: "moat_outbound_contained_total", dimensions: [("action", hijack.action.rawValue)]).increment()
         logger.warning("outbound sender departed from its baseline", metadata: [
-            "sender": "\(sender)", "metric": "\(departure.metric)", "observed": "\(departure.observed)", "limit": "\(departure.limit)",
-            "kind": "\(departure.kind.rawValue)", "action": "\(hijack.action.rawValue)", "moat.id": "\(decision.scanID)",
+            "outbound.sender": "\(sender)", "outbound.metric": "\(departure.metric)", "outbound.observed": "\(departure.observed)", "outbound.limit": "\(departure.limit)",
+            "outbound.kind": "\(departure.kind.rawValue)", "outbound.action": "\(hijack.action.rawValue)", "moat.id": "\(decision.scanID)",
         ])
         do {
             try await store.recordOutboundAlert(alert)
         } catch {
-            logger.error("cannot record an outbound alert", metadata: ["error": "\(error)"])
+            logger.error("cannot record an outbound alert", metadata: ["error.message": "\(error)"])
         }
         return contain("sender \(sender): \(departure.description)")
     }

@@ -56,7 +56,7 @@ public actor SendHoldQueue {
         do {
             try await store.saveHeldMessage(message)
         } catch {
-            logger.error("cannot record a send-hold; delivering without it", metadata: ["moat.id": "\(id)", "error": "\(error)"])
+            logger.error("cannot record a send-hold; delivering without it", metadata: ["moat.id": "\(id)", "error.message": "\(error)"])
             return nil
         }
         Counter(label: "moat_outbound_held_total").increment()
@@ -76,7 +76,7 @@ public actor SendHoldQueue {
         do {
             try await run(settings.deleteCommand, queueID: message.queueID)
         } catch {
-            logger.error("recall failed: the delete command failed", metadata: ["moat.id": "\(id)", "error": "\(error)"])
+            logger.error("recall failed: the delete command failed", metadata: ["moat.id": "\(id)", "error.message": "\(error)"])
             throw RecallError.deleteFailed("\(error)")
         }
         message.state = .recalled
@@ -85,7 +85,7 @@ public actor SendHoldQueue {
         try await store.saveHeldMessage(message)
         retryAfter[id] = nil
         Counter(label: "moat_outbound_recalled_total").increment()
-        logger.info("held message recalled", metadata: ["moat.id": "\(id)", "milter.queue_id": "\(message.queueID)", "by": "\(actor)"])
+        logger.info("held message recalled", metadata: ["moat.id": "\(id)", "milter.queue_id": "\(message.queueID)", "admin.actor": "\(actor)"])
         return message
     }
 
@@ -102,7 +102,7 @@ public actor SendHoldQueue {
         do {
             due = try await store.heldMessages(state: .held, dueBy: now, limit: 1000)
         } catch {
-            logger.error("cannot read held messages", metadata: ["error": "\(error)"])
+            logger.error("cannot read held messages", metadata: ["error.message": "\(error)"])
             return 0
         }
         var released = 0
@@ -117,7 +117,7 @@ public actor SendHoldQueue {
                         try await run(settings.flushCommand, queueID: message.queueID)
                     } catch {
                         logger.warning("released, but the flush command failed: the MTA delivers it at its next queue run",
-                                       metadata: ["moat.id": "\(message.id)", "error": "\(error)"])
+                                       metadata: ["moat.id": "\(message.id)", "error.message": "\(error)"])
                     }
                 }
                 message.state = .released
@@ -132,13 +132,13 @@ public actor SendHoldQueue {
                 message.lastError = String("\(error)".prefix(500))
                 retryAfter[message.id] = now.addingTimeInterval(min(300, pow(2, Double(min(message.attempts, 9)))))
                 logger.error("releasing a held message failed; will retry", metadata: [
-                    "moat.id": "\(message.id)", "milter.queue_id": "\(message.queueID)", "attempts": "\(message.attempts)", "error": "\(error)",
+                    "moat.id": "\(message.id)", "milter.queue_id": "\(message.queueID)", "outbound.attempts": "\(message.attempts)", "error.message": "\(error)",
                 ])
             }
             do {
                 try await store.saveHeldMessage(message)
             } catch {
-                logger.error("cannot record a held message's release", metadata: ["moat.id": "\(message.id)", "error": "\(error)"])
+                logger.error("cannot record a held message's release", metadata: ["moat.id": "\(message.id)", "error.message": "\(error)"])
             }
         }
         return released
@@ -183,9 +183,9 @@ public actor SendHoldQueue {
         Thread.detachNewThread {
             do {
                 try command.run(extra: [message.sender], input: text, timeout: timeout)
-                logger.info("send-hold notice sent", metadata: ["moat.id": "\(message.id)", "to": "\(message.sender)"])
+                logger.info("send-hold notice sent", metadata: ["moat.id": "\(message.id)", "notice.to": "\(message.sender)"])
             } catch {
-                logger.error("send-hold notice failed", metadata: ["moat.id": "\(message.id)", "error": "\(error)"])
+                logger.error("send-hold notice failed", metadata: ["moat.id": "\(message.id)", "error.message": "\(error)"])
             }
         }
     }

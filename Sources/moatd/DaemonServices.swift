@@ -38,7 +38,7 @@ struct StoreService: Service {
         do {
             try await store.close()
         } catch {
-            logger.error("closing the store failed", metadata: ["error": "\(error)"])
+            logger.error("closing the store failed", metadata: ["error.message": "\(error)"])
         }
     }
 }

@@ -64,7 +64,7 @@ struct MoatDaemon: AsyncParsableCommand {
             configuration = loaded.core
             daemon = loaded.daemon
         } catch {
-            logger.critical("cannot load configuration", metadata: ["error": "\(error)"])
+            logger.critical("cannot load configuration", metadata: ["error.message": "\(error)"])
             throw ExitCode(78)
         }
         if let engines { configuration.enginesDirectory = engines }
@@ -82,14 +82,14 @@ struct MoatDaemon: AsyncParsableCommand {
         )
         if !problems.isEmpty {
             for problem in problems {
-                logger.critical("engine manifest unusable", metadata: ["problem": "\(problem)"])
+                logger.critical("engine manifest unusable", metadata: ["error.message": "\(problem)"])
             }
             await runtime.shutdown()
             throw ExitCode(78)
         }
         let snapshot = runtime.registry.snapshot
         logger.info("engines loaded", metadata: [
-            "engines": "\(snapshot.engines.map { "\($0.name):\($0.state.rawValue)" }.joined(separator: ","))",
+            "engine.names": "\(snapshot.engines.map { "\($0.name):\($0.state.rawValue)" }.joined(separator: ","))",
             "engines.directory": "\(configuration.enginesDirectory)",
         ])
         logger.info("decision rule", metadata: ["policy.rule": "\(snapshot.policy.decisionRule)"])
@@ -117,7 +117,7 @@ struct MoatDaemon: AsyncParsableCommand {
             outbound = OutboundControl(settings: daemon.outbound, store: store, registry: runtime.registry, logger: logger)
             try await outbound.load()
         } catch {
-            logger.critical("cannot open the store, read the tenants or outbound state, or read the admin tokens", metadata: ["error": "\(error)"])
+            logger.critical("cannot open the store, read the tenants or outbound state, or read the admin tokens", metadata: ["error.message": "\(error)"])
             await runtime.shutdown()
             throw ExitCode(73)
         }
@@ -132,7 +132,7 @@ struct MoatDaemon: AsyncParsableCommand {
         do {
             restored = try await supervisor.restore(window: daemon.precision.window)
         } catch {
-            logger.error("cannot restore statistics from the store; starting empty", metadata: ["error": "\(error)"])
+            logger.error("cannot restore statistics from the store; starting empty", metadata: ["error.message": "\(error)"])
         }
         // Several moatd on one PostgreSQL store share engine states, feedback and one policy evaluator.
         var cluster: ClusterNode?
@@ -145,7 +145,7 @@ struct MoatDaemon: AsyncParsableCommand {
                 cluster = node
                 logger.notice("cluster node", metadata: ["cluster.node": "\(node.nodeID)"])
             } catch {
-                logger.critical("cannot join the cluster", metadata: ["error": "\(error)"])
+                logger.critical("cannot join the cluster", metadata: ["error.message": "\(error)"])
                 await runtime.shutdown()
                 throw ExitCode(78)
             }
@@ -160,13 +160,13 @@ struct MoatDaemon: AsyncParsableCommand {
             do {
                 policy = try GatewayConfiguration.load(path: config).core.policy
             } catch {
-                daemonLogger.error("policy reload failed, keeping the running policy", metadata: ["error": "\(error)"])
+                daemonLogger.error("policy reload failed, keeping the running policy", metadata: ["error.message": "\(error)"])
             }
             if let pool {
                 let workerProblems = await pool.reload()
                 guard workerProblems.isEmpty else {
                     for problem in workerProblems {
-                        daemonLogger.error("reload refused by the scan workers, keeping the running engines", metadata: ["problem": "\(problem)"])
+                        daemonLogger.error("reload refused by the scan workers, keeping the running engines", metadata: ["error.message": "\(problem)"])
                     }
                     return workerProblems.map { ConfigurationError(file: enginesDirectory, reason: $0) }
                 }
@@ -243,7 +243,7 @@ struct MoatDaemon: AsyncParsableCommand {
         do {
             try await pool.start()
         } catch {
-            logger.critical("scan workers could not start", metadata: ["error": "\(error)"])
+            logger.critical("scan workers could not start", metadata: ["error.message": "\(error)"])
             await pool.shutdown()
             throw ExitCode(78)
         }

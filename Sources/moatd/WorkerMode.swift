@@ -29,7 +29,7 @@ struct WorkerMode {
         do {
             configuration = try GatewayConfiguration.load(path: config).core
         } catch {
-            logger.critical("cannot load configuration", metadata: ["error": "\(error)"])
+            logger.critical("cannot load configuration", metadata: ["error.message": "\(error)"])
             throw ExitCode(78)
         }
         if let engines { configuration.enginesDirectory = engines }
@@ -39,7 +39,7 @@ struct WorkerMode {
             let bytes = rlim_t(megabytes) << 20
             var limit = rlimit(rlim_cur: bytes, rlim_max: bytes)
             if setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) != 0 {
-                logger.error("cannot set the worker memory limit", metadata: ["memory_limit_mb": "\(megabytes)"])
+                logger.error("cannot set the worker memory limit", metadata: ["worker.memory_limit_mb": "\(megabytes)"])
             }
         }
         let (runtime, problems) = await ScanRuntime.start(

@@ -68,7 +68,7 @@ status=$?
 set -e
 check "forged p=reject mail rejected (swaks exit 26)" test "$status" -eq 26
 check "the reject carries the policy reply" grep -q "<\*\* 550 5.7.1 Moat test rejection" "$WORK/forged.swaks"
-check "moatd decided reject for category policy from the auth engine" grep -q "action=reject category=policy .*engines=auth=policy" "$WORK/moatd.log"
+check "moatd decided reject for category policy from the auth engine" grep -q "decision.action=reject decision.category=policy decision.engines=.*auth=policy" "$WORK/moatd.log"
 check "the SPF and DMARC queries went to the loopback server" grep -q "_dmarc.forged.test" "$WORK/dns.log"
 
 # 2. Signed by dkimpy (d=signed.test), SPF-authorised client, carrying a forged A-R with our id.

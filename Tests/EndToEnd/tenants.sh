@@ -84,8 +84,8 @@ check "delivered to bob only" grep -q "^Delivered-To: bob@globex.test" "$GLOBEX_
 check "the document was disarmed for globex (delivered as .docx)" grep -q 'filename="invoice.docx"' "$GLOBEX_COPY"
 check "the macro document itself is gone" bash -c "! grep -q 'filename=\"invoice.docm\"' '$GLOBEX_COPY'"
 check "globex's copy says whose policy decided" grep -q "^X-Moat-Tenant: globex" "$GLOBEX_COPY"
-check "moatd logged the removed recipient with acme's reply" grep -q "recipients=alice@acme.test reply=550 5.7.1 .*recipients removed: their tenant refused the message" "$WORK/moatd.log"
-check "moatd logged each tenant's decision" grep -q 'action=reject category=malware .*tenant=acme .*tenant decision' "$WORK/moatd.log"
+check "moatd logged the removed recipient with acme's reply" grep -q "decision.recipients=alice@acme.test decision.removal_reply=550 5.7.1 .*recipients removed: their tenant refused the message" "$WORK/moatd.log"
+check "moatd logged each tenant's decision" grep -q 'decision.action=reject decision.category=malware .*tenant.id=acme .*tenant decision' "$WORK/moatd.log"
 check "Postfix delivered to bob" grep -q 'to=<bob@globex.test>.*status=sent' "$WORK/maillog"
 check "Postfix never tried alice (the recipient was removed, not bounced)" bash -c "! grep -q 'to=<alice@acme.test>' '$WORK/maillog'"
 # A refusal by acme's sender block list (category policy): the sender is told which recipient did
@@ -168,7 +168,7 @@ cp "$WORK/moatd.log" "$WORK/moatd-first.log"
 start_moatd "$WORK/moat.toml" "$WORK/engines"
 wait_port "$ADMIN_PORT"
 check "tenants are back after a restart" bash -c "'$MOAT' tenants list ${CLI[*]} | grep -q '\"id\" : \"globex\"'"
-check "moatd logged the tenants it loaded" grep -q "tenants=2 .*tenants loaded" "$WORK/moatd.log"
+check "moatd logged the tenants it loaded" grep -q "tenant.count=2 .*tenants loaded" "$WORK/moatd.log"
 check "moat tenants delete" "$MOAT" tenants delete globex "${CLI[@]}"
 check "a deleted tenant is gone" test "$(as "$GLOBAL" "$ADMIN/tenants/globex")" = 404
 

@@ -206,7 +206,7 @@ public final class ClamAVEngine: ScanEngine {
             }
         } catch {
             loaded.withLock { $0.lastReloadError = "\(error)" }
-            logger.error("clamav reload failed; keeping the running database", metadata: ["clamav.error": "\(error)"])
+            logger.error("clamav reload failed; keeping the running database", metadata: ["error.message": "\(error)"])
             throw error
         }
         let generation: Int? = loaded.withLock { state in

@@ -116,10 +116,10 @@ public struct ScanPipeline: Sendable {
             verdict.requestedAction = report.category == nil ? nil : report.requestedAction
             return verdict
         case .failed(let message):
-            context.logger.warning("engine failed", metadata: ["engine.name": "\(name)", "error": "\(message)"])
+            context.logger.warning("engine failed", metadata: ["engine.name": "\(name)", "error.message": "\(message)"])
             return EngineVerdict(engine: name, outcome: .error(message), elapsed: elapsed, state: state)
         case .timedOut:
-            context.logger.warning("engine timed out", metadata: ["engine.name": "\(name)", "timeout_ms": "\(registered.manifest.timeoutMilliseconds)"])
+            context.logger.warning("engine timed out", metadata: ["engine.name": "\(name)", "engine.timeout_ms": "\(registered.manifest.timeoutMilliseconds)"])
             return EngineVerdict(engine: name, outcome: .timeout, elapsed: elapsed, state: state)
         case .cancelled:
             return EngineVerdict(engine: name, outcome: .error("cancelled"), elapsed: elapsed, state: state)

@@ -73,7 +73,7 @@ public actor WorkerPool: EngineExecutor {
         self.launch = launch
         self.maxFrameBytes = WorkerServer.maxFrameBytes(limits)
         var poolLogger = logger
-        poolLogger[metadataKey: "component"] = "workers"
+        poolLogger[metadataKey: "moat.component"] = "workers"
         poolLogger[metadataKey: "workers.pool"] = "\(name)"
         self.logger = poolLogger
         self.readyGauge = Gauge(label: "moat_workers_ready", dimensions: [("pool", name)])
@@ -95,7 +95,7 @@ public actor WorkerPool: EngineExecutor {
             guard let ready = await worker.waitUntilReady() else { throw .died("pid \(worker.pid)") }
             guard ready.problems.isEmpty else { throw .manifests(ready.problems) }
         }
-        logger.info("scan workers ready", metadata: ["workers": "\(slots.compactMap { $0.worker?.pid })"])
+        logger.info("scan workers ready", metadata: ["worker.pids": "\(slots.compactMap { $0.worker?.pid })"])
     }
 
     /// Stops every worker (they exit when their channel closes).
@@ -177,7 +177,7 @@ public actor WorkerPool: EngineExecutor {
             let entry = poison.recordKill(hash, engine: engine)
             Counter(label: "moat_worker_hard_timeouts_total", dimensions: [("engine", engine)]).increment()
             logger.error("scan overran its hard limit; worker killed", metadata: [
-                "scan.id": "\(input.id)", "engine.name": "\(lost.running)", "message.sha256": "\(hash)", "kills": "\(entry.kills)",
+                "scan.id": "\(input.id)", "engine.name": "\(lost.running)", "message.sha256": "\(hash)", "worker.kills": "\(entry.kills)",
             ])
             var verdicts = lost.verdicts
             for name in order where !verdicts.contains(where: { $0.engine == name }) {
@@ -202,7 +202,7 @@ public actor WorkerPool: EngineExecutor {
         states: [String: EngineState], order: [String]
     ) async -> Execution {
         logger.warning("worker died during a scan; retrying it alone", metadata: [
-            "scan.id": "\(input.id)", "cause": "\(firstLoss.cause)", "engines.running": "\(firstLoss.running)",
+            "scan.id": "\(input.id)", "worker.exit": "\(firstLoss.cause)", "engines.running": "\(firstLoss.running)",
         ])
         poison.recordKill(hash, engine: firstLoss.running.first ?? "unknown")
         let retried = Finding(code: "isolation.retried", detail: "a worker died during this scan (\(firstLoss.cause)); scanned again in a fresh worker")
@@ -218,7 +218,7 @@ public actor WorkerPool: EngineExecutor {
             let entry = poison.recordKill(hash, engine: engine, kills: PoisonList.threshold)
             Counter(label: "moat_poison_messages_total", dimensions: [("engine", engine), ("seen", "first")]).increment()
             logger.error("poison message: it killed a worker again when scanned alone", metadata: [
-                "scan.id": "\(input.id)", "engine.name": "\(engine)", "cause": "\(second.cause)", "message.sha256": "\(hash)",
+                "scan.id": "\(input.id)", "engine.name": "\(engine)", "worker.exit": "\(second.cause)", "message.sha256": "\(hash)",
             ])
             var verdicts = second.verdicts
             verdicts.append(crashVerdict(engine, state: states[engine] ?? .active, detail: "its worker died twice on this message (\(second.cause))"))
@@ -332,7 +332,7 @@ public actor WorkerPool: EngineExecutor {
             lane = worker
             return await worker.waitUntilReady() == nil ? nil : worker
         } catch {
-            logger.error("cannot start the exclusive worker", metadata: ["error": "\(error)"])
+            logger.error("cannot start the exclusive worker", metadata: ["error.message": "\(error)"])
             return nil
         }
     }
@@ -371,7 +371,7 @@ public actor WorkerPool: EngineExecutor {
             slots[index].worker = nil
             guard !stopping else { return }
             Counter(label: "moat_worker_exits_total", dimensions: [("cause", expected ? "retired" : status.label)]).increment()
-            logger.error("scan worker exited; restarting it", metadata: ["worker.pid": "\(worker.pid)", "cause": "\(status)"])
+            logger.error("scan worker exited; restarting it", metadata: ["worker.pid": "\(worker.pid)", "worker.exit": "\(status)"])
             let lived = ContinuousClock.now - worker.startedAt
             if lived > .seconds(60) {
                 slots[index].backoff = .milliseconds(settings.restartBackoffMilliseconds)
@@ -382,7 +382,7 @@ public actor WorkerPool: EngineExecutor {
 
     private func retire(_ worker: WorkerProcess, reason: String) {
         guard let index = slots.firstIndex(where: { $0.worker === worker }) else { return }
-        logger.warning("replacing a scan worker", metadata: ["worker.pid": "\(worker.pid)", "reason": "\(reason)"])
+        logger.warning("replacing a scan worker", metadata: ["worker.pid": "\(worker.pid)", "worker.reason": "\(reason)"])
         Counter(label: "moat_worker_exits_total", dimensions: [("cause", "retired")]).increment()
         worker.markRetiring()
         slots[index].worker = nil
@@ -408,7 +408,7 @@ public actor WorkerPool: EngineExecutor {
             slots[index].worker = try spawn()
             restarts += 1
         } catch {
-            logger.error("cannot restart a scan worker", metadata: ["error": "\(error)"])
+            logger.error("cannot restart a scan worker", metadata: ["error.message": "\(error)"])
             scheduleRestart(index)
         }
     }
@@ -428,7 +428,7 @@ public actor WorkerPool: EngineExecutor {
     }
 
     private func unavailable(_ requested: [RequestedEngine], reason: String, states: [String: EngineState], order: [String]) -> Execution {
-        logger.error("no worker could scan a message", metadata: ["reason": "\(reason)"])
+        logger.error("no worker could scan a message", metadata: ["worker.reason": "\(reason)"])
         return Execution(
             verdicts: failures(for: requested, missingFrom: [], detail: reason, states: states),
             findings: [Finding(code: "isolation.unavailable", detail: reason)],

@@ -208,7 +208,7 @@ final class WorkerProcess: Sendable {
             return true
         }
         guard inFlight else { return }
-        logger.error("scan overran its hard limit; killing the worker", metadata: ["reason": "\(reason)"])
+        logger.error("scan overran its hard limit; killing the worker", metadata: ["worker.reason": "\(reason)"])
         Glibc.kill(pid, SIGKILL)
     }
 

@@ -70,7 +70,7 @@ public final class WorkerServer: Sendable {
                 frame = try channel.receive()
             } catch {
                 if case .closed = error {} else {
-                    logger.error("worker channel failed", metadata: ["error": "\(error)"])
+                    logger.error("worker channel failed", metadata: ["error.message": "\(error)"])
                 }
                 return
             }
@@ -165,7 +165,7 @@ public final class WorkerServer: Sendable {
         do {
             channel.post(WorkerFrame(kind: kind, payload: Array(try JSONEncoder().encode(value))))
         } catch {
-            logger.error("cannot encode a frame for the parent", metadata: ["error": "\(error)"])
+            logger.error("cannot encode a frame for the parent", metadata: ["error.message": "\(error)"])
         }
     }
 

@@ -78,7 +78,7 @@ struct MilterConnection: Sendable {
                     do {
                         action = try machine.receive(command)
                     } catch {
-                        logger.warning("milter protocol error, closing connection", metadata: ["error": "\(error)"])
+                        logger.warning("milter protocol error, closing connection", metadata: ["error.message": "\(error)"])
                         return
                     }
                     if case .spool(let spool, let bytes, let then) = action {
@@ -86,7 +86,7 @@ struct MilterConnection: Sendable {
                         do {
                             try await pipeline.blocking.run { try spool.append(bytes) }
                         } catch {
-                            logger.error("cannot spool the message body, closing connection", metadata: ["error": "\(error)"])
+                            logger.error("cannot spool the message body, closing connection", metadata: ["error.message": "\(error)"])
                             return
                         }
                         action = then
@@ -138,8 +138,8 @@ struct MilterConnection: Sendable {
 
         if collected.isOversize {
             messageLogger.notice("message over max_message_bytes", metadata: [
-                "message.size": "\(collected.totalSize)", "limit": "\(settings.maxMessageBytes)",
-                "action": "\(settings.oversizeAction.rawValue)",
+                "message.size": "\(collected.totalSize)", "milter.limit": "\(settings.maxMessageBytes)",
+                "decision.action": "\(settings.oversizeAction.rawValue)",
             ])
             let reply = settings.oversizeAction == .reject ? "552 5.3.4 Message too big for content scanning"
                 : settings.oversizeAction == .tempfail ? policy.tempfailReply : nil
@@ -174,32 +174,32 @@ struct MilterConnection: Sendable {
         let elapsed = clock.now - start
         if Task.isCancelled {
             messageLogger.info("scan cancelled before its decision", metadata: [
-                "elapsed_ms": "\(elapsed.wholeMilliseconds)",
+                "scan.elapsed_ms": "\(elapsed.wholeMilliseconds)",
             ])
             return outcome.response
         }
         messageLogger.info("decision", metadata: [
             "moat.id": "\(decision.scanID)",
-            "action": "\(decision.action.rawValue)",
-            "score": "\(decision.score)",
-            "category": "\(decision.category?.rawValue ?? "-")",
-            "engines": "\(decision.verdicts.map { "\($0.engine)=\($0.label)" }.joined(separator: ","))",
+            "decision.action": "\(decision.action.rawValue)",
+            "decision.score": "\(decision.score)",
+            "decision.category": "\(decision.category?.rawValue ?? "-")",
+            "decision.engines": "\(decision.verdicts.map { "\($0.engine)=\($0.label)" }.joined(separator: ","))",
             "message.size": "\(collected.totalSize)",
-            "tenant": "\(decision.tenant ?? (decision.tenants.isEmpty ? "-" : "several"))",
-            "elapsed_ms": "\(elapsed.wholeMilliseconds)",
+            "tenant.id": "\(decision.tenant ?? (decision.tenants.isEmpty ? "-" : "several"))",
+            "scan.elapsed_ms": "\(elapsed.wholeMilliseconds)",
         ])
         if decision.tenants.count > 1 {
             for outcome in decision.tenants {
                 messageLogger.info("tenant decision", metadata: [
-                    "moat.id": "\(decision.scanID)", "tenant": "\(outcome.tenant ?? "-")", "action": "\(outcome.action.rawValue)",
-                    "score": "\(outcome.score)", "category": "\(outcome.category?.rawValue ?? "-")",
-                    "recipients": "\(outcome.recipients.joined(separator: ","))",
+                    "moat.id": "\(decision.scanID)", "tenant.id": "\(outcome.tenant ?? "-")", "decision.action": "\(outcome.action.rawValue)",
+                    "decision.score": "\(outcome.score)", "decision.category": "\(outcome.category?.rawValue ?? "-")",
+                    "decision.recipients": "\(outcome.recipients.joined(separator: ","))",
                 ])
             }
             if !decision.removedRecipients.isEmpty {
                 messageLogger.notice("recipients removed: their tenant refused the message", metadata: [
-                    "moat.id": "\(decision.scanID)", "recipients": "\(decision.removedRecipients.joined(separator: ","))",
-                    "reply": "\(decision.removalReply ?? "-")",
+                    "moat.id": "\(decision.scanID)", "decision.recipients": "\(decision.removedRecipients.joined(separator: ","))",
+                    "decision.removal_reply": "\(decision.removalReply ?? "-")",
                 ])
             }
         }
@@ -219,9 +219,9 @@ struct MilterConnection: Sendable {
         Thread.detachNewThread {
             do {
                 try notice.send(with: command)
-                logger.info("removal notice sent", metadata: ["milter.queue_id": "\(scanID)", "to": "\(notice.to)"])
+                logger.info("removal notice sent", metadata: ["milter.queue_id": "\(scanID)", "notice.to": "\(notice.to)"])
             } catch {
-                logger.error("removal notice failed", metadata: ["milter.queue_id": "\(scanID)", "error": "\(error)"])
+                logger.error("removal notice failed", metadata: ["milter.queue_id": "\(scanID)", "error.message": "\(error)"])
             }
         }
     }
@@ -238,7 +238,7 @@ struct MilterConnection: Sendable {
             body = try await pipeline.blocking.run { try collected.bodyBytes() }
         } catch {
             await budget.release(granted)
-            logger.error("cannot read spooled body", metadata: ["error": "\(error)"])
+            logger.error("cannot read spooled body", metadata: ["error.message": "\(error)"])
             return failed(policy: policy, translator: translator, collected: collected, reason: "spool read failed")
         }
         let assembled = MilterMessageAssembler.raw(

@@ -115,7 +115,7 @@ public struct MilterServer: Service {
         do {
             try await session.run(connection)
         } catch {
-            connectionLogger.notice("milter connection closed on error", metadata: ["error": "\(error)"])
+            connectionLogger.notice("milter connection closed on error", metadata: ["error.message": "\(error)"])
         }
     }
 }

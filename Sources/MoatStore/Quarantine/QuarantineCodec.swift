@@ -74,7 +74,7 @@ public struct QuarantineCodec: Sendable {
         do {
             return try decode([UInt8](column))
         } catch {
-            logger.error("cannot read a quarantined message", metadata: ["moat.id": "\(scanID)", "error": "\(error)"])
+            logger.error("cannot read a quarantined message", metadata: ["moat.id": "\(scanID)", "error.message": "\(error)"])
             return nil
         }
     }

@@ -166,7 +166,7 @@ public final class StoreWriter: Sendable {
             } catch {
                 state.withLock { $0.statistics.failedBatches += 1 }
                 logger.warning("store batch failed, will retry once", metadata: [
-                    "store.records": "\(batch.count)", "store.error": "\(error)",
+                    "store.records": "\(batch.count)", "error.message": "\(error)",
                 ])
                 if finalAttempt {
                     await writeRetry(batch, keepIfUnavailable: false)
@@ -193,7 +193,7 @@ public final class StoreWriter: Sendable {
                 state.statistics.droppedAfterFailure += batch.count
             }
             logger.error("store batch failed twice, dropped", metadata: [
-                "store.records": "\(batch.count)", "store.first_scan_id": "\(batch.first?.id ?? "")", "store.error": "\(error)",
+                "store.records": "\(batch.count)", "store.first_scan_id": "\(batch.first?.id ?? "")", "error.message": "\(error)",
             ])
         }
     }
@@ -206,7 +206,7 @@ public final class StoreWriter: Sendable {
         }
         if first {
             logger.error("store unreachable: keeping records until it answers", metadata: [
-                "store.records": "\(count)", "store.queue_limit": "\(queueLimit)", "store.error": "\(error)",
+                "store.records": "\(count)", "store.queue_limit": "\(queueLimit)", "error.message": "\(error)",
             ])
         }
     }
@@ -236,7 +236,7 @@ public final class StoreWriter: Sendable {
             logger.info("store pruned", metadata: ["store.removed": "\(removed)", "store.retention_days": "\(retentionDays)",
                                                    "store.tenant_quarantine_removed": "\(tenantRemoved)"])
         } catch {
-            logger.warning("store prune failed", metadata: ["store.error": "\(error)"])
+            logger.warning("store prune failed", metadata: ["error.message": "\(error)"])
         }
     }
 
