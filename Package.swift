@@ -205,7 +205,7 @@ let package = Package(
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatIsolationTests", dependencies: ["MoatIsolation", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatPatternTests", dependencies: ["MoatPattern", "MoatCore", "MoatMessage"]),
-        .testTarget(name: "MoatClamAVTests", dependencies: ["MoatClamAV", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatClamAVTests", dependencies: ["MailTestSupport", "MoatClamAV", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatBenchTests", dependencies: ["MoatBench", "MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatRuleKitTests", dependencies: ["MoatRuleKit", "MoatPattern", "MoatSpam", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatStoreTests", dependencies: ["MoatStore", "MoatCore", "PostgresTestSupport"]),
@@ -222,6 +222,8 @@ let package = Package(
         .testTarget(name: "MoatDNSTests", dependencies: ["MoatDNS", "DNSTestSupport"]),
         // A real DNS server (dnsmasq) on loopback for the DNS and authentication tests.
         .target(name: "DNSTestSupport", path: "Tests/DNSTestSupport"),
+        // Well-formed MIME messages for every suite's tests, built one way.
+        .target(name: "MailTestSupport", path: "Tests/MailTestSupport"),
         // A throwaway PostgreSQL cluster for the tests that need the real server.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
         // A daemon without sockets (runtime, SQLite store, supervisor, admin API) for API and console tests.
@@ -253,14 +255,14 @@ let package = Package(
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "MoatFileTypeTests", dependencies: ["MoatFileType", "MoatCore", "MoatMessage"]),
-        .testTarget(name: "MoatExternalTests", dependencies: ["MoatExternal", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatFileTypeTests", dependencies: ["MailTestSupport", "MoatFileType", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatExternalTests", dependencies: ["MailTestSupport", "MoatExternal", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatSpamTests", dependencies: ["MoatSpam", "MoatCore", "MoatMessage", "DNSTestSupport", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "MoatURLTests", dependencies: ["MoatURL", "MoatCore", "MoatMessage", "MoatDNS", "DNSTestSupport"]),
-        .testTarget(name: "MoatMacroTests", dependencies: ["MoatMacro", "MoatArchive", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatURLTests", dependencies: ["MailTestSupport", "MoatURL", "MoatCore", "MoatMessage", "MoatDNS", "DNSTestSupport"]),
+        .testTarget(name: "MoatMacroTests", dependencies: ["MailTestSupport", "MoatMacro", "MoatArchive", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatCompressionTests", dependencies: ["MoatCompression"]),
-        .testTarget(name: "MoatPDFTests", dependencies: ["MoatPDF", "MoatCore", "MoatMessage"]),
-        .testTarget(name: "MoatHTMLDisarmTests", dependencies: ["MoatHTMLDisarm", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatPDFTests", dependencies: ["MailTestSupport", "MoatPDF", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatHTMLDisarmTests", dependencies: ["MailTestSupport", "MoatHTMLDisarm", "MoatCore", "MoatMessage"]),
         .testTarget(
             name: "MoatFuzzRegressionTests",
             dependencies: [

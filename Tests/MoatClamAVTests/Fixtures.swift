@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailTestSupport
 import MoatClamAV
 import MoatCore
 import MoatMessage
@@ -47,36 +48,12 @@ enum Fixtures {
 
     // MARK: Messages
 
-    /// A multipart/mixed message with a text part and the given attachments (base64).
+    /// A multipart/mixed message with a text part and the given attachments (base64); a fresh
+    /// Message-ID each time.
     static func message(text: String = "Hello,\r\nplease see attached.\r\n", attachments: [(name: String, bytes: [UInt8])]) -> [UInt8] {
-        var out = """
-        From: sender@example.org\r
-        To: rcpt@example.net\r
-        Subject: fixture\r
-        Message-ID: <\(UUID().uuidString)@example.org>\r
-        MIME-Version: 1.0\r
-        Content-Type: multipart/mixed; boundary="b-moat"\r
-        \r
-        --b-moat\r
-        Content-Type: text/plain; charset=us-ascii\r
-        \r
-        \(text)\r
-
-        """
-        for attachment in attachments {
-            let encoded = Data(attachment.bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
-            out += """
-            --b-moat\r
-            Content-Type: application/octet-stream; name="\(attachment.name)"\r
-            Content-Disposition: attachment; filename="\(attachment.name)"\r
-            Content-Transfer-Encoding: base64\r
-            \r
-            \(encoded)\r
-
-            """
-        }
-        out += "--b-moat--\r\n"
-        return Array(out.utf8)
+        TestMessage.withAttachments(attachments.map { .attachment($0.name, bytes: $0.bytes) }, text: text, headers: [
+            "From: sender@example.org", "To: rcpt@example.net", "Subject: fixture", "Message-ID: <\(UUID().uuidString)@example.org>",
+        ])
     }
 
     /// `bytes` as a uuencode block named `name`.

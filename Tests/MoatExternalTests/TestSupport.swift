@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailTestSupport
 import MoatCore
 import MoatMessage
 @testable import MoatExternal
@@ -13,33 +14,14 @@ enum Fixtures {
     static let gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 
     static func message(subject: String = "Quarterly figures", body: String) -> Message {
-        let text = "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: \(subject)\r\nMessage-ID: <t1@example.org>\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n\(body)\r\n"
-        return Message(parsing: Array(text.utf8))
+        Message(parsing: TestMessage.single(type: "text/plain", body: body, headers: [
+            "From: alice@example.org", "To: bob@example.org", "Subject: \(subject)", "Message-ID: <t1@example.org>",
+            "Date: Sun, 29 Nov 2026 10:00:00 +0000",
+        ]))
     }
 
     static func withAttachment(_ content: String, filename: String) -> Message {
-        let encoded = Data(content.utf8).base64EncodedString()
-        let text = """
-        From: alice@example.org\r
-        To: bob@example.org\r
-        Subject: report\r
-        MIME-Version: 1.0\r
-        Content-Type: multipart/mixed; boundary="b1"\r
-        \r
-        --b1\r
-        Content-Type: text/plain\r
-        \r
-        see attached\r
-        --b1\r
-        Content-Type: application/octet-stream\r
-        Content-Disposition: attachment; filename="\(filename)"\r
-        Content-Transfer-Encoding: base64\r
-        \r
-        \(encoded)\r
-        --b1--\r
-
-        """
-        return Message(parsing: Array(text.utf8))
+        Message(parsing: TestMessage.withAttachments([.attachment(filename, bytes: Array(content.utf8))], text: "see attached"))
     }
 
     static let clean = message(body: "Hello Bob, the figures are attached as discussed.")

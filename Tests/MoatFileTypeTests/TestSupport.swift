@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Logging
+import MailTestSupport
 import MoatCore
 import MoatMessage
 @testable import MoatFileType
@@ -104,17 +105,7 @@ enum TestSupport {
 
     /// A multipart/mixed message: a text body (part 1), then `parts` (2, 3, …).
     static func message(_ parts: [Part]) -> Message {
-        var text = "From: a@example.com\r\nTo: b@example.com\r\nSubject: test\r\nMIME-Version: 1.0\r\n"
-        text += "Content-Type: multipart/mixed; boundary=\"=b=\"\r\n\r\n--=b=\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
-        for part in parts {
-            text += "--=b=\r\nContent-Type: \(part.contentType)\r\n"
-            if let disposition = part.disposition { text += "Content-Disposition: \(disposition)\r\n" }
-            text += "Content-Transfer-Encoding: base64\r\n\r\n"
-            text += Data(part.bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
-            text += "\r\n"
-        }
-        text += "--=b=--\r\n"
-        return Message(parsing: Array(text.utf8))
+        Message(parsing: TestMessage.withAttachments(parts.map { TestMessage.Part(contentType: $0.contentType, disposition: $0.disposition, bytes: $0.bytes) }))
     }
 
     /// Scans a message with one attachment and returns the report.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailTestSupport
 import MoatCore
 import MoatMessage
 @testable import MoatHTMLDisarm
@@ -82,13 +83,12 @@ struct HTMLDisarmTests {
         #expect(HTMLSmuggling.blobs(in: Array("<img src=\"data:image/png;base64,\(png)\">".utf8)).isEmpty)
     }
 
-    static func message(html: String, name: String?, inlineBody: Bool = false) -> [UInt8] {
-        let disposition = name.map { "Content-Disposition: attachment; filename=\"\($0)\"\r\n" } ?? ""
-        let text = "From: a@example.com\r\nTo: b@example.com\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
-            + "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/html\r\n\r\n<p>body <script>x()</script></p>\r\n"
-            + "--b1\r\nContent-Type: text/html; charset=utf-8\r\n\(disposition)Content-Transfer-Encoding: base64\r\n\r\n"
-            + Data(html.utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]) + "\r\n--b1--\r\n"
-        return Array(text.utf8)
+    /// The message's own HTML body (with a script, never rewritten), then `html` as part 2.
+    static func message(html: String, name: String?) -> [UInt8] {
+        TestMessage.multipart(parts: [
+            .text("<p>body <script>x()</script></p>", type: "text/html"),
+            TestMessage.Part(contentType: "text/html; charset=utf-8", disposition: name.map { "attachment; filename=\"\($0)\"" }, bytes: Array(html.utf8)),
+        ])
     }
 
     func scan(_ raw: [UInt8], settings: HTMLDisarmSettings = HTMLDisarmSettings()) async throws -> EngineReport {

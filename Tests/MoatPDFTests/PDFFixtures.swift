@@ -1,4 +1,5 @@
 import Foundation
+import MailTestSupport
 
 /// Small PDFs written object by object with a correct cross-reference table, so each test says
 /// exactly what the document holds.
@@ -75,11 +76,6 @@ enum PDFFixtures {
 
     /// A MIME message with `pdf` attached as `name`.
     static func message(attaching pdf: [UInt8], name: String = "invoice.pdf") -> [UInt8] {
-        let body = Data(pdf).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
-        let text = "From: a@example.com\r\nTo: b@example.com\r\nSubject: invoice\r\nMIME-Version: 1.0\r\n"
-            + "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
-            + "--b1\r\nContent-Type: application/pdf; name=\"\(name)\"\r\nContent-Disposition: attachment; filename=\"\(name)\"\r\n"
-            + "Content-Transfer-Encoding: base64\r\n\r\n\(body)\r\n--b1--\r\n"
-        return Array(text.utf8)
+        TestMessage.withAttachments([.attachment(name, type: "application/pdf", bytes: pdf)])
     }
 }

@@ -26,7 +26,7 @@ struct EngineTests {
     @Test("a newsletter's click tracker is not deception; the same link in one-off mail, or naming a brand, is")
     func clickTrackersInListMail() async throws {
         let html = #"<a href="http://ummail4.unitedmedia.example/Click?q=02-qit9IljN-Yow111_XDuuQ">www.dilbert.com</a>"#
-        let list = "List-Unsubscribe: <mailto:leave@unitedmedia.example>\r\n"
+        let list = ["List-Unsubscribe: <mailto:leave@unitedmedia.example>"]
         let newsletter = try await Support.scan(Support.message(type: "text/html", body: html, headers: list))
         #expect(newsletter.findings.contains { $0.code == "url.anchor_tracked" && $0.score == 0 })
         #expect(!newsletter.findings.contains { $0.code == "url.anchor_mismatch" })
@@ -51,7 +51,7 @@ struct EngineTests {
     @Test("mailing services' tracking hosts from trackers.txt count as trackers without a click path")
     func trackerHosts() async throws {
         let html = #"<a href="https://r20.rs6.net/tn.jsp?f=001abcdef">www.example-shop.com</a>"#
-        let report = try await Support.scan(Support.message(type: "text/html", body: html, headers: "List-Id: <shop.example>\r\n"))
+        let report = try await Support.scan(Support.message(type: "text/html", body: html, headers: ["List-Id: <shop.example>"]))
         #expect(report.findings.contains { $0.code == "url.anchor_tracked" && $0.detail.contains("rs6.net") })
     }
 

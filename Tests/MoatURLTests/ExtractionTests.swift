@@ -83,7 +83,7 @@ struct ExtractionTests {
     }
 
     @Test func headers() {
-        let message = Support.message(body: "hi", headers: "List-Unsubscribe: <mailto:u@example.org>, <https://unsub.example/u?id=1>\r\nList-Help: <https://help.example/>\r\n")
+        let message = Support.message(body: "hi", headers: ["List-Unsubscribe: <mailto:u@example.org>, <https://unsub.example/u?id=1>", "List-Help: <https://help.example/>"])
         let found = Self.urls(message)
         #expect(found.contains { $0.normalized == "https://unsub.example/u?id=1" && $0.source == .header && $0.partPath == "" })
         #expect(found.contains { $0.normalized == "https://help.example/" })

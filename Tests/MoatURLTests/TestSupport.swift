@@ -1,4 +1,5 @@
 import Foundation
+import MailTestSupport
 import MoatCore
 import MoatMessage
 @testable import MoatURL
@@ -29,25 +30,17 @@ enum Support {
     }
 
     /// A message with one body part.
-    static func message(type: String = "text/plain; charset=utf-8", body: String, headers: String = "") -> Message {
-        Message(parsing: Array("From: a@example.org\r\nTo: b@example.org\r\nSubject: test\r\n\(headers)MIME-Version: 1.0\r\nContent-Type: \(type)\r\n\r\n\(body)\r\n".utf8))
+    static func message(type: String = "text/plain; charset=utf-8", body: String, headers: [String] = []) -> Message {
+        Message(parsing: TestMessage.single(type: type, body: body, headers: TestMessage.defaultHeaders + headers))
     }
 
     /// A multipart/related message: HTML, then images (inline by Content-ID or attached).
     static func message(html: String, images: [(data: [UInt8], name: String, contentID: String?)]) -> Message {
-        var text = "From: a@example.org\r\nTo: b@example.org\r\nSubject: images\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=\"BOUND\"\r\n\r\n"
-        text += "--BOUND\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\(html)\r\n"
-        for image in images {
-            text += "--BOUND\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
-            if let cid = image.contentID {
-                text += "Content-ID: <\(cid)>\r\nContent-Disposition: inline\r\n"
-            } else {
-                text += "Content-Disposition: attachment; filename=\"\(image.name)\"\r\n"
-            }
-            text += "\r\n" + Data(image.data).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]) + "\r\n"
+        let parts = images.map { image in
+            image.contentID.map { TestMessage.Part(contentType: "application/octet-stream", disposition: "inline", headers: ["Content-ID: <\($0)>"], bytes: image.data) }
+                ?? TestMessage.Part(contentType: "application/octet-stream", disposition: "attachment; filename=\"\(image.name)\"", bytes: image.data)
         }
-        text += "--BOUND--\r\n"
-        return Message(parsing: Array(text.utf8))
+        return Message(parsing: TestMessage.multipart("related", parts: [.text(html, type: "text/html; charset=utf-8")] + parts))
     }
 
     /// Runs a tool; nil when it is missing or fails.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MailTestSupport
 import MoatCore
 import MoatMacro
 import MoatMessage
@@ -7,14 +8,7 @@ import MoatMessage
 /// Wraps attachments in a MIME message and runs the engine on it.
 enum MessageBuilder {
     static func message(attaching files: [(name: String, type: String, bytes: [UInt8])]) -> Message {
-        var raw = "From: a@example.org\r\nTo: b@example.org\r\nSubject: report\r\nMIME-Version: 1.0\r\n"
-            + "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n--outer\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
-        for f in files {
-            raw += "--outer\r\nContent-Type: \(f.type); name=\"\(f.name)\"\r\nContent-Disposition: attachment; filename=\"\(f.name)\"\r\n"
-                + "Content-Transfer-Encoding: base64\r\n\r\n" + Data(f.bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed]) + "\r\n"
-        }
-        raw += "--outer--\r\n"
-        return Message(parsing: Array(raw.utf8))
+        Message(parsing: TestMessage.withAttachments(files.map { .attachment($0.name, type: $0.type, bytes: $0.bytes) }))
     }
 
     static let pool = BlockingWorkPool(threads: 2)
