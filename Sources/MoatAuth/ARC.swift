@@ -4,7 +4,7 @@ import MoatMessage
 import _CryptoExtras
 
 /// The ARC chain validation status (RFC 8617 4.4), as `cv=` and `arc=` in results.
-public enum ARCChainStatus: String, Sendable, Hashable {
+public enum ARCChainStatus: String, Sendable, Hashable, CaseIterable {
     case none, pass, fail
 }
 

@@ -5,7 +5,7 @@ import MoatDNS
 /// The `auth` adapter's options, validated once when the engine is built; unknown keys are refused.
 public struct AuthSettings: Sendable {
     /// What a DMARC failure under `p=reject` or `p=quarantine` does.
-    public enum DMARCMode: String, Sendable {
+    public enum DMARCMode: String, Sendable, CaseIterable {
         /// The domain's policy is the engine's requested action (reject or quarantine).
         case honour
         /// A `policy` detection that only tags.
@@ -29,6 +29,16 @@ public struct AuthSettings: Sendable {
         "dkim_fail": 1.0, "dkim_pass": -0.2, "dkim_permerror": 0.2,
         "dmarc_fail": 2.0, "dmarc_pass": -0.5, "arc_fail": 0.3,
     ]
+
+    /// Every finding code a `scores` key may name, so a typo is refused rather than weighing 0.
+    static var scoredCodes: Set<String> {
+        var codes: Set<String> = ["dns_budget"]
+        for result in SPFResult.allCases { codes.insert("spf_" + result.rawValue) }
+        for status in DKIMResult.Status.allCases { codes.insert("dkim_" + status.rawValue) }
+        for result in DMARCEvaluator.Result.allCases { codes.insert("dmarc_" + result.rawValue) }
+        for status in ARCChainStatus.allCases { codes.insert("arc_" + status.rawValue) }
+        return codes
+    }
 
     /// A DNS block list (RFC 5782): an IP list queried with the client's reversed address, or a
     /// domain list queried with the sender's and author's registrable domains.
@@ -58,10 +68,8 @@ public struct AuthSettings: Sendable {
     public var dnsOptions: DNSOptions { DNSOptions(servers: dnsServers, timeout: dnsTimeout, maxQueries: maxDNSQueries) }
 
     public init(options: [String: ConfigValue], context: EngineBuildContext) throws {
-        let known: Set<String> = DNSOptions.keys.union(["authserv_id", "public_suffix_list", "dmarc_policy", "scores", "dnsbl", "arc_seal"])
-        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
-            throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
-        }
+        let reader = EngineOptions(options, context: context)
+        try reader.rejectUnknown(DNSOptions.keys.union(["authserv_id", "public_suffix_list", "dmarc_policy", "scores", "dnsbl", "arc_seal"]))
         if let value = options["authserv_id"] {
             guard let text = value.stringValue, !text.isEmpty, !text.contains(where: { $0 == ";" || $0.isWhitespace }) else {
                 throw context.invalid("authserv_id", "expected a host name without spaces or ';'")
@@ -72,16 +80,8 @@ public struct AuthSettings: Sendable {
         dnsServers = dns.servers ?? []
         dnsTimeout = dns.timeout
         maxDNSQueries = dns.maxQueries
-        if let value = options["public_suffix_list"] {
-            guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("public_suffix_list", "expected a file path") }
-            publicSuffixList = path
-        }
-        if let value = options["dmarc_policy"] {
-            guard let text = value.stringValue, let mode = DMARCMode(rawValue: text) else {
-                throw context.invalid("dmarc_policy", "expected \"honour\", \"tag\" or \"ignore\"")
-            }
-            dmarcMode = mode
-        }
+        publicSuffixList = try reader.nonEmptyString("public_suffix_list") ?? publicSuffixList
+        dmarcMode = try reader.choice("dmarc_policy", DMARCMode.self) ?? dmarcMode
         if let value = options["dnsbl"] {
             for (list, table) in try DNSListZone.entries(value, key: "dnsbl", context: context, extra: ["kind"]) {
                 var kind = BlockList.Kind.ip
@@ -107,12 +107,6 @@ public struct AuthSettings: Sendable {
                 throw context.invalid("arc_seal.key_file", "\(error)")
             }
         }
-        if let value = options["scores"] {
-            guard case .table(let table) = value else { throw context.invalid("scores", "expected a table") }
-            for (key, v) in table {
-                guard let n = v.doubleValue else { throw context.invalid("scores.\(key)", "expected a number") }
-                scores[key] = n
-            }
-        }
+        scores.merge(try reader.weights("scores", known: Self.scoredCodes, in: -1000...1000)) { $1 }
     }
 }

@@ -5,7 +5,7 @@ import _CryptoExtras
 
 /// One signature's outcome, as `Authentication-Results` reports it (RFC 8601 `dkim=`).
 public struct DKIMResult: Sendable, Hashable {
-    public enum Status: String, Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable, CaseIterable {
         case pass, fail, neutral, permerror, temperror
     }
 

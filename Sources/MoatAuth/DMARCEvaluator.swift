@@ -12,7 +12,7 @@ public struct DMARCEvaluator: Sendable {
         self.organizationalDomain = organizationalDomain
     }
 
-    public enum Result: String, Sendable, Hashable {
+    public enum Result: String, Sendable, Hashable, CaseIterable {
         case pass, fail, none, temperror, permerror
     }
 

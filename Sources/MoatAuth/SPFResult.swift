@@ -1,5 +1,5 @@
 /// RFC 7208 2.6: the seven results of `check_host()`.
-public enum SPFResult: String, Sendable, Hashable, Codable {
+public enum SPFResult: String, Sendable, Hashable, Codable, CaseIterable {
     case none, neutral, pass, fail, softfail, temperror, permerror
 }
 

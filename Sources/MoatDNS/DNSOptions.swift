@@ -19,21 +19,13 @@ public struct DNSOptions: Sendable, Hashable {
     /// Reads the keys from `options`, keeping `defaults` for those absent.
     public init(_ options: [String: ConfigValue], context: EngineBuildContext, defaults: DNSOptions) throws {
         self = defaults
-        if let value = options["dns_servers"] {
-            guard case .array(let items) = value else { throw context.invalid("dns_servers", "expected an array of addresses ([] for the system resolver)") }
-            servers = try items.map { item in
-                guard let text = item.stringValue, !text.isEmpty else { throw context.invalid("dns_servers", "expected address strings") }
-                return text
-            }
+        let reader = EngineOptions(options, context: context)
+        if let list = try reader.strings("dns_servers") {
+            guard !list.contains("") else { throw context.invalid("dns_servers", "expected address strings ([] for the system resolver)") }
+            servers = list
         }
-        if let value = options["dns_timeout_ms"] {
-            guard let n = value.intValue, n > 0, n <= 60_000 else { throw context.invalid("dns_timeout_ms", "expected 1...60000") }
-            timeout = .milliseconds(n)
-        }
-        if let value = options["max_dns_queries"] {
-            guard let n = value.intValue, n > 0 else { throw context.invalid("max_dns_queries", "expected a positive integer") }
-            maxQueries = n
-        }
+        if let milliseconds = try reader.integer("dns_timeout_ms", in: 1...60_000) { timeout = .milliseconds(milliseconds) }
+        maxQueries = try reader.integer("max_dns_queries", in: 1...Int.max) ?? maxQueries
     }
 
     /// The resolver these options describe (`.system` when `servers` is nil or empty).

@@ -31,41 +31,23 @@ public struct FileTypeEngineFactory: EngineFactory {
         let options = manifest.options
         let known: Set<String> = ["policy", "max_depth", "max_members", "max_expanded_bytes", "max_member_bytes",
                                   "max_ratio", "ratio_min_bytes", "blocked_category", "category", "magic_database"]
-        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
-            throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
-        }
-        func string(_ key: String, _ fallback: String?) throws -> String? {
-            guard let value = options[key] else { return fallback }
-            guard let text = value.stringValue, !text.isEmpty else { throw context.invalid(key, "expected a non-empty string") }
-            return text
-        }
+        let reader = EngineOptions(options, context: context)
+        try reader.rejectUnknown(known)
         func positive(_ key: String, _ fallback: Int) throws -> Int {
-            guard let value = options[key] else { return fallback }
-            guard let number = value.intValue, number > 0 else { throw context.invalid(key, "expected a positive integer") }
-            return number
+            try reader.integer(key, in: 1...Int.max) ?? fallback
         }
-        func category(_ key: String, _ fallback: VerdictCategory) throws -> VerdictCategory {
-            guard let value = options[key] else { return fallback }
-            guard let text = value.stringValue, let category = VerdictCategory(rawValue: text) else {
-                throw context.invalid(key, "expected one of \(VerdictCategory.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return category
-        }
-        let policyPath = context.resolve(try string("policy", "filetype/policy.toml")!)
+        let policyPath = try reader.path("policy") ?? context.resolve("filetype/policy.toml")
         var limits = ArchiveLimits()
         limits.maxDepth = try positive("max_depth", limits.maxDepth)
         limits.maxMembers = try positive("max_members", limits.maxMembers)
         limits.maxExpandedBytes = try positive("max_expanded_bytes", limits.maxExpandedBytes)
         limits.maxMemberBytes = try positive("max_member_bytes", limits.maxMemberBytes)
         limits.ratioMinBytes = try positive("ratio_min_bytes", limits.ratioMinBytes)
-        if let value = options["max_ratio"] {
-            guard let ratio = value.doubleValue, ratio >= 1 else { throw context.invalid("max_ratio", "expected a number >= 1") }
-            limits.maxRatio = ratio
-        }
+        limits.maxRatio = try reader.number("max_ratio", in: 1...Double.greatestFiniteMagnitude) ?? limits.maxRatio
         var categories = FileTypeEngine.Categories()
-        categories.blocked = try category("blocked_category", categories.blocked)
-        categories.other = try category("category", categories.other)
-        let database = try string("magic_database", nil).map(context.resolve)
+        categories.blocked = try reader.choice("blocked_category", VerdictCategory.self) ?? categories.blocked
+        categories.other = try reader.choice("category", VerdictCategory.self) ?? categories.other
+        let database = try reader.path("magic_database")
         let policy = try FileTypePolicy.load(path: policyPath)
         return (policy, policyPath, limits, categories, database)
     }

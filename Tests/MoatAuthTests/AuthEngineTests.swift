@@ -210,6 +210,13 @@ struct AuthManifestTests {
         var bad = manifest.manifest
         bad.options["dmarc_polciy"] = .string("tag")
         await #expect(throws: ConfigurationError.self) { try await factory.makeEngine(bad, context: context) }
+        // A score for a finding the engine never makes (a typo) is refused, not weighed 0.
+        var typo = manifest.manifest
+        typo.options["scores"] = .table(["spf_fial": .double(1)])
+        await #expect(throws: ConfigurationError.self) { try await factory.makeEngine(typo, context: context) }
+        typo.options["scores"] = .table(["spf_fail": .double(1.5), "dkim_temperror": .double(0.1)])
+        let weighed = try #require(try await factory.makeEngine(typo, context: context) as? AuthEngine)
+        #expect(weighed.settings.scores["spf_fail"] == 1.5 && weighed.settings.scores["dkim_temperror"] == 0.1)
 
         var lists = manifest.manifest
         lists.options["dnsbl"] = .array([.table(["zone": .string("bl.example.org"), "score": .double(2),

@@ -58,6 +58,20 @@ public struct EngineOptions {
         return string
     }
 
+    /// A non-empty string (a name, an identifier, a path used as given).
+    public func nonEmptyString(_ key: String) throws(ConfigurationError) -> String? {
+        guard let value = options[key] else { return nil }
+        guard let text = value.stringValue, !text.isEmpty else { throw context.invalid(key, "expected a non-empty string") }
+        return text
+    }
+
+    /// A file path, resolved against the rules directory when relative.
+    public func path(_ key: String) throws(ConfigurationError) -> String? {
+        guard let value = options[key] else { return nil }
+        guard let text = value.stringValue, !text.isEmpty else { throw context.invalid(key, "expected a file path") }
+        return context.resolve(text)
+    }
+
     public func strings(_ key: String) throws(ConfigurationError) -> [String]? {
         guard let value = options[key] else { return nil }
         guard case .array(let items) = value else { throw context.invalid(key, "expected an array of strings") }
@@ -110,14 +124,20 @@ public struct EngineOptions {
         return flag
     }
 
-    /// A table of non-negative weights whose keys must be among `known`.
-    public func weights(_ key: String, known: Set<String>) throws(ConfigurationError) -> [String: Double] {
+    /// A table of numbers (weights, scores) whose keys must be among `known`, each within `range`.
+    public func weights(_ key: String, known: Set<String>, in range: ClosedRange<Double> = 0...Double.greatestFiniteMagnitude)
+        throws(ConfigurationError) -> [String: Double] {
         guard let value = options[key] else { return [:] }
         guard case .table(let table) = value else { throw context.invalid(key, "expected a table") }
         var weights: [String: Double] = [:]
         for (name, item) in table {
-            guard known.contains(name) else { throw context.invalid("\(key).\(name)", "unknown kind (known: \(known.sorted().joined(separator: ", ")))") }
-            guard let n = item.doubleValue, n >= 0, n.isFinite else { throw context.invalid("\(key).\(name)", "expected a non-negative number") }
+            guard known.contains(name) else {
+                throw context.invalid("\(key).\(name)", "unknown kind (known: \(known.sorted().joined(separator: ", ")))")
+            }
+            guard let n = item.doubleValue, n.isFinite, range.contains(n) else {
+                throw context.invalid("\(key).\(name)", range.lowerBound == 0 && range.upperBound == .greatestFiniteMagnitude
+                                      ? "expected a non-negative number" : "expected a number from \(range.lowerBound) to \(range.upperBound)")
+            }
             weights[name] = n
         }
         return weights

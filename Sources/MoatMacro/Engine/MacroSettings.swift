@@ -46,55 +46,24 @@ public struct MacroSettings: Sendable, Hashable {
 
     /// Reads the options of a manifest; unknown keys are refused so typos do not pass silently.
     public init(options: [String: ConfigValue], context: EngineBuildContext) throws {
-        let known: Set<String> = ["mode", "scores", "disarmed_score_factor", "reject_score", "note_template", "removed_note_template",
-                                  "attach_note", "max_document_bytes"]
-        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
-            throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
+        let reader = EngineOptions(options, context: context)
+        try reader.rejectUnknown(["mode", "scores", "disarmed_score_factor", "reject_score", "note_template", "removed_note_template",
+                                  "attach_note", "max_document_bytes"])
+        mode = try reader.choice("mode", Mode.self) ?? mode
+        let weights: [String: WritableKeyPath<Scores, Double>] = [
+            "vba": \.vba, "xlm": \.xlm, "autoexec": \.autoExec, "suspicious_keyword": \.suspiciousKeyword,
+            "suspicious_cap": \.suspiciousCap, "rtf_object": \.rtfObject, "encrypted": \.encrypted,
+            "malformed_container": \.malformed, "nesting_limit": \.nestingLimit,
+        ]
+        for (key, weight) in try reader.weights("scores", known: Set(weights.keys)) {
+            if let path = weights[key] { scores[keyPath: path] = weight }
         }
-        if let value = options["mode"] {
-            guard let text = value.stringValue, let mode = Mode(rawValue: text) else {
-                throw context.invalid("mode", "expected \"detect\", \"disarm\" or \"reject\"")
-            }
-            self.mode = mode
-        }
-        if let value = options["scores"] {
-            guard case .table(let table) = value else { throw context.invalid("scores", "expected a table") }
-            for (key, v) in table {
-                guard let n = v.doubleValue, n >= 0 else { throw context.invalid("scores.\(key)", "expected a non-negative number") }
-                switch key {
-                case "vba": scores.vba = n
-                case "xlm": scores.xlm = n
-                case "autoexec": scores.autoExec = n
-                case "suspicious_keyword": scores.suspiciousKeyword = n
-                case "suspicious_cap": scores.suspiciousCap = n
-                case "rtf_object": scores.rtfObject = n
-                case "encrypted": scores.encrypted = n
-                case "malformed_container": scores.malformed = n
-                case "nesting_limit": scores.nestingLimit = n
-                default: throw context.invalid("scores.\(key)", "unknown finding weight")
-                }
-            }
-        }
-        if let value = options["disarmed_score_factor"] {
-            guard let n = value.doubleValue, n >= 0, n <= 1 else { throw context.invalid("disarmed_score_factor", "expected a number in 0...1") }
-            disarmedScoreFactor = n
-        }
-        if let value = options["reject_score"] {
-            guard let n = value.doubleValue else { throw context.invalid("reject_score", "expected a number") }
-            rejectScore = n
-        }
-        if let value = options["attach_note"] {
-            guard let b = value.boolValue else { throw context.invalid("attach_note", "expected true or false") }
-            attachNote = b
-        }
-        if let value = options["max_document_bytes"] {
-            guard let n = value.intValue, n > 0 else { throw context.invalid("max_document_bytes", "expected a positive integer") }
-            maxDocumentBytes = n
-        }
+        disarmedScoreFactor = try reader.number("disarmed_score_factor", in: 0...1) ?? disarmedScoreFactor
+        rejectScore = try reader.number("reject_score", in: -1_000_000...1_000_000) ?? rejectScore
+        attachNote = try reader.bool("attach_note") ?? attachNote
+        maxDocumentBytes = try reader.integer("max_document_bytes", in: 1...Int.max) ?? maxDocumentBytes
         func template(_ key: String) throws -> String? {
-            guard let value = options[key] else { return nil }
-            guard let path = value.stringValue, !path.isEmpty else { throw context.invalid(key, "expected a file path") }
-            let resolved = context.resolve(path)
+            guard let resolved = try reader.path(key) else { return nil }
             guard let text = MacroNote.readTemplate(at: resolved) else { throw context.invalid(key, "cannot read \(resolved)") }
             return text
         }

@@ -29,44 +29,24 @@ public struct SpamOptions: Sendable, Hashable {
 
     /// Reads options, resolving paths; throws `ConfigurationError` naming the key.
     public init(_ options: [String: ConfigValue], context: EngineBuildContext) throws {
-        if let value = options["rules"] {
-            guard let list = value.stringArray, !list.isEmpty else { throw context.invalid("rules", "expected a list of paths") }
+        let reader = EngineOptions(options, context: context)
+        try reader.rejectUnknown(DNSOptions.keys.union(["rules", "bayes_path", "bayes_seed", "required_score", "max_body_bytes", "use_bayes", "cache_dir"]))
+        if let list = try reader.strings("rules") {
+            guard !list.isEmpty, !list.contains("") else { throw context.invalid("rules", "expected a list of paths") }
             rules = list
         }
         rules = rules.map { context.resolve($0) }
-        if let value = options["bayes_path"] {
-            guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("bayes_path", "expected a path") }
-            // State, not rules: relative to the daemon's working directory, like the store.
-            bayesPath = path
-        }
-        if let value = options["bayes_seed"] {
-            guard let path = value.stringValue else { throw context.invalid("bayes_seed", "expected a path") }
-            // Relative to the working directory, like bayes_path; "" means no seed.
-            bayesSeed = path.isEmpty ? nil : path
-        }
-        if let value = options["required_score"] {
-            guard let v = value.doubleValue else { throw context.invalid("required_score", "expected a number") }
-            requiredScore = v
-        }
-        if let value = options["max_body_bytes"] {
-            guard let v = value.intValue, v > 0 else { throw context.invalid("max_body_bytes", "expected a positive integer") }
-            maxBodyBytes = v
-        }
-        if let value = options["use_bayes"] {
-            guard let v = value.boolValue else { throw context.invalid("use_bayes", "expected true or false") }
-            useBayes = v
-        }
-        if let value = options["cache_dir"] {
-            guard let path = value.stringValue, !path.isEmpty else { throw context.invalid("cache_dir", "expected a path") }
-            cacheDirectory = path
-        }
+        // State, not rules: relative to the daemon's working directory, like the store.
+        bayesPath = try reader.nonEmptyString("bayes_path") ?? bayesPath
+        // Relative to the working directory, like bayes_path; "" means no seed.
+        if let seed = try reader.string("bayes_seed") { bayesSeed = seed.isEmpty ? nil : seed }
+        requiredScore = try reader.number("required_score", in: -1000...1000) ?? requiredScore
+        maxBodyBytes = try reader.integer("max_body_bytes", in: 1...Int.max) ?? maxBodyBytes
+        useBayes = try reader.bool("use_bayes") ?? useBayes
+        cacheDirectory = try reader.nonEmptyString("cache_dir") ?? cacheDirectory
         let dns = try DNSOptions(options, context: context, defaults: DNSOptions(servers: dnsServers, timeout: dnsTimeout, maxQueries: maxDNSQueries))
         dnsServers = dns.servers
         dnsTimeout = dns.timeout
         maxDNSQueries = dns.maxQueries
-        let known = DNSOptions.keys.union(["rules", "bayes_path", "bayes_seed", "required_score", "max_body_bytes", "use_bayes", "cache_dir"])
-        if let unknown = options.keys.first(where: { !known.contains($0) }) {
-            throw context.invalid(unknown, "unknown option (known: \(known.sorted().joined(separator: ", ")))")
-        }
     }
 }

@@ -22,23 +22,16 @@ public struct URLEngineFactory: EngineFactory {
             "max_urls", "qr_second_decoder", "max_images", "max_image_pixels", "max_image_bytes", "image_time_budget_ms", "qr_extra_passes",
             "pdf_inflate_budget", "max_redirect_depth", "uribl", "max_uribl_domains",
         ]).union(DNSOptions.keys)
-        if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
-            throw context.invalid(unknown, "unknown option")
-        }
+        let reader = EngineOptions(options, context: context)
+        try reader.rejectUnknown(known)
         func path(_ key: String, _ fallback: String) throws -> String {
-            guard let value = options[key] else { return context.resolve(fallback) }
-            guard let text = value.stringValue, !text.isEmpty else { throw context.invalid(key, "expected a path") }
-            return context.resolve(text)
+            try reader.path(key) ?? context.resolve(fallback)
         }
         func number(_ key: String, _ fallback: Double) throws -> Double {
-            guard let value = options[key] else { return fallback }
-            guard let number = value.doubleValue, number >= 0 else { throw context.invalid(key, "expected a non-negative number") }
-            return number
+            try reader.score(key) ?? fallback
         }
         func count(_ key: String, _ fallback: Int) throws -> Int {
-            guard let value = options[key] else { return fallback }
-            guard let number = value.intValue, number >= 0 else { throw context.invalid(key, "expected a non-negative integer") }
-            return number
+            try reader.integer(key, in: 0...Int.max) ?? fallback
         }
 
         let pslPath = try path("public_suffix_list", "url/public_suffix_list.dat")
@@ -61,17 +54,7 @@ public struct URLEngineFactory: EngineFactory {
             }
         }
 
-        var overrides: [String: Double] = [:]
-        if let value = options["weights"] {
-            guard case .table(let table) = value else { throw context.invalid("weights", "expected a table of check = weight") }
-            for (check, weight) in table {
-                guard URLRiskWeights.defaults[check] != nil else {
-                    throw context.invalid("weights.\(check)", "unknown check; known: \(URLRiskWeights.defaults.keys.sorted().joined(separator: ", "))")
-                }
-                guard let number = weight.doubleValue else { throw context.invalid("weights.\(check)", "expected a number") }
-                overrides[check] = number
-            }
-        }
+        let overrides = try reader.weights("weights", known: Set(URLRiskWeights.defaults.keys), in: -1000...1000)
 
         var limits = URLExtractionLimits()
         limits.maxURLs = try count("max_urls", limits.maxURLs)
@@ -81,14 +64,8 @@ public struct URLEngineFactory: EngineFactory {
         limits.imageTimeBudget = .milliseconds(try count("image_time_budget_ms", 5_000))
         limits.pdfInflateBudget = try count("pdf_inflate_budget", limits.pdfInflateBudget)
         limits.maxRedirectDepth = try count("max_redirect_depth", limits.maxRedirectDepth)
-        if let value = options["qr_extra_passes"] {
-            guard let flag = value.boolValue else { throw context.invalid("qr_extra_passes", "expected true or false") }
-            limits.qrExtraPasses = flag
-        }
-        if let value = options["qr_second_decoder"] {
-            guard let flag = value.boolValue else { throw context.invalid("qr_second_decoder", "expected true or false") }
-            limits.qrSecondDecoder = flag
-        }
+        limits.qrExtraPasses = try reader.bool("qr_extra_passes") ?? limits.qrExtraPasses
+        limits.qrSecondDecoder = try reader.bool("qr_second_decoder") ?? limits.qrSecondDecoder
         let phishing = try number("phishing_score", 8)
         let suspicious = try number("suspicious_score", 3)
         guard suspicious <= phishing else { throw context.invalid("suspicious_score", "must not exceed phishing_score") }
