@@ -55,7 +55,7 @@ unit-test: build $(OLEVBA)
 	@grep '➜.* skipped' .build/unit-test.log | sed -E 's/\x1b\[[0-9;]*m//g; s/^.*➜ /   /' || true
 
 # End-to-end scripts against the debug binaries just built (lib.sh and postgres.sh are helpers).
-E2E_TESTS := cli.sh admin.sh removal.sh miltertest.sh postfix-milter.sh auth.sh tenants.sh outbound.sh console.sh cluster.sh hotplug.sh isolation.sh corpus-findings.sh
+E2E_TESTS := cli.sh admin.sh removal.sh miltertest.sh postfix-milter.sh convert.sh auth.sh tenants.sh outbound.sh console.sh cluster.sh hotplug.sh isolation.sh corpus-findings.sh
 
 e2e-test: build
 	@set -e; for script in $(E2E_TESTS); do \

@@ -140,7 +140,7 @@ let package = Package(
         // The learned combiner's trainer: logistic regression, folds, calibration, thresholds.
         .target(name: "MoatTraining", dependencies: ["MoatCore"]),
         // The catalogue of engine adapters: the one place that knows every engine target.
-        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatFaultEngine", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal", "MoatAuth", "MoatPDF", "MoatHTMLDisarm"]),
+        .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatFaultEngine", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal", "MoatAuth", "MoatPDF", "MoatHTMLDisarm", "MoatConvert"]),
         // Crash isolation: supervised worker processes that run the engines (moatd --worker).
         .target(
             name: "MoatIsolation",
@@ -165,6 +165,8 @@ let package = Package(
         .target(name: "MoatMacro", dependencies: ["MoatCore", "MoatMessage", "MoatArchive", "MoatCompression"]),
         // PDF active content (JavaScript, actions, embedded files, XFA) found and removed with qpdf.
         .target(name: "MoatPDF", dependencies: ["MoatCore", "MoatMessage", "CQPDFShim"]),
+        // Conversion mode: attachments delivered as PDF or text through LibreOffice headless.
+        .target(name: "MoatConvert", dependencies: ["MoatCore", "MoatMessage"]),
         // HTML attachments made inert (scripts, handlers, script URLs, forms, redirects), smuggled blobs found.
         .target(name: "MoatHTMLDisarm", dependencies: ["MoatCore", "MoatMessage"]),
         .target(
@@ -262,6 +264,7 @@ let package = Package(
         .testTarget(name: "MoatMacroTests", dependencies: ["MailTestSupport", "MoatMacro", "MoatArchive", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatCompressionTests", dependencies: ["MoatCompression"]),
         .testTarget(name: "MoatPDFTests", dependencies: ["MailTestSupport", "MoatPDF", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatConvertTests", dependencies: ["MailTestSupport", "MoatConvert", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatHTMLDisarmTests", dependencies: ["MailTestSupport", "MoatHTMLDisarm", "MoatCore", "MoatMessage"]),
         .testTarget(
             name: "MoatFuzzRegressionTests",

@@ -1,5 +1,6 @@
 import MoatAuth
 import MoatClamAV
+import MoatConvert
 import MoatCore
 import MoatExternal
 import MoatFaultEngine
@@ -17,7 +18,7 @@ import MoatSpam
 public enum AdapterCatalog {
     /// Factories for all built-in adapters.
     public static var factories: [any EngineFactory] {
-        [PatternEngineFactory(), ClamAVEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), PDFEngineFactory(), HTMLDisarmEngineFactory(), URLEngineFactory(), SpamEngineFactory(),
+        [PatternEngineFactory(), ClamAVEngineFactory(), FileTypeEngineFactory(), MacroEngineFactory(), PDFEngineFactory(), HTMLDisarmEngineFactory(), ConvertEngineFactory(), URLEngineFactory(), SpamEngineFactory(),
          AuthEngineFactory { path in
              let list = try PublicSuffixList(contentsOfFile: path)
              return { list.registrableDomain($0) }

@@ -345,10 +345,16 @@ public final class EngineSupervisor: ScanObserver, Sendable {
         writer.enqueue(record)
         pending.withLock { _ = $0.remove(record.id) }
         metrics.decided(handoff.decision)
-        if handoff.decision.action == .quarantine {
+        let kept = handoff.decision.replacements.filter(\.keepsOriginal)
+        if handoff.decision.action == .quarantine || !kept.isEmpty {
+            // A message delivered converted keeps its original here. Its entry has no MTA queue id,
+            // because the MTA holds nothing: releasing it re-injects the original (`release_smtp`).
+            let delivered = handoff.decision.action != .quarantine
             var entry = QuarantineEntry(
-                scanID: record.id, at: handoff.at, reason: handoff.decision.quarantineReason ?? "quarantined",
-                queueID: record.queueID, mailFrom: record.mailFrom, recipients: record.recipients,
+                scanID: record.id, at: handoff.at,
+                reason: delivered ? "original kept: delivered with " + kept.map(\.reason).joined(separator: "; ")
+                                  : handoff.decision.quarantineReason ?? "quarantined",
+                queueID: delivered ? nil : record.queueID, mailFrom: record.mailFrom, recipients: record.recipients,
                 raw: keepQuarantinedRaw ? handoff.input.message.raw : nil
             )
             entry.tenants = handoff.decision.keepingTenantIDs

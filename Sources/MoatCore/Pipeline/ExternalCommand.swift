@@ -19,7 +19,8 @@ public struct ExternalCommand: Sendable, Hashable {
     /// Runs the command with `{name}` placeholders in its arguments replaced from `substitutions`
     /// and `extra` appended; `input` goes to its standard input from a file (not a pipe, so a
     /// program that does not read it cannot raise SIGPIPE here). Killed after `timeout`. Returns
-    /// its output; throws with the output when it exits non-zero.
+    /// its output; throws with the output when it exits non-zero. At the timeout the program gets
+    /// SIGKILL.
     @discardableResult
     public func run(substitutions: [String: String] = [:], extra: [String] = [], input: String = "",
                     timeout: Duration = .seconds(30)) throws -> String {
@@ -49,7 +50,9 @@ public struct ExternalCommand: Sendable, Hashable {
         let deadline = clock.now + timeout
         while process.isRunning {
             guard clock.now < deadline else {
-                process.terminate()
+                // SIGKILL, not SIGTERM: a program may ignore SIGTERM (`unshare --fork` does, to
+                // leave it to its child) and then the wait below would never end.
+                kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
                 throw Failure(description: "\(program) did not finish within \(timeout)")
             }

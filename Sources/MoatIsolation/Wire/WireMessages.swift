@@ -68,7 +68,7 @@ struct WireVerdict: Sendable, WireFrameBody {
     var error: String?
     var score: Double
     var findings: [Finding]
-    var replacements: [WireReplacement]
+    var replacements: [PartReplacement]
     var elapsedNanoseconds: Int64
     var state: EngineState
     var headers: [Decision.Header]?
@@ -86,7 +86,7 @@ struct WireVerdict: Sendable, WireFrameBody {
         }
         score = verdict.score
         findings = verdict.findings
-        replacements = verdict.replacements.map(WireReplacement.init)
+        replacements = verdict.replacements
         elapsedNanoseconds = verdict.elapsed.wholeNanoseconds
         state = verdict.state
         headers = verdict.headers.isEmpty ? nil : verdict.headers
@@ -113,6 +113,7 @@ struct WireVerdict: Sendable, WireFrameBody {
             writer.string(replacement.partPath)
             writer.bytes(replacement.rawPart)
             writer.string(replacement.reason)
+            writer.bool(replacement.keepsOriginal)
         }
         writer.i64(elapsedNanoseconds)
         writer.string(state.rawValue)
@@ -143,10 +144,10 @@ struct WireVerdict: Sendable, WireFrameBody {
             findings.append(Finding(code: code, detail: detail, score: score, partPath: part))
         }
         self.findings = findings
-        var replacements: [WireReplacement] = []
+        var replacements: [PartReplacement] = []
         for _ in 0..<(try reader.count()) {
-            let path = try reader.string(), raw = try reader.bytes(), reason = try reader.string()
-            replacements.append(WireReplacement(PartReplacement(partPath: path, rawPart: raw, reason: reason)))
+            let path = try reader.string(), raw = try reader.bytes(), reason = try reader.string(), keepsOriginal = try reader.bool()
+            replacements.append(PartReplacement(partPath: path, rawPart: raw, reason: reason, keepsOriginal: keepsOriginal))
         }
         self.replacements = replacements
         elapsedNanoseconds = try reader.i64()
@@ -172,7 +173,7 @@ struct WireVerdict: Sendable, WireFrameBody {
         default: .error(error ?? "unknown outcome '\(outcome)' from worker")
         }
         var verdict = EngineVerdict(
-            engine: engine, outcome: decoded, score: score, findings: findings, replacements: replacements.map(\.replacement),
+            engine: engine, outcome: decoded, score: score, findings: findings, replacements: replacements,
             elapsed: .nanoseconds(elapsedNanoseconds), state: state
         )
         verdict.headers = headers ?? []
@@ -181,19 +182,3 @@ struct WireVerdict: Sendable, WireFrameBody {
     }
 }
 
-/// A disarmed part on the wire, its bytes as they are (length-prefixed).
-struct WireReplacement: Sendable {
-    var partPath: String
-    var rawPart: [UInt8]
-    var reason: String
-
-    init(_ replacement: PartReplacement) {
-        partPath = replacement.partPath
-        rawPart = replacement.rawPart
-        reason = replacement.reason
-    }
-
-    var replacement: PartReplacement {
-        PartReplacement(partPath: partPath, rawPart: rawPart, reason: reason)
-    }
-}
