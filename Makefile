@@ -17,6 +17,10 @@ DEBUG_BIN := .build/debug
 # oletools (olevba, mraptor) cross-check the macro engine, pdfid the pdf engine; a private virtualenv, pinned.
 OLETOOLS := .venv-oletools
 OLEVBA := $(CURDIR)/$(OLETOOLS)/bin/olevba
+# XLMMacroDeobfuscator in its own environment: beside oletools, olevba imports it and prints a
+# warning into its --json output.
+XLMTOOLS := .venv-xlm
+XLMDEOBFUSCATOR := $(CURDIR)/$(XLMTOOLS)/bin/xlmdeobfuscator
 RELEASE_BIN := .build/release
 
 .PHONY: all deps build build-release test lint unit-test e2e-test fuzz fuzz-smoke run bench clean
@@ -49,8 +53,12 @@ $(OLEVBA):
 # Serial: several suites drive real peers and C libraries that block their thread; run side by side
 # on two cores they starve each other's deadlines. Serial runs keep every timing test meaningful.
 # The skipped tests are listed at the end, with their reasons: a skip must never pass unnoticed.
-unit-test: build $(OLEVBA)
-	@set -o pipefail; MOAT_OLEVBA=$(OLEVBA) MOAT_PDFID=$(CURDIR)/$(OLETOOLS)/bin/python $(SWIFT) test --skip-build --no-parallel 2>&1 | tee .build/unit-test.log
+$(XLMDEOBFUSCATOR):
+	python3 -m venv $(XLMTOOLS) && $(XLMTOOLS)/bin/pip install --quiet XLMMacroDeobfuscator==0.2.7 || \
+		echo "XLMMacroDeobfuscator could not be installed: its Excel 4.0 cross-checks will be skipped"
+
+unit-test: build $(OLEVBA) $(XLMDEOBFUSCATOR)
+	@set -o pipefail; MOAT_OLEVBA=$(OLEVBA) MOAT_XLMDEOBFUSCATOR=$(XLMDEOBFUSCATOR) MOAT_PDFID=$(CURDIR)/$(OLETOOLS)/bin/python $(SWIFT) test --skip-build --no-parallel 2>&1 | tee .build/unit-test.log
 	@echo "== skipped: $$(grep -c '➜.* skipped' .build/unit-test.log || true) tests or suites (the shared corpus, MOAT_BENCH runs, or a tool named below)"
 	@grep '➜.* skipped' .build/unit-test.log | sed -E 's/\x1b\[[0-9;]*m//g; s/^.*➜ /   /' || true
 

@@ -31,6 +31,11 @@ enum MacroFuzzEntries {
     static func biff(_ data: [UInt8]) {
         blackHole(BIFFWorkbook(data))
         blackHole(BIFFMacroNeutraliser.neutralise(data)?.removed)
+        // The same bytes as BIFF12 records (.xlsb parts).
+        var copy = data
+        blackHole(XLSBMacroNeutraliser.neutraliseFormulas(&copy))
+        blackHole(XLSBMacroNeutraliser.neutraliseNames(&copy))
+        blackHole(XLSBMacroNeutraliser.sheets(data))
     }
 
     /// PowerPoint record walk, then every storage's contents.

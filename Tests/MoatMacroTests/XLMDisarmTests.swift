@@ -76,12 +76,12 @@ import Testing
     }
 
     static let samples = ["excel4_sample_macro.xls", "excel4_sample_macro_excel5_format.xls", "excel4_sample_macro.xlt",
-                          "excel4_sample_macro.xlsm", "excel4_sample_macro.xltm"].map {
+                          "excel4_sample_macro.xlsm", "excel4_sample_macro.xltm", "excel4_sample_macro.xlsb"].map {
         CorpusTests.corpus.appendingPathComponent("oletools_test-data/excel4-macros/\($0)")
     }
     static let corpusAvailable = samples.allSatisfy { FileManager.default.fileExists(atPath: $0.path) }
 
-    @Test("real Excel 4.0 workbooks (.xls, Excel 5, .xlt, .xlsm, .xltm): disarmed, olevba finds no macro, LibreOffice opens them",
+    @Test("real Excel 4.0 workbooks (.xls, Excel 5, .xlt, .xlsm, .xltm, .xlsb): disarmed, olevba finds no macro, LibreOffice opens them",
           .enabled(if: corpusAvailable && ExternalTools.olevba != nil, "needs the shared corpus and olevba (MOAT_OLEVBA)"))
     func corpus() throws {
         let dir = try ExternalTools.temporaryDirectory()
@@ -93,12 +93,17 @@ import Testing
             let result = try MacroDisarmer().disarm(bytes, inspection: inspection)
             let out = dir.appendingPathComponent("disarmed-" + sample.lastPathComponent)
             try Data(result.bytes).write(to: out)
-            // olevba 0.60 reads XLM from BIFF workbooks only (not from OOXML macrosheet parts).
-            if !sample.pathExtension.hasSuffix("m") {
+            // olevba 0.60 reads XLM from BIFF workbooks only (not from OOXML or binary macrosheet parts).
+            if ["xls", "xlt"].contains(sample.pathExtension) {
                 #expect(try ExternalTools.olevbaFindsMacros(sample), "olevba sees the original's macros (\(sample.lastPathComponent))")
             }
             #expect(!MacroInspector().inspect(result.bytes).hasActiveContent, "\(sample.lastPathComponent)")
             #expect(try !ExternalTools.olevbaFindsMacros(out), "olevba still sees macros in \(out.lastPathComponent)")
+            // XLMMacroDeobfuscator reads XLM from every format (installed by make beside olevba).
+            if ExternalTools.xlmDeobfuscator != nil {
+                #expect(try ExternalTools.xlmDeobfuscatorFindsMacros(sample), "XLMMacroDeobfuscator sees the original's macros (\(sample.lastPathComponent))")
+                #expect(try !ExternalTools.xlmDeobfuscatorFindsMacros(out), "XLMMacroDeobfuscator still sees macros in \(out.lastPathComponent)")
+            }
             if ExternalTools.soffice != nil {
                 #expect(ExternalTools.libreOfficeOpens(out), "LibreOffice cannot open \(out.lastPathComponent)")
             }

@@ -50,6 +50,19 @@ public struct OOXMLPackage: Sendable {
     /// The main document part's content type (the one of a known main type, or of the officeDocument target).
     public var mainContentType: String? {
         contentTypes.overrides.values.first { MainPartType.byType[$0] != nil || $0.hasSuffix(".main+xml") }
+            ?? mainPartName.flatMap(contentType(of:))
+    }
+
+    /// The main document part: the target of the package's `officeDocument` relationship (a
+    /// binary workbook's is typed by the `bin` Default, not an Override).
+    var mainPartName: String? {
+        guard let rels = members.first(where: { $0.name == "_rels/.rels" }) else { return nil }
+        let element = XMLElements.find("Relationship", in: String(decoding: rels.data, as: UTF8.self)).first {
+            ($0.attributes["Type"] ?? "").hasSuffix("/officeDocument") && $0.attributes["TargetMode"] != "External"
+        }
+        guard let target = element?.attributes["Target"] else { return nil }
+        let name = Self.resolve(target, from: [])
+        return members.first { $0.name.lowercased() == name.lowercased() }?.name
     }
 
     /// Excel 4.0 macro sheet parts.
@@ -134,6 +147,81 @@ public struct OOXMLPackage: Sendable {
         }
         guard !removedNames.isEmpty else { return nil }
         return (OOXMLPackage(members: out), removedNames)
+    }
+
+    /// The binary workbook (`.xlsb`) with its Excel 4.0 macro sheets made ordinary worksheets, in
+    /// place (`XLSBMacroNeutraliser`): every formula in them is 0, the names that would start
+    /// them are renamed, and each sheet part is retyped and moved to `xl/worksheets/` (its
+    /// relationships follow, as absolute targets), so nothing still names it a macro sheet.
+    /// Ordinary sheets are not touched. Returns what was done, or nil when a part cannot be read.
+    public func withBinaryMacroSheetsNeutralised() -> (package: OOXMLPackage, removed: [String])? {
+        let sheets = Set(macroSheets.map { $0.lowercased() })
+        guard !sheets.isEmpty else { return (self, []) }
+        guard let workbookName = mainPartName, contentType(of: workbookName) == "application/vnd.ms-excel.sheet.binary.macroEnabled.main",
+              let workbookIndex = members.firstIndex(where: { $0.name == workbookName }),
+              let relsIndex = members.firstIndex(where: { $0.name == Self.relationshipsName(of: members[workbookIndex].name) }) else { return nil }
+        var out = members
+        var workbook = out[workbookIndex].data
+        guard let renamedNames = XLSBMacroNeutraliser.neutraliseNames(&workbook) else { return nil }
+        let sheetNames = XLSBMacroNeutraliser.sheets(workbook)
+        out[workbookIndex].data = workbook
+        let baseDir = members[workbookIndex].name.split(separator: "/").dropLast().map(String.init)
+        var rels = String(decoding: out[relsIndex].data, as: UTF8.self)
+        var contentTypes = contentTypesXML
+        var removed: [String] = []
+        var formulas = 0
+        var moved = 0
+        for element in XMLElements.find("Relationship", in: rels).reversed() where element.attributes["TargetMode"] != "External" {
+            guard let target = element.attributes["Target"], let id = element.attributes["Id"] else { continue }
+            let part = Self.resolve(target, from: baseDir)
+            guard sheets.contains(part.lowercased()), let index = out.firstIndex(where: { $0.name.lowercased() == part.lowercased() }) else { continue }
+            var data = out[index].data
+            guard let count = XLSBMacroNeutraliser.neutraliseFormulas(&data) else { return nil }
+            formulas += count
+            moved += 1
+            var newName = "xl/worksheets/moat-macrosheet\(moved).bin"
+            while out.contains(where: { $0.name.lowercased() == newName.lowercased() }) { newName = "xl/worksheets/moat-macrosheet\(moved)-\(out.count).bin" }
+            let oldName = out[index].name
+            out[index].data = data
+            out[index].name = newName
+            // The sheet's own relationships move with it; their targets become absolute.
+            let oldRels = Self.relationshipsName(of: oldName)
+            if let sheetRels = out.firstIndex(where: { $0.name == oldRels }) {
+                let oldDir = oldName.split(separator: "/").dropLast().map(String.init)
+                var xml = String(decoding: out[sheetRels].data, as: UTF8.self)
+                for inner in XMLElements.find("Relationship", in: xml).reversed() where inner.attributes["TargetMode"] != "External" {
+                    guard let innerTarget = inner.attributes["Target"], !innerTarget.hasPrefix("/") else { continue }
+                    xml.replaceSubrange(inner.range, with: Self.element("Relationship", inner.attributes, ["Target": "/" + Self.resolve(innerTarget, from: oldDir)]))
+                }
+                out[sheetRels].data = Array(xml.utf8)
+                out[sheetRels].name = Self.relationshipsName(of: newName)
+            }
+            let relative = newName.hasPrefix(baseDir.joined(separator: "/") + "/") ? String(newName.dropFirst(baseDir.joined(separator: "/").count + 1)) : "/" + newName
+            rels.replaceSubrange(element.range, with: Self.element("Relationship", element.attributes, [
+                "Type": "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet", "Target": relative,
+            ]))
+            for override in XMLElements.find("Override", in: contentTypes).reversed()
+            where String((override.attributes["PartName"] ?? "").drop { $0 == "/" }).lowercased() == oldName.lowercased() {
+                contentTypes.replaceSubrange(override.range, with: Self.element("Override", override.attributes, [
+                    "PartName": "/" + newName, "ContentType": "application/vnd.ms-excel.worksheet",
+                ]))
+            }
+            removed.append("Excel 4.0 macro sheet \"\(sheetNames[id] ?? oldName)\" (now an ordinary worksheet)")
+        }
+        guard moved == sheets.count else { return nil }
+        // The macro sheets' binary indexes become worksheet indexes.
+        contentTypes = contentTypes.replacingOccurrences(of: "\"application/vnd.ms-excel.binIndexMs\"", with: "\"application/vnd.ms-excel.binIndexWs\"")
+        out[relsIndex].data = Array(rels.utf8)
+        if let typesIndex = out.firstIndex(where: { $0.name == Self.contentTypesName }) { out[typesIndex].data = Array(contentTypes.utf8) }
+        removed.append("\(formulas) macro formulas (replaced by 0)")
+        removed += renamedNames.map { "defined name \($0) (renamed, no longer runs)" }
+        return (OOXMLPackage(members: out), removed)
+    }
+
+    /// An empty XML element with `attributes`, `changes` applied (escaped, in a stable order).
+    static func element(_ name: String, _ attributes: [String: String], _ changes: [String: String]) -> String {
+        let merged = attributes.merging(changes) { $1 }
+        return "<\(name) " + merged.keys.sorted().map { "\($0)=\"\(XMLElements.escape(merged[$0] ?? ""))\"" }.joined(separator: " ") + "/>"
     }
 
     /// Content types of parts removed with the VBA project.

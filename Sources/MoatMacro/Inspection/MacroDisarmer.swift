@@ -136,14 +136,20 @@ public struct MacroDisarmer: Sendable {
         do {
             var package = OOXMLPackage(members: try ZipArchive.read(bytes, limits: inspector.zipLimits))
             // Excel 4.0 macro sheets (`.xlsm`): the sheets, their entries and the names that start them go.
-            var macroSheets: [String] = []
+            // In a binary workbook (`.xlsb`) they stay, made ordinary worksheets in place.
+            var xlmRemoved: [String] = []
             if inspection.hasXLM {
-                guard !package.members.contains(where: { $0.name.lowercased().hasSuffix(".bin") && $0.name.lowercased().contains("macrosheets/") }),
-                      let without = package.withoutMacroSheets() else {
-                    throw Failure.notDisarmable("Excel 4.0 macro sheets in a binary workbook")
+                if package.members.contains(where: { $0.name.lowercased().hasSuffix(".bin") && $0.name.lowercased().contains("macrosheets/") }) {
+                    guard let neutralised = package.withBinaryMacroSheetsNeutralised() else {
+                        throw Failure.notDisarmable("Excel 4.0 macro sheets in a binary workbook whose parts cannot be read")
+                    }
+                    package = neutralised.package
+                    xlmRemoved = neutralised.removed
+                } else {
+                    guard let without = package.withoutMacroSheets() else { throw Failure.notDisarmable("Excel 4.0 macro sheets without a workbook part") }
+                    package = without.package
+                    xlmRemoved = without.removed.map { "Excel 4.0 macro sheet \"\($0)\" and the names that start it" }
                 }
-                package = without.package
-                macroSheets = without.removed
             }
             // The document's own project goes; an embedded object (word/embeddings/...) keeps its
             // place in the package, rebuilt without its project, so no relationship dangles.
@@ -167,8 +173,7 @@ public struct MacroDisarmer: Sendable {
             let dropped = Set(package.members.map(\.name)).subtracting(clean.members.map(\.name)).sorted()
             return DisarmedDocument(bytes: try ZipArchive.write(clean.members), newExtension: main.freeExtension,
                                     newMediaType: main.freeMediaType,
-                                    removed: macroSheets.map { "Excel 4.0 macro sheet \"\($0)\" and the names that start it" }
-                                        + dropped.map { "part \($0)" } + rebuilt)
+                                    removed: xlmRemoved + dropped.map { "part \($0)" } + rebuilt)
         } catch let failure as Failure {
             throw failure
         } catch {

@@ -11,6 +11,13 @@ enum ExternalTools {
         return onPath("olevba")
     }()
 
+    /// XLMMacroDeobfuscator's command: `$MOAT_XLMDEOBFUSCATOR` (`make` installs it in its own
+    /// environment) or the first `xlmdeobfuscator` on `PATH`.
+    static let xlmDeobfuscator: String? = {
+        if let path = ProcessInfo.processInfo.environment["MOAT_XLMDEOBFUSCATOR"], FileManager.default.isExecutableFile(atPath: path) { return path }
+        return onPath("xlmdeobfuscator")
+    }()
+
     static let soffice: String? = {
         switch ProcessInfo.processInfo.environment["MOAT_SOFFICE"] {
         case "none": return nil
@@ -48,6 +55,14 @@ enum ExternalTools {
         let (_, output) = try run(olevba, ["--json", file.path])
         guard let items = try JSONSerialization.jsonObject(with: output) as? [[String: Any]] else { return false }
         return items.contains { ($0["macros"] as? [Any])?.isEmpty == false }
+    }
+
+    /// Whether XLMMacroDeobfuscator finds Excel 4.0 macro cells or a name that starts them.
+    static func xlmDeobfuscatorFindsMacros(_ file: URL) throws -> Bool {
+        guard let xlmDeobfuscator else { return false }
+        let (_, output) = try run(xlmDeobfuscator, ["--file", file.path, "-n", "--timeout", "60"])
+        let text = String(decoding: output, as: UTF8.self).lowercased()
+        return text.contains("cell:") || text.contains("auto_open:") || text.contains("auto_close:")
     }
 
     /// Converts `input` with LibreOffice (its own profile, so runs never share state).
