@@ -11,7 +11,7 @@ DEBIAN_PACKAGES := pkg-config libclamav-dev libmagic-dev libmagic-mgc libarchive
 	clamav clamav-daemon clamav-testfiles postfix swaks miltertest opendkim python3 procps \
 	sasl2-bin libsasl2-modules libsasl2-modules-db libqpdf-dev qpdf poppler-utils chromium chromium-driver python3-selenium fonts-ipafont-gothic \
 	file zip p7zip-full jlha-utils genisoimage gcab xz-utils bzip2 python3-venv \
-	libreoffice-core libreoffice-writer libreoffice-calc libreoffice-impress \
+	libreoffice-core libreoffice-writer libreoffice-calc libreoffice-impress netpbm \
 	c-icap libc-icap-mod-virus-scan rspamd curl bc
 DEBUG_BIN := .build/debug
 # oletools (olevba, mraptor) cross-check the macro engine, pdfid the pdf engine; a private virtualenv, pinned.

@@ -17,6 +17,9 @@ public struct ConvertEngineFactory: EngineFactory {
         if settings.extensions.contains("pdf"), !files.isExecutableFile(atPath: settings.pdftotext) {
             throw context.invalid("pdftotext", "\(settings.pdftotext) is not an executable (Debian: poppler-utils)")
         }
+        if !settings.extensions.isDisjoint(with: ConvertSettings.imageExtensions), !files.isExecutableFile(atPath: "/usr/bin/pnmtopng") {
+            throw context.invalid("extensions", "pictures are re-encoded with netpbm, which is missing (Debian: netpbm)")
+        }
         if settings.isolateNetwork, !files.isExecutableFile(atPath: ConvertSettings.unshare) {
             throw context.invalid("isolate_network", "\(ConvertSettings.unshare) is missing (Debian: util-linux)")
         }

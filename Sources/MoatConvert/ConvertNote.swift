@@ -11,7 +11,7 @@ enum ConvertNote {
                 + (keptOriginal ? "The original was kept; if you need it, ask your mail administrator (reference \(reference))."
                                 : "The original was not kept.")
         case .ja:
-            "メールゲートウェイは、添付ファイル「\(original)」を\(label == "PDF" ? "PDF" : label == "plain text" ? "テキスト" : "CSV")に変換し、「\(converted)」として配信しました。"
+            "メールゲートウェイは、添付ファイル「\(original)」を\(label == "plain text" ? "テキスト" : label == "CSV (first sheet)" ? "CSV" : label)に変換し、「\(converted)」として配信しました。"
                 + "マクロ、スクリプトなどのアクティブコンテンツは変換により取り除かれています。"
                 + (keptOriginal ? "元のファイルは保管されています。必要な場合は、メール管理者にお問い合わせください（参照番号 \(reference)）。"
                                 : "元のファイルは保管されていません。")

@@ -6,7 +6,7 @@ import MoatCore
 ///
 /// | key | default | meaning |
 /// |---|---|---|
-/// | `extensions` | Word, Excel, PowerPoint and OpenDocument types | attachments (by file name) to convert; `pdf` too when `to = "text"` |
+/// | `extensions` | Word, Excel, PowerPoint and OpenDocument types | attachments (by file name) to convert; `pdf` too when `to = "text"`; pictures (`png`, `jpg`, `jpeg`, `gif`, `bmp`, `tif`, `tiff`) are re-encoded by netpbm (decoded to pixels, encoded anew: JPEG stays JPEG, the others become PNG) |
 /// | `to` | `"pdf"` | `"pdf"`, or `"text"` (documents as UTF-8 text, workbooks as CSV of the first sheet, PDFs through `pdftotext`; presentations stay PDF) |
 /// | `soffice` | `/usr/bin/soffice` | LibreOffice |
 /// | `pdftotext` | `/usr/bin/pdftotext` | poppler's text extractor, for PDFs when `to = "text"` |
@@ -29,6 +29,9 @@ public struct ConvertSettings: Sendable, Hashable {
         "xls", "xlsm", "xlsx", "xlsb", "xlt", "xltm", "ods",
         "ppt", "pptm", "pptx", "pps", "ppsm", "odp",
     ]
+
+    /// Pictures, re-encoded when listed in `extensions` (not by default).
+    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff"]
 
     public var extensions = Self.officeExtensions
     public var target = Target.pdf
@@ -55,7 +58,7 @@ public struct ConvertSettings: Sendable, Hashable {
             "keep_original", "attach_note", "note_language", "work_directory",
         ])
         if let list = try reader.strings("extensions") {
-            let known = Self.officeExtensions.union(["pdf"])
+            let known = Self.officeExtensions.union(["pdf"]).union(Self.imageExtensions)
             let lowered = list.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) }
             if let unknown = lowered.first(where: { !known.contains($0) }) {
                 throw context.invalid("extensions", "\"\(unknown)\" is not a type LibreOffice converts here (known: \(known.sorted().joined(separator: ", ")))")

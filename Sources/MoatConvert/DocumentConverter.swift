@@ -11,11 +11,15 @@ import MoatCore
 /// converting (its default macro security, and nothing here lowers it).
 final class DocumentConverter: Sendable {
     /// What LibreOffice is asked for, by what kind of document the file is.
-    enum Family: Sendable {
+    enum Family: Sendable, Equatable {
         case text, spreadsheet, presentation, pdf
+        /// Decoded to raw pixels and encoded anew (netpbm): metadata and anything aimed at an
+        /// image parser are gone; the picture stays.
+        case image
 
         init?(fileExtension: String) {
             switch fileExtension {
+            case "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff": self = .image
             case "doc", "docm", "docx", "dot", "dotm", "dotx", "odt", "rtf": self = .text
             case "xls", "xlsm", "xlsx", "xlsb", "xlt", "xltm", "ods": self = .spreadsheet
             case "ppt", "pptm", "pptx", "pps", "ppsm", "odp": self = .presentation
@@ -51,6 +55,7 @@ final class DocumentConverter: Sendable {
         case (.text, .text): ("txt:Text (encoded):UTF8", "txt", "text/plain; charset=utf-8", "plain text")
         case (.text, .spreadsheet): ("csv:Text - txt - csv (StarCalc):44,34,76", "csv", "text/csv; charset=utf-8", "CSV (first sheet)")
         case (.text, .pdf): (nil, "txt", "text/plain; charset=utf-8", "plain text")
+        case (_, .image): (nil, "png", "image/png", "PNG")
         case (_, _): ("pdf", "pdf", "application/pdf", "PDF")
         }
     }
@@ -86,7 +91,16 @@ final class DocumentConverter: Sendable {
         // chooses its import filter from it and the content.
         let input = job + "/in." + fileExtension
         guard files.createFile(atPath: input, contents: Data(bytes)) else { throw Failure(description: "cannot write \(input)") }
-        let wanted = output(for: family)
+        var wanted = output(for: family)
+        if family == .image, fileExtension == "jpg" || fileExtension == "jpeg" { wanted = (nil, "jpg", "image/jpeg", "JPEG") }
+        let produced = outDirectory + "/in." + wanted.fileExtension
+        if family == .image {
+            let pixels = job + "/pixels.pnm"
+            _ = try isolated(Self.writingTo(pixels, Self.imageDecoder(fileExtension) + [input]))
+            _ = try isolated(Self.writingTo(produced, (wanted.fileExtension == "jpg" ? ["/usr/bin/pnmtojpeg", "--quality=90"] : ["/usr/bin/pnmtopng"]) + [pixels]))
+            guard let data = files.contents(atPath: produced), !data.isEmpty else { throw Failure(description: "no \(wanted.label) came out") }
+            return Output(bytes: Array(data), fileExtension: wanted.fileExtension, mediaType: wanted.mediaType, label: wanted.label)
+        }
         var arguments: [String]
         if let filter = wanted.filter {
             arguments = [
@@ -97,21 +111,42 @@ final class DocumentConverter: Sendable {
         } else {
             arguments = [settings.pdftotext, "-enc", "UTF-8", input, outDirectory + "/in." + wanted.fileExtension]
         }
-        if settings.isolateNetwork {
-            arguments = [ConvertSettings.unshare, "--net", "--pid", "--fork", "--kill-child"] + arguments
-        }
-        let said: String
-        do {
-            said = try ExternalCommand(arguments).run(timeout: settings.timeout)
-        } catch {
-            throw Failure(description: "\(error)")
-        }
-        let produced = outDirectory + "/in." + wanted.fileExtension
+        let said = try isolated(arguments)
         guard let data = files.contents(atPath: produced), !data.isEmpty else {
             let detail = said.split(whereSeparator: \.isNewline).filter { !$0.contains("javaldx") }.joined(separator: " ")
             throw Failure(description: "no \(wanted.label) came out\(detail.isEmpty ? "" : ": " + String(detail.prefix(300)))")
         }
         return Output(bytes: Array(data), fileExtension: wanted.fileExtension, mediaType: wanted.mediaType, label: wanted.label)
+    }
+}
+
+extension DocumentConverter {
+    /// Runs `arguments` with the timeout, in their own network and PID namespaces when
+    /// `isolate_network` is on; returns what they printed.
+    fileprivate func isolated(_ arguments: [String]) throws -> String {
+        let command = settings.isolateNetwork ? [ConvertSettings.unshare, "--net", "--pid", "--fork", "--kill-child"] + arguments : arguments
+        do {
+            return try ExternalCommand(command).run(timeout: settings.timeout)
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+    }
+
+    /// `command`, its standard output written to `file` (netpbm writes only there). The shell
+    /// text is fixed; the file and the command reach it as arguments, never as text it parses.
+    fileprivate static func writingTo(_ file: String, _ command: [String]) -> [String] {
+        ["/bin/sh", "-c", "f=$1; shift; exec \"$@\" > \"$f\"", "sh", file] + command
+    }
+
+    /// The netpbm decoder for an image type (transparency is laid on white).
+    fileprivate static func imageDecoder(_ fileExtension: String) -> [String] {
+        switch fileExtension {
+        case "png": ["/usr/bin/pngtopnm", "-mix", "-background=#ffffff"]
+        case "jpg", "jpeg": ["/usr/bin/jpegtopnm"]
+        case "gif": ["/usr/bin/giftopnm"]
+        case "bmp": ["/usr/bin/bmptopnm"]
+        default: ["/usr/bin/tifftopnm"]
+        }
     }
 }
 
