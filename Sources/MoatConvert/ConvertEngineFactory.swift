@@ -23,6 +23,7 @@ public struct ConvertEngineFactory: EngineFactory {
         if settings.isolateNetwork, !files.isExecutableFile(atPath: ConvertSettings.unshare) {
             throw context.invalid("isolate_network", "\(ConvertSettings.unshare) is missing (Debian: util-linux)")
         }
+        ScratchDirectories.removeAbandoned(beside: settings.workDirectory, prefix: "moat-convert-")
         do {
             try files.createDirectory(atPath: settings.workDirectory, withIntermediateDirectories: true)
         } catch {

@@ -241,26 +241,13 @@ public final class ClamAVEngine: ScanEngine {
     }
 
     private static func prepareTemporaryDirectory(_ path: String) throws(ClamAVError) {
-        removeAbandonedSiblings(of: path)
+        // A killed worker leaves its directory behind; on tmpfs it would hold memory until a reboot.
+        ScratchDirectories.removeAbandoned(beside: path, prefix: "moat-clamav-")
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         } catch {
             throw .temporaryDirectory(path: path, reason: error.localizedDescription)
-        }
-    }
-
-    /// Removes the `moat-clamav-<pid>` directories of processes that no longer run (a killed
-    /// worker leaves its own behind; on tmpfs they would hold memory until a reboot).
-    private static func removeAbandonedSiblings(of path: String) {
-        let parent = (path as NSString).deletingLastPathComponent
-        let ownName = (path as NSString).lastPathComponent
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
-        for name in names where name.hasPrefix("moat-clamav-") && name != ownName {
-            guard let pid = Int32(name.dropFirst("moat-clamav-".count)), pid > 0 else { continue }
-            if kill(pid, 0) != 0, errno == ESRCH {
-                try? FileManager.default.removeItem(atPath: parent + "/" + name)
-            }
         }
     }
 }
