@@ -209,13 +209,12 @@ struct MoatDaemon: AsyncParsableCommand {
             logger.info("admin API", metadata: ["admin.listen": "\(daemon.admin.listen)", "admin.token_file": "\(daemon.admin.token == nil ? daemon.admin.tokenFile : "(configured)")"])
         }
         services.append(.init(service: server))
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // A service still stopping after `shutdown_timeout_ms` (one waiting on a database that is
+        // gone) is cancelled; one that ignores cancellation for as long again ends the process.
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(configuration.shutdownTimeoutMilliseconds)
+        groupConfiguration.maximumCancellationDuration = .milliseconds(configuration.shutdownTimeoutMilliseconds)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         await pool?.shutdown()
         await runtime.shutdown()

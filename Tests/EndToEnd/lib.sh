@@ -10,11 +10,23 @@ POSTFIX_CONF=""
 FAILED=0
 PASSED=0
 
+# A process that does not stop within 90 s of SIGTERM (moatd's shutdown_timeout_ms, then as long
+# again for cancellation) is a failure, killed so the run goes on, not a hang of the whole suite.
 cleanup() {
+    local status=$?
     if [ -n "$POSTFIX_CONF" ]; then postfix -c "$POSTFIX_CONF" stop >/dev/null 2>&1 || true; fi
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 1 900); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$pid" 2>/dev/null; then
+            echo "FAIL - process $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-80)) did not stop within 90 s of SIGTERM"
+            kill -9 "$pid" 2>/dev/null || true
+            status=1
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
     if [ "${KEEP_WORK:-0}" != 1 ]; then rm -rf "$WORK"; fi
+    exit "$status"
 }
 trap cleanup EXIT
 

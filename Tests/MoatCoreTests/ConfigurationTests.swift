@@ -16,6 +16,7 @@ struct ConfigurationTests {
     func overrides() throws {
         let configuration = try TOMLDocument.decode(MoatConfiguration.self, from: """
             log_level = "debug"
+            shutdown_timeout_ms = 45000
             [milter]
             listen = ["inet:9999@127.0.0.1", "unix:/tmp/moat.sock"]
             spool_threshold_bytes = 4096
@@ -27,6 +28,7 @@ struct ConfigurationTests {
             max_parts = 50
             """, file: "moat.toml")
         #expect(configuration.logLevel == "debug")
+        #expect(configuration.shutdownTimeoutMilliseconds == 45_000)
         #expect(configuration.milter.listen.count == 2)
         #expect(configuration.milter.spoolThresholdBytes == 4096)
         #expect(configuration.milter.maxFrameBytes == MilterSettings().maxFrameBytes)
@@ -43,6 +45,7 @@ struct ConfigurationTests {
         ("[milter]\nlisten = [\"tcp:1\"]", "milter.listen", "inet:PORT@HOST"),
         ("log_level = \"loud\"", "log_level", "is not one of"),
         ("[milter]\nmax_frame_bytes = \"big\"", "milter.max_frame_bytes", "expected"),
+        ("shutdown_timeout_ms = 5", "shutdown_timeout_ms", "expected 1000 to 600000"),
     ])
     func errors(text: String, key: String, reason: String) {
         do {

@@ -15,6 +15,9 @@ public struct MoatConfiguration: Sendable, Codable {
     public var blockingThreads: Int
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String
+    /// How long `moatd` gives its services to stop after SIGTERM before it cancels them, and again
+    /// before it exits regardless: a gateway must stop when told to, even with its database gone.
+    public var shutdownTimeoutMilliseconds: Int
 
     public init(
         milter: MilterSettings = MilterSettings(),
@@ -24,7 +27,8 @@ public struct MoatConfiguration: Sendable, Codable {
         enginesDirectory: String = "engines",
         rulesDirectory: String = "rules",
         blockingThreads: Int = 0,
-        logLevel: String = "info"
+        logLevel: String = "info",
+        shutdownTimeoutMilliseconds: Int = 30_000
     ) {
         self.milter = milter
         self.policy = policy
@@ -34,6 +38,7 @@ public struct MoatConfiguration: Sendable, Codable {
         self.rulesDirectory = rulesDirectory
         self.blockingThreads = blockingThreads
         self.logLevel = logLevel
+        self.shutdownTimeoutMilliseconds = shutdownTimeoutMilliseconds
     }
 
     enum CodingKeys: String, CodingKey {
@@ -42,6 +47,7 @@ public struct MoatConfiguration: Sendable, Codable {
         case rulesDirectory = "rules_directory"
         case blockingThreads = "blocking_threads"
         case logLevel = "log_level"
+        case shutdownTimeoutMilliseconds = "shutdown_timeout_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -55,6 +61,10 @@ public struct MoatConfiguration: Sendable, Codable {
         rulesDirectory = try c.decodeIfPresent(String.self, forKey: .rulesDirectory) ?? d.rulesDirectory
         blockingThreads = try c.decodeIfPresent(Int.self, forKey: .blockingThreads) ?? d.blockingThreads
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
+        shutdownTimeoutMilliseconds = try c.decodeIfPresent(Int.self, forKey: .shutdownTimeoutMilliseconds) ?? d.shutdownTimeoutMilliseconds
+        guard (1_000...600_000).contains(shutdownTimeoutMilliseconds) else {
+            throw DecodingError.dataCorruptedError(forKey: .shutdownTimeoutMilliseconds, in: c, debugDescription: "expected 1000 to 600000")
+        }
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
         guard levels.contains(logLevel) else {
             throw DecodingError.dataCorruptedError(
