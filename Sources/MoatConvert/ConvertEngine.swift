@@ -40,18 +40,18 @@ public final class ConvertEngine: ScanEngine {
                 continue
             }
             let stem = name.dropLast(fileExtension.count + 1)
-            let converted = (stem.isEmpty ? "document" : String(stem)) + "." + output.fileExtension
-            let document = ReplacementPart.attachment(output.bytes, filename: converted, mediaType: output.mediaType)
+            let converted = (stem.isEmpty ? "document" : String(stem)) + "." + output.kind.fileExtension
+            let document = ReplacementPart.attachment(output.bytes, filename: converted, mediaType: output.kind.mediaType)
             let raw: String
             if settings.attachNote {
-                let note = ConvertNote.text(settings.noteLanguage, original: name, converted: converted, label: output.label,
+                let note = ConvertNote.text(settings.noteLanguage, original: name, converted: converted, kind: output.kind,
                                             keptOriginal: settings.keepOriginal, reference: input.id)
                 let boundary = "moat-convert-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
                 raw = ReplacementPart.mixed([ReplacementPart.note(note), document], boundary: boundary)
             } else {
                 raw = document
             }
-            replacements.append(PartReplacement(partPath: part.path, rawPart: Array(raw.utf8), reason: "\(name) converted to \(output.label)",
+            replacements.append(PartReplacement(partPath: part.path, rawPart: Array(raw.utf8), reason: "\(name) converted to \(output.kind.label(.en))",
                                                 keepsOriginal: settings.keepOriginal))
             findings.append(Finding(code: "convert.converted", detail: "\(name) delivered as \(converted) (\(output.bytes.count) bytes)", partPath: part.path))
         }

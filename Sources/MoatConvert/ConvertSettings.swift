@@ -24,14 +24,12 @@ public struct ConvertSettings: Sendable, Hashable {
         case text
     }
 
-    public static let officeExtensions: Set<String> = [
-        "doc", "docm", "docx", "dot", "dotm", "dotx", "odt", "rtf",
-        "xls", "xlsm", "xlsx", "xlsb", "xlt", "xltm", "ods",
-        "ppt", "pptm", "pptx", "pps", "ppsm", "odp",
-    ]
+    /// Word, Excel, PowerPoint and OpenDocument files and RTF: converted by default.
+    public static let officeExtensions = DocumentConverter.Family.text.extensions
+        .union(DocumentConverter.Family.spreadsheet.extensions).union(DocumentConverter.Family.presentation.extensions)
 
     /// Pictures, re-encoded when listed in `extensions` (not by default).
-    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff"]
+    public static let imageExtensions = DocumentConverter.Family.image.extensions
 
     public var extensions = Self.officeExtensions
     public var target = Target.pdf
@@ -58,7 +56,7 @@ public struct ConvertSettings: Sendable, Hashable {
             "keep_original", "attach_note", "note_language", "work_directory",
         ])
         if let list = try reader.strings("extensions") {
-            let known = Self.officeExtensions.union(["pdf"]).union(Self.imageExtensions)
+            let known = DocumentConverter.Family.allCases.reduce(into: Set<String>()) { $0.formUnion($1.extensions) }
             let lowered = list.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) }
             if let unknown = lowered.first(where: { !known.contains($0) }) {
                 throw context.invalid("extensions", "\"\(unknown)\" is not a type LibreOffice converts here (known: \(known.sorted().joined(separator: ", ")))")

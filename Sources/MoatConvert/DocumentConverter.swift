@@ -10,31 +10,71 @@ import MoatCore
 /// process pool, never the scan pool. LibreOffice does not run a document's macros when
 /// converting (its default macro security, and nothing here lowers it).
 final class DocumentConverter: Sendable {
-    /// What LibreOffice is asked for, by what kind of document the file is.
-    enum Family: Sendable, Equatable {
+    /// What kind of document a file is, by its extension: what it is converted with and to.
+    enum Family: Sendable, Equatable, CaseIterable {
         case text, spreadsheet, presentation, pdf
         /// Decoded to raw pixels and encoded anew (netpbm): metadata and anything aimed at an
         /// image parser are gone; the picture stays.
         case image
 
+        /// The extensions of each kind: the one table `ConvertSettings` and the converter share.
+        var extensions: Set<String> {
+            switch self {
+            case .text: ["doc", "docm", "docx", "dot", "dotm", "dotx", "odt", "rtf"]
+            case .spreadsheet: ["xls", "xlsm", "xlsx", "xlsb", "xlt", "xltm", "ods"]
+            case .presentation: ["ppt", "pptm", "pptx", "pps", "ppsm", "odp"]
+            case .pdf: ["pdf"]
+            case .image: ["png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff"]
+            }
+        }
+
         init?(fileExtension: String) {
-            switch fileExtension {
-            case "png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff": self = .image
-            case "doc", "docm", "docx", "dot", "dotm", "dotx", "odt", "rtf": self = .text
-            case "xls", "xlsm", "xlsx", "xlsb", "xlt", "xltm", "ods": self = .spreadsheet
-            case "ppt", "pptm", "pptx", "pps", "ppsm", "odp": self = .presentation
-            case "pdf": self = .pdf
-            default: return nil
+            guard let family = Self.allCases.first(where: { $0.extensions.contains(fileExtension) }) else { return nil }
+            self = family
+        }
+    }
+
+    /// What a document becomes.
+    enum Kind: Sendable, Equatable {
+        case pdf, text, csv, png, jpeg
+
+        var fileExtension: String {
+            switch self {
+            case .pdf: "pdf"
+            case .text: "txt"
+            case .csv: "csv"
+            case .png: "png"
+            case .jpeg: "jpg"
+            }
+        }
+
+        var mediaType: String {
+            switch self {
+            case .pdf: "application/pdf"
+            case .text: "text/plain; charset=utf-8"
+            case .csv: "text/csv; charset=utf-8"
+            case .png: "image/png"
+            case .jpeg: "image/jpeg"
+            }
+        }
+
+        /// The name the recipient's note gives it.
+        func label(_ language: NoteLanguage) -> String {
+            switch (self, language) {
+            case (.text, .en): "plain text"
+            case (.text, .ja): "テキスト"
+            case (.csv, .en): "CSV (first sheet)"
+            case (.csv, .ja): "CSV（最初のシート）"
+            case (.pdf, _): "PDF"
+            case (.png, _): "PNG"
+            case (.jpeg, _): "JPEG"
             }
         }
     }
 
     struct Output: Sendable, Equatable {
         var bytes: [UInt8]
-        var fileExtension: String
-        var mediaType: String
-        /// For the note: "PDF", "plain text", "CSV".
-        var label: String
+        var kind: Kind
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -49,14 +89,36 @@ final class DocumentConverter: Sendable {
         self.profiles = ProfileSlots(count: settings.concurrency)
     }
 
-    /// The output a document of `family` gets under the configured target.
-    func output(for family: Family) -> (filter: String?, fileExtension: String, mediaType: String, label: String) {
+    /// What a document of `family` (named `.fileExtension`) becomes under the configured target.
+    func kind(of family: Family, fileExtension: String) -> Kind {
         switch (settings.target, family) {
-        case (.text, .text): ("txt:Text (encoded):UTF8", "txt", "text/plain; charset=utf-8", "plain text")
-        case (.text, .spreadsheet): ("csv:Text - txt - csv (StarCalc):44,34,76", "csv", "text/csv; charset=utf-8", "CSV (first sheet)")
-        case (.text, .pdf): (nil, "txt", "text/plain; charset=utf-8", "plain text")
-        case (_, .image): (nil, "png", "image/png", "PNG")
-        case (_, _): ("pdf", "pdf", "application/pdf", "PDF")
+        case (_, .image): fileExtension == "jpg" || fileExtension == "jpeg" ? .jpeg : .png
+        case (.text, .text), (.text, .pdf): .text
+        case (.text, .spreadsheet): .csv
+        default: .pdf
+        }
+    }
+
+    /// The commands that turn `input` into `output`, in order.
+    func commands(_ family: Family, _ kind: Kind, input: String, output: String, job: String, profile: Int) -> [[String]] {
+        switch (family, kind) {
+        case (.image, _):
+            let pixels = job + "/pixels.pnm"
+            return [Self.writingTo(pixels, Self.imageDecoder(input) + [input]),
+                    Self.writingTo(output, (kind == .jpeg ? ["/usr/bin/pnmtojpeg", "--quality=90"] : ["/usr/bin/pnmtopng"]) + [pixels])]
+        case (.pdf, _):
+            return [[settings.pdftotext, "-enc", "UTF-8", input, output]]
+        default:
+            let filter = switch kind {
+            case .text: "txt:Text (encoded):UTF8"
+            case .csv: "csv:Text - txt - csv (StarCalc):44,34,76"
+            default: "pdf"
+            }
+            return [[
+                settings.soffice, "-env:UserInstallation=file://\(settings.workDirectory)/profile-\(profile)",
+                "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nofirststartwizard",
+                "--convert-to", filter, "--outdir", (output as NSString).deletingLastPathComponent, input,
+            ]]
         }
     }
 
@@ -91,32 +153,18 @@ final class DocumentConverter: Sendable {
         // chooses its import filter from it and the content.
         let input = job + "/in." + fileExtension
         guard files.createFile(atPath: input, contents: Data(bytes)) else { throw Failure(description: "cannot write \(input)") }
-        var wanted = output(for: family)
-        if family == .image, fileExtension == "jpg" || fileExtension == "jpeg" { wanted = (nil, "jpg", "image/jpeg", "JPEG") }
-        let produced = outDirectory + "/in." + wanted.fileExtension
-        if family == .image {
-            let pixels = job + "/pixels.pnm"
-            _ = try isolated(Self.writingTo(pixels, Self.imageDecoder(fileExtension) + [input]))
-            _ = try isolated(Self.writingTo(produced, (wanted.fileExtension == "jpg" ? ["/usr/bin/pnmtojpeg", "--quality=90"] : ["/usr/bin/pnmtopng"]) + [pixels]))
-            guard let data = files.contents(atPath: produced), !data.isEmpty else { throw Failure(description: "no \(wanted.label) came out") }
-            return Output(bytes: Array(data), fileExtension: wanted.fileExtension, mediaType: wanted.mediaType, label: wanted.label)
+        let kind = kind(of: family, fileExtension: fileExtension)
+        // LibreOffice names its output after the input: `in.<the kind's extension>`.
+        let produced = outDirectory + "/in." + kind.fileExtension
+        var said = ""
+        for command in commands(family, kind, input: input, output: produced, job: job, profile: profile) {
+            said = try isolated(command)
         }
-        var arguments: [String]
-        if let filter = wanted.filter {
-            arguments = [
-                settings.soffice, "-env:UserInstallation=file://\(settings.workDirectory)/profile-\(profile)",
-                "--headless", "--norestore", "--nolockcheck", "--nodefault", "--nofirststartwizard",
-                "--convert-to", filter, "--outdir", outDirectory, input,
-            ]
-        } else {
-            arguments = [settings.pdftotext, "-enc", "UTF-8", input, outDirectory + "/in." + wanted.fileExtension]
-        }
-        let said = try isolated(arguments)
         guard let data = files.contents(atPath: produced), !data.isEmpty else {
             let detail = said.split(whereSeparator: \.isNewline).filter { !$0.contains("javaldx") }.joined(separator: " ")
-            throw Failure(description: "no \(wanted.label) came out\(detail.isEmpty ? "" : ": " + String(detail.prefix(300)))")
+            throw Failure(description: "no \(kind.label(.en)) came out\(detail.isEmpty ? "" : ": " + String(detail.prefix(300)))")
         }
-        return Output(bytes: Array(data), fileExtension: wanted.fileExtension, mediaType: wanted.mediaType, label: wanted.label)
+        return Output(bytes: Array(data), kind: kind)
     }
 }
 
@@ -138,9 +186,9 @@ extension DocumentConverter {
         ["/bin/sh", "-c", "f=$1; shift; exec \"$@\" > \"$f\"", "sh", file] + command
     }
 
-    /// The netpbm decoder for an image type (transparency is laid on white).
-    fileprivate static func imageDecoder(_ fileExtension: String) -> [String] {
-        switch fileExtension {
+    /// The netpbm decoder for an image file (transparency is laid on white).
+    fileprivate static func imageDecoder(_ file: String) -> [String] {
+        switch (file as NSString).pathExtension {
         case "png": ["/usr/bin/pngtopnm", "-mix", "-background=#ffffff"]
         case "jpg", "jpeg": ["/usr/bin/jpegtopnm"]
         case "gif": ["/usr/bin/giftopnm"]
