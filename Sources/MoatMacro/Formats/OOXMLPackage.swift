@@ -53,6 +53,11 @@ public struct OOXMLPackage: Sendable {
             ?? mainPartName.flatMap(contentType(of:))
     }
 
+    /// Whether the package is a binary workbook (`.xlsb`): its parts are BIFF12 records, not XML.
+    public var isBinaryWorkbook: Bool {
+        mainContentType == "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
+    }
+
     /// The main document part: the target of the package's `officeDocument` relationship (a
     /// binary workbook's is typed by the `bin` Default, not an Override).
     var mainPartName: String? {
@@ -157,8 +162,7 @@ public struct OOXMLPackage: Sendable {
     public func withBinaryMacroSheetsNeutralised() -> (package: OOXMLPackage, removed: [String])? {
         let sheets = Set(macroSheets.map { $0.lowercased() })
         guard !sheets.isEmpty else { return (self, []) }
-        guard let workbookName = mainPartName, contentType(of: workbookName) == "application/vnd.ms-excel.sheet.binary.macroEnabled.main",
-              let workbookIndex = members.firstIndex(where: { $0.name == workbookName }),
+        guard isBinaryWorkbook, let workbookName = mainPartName, let workbookIndex = members.firstIndex(where: { $0.name == workbookName }),
               let relsIndex = members.firstIndex(where: { $0.name == Self.relationshipsName(of: members[workbookIndex].name) }) else { return nil }
         var out = members
         var workbook = out[workbookIndex].data

@@ -70,9 +70,7 @@ enum XLSBMacroNeutraliser {
             case 427: cceAt = record.start + 16
             default: break
             }
-            guard let at = cceAt, let cce = LittleEndian.u32(b[..<record.end], at), cce > 0 else { continue }
-            BIFFMacroNeutraliser.fillConstant(&b, from: at + 4, to: min(record.end, at + 4 + Int(min(cce, UInt32(record.length)))))
-            count += 1
+            if let at = cceAt, neutraliseExpression(&b, cceAt: at, end: record.end) { count += 1 }
         }
         return count
     }
@@ -85,14 +83,10 @@ enum XLSBMacroNeutraliser {
         for record in records where record.type == nameRecord {
             // BrtName: flags (4), chKey (1), itab (4), name (4-byte count + UTF-16), formula.
             guard let flags = LittleEndian.u32(b[..<record.end], record.start),
-                  let characters = LittleEndian.u32(b[..<record.end], record.start + 9) else { continue }
+                  let (text, cceAt) = wideString(b, at: record.start + 9, end: record.end) else { continue }
             let textStart = record.start + 13
-            guard Int(characters) <= (record.end - textStart) / 2 else { continue }
-            let count = Int(characters)
             // fFunc, fOB, fProc: the name is a function or command macro.
             var cleared = flags & ~UInt32(0x0E)
-            let units = (0..<count).map { UInt16(b[textStart + 2 * $0]) | UInt16(b[textStart + 2 * $0 + 1]) << 8 }
-            let text = String(decoding: units, as: UTF16.self)
             let lower = text.lowercased()
             let prefixAt = lower.hasPrefix("_xlnm.") ? 6 : 0
             let runs = autoPrefixes.contains { lower.dropFirst(prefixAt).hasPrefix($0) }
@@ -103,15 +97,21 @@ enum XLSBMacroNeutraliser {
                     b[textStart + 2 * (prefixAt + k)] = UInt8(unit & 0xFF)
                     b[textStart + 2 * (prefixAt + k) + 1] = UInt8(unit >> 8)
                 }
-                let cceAt = textStart + 2 * count
-                if let cce = LittleEndian.u32(b[..<record.end], cceAt) {
-                    BIFFMacroNeutraliser.fillConstant(&b, from: cceAt + 4, to: min(record.end, cceAt + 4 + Int(min(cce, UInt32(record.length)))))
-                }
+                neutraliseExpression(&b, cceAt: cceAt, end: record.end)
                 renamed.append(text)
             }
             for k in 0..<4 { b[record.start + k] = UInt8(truncatingIfNeeded: cleared >> (8 * UInt32(k))) }
         }
         return renamed
+    }
+
+    /// Overwrites the expression whose 32-bit length is at `cceAt` with the constant 0 (bounded by
+    /// the record's end, as BIFF8's 16-bit one is in `BIFFMacroNeutraliser`); true when there was one.
+    @discardableResult
+    static func neutraliseExpression(_ b: inout [UInt8], cceAt: Int, end: Int) -> Bool {
+        guard let cce = LittleEndian.u32(b[..<end], cceAt), cce > 0 else { return false }
+        BIFFMacroNeutraliser.fillConstant(&b, from: cceAt + 4, to: min(end, cceAt + 4 + Int(min(cce, UInt32(end - cceAt)))))
+        return true
     }
 
     /// The workbook's sheets (BrtBundleSh): relationship id → sheet name.

@@ -139,7 +139,7 @@ public struct MacroDisarmer: Sendable {
             // In a binary workbook (`.xlsb`) they stay, made ordinary worksheets in place.
             var xlmRemoved: [String] = []
             if inspection.hasXLM {
-                if package.members.contains(where: { $0.name.lowercased().hasSuffix(".bin") && $0.name.lowercased().contains("macrosheets/") }) {
+                if package.isBinaryWorkbook {
                     guard let neutralised = package.withBinaryMacroSheetsNeutralised() else {
                         throw Failure.notDisarmable("Excel 4.0 macro sheets in a binary workbook whose parts cannot be read")
                     }
