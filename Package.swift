@@ -225,7 +225,7 @@ let package = Package(
         // A real DNS server (dnsmasq) on loopback for the DNS and authentication tests.
         .target(name: "DNSTestSupport", path: "Tests/DNSTestSupport"),
         // Well-formed MIME messages for every suite's tests, built one way.
-        .target(name: "MailTestSupport", path: "Tests/MailTestSupport"),
+        .target(name: "MailTestSupport", dependencies: ["MoatCompression"], path: "Tests/MailTestSupport"),
         // A throwaway PostgreSQL cluster for the tests that need the real server.
         .target(name: "PostgresTestSupport", path: "Tests/PostgresTestSupport"),
         // A daemon without sockets (runtime, SQLite store, supervisor, admin API) for API and console tests.

@@ -99,15 +99,9 @@ struct ConvertEngineTests {
 
     /// A 48×24 PNG carrying a text chunk and bytes after its end, as hidden payloads do.
     static func png() -> [UInt8] {
-        func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
-            let body = Array(type.utf8) + data
-            return Fixtures32.be(UInt32(data.count)) + body + Fixtures32.be(Fixtures32.crc(body))
-        }
-        var raw: [UInt8] = []
-        for y in 0..<24 { raw.append(0); for x in 0..<48 { raw += [UInt8(x * 5), UInt8(y * 10), 128] } }
-        let idat = ZlibStored.wrap(raw)
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + chunk("IHDR", Fixtures32.be(48) + Fixtures32.be(24) + [8, 2, 0, 0, 0])
-            + chunk("tEXt", Array("Comment\u{0}powershell -enc SQBFAFgA".utf8)) + chunk("IDAT", idat) + chunk("IEND", []) + Array("MZ trailing payload".utf8)
+        TestPNG.rgb(width: 48, height: 24, extraChunks: [TestPNG.chunk("tEXt", Array("Comment\u{0}powershell -enc SQBFAFgA".utf8))]) { x, y in
+            (UInt8(x * 5), UInt8(y * 10), 128)
+        } + Array("MZ trailing payload".utf8)
     }
 
     @Test("pictures, when listed, are decoded and encoded anew: same size, no metadata, nothing after the image")
@@ -117,7 +111,7 @@ struct ConvertEngineTests {
         let (_, name, png) = Self.delivered(try #require(report.replacements.first))
         #expect(name == "chart.png")
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
-        #expect(Array(png[16..<24]) == Fixtures32.be(48) + Fixtures32.be(24), "same width and height")
+        #expect(Array(png[16..<24]) == TestPNG.bigEndian(48) + TestPNG.bigEndian(24), "same width and height")
         let text = String(decoding: png, as: UTF8.self)
         #expect(!text.contains("powershell") && !text.contains("MZ trailing"))
         // A JPEG stays a JPEG.
@@ -192,37 +186,5 @@ struct KeptOriginalTests {
         #expect(try JSONDecoder().decode(PartReplacement.self, from: JSONEncoder().encode(kept)) == kept)
         let old = Data(#"{"partPath":"2","rawPart":[1],"reason":"macros"}"#.utf8)
         #expect(try JSONDecoder().decode(PartReplacement.self, from: old).keepsOriginal == false)
-    }
-}
-
-/// Big-endian integers and the CRC-32 PNG chunks carry.
-enum Fixtures32 {
-    static func be(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
-
-    static func crc(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 != 0 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
-        }
-        return crc ^ 0xFFFF_FFFF
-    }
-}
-
-/// A zlib stream of stored (uncompressed) blocks: enough for a test image, no zlib needed.
-enum ZlibStored {
-    static func wrap(_ data: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x78, 0x01]
-        var offset = 0
-        repeat {
-            let count = min(65_535, data.count - offset)
-            let last: UInt8 = offset + count == data.count ? 1 : 0
-            out += [last, UInt8(count & 0xFF), UInt8(count >> 8), UInt8(~count & 0xFF), UInt8((~count >> 8) & 0xFF)]
-            out += data[offset..<(offset + count)]
-            offset += count
-        } while offset < data.count
-        var a: UInt32 = 1, b: UInt32 = 0
-        for byte in data { a = (a + UInt32(byte)) % 65_521; b = (b + a) % 65_521 }
-        return out + Fixtures32.be(b << 16 | a)
     }
 }

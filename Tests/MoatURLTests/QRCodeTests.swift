@@ -1,4 +1,5 @@
 import Foundation
+import MailTestSupport
 import MoatCore
 import Testing
 @testable import MoatURL
@@ -97,21 +98,9 @@ struct QRCodeTests {
         #expect(QRCodeReader().read(GrayImage(width: 300, height: 300, pixels: pixels)).isEmpty)
     }
 
-    static func crc32(_ bytes: [UInt8]) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
-    }
-
     /// A PNG whose header claims 30,000 × 30,000 pixels, with almost no data.
     static var hugePNG: [UInt8] {
-        func be(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
-        let ihdr = Array("IHDR".utf8) + be(30_000) + be(30_000) + [8, 0, 0, 0, 0]
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + be(13) + ihdr + be(crc32(ihdr))
-            + be(0) + Array("IEND".utf8) + be(crc32(Array("IEND".utf8)))
+        TestPNG.signature + TestPNG.header(width: 30_000, height: 30_000, colorType: 0) + TestPNG.chunk("IEND", [])
     }
 
     static var hugeGIF: [UInt8] {
