@@ -13,7 +13,7 @@ PASSED=0
 # A process that does not stop within 90 s of SIGTERM (moatd's shutdown_timeout_ms, then as long
 # again for cancellation) is a failure, killed so the run goes on, not a hang of the whole suite.
 cleanup() {
-    local status=$?
+    local hung=0
     if [ -n "$POSTFIX_CONF" ]; then postfix -c "$POSTFIX_CONF" stop >/dev/null 2>&1 || true; fi
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do
@@ -21,12 +21,14 @@ cleanup() {
         if kill -0 "$pid" 2>/dev/null; then
             echo "FAIL - process $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-80)) did not stop within 90 s of SIGTERM"
             kill -9 "$pid" 2>/dev/null || true
-            status=1
+            hung=1
         fi
         wait "$pid" 2>/dev/null || true
     done
     if [ "${KEEP_WORK:-0}" != 1 ]; then rm -rf "$WORK"; fi
-    exit "$status"
+    # Only a hang changes the script's status: otherwise it keeps its own (an EXIT trap that
+    # calls `exit` replaces it, and scripts chain this function after their own cleanup).
+    if [ "$hung" = 1 ]; then exit 1; fi
 }
 trap cleanup EXIT
 

@@ -8,6 +8,8 @@
 #   postgres.sh stop DIR    stops that cluster and removes DIR
 #   postgres.sh pause DIR   stops the server, keeping its data (an outage)
 #   postgres.sh resume DIR  starts it again on the same port
+#   postgres.sh freeze DIR  stops the server's processes (SIGSTOP): open connections get no answer
+#   postgres.sh thaw DIR    lets them run again (SIGCONT)
 #
 # The cluster trades durability for speed (fsync and synchronous_commit off) unless PG_DURABLE=1,
 # which benchmarks set.
@@ -85,6 +87,12 @@ createdb)
     ;;
 pause)
     as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+freeze | thaw)
+    # SIGSTOP / SIGCONT the server and its backends: connections stay open, nothing answers.
+    postmaster=$(head -n 1 "$dir/data/postmaster.pid")
+    signal=$([ "$cmd" = freeze ] && echo STOP || echo CONT)
+    kill -"$signal" "$postmaster" $(pgrep -P "$postmaster") 2>/dev/null || true
     ;;
 resume)
     fast="-c fsync=off -c synchronous_commit=off"
