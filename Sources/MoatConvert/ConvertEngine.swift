@@ -1,3 +1,4 @@
+import Foundation
 import MoatCore
 import MoatMessage
 
@@ -22,7 +23,9 @@ public final class ConvertEngine: ScanEngine {
         var findings: [Finding] = []
         var replacements: [PartReplacement] = []
         for part in input.message.leaves where !part.path.isEmpty {
-            guard let name = part.filename, let fileExtension = Self.fileExtension(of: name), settings.extensions.contains(fileExtension) else { continue }
+            guard let name = part.filename else { continue }
+            let fileExtension = (name as NSString).pathExtension.lowercased()
+            guard settings.extensions.contains(fileExtension) else { continue }
             let bytes = part.decoded
             guard bytes.count <= settings.maxDocumentBytes else {
                 findings.append(Finding(code: "convert.too_large", detail: "\(name): \(bytes.count) bytes exceed max_document_bytes=\(settings.maxDocumentBytes); delivered unconverted",
@@ -56,13 +59,6 @@ public final class ConvertEngine: ScanEngine {
             findings.append(Finding(code: "convert.converted", detail: "\(name) delivered as \(converted) (\(output.bytes.count) bytes)", partPath: part.path))
         }
         return EngineReport(findings: findings, replacements: replacements)
-    }
-
-    /// The lower-cased extension of a file name, if it has one.
-    static func fileExtension(of name: String) -> String? {
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
-        let ext = name[name.index(after: dot)...].lowercased()
-        return ext.isEmpty ? nil : ext
     }
 
     public var status: [String: String] {
