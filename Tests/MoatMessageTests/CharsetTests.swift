@@ -65,6 +65,15 @@ struct CharsetTests {
         #expect(m.root.text == "\u{3053}\u{3093}\u{306b}\u{3061}\u{306f}\u{fffd}A\u{2460}")
     }
 
+    @Test("Latin-1 reading maps every byte to the code point of its value")
+    func latin1EveryByte() {
+        let bytes = (0...255).map { UInt8($0) } + [0x41, 0xFF, 0x00, 0x80]
+        let expected = String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+        #expect(ByteText.latin1(bytes) == expected)
+        #expect(ByteText.latin1(bytes).unicodeScalars.map(\.value) == bytes.map(UInt32.init))
+        #expect(ByteText.latin1([]) == "")
+    }
+
     @Test("charset table", arguments: [
         ("iso-8859-2", [0xB1] as [UInt8], "\u{105}"),
         ("ISO-8859-15", [0xA4], "\u{20ac}"),

@@ -43,7 +43,11 @@ struct TextLinkScanner {
                 if scalars[start] == "<" { ledByAngle = true }
                 start += 1
             }
-            guard start < end, mayHoldLink(scalars[start..<end]) else { continue }
+            // Sentence punctuation after a word ("said.", "Note:") is no link scalar: most
+            // tokens that hold a dot or colon at all hold it there.
+            var core = end
+            while core > start, trailingPunctuation.contains(scalars[core - 1]) { core -= 1 }
+            guard start < core, mayHoldLink(scalars[start..<core]) else { continue }
             let word = String(String.UnicodeScalarView(scalars[start..<end]))
             let lower = word.lowercased()
             var linkStart = start
@@ -117,7 +121,11 @@ struct TextLinkScanner {
     /// Whether a token can hold a link at all: most tokens are words, and rejecting them here
     /// saves building strings and searching them (measured: two thirds of the url engine's time).
     private static func mayHoldLink(_ token: ArraySlice<Unicode.Scalar>) -> Bool {
-        token.contains { linkScalars.contains($0.value) }
+        token.contains { scalar in
+            // ASCII first without hashing: the set is consulted for the few non-ASCII scalars.
+            let value = scalar.value
+            return value < 0x80 ? value == 0x2E || value == 0x3A || value == 0x5B || value == 0x28 || value == 0x7B : linkScalars.contains(value)
+        }
     }
 
     private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {

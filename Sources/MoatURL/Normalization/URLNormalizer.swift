@@ -166,17 +166,21 @@ public struct URLNormalizer: Sendable {
             if decoded != host { traits.insert(.percentEncodedHost) }
             host = decoded
         }
-        let folded = host.precomposedStringWithCompatibilityMapping
-        if folded != host { traits.insert(.compatibilityCharacters) }
-        host = ""
-        for scalar in folded.unicodeScalars {
-            if Self.invisible.contains(scalar.value) {
-                traits.insert(.zeroWidth)
-            } else if Self.dotLookalikes.contains(scalar.value) {
-                traits.insert(.dotLookalike)
-                host.append(".")
-            } else {
-                host.unicodeScalars.append(scalar)
+        // NFKC folding, invisible scalars and dot look-alikes only concern non-ASCII hosts: an ASCII
+        // host (nearly every one) skips them, and Foundation's normalisation with them.
+        if host.utf8.contains(where: { $0 >= 0x80 }) {
+            let folded = host.precomposedStringWithCompatibilityMapping
+            if folded != host { traits.insert(.compatibilityCharacters) }
+            host = ""
+            for scalar in folded.unicodeScalars {
+                if Self.invisible.contains(scalar.value) {
+                    traits.insert(.zeroWidth)
+                } else if Self.dotLookalikes.contains(scalar.value) {
+                    traits.insert(.dotLookalike)
+                    host.append(".")
+                } else {
+                    host.unicodeScalars.append(scalar)
+                }
             }
         }
         host = host.lowercased()

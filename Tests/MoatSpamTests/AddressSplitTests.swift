@@ -1,0 +1,54 @@
+import Testing
+@testable import MoatSpam
+
+/// Header address lists are split on their UTF-8 bytes; the result must equal the split by
+/// `Character` that the engine did before.
+@Suite struct AddressSplitTests {
+    /// The previous definition: pieces cut at commas outside quotes, angle brackets and comments.
+    static func referencePieces(_ value: String) -> [String] {
+        var current = ""
+        var depth = 0
+        var quoted = false
+        var pieces: [String] = []
+        for c in value {
+            if c == "\"" { quoted.toggle() }
+            if !quoted {
+                if c == "<" || c == "(" { depth += 1 }
+                if c == ">" || c == ")" { depth = max(0, depth - 1) }
+            }
+            if c == ",", !quoted, depth == 0 {
+                pieces.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        pieces.append(current)
+        return pieces
+    }
+
+    @Test func matchesTheCharacterSplitOnRandomLists() {
+        let pieces = ["a@example.com", "\"Doe, John\"", "<j@example.org>", " ", ",", "(comment, here)", "Ünïcødé", "日本",
+                      "\"", "<", ">", "(", ")", "x\u{301}", "😀", "\t", "\r\n", "name"]
+        var seed: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> Int {
+            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
+            return Int(seed % UInt64(pieces.count))
+        }
+        for _ in 0..<3_000 {
+            let value = (0..<(next() + 1)).map { _ in pieces[next()] }.joined()
+            let expected = Self.referencePieces(value).compactMap { piece -> String? in
+                let p = piece.trimmingWhitespaceAndNewlines()
+                return p.isEmpty ? nil : p
+            }
+            let parsed = RuleSubjects.parseAddresses(value)
+            #expect(parsed.count == expected.count, "\(value.debugDescription)")
+        }
+    }
+
+    @Test func namesAndAddresses() {
+        let parsed = RuleSubjects.parseAddresses("\"Doe, John\" <john@example.com>, jane@example.org (Jane), <x@y.z>")
+        #expect(parsed.map(\.1) == ["john@example.com", "jane@example.org", "x@y.z"])
+        #expect(parsed.map(\.0) == ["Doe, John", "Jane", nil])
+    }
+}

@@ -1,0 +1,38 @@
+import Testing
+@testable import MoatSpam
+
+/// The renderer's byte-level text helpers must equal the `String` definitions they replaced.
+@Suite struct HTMLTextTests {
+    static let pieces: [String] = [
+        " ", "\t", "\n", "\r\n", "\r", "\u{0B}", "\u{0C}", "\u{1C}", "\u{85}", "\u{A0}", "\u{2003}", "\u{3000}", "a", "Z", "<",
+        "&amp;", "&", "&#233;", "&nbsp;", "é", "e\u{301}", "ж", "日本", "😀", "👍🏽", "\u{1F1EF}\u{1F1F5}", "\u{0}",
+    ]
+
+    static func randomTexts(_ count: Int) -> [String] {
+        var seed: UInt64 = 0xD1B5_4A32_D192_ED03
+        func next() -> Int {
+            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
+            return Int(seed % UInt64(pieces.count))
+        }
+        return (0..<count).map { _ in (0..<(next() * 3)).map { _ in pieces[next()] }.joined() }
+    }
+
+    @Test func visibleCharactersCountsNonWhitespaceCharacters() {
+        for text in Self.randomTexts(2_000) + ["", "plain ascii text\r\n", "\r\n\r\n"] {
+            #expect(HTMLRendering.visibleCharacters(text) == text.reduce(0) { $1.isWhitespace ? $0 : $0 + 1 }, "\(text.debugDescription)")
+        }
+    }
+
+    @Test func scalarSlicesBecomeTheSameString() {
+        for text in Self.randomTexts(500) {
+            let scalars = Array(text.unicodeScalars)
+            let cut = scalars.count / 3
+            #expect(HTMLRendering.string(scalars[...]) == text)
+            #expect(HTMLRendering.string(scalars[cut...]) == String(String.UnicodeScalarView(scalars[cut...])))
+        }
+    }
+
+    @Test func entitiesDecodeAroundPlainRuns() {
+        #expect(HTMLRendering.decodeEntities("a &amp; b &lt;c&gt; &#233;t&eacute &#x41;&#0; ж&") == "a & b <c> ét&eacute A&#0; ж&")
+    }
+}
