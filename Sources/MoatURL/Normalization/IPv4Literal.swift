@@ -5,6 +5,12 @@
 enum IPv4Literal {
     /// The dotted-quad form of `host` when a browser would read it as an IPv4 address.
     static func parse(_ host: String) -> String? {
+        // Only digits, hex letters, `x`, signs and dots can make a literal: nearly every host
+        // name fails this at once, before it is split and each label read as a number.
+        guard host.utf8.allSatisfy({ byte in
+            (0x30...0x39).contains(byte) || (0x61...0x66).contains(byte) || (0x41...0x46).contains(byte)
+                || byte == 0x78 || byte == 0x58 || byte == 0x2E || byte == 0x2B || byte == 0x2D
+        }) else { return nil }
         var parts = host.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         if parts.last == "" { parts.removeLast() }
         guard !parts.isEmpty, parts.count <= 4 else { return nil }
