@@ -53,7 +53,9 @@ struct StockRulesCompatibilityTests {
         let engine = try #require(await Self.engine)
         var differences = 0
         var pairs = 0
-        for file in Self.sample().enumerated().filter({ $0.offset % 3 == 0 }).map(\.element) {
+        // Every corpus message (about a minute in a debug build): a sample of one in thirty
+        // missed the two spams where the joined-text prefilter dropped a `…\s$` rule.
+        for file in ["easy_ham", "hard_ham", "spam"].flatMap({ Fixtures.corpusFiles($0) }) {
             let message = Fixtures.message(file: file)
             let fast = engine.hitNames(message, prefilter: true)
             let exact = engine.hitNames(message, prefilter: false)

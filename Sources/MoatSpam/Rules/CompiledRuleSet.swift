@@ -373,9 +373,14 @@ final class CompiledRuleSet: Sendable {
             if prefilter, let db = prefilters[kind] {
                 var joined: [UInt8] = []
                 joined.reserveCapacity(texts.reduce(0) { $0 + $1.count + 1 })
+                // Every text is followed by a newline of its own, even one that ends in a newline:
+                // where a rule's `\s` eats a line's last newline, the rule's `$` (the end of the
+                // line as PCRE2 matches it) must still find a newline after it in the joined text.
+                // With a single newline it found the next line's text instead, and the rule was
+                // never a candidate.
                 for t in texts {
                     joined.append(contentsOf: t)
-                    if t.last != 0x0A { joined.append(0x0A) }
+                    joined.append(0x0A)
                 }
                 if let found = joined.withUnsafeBufferPointer({ db.candidates(in: $0) }) {
                     candidates = found.map { Int($0) }
