@@ -5,6 +5,7 @@ import Testing
 @Suite struct HTMLTextTests {
     static let pieces: [String] = [
         " ", "\t", "\n", "\r\n", "\r", "\u{0B}", "\u{0C}", "\u{1C}", "\u{85}", "\u{A0}", "\u{2003}", "\u{3000}", "a", "Z", "<",
+        "\u{A0}\u{A0}", "\u{AD}", "\u{2FF}", "\u{300}", "\u{A0}\u{301}", "ñ", "ß", "\u{80}", "\u{1F}", "\r\u{A0}\n",
         "&amp;", "&", "&#233;", "&nbsp;", "é", "e\u{301}", "ж", "日本", "😀", "👍🏽", "\u{1F1EF}\u{1F1F5}", "\u{0}",
     ]
 

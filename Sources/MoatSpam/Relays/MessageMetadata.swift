@@ -12,7 +12,9 @@ final class MessageMetadata: Sendable {
     private let envelopeFromMemo = SharedValue<String?>()
     private let dateShiftMemo = SharedValue<Double>()
     private let alternativeMemo = SharedValue<AlternativeDifference>()
-    private let headerTexts = Mutex<[HeaderSelector: String?]>([:])
+    /// Room for the stock rules' hundred-odd selectors from the start: growing from empty
+    /// rehashed the table six times per message.
+    private let headerTexts = Mutex<[HeaderSelector: String?]>(Dictionary(minimumCapacity: 256))
     private let htmlRenderings = Mutex<[String: HTMLRendering]>([:])
     private let headerIndex = SharedValue<[String: [HeaderField]]>()
     /// Evals' own per-message facts (HeaderEvals): the Received trail as one text, raw and with

@@ -232,15 +232,32 @@ struct HTMLRendering: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Characters that are not whitespace. ASCII text is counted on its bytes (each byte is one
-    /// character, and a CR LF pair is whitespace either way); other text by `Character`.
+    /// Characters that are not whitespace (a `Character` is whitespace when its first scalar is).
+    ///
+    /// Text below U+0300 is counted on its UTF-8 bytes: no scalar there joins another into one
+    /// character except CR LF, which is whitespace either way, so characters and scalars count
+    /// the same (`&nbsp;` makes most HTML text non-ASCII). Other text is counted by `Character`.
     static func visibleCharacters(_ text: String) -> Int {
-        var ascii = 0
-        for byte in text.utf8 {
-            guard byte < 0x80 else { return text.reduce(0) { $1.isWhitespace ? $0 : $0 + 1 } }
-            if byte != 0x20, !(0x09...0x0D).contains(byte) { ascii += 1 }
+        var count = 0
+        let bytes = text.utf8
+        var i = bytes.startIndex
+        while i != bytes.endIndex {
+            let byte = bytes[i]
+            if byte < 0x80 {
+                if byte != 0x20, !(0x09...0x0D).contains(byte) { count += 1 }
+                i = bytes.index(after: i)
+            } else if (0xC2...0xCB).contains(byte) {
+                // U+0080–U+02FF; of these only U+0085 and U+00A0 are whitespace.
+                let next = bytes.index(after: i)
+                guard next != bytes.endIndex else { break }
+                let second = bytes[next]
+                if !(byte == 0xC2 && (second == 0x85 || second == 0xA0)) { count += 1 }
+                i = bytes.index(after: next)
+            } else {
+                return text.reduce(0) { $1.isWhitespace ? $0 : $0 + 1 }
+            }
         }
-        return ascii
+        return count
     }
 
     private static let cssColor = PerlPattern(#"^\s*(background-)?color:\s*(.+?)\s*$"#, caseless: true)
