@@ -227,10 +227,16 @@ public final class SpamEngine: ScanEngine {
 
     /// Rule names that fire (for comparisons with SpamAssassin).
     func hitNames(_ message: Message, prefilter: Bool = true) -> Set<String> {
+        Set(hitCounts(message, prefilter: prefilter).keys)
+    }
+
+    /// Each rule that hit with how many times (tests: the prefilter must not change counts either).
+    func hitCounts(_ message: Message, prefilter: Bool = true) -> [String: Int] {
         let set = ruleSet
         let subjects = RuleSubjects(message: message, envelope: Envelope(), maxBodyBytes: options.maxBodyBytes)
         let probability = bayes.flatMap { try? $0.spamProbability(message) }
-        return Set(set.evaluate(subjects, bayesProbability: probability, scoreSet: probability != nil ? 2 : 0, prefilter: prefilter).map(\.name))
+        let hits = set.evaluate(subjects, bayesProbability: probability, scoreSet: probability != nil ? 2 : 0, prefilter: prefilter)
+        return Dictionary(hits.map { ($0.name, $0.count) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Rebuilds the rule set from the same paths and swaps it in; scans in flight keep the old one.

@@ -137,7 +137,12 @@ final class HyperscanPrefilter: @unchecked Sendable {
     /// Hyperscan could not scan (no scratch space, a subject over 4 GiB, a scan error): the caller
     /// must then check every pattern itself, never treat the failure as "nothing matches". A
     /// database that holds nothing (every pattern `rejected`, so checked always) has no candidates.
-    func candidates(in subject: UnsafeBufferPointer<UInt8>) -> [UInt32]? {
+    ///
+    /// Each id comes with the end offset of the pattern's first match: prefilter mode relaxes a
+    /// pattern (drops lookarounds, widens repeats), so every match of the exact pattern is also a
+    /// match of the relaxed one at the same offsets, and Hyperscan reports matches in order of
+    /// their end. No exact match can therefore end before `firstEnd`.
+    func candidates(in subject: UnsafeBufferPointer<UInt8>) -> [(id: UInt32, firstEnd: Int)]? {
         guard let database else { return [] }
         guard let scratch = takeScratch(), subject.count <= Int(UInt32.max) else { return nil }
         defer { returnScratch(scratch) }
@@ -147,13 +152,13 @@ final class HyperscanPrefilter: @unchecked Sendable {
         let empty: CChar = 0
         let status = withUnsafePointer(to: empty) { emptyPointer in
             let base = subject.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) } ?? emptyPointer
-            return hs_scan(database, base, UInt32(subject.count), 0, scratch, { id, _, _, _, context in
-                Unmanaged<CandidateSink>.fromOpaque(context!).takeUnretainedValue().ids.append(id)
+            return hs_scan(database, base, UInt32(subject.count), 0, scratch, { id, _, to, _, context in
+                Unmanaged<CandidateSink>.fromOpaque(context!).takeUnretainedValue().found.append((id, Int(truncatingIfNeeded: to)))
                 return 0
             }, unmanaged.toOpaque())
         }
         guard status == HS_SUCCESS else { return nil }
-        return sink.ids
+        return sink.found
     }
 
     private func takeScratch() -> OpaquePointer? {
@@ -178,5 +183,5 @@ final class HyperscanPrefilter: @unchecked Sendable {
 
 /// Collects pattern ids reported by Hyperscan's callback during one scan.
 private final class CandidateSink {
-    var ids: [UInt32] = []
+    var found: [(id: UInt32, firstEnd: Int)] = []
 }

@@ -369,10 +369,16 @@ final class CompiledRuleSet: Sendable {
             case .uri: texts = subjects.uris
             default: texts = [subjects.full]
             }
-            var candidates: [Int]
+            // Each candidate rule with the first text it can match in: texts before the one where
+            // Hyperscan's first match for the rule ends cannot hold an exact match (see
+            // `HyperscanPrefilter.candidates(in:)`), so PCRE2 starts there.
+            var candidates: [(rule: Int, firstText: Int)]
             if prefilter, let db = prefilters[kind] {
                 var joined: [UInt8] = []
                 joined.reserveCapacity(texts.reduce(0) { $0 + $1.count + 1 })
+                // Where each text ends in the joined bytes, its own newline included.
+                var ends: [Int] = []
+                ends.reserveCapacity(texts.count)
                 // Every text is followed by a newline of its own, even one that ends in a newline:
                 // where a rule's `\s` eats a line's last newline, the rule's `$` (the end of the
                 // line as PCRE2 matches it) must still find a newline after it in the joined text.
@@ -381,23 +387,24 @@ final class CompiledRuleSet: Sendable {
                 for t in texts {
                     joined.append(contentsOf: t)
                     joined.append(0x0A)
+                    ends.append(joined.count)
                 }
                 if let found = joined.withUnsafeBufferPointer({ db.candidates(in: $0) }) {
-                    candidates = found.map { Int($0) }
-                    candidates.append(contentsOf: alwaysCheck[kind] ?? [])
+                    candidates = found.map { (Int($0.id), Self.text(holding: $0.firstEnd - 1, ends: ends)) }
+                    candidates.append(contentsOf: (alwaysCheck[kind] ?? []).map { ($0, 0) })
                 } else {
                     // Hyperscan failed: every rule of the kind is checked with PCRE2 (slower, same hits).
-                    candidates = indices
+                    candidates = indices.map { ($0, 0) }
                     prefilterFailures.add(1, ordering: .relaxed)
                 }
             } else {
-                candidates = indices
+                candidates = indices.map { ($0, 0) }
             }
-            for i in candidates {
+            for (i, firstText) in candidates {
                 guard case .regex(let p, _, _, _) = rules[i].test else { continue }
                 let limit = rules[i].flags.multiple ? (rules[i].flags.maxHits ?? 1_000) : 1
                 var hits = 0
-                for text in texts where hits < limit {
+                for text in texts[firstText...] where hits < limit {
                     text.withUnsafeBufferPointer { buffer in
                         if limit == 1 {
                             if let r = patterns[p].firstMatch(in: buffer, scratch: scratch) {
@@ -486,6 +493,20 @@ final class CompiledRuleSet: Sendable {
                                 description: rule.description, excerpt: excerpts[i] ?? ""))
         }
         return hits
+    }
+
+    /// The index of the text whose bytes (its newline included) hold joined offset `offset`, given
+    /// each text's end; 0 for an offset before the first byte (an empty match at the start).
+    static func text(holding offset: Int, ends: [Int]) -> Int {
+        guard offset > 0 else { return 0 }
+        var low = 0
+        var high = ends.count - 1
+        // The first text that ends after `offset`.
+        while low < high {
+            let middle = (low + high) / 2
+            if ends[middle] > offset { high = middle } else { low = middle + 1 }
+        }
+        return max(0, min(low, ends.count - 1))
     }
 
     private static func excerpt(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
