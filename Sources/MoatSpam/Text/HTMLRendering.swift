@@ -98,7 +98,7 @@ struct HTMLRendering: Sendable {
                     i += 1
                     continue
                 }
-                let inner = Self.string(s[(i + 1)..<close])
+                let inner = String(encoding: s[(i + 1)..<close])
                 i = close + 1
                 let (name, closing, attributes) = Self.parseTag(inner)
                 guard let initial = name.first, initial.isLetter || initial == "!" || initial == "?" else {
@@ -196,7 +196,7 @@ struct HTMLRendering: Sendable {
             // Text run up to the next tag.
             var j = i
             while j < s.count, s[j] != "<" { j += 1 }
-            let raw = Self.string(s[i..<j])
+            let raw = String(encoding: s[i..<j])
             let decoded = Self.decodeEntities(raw)
             if decoded.unicodeScalars.contains(where: { !$0.properties.isWhitespace && $0 != "\u{A0}" }), let style = styles.last {
                 if HTMLColor.lowContrast(style.fg, style.bg) {
@@ -215,21 +215,6 @@ struct HTMLRendering: Sendable {
         }
         text = out
         visibleLength = Self.visibleCharacters(out)
-    }
-
-    /// The text of `scalars`, encoded on bytes: a `String.UnicodeScalarView` built from a slice
-    /// appends scalar by scalar (a third of this renderer's time).
-    static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(scalars.count)
-        for scalar in scalars {
-            if scalar.isASCII {
-                bytes.append(UInt8(truncatingIfNeeded: scalar.value))
-            } else {
-                UTF8.encode(scalar) { bytes.append($0) }
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Characters that are not whitespace (a `Character` is whitespace when its first scalar is).
@@ -382,13 +367,13 @@ struct HTMLRendering: Sendable {
             guard s[i] == "&" else {
                 var k = i + 1
                 while k < s.count, s[k] != "&" { k += 1 }
-                out += Self.string(s[i..<k])
+                out += String(encoding: s[i..<k])
                 i = k
                 continue
             }
             var j = i + 1
             while j < s.count, j - i < 12, s[j].properties.isAlphabetic || ("0"..."9").contains(s[j]) || s[j] == "#" { j += 1 }
-            let name = Self.string(s[(i + 1)..<j])
+            let name = String(encoding: s[(i + 1)..<j])
             let next = j < s.count && s[j] == ";" ? j + 1 : j
             if name.hasPrefix("#") {
                 let digits = name.dropFirst()

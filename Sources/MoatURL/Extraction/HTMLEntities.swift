@@ -1,3 +1,5 @@
+import MoatMessage
+
 /// Decodes HTML character references (`&#104;`, `&#x68;`, `&colon;`, `&amp;`) as browsers do
 /// for attribute values and text; unknown names are left as written.
 enum HTMLEntities {
@@ -56,7 +58,7 @@ enum HTMLEntities {
             } else {
                 var j = i + 1
                 while j < scalars.count, j - i <= 32, scalars[j].properties.isAlphabetic || ("0"..."9").contains(scalars[j]) { j += 1 }
-                let name = String(String.UnicodeScalarView(scalars[(i + 1)..<j]))
+                let name = String(encoding: scalars[(i + 1)..<j])
                 if let replacement = named[name] ?? named[name.lowercased()] {
                     let terminated = j < scalars.count && scalars[j] == ";"
                     if terminated || legacy.contains(name) {

@@ -1,3 +1,5 @@
+import MoatMessage
+
 /// Finds link candidates in plain text: `scheme://` links (including defanged `hxxp`), `www.`
 /// links and scheme-less `domain.tld/path` forms, and rejoins links wrapped across lines.
 ///
@@ -48,17 +50,15 @@ struct TextLinkScanner {
             var core = end
             while core > start, trailingPunctuation.contains(scalars[core - 1]) { core -= 1 }
             guard start < core, mayHoldLink(scalars[start..<core]) else { continue }
-            let word = String(String.UnicodeScalarView(scalars[start..<end]))
+            let word = String(encoding: scalars[start..<end])
             let lower = word.lowercased()
             var linkStart = start
             var schemeless = false
-            // The markers have no letters, so they are found in `word` itself: offsets in `lower`
-            // are not offsets in `scalars` (`İ` lowercases to two scalars), and using them walked
-            // past the token and built a range with lowerBound > upperBound, which traps.
-            if let markerRange = schemeMarkers.lazy.compactMap({ word.range(of: $0) }).first {
+            // The markers have no letters, so they are found in the token's own scalars: offsets in
+            // `lower` are not offsets in `scalars` (`İ` lowercases to two scalars), and using them
+            // walked past the token and built a range with lowerBound > upperBound, which traps.
+            if let markerOffset = markerOffset(in: scalars[start..<end]) {
                 // Walk back from the marker over scheme letters.
-                let markerOffset = word.unicodeScalars.distance(from: word.unicodeScalars.startIndex, to: markerRange.lowerBound)
-                guard markerOffset < end - start else { continue }
                 var schemeStart = start + markerOffset
                 while schemeStart > start, isSchemeScalar(scalars[schemeStart - 1]) { schemeStart -= 1 }
                 guard schemeStart < start + markerOffset else { continue }
@@ -75,10 +75,10 @@ struct TextLinkScanner {
             var pieces: [String] = []
             if ledByAngle, !word.contains(">") {
                 // `<https://example.com/long\n  /path>`: RFC 3986 appendix C wrapping.
-                var joined = String(String.UnicodeScalarView(scalars[linkStart..<end]))
+                var joined = String(encoding: scalars[linkStart..<end])
                 var next = index
                 while next < tokens.count, next - index < 8, joined.unicodeScalars.count < 4096 {
-                    let piece = String(String.UnicodeScalarView(scalars[tokens[next].start..<tokens[next].end]))
+                    let piece = String(encoding: scalars[tokens[next].start..<tokens[next].end])
                     next += 1
                     if let close = piece.firstIndex(of: ">") {
                         joined += piece[..<close]
@@ -92,13 +92,13 @@ struct TextLinkScanner {
             }
             if pieces.isEmpty {
                 end = trimTrailing(scalars, start: linkStart, end: end)
-                var joined = String(String.UnicodeScalarView(scalars[linkStart..<end]))
+                var joined = String(encoding: scalars[linkStart..<end])
                 // A long link cut at the end of a long line continues at the start of the next.
                 if end == token.end, token.lastOnLine, token.lineLength >= 60, joined.contains("/"),
                    index < tokens.count, tokens[index].startsLine, tokens[index].line == token.line + 1 {
                     let nextToken = tokens[index]
                     let nextEnd = trimTrailing(scalars, start: nextToken.start, end: nextToken.end)
-                    let piece = String(String.UnicodeScalarView(scalars[nextToken.start..<nextEnd]))
+                    let piece = String(encoding: scalars[nextToken.start..<nextEnd])
                     if looksLikeContinuation(piece) {
                         joined += piece
                         wrapped = true
@@ -112,6 +112,23 @@ struct TextLinkScanner {
             }
         }
         return out
+    }
+
+    private static let markerScalars: [[Unicode.Scalar]] = schemeMarkers.map { Array($0.unicodeScalars) }
+
+    /// Where the first kind of scheme marker found in `token` starts (`://` before the bracketed
+    /// forms), counted in scalars from the token's start; searched on the scalars, without
+    /// building a string and asking Foundation three times per word.
+    private static func markerOffset(in token: ArraySlice<Unicode.Scalar>) -> Int? {
+        guard token.contains(":") else { return nil }
+        for marker in markerScalars where token.count >= marker.count {
+            var i = token.startIndex
+            while i + marker.count <= token.endIndex {
+                if token[i] == marker[0], token[i..<(i + marker.count)].elementsEqual(marker) { return i - token.startIndex }
+                i += 1
+            }
+        }
+        return nil
     }
 
     /// Scalars without which no marker, `www.` form, defanged dot or bare domain can occur: every
