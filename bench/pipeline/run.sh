@@ -6,6 +6,9 @@
 #   bench/pipeline/run.sh            # writes bench/results/pipeline-<date>.md
 #   SECTIONS="full engines peers sizes milter" N=1000 CONCURRENCY=4 REPEAT=1 bench/pipeline/run.sh
 #
+# Keep REPEAT at 1 for the ratios: later passes hit Moat's ClamAV result cache (keyed by content),
+# which clamd INSTREAM does not have, and the clamav and pipeline rows then flatter Moat.
+#
 # Moat is measured in process (`moat bench throughput`: parse + every engine + decision), the peers
 # through their own sockets from a Python keep-alive client (bench/peers/client.py), which
 # is cheap next to a scan (measured: an empty rspamd /ping loop runs at several thousand/s).
