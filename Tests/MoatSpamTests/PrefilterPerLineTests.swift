@@ -85,4 +85,53 @@ import Testing
         #expect(exact == ["MANY_X": 4, "LATE_Y": 1])
         #expect(fast == exact)
     }
+
+    /// Text anchors become line anchors for the joined texts; what cannot be read safely is left
+    /// to PCRE2 alone.
+    @Test func textAnchorsBecomeLineAnchors() {
+        #expect(CompiledRuleSet.lineAnchored(#"(?:\A|[\s,])cialis\b"#) == #"(?:^|[\s,])cialis\b"#)
+        #expect(CompiledRuleSet.lineAnchored(#"^[a-z0-9]{6,24}\s*\z"#) == #"^[a-z0-9]{6,24}\s*$"#)
+        #expect(CompiledRuleSet.lineAnchored(#"end\Z"#) == #"end$"#)
+        #expect(CompiledRuleSet.lineAnchored(#"a\\Ab"#) == #"a\\Ab"#)
+        #expect(CompiledRuleSet.lineAnchored(#"[]\A]x"#) == nil)
+        #expect(CompiledRuleSet.lineAnchored(#"[[:alpha:]\]]\z"#) == #"[[:alpha:]\]]$"#)
+        #expect(CompiledRuleSet.lineAnchored(#"\Gfoo"#) == nil)
+        #expect(CompiledRuleSet.lineAnchored(#"\Qa\Ab\E"#) == nil)
+        #expect(CompiledRuleSet.lineAnchored("plain") == "plain")
+    }
+
+    /// Rules anchored to a line's start or end are prefiltered and still hit where PCRE2 alone
+    /// says they do, on any line.
+    @Test func anchoredRulesArePrefilteredAndExact() {
+        let rules = #"""
+            body START_WORD /(?:\A|\s)zz[a-z]+/
+            score START_WORD 1.0
+            body WHOLE_LINE /\A[a-z0-9]{6,24}\s*\z/
+            score WHOLE_LINE 1.0
+            body ENDS_DOTS /\.{3}\Z/
+            score ENDS_DOTS 1.0
+            body NEVER /\Aqqq\z/
+            score NEVER 1.0
+            """#
+        let message = Fixtures.message("""
+            From: a@example.com
+            To: b@example.org
+            Subject: hello
+
+            first line of text
+
+            zzbottom starts this one
+
+            abcdef1234567890
+
+            it trails off...
+            """)
+        let set = Fixtures.compile(rules)
+        #expect(set.summary.prefiltered == 4)
+        let subjects = RuleSubjects(message: message, envelope: Envelope(), maxBodyBytes: 1 << 20)
+        let exact = Dictionary(uniqueKeysWithValues: set.evaluate(subjects, bayesProbability: nil, scoreSet: 0, prefilter: false).map { ($0.name, $0.count) })
+        let fast = Dictionary(uniqueKeysWithValues: set.evaluate(subjects, bayesProbability: nil, scoreSet: 0, prefilter: true).map { ($0.name, $0.count) })
+        #expect(exact == ["START_WORD": 1, "WHOLE_LINE": 1, "ENDS_DOTS": 1])
+        #expect(fast == exact)
+    }
 }

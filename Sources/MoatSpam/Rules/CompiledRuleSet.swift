@@ -271,13 +271,11 @@ final class CompiledRuleSet: Sendable {
             var hsPatterns: [HyperscanPrefilter.Pattern] = []
             for i in indices {
                 guard case .pattern(let literal, _, _, _) = parsed.rules[rules[i].name]!.test else { continue }
-                // Anchors to the whole subject cannot be prefiltered on joined lines.
-                if literal.pattern.contains("\\A") || literal.pattern.contains("\\z") || literal.pattern.contains("\\Z")
-                    || literal.pattern.contains("\\G") || literal.extended {
+                guard !literal.extended, let expression = Self.lineAnchored(literal.pattern) else {
                     always[kind, default: []].append(i)
                     continue
                 }
-                hsPatterns.append(.init(id: UInt32(i), expression: literal.pattern, caseless: literal.caseless, dotAll: literal.dotAll))
+                hsPatterns.append(.init(id: UInt32(i), expression: expression, caseless: literal.caseless, dotAll: literal.dotAll))
             }
             jobs.append((kind, hsPatterns))
         }
@@ -337,6 +335,64 @@ final class CompiledRuleSet: Sendable {
         self.requiredScore = parsed.requiredScore ?? 5.0
         self.evalSettings = EvalSettings(parsed)
         self.summary = summary
+    }
+
+    /// `pattern` for the prefilter of joined texts: the anchors to a text's start and end (`\A`,
+    /// `\z`, `\Z`) become line anchors (`^`, `$`; the database is multi-line, and every joined
+    /// text is followed by a newline of its own), which hold at every place the originals held in
+    /// each text alone, so the prefilter still reports every rule that can match. Nil when that
+    /// cannot be said (`\G`, an anchor inside a character class or a `\Q…\E` quote): the rule is
+    /// then always checked with PCRE2.
+    static func lineAnchored(_ pattern: String) -> String? {
+        let scalars = Array(pattern.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var inClass = false
+        var i = 0
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "\\", i + 1 < scalars.count {
+                let next = scalars[i + 1]
+                switch next {
+                case "A", "z", "Z":
+                    guard !inClass else { return nil }
+                    out.append(next == "A" ? "^" : "$")
+                case "G", "Q":
+                    return nil
+                default:
+                    out.append(c)
+                    out.append(next)
+                }
+                i += 2
+                continue
+            }
+            if inClass {
+                if c == "[", i + 1 < scalars.count, scalars[i + 1] == ":" {
+                    // A POSIX class such as [:alpha:] inside the brackets.
+                    out.append(c)
+                    i += 1
+                    while i < scalars.count, !(scalars[i] == "]" && scalars[i - 1] == ":") {
+                        out.append(scalars[i])
+                        i += 1
+                    }
+                    if i < scalars.count { out.append(scalars[i]) }
+                    i += 1
+                    continue
+                }
+                if c == "]" { inClass = false }
+                out.append(c)
+                i += 1
+                continue
+            }
+            out.append(c)
+            i += 1
+            if c == "[" {
+                inClass = true
+                // A leading `^` and a `]` right after the bracket belong to the class.
+                if i < scalars.count, scalars[i] == "^" { out.append(scalars[i]); i += 1 }
+                if i < scalars.count, scalars[i] == "]" { out.append(scalars[i]); i += 1 }
+            }
+        }
+        return String(out)
     }
 
     /// SpamAssassin's default score: 1, 0.01 for `T_` test rules, negative for `nice`, 0 for `__`.
