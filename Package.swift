@@ -259,7 +259,7 @@ let package = Package(
         ),
         .testTarget(name: "MoatFileTypeTests", dependencies: ["MailTestSupport", "MoatFileType", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatExternalTests", dependencies: ["MailTestSupport", "MoatExternal", "MoatCore", "MoatMessage"]),
-        .testTarget(name: "MoatSpamTests", dependencies: ["MoatSpam", "MoatCore", "MoatMessage", "DNSTestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "MoatSpamTests", dependencies: ["MailTestSupport", "MoatSpam", "MoatCore", "MoatMessage", "DNSTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MoatURLTests", dependencies: ["MailTestSupport", "MoatURL", "MoatCore", "MoatMessage", "MoatDNS", "DNSTestSupport"]),
         .testTarget(name: "MoatMacroTests", dependencies: ["MailTestSupport", "MoatMacro", "MoatArchive", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatCompressionTests", dependencies: ["MoatCompression"]),

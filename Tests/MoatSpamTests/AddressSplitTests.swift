@@ -1,3 +1,4 @@
+import MailTestSupport
 import Testing
 @testable import MoatSpam
 
@@ -30,13 +31,8 @@ import Testing
     @Test func matchesTheCharacterSplitOnRandomLists() {
         let pieces = ["a@example.com", "\"Doe, John\"", "<j@example.org>", " ", ",", "(comment, here)", "Ünïcødé", "日本",
                       "\"", "<", ">", "(", ")", "x\u{301}", "😀", "\t", "\r\n", "name"]
-        var seed: UInt64 = 0x2545_F491_4F6C_DD1D
-        func next() -> Int {
-            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
-            return Int(seed % UInt64(pieces.count))
-        }
-        for _ in 0..<3_000 {
-            let value = (0..<(next() + 1)).map { _ in pieces[next()] }.joined()
+        var random = TestRandom(seed: 0x2545_F491_4F6C_DD1D)
+        for value in random.texts(from: pieces, count: 3_000, maxPieces: 18) {
             let expected = Self.referencePieces(value).compactMap { piece -> String? in
                 let p = piece.trimmingWhitespaceAndNewlines()
                 return p.isEmpty ? nil : p

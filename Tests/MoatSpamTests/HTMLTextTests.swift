@@ -1,3 +1,4 @@
+import MailTestSupport
 import MoatMessage
 import Testing
 @testable import MoatSpam
@@ -11,12 +12,8 @@ import Testing
     ]
 
     static func randomTexts(_ count: Int) -> [String] {
-        var seed: UInt64 = 0xD1B5_4A32_D192_ED03
-        func next() -> Int {
-            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
-            return Int(seed % UInt64(pieces.count))
-        }
-        return (0..<count).map { _ in (0..<(next() * 3)).map { _ in pieces[next()] }.joined() }
+        var random = TestRandom(seed: 0xD1B5_4A32_D192_ED03)
+        return random.texts(from: pieces, count: count, maxPieces: 100)
     }
 
     @Test func visibleCharactersCountsNonWhitespaceCharacters() {

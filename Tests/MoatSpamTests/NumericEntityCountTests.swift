@@ -1,4 +1,5 @@
 import Foundation
+import MailTestSupport
 import Testing
 @testable import MoatSpam
 
@@ -8,13 +9,8 @@ import Testing
     @Test func equalsTheRegexOnRandomText() throws {
         let regex = try NSRegularExpression(pattern: "&#x?[0-9a-fA-F]{2,5};")
         let pieces = ["&", "#", "x", "X", ";", "0", "9", "a", "F", "g", "&#", "&#x", "1234", "abcdef", " ", "é", "\u{FFFD}", "&#&#x41;"]
-        var seed: UInt64 = 0x1234_5678_9ABC_DEF1
-        func next() -> Int {
-            seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
-            return Int(seed % UInt64(pieces.count))
-        }
-        for _ in 0..<5_000 {
-            let text = (0..<(next() * 2 + 1)).map { _ in pieces[next()] }.joined()
+        var random = TestRandom(seed: 0x1234_5678_9ABC_DEF1)
+        for text in random.texts(from: pieces, count: 5_000, maxPieces: 36) {
             let expected = regex.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text))
             #expect(EvalLibrary.numericEntityCount(Array(text.utf8)) == expected, "\(text.debugDescription)")
         }
