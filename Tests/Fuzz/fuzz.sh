@@ -105,6 +105,8 @@ stale() {
 build_module() {
     local m="$1" name="Moat$1" sources
     if [ "$m" = Macro ] || [ "$m" = URL ]; then build_module Compression || return 1; fi
+    # The url and spam text scanners build strings with MoatMessage's String(encoding:).
+    if [ "$m" = URL ] || [ "$m" = Spam ]; then build_module Message || return 1; fi
     if [ "$m" = Macro ]; then build_module Archive || return 1; fi
     sources=$(module_sources "$m")
     mkdir -p "$OUT/modules" "$OUT/lib"
@@ -138,7 +140,8 @@ build_target() {
     # shellcheck disable=SC2046
     local extra=()
     if [ "$m" = Macro ]; then extra=(-lMoatCompression -lMoatArchive -lz -larchive); fi
-    if [ "$m" = URL ]; then extra=(-lMoatCompression -lz "$OUT/lib/zxing_shim.o" -lZXing -lstdc++); fi
+    if [ "$m" = URL ]; then extra=(-lMoatCompression -lMoatMessage -lz "$OUT/lib/zxing_shim.o" -lZXing -lstdc++); fi
+    if [ "$m" = Spam ]; then extra=(-lMoatMessage); fi
     if [ "$m" = PDF ]; then extra=("$OUT/lib/qpdf_shim.o" -lqpdf -lstdc++); fi
     (cd "$OUT/tmp" && "$SWIFTC" $(swift_flags) -module-name "Fuzz_$t" "${files[@]}" \
         -L "$OUT/lib" -lMoat$m "${extra[@]}" -use-ld=lld -o "$OUT/bin/$t")

@@ -1,3 +1,5 @@
+import MoatMessage
+
 /// Text and facts from one HTML part, close to SpamAssassin's `Mail::SpamAssassin::HTML` rendering:
 /// tags removed, entities decoded, block tags turned into line breaks, script and style dropped,
 /// image `alt` text kept; plus the tag statistics the HTML eval rules ask about.
