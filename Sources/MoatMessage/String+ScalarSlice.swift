@@ -7,13 +7,19 @@ extension String {
     public init(encoding scalars: ArraySlice<Unicode.Scalar>) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(scalars.count)
-        for scalar in scalars {
-            if scalar.isASCII {
-                bytes.append(UInt8(truncatingIfNeeded: scalar.value))
-            } else {
-                UTF8.encode(scalar) { bytes.append($0) }
-            }
-        }
+        for scalar in scalars { bytes.appendUTF8(scalar) }
         self.init(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends `scalar` encoded as UTF-8: the one way text built on bytes (Latin-1 bodies, decoded
+    /// character references, scalar runs) grows, ASCII without going through the encoder.
+    public mutating func appendUTF8(_ scalar: Unicode.Scalar) {
+        if scalar.isASCII {
+            append(UInt8(truncatingIfNeeded: scalar.value))
+        } else {
+            UTF8.encode(scalar) { append($0) }
+        }
     }
 }

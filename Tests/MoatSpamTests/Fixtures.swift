@@ -50,10 +50,15 @@ enum Fixtures {
 
     /// Names of rules that hit `message` under `rules`.
     static func hits(_ rules: String, _ message: Message, bayes: Double? = nil) -> [String: Int] {
-        let set = compile(rules)
+        hits(compile(rules), message, bayes: bayes)
+    }
+
+    /// Names of rules of a compiled set that hit `message`, with their counts; `prefilter` false
+    /// checks every regex with PCRE2 alone.
+    static func hits(_ set: CompiledRuleSet, _ message: Message, bayes: Double? = nil, prefilter: Bool = true) -> [String: Int] {
         let subjects = RuleSubjects(message: message, envelope: Envelope(), maxBodyBytes: 1 << 20)
         var out: [String: Int] = [:]
-        for hit in set.evaluate(subjects, bayesProbability: bayes, scoreSet: 0) { out[hit.name] = hit.count }
+        for hit in set.evaluate(subjects, bayesProbability: bayes, scoreSet: 0, prefilter: prefilter) { out[hit.name] = hit.count }
         return out
     }
 

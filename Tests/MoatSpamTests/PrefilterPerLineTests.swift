@@ -1,4 +1,3 @@
-import MoatCore
 import Testing
 @testable import MoatSpam
 
@@ -34,9 +33,8 @@ import Testing
             Phone number
             """)
         let set = Fixtures.compile(rules)
-        let subjects = RuleSubjects(message: message, envelope: Envelope(), maxBodyBytes: 1 << 20)
-        let exact = Dictionary(uniqueKeysWithValues: set.evaluate(subjects, bayesProbability: nil, scoreSet: 0, prefilter: false).map { ($0.name, $0.count) })
-        let fast = Dictionary(uniqueKeysWithValues: set.evaluate(subjects, bayesProbability: nil, scoreSet: 0, prefilter: true).map { ($0.name, $0.count) })
+        let exact = Fixtures.hits(set, message, prefilter: false)
+        let fast = Fixtures.hits(set, message, prefilter: true)
         #expect(exact["BLANK_AFTER_INCOME"] == 1)
         #expect(exact["MULTI_DOTS"] == 2)
         #expect(fast == exact)
@@ -79,9 +77,8 @@ import Testing
             last x4
             """)
         let set = Fixtures.compile(rules)
-        let subjects = RuleSubjects(message: message, envelope: Envelope(), maxBodyBytes: 1 << 20)
-        let exact = Dictionary(uniqueKeysWithValues: set.evaluate(subjects, bayesProbability: nil, scoreSet: 0, prefilter: false).map { ($0.name, $0.count) })
-        let fast = Dictionary(uniqueKeysWithValues: set.evaluate(subjects, bayesProbability: nil, scoreSet: 0, prefilter: true).map { ($0.name, $0.count) })
+        let exact = Fixtures.hits(set, message, prefilter: false)
+        let fast = Fixtures.hits(set, message, prefilter: true)
         #expect(exact == ["MANY_X": 4, "LATE_Y": 1])
         #expect(fast == exact)
     }
@@ -128,9 +125,8 @@ import Testing
             """)
         let set = Fixtures.compile(rules)
         #expect(set.summary.prefiltered == 4)
-        let subjects = RuleSubjects(message: message, envelope: Envelope(), maxBodyBytes: 1 << 20)
-        let exact = Dictionary(uniqueKeysWithValues: set.evaluate(subjects, bayesProbability: nil, scoreSet: 0, prefilter: false).map { ($0.name, $0.count) })
-        let fast = Dictionary(uniqueKeysWithValues: set.evaluate(subjects, bayesProbability: nil, scoreSet: 0, prefilter: true).map { ($0.name, $0.count) })
+        let exact = Fixtures.hits(set, message, prefilter: false)
+        let fast = Fixtures.hits(set, message, prefilter: true)
         #expect(exact == ["START_WORD": 1, "WHOLE_LINE": 1, "ENDS_DOTS": 1])
         #expect(fast == exact)
     }

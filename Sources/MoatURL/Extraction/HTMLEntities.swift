@@ -25,17 +25,10 @@ enum HTMLEntities {
         // scalar was a fifth of the url engine's link scan.
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
-        func put(_ scalar: Unicode.Scalar) {
-            if scalar.isASCII {
-                out.append(UInt8(truncatingIfNeeded: scalar.value))
-            } else {
-                UTF8.encode(scalar) { out.append($0) }
-            }
-        }
         var i = 0
         while i < scalars.count {
             guard scalars[i] == "&", i + 1 < scalars.count else {
-                put(scalars[i])
+                out.appendUTF8(scalars[i])
                 i += 1
                 continue
             }
@@ -51,7 +44,7 @@ enum HTMLEntities {
                 }
                 if j > digitsStart {
                     if j < scalars.count, scalars[j] == ";" { j += 1 }
-                    put(Unicode.Scalar(value == 0 ? 0xFFFD : value) ?? "\u{FFFD}")
+                    out.appendUTF8(Unicode.Scalar(value == 0 ? 0xFFFD : value) ?? "\u{FFFD}")
                     i = j
                     continue
                 }
@@ -68,7 +61,7 @@ enum HTMLEntities {
                     }
                 }
             }
-            put(scalars[i])
+            out.appendUTF8(scalars[i])
             i += 1
         }
         return String(decoding: out, as: UTF8.self)
