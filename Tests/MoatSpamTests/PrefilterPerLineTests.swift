@@ -86,15 +86,66 @@ import Testing
     /// Text anchors become line anchors for the joined texts; what cannot be read safely is left
     /// to PCRE2 alone.
     @Test func textAnchorsBecomeLineAnchors() {
-        #expect(CompiledRuleSet.lineAnchored(#"(?:\A|[\s,])cialis\b"#) == #"(?:^|[\s,])cialis\b"#)
-        #expect(CompiledRuleSet.lineAnchored(#"^[a-z0-9]{6,24}\s*\z"#) == #"^[a-z0-9]{6,24}\s*$"#)
-        #expect(CompiledRuleSet.lineAnchored(#"end\Z"#) == #"end$"#)
-        #expect(CompiledRuleSet.lineAnchored(#"a\\Ab"#) == #"a\\Ab"#)
-        #expect(CompiledRuleSet.lineAnchored(#"[]\A]x"#) == nil)
-        #expect(CompiledRuleSet.lineAnchored(#"[[:alpha:]\]]\z"#) == #"[[:alpha:]\]]$"#)
-        #expect(CompiledRuleSet.lineAnchored(#"\Gfoo"#) == nil)
-        #expect(CompiledRuleSet.lineAnchored(#"\Qa\Ab\E"#) == nil)
-        #expect(CompiledRuleSet.lineAnchored("plain") == "plain")
+        #expect(CompiledRuleSet.prefilterForm(#"(?:\A|[\s,])cialis\b"#) == #"(?:^|[\s,])cialis\b"#)
+        #expect(CompiledRuleSet.prefilterForm(#"^[a-z0-9]{6}\s*\z"#) == #"^[a-z0-9]{6}\s*$"#)
+        #expect(CompiledRuleSet.prefilterForm(#"end\Z"#) == #"end$"#)
+        #expect(CompiledRuleSet.prefilterForm(#"a\\Ab"#) == #"a\\Ab"#)
+        #expect(CompiledRuleSet.prefilterForm(#"[]\A]x"#) == nil)
+        #expect(CompiledRuleSet.prefilterForm(#"[[:alpha:]\]]\z"#) == #"[[:alpha:]\]]$"#)
+        #expect(CompiledRuleSet.prefilterForm(#"\Gfoo"#) == nil)
+        #expect(CompiledRuleSet.prefilterForm(#"\Qa\Ab\E"#) == nil)
+        #expect(CompiledRuleSet.prefilterForm("plain") == "plain")
+    }
+
+    /// Counted ranges lose their upper bound; exact counts, optional ones, possessive repeats and
+    /// braces that are no repeat stay as written.
+    @Test func largeRepeatsOpen() {
+        #expect(CompiledRuleSet.prefilterForm(#"a{1,100}b[^>]{0,80}c"#) == #"a{1,}b[^>]{0,}c"#)
+        #expect(CompiledRuleSet.prefilterForm(#"(?:x|y){3,10}?z"#) == #"(?:x|y){3,}?z"#)
+        #expect(CompiledRuleSet.prefilterForm(#"a{2,9}b{3}c{4,}d{0,1}"#) == #"a{2,}b{3}c{4,}d{0,1}"#)
+        #expect(CompiledRuleSet.prefilterForm(#"a{1,100}+b"#) == #"a{1,100}+b"#)
+        #expect(CompiledRuleSet.prefilterForm(#"[x{1,100}]\{1,100}"#) == #"[x{1,100}]\{1,100}"#)
+        #expect(CompiledRuleSet.prefilterForm(#"a{20,10}"#) == #"a{20,10}"#)
+        #expect(CompiledRuleSet.prefilterForm(#"a{1,1000000000}"#) == #"a{1,1000000000}"#)
+    }
+
+    /// SpamAssassin's `__FILL_THIS_FORM_FRAUD_PHISH1`: Hyperscan's own relaxation of its
+    /// `{1,100}` blanks made it a candidate on any text; with the repeats opened it is not one on
+    /// plain prose.
+    @Test(.enabled(if: Fixtures.stockAvailable)) func stockFormRuleIsNoCandidateOnPlainText() throws {
+        var parser = RuleFileParser()
+        parser.load(paths: [Fixtures.stockRules])
+        let parsed = parser.finish()
+        guard case .pattern(let literal, _, _, _) = try #require(parsed.rules["__FILL_THIS_FORM_FRAUD_PHISH1"]).test else {
+            Issue.record("__FILL_THIS_FORM_FRAUD_PHISH1 is no pattern rule")
+            return
+        }
+        let relaxed = try #require(CompiledRuleSet.prefilterForm(literal.pattern))
+        let database = HyperscanPrefilter([.init(id: 1, expression: relaxed, caseless: literal.caseless, dotAll: literal.dotAll)])
+        #expect(database.rejected.isEmpty)
+        let prose = "Dear colleague,\nthe quarterly report is attached; please review it before Friday.\nThanks, and best regards,\nAnna\n"
+        #expect(Array(prose.utf8).withUnsafeBufferPointer { database.candidates(in: $0) }?.isEmpty == true)
+        let form = "Please send us your bank account details: ........\n"
+        #expect(Array(form.utf8).withUnsafeBufferPointer { database.candidates(in: $0) }?.isEmpty == false)
+    }
+
+    /// Opening a rule's large repeats keeps it exact: PCRE2 still decides, with or without the
+    /// prefilter.
+    @Test func openRepeatsKeepTheRuleSelective() throws {
+        let blank = #"(?:[^-=_.,:;*\w]{0,3}(?:[-=_.,:;*\s]|[\xe2][\x80][\xa6]){1,100})"#
+        let plainText = "The weather is fine and the meeting is at noon.\nSee you there.\n"
+        let plain = Fixtures.message("Subject: hello\n\n" + plainText)
+        let form = Fixtures.message("Subject: urgent\n\nPlease send:\nYour bank name: ______\nYour password: ........\n")
+        let rule = #"(?:your\s)?(?:(?:bank|account)\s(?:name|number)|pass(?:word|port))(?:\s?[({][^)}]{1,30}[)}])?(?:\s*:\s*\#(blank)|\#(blank)$)"#
+        let set = Fixtures.compile("body FORM_BLANKS /" + rule + "/i")
+        #expect(set.summary.skipped.isEmpty)
+        let relaxed = try #require(CompiledRuleSet.prefilterForm(rule))
+        let database = HyperscanPrefilter([.init(id: 1, expression: relaxed, caseless: true, dotAll: false)])
+        #expect(database.rejected.isEmpty)
+        #expect(Array(plainText.utf8).withUnsafeBufferPointer { database.candidates(in: $0) }?.isEmpty == true)
+        #expect(Fixtures.hits(set, plain, prefilter: true).isEmpty)
+        #expect(Fixtures.hits(set, form, prefilter: false) == ["FORM_BLANKS": 1])
+        #expect(Fixtures.hits(set, form, prefilter: true) == ["FORM_BLANKS": 1])
     }
 
     /// Rules anchored to a line's start or end are prefiltered and still hit where PCRE2 alone

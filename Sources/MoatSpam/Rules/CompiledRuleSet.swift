@@ -97,6 +97,12 @@ final class CompiledRuleSet: Sendable {
     /// selector (or parsing an `exists` name) once per rule.
     private let selectors: [HeaderSelector]
     private let selectorOfRule: [Int]
+    /// A Hyperscan prefilter per selector that enough header rules share (nil: none), and whether
+    /// each rule's pattern is in its selector's database. A header rule cost one PCRE2 call per
+    /// message whether or not it could match: 611 stock rules on 59 selectors, most of them on
+    /// Subject, the relay pseudo-headers, X-Mailer, From and ALL.
+    private let headerPrefilters: [HyperscanPrefilter?]
+    private let headerPrefiltered: [Bool]
     /// Meta rules in dependency order, their names already resolved to rule indices.
     private let resolvedMetas: [(Int, ResolvedExpression)]
     /// Hyperscan's reasons for patterns it would not prefilter, most common first.
@@ -266,38 +272,88 @@ final class CompiledRuleSet: Sendable {
         var rejections: [String: Int] = [:]
         var prefilters: [RuleKind: HyperscanPrefilter] = [:]
         var always: [RuleKind: [Int]] = [:]
+        // The prefilter form of rule `i`'s pattern, nil when Hyperscan cannot stand in for it.
+        func prefilterPattern(_ i: Int) -> HyperscanPrefilter.Pattern? {
+            guard case .pattern(let literal, _, _, _) = parsed.rules[rules[i].name]?.test, !literal.extended,
+                  let expression = Self.prefilterForm(literal.pattern) else { return nil }
+            return .init(id: UInt32(i), expression: expression, caseless: literal.caseless, dotAll: literal.dotAll)
+        }
         var jobs: [(kind: RuleKind, patterns: [HyperscanPrefilter.Pattern])] = []
         for (kind, indices) in regexRules {
             var hsPatterns: [HyperscanPrefilter.Pattern] = []
             for i in indices {
-                guard case .pattern(let literal, _, _, _) = parsed.rules[rules[i].name]!.test else { continue }
-                guard !literal.extended, let expression = Self.lineAnchored(literal.pattern) else {
+                guard let pattern = prefilterPattern(i) else {
                     always[kind, default: []].append(i)
                     continue
                 }
-                hsPatterns.append(.init(id: UInt32(i), expression: expression, caseless: literal.caseless, dotAll: literal.dotAll))
+                hsPatterns.append(pattern)
             }
             jobs.append((kind, hsPatterns))
         }
-        // Hyperscan compiles take most of the load time: one database per kind, compiled in parallel.
-        let compiled = Mutex<[RuleKind: HyperscanPrefilter]>([:])
+        // The header selectors: each distinct one gets a slot, so a scan keeps each selector's
+        // text in an array instead of hashing the selector (or parsing an `exists` name) per rule.
+        var selectorIndex: [HeaderSelector: Int] = [:]
+        var selectorList: [HeaderSelector] = []
+        var selectorOfRule = [Int](repeating: -1, count: rules.count)
+        var headerRulesOfSelector: [[Int]] = []
+        for i in other {
+            let selector: HeaderSelector
+            switch rules[i].test {
+            case .regex(_, let header?, _, _) where rules[i].kind != .mimeheader: selector = header
+            case .exists(let name): selector = HeaderSelector(parsing: Substring(name))
+            default: continue
+            }
+            if let known = selectorIndex[selector] {
+                selectorOfRule[i] = known
+            } else {
+                selectorIndex[selector] = selectorList.count
+                selectorOfRule[i] = selectorList.count
+                selectorList.append(selector)
+                headerRulesOfSelector.append([])
+            }
+            if case .regex = rules[i].test { headerRulesOfSelector[selectorOfRule[i]].append(i) }
+        }
+        // Header rules prefiltered per selector, where at least `minimumHeaderGroup` rules share
+        // it: one Hyperscan scan of the selector's text replaces their PCRE2 calls, and only
+        // the candidates are matched exactly.
+        var headerJobs: [(selector: Int, patterns: [HyperscanPrefilter.Pattern])] = []
+        if prefilter {
+            for (selector, members) in headerRulesOfSelector.enumerated() where members.count >= Self.minimumHeaderGroup {
+                let patterns = members.compactMap(prefilterPattern)
+                if patterns.count >= Self.minimumHeaderGroup { headerJobs.append((selector, patterns)) }
+            }
+        }
+        // Hyperscan compiles take most of the load time: one database per kind and per shared
+        // header selector, compiled in parallel.
+        let compiled = Mutex<[Int: HyperscanPrefilter]>([:])
         let jobList = prefilter ? jobs : []
         if !prefilter {
             for (kind, patterns) in jobs { always[kind, default: []].append(contentsOf: patterns.map { Int($0.id) }) }
         }
-        DispatchQueue.concurrentPerform(iterations: jobList.count) { n in
-            let db = HyperscanPrefilter(jobList[n].patterns, cacheDirectory: cacheDirectory)
-            compiled.withLock { $0[jobList[n].kind] = db }
+        let allJobs = jobList.map(\.patterns) + headerJobs.map(\.patterns)
+        DispatchQueue.concurrentPerform(iterations: allJobs.count) { n in
+            let db = HyperscanPrefilter(allJobs[n], cacheDirectory: cacheDirectory)
+            compiled.withLock { $0[n] = db }
         }
         let databases = compiled.withLock { $0 }
-        for (kind, _) in jobList {
-            guard let db = databases[kind] else { continue }
+        for (n, (kind, _)) in jobList.enumerated() {
+            guard let db = databases[n] else { continue }
             for id in db.rejected.keys.sorted() { always[kind, default: []].append(Int(id)) }
             for reason in db.rejected.values { rejections[reason, default: 0] += 1 }
             prefilters[kind] = db
             summary.prefiltered += db.patternCount
         }
-        summary.pcreOnly = always.values.reduce(0) { $0 + $1.count } + other.filter { if case .regex = rules[$0].test { true } else { false } }.count
+        var headerPrefilters = [HyperscanPrefilter?](repeating: nil, count: selectorList.count)
+        var headerPrefiltered = [Bool](repeating: false, count: rules.count)
+        for (n, (selector, patterns)) in headerJobs.enumerated() {
+            guard let db = databases[jobList.count + n] else { continue }
+            for reason in db.rejected.values { rejections[reason, default: 0] += 1 }
+            for pattern in patterns where db.rejected[pattern.id] == nil { headerPrefiltered[Int(pattern.id)] = true }
+            headerPrefilters[selector] = db
+            summary.prefiltered += db.patternCount
+        }
+        summary.pcreOnly = always.values.reduce(0) { $0 + $1.count }
+            + other.filter { if case .regex = rules[$0].test { !headerPrefiltered[$0] } else { false } }.count
         summary.loaded = rules.count - cyclic.count
         self.rules = rules
         self.rblSets = rblSets
@@ -312,44 +368,43 @@ final class CompiledRuleSet: Sendable {
         self.prefilterRejections = rejections.sorted { $0.value > $1.value }.map { ($0.key, $0.value) }
         self.alwaysCheck = always
         self.otherRules = other
-        var selectorIndex: [HeaderSelector: Int] = [:]
-        var selectorList: [HeaderSelector] = []
-        var selectorOfRule = [Int](repeating: -1, count: rules.count)
-        for i in other {
-            let selector: HeaderSelector
-            switch rules[i].test {
-            case .regex(_, let header?, _, _) where rules[i].kind != .mimeheader: selector = header
-            case .exists(let name): selector = HeaderSelector(parsing: Substring(name))
-            default: continue
-            }
-            if let known = selectorIndex[selector] {
-                selectorOfRule[i] = known
-            } else {
-                selectorIndex[selector] = selectorList.count
-                selectorOfRule[i] = selectorList.count
-                selectorList.append(selector)
-            }
-        }
         self.selectors = selectorList
         self.selectorOfRule = selectorOfRule
+        self.headerPrefilters = headerPrefilters
+        self.headerPrefiltered = headerPrefiltered
         self.requiredScore = parsed.requiredScore ?? 5.0
         self.evalSettings = EvalSettings(parsed)
         self.summary = summary
     }
 
-    /// `pattern` for the prefilter of joined texts: the anchors to a text's start and end (`\A`,
-    /// `\z`, `\Z`) become line anchors (`^`, `$`; the database is multi-line, and every joined
-    /// text is followed by a newline of its own), which hold at every place the originals held in
-    /// each text alone, so the prefilter still reports every rule that can match. Nil when that
-    /// cannot be said (`\G`, an anchor inside a character class or a `\Q…\E` quote): the rule is
-    /// then always checked with PCRE2.
-    static func lineAnchored(_ pattern: String) -> String? {
+    /// `pattern` relaxed for the Hyperscan prefilter of joined texts; every place the exact pattern
+    /// matches in a text alone, with the same end, the relaxed one matches too:
+    /// - the anchors to a text's start and end (`\A`, `\z`, `\Z`) become line anchors (`^`, `$`;
+    ///   the database is multi-line, and every joined text is followed by a newline of its own);
+    /// - a counted range (`{m,n}`, n ≥ `openRepeatBound`) loses its upper bound (`{m,}`).
+    ///   Hyperscan's own prefilter relaxation of bounded repeats inside large rules often degrades
+    ///   the whole rule to something that matches every message: SpamAssassin's
+    ///   `__FILL_THIS_FORM_FRAUD_PHISH1` (`(?:…){1,100}` blanks) was a candidate in 325 of 325
+    ///   corpus messages as written and in 2 with open repeats, and each false candidate costs a
+    ///   PCRE2 match of every body line. Open repeats are also cheaper for Hyperscan to run
+    ///   (`bench/results/profile-2026-12-05.md`).
+    ///
+    /// Nil when that cannot be said (`\G`, an anchor inside a character class or a `\Q…\E` quote):
+    /// the rule is then always checked with PCRE2.
+    static func prefilterForm(_ pattern: String, openingRepeatsFrom bound: Int = openRepeatBound) -> String? {
         let scalars = Array(pattern.unicodeScalars)
         var out = String.UnicodeScalarView()
         var inClass = false
         var i = 0
         while i < scalars.count {
             let c = scalars[i]
+            if !inClass, c == "{", let (lower, upper, end) = countedRepeat(scalars, at: i),
+               upper >= bound, end >= scalars.count || scalars[end] != "+" {
+                // A possessive repeat (`{m,n}+`) is left alone: it can refuse what an open one takes.
+                out.append(contentsOf: "{\(lower),}".unicodeScalars)
+                i = end
+                continue
+            }
             if c == "\\", i + 1 < scalars.count {
                 let next = scalars[i + 1]
                 switch next {
@@ -394,6 +449,36 @@ final class CompiledRuleSet: Sendable {
         }
         return String(out)
     }
+
+    /// Upper bound from which `prefilterForm` opens a counted range: every range but `{0,1}` and
+    /// `{1,1}`. Measured on two disjoint tenths of the corpus against bounds of 10 and none (the
+    /// profile above): the prefilter scans and the PCRE2 confirmations both cost least with all
+    /// ranges open.
+    static let openRepeatBound = 2
+
+    /// The counted repeat `{m,n}` starting at `start` (both bounds written out): its bounds and the
+    /// index after its `}`.
+    private static func countedRepeat(_ scalars: [Unicode.Scalar], at start: Int) -> (Int, Int, Int)? {
+        var i = start + 1
+        func number() -> Int? {
+            var value = 0
+            var digits = 0
+            while i < scalars.count, (48...57).contains(scalars[i].value), digits < 6 {
+                value = value * 10 + Int(scalars[i].value - 48)
+                digits += 1
+                i += 1
+            }
+            return digits > 0 ? value : nil
+        }
+        guard let lower = number(), i < scalars.count, scalars[i] == "," else { return nil }
+        i += 1
+        guard let upper = number(), i < scalars.count, scalars[i] == "}", lower <= upper else { return nil }
+        return (lower, upper, i + 1)
+    }
+
+    /// Fewest header rules on one selector that get a Hyperscan database of their own: below it,
+    /// a scan plus a scratch space cost about what the PCRE2 calls it would save do.
+    static let minimumHeaderGroup = 3
 
     /// SpamAssassin's default score: 1, 0.01 for `T_` test rules, negative for `nice`, 0 for `__`.
     private static func defaultScore(_ def: RuleDefinition) -> Double {
@@ -485,11 +570,35 @@ final class CompiledRuleSet: Sendable {
             return text
         }
         var mimeTexts: [HeaderSelector: [[UInt8]]] = [:]
+        // Per selector with a prefilter: 0 not scanned yet, 1 scanned, 2 Hyperscan failed (every
+        // rule of it is then matched with PCRE2). `candidate` marks the rules Hyperscan named.
+        var headerScan = [UInt8](repeating: 0, count: prefilter ? selectors.count : 0)
+        var candidate = [Bool](repeating: false, count: prefilter ? rules.count : 0)
         for i in otherRules {
             switch rules[i].test {
             case .regex(let p, let selector, let negated, let ifUnset):
                 guard let selector else { continue }
                 let flags = rules[i].flags
+                if prefilter, headerPrefiltered[i], ifUnset == nil || messageHeader(selectorOfRule[i]) != nil {
+                    // The selector's text (or, for an absent header, the empty text every rule
+                    // without `[if-unset]` then matches) is scanned once; a rule Hyperscan did not
+                    // name cannot match it.
+                    let id = selectorOfRule[i]
+                    if headerScan[id] == 0, let db = headerPrefilters[id] {
+                        let found = (messageHeader(id) ?? []).withUnsafeBufferPointer { db.candidates(in: $0) }
+                        if let found {
+                            for c in found { candidate[Int(c.id)] = true }
+                            headerScan[id] = 1
+                        } else {
+                            headerScan[id] = 2
+                            prefilterFailures.add(1, ordering: .relaxed)
+                        }
+                    }
+                    if headerScan[id] == 1, !candidate[i] {
+                        counts[i] = negated ? 1 : 0
+                        continue
+                    }
+                }
                 let limit = flags.multiple ? (flags.maxHits ?? 1_000) : 1
                 var hits = 0
                 func match(_ value: [UInt8]?) {
