@@ -97,8 +97,9 @@ import Testing
         #expect(CompiledRuleSet.prefilterForm("plain") == "plain")
     }
 
-    /// Counted ranges lose their upper bound; exact counts, optional ones, possessive repeats and
-    /// braces that are no repeat stay as written.
+    /// Counted ranges lose their upper bound and exact counts of groups become "one or more";
+    /// exact counts of single atoms, optional ranges, possessive repeats and braces that are no
+    /// repeat stay as written.
     @Test func largeRepeatsOpen() {
         #expect(CompiledRuleSet.prefilterForm(#"a{1,100}b[^>]{0,80}c"#) == #"a{1,}b[^>]{0,}c"#)
         #expect(CompiledRuleSet.prefilterForm(#"(?:x|y){3,10}?z"#) == #"(?:x|y){3,}?z"#)
@@ -106,6 +107,8 @@ import Testing
         #expect(CompiledRuleSet.prefilterForm(#"a{1,100}+b"#) == #"a{1,100}+b"#)
         #expect(CompiledRuleSet.prefilterForm(#"[x{1,100}]\{1,100}"#) == #"[x{1,100}]\{1,100}"#)
         #expect(CompiledRuleSet.prefilterForm(#"a{20,10}"#) == #"a{20,10}"#)
+        #expect(CompiledRuleSet.prefilterForm(#"(?:ab|c){3}\d{4}(x){1}"#) == #"(?:ab|c){1,}\d{4}(x){1}"#)
+        #expect(CompiledRuleSet.prefilterForm(#"\){3}[)]{3}(a){2}+"#) == #"\){3}[)]{3}(a){2}+"#)
         #expect(CompiledRuleSet.prefilterForm(#"a{1,1000000000}"#) == #"a{1,1000000000}"#)
     }
 

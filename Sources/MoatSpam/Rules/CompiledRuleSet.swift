@@ -387,7 +387,10 @@ final class CompiledRuleSet: Sendable {
     ///   `__FILL_THIS_FORM_FRAUD_PHISH1` (`(?:…){1,100}` blanks) was a candidate in 325 of 325
     ///   corpus messages as written and in 2 with open repeats, and each false candidate costs a
     ///   PCRE2 match of every body line. Open repeats are also cheaper for Hyperscan to run
-    ///   (`bench/results/profile-2026-12-05.md`).
+    ///   (`bench/results/profile-2026-12-05.md`);
+    /// - an exact count of a group (`(…){n}`, n ≥ 2) becomes `{1,}`, for the same reason:
+    ///   `__FILL_THIS_FORM_SHORT1`, three form fields in a row, was a candidate in 321 of 325
+    ///   sample messages, and in 21 relaxed this way. Exact counts of single atoms (`\d{4}`) stay.
     ///
     /// Nil when that cannot be said (`\G`, an anchor inside a character class or a `\Q…\E` quote):
     /// the rule is then always checked with PCRE2.
@@ -395,16 +398,27 @@ final class CompiledRuleSet: Sendable {
         let scalars = Array(pattern.unicodeScalars)
         var out = String.UnicodeScalarView()
         var inClass = false
+        // The last scalar written closed a group: an exact count on a group is relaxed too.
+        var afterGroup = false
         var i = 0
         while i < scalars.count {
             let c = scalars[i]
-            if !inClass, c == "{", let (lower, upper, end) = countedRepeat(scalars, at: i),
-               upper >= bound, end >= scalars.count || scalars[end] != "+" {
-                // A possessive repeat (`{m,n}+`) is left alone: it can refuse what an open one takes.
-                out.append(contentsOf: "{\(lower),}".unicodeScalars)
-                i = end
-                continue
+            // A possessive repeat (`{m,n}+`) is left alone: it can refuse what an open one takes.
+            if !inClass, c == "{", let (lower, upper, end) = countedRepeat(scalars, at: i), end >= scalars.count || scalars[end] != "+" {
+                if let upper, upper >= bound {
+                    out.append(contentsOf: "{\(lower),}".unicodeScalars)
+                    i = end
+                    afterGroup = false
+                    continue
+                }
+                if upper == nil, afterGroup, lower >= 2 {
+                    out.append(contentsOf: "{1,}".unicodeScalars)
+                    i = end
+                    afterGroup = false
+                    continue
+                }
             }
+            afterGroup = !inClass && c == ")"
             if c == "\\", i + 1 < scalars.count {
                 let next = scalars[i + 1]
                 switch next {
@@ -456,9 +470,10 @@ final class CompiledRuleSet: Sendable {
     /// ranges open.
     static let openRepeatBound = 2
 
-    /// The counted repeat `{m,n}` starting at `start` (both bounds written out): its bounds and the
-    /// index after its `}`.
-    private static func countedRepeat(_ scalars: [Unicode.Scalar], at start: Int) -> (Int, Int, Int)? {
+    /// The counted repeat `{m,n}` or `{n}` starting at `start`: its bounds (no upper one for an
+    /// exact count) and the index after its `}`. Nil for an open `{m,}` and for braces that are
+    /// no repeat.
+    private static func countedRepeat(_ scalars: [Unicode.Scalar], at start: Int) -> (Int, Int?, Int)? {
         var i = start + 1
         func number() -> Int? {
             var value = 0
@@ -470,7 +485,9 @@ final class CompiledRuleSet: Sendable {
             }
             return digits > 0 ? value : nil
         }
-        guard let lower = number(), i < scalars.count, scalars[i] == "," else { return nil }
+        guard let lower = number(), i < scalars.count else { return nil }
+        if scalars[i] == "}" { return (lower, nil, i + 1) }
+        guard scalars[i] == "," else { return nil }
         i += 1
         guard let upper = number(), i < scalars.count, scalars[i] == "}", lower <= upper else { return nil }
         return (lower, upper, i + 1)
