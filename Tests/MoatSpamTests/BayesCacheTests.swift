@@ -1,4 +1,5 @@
 import Foundation
+import MailTestSupport
 import MoatMessage
 import Testing
 @testable import MoatSpam
@@ -45,6 +46,31 @@ import Testing
         // Forgetting is a write too.
         try store.forget(message: Self.spam2)
         #expect((try store.spamProbability(Self.probe)) == before)
+    }
+
+    /// A store read whole (every generation) and one that looks tokens up give the same
+    /// probabilities, before and after more training.
+    @Test func wholeTableReadsAgreeWithLookups() throws {
+        let path = Self.path()
+        let trainer = try BayesStore(path: path, minimumPerClass: 1, snapshotInterval: nil)
+        let whole = try BayesStore(path: path, minimumPerClass: 1, snapshotInterval: 0)
+        let lookups = try BayesStore(path: path, minimumPerClass: 1, snapshotInterval: nil)
+        var random = TestRandom(seed: 41)
+        let words = ["pharmacy", "meeting", "discount", "invoice", "tuesday", "offer", "report", "viagra", "lunch",
+                     "price", "agenda", "click", "budget", "winner", "project", "account", "verify", "notes"]
+        let texts = random.texts(from: words, count: 60, maxPieces: 12)
+        func mails(_ range: Range<Int>) -> [Message] {
+            range.map { Self.mail(100 + $0, texts[$0].split(separator: " ").prefix(2).joined(separator: " "), texts[$0]) }
+        }
+        for (n, message) in mails(0..<20).enumerated() { try trainer.train(message: message, isSpam: n % 2 == 0) }
+        for message in mails(40..<60) {
+            #expect(try whole.spamProbability(message) == lookups.spamProbability(message))
+        }
+        // Another generation: the whole-table store reads the table again, the other looks up.
+        for (n, message) in mails(20..<40).enumerated() { try trainer.train(message: message, isSpam: n % 3 == 0) }
+        for message in mails(40..<60) + [Self.probe] {
+            #expect(try whole.spamProbability(message) == lookups.spamProbability(message))
+        }
     }
 
     @Test func trainingByAnotherStoreOnTheSameFileIsSeen() throws {

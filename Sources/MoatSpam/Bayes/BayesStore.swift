@@ -41,15 +41,30 @@ public final class BayesStore: TokenLearner, Sendable {
     private let tokenCache = Mutex<TokenCache>(TokenCache())
     /// Entries kept before the cache starts over (about 10 MB).
     static let tokenCacheLimit = 200_000
+    /// Seconds between two whole-table reads (see `TokenCache.complete`): a store trained all the
+    /// time changes generation with every lesson, and reading every row each time would cost more
+    /// than the lookups it saves. 0: whenever the generation changed; nil: never (lookups only).
+    let snapshotInterval: Double?
 
     private struct TokenCache {
         var generation: Int64 = -1
         var counts: [Int64: (spam: Int, ham: Int)] = [:]
+        /// `counts` holds every row of `bayes_token` at `generation`, so a token it lacks has no
+        /// counts and needs no lookup. A store no larger than the cache limit (SpamAssassin keeps
+        /// its own at 150,000 tokens by default) is read whole once per generation: most of a new
+        /// message's tokens are ones no message had before, and looking each of them up cost as
+        /// much as tokenizing the message.
+        var complete = false
+        /// When a whole-table read last started (`ContinuousClock`), and whether one runs now.
+        var lastSnapshot: ContinuousClock.Instant?
+        var snapshotting = false
     }
 
     /// Opens (creating if needed) the database at `path`.
-    public init(path: String, minimumPerClass: Int = 200) throws {
+    /// - Parameter snapshotInterval: see the property; tests set 0 or nil to force either path.
+    public init(path: String, minimumPerClass: Int = 200, snapshotInterval: Double? = 60) throws {
         self.minimumPerClass = minimumPerClass
+        self.snapshotInterval = snapshotInterval
         do {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             var config = Configuration()
@@ -204,10 +219,42 @@ public final class BayesStore: TokenLearner, Sendable {
             guard nspam >= minimumPerClass, nham >= minimumPerClass else { return nil }
             var counts: [(Int, Int)] = []
             var missing: [Int64] = []
+            var snapshot = false
             tokenCache.withLock { cache in
-                if cache.generation != generation { cache = TokenCache(generation: generation) }
+                if cache.generation != generation {
+                    cache = TokenCache(generation: generation, lastSnapshot: cache.lastSnapshot, snapshotting: cache.snapshotting)
+                }
+                if !cache.complete, !cache.snapshotting, let interval = snapshotInterval,
+                   cache.lastSnapshot.map({ ContinuousClock.now - $0 >= .seconds(interval) }) ?? true {
+                    // One scan reads the table; the others go on with lookups meanwhile.
+                    cache.snapshotting = true
+                    cache.lastSnapshot = ContinuousClock.now
+                    snapshot = true
+                }
+            }
+            if snapshot {
+                let table: [Int64: (spam: Int, ham: Int)]?
+                do {
+                    table = try Self.readTable(db)
+                } catch {
+                    tokenCache.withLock { $0.snapshotting = false }
+                    throw error
+                }
+                tokenCache.withLock { cache in
+                    cache.snapshotting = false
+                    // The read ran in this scan's transaction, so it is of `generation`.
+                    guard cache.generation == generation, let table else { return }
+                    cache.counts = table
+                    cache.complete = true
+                }
+            }
+            tokenCache.withLock { cache in
+                guard cache.generation == generation else {
+                    missing = Array(set)
+                    return
+                }
                 for token in set {
-                    if let known = cache.counts[token] { counts.append(known) } else { missing.append(token) }
+                    if let known = cache.counts[token] { counts.append(known) } else if !cache.complete { missing.append(token) }
                 }
             }
             var fetched: [Int64: (spam: Int, ham: Int)] = [:]
@@ -219,12 +266,21 @@ public final class BayesStore: TokenLearner, Sendable {
             }
             counts.append(contentsOf: fetched.values.map { ($0.spam, $0.ham) })
             tokenCache.withLock { cache in
-                guard cache.generation == generation else { return }
+                guard cache.generation == generation, !cache.complete else { return }
                 if cache.counts.count + missing.count > Self.tokenCacheLimit { cache.counts.removeAll(keepingCapacity: true) }
                 for token in missing { cache.counts[token] = fetched[token] ?? (0, 0) }
             }
             return BayesClassifier.combine(counts, spamMessages: nspam, hamMessages: nham)
         }
+    }
+
+    /// Every row of `bayes_token`, or nil when there are more than the cache holds.
+    private static func readTable(_ db: Database) throws -> [Int64: (spam: Int, ham: Int)]? {
+        guard let rows = try Int.fetchOne(db, sql: "SELECT count(*) FROM bayes_token"), rows <= tokenCacheLimit else { return nil }
+        var table: [Int64: (spam: Int, ham: Int)] = Dictionary(minimumCapacity: rows)
+        let cursor = try Row.fetchCursor(db, sql: "SELECT token, spam, ham FROM bayes_token")
+        while let row = try cursor.next() { table[row[0]] = (row[1], row[2]) }
+        return table
     }
 
     /// Learns every file in the given directories (one message per file). The entry point for

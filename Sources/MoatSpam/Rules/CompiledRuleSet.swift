@@ -387,7 +387,7 @@ final class CompiledRuleSet: Sendable {
     ///   `__FILL_THIS_FORM_FRAUD_PHISH1` (`(?:…){1,100}` blanks) was a candidate in 325 of 325
     ///   corpus messages as written and in 2 with open repeats, and each false candidate costs a
     ///   PCRE2 match of every body line. Open repeats are also cheaper for Hyperscan to run
-    ///   (`bench/results/profile-2026-12-05.md`);
+    ///   (`bench/results/profile-2026-12-04-evening.md`);
     /// - an exact count of a group (`(…){n}`, n ≥ 2) becomes `{1,}`, for the same reason:
     ///   `__FILL_THIS_FORM_SHORT1`, three form fields in a row, was a candidate in 321 of 325
     ///   sample messages, and in 21 relaxed this way. Exact counts of single atoms (`\d{4}`) stay.
