@@ -16,6 +16,9 @@ final class MessageMetadata: Sendable {
     /// rehashed the table six times per message.
     private let headerTexts = Mutex<[HeaderSelector: String?]>(Dictionary(minimumCapacity: 256))
     private let htmlRenderings = Mutex<[String: HTMLRendering]>([:])
+    /// Parsed address lists by header value: `From:addr`, `From:name`, `From:raw`-less selectors and
+    /// the envelope-sender guess each parsed the same From or Reply-To value again.
+    private let addressLists = Mutex<[String: [(String?, String)]]>([:])
     private let headerIndex = SharedValue<[String: [HeaderField]]>()
     /// Evals' own per-message facts (HeaderEvals): the Received trail as one text, raw and with
     /// spaces collapsed; whether a list manager dropped the trail; the Hotmail verdict.
@@ -114,7 +117,15 @@ final class MessageMetadata: Sendable {
     /// `get("NAME:first:addr")`: the first address of the first such header.
     private func firstAddress(_ name: String) -> String? {
         guard let field = message.headers.first(name) else { return nil }
-        return RuleSubjects.parseAddresses(field.value).first?.1
+        return addresses(in: field.value).first?.1
+    }
+
+    /// `RuleSubjects.parseAddresses(value)`, parsed once per message and value.
+    func addresses(in value: String) -> [(String?, String)] {
+        if let known = addressLists.withLock({ $0[value] }) { return known }
+        let parsed = RuleSubjects.parseAddresses(value)
+        addressLists.withLock { $0[value] = parsed }
+        return parsed
     }
 
     /// Whether a Received header comes before some `name` header (`ALL =~ /^Received:.*?^NAME:/smi`).

@@ -248,7 +248,7 @@ struct RuleSubjects: Sendable {
         if selector.address || selector.displayName {
             var results: [String] = []
             for v in values {
-                for (name, address) in Self.parseAddresses(v) {
+                for (name, address) in metadata.addresses(in: v) {
                     if selector.address { results.append(address) } else if let name { results.append(name) }
                 }
             }
@@ -299,8 +299,8 @@ struct RuleSubjects: Sendable {
             let p = piece.trimmingWhitespaceAndNewlines()
             guard !p.isEmpty else { continue }
             if let open = p.lastIndex(of: "<"), let close = p[open...].firstIndex(of: ">") {
-                let address = String(p[p.index(after: open)..<close]).trimmingCharacters(in: .whitespaces)
-                var name = String(p[..<open]).trimmingCharacters(in: .whitespaces)
+                let address = p[p.index(after: open)..<close].trimmingWhitespaces()
+                var name = p[..<open].trimmingWhitespaces()
                 if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
                 out.append((name.isEmpty ? nil : name, address))
             } else {
@@ -308,7 +308,7 @@ struct RuleSubjects: Sendable {
                 var name: String?
                 if let open = p.firstIndex(of: "("), let close = p.lastIndex(of: ")"), open < close {
                     name = String(p[p.index(after: open)..<close])
-                    address = String(p[..<open]).trimmingCharacters(in: .whitespaces)
+                    address = p[..<open].trimmingWhitespaces()
                 }
                 out.append((name, address))
             }

@@ -11,3 +11,14 @@ extension StringProtocol {
         return trimmingCharacters(in: spaces)
     }
 }
+
+extension StringProtocol {
+    /// `trimmingCharacters(in: .whitespaces)`, with the same fast path: address parts are split
+    /// and trimmed several times per header (`RuleSubjects.parseAddresses`).
+    func trimmingWhitespaces() -> String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last else { return "" }
+        let spaces = CharacterSet.whitespaces
+        if !spaces.contains(first), !spaces.contains(last) { return String(self) }
+        return trimmingCharacters(in: spaces)
+    }
+}
