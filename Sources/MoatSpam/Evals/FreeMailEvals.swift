@@ -98,8 +98,13 @@ enum FreeMailEvals {
     private static let quotedEmail = PerlPattern(#"<?(?<!mailto:)"# + email + #"(?:>|\s{1,10}(?!(?:fa(?:x|csi)|tel|phone|e?-?mail))[a-z]{2,11}:)"#, caseless: true)
 
     /// `_parse_body`: free mail addresses in mailto links and the body text; nil when there are too
-    /// many addresses (5 in all or 3 free ones: a newsletter or list, not a person).
+    /// many addresses (5 in all or 3 free ones: a newsletter or list, not a person). Searched once
+    /// per message (the free mail list is the rule set's, the same for every eval of a scan).
     static func bodyFreemails(_ ctx: EvalContext, _ freemail: FreeMail) -> [String]? {
+        ctx.metadata.bodyFreemails.value { searchBody(ctx, freemail) }
+    }
+
+    private static func searchBody(_ ctx: EvalContext, _ freemail: FreeMail) -> [String]? {
         var found: [String] = []
         var seen = Set<String>()
         for html in ctx.subjects.htmlParts {

@@ -26,6 +26,9 @@ final class MessageMetadata: Sendable {
     let collapsedReceivedText = SharedValue<String>()
     let gatedThroughReceivedRemover = SharedValue<Bool>()
     let hotmailTrail = SharedValue<HeaderEvals.HotmailTrail>()
+    /// The free mail addresses of the body (`FreeMailEvals.bodyFreemails`), which two or three
+    /// FreeMail evals ask for: each search runs three regexes over every body line.
+    let bodyFreemails = SharedValue<[String]?>()
 
     /// The relay path when the caller already parsed it (the DNS list pre-pass), else parsed here.
     private let knownRelays: RelayPath?
