@@ -299,8 +299,8 @@ struct RuleSubjects: Sendable {
             let p = piece.trimmingWhitespaceAndNewlines()
             guard !p.isEmpty else { continue }
             if let open = p.lastIndex(of: "<"), let close = p[open...].firstIndex(of: ">") {
-                let address = p[p.index(after: open)..<close].trimmingWhitespaces()
-                var name = p[..<open].trimmingWhitespaces()
+                let address = p[p.index(after: open)..<close].trimming(.whitespaces)
+                var name = p[..<open].trimming(.whitespaces)
                 if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 { name = String(name.dropFirst().dropLast()) }
                 out.append((name.isEmpty ? nil : name, address))
             } else {
@@ -308,7 +308,7 @@ struct RuleSubjects: Sendable {
                 var name: String?
                 if let open = p.firstIndex(of: "("), let close = p.lastIndex(of: ")"), open < close {
                     name = String(p[p.index(after: open)..<close])
-                    address = p[..<open].trimmingWhitespaces()
+                    address = p[..<open].trimming(.whitespaces)
                 }
                 out.append((name, address))
             }
