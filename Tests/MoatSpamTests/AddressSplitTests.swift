@@ -1,3 +1,4 @@
+import Foundation
 import MailTestSupport
 import Testing
 @testable import MoatSpam
@@ -39,6 +40,21 @@ import Testing
             }
             let parsed = RuleSubjects.parseAddresses(value)
             #expect(parsed.count == expected.count, "\(value.debugDescription)")
+        }
+    }
+
+    /// Trimming on the scalars gives what Foundation's `trimmingCharacters(in:)` gives, for both
+    /// sets the engine trims with, on random texts with spaces, tabs, line breaks, Unicode
+    /// spaces and combining marks at either end.
+    @Test func trimmingMatchesFoundation() {
+        let pieces = [" ", "\t", "\r\n", "\n", "\u{A0}", "\u{2003}", "\u{3000}", "\u{85}", "a", "b@c.d", "\u{301}", "Ü", "日", "😀", "<", "\""]
+        var random = TestRandom(seed: 0x9E37_79B9_7F4A_7C15)
+        for text in random.texts(from: pieces, count: 3_000, maxPieces: 8) {
+            for set in [CharacterSet.whitespaces, .whitespacesAndNewlines] {
+                #expect(text.trimming(set) == text.trimmingCharacters(in: set), "\(text.debugDescription)")
+                let inner = Substring(text).dropFirst()
+                #expect(inner.trimming(set) == inner.trimmingCharacters(in: set), "\(inner.debugDescription)")
+            }
         }
     }
 

@@ -203,10 +203,13 @@ struct RuleSubjects: Sendable {
     /// SpamAssassin lists a URI as written plus its canonical forms (scheme added, escapes decoded).
     static func uriVariants(_ uri: String) -> [String] {
         var out = [uri]
-        let lower = uri.lowercased()
-        if lower.hasPrefix("www") { out.append("http://" + uri) }
-        if !lower.contains(":"), uri.contains("@"), !uri.contains("/") { out.append("mailto:" + uri) }
-        if uri.contains("%"), let decoded = uri.removingPercentEncoding, decoded != uri { out.append(decoded) }
+        // The marks are ASCII, so they are looked for on the bytes, as SpamAssassin's Perl looks
+        // for them on code points: Foundation's substring search, four per link, cost 0.5 % of a
+        // spam scan.
+        let bytes = uri.utf8
+        if bytes.prefix(3).count == 3, bytes.prefix(3).allSatisfy({ $0 | 0x20 == 0x77 }) { out.append("http://" + uri) }
+        if !bytes.contains(0x3A), bytes.contains(0x40), !bytes.contains(0x2F) { out.append("mailto:" + uri) }
+        if bytes.contains(0x25), let decoded = uri.removingPercentEncoding, decoded != uri { out.append(decoded) }
         return out
     }
 
