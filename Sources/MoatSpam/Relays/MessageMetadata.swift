@@ -16,8 +16,8 @@ final class MessageMetadata: Sendable {
     /// rehashed the table six times per message.
     private let headerTexts = Mutex<[HeaderSelector: String?]>(Dictionary(minimumCapacity: 256))
     private let htmlRenderings = Mutex<[String: HTMLRendering]>([:])
-    /// Parsed address lists by header value: `From:addr`, `From:name`, `From:raw`-less selectors and
-    /// the envelope-sender guess each parsed the same From or Reply-To value again.
+    /// Parsed address lists by header value: the `:addr` and `:name` selectors of one header and
+    /// the envelope-sender guess each parsed the same value again.
     private let addressLists = Mutex<[String: [(String?, String)]]>([:])
     private let headerIndex = SharedValue<[String: [HeaderField]]>()
     /// Evals' own per-message facts (HeaderEvals): the Received trail as one text, raw and with

@@ -317,28 +317,53 @@ final class CompiledRuleSet: Sendable {
             }
             jobs.append((kind, hsPatterns))
         }
-        // The header selectors: each distinct one gets a slot, so a scan keeps each selector's
-        // text in an array instead of hashing the selector (or parsing an `exists` name) per rule.
+        // The scan's steps for header, mimeheader, `exists` and eval rules. Each distinct header
+        // selector gets a slot, so a scan keeps each selector's text in an array instead of
+        // hashing the selector (or parsing an `exists` name) per rule; mimeheader selectors get
+        // theirs in a list of their own.
         var selectorIndex: [HeaderSelector: Int] = [:]
         var selectorList: [HeaderSelector] = []
-        var selectorOfRule = [Int](repeating: -1, count: rules.count)
         var headerRulesOfSelector: [[Int]] = []
+        var mimeSelectorIndex: [HeaderSelector: Int] = [:]
+        var mimeSelectors: [HeaderSelector] = []
+        var ifUnsetTexts: [[UInt8]] = []
+        var evalCalls: [(function: EvalLibrary.Function, arguments: [String])] = []
+        var steps: [Step] = []
+        func slot(_ selector: HeaderSelector, in index: inout [HeaderSelector: Int], _ list: inout [HeaderSelector]) -> Int {
+            if let known = index[selector] { return known }
+            index[selector] = list.count
+            list.append(selector)
+            return list.count - 1
+        }
         for i in other {
-            let selector: HeaderSelector
             switch rules[i].test {
-            case .regex(_, let header?, _, _) where rules[i].kind != .mimeheader: selector = header
-            case .exists(let name): selector = HeaderSelector(parsing: Substring(name))
-            default: continue
+            case .regex(let p, let selector?, let negated, let ifUnset):
+                let flags = rules[i].flags
+                var step = Step(kind: .header, rule: i, pattern: p, negated: negated,
+                                limit: flags.multiple ? (flags.maxHits ?? 1_000) : 1)
+                if let ifUnset {
+                    step.ifUnset = ifUnsetTexts.count
+                    ifUnsetTexts.append(Array(ifUnset.utf8))
+                }
+                if rules[i].kind == .mimeheader {
+                    step.kind = .mimeheader
+                    step.selector = slot(selector, in: &mimeSelectorIndex, &mimeSelectors)
+                } else {
+                    step.selector = slot(selector, in: &selectorIndex, &selectorList)
+                    if step.selector == headerRulesOfSelector.count { headerRulesOfSelector.append([]) }
+                    headerRulesOfSelector[step.selector].append(i)
+                }
+                steps.append(step)
+            case .exists(let name):
+                let selector = slot(HeaderSelector(parsing: Substring(name)), in: &selectorIndex, &selectorList)
+                if selector == headerRulesOfSelector.count { headerRulesOfSelector.append([]) }
+                steps.append(Step(kind: .exists, rule: i, selector: selector))
+            case .eval(_, let function, let arguments):
+                steps.append(Step(kind: .eval, rule: i, eval: evalCalls.count))
+                evalCalls.append((function, arguments))
+            default:
+                continue
             }
-            if let known = selectorIndex[selector] {
-                selectorOfRule[i] = known
-            } else {
-                selectorIndex[selector] = selectorList.count
-                selectorOfRule[i] = selectorList.count
-                selectorList.append(selector)
-                headerRulesOfSelector.append([])
-            }
-            if case .regex = rules[i].test { headerRulesOfSelector[selectorOfRule[i]].append(i) }
         }
         // Header rules prefiltered per selector, where at least `minimumHeaderGroup` rules share
         // it: one Hyperscan scan of the selector's text replaces their PCRE2 calls, and only
@@ -371,16 +396,17 @@ final class CompiledRuleSet: Sendable {
             summary.prefiltered += db.patternCount
         }
         var headerPrefilters = [HyperscanPrefilter?](repeating: nil, count: selectorList.count)
-        var headerPrefiltered = [Bool](repeating: false, count: rules.count)
+        var headerPrefiltered = Set<Int>()
         for (n, (selector, patterns)) in headerJobs.enumerated() {
             guard let db = databases[jobList.count + n] else { continue }
             for reason in db.rejected.values { rejections[reason, default: 0] += 1 }
-            for pattern in patterns where db.rejected[pattern.id] == nil { headerPrefiltered[Int(pattern.id)] = true }
+            for pattern in patterns where db.rejected[pattern.id] == nil { headerPrefiltered.insert(Int(pattern.id)) }
             headerPrefilters[selector] = db
             summary.prefiltered += db.patternCount
         }
+        for k in steps.indices where headerPrefiltered.contains(steps[k].rule) { steps[k].prefiltered = true }
         summary.pcreOnly = always.values.reduce(0) { $0 + $1.count }
-            + other.filter { if case .regex = rules[$0].test { !headerPrefiltered[$0] } else { false } }.count
+            + steps.filter { ($0.kind == .header || $0.kind == .mimeheader) && !$0.prefiltered }.count
         summary.loaded = rules.count - cyclic.count
         self.rules = rules
         self.rblSets = rblSets
@@ -394,44 +420,6 @@ final class CompiledRuleSet: Sendable {
         self.prefilters = prefilters
         self.prefilterRejections = rejections.sorted { $0.value > $1.value }.map { ($0.key, $0.value) }
         self.alwaysCheck = always
-        var steps: [Step] = []
-        var mimeSelectorIndex: [HeaderSelector: Int] = [:]
-        var mimeSelectors: [HeaderSelector] = []
-        var ifUnsetTexts: [[UInt8]] = []
-        var evalCalls: [(function: EvalLibrary.Function, arguments: [String])] = []
-        for i in other {
-            switch rules[i].test {
-            case .regex(let p, let selector?, let negated, let ifUnset):
-                let flags = rules[i].flags
-                var step = Step(kind: .header, rule: i, pattern: p, negated: negated,
-                                limit: flags.multiple ? (flags.maxHits ?? 1_000) : 1)
-                if let ifUnset {
-                    step.ifUnset = ifUnsetTexts.count
-                    ifUnsetTexts.append(Array(ifUnset.utf8))
-                }
-                if rules[i].kind == .mimeheader {
-                    step.kind = .mimeheader
-                    if let known = mimeSelectorIndex[selector] {
-                        step.selector = known
-                    } else {
-                        step.selector = mimeSelectors.count
-                        mimeSelectorIndex[selector] = mimeSelectors.count
-                        mimeSelectors.append(selector)
-                    }
-                } else {
-                    step.selector = selectorOfRule[i]
-                    step.prefiltered = headerPrefiltered[i]
-                }
-                steps.append(step)
-            case .exists:
-                steps.append(Step(kind: .exists, rule: i, selector: selectorOfRule[i]))
-            case .eval(_, let function, let arguments):
-                steps.append(Step(kind: .eval, rule: i, eval: evalCalls.count))
-                evalCalls.append((function, arguments))
-            default:
-                continue
-            }
-        }
         self.steps = steps
         self.selectors = selectorList
         self.mimeSelectors = mimeSelectors
@@ -460,7 +448,7 @@ final class CompiledRuleSet: Sendable {
     ///
     /// Nil when that cannot be said (`\G`, an anchor inside a character class or a `\Q…\E` quote):
     /// the rule is then always checked with PCRE2.
-    static func prefilterForm(_ pattern: String, openingRepeatsFrom bound: Int = openRepeatBound) -> String? {
+    static func prefilterForm(_ pattern: String) -> String? {
         let scalars = Array(pattern.unicodeScalars)
         var out = String.UnicodeScalarView()
         var inClass = false
@@ -471,7 +459,7 @@ final class CompiledRuleSet: Sendable {
             let c = scalars[i]
             // A possessive repeat (`{m,n}+`) is left alone: it can refuse what an open one takes.
             if !inClass, c == "{", let (lower, upper, end) = countedRepeat(scalars, at: i), end >= scalars.count || scalars[end] != "+" {
-                if let upper, upper >= bound {
+                if let upper, upper >= openRepeatBound {
                     out.append(contentsOf: "{\(lower),}".unicodeScalars)
                     i = end
                     afterGroup = false
@@ -559,8 +547,10 @@ final class CompiledRuleSet: Sendable {
         return (lower, upper, i + 1)
     }
 
-    /// Fewest header rules on one selector that get a Hyperscan database of their own: below it,
-    /// a scan plus a scratch space cost about what the PCRE2 calls it would save do.
+    /// Fewest header rules on one selector that get a Hyperscan database of their own. Not tuned:
+    /// a scan measured 5–15 µs on the larger stock selectors, against a fraction of a microsecond
+    /// per PCRE2 call on a short header, so small groups gain little either way
+    /// (`bench/results/profile-2026-12-04-evening.md`).
     static let minimumHeaderGroup = 3
 
     /// SpamAssassin's default score: 1, 0.01 for `T_` test rules, negative for `nice`, 0 for `__`.

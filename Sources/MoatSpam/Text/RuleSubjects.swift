@@ -207,7 +207,7 @@ struct RuleSubjects: Sendable {
         // for them on code points: Foundation's substring search, four per link, cost 0.5 % of a
         // spam scan.
         let bytes = uri.utf8
-        if bytes.prefix(3).count == 3, bytes.prefix(3).allSatisfy({ $0 | 0x20 == 0x77 }) { out.append("http://" + uri) }
+        if bytes.count >= 3, bytes.prefix(3).allSatisfy({ $0 | 0x20 == 0x77 }) { out.append("http://" + uri) }
         if !bytes.contains(0x3A), bytes.contains(0x40), !bytes.contains(0x2F) { out.append("mailto:" + uri) }
         if bytes.contains(0x25), let decoded = uri.removingPercentEncoding, decoded != uri { out.append(decoded) }
         return out
