@@ -125,13 +125,8 @@ if [[ $SECTIONS == *peers* ]]; then
         median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
         printf '| median | | | | %.2f× | %.2f× |\n' "$(median "${ratios_rspamd[@]}")" "$(median "${ratios_both[@]}")" | tee -a "$out"
     fi
-    {
-        echo
-        echo "## Ratios (same run, same messages, same concurrency; one pass each, minutes apart)"
-        echo
-        echo "| Moat | messages/s | peer | messages/s | Moat / peer |"
-        echo "|---|---:|---|---:|---:|"
-        ratio() { [ -n "${rate[$1]:-}" ] && printf '| %s | %.1f | %s | %.1f | %.2f× |\n' "$2" "${rate[$1]}" "$4" "${rate[$3]}" "$(echo "${rate[$1]} / ${rate[$3]}" | bc -l)" || true; }
+    ratio() { [ -n "${rate[$1]:-}" ] && printf '| %s | %.1f | %s | %.1f | %.2f× |\n' "$2" "${rate[$1]}" "$4" "${rate[$3]}" "$(echo "${rate[$1]} / ${rate[$3]}" | bc -l)" || true; }
+    rows=$(
         if [ "$rounds" -eq 0 ]; then
             ratio full "whole pipeline" rspamd "rspamd /checkv2 (2 workers, offline)"
             ratio full "whole pipeline" both "rspamd then clamd per message"
@@ -139,7 +134,17 @@ if [[ $SECTIONS == *peers* ]]; then
         ratio clamav "clamav alone (in process)" clamd "clamd INSTREAM (MaxThreads 4)"
         ratio spam "spam alone (with Bayes)" rspamd "rspamd /checkv2"
         ratio url "url alone" rspamd "rspamd /checkv2"
-    } | tee -a "$out"
+    )
+    if [ -n "$rows" ]; then
+        {
+            echo
+            echo "## Ratios (same run, same messages, same concurrency; one pass each, minutes apart)"
+            echo
+            echo "| Moat | messages/s | peer | messages/s | Moat / peer |"
+            echo "|---|---:|---|---:|---:|"
+            echo "$rows"
+        } | tee -a "$out"
+    fi
 fi
 if [[ $SECTIONS == *sizes* ]]; then
     # Cost per message against message size: real messages from the test set, their text bodies
