@@ -8,6 +8,8 @@ import Foundation
 public struct DomainList: Sendable {
     private var domains: Set<String> = []
     private var prefixes: [String] = []
+    /// Matches by host, across messages (every link is checked against four lists).
+    private let hostMatches = BoundedMemo<String?>()
 
     /// Number of entries.
     public var count: Int { domains.count + prefixes.count }
@@ -42,13 +44,19 @@ public struct DomainList: Sendable {
 
     /// The entry that matches `url`, if any.
     public func match(_ url: ExtractedURL) -> String? {
-        var host = Substring(url.host)
-        while true {
-            if domains.contains(String(host)) { return String(host) }
-            guard let dot = host.firstIndex(of: ".") else { break }
-            host = host[host.index(after: dot)...]
-        }
+        if !domains.isEmpty, let entry = hostMatches.value(url.host, compute: { matchingDomain(url.host) }) { return entry }
+        guard !prefixes.isEmpty else { return nil }
         let target = url.host + url.pathAndQuery
         return prefixes.first { target.hasPrefix($0) }
+    }
+
+    /// The listed domain `host` is or is under.
+    private func matchingDomain(_ host: String) -> String? {
+        var host = Substring(host)
+        while true {
+            if domains.contains(String(host)) { return String(host) }
+            guard let dot = host.firstIndex(of: ".") else { return nil }
+            host = host[host.index(after: dot)...]
+        }
     }
 }

@@ -49,15 +49,6 @@ public struct URLRiskAssessment: Sendable {
             findings.append(Finding(code: "url." + check, detail: detail, score: first ? weights[check] : 0, partPath: url.partPath))
         }
         let nonQRDomains = Set(urls.filter { $0.source != .qr }.map { $0.registrableDomain ?? $0.host })
-        // A brand check reads only the host, and newsletters repeat one host dozens of times.
-        var imitations: [String: BrandList.Imitation?] = [:]
-        func imitation(_ url: ExtractedURL) -> BrandList.Imitation? {
-            let key = url.host + "\u{0}" + url.unicodeHost + "\u{0}" + (url.registrableDomain ?? "") + (url.isIPHost ? "\u{0}ip" : "")
-            if let known = imitations[key] { return known }
-            let found = brands.imitation(in: url)
-            imitations[key] = .some(found)
-            return found
-        }
         for url in urls {
             let shown = url.normalized
             if let entry = blockList.match(url) {
@@ -73,7 +64,7 @@ public struct URLRiskAssessment: Sendable {
                     : "\(shown) from \(url.raw.debugDescription.prefix(200))"
                 hit(trait.rawValue, detail, url)
             }
-            switch imitation(url) {
+            switch brands.imitation(in: url) {
             case .lookalike(let brand)?: hit("brand_lookalike", "\(shown) (\(url.unicodeHost)) looks like \(brand)", url)
             case .embedded(let brand)?: hit("brand_embedded", "\(shown) carries the name of \(brand) on another domain", url)
             case nil: break
@@ -178,6 +169,8 @@ public struct URLRiskAssessment: Sendable {
     }
 
     static func fileExtension(_ pathAndQuery: String) -> String? {
+        // Most paths have no dot at all.
+        guard pathAndQuery.utf8.contains(0x2E) else { return nil }
         let path = pathAndQuery.prefix { $0 != "?" && $0 != "#" }
         guard let last = path.split(separator: "/").last, let dot = last.lastIndex(of: ".") else { return nil }
         let ext = last[last.index(after: dot)...].lowercased()

@@ -10,6 +10,9 @@ struct Collector {
     var contentIDs: Set<String> = []
     private var seen: Set<String> = []
     private var dropped = 0
+    /// Normalised forms by raw text (and whether a scheme was optional): newsletters repeat one
+    /// link in text and HTML, and a link's normal form depends on nothing else.
+    private var normalForms: [String: ExtractedURL?] = [:]
 
     init(extractor: URLExtractor) {
         self.extractor = extractor
@@ -23,21 +26,34 @@ struct Collector {
     @discardableResult
     mutating func add(_ raw: String, _ source: URLSource, _ partPath: String, schemeless: Bool,
                       anchorText: String? = nil, extraTraits: Set<URLTrait> = []) -> ExtractedURL? {
-        guard var url = extractor.normalizer.normalize(raw, source: source, partPath: partPath, schemeless: schemeless) else {
-            return nil
-        }
+        guard var url = normalize(raw, source, partPath, schemeless: schemeless) else { return nil }
         url.anchorText = anchorText
         url.traits.formUnion(extraTraits)
         record(url)
         var outer = url
         for _ in 0..<extractor.limits.maxRedirectDepth {
             guard let inner = RedirectUnwrapper.destination(of: outer),
-                  var target = extractor.normalizer.normalize(inner, source: source, partPath: partPath, schemeless: false) else { break }
+                  var target = normalize(inner, source, partPath, schemeless: false) else { break }
             target.unwrappedFrom = outer.normalized
             target.anchorText = anchorText
             record(target)
             outer = target
         }
+        return url
+    }
+
+    private mutating func normalize(_ raw: String, _ source: URLSource, _ partPath: String, schemeless: Bool) -> ExtractedURL? {
+        let key = schemeless ? "s" + raw : "-" + raw
+        let form: ExtractedURL?
+        if let known = normalForms[key] {
+            form = known
+        } else {
+            form = extractor.normalizer.normalize(raw, source: source, partPath: partPath, schemeless: schemeless)
+            normalForms[key] = .some(form)
+        }
+        guard var url = form else { return nil }
+        url.source = source
+        url.partPath = partPath
         return url
     }
 

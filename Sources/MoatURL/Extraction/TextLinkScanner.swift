@@ -41,14 +41,14 @@ struct TextLinkScanner {
             var start = token.start
             var end = token.end
             var ledByAngle = false
-            while start < end, leadingPunctuation.contains(scalars[start]) {
+            while start < end, isLeadingPunctuation(scalars[start]) {
                 if scalars[start] == "<" { ledByAngle = true }
                 start += 1
             }
             // Sentence punctuation after a word ("said.", "Note:") is no link scalar: most
             // tokens that hold a dot or colon at all hold it there.
             var core = end
-            while core > start, trailingPunctuation.contains(scalars[core - 1]) { core -= 1 }
+            while core > start, isTrailingPunctuation(scalars[core - 1]) { core -= 1 }
             guard start < core, mayHoldLink(scalars[start..<core]) else { continue }
             let word = String(encoding: scalars[start..<end])
             let lower = word.lowercased()
@@ -143,6 +143,24 @@ struct TextLinkScanner {
         }
     }
 
+    /// Membership in `leadingPunctuation`, ASCII answered without hashing (every token asks).
+    static func isLeadingPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.isASCII else { return leadingPunctuation.contains(scalar) }
+        switch scalar {
+        case "(", "[", "{", "<", "\"", "'", "`", "*", "|": return true
+        default: return false
+        }
+    }
+
+    /// Membership in `trailingPunctuation`, ASCII answered without hashing.
+    static func isTrailingPunctuation(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.isASCII else { return trailingPunctuation.contains(scalar) }
+        switch scalar {
+        case ".", ",", ";", ":", "!", "?", "\"", "'", "`", "*", "|", ">", "<": return true
+        default: return false
+        }
+    }
+
     private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
         scalar.isASCII ? scalar == " " || (0x09...0x0D).contains(scalar.value) : scalar.properties.isWhitespace
     }
@@ -200,7 +218,7 @@ struct TextLinkScanner {
         var end = end
         while end > start {
             let last = scalars[end - 1]
-            if trailingPunctuation.contains(last) {
+            if isTrailingPunctuation(last) {
                 end -= 1
             } else if let kind = closers.firstIndex(of: last) {
                 guard excess[kind] > 0 else { break }
@@ -215,6 +233,16 @@ struct TextLinkScanner {
 
     /// `example.com`, `login.example.co.uk/path`, `example[.]com`: a host with a TLD-like last label.
     static func looksLikeBareDomain(_ lower: String) -> Bool {
+        // ASCII without a defanging bracket (nearly every token) is read on its bytes.
+        if lower.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x5B && $0 != 0x28 && $0 != 0x7B }) {
+            if let answer = lower.utf8.withContiguousStorageIfAvailable(looksLikeBareASCIIDomain) { return answer }
+            return Array(lower.utf8).withUnsafeBufferPointer(looksLikeBareASCIIDomain)
+        }
+        return looksLikeBareDomainScalars(lower)
+    }
+
+    /// `looksLikeBareDomain` for any text: defanged dots, IDNA dots, invisible characters.
+    static func looksLikeBareDomainScalars(_ lower: String) -> Bool {
         if lower.contains("@") { return false }
         var host = Substring(lower)
         if let slash = host.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { host = host[..<slash] }
@@ -227,7 +255,7 @@ struct TextLinkScanner {
         if hostText.unicodeScalars.contains(where: { URLNormalizer.dotLookalikes.contains($0.value) }) {
             hostText = String(hostText.unicodeScalars.map { URLNormalizer.dotLookalikes.contains($0.value) ? "." : Character($0) })
         }
-        while let last = hostText.last?.unicodeScalars.first, trailingPunctuation.contains(last) { hostText.removeLast() }
+        while let last = hostText.last?.unicodeScalars.first, isTrailingPunctuation(last) { hostText.removeLast() }
         if let colon = hostText.lastIndex(of: ":") { hostText = String(hostText[..<colon]) }
         let labels = hostText.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return false }
@@ -237,6 +265,24 @@ struct TextLinkScanner {
         }
         let hasPath = host.endIndex < lower.endIndex
         if extensionLikeTLDs.contains(String(tld)), !hasPath { return false }
+        return true
+    }
+
+    /// `looksLikeBareDomain` for ASCII with no `[`, `(` or `{`: the same answer.
+    static func looksLikeBareASCIIDomain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if bytes.contains(UInt8(ascii: "@")) { return false }
+        let hostEnd = bytes.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.count
+        var end = hostEnd
+        while end > 0, isTrailingPunctuation(Unicode.Scalar(bytes[end - 1])) { end -= 1 }
+        if let colon = bytes[..<end].lastIndex(of: UInt8(ascii: ":")) { end = colon }
+        let labels = bytes[..<end].split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return false }
+        let isLetter = { (b: UInt8) in (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b) }
+        guard let tld = labels.last, tld.count >= 2, tld.allSatisfy(isLetter) || tld.starts(with: "xn--".utf8) else { return false }
+        guard labels.allSatisfy({ $0.allSatisfy { isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") } }) else {
+            return false
+        }
+        if hostEnd == bytes.count, extensionLikeTLDs.contains(String(decoding: tld, as: UTF8.self)) { return false }
         return true
     }
 

@@ -114,7 +114,14 @@ public struct URLExtractor: Sendable {
         var out: [String] = []
         var rest = Substring(value)
         while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
-            out.append(String(rest[rest.index(after: open)..<close]).filter { !$0.isWhitespace })
+            let item = rest[rest.index(after: open)..<close]
+            // ASCII (nearly every header) is filtered on bytes: the same characters as
+            // `Character.isWhitespace` there, without grapheme breaking.
+            if item.utf8.allSatisfy({ $0 < 0x80 }) {
+                out.append(String(decoding: item.utf8.filter { !($0 == 0x20 || (0x09...0x0D).contains($0)) }, as: UTF8.self))
+            } else {
+                out.append(String(item).filter { !$0.isWhitespace })
+            }
             rest = rest[rest.index(after: close)...]
         }
         return out

@@ -9,6 +9,8 @@ import Foundation
 public struct URLNormalizer: Sendable {
     /// The Public Suffix List used for registrable domains and scheme-less links.
     public let publicSuffixes: PublicSuffixList
+    /// Hosts already read, shared by every copy of this normaliser.
+    private let hosts = BoundedMemo<HostFacts?>()
 
     /// Characters that render as nothing; removed before anything else.
     static let invisible: Set<UInt32> = [0x00AD, 0x180E, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]
@@ -58,7 +60,7 @@ public struct URLNormalizer: Sendable {
         // together they were over a third of the url engine's time.
         var text = plain ? raw : String(scalars)
         if let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
-           CharacterSet.whitespaces.contains(first) || CharacterSet.whitespaces.contains(last) {
+           Self.isHorizontalSpace(first) || Self.isHorizontalSpace(last) {
             text = text.trimmingCharacters(in: .whitespaces)
         }
         // Fullwidth and other compatibility forms (`ｈｔｔｐｓ：／／`) fold to ASCII, as browsers do
@@ -127,16 +129,31 @@ public struct URLNormalizer: Sendable {
         if port == Self.defaultPorts[scheme] { port = "" }
         if !port.isEmpty { traits.insert(.port) }
 
-        guard let host = hostName(hostText, traits: &traits) else { return nil }
-        if traits.contains(.schemeless), !traits.contains(.ipHost), !publicSuffixes.hasKnownTopLevelDomain(host.ascii) {
+        guard let host = hosts.value(String(hostText), compute: { readHost(hostText) }) else { return nil }
+        traits.formUnion(host.traits)
+        if traits.contains(.schemeless), !traits.contains(.ipHost), !host.knownTopLevelDomain {
             return nil
         }
         let path = Self.normalizePath(tail)
         let normalized = scheme + "://" + host.ascii + (port.isEmpty ? "" : ":" + port) + path
         return ExtractedURL(
             raw: raw, normalized: normalized, scheme: scheme, host: host.ascii, unicodeHost: host.unicode,
-            registrableDomain: publicSuffixes.registrableDomain(host.ascii), pathAndQuery: path,
+            registrableDomain: host.registrableDomain, pathAndQuery: path,
             source: source, partPath: partPath, anchorText: nil, unwrappedFrom: nil, traits: traits)
+    }
+
+    /// What normalising learns from the host text alone (memoised in `hosts`).
+    private func readHost(_ text: Substring) -> HostFacts? {
+        var traits: Set<URLTrait> = []
+        guard let host = hostName(text, traits: &traits) else { return nil }
+        return HostFacts(ascii: host.ascii, unicode: host.unicode, traits: traits,
+                              registrableDomain: publicSuffixes.registrableDomain(host.ascii),
+                              knownTopLevelDomain: publicSuffixes.hasKnownTopLevelDomain(host.ascii))
+    }
+
+    /// Whether `scalar` is in `CharacterSet.whitespaces` (ASCII answered without Foundation).
+    private static func isHorizontalSpace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? scalar == " " || scalar == "\t" : CharacterSet.whitespaces.contains(scalar)
     }
 
     /// Reads a scheme name, mapping defanged spellings (`hxxp`) to real ones.
@@ -230,7 +247,7 @@ public struct URLNormalizer: Sendable {
     /// Path, query and fragment with escapes of unreserved characters decoded and spaces escaped.
     static func normalizePath(_ tail: Substring) -> String {
         var path = percentDecode(String(tail), onlyUnreserved: true)
-        path = path.replacingOccurrences(of: " ", with: "%20")
+        if path.utf8.contains(0x20) { path = path.replacingOccurrences(of: " ", with: "%20") }
         if !path.hasPrefix("/") { path = "/" + path }
         return path
     }
