@@ -42,6 +42,25 @@ struct PrefilterCacheTests {
         #expect(third.evaluate(subjects, bayesProbability: nil, scoreSet: 0).map(\.name).sorted() == expected)
     }
 
+    /// A database Hyperscan refused outright is kept too, so a start does not try (and fail) to
+    /// build it again: the answer read back is the same refusal.
+    @Test func aRefusalIsCached() throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/moat-spam-refusal-test-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Lookarounds exist only in prefilter mode.
+        let pattern = HyperscanPrefilter.Pattern(id: 7, expression: "a(?=b)c", caseless: false, dotAll: false, everyEnd: true, exact: true)
+        #expect(!HyperscanPrefilter.compilesAlone(pattern, cacheDirectory: directory))
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".hsdb") }
+        #expect(files.count == 1)
+        let loaded = try #require(PrefilterCache(directory: directory, patterns: [pattern], flags: HyperscanPrefilter.flags(for:)).load())
+        #expect(loaded.0 == nil)
+        #expect(loaded.1.keys.sorted() == [7])
+        #expect(!HyperscanPrefilter.compilesAlone(pattern, cacheDirectory: directory))
+        var accepted = pattern
+        accepted.expression = "abc"
+        #expect(HyperscanPrefilter.compilesAlone(accepted, cacheDirectory: directory))
+    }
+
     /// Where stock-rule load time goes (MOAT_SPAM_PROFILE=1; MOAT_SPAM_CACHE_DIR to time a cached load).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["MOAT_SPAM_PROFILE"] != nil && Fixtures.stockAvailable))
     func loadProfile() {

@@ -83,6 +83,48 @@ import Testing
         #expect(fast == exact)
     }
 
+    /// A group counted three times and relaxed to once is a candidate on any line holding one
+    /// field; such rules are reported at every match end and confirmed only on the lines where
+    /// one ends. Hits stay those of PCRE2 alone: with Hyperscan matching the count exactly
+    /// (`THREE_FIELDS`), relaxed where it cannot build the exact pattern (a lookahead,
+    /// `LOOKED_FIELDS`), counted on each line for a `multiple` rule; never for a pattern that can
+    /// match empty (`EMPTY_OK`), which would be reported at every offset.
+    @Test func countedGroupsAreConfirmedWhereMatchesEnd() {
+        let rules = """
+            body THREE_FIELDS /(?:(?:name|phone|e-?mail)[:\\s]{1,5}){3}/i
+            score THREE_FIELDS 1.0
+            body LOOKED_FIELDS /(?:(?=[np])(?:name|phone)\\W{1,3}){2}/i
+            tflags LOOKED_FIELDS multiple
+            score LOOKED_FIELDS 0.5
+            body EMPTY_OK /(?:x?){3}q?/
+            score EMPTY_OK 0.1
+            """
+        let message = Fixtures.message("""
+            From: a@example.com
+            To: b@example.org
+            Subject: your details
+
+            Our name: is Acme and you can call our phone line.
+
+            Send name: phone: email: to us today
+
+            Nothing here at all
+
+            Name, Phone, and again phone... name, phone
+
+            e-mail only
+            """)
+        let set = Fixtures.compile(rules)
+        let exact = Fixtures.hits(set, message, prefilter: false)
+        let fast = Fixtures.hits(set, message, prefilter: true)
+        #expect(exact["THREE_FIELDS"] == 1)
+        #expect(exact["LOOKED_FIELDS"] == 3)
+        #expect(exact["EMPTY_OK"] == 1)
+        #expect(fast == exact)
+        let reported = set.rules.indices.filter { set.confirmedWhereMatchesEnd[$0] }.map { set.rules[$0].name }
+        #expect(Set(reported) == ["THREE_FIELDS", "LOOKED_FIELDS"])
+    }
+
     /// Text anchors become line anchors for the joined texts; what cannot be read safely is left
     /// to PCRE2 alone.
     @Test func textAnchorsBecomeLineAnchors() {

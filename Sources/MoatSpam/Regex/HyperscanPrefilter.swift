@@ -17,6 +17,12 @@ final class HyperscanPrefilter: @unchecked Sendable {
         var expression: String
         var caseless: Bool
         var dotAll: Bool
+        /// Report every end of a match, not only the first: the caller then confirms only the
+        /// texts where a match ends (see `candidates(in:)`).
+        var everyEnd = false
+        /// Compiled as written, not in prefilter mode: Hyperscan's matches are then the pattern's
+        /// own (on the joined texts, which can still hold matches no single text holds).
+        var exact = false
     }
 
     private let database: OpaquePointer?
@@ -73,7 +79,7 @@ final class HyperscanPrefilter: @unchecked Sendable {
             rejected[candidates[index].id] = message
             candidates.remove(at: index)
         }
-        if let cache, let database { cache.store(database, rejected: rejected) }
+        if let cache { cache.store(database, rejected: rejected) }
         self.init(database: database, rejected: rejected, patternCount: candidates.count)
     }
 
@@ -109,9 +115,29 @@ final class HyperscanPrefilter: @unchecked Sendable {
         return nil
     }
 
+    /// The fewest bytes a match of `pattern` can span, nil when Hyperscan refuses the pattern.
+    static func minimumWidth(_ pattern: Pattern) -> UInt32? {
+        var info: UnsafeMutablePointer<hs_expr_info_t>?
+        var error: UnsafeMutablePointer<hs_compile_error_t>?
+        let rc = hs_expression_info(pattern.expression, flags(for: pattern), &info, &error)
+        if error != nil { hs_free_compile_error(error) }
+        defer { if let info { free(info) } }
+        guard rc == 0, let info else { return nil }
+        return info.pointee.min_width
+    }
+
+    /// Whether Hyperscan builds `pattern` on its own: some patterns `hs_expression_info` accepts
+    /// are too large to build, and one such pattern would fail a whole database's compile. The
+    /// answer is kept in `cacheDirectory` (building can take a second).
+    static func compilesAlone(_ pattern: Pattern, cacheDirectory: String?) -> Bool {
+        HyperscanPrefilter([pattern], cacheDirectory: cacheDirectory).rejected.isEmpty
+    }
+
     static func flags(for pattern: Pattern) -> UInt32 {
         // MULTILINE always: subjects are several lines joined with "\n", so `^` must match at each.
-        var flags = UInt32(HS_FLAG_MULTILINE | HS_FLAG_SINGLEMATCH | HS_FLAG_ALLOWEMPTY | HS_FLAG_PREFILTER)
+        var flags = UInt32(HS_FLAG_MULTILINE | HS_FLAG_ALLOWEMPTY)
+        if !pattern.exact { flags |= UInt32(HS_FLAG_PREFILTER) }
+        if !pattern.everyEnd { flags |= UInt32(HS_FLAG_SINGLEMATCH) }
         if pattern.caseless { flags |= UInt32(HS_FLAG_CASELESS) }
         if pattern.dotAll { flags |= UInt32(HS_FLAG_DOTALL) }
         return flags
@@ -133,7 +159,7 @@ final class HyperscanPrefilter: @unchecked Sendable {
         }
     }
 
-    /// Ids of the patterns that may match somewhere in `subject` (each at most once), or nil when
+    /// Ids of the patterns that may match somewhere in `subject`, or nil when
     /// Hyperscan could not scan (no scratch space, a subject over 4 GiB, a scan error): the caller
     /// must then check every pattern itself, never treat the failure as "nothing matches". A
     /// database that holds nothing (every pattern `rejected`, so checked always) has no candidates.
@@ -141,7 +167,9 @@ final class HyperscanPrefilter: @unchecked Sendable {
     /// Each id comes with the end offset of the pattern's first match: prefilter mode relaxes a
     /// pattern (drops lookarounds, widens repeats), so every match of the exact pattern is also a
     /// match of the relaxed one at the same offsets, and Hyperscan reports matches in order of
-    /// their end. No exact match can therefore end before `firstEnd`.
+    /// their end. No exact match can therefore end before `firstEnd`. A pattern compiled with
+    /// `everyEnd` is reported once per end offset of a relaxed match (`firstEnd` is then that
+    /// end), so no exact match ends anywhere else.
     func candidates(in subject: UnsafeBufferPointer<UInt8>) -> [(id: UInt32, firstEnd: Int)]? {
         guard let database else { return [] }
         guard let scratch = takeScratch(), subject.count <= Int(UInt32.max) else { return nil }

@@ -36,10 +36,12 @@ struct PrefilterCache: Sendable {
         return directory + "/prefilter-" + String(hash, radix: 16) + ".hsdb"
     }
 
-    /// The cached database and rejections, or nil (missing, different inputs, unreadable).
-    func load() -> (OpaquePointer, [UInt32: String])? {
+    /// The cached database and rejections, or nil (missing, different inputs, unreadable). The
+    /// database is nil when Hyperscan refused every pattern (that answer is kept too: finding it
+    /// again can take a second per pattern).
+    func load() -> (OpaquePointer?, [UInt32: String])? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> (OpaquePointer, [UInt32: String])? in
+        return data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> (OpaquePointer?, [UInt32: String])? in
             var offset = 0
             func take(_ n: Int) -> UnsafeRawBufferPointer? {
                 guard n >= 0, offset + n <= raw.count else { return nil }
@@ -54,23 +56,30 @@ struct PrefilterCache: Sendable {
                   let keyLength = length(), keyLength == key.count, let k = take(keyLength), k.elementsEqual(key),
                   let rejectedLength = length(), let r = take(rejectedLength),
                   let object = try? JSONSerialization.jsonObject(with: Data(r)) as? [String: String],
-                  let dbLength = length(), let bytes = take(dbLength), let base = bytes.baseAddress else { return nil }
+                  let dbLength = length(), let bytes = take(dbLength) else { return nil }
             var rejected: [UInt32: String] = [:]
             for (id, reason) in object {
                 guard let n = UInt32(id) else { return nil }
                 rejected[n] = reason
             }
+            if dbLength == 0 { return rejected.isEmpty ? nil : (nil, rejected) }
+            guard let base = bytes.baseAddress else { return nil }
             var db: OpaquePointer?
             guard hs_deserialize_database(base.assumingMemoryBound(to: CChar.self), bytes.count, &db) == 0, let db else { return nil }
             return (db, rejected)
         }
     }
 
-    /// Writes `database` and `rejected`; failures are ignored (the cache is only a speed-up).
-    func store(_ database: OpaquePointer, rejected: [UInt32: String]) {
+    /// Writes `database` (nil: every pattern refused) and `rejected`; failures are ignored (the
+    /// cache is only a speed-up).
+    func store(_ database: OpaquePointer?, rejected: [UInt32: String]) {
         var bytes: UnsafeMutablePointer<CChar>?
         var count = 0
-        guard hs_serialize_database(database, &bytes, &count) == 0, let bytes else { return }
+        if let database {
+            guard hs_serialize_database(database, &bytes, &count) == 0, bytes != nil else { return }
+        } else if rejected.isEmpty {
+            return
+        }
         defer { free(bytes) }
         let object = Dictionary(uniqueKeysWithValues: rejected.map { (String($0.key), $0.value) })
         guard let json = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
@@ -81,7 +90,7 @@ struct PrefilterCache: Sendable {
         appendLength(json.count)
         out.append(json)
         appendLength(count)
-        out.append(UnsafeBufferPointer(start: UnsafeRawPointer(bytes).assumingMemoryBound(to: UInt8.self), count: count))
+        if let bytes { out.append(UnsafeBufferPointer(start: UnsafeRawPointer(bytes).assumingMemoryBound(to: UInt8.self), count: count)) }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let temporary = path + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"

@@ -91,12 +91,18 @@ final class CompiledRuleSet: Sendable {
     /// (in the engine's status: a non-zero count means scratch or scan errors to look into).
     let prefilterFailures = Atomic<Int>(0)
     private let alwaysCheck: [RuleKind: [Int]]
+    /// Body-kind rules whose prefilter reports every match end: PCRE2 confirms them only in the
+    /// texts where one ends, not in every text after the first.
+    let confirmedWhereMatchesEnd: [Bool]
     /// The header, mimeheader, `exists` and eval rules as a scan runs them, in rule order.
     private let steps: [Step]
     /// The distinct header selectors of header and `exists` rules: a scan keeps each selector's
     /// text in an array slot instead of hashing the selector (or parsing an `exists` name) once
     /// per rule.
     private let selectors: [HeaderSelector]
+    /// Per selector, the field name whose presence alone answers an `exists` rule (nil for
+    /// pseudo-headers and `:addr`/`:name`, whose text must be built to know).
+    private let presenceNames: [String?]
     /// The distinct selectors of mimeheader rules (each matched against every part's headers).
     private let mimeSelectors: [HeaderSelector]
     /// `[if-unset]` texts of header rules, and the eval rules' functions with their arguments,
@@ -300,18 +306,45 @@ final class CompiledRuleSet: Sendable {
         var prefilters: [RuleKind: HyperscanPrefilter] = [:]
         var always: [RuleKind: [Int]] = [:]
         // The prefilter form of rule `i`'s pattern, nil when Hyperscan cannot stand in for it.
-        func prefilterPattern(_ i: Int) -> HyperscanPrefilter.Pattern? {
+        // `loosened` says whether an exact count of a group was relaxed to `{1,}`.
+        func prefilterPattern(_ i: Int, loosenGroupCounts: Bool, loosened: inout Bool) -> HyperscanPrefilter.Pattern? {
             guard case .pattern(let literal, _, _, _) = parsed.rules[rules[i].name]?.test, !literal.extended,
-                  let expression = Self.prefilterForm(literal.pattern) else { return nil }
+                  let expression = Self.prefilterForm(literal.pattern, loosenGroupCounts: loosenGroupCounts, loosened: &loosened)
+            else { return nil }
             return .init(id: UInt32(i), expression: expression, caseless: literal.caseless, dotAll: literal.dotAll)
         }
+        func prefilterPattern(_ i: Int) -> HyperscanPrefilter.Pattern? {
+            var loosened = false
+            return prefilterPattern(i, loosenGroupCounts: true, loosened: &loosened)
+        }
+        var everyEnd = [Bool](repeating: false, count: rules.count)
         var jobs: [(kind: RuleKind, patterns: [HyperscanPrefilter.Pattern])] = []
         for (kind, indices) in regexRules {
             var hsPatterns: [HyperscanPrefilter.Pattern] = []
             for i in indices {
-                guard let pattern = prefilterPattern(i) else {
+                var loosened = false
+                guard var pattern = prefilterPattern(i, loosenGroupCounts: true, loosened: &loosened) else {
                     always[kind, default: []].append(i)
                     continue
+                }
+                // A group counted n times and relaxed to once (three form fields in a row, six
+                // long words) is a candidate in most messages, and PCRE2 then matched every text
+                // after the first relaxed match. Such a rule is reported at every match end
+                // instead, and PCRE2 checks only the texts where one ends: best with the count
+                // kept and Hyperscan matching exactly (no prefilter mode), where it can build
+                // the pattern; else relaxed. Never for a pattern that can match empty: it would
+                // be reported at every offset.
+                if loosened {
+                    var unused = false
+                    if var exact = prefilterPattern(i, loosenGroupCounts: false, loosened: &unused) {
+                        exact.exact = true
+                        exact.everyEnd = true
+                        if let width = HyperscanPrefilter.minimumWidth(exact), width > 0, HyperscanPrefilter.compilesAlone(exact, cacheDirectory: cacheDirectory) {
+                            pattern = exact
+                        }
+                    }
+                    if !pattern.exact, let width = HyperscanPrefilter.minimumWidth(pattern), width > 0 { pattern.everyEnd = true }
+                    everyEnd[i] = pattern.everyEnd
                 }
                 hsPatterns.append(pattern)
             }
@@ -420,8 +453,14 @@ final class CompiledRuleSet: Sendable {
         self.prefilters = prefilters
         self.prefilterRejections = rejections.sorted { $0.value > $1.value }.map { ($0.key, $0.value) }
         self.alwaysCheck = always
+        self.confirmedWhereMatchesEnd = everyEnd
         self.steps = steps
         self.selectors = selectorList
+        self.presenceNames = selectorList.map { selector in
+            let special = ["ALL", "MESSAGEID", "ToCc", "EnvelopeFrom"].contains(selector.name)
+                || selector.name.lowercased().hasPrefix("x-spam-relays-")
+            return special || selector.address || selector.displayName ? nil : selector.name
+        }
         self.mimeSelectors = mimeSelectors
         self.ifUnsetTexts = ifUnsetTexts
         self.evalCalls = evalCalls
@@ -449,6 +488,13 @@ final class CompiledRuleSet: Sendable {
     /// Nil when that cannot be said (`\G`, an anchor inside a character class or a `\Q…\E` quote):
     /// the rule is then always checked with PCRE2.
     static func prefilterForm(_ pattern: String) -> String? {
+        var loosened = false
+        return prefilterForm(pattern, loosenGroupCounts: true, loosened: &loosened)
+    }
+
+    /// `prefilterForm`, with exact counts of groups kept (`loosenGroupCounts` false) or relaxed,
+    /// and whether one was relaxed: that relaxation widens a pattern most.
+    static func prefilterForm(_ pattern: String, loosenGroupCounts: Bool, loosened: inout Bool) -> String? {
         let scalars = Array(pattern.unicodeScalars)
         var out = String.UnicodeScalarView()
         var inClass = false
@@ -465,7 +511,8 @@ final class CompiledRuleSet: Sendable {
                     afterGroup = false
                     continue
                 }
-                if upper == nil, afterGroup, lower >= 2 {
+                if upper == nil, afterGroup, lower >= 2, loosenGroupCounts {
+                    loosened = true
                     out.append(contentsOf: "{1,}".unicodeScalars)
                     i = end
                     afterGroup = false
@@ -587,6 +634,8 @@ final class CompiledRuleSet: Sendable {
             // Hyperscan's first match for the rule ends cannot hold an exact match (see
             // `HyperscanPrefilter.candidates(in:)`), so PCRE2 starts there.
             var candidates: [(rule: Int, firstText: Int)]
+            // Rules reported at every match end: the texts where one ends.
+            var endTexts: [Int: [Int]] = [:]
             if prefilter, let db = prefilters[kind] {
                 var joined: [UInt8] = []
                 joined.reserveCapacity(texts.reduce(0) { $0 + $1.count + 1 })
@@ -604,7 +653,18 @@ final class CompiledRuleSet: Sendable {
                     ends.append(joined.count)
                 }
                 if let found = joined.withUnsafeBufferPointer({ db.candidates(in: $0) }) {
-                    candidates = found.map { (Int($0.id), Self.text(holding: $0.firstEnd - 1, ends: ends)) }
+                    candidates = []
+                    candidates.reserveCapacity(found.count)
+                    for report in found {
+                        let rule = Int(report.id)
+                        let text = Self.text(holding: report.firstEnd - 1, ends: ends)
+                        if confirmedWhereMatchesEnd[rule] {
+                            if endTexts[rule] == nil { candidates.append((rule, text)) }
+                            endTexts[rule, default: []].append(text)
+                        } else {
+                            candidates.append((rule, text))
+                        }
+                    }
                     candidates.append(contentsOf: (alwaysCheck[kind] ?? []).map { ($0, 0) })
                 } else {
                     // Hyperscan failed: every rule of the kind is checked with PCRE2 (slower, same hits).
@@ -618,7 +678,7 @@ final class CompiledRuleSet: Sendable {
                 guard case .regex(let p, _, _, _) = rules[i].test else { continue }
                 let limit = rules[i].flags.multiple ? (rules[i].flags.maxHits ?? 1_000) : 1
                 var hits = 0
-                for text in texts[firstText...] where hits < limit {
+                func confirm(_ text: [UInt8]) {
                     text.withUnsafeBufferPointer { buffer in
                         if limit == 1 {
                             if let r = patterns[p].firstMatch(in: buffer, scratch: scratch) {
@@ -629,6 +689,12 @@ final class CompiledRuleSet: Sendable {
                             hits += patterns[p].countMatches(in: buffer, limit: limit - hits, scratch: scratch)
                         }
                     }
+                }
+                if let ending = endTexts[i] {
+                    // Several ends can fall in one text: each text once, in order.
+                    for t in Set(ending).sorted() where hits < limit { confirm(texts[t]) }
+                } else {
+                    for text in texts[firstText...] where hits < limit { confirm(text) }
                 }
                 counts[i] = hits
             }
@@ -707,7 +773,13 @@ final class CompiledRuleSet: Sendable {
                 }
                 counts[i] = hits
             case .exists:
-                counts[i] = messageHeader(step.selector) != nil ? 1 : 0
+                // A field's text is never empty (it ends in a newline), so a plain field exists
+                // when the message has one: no text is built for the 65 stock `exists` rules.
+                if headerTexts[step.selector] == nil, let name = presenceNames[step.selector] {
+                    counts[i] = subjects.metadata.headerFields(named: name).isEmpty ? 0 : 1
+                } else {
+                    counts[i] = messageHeader(step.selector) != nil ? 1 : 0
+                }
             case .eval:
                 let call = evalCalls[step.eval]
                 counts[i] = call.function(context, call.arguments) ? 1 : 0

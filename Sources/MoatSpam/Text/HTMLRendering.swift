@@ -316,7 +316,69 @@ struct HTMLRendering: Sendable {
         return nil
     }
 
-    private static func parseTag(_ inner: String) -> (String, Bool, [String: String]) {
+    /// A tag's name (lower case), whether it closes, and its attributes (first of each wins).
+    static func parseTag(_ inner: String) -> (String, Bool, [String: String]) {
+        // ASCII without CR LF (nearly every tag) is read on its bytes: there every character is
+        // one byte, so the answer is the one `parseTagCharacters` gives.
+        var inner = inner
+        if let parsed = inner.withUTF8({ bytes in
+            bytes.allSatisfy { $0 < 0x80 } && !bytes.indices.contains { bytes[$0] == 0x0D && $0 + 1 < bytes.count && bytes[$0 + 1] == 0x0A }
+                ? parseASCIITag(bytes) : nil
+        }) {
+            return parsed
+        }
+        return parseTagCharacters(inner)
+    }
+
+    private static func parseASCIITag(_ bytes: UnsafeBufferPointer<UInt8>) -> (String, Bool, [String: String]) {
+        @inline(__always) func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        func lowered(_ range: Range<Int>) -> String {
+            String(decoding: bytes[range].map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
+        var i = 0
+        let n = bytes.count
+        var closing = false
+        if n > 0, bytes[0] == UInt8(ascii: "/") {
+            closing = true
+            i = 1
+        }
+        var nameEnd = i
+        while nameEnd < n, !isSpace(bytes[nameEnd]), bytes[nameEnd] != UInt8(ascii: "/") { nameEnd += 1 }
+        let name = lowered(i..<nameEnd)
+        var attributes: [String: String] = [:]
+        i = nameEnd
+        while true {
+            while i < n, isSpace(bytes[i]) || bytes[i] == UInt8(ascii: "/") { i += 1 }
+            guard i < n else { break }
+            var keyEnd = i
+            while keyEnd < n, bytes[keyEnd] != UInt8(ascii: "="), !isSpace(bytes[keyEnd]) { keyEnd += 1 }
+            let key = lowered(i..<keyEnd)
+            i = keyEnd
+            while i < n, isSpace(bytes[i]) { i += 1 }
+            var value = ""
+            if i < n, bytes[i] == UInt8(ascii: "=") {
+                i += 1
+                while i < n, isSpace(bytes[i]) { i += 1 }
+                if i < n, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'") {
+                    let quote = bytes[i]
+                    var end = i + 1
+                    while end < n, bytes[end] != quote { end += 1 }
+                    value = String(decoding: bytes[(i + 1)..<end], as: UTF8.self)
+                    i = end < n ? end + 1 : end
+                } else {
+                    var end = i
+                    while end < n, !isSpace(bytes[end]) { end += 1 }
+                    value = String(decoding: bytes[i..<end], as: UTF8.self)
+                    i = end
+                }
+            }
+            if !key.isEmpty, attributes[key] == nil { attributes[key] = value }
+        }
+        return (name, closing, attributes)
+    }
+
+    /// `parseTag` on characters: a CR LF pair is one character and no separator.
+    static func parseTagCharacters(_ inner: String) -> (String, Bool, [String: String]) {
         var body = Substring(inner)
         var closing = false
         if body.hasPrefix("/") {
