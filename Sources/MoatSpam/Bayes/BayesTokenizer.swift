@@ -27,13 +27,85 @@ enum BayesTokenizer {
         var tokens = Set<Int64>()
         var budget = maxBodyBytes
         for line in subjects.bodyLines.dropFirst() where budget > 0 {
-            let line = line.count > budget ? Array(line.prefix(budget)) : line
-            budget -= line.count
-            words(line) { tokens.insert(hash($0, prefix: "")) }
+            let count = min(line.count, budget)
+            budget -= count
+            line.withUnsafeBufferPointer { words(UnsafeBufferPointer(rebasing: $0[..<count]), prefix: "", into: &tokens) }
         }
         for (name, prefix) in headerPrefixes {
             for field in message.headers.all(name) {
-                words(Array(field.value.utf8)) { tokens.insert(hash($0, prefix: prefix)) }
+                var value = field.value
+                value.withUTF8 { words($0, prefix: prefix, into: &tokens) }
+            }
+        }
+        for uri in subjects.uris {
+            // ASCII links (nearly all) are read on their bytes; lower-casing anything else is
+            // Unicode's, as the String form does it.
+            if uri.allSatisfy({ $0 < 0x80 }) {
+                guard let schemeEnd = uri.indices.first(where: { i in
+                    i + 2 < uri.count && uri[i] == 0x3A && uri[i + 1] == 0x2F && uri[i + 2] == 0x2F
+                }) else { continue }
+                let host = uri[(schemeEnd + 3)...].prefix { $0 != 0x2F && $0 != 0x3A && $0 != 0x3F }
+                tokens.insert(hash(host.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, prefix: "U:"))
+                continue
+            }
+            let text = String(decoding: uri, as: UTF8.self).lowercased()
+            if let schemeEnd = text.range(of: "://") {
+                let host = text[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != ":" && $0 != "?" }
+                tokens.insert(hash(Array(host.utf8), prefix: "U:"))
+            }
+        }
+        return tokens
+    }
+
+    /// Inserts the hash of `prefix` + each lowercased word of 3–15 bytes; a longer word counts as
+    /// `sk:` + its first 7 bytes. Words are hashed where they lie, without being copied out.
+    private static func words(_ bytes: UnsafeBufferPointer<UInt8>, prefix: String, into tokens: inout Set<Int64>) {
+        var seed: UInt64 = 0xcbf29ce484222325
+        for b in prefix.utf8 { seed = (seed ^ UInt64(b)) &* 0x100000001b3 }
+        var skipSeed = seed
+        for b in "sk:".utf8 { skipSeed = (skipSeed ^ UInt64(b)) &* 0x100000001b3 }
+        func emit(_ start: Int, _ end: Int) {
+            var end = end
+            while end > start, bytes[end - 1] == 0x2E || bytes[end - 1] == 0x2D || bytes[end - 1] == 0x27 { end -= 1 }
+            let length = end - start
+            guard length >= 3 else { return }
+            var h = length > 15 ? skipSeed : seed
+            for i in start..<(length > 15 ? start + 7 : end) {
+                let b = bytes[i]
+                h = (h ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100000001b3
+            }
+            tokens.insert(Int64(bitPattern: h))
+        }
+        var start = 0
+        for i in 0..<bytes.count where isSeparator(bytes[i]) {
+            if i > start { emit(start, i) }
+            start = i + 1
+        }
+        if bytes.count > start { emit(start, bytes.count) }
+    }
+
+    @inline(__always)
+    private static func isSeparator(_ b: UInt8) -> Bool {
+        b <= 0x20 || b == 0x2C || b == 0x22 || b == 0x28 || b == 0x29 || b == 0x5B || b == 0x5D
+            || b == 0x7B || b == 0x7D || b == 0x3C || b == 0x3E || b == 0x3A || b == 0x3B || b == 0x3D || b == 0x3F
+            || b == 0x21 || b == 0x2A || b == 0x2B || b == 0x26 || b == 0x23 || b == 0x25 || b == 0x5E || b == 0x7E
+            || b == 0x7C || b == 0x60 || b == 0x2F || b == 0x5C
+    }
+
+    /// The tokens as first written (a word array built per word): `tokens(_:)` must give the
+    /// same set (a differential test compares them).
+    static func referenceTokens(_ subjects: RuleSubjects) -> Set<Int64> {
+        let message = subjects.message
+        var tokens = Set<Int64>()
+        var budget = maxBodyBytes
+        for line in subjects.bodyLines.dropFirst() where budget > 0 {
+            let line = line.count > budget ? Array(line.prefix(budget)) : line
+            budget -= line.count
+            referenceWords(line) { tokens.insert(hash($0, prefix: "")) }
+        }
+        for (name, prefix) in headerPrefixes {
+            for field in message.headers.all(name) {
+                referenceWords(Array(field.value.utf8)) { tokens.insert(hash($0, prefix: prefix)) }
             }
         }
         for uri in subjects.uris {
@@ -46,8 +118,7 @@ enum BayesTokenizer {
         return tokens
     }
 
-    /// Calls `body` with each lowercased word of 3–15 bytes; longer words become `sk:` + 7 bytes.
-    private static func words(_ bytes: [UInt8], _ body: ([UInt8]) -> Void) {
+    private static func referenceWords(_ bytes: [UInt8], _ body: ([UInt8]) -> Void) {
         var word: [UInt8] = []
         func flush() {
             defer { word.removeAll(keepingCapacity: true) }
@@ -60,11 +131,7 @@ enum BayesTokenizer {
             }
         }
         for b in bytes {
-            let isSeparator = b <= 0x20 || b == 0x2C || b == 0x22 || b == 0x28 || b == 0x29 || b == 0x5B || b == 0x5D
-                || b == 0x7B || b == 0x7D || b == 0x3C || b == 0x3E || b == 0x3A || b == 0x3B || b == 0x3D || b == 0x3F
-                || b == 0x21 || b == 0x2A || b == 0x2B || b == 0x26 || b == 0x23 || b == 0x25 || b == 0x5E || b == 0x7E
-                || b == 0x7C || b == 0x60 || b == 0x2F || b == 0x5C
-            if isSeparator {
+            if isSeparator(b) {
                 flush()
             } else {
                 word.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
