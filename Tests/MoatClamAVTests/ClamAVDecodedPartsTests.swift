@@ -25,6 +25,15 @@ struct ClamAVDecodedPartsTests {
         DetectionCase(description: "a zipped EICAR in a forwarded message in a forwarded message", expectedPath: nil) {
             forwarded(forwarded(Fixtures.message(attachments: [("eicar.zip", try Fixtures.zip([("eicar.com", Fixtures.eicar)]))])))
         },
+        // mbox files start with a From_ line, which both parsers skip (ClamAV's mail parser is not
+        // asked for it); a second message in the file is ClamAV's mbox parser's to find.
+        DetectionCase(description: "EICAR attached to a message that starts with an mbox From_ line", expectedPath: nil) {
+            Array("From sender@example.org  Thu Aug 22 12:36:23 2002\n".utf8) + Fixtures.message(attachments: [("eicar.com", Fixtures.eicar)])
+        },
+        DetectionCase(description: "EICAR attached to the second message of an mbox file", expectedPath: nil) {
+            Array("From a@example.org  Thu Aug 22 12:36:23 2002\n".utf8) + Fixtures.message(attachments: [])
+                + Array("\nFrom b@example.org  Thu Aug 22 12:40:00 2002\n".utf8) + Fixtures.message(attachments: [("eicar.com", Fixtures.eicar)])
+        },
         DetectionCase(description: "a zipped EICAR after the close delimiter of a reused boundary", expectedPath: nil) {
             let zip = Data(try Fixtures.zip([("eicar.com", Fixtures.eicar)])).base64EncodedString(options: .lineLength76Characters)
             return Array("""

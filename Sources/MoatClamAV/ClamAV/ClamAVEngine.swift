@@ -110,6 +110,10 @@ public final class ClamAVEngine: ScanEngine {
         for finding in message.findings {
             let code = finding.code
             if code.hasPrefix("mime.limit.") || structuralFindings.contains(code) { return true }
+            // A From_ line before the headers is how mbox files (and mail archives, and every
+            // SpamAssassin corpus file) start, and both parsers skip it. Only a file holding
+            // another message after it is ClamAV's mbox parser's to split.
+            if code == ParseFinding.Code.mboxFromLine, holdsAnotherMboxMessage(message.raw) { return true }
             if code == ParseFinding.Code.duplicateHeader, finding.detail.lowercased().hasPrefix("content-") { return true }
         }
         // `Content-Type(comment):` is a different field to Moat's parser and Content-Type to
@@ -124,12 +128,25 @@ public final class ClamAVEngine: ScanEngine {
         }
     }
 
+    /// Whether a line after the first starts with `From ` (mbox's message separator; a body
+    /// line that merely starts so counts too, which only costs a second parse).
+    static func holdsAnotherMboxMessage(_ raw: [UInt8]) -> Bool {
+        let marker = Array("\nFrom ".utf8)
+        guard raw.count > marker.count else { return false }
+        var i = 0
+        while i + marker.count <= raw.count {
+            if raw[i] == 0x0A, raw[i..<(i + marker.count)].elementsEqual(marker) { return true }
+            i += 1
+        }
+        return false
+    }
+
     private static let structuralFindings: Set<String> = [
         ParseFinding.Code.missingCloseBoundary, ParseFinding.Code.boundaryNotFound, ParseFinding.Code.missingBoundaryParameter,
         ParseFinding.Code.malformedContentType, ParseFinding.Code.illegalTransferEncoding, ParseFinding.Code.messagePartial,
         ParseFinding.Code.base64Garbage, ParseFinding.Code.base64Concatenated, ParseFinding.Code.base64Incomplete,
         ParseFinding.Code.unknownTransferEncoding, ParseFinding.Code.duplicateParameter, ParseFinding.Code.nulBytes,
-        ParseFinding.Code.headerMalformed, ParseFinding.Code.missingHeaderSeparator, ParseFinding.Code.mboxFromLine,
+        ParseFinding.Code.headerMalformed, ParseFinding.Code.missingHeaderSeparator,
         ParseFinding.Code.uuencodeMalformed, ParseFinding.Code.rfc2231Malformed,
     ]
 
