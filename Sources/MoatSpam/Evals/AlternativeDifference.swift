@@ -50,7 +50,34 @@ struct AlternativeDifference {
     }
 
     /// Whitespace-separated tokens with at least one word character.
-    private static func words(_ text: String) -> [String] {
+    static func words(_ text: String) -> [String] {
+        // ASCII (most parts) is split on its bytes: there every character but CR LF is one byte,
+        // and CR LF is whitespace either way.
+        var text = text
+        if let words = text.withUTF8({ bytes -> [String]? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var words: [String] = []
+            var start = 0
+            var wordy = false
+            for i in 0...bytes.count {
+                if i == bytes.count || bytes[i] == 0x20 || (0x09...0x0D).contains(bytes[i]) {
+                    if wordy { words.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)) }
+                    start = i + 1
+                    wordy = false
+                } else if !wordy {
+                    let b = bytes[i]
+                    wordy = (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x5F
+                }
+            }
+            return words
+        }) {
+            return words
+        }
+        return characterWords(text)
+    }
+
+    /// `words` on characters, for any text.
+    static func characterWords(_ text: String) -> [String] {
         text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
             .filter { $0.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" } }
     }

@@ -46,17 +46,28 @@ struct PerlPattern: Sendable {
     }
 
     func match(_ text: String) -> Match? {
-        match(bytes: Array(text.utf8))
+        // Matched in place; the bytes are copied for the `Match` only when there is one (most
+        // of the Received parser's hundreds of tries per message find nothing).
+        let found = text.utf8.withContiguousStorageIfAvailable { buffer in
+            ScratchPool.shared.with(pairs: groups) { compiled.captures(in: buffer, scratch: $0) }
+        }
+        guard let found else { return match(bytes: Array(text.utf8)) }
+        return Self.match(found, groups: groups, bytes: Array(text.utf8))
+    }
+
+    /// The `Match` for PCRE2's capture ranges, nil when there was no match.
+    private static func match(_ found: [Range<Int>?]?, groups: UInt32, bytes: @autoclosure () -> [UInt8]) -> Match? {
+        // Groups past the pattern's own (a pooled scratch has room for more) are never set.
+        guard var ranges = found, ranges.first != nil, ranges[0] != nil else { return nil }
+        if ranges.count > Int(groups) { ranges.removeLast(ranges.count - Int(groups)) }
+        return Match(bytes: bytes(), ranges: ranges)
     }
 
     func match(bytes: [UInt8], from start: Int = 0) -> Match? {
         let found = ScratchPool.shared.with(pairs: groups) { scratch in
             bytes.withUnsafeBufferPointer { compiled.captures(in: $0, from: start, scratch: scratch) }
         }
-        // Groups past the pattern's own (a pooled scratch has room for more) are never set.
-        guard var ranges = found, ranges.first != nil, ranges[0] != nil else { return nil }
-        if ranges.count > Int(groups) { ranges.removeLast(ranges.count - Int(groups)) }
-        return Match(bytes: bytes, ranges: ranges)
+        return Self.match(found, groups: groups, bytes: bytes)
     }
 
     func matches(_ text: String) -> Bool {
