@@ -113,6 +113,9 @@ final class CompiledRuleSet: Sendable {
     /// rule cost one PCRE2 call per message whether or not it could match: 611 stock rules on 59
     /// selectors, most of them on Subject, the relay pseudo-headers, X-Mailer, From and ALL.
     private let headerPrefilters: [HyperscanPrefilter?]
+    /// Per selector with a prefilter, the rules it names on the empty text (nil: not known),
+    /// found once at load: an absent header's scan always gives the same answer.
+    private let emptyTextCandidates: [[UInt32]?]
 
     /// One header, mimeheader, `exists` or eval rule reduced to indices and flags. The scan loop
     /// over some 1,500 of them then copies nothing that is reference-counted: matching on each
@@ -465,6 +468,9 @@ final class CompiledRuleSet: Sendable {
         self.ifUnsetTexts = ifUnsetTexts
         self.evalCalls = evalCalls
         self.headerPrefilters = headerPrefilters
+        self.emptyTextCandidates = headerPrefilters.map { db in
+            db.flatMap { db in [UInt8]().withUnsafeBufferPointer { db.candidates(in: $0) }?.map(\.id) }
+        }
         self.requiredScore = parsed.requiredScore ?? 5.0
         self.evalSettings = EvalSettings(parsed)
         self.summary = summary
@@ -723,9 +729,12 @@ final class CompiledRuleSet: Sendable {
                     // name cannot match it.
                     let id = step.selector
                     if headerScan[id] == 0, let db = headerPrefilters[id] {
-                        let found = (messageHeader(id) ?? []).withUnsafeBufferPointer { db.candidates(in: $0) }
+                        let text = messageHeader(id) ?? []
+                        let found = text.isEmpty && emptyTextCandidates[id] != nil
+                            ? emptyTextCandidates[id]
+                            : text.withUnsafeBufferPointer { db.candidates(in: $0) }?.map(\.id)
                         if let found {
-                            for c in found { candidate[Int(c.id)] = true }
+                            for c in found { candidate[Int(c)] = true }
                             headerScan[id] = 1
                         } else {
                             headerScan[id] = 2
