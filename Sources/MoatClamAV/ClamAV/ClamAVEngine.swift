@@ -131,14 +131,7 @@ public final class ClamAVEngine: ScanEngine {
     /// Whether a line after the first starts with `From ` (mbox's message separator; a body
     /// line that merely starts so counts too, which only costs a second parse).
     static func holdsAnotherMboxMessage(_ raw: [UInt8]) -> Bool {
-        let marker = Array("\nFrom ".utf8)
-        guard raw.count > marker.count else { return false }
-        var i = 0
-        while i + marker.count <= raw.count {
-            if raw[i] == 0x0A, raw[i..<(i + marker.count)].elementsEqual(marker) { return true }
-            i += 1
-        }
-        return false
+        raw.indices.contains { raw[$0] == 0x0A && raw[($0 + 1)...].starts(with: "From ".utf8) }
     }
 
     private static let structuralFindings: Set<String> = [

@@ -6,7 +6,7 @@ import MoatMessage
 /// Tokens are hashed to 64 bits (SpamAssassin keeps 40 bits of SHA-1) so the database stays small.
 enum BayesTokenizer {
     /// Headers whose words are learned, with their prefixes.
-    private static let headerPrefixes: [(String, String)] = [
+    static let headerPrefixes: [(String, String)] = [
         ("From", "H*F:"), ("To", "H*T:"), ("Cc", "H*c:"), ("Subject", "H*s:"), ("Reply-To", "H*r:"),
         ("Return-Path", "H*RP:"), ("Message-ID", "H*M:"), ("X-Mailer", "H*x:"), ("User-Agent", "H*u:"),
         ("Content-Type", "H*ct:"), ("Received", "H*RU:"), ("List-Id", "H*LI:"), ("Precedence", "H*P:"),
@@ -90,54 +90,6 @@ enum BayesTokenizer {
             || b == 0x7B || b == 0x7D || b == 0x3C || b == 0x3E || b == 0x3A || b == 0x3B || b == 0x3D || b == 0x3F
             || b == 0x21 || b == 0x2A || b == 0x2B || b == 0x26 || b == 0x23 || b == 0x25 || b == 0x5E || b == 0x7E
             || b == 0x7C || b == 0x60 || b == 0x2F || b == 0x5C
-    }
-
-    /// The tokens as first written (a word array built per word): `tokens(_:)` must give the
-    /// same set (a differential test compares them).
-    static func referenceTokens(_ subjects: RuleSubjects) -> Set<Int64> {
-        let message = subjects.message
-        var tokens = Set<Int64>()
-        var budget = maxBodyBytes
-        for line in subjects.bodyLines.dropFirst() where budget > 0 {
-            let line = line.count > budget ? Array(line.prefix(budget)) : line
-            budget -= line.count
-            referenceWords(line) { tokens.insert(hash($0, prefix: "")) }
-        }
-        for (name, prefix) in headerPrefixes {
-            for field in message.headers.all(name) {
-                referenceWords(Array(field.value.utf8)) { tokens.insert(hash($0, prefix: prefix)) }
-            }
-        }
-        for uri in subjects.uris {
-            let text = String(decoding: uri, as: UTF8.self).lowercased()
-            if let schemeEnd = text.range(of: "://") {
-                let host = text[schemeEnd.upperBound...].prefix { $0 != "/" && $0 != ":" && $0 != "?" }
-                tokens.insert(hash(Array(host.utf8), prefix: "U:"))
-            }
-        }
-        return tokens
-    }
-
-    private static func referenceWords(_ bytes: [UInt8], _ body: ([UInt8]) -> Void) {
-        var word: [UInt8] = []
-        func flush() {
-            defer { word.removeAll(keepingCapacity: true) }
-            while let last = word.last, last == 0x2E || last == 0x2D || last == 0x27 { word.removeLast() }
-            guard word.count >= 3 else { return }
-            if word.count > 15 {
-                body(Array("sk:".utf8) + word.prefix(7))
-            } else {
-                body(word)
-            }
-        }
-        for b in bytes {
-            if isSeparator(b) {
-                flush()
-            } else {
-                word.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
-            }
-        }
-        flush()
     }
 
     /// 64-bit FNV-1a of prefix + word.

@@ -103,27 +103,32 @@ final class HyperscanPrefilter: @unchecked Sendable {
 
     /// Checks one expression without building a database (cheap): nil if Hyperscan accepts it.
     private static func unsupportedReason(_ pattern: Pattern) -> String? {
-        var info: UnsafeMutablePointer<hs_expr_info_t>?
-        var error: UnsafeMutablePointer<hs_compile_error_t>?
-        let rc = hs_expression_info(pattern.expression, flags(for: pattern), &info, &error)
-        if let info { free(info) }
-        guard rc == 0 else {
-            let message = error.flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "error \(rc)"
-            if error != nil { hs_free_compile_error(error) }
-            return message
-        }
+        if case .failure(let refusal) = expressionInfo(pattern) { return refusal.reason }
         return nil
     }
 
     /// The fewest bytes a match of `pattern` can span, nil when Hyperscan refuses the pattern.
     static func minimumWidth(_ pattern: Pattern) -> UInt32? {
+        try? expressionInfo(pattern).get()
+    }
+
+    /// Why Hyperscan refuses an expression.
+    private struct Refusal: Error { var reason: String }
+
+    /// `hs_expression_info` for `pattern` (cheap: no database is built): its minimum match width,
+    /// or Hyperscan's reason to refuse it.
+    private static func expressionInfo(_ pattern: Pattern) -> Result<UInt32, Refusal> {
         var info: UnsafeMutablePointer<hs_expr_info_t>?
         var error: UnsafeMutablePointer<hs_compile_error_t>?
         let rc = hs_expression_info(pattern.expression, flags(for: pattern), &info, &error)
-        if error != nil { hs_free_compile_error(error) }
-        defer { if let info { free(info) } }
-        guard rc == 0, let info else { return nil }
-        return info.pointee.min_width
+        defer {
+            if let info { free(info) }
+            if error != nil { hs_free_compile_error(error) }
+        }
+        guard rc == 0, let info else {
+            return .failure(Refusal(reason: error.flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "error \(rc)"))
+        }
+        return .success(info.pointee.min_width)
     }
 
     /// Whether Hyperscan builds `pattern` on its own: some patterns `hs_expression_info` accepts

@@ -100,9 +100,9 @@ final class CompiledRuleSet: Sendable {
     /// text in an array slot instead of hashing the selector (or parsing an `exists` name) once
     /// per rule.
     private let selectors: [HeaderSelector]
-    /// Per selector, the field name whose presence alone answers an `exists` rule (nil for
-    /// pseudo-headers and `:addr`/`:name`, whose text must be built to know).
-    private let presenceNames: [String?]
+    /// Per selector, whether the field's presence alone answers an `exists` rule
+    /// (`HeaderSelector.isPlainField`).
+    private let plainFields: [Bool]
     /// The distinct selectors of mimeheader rules (each matched against every part's headers).
     private let mimeSelectors: [HeaderSelector]
     /// `[if-unset]` texts of header rules, and the eval rules' functions with their arguments,
@@ -308,28 +308,23 @@ final class CompiledRuleSet: Sendable {
         var rejections: [String: Int] = [:]
         var prefilters: [RuleKind: HyperscanPrefilter] = [:]
         var always: [RuleKind: [Int]] = [:]
-        // The prefilter form of rule `i`'s pattern, nil when Hyperscan cannot stand in for it.
-        // `loosened` says whether an exact count of a group was relaxed to `{1,}`.
-        func prefilterPattern(_ i: Int, loosenGroupCounts: Bool, loosened: inout Bool) -> HyperscanPrefilter.Pattern? {
+        // The prefilter form of rule `i`'s pattern, nil when Hyperscan cannot stand in for it, and
+        // whether an exact count of a group was relaxed to `{1,}` in it.
+        func prefilterPattern(_ i: Int, loosenGroupCounts: Bool = true) -> (pattern: HyperscanPrefilter.Pattern, loosened: Bool)? {
             guard case .pattern(let literal, _, _, _) = parsed.rules[rules[i].name]?.test, !literal.extended,
-                  let expression = Self.prefilterForm(literal.pattern, loosenGroupCounts: loosenGroupCounts, loosened: &loosened)
-            else { return nil }
-            return .init(id: UInt32(i), expression: expression, caseless: literal.caseless, dotAll: literal.dotAll)
-        }
-        func prefilterPattern(_ i: Int) -> HyperscanPrefilter.Pattern? {
-            var loosened = false
-            return prefilterPattern(i, loosenGroupCounts: true, loosened: &loosened)
+                  let form = Self.prefilterForm(literal.pattern, loosenGroupCounts: loosenGroupCounts) else { return nil }
+            return (.init(id: UInt32(i), expression: form.expression, caseless: literal.caseless, dotAll: literal.dotAll), form.loosened)
         }
         var everyEnd = [Bool](repeating: false, count: rules.count)
         var jobs: [(kind: RuleKind, patterns: [HyperscanPrefilter.Pattern])] = []
         for (kind, indices) in regexRules {
             var hsPatterns: [HyperscanPrefilter.Pattern] = []
             for i in indices {
-                var loosened = false
-                guard var pattern = prefilterPattern(i, loosenGroupCounts: true, loosened: &loosened) else {
+                guard let form = prefilterPattern(i) else {
                     always[kind, default: []].append(i)
                     continue
                 }
+                var pattern = form.pattern
                 // A group counted n times and relaxed to once (three form fields in a row, six
                 // long words) is a candidate in most messages, and PCRE2 then matched every text
                 // after the first relaxed match. Such a rule is reported at every match end
@@ -337,16 +332,15 @@ final class CompiledRuleSet: Sendable {
                 // kept and Hyperscan matching exactly (no prefilter mode), where it can build
                 // the pattern; else relaxed. Never for a pattern that can match empty: it would
                 // be reported at every offset.
-                if loosened {
-                    var unused = false
-                    if var exact = prefilterPattern(i, loosenGroupCounts: false, loosened: &unused) {
+                if form.loosened {
+                    if var exact = prefilterPattern(i, loosenGroupCounts: false)?.pattern {
                         exact.exact = true
                         exact.everyEnd = true
-                        if let width = HyperscanPrefilter.minimumWidth(exact), width > 0, HyperscanPrefilter.compilesAlone(exact, cacheDirectory: cacheDirectory) {
+                        if HyperscanPrefilter.minimumWidth(exact) ?? 0 > 0, HyperscanPrefilter.compilesAlone(exact, cacheDirectory: cacheDirectory) {
                             pattern = exact
                         }
                     }
-                    if !pattern.exact, let width = HyperscanPrefilter.minimumWidth(pattern), width > 0 { pattern.everyEnd = true }
+                    if !pattern.exact, HyperscanPrefilter.minimumWidth(pattern) ?? 0 > 0 { pattern.everyEnd = true }
                     everyEnd[i] = pattern.everyEnd
                 }
                 hsPatterns.append(pattern)
@@ -407,7 +401,7 @@ final class CompiledRuleSet: Sendable {
         var headerJobs: [(selector: Int, patterns: [HyperscanPrefilter.Pattern])] = []
         if prefilter {
             for (selector, members) in headerRulesOfSelector.enumerated() where members.count >= Self.minimumHeaderGroup {
-                let patterns = members.compactMap(prefilterPattern)
+                let patterns = members.compactMap { prefilterPattern($0)?.pattern }
                 if patterns.count >= Self.minimumHeaderGroup { headerJobs.append((selector, patterns)) }
             }
         }
@@ -459,11 +453,7 @@ final class CompiledRuleSet: Sendable {
         self.confirmedWhereMatchesEnd = everyEnd
         self.steps = steps
         self.selectors = selectorList
-        self.presenceNames = selectorList.map { selector in
-            let special = ["ALL", "MESSAGEID", "ToCc", "EnvelopeFrom"].contains(selector.name)
-                || selector.name.lowercased().hasPrefix("x-spam-relays-")
-            return special || selector.address || selector.displayName ? nil : selector.name
-        }
+        self.plainFields = selectorList.map(\.isPlainField)
         self.mimeSelectors = mimeSelectors
         self.ifUnsetTexts = ifUnsetTexts
         self.evalCalls = evalCalls
@@ -494,13 +484,13 @@ final class CompiledRuleSet: Sendable {
     /// Nil when that cannot be said (`\G`, an anchor inside a character class or a `\Q…\E` quote):
     /// the rule is then always checked with PCRE2.
     static func prefilterForm(_ pattern: String) -> String? {
-        var loosened = false
-        return prefilterForm(pattern, loosenGroupCounts: true, loosened: &loosened)
+        prefilterForm(pattern, loosenGroupCounts: true)?.expression
     }
 
     /// `prefilterForm`, with exact counts of groups kept (`loosenGroupCounts` false) or relaxed,
     /// and whether one was relaxed: that relaxation widens a pattern most.
-    static func prefilterForm(_ pattern: String, loosenGroupCounts: Bool, loosened: inout Bool) -> String? {
+    static func prefilterForm(_ pattern: String, loosenGroupCounts: Bool) -> (expression: String, loosened: Bool)? {
+        var loosened = false
         let scalars = Array(pattern.unicodeScalars)
         var out = String.UnicodeScalarView()
         var inClass = false
@@ -568,7 +558,7 @@ final class CompiledRuleSet: Sendable {
                 if i < scalars.count, scalars[i] == "]" { out.append(scalars[i]); i += 1 }
             }
         }
-        return String(out)
+        return (String(out), loosened)
     }
 
     /// Upper bound from which `prefilterForm` opens a counted range: every range but `{0,1}` and
@@ -782,10 +772,10 @@ final class CompiledRuleSet: Sendable {
                 }
                 counts[i] = hits
             case .exists:
-                // A field's text is never empty (it ends in a newline), so a plain field exists
-                // when the message has one: no text is built for the 65 stock `exists` rules.
-                if headerTexts[step.selector] == nil, let name = presenceNames[step.selector] {
-                    counts[i] = subjects.metadata.headerFields(named: name).isEmpty ? 0 : 1
+                // A plain field exists when the message has one: no text is built for the 65
+                // stock `exists` rules.
+                if headerTexts[step.selector] == nil, plainFields[step.selector] {
+                    counts[i] = subjects.metadata.headerFields(named: selectors[step.selector].name).isEmpty ? 0 : 1
                 } else {
                     counts[i] = messageHeader(step.selector) != nil ? 1 : 0
                 }

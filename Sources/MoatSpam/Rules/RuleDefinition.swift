@@ -47,6 +47,17 @@ struct HeaderSelector: Sendable, Hashable {
     var first = false
     var last = false
 
+    /// The pseudo-headers `RuleSubjects` builds besides the relay ones.
+    static let pseudoHeaderNames: Set<String> = ["ALL", "MESSAGEID", "ToCc", "EnvelopeFrom"]
+
+    /// `X-Spam-Relays-*`: built from the parsed Received trail.
+    var namesRelays: Bool { name.lowercased().hasPrefix("x-spam-relays-") }
+
+    /// A message field read as it is: it has a text exactly when the message has the field (a
+    /// field's text ends in a newline, so it is never empty). Pseudo-headers and `:addr`/`:name`
+    /// have to be built to know.
+    var isPlainField: Bool { !Self.pseudoHeaderNames.contains(name) && !namesRelays && !address && !displayName }
+
     init(parsing spec: Substring) {
         let pieces = spec.split(separator: ":", omittingEmptySubsequences: false)
         name = String(pieces.first ?? "")

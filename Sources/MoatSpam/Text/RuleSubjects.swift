@@ -248,7 +248,7 @@ struct RuleSubjects: Sendable {
         case "EnvelopeFrom":
             values = metadata.envelopeFrom.map { [$0 + "\n"] } ?? []
         default:
-            if selector.name.lowercased().hasPrefix("x-spam-relays-"), let relays = metadata.relays.pseudoHeader(selector.name) {
+            if selector.namesRelays, let relays = metadata.relays.pseudoHeader(selector.name) {
                 values = [relays]
             } else {
                 values = headerValues(of: selector.name, raw: selector.raw || selector.address || selector.displayName, in: headers, own: own)
