@@ -123,6 +123,15 @@ import Testing
         #expect(fast == exact)
         let reported = set.rules.indices.filter { set.confirmedWhereMatchesEnd[$0] }.map { set.rules[$0].name }
         #expect(Set(reported) == ["THREE_FIELDS", "LOOKED_FIELDS"])
+        // Hyperscan builds the counted form of THREE_FIELDS exactly; LOOKED_FIELDS's lookahead
+        // exists only in prefilter mode, so that one stays relaxed.
+        func exactBuilds(_ pattern: String) -> Bool {
+            guard let form = CompiledRuleSet.prefilterForm(pattern, loosenGroupCounts: false) else { return false }
+            return HyperscanPrefilter.compilesAlone(.init(id: 0, expression: form.expression, caseless: true, dotAll: false,
+                                                         everyEnd: true, exact: true), cacheDirectory: nil)
+        }
+        #expect(exactBuilds(#"(?:(?:name|phone|e-?mail)[:\s]{1,5}){3}"#))
+        #expect(!exactBuilds(#"(?:(?=[np])(?:name|phone)\W{1,3}){2}"#))
     }
 
     /// Text anchors become line anchors for the joined texts; what cannot be read safely is left
