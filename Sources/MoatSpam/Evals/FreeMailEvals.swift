@@ -115,7 +115,10 @@ enum FreeMailEvals {
                 }
             }
         }
-        lines: for line in ctx.subjects.bodyLines.dropFirst() {
+        // All three patterns need an `@` for an address to come out (the URL one may also take a
+        // `%40`, but then only blanks a link, and a line without `@` still yields nothing): lines
+        // without one, most of them, are skipped without a match.
+        lines: for line in ctx.subjects.bodyLines.dropFirst() where line.contains(0x40) {
             var text = String(decoding: line, as: UTF8.self)
             urlWithAt.replace(in: &text, global: true, with: " ")
             quotedEmail.replace(in: &text, global: true, with: " ")

@@ -106,11 +106,22 @@ enum HTMLColor {
         return distance < 12
     }
 
-    private static let sixHex = PerlPattern(#"^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$"#)
-
-    private static func channels(_ color: String) -> (Int, Int, Int)? {
-        guard let m = sixHex.match(color), let r = Int(m.text(1), radix: 16), let g = Int(m.text(2), radix: 16),
-              let b = Int(m.text(3), radix: 16) else { return nil }
-        return (r, g, b)
+    /// The red, green and blue of `#rrggbb` in lower case (the `#` optional), as SpamAssassin's
+    /// `/^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/` reads it, a final newline allowed; nil for
+    /// anything else. Read on the bytes: a regex match per coloured tag cost 4 µs a message.
+    static func channels(_ color: String) -> (Int, Int, Int)? {
+        var bytes = color.utf8[...]
+        if bytes.last == 0x0A { bytes = bytes.dropLast() }
+        if bytes.first == 0x23 { bytes = bytes.dropFirst() }
+        guard bytes.count == 6 else { return nil }
+        var value = 0
+        for b in bytes {
+            switch b {
+            case 0x30...0x39: value = value << 4 | Int(b - 0x30)
+            case 0x61...0x66: value = value << 4 | Int(b - 0x61 + 10)
+            default: return nil
+            }
+        }
+        return (value >> 16 & 0xFF, value >> 8 & 0xFF, value & 0xFF)
     }
 }

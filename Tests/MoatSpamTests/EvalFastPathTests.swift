@@ -1,0 +1,95 @@
+import Foundation
+import MailTestSupport
+import Testing
+@testable import MoatSpam
+
+/// Byte readings that stand in for a regex in the evals answer as the regex does.
+@Suite struct EvalFastPathTests {
+    @Test("colour channels: the bytes read what SpamAssassin's `#rrggbb` regex reads")
+    func colourChannels() {
+        let regex = PerlPattern(#"^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$"#)
+        let pieces = ["#", "##", "a", "f", "0", "9", "g", "A", "F", "ab", "c0ffee", "\n", " ", "é", "12345", "\r"]
+        var random = TestRandom(seed: 0x0C01_0F00_BEEF_0001)
+        for text in random.texts(from: pieces, count: 5_000, maxPieces: 6) + ["#c0ffee\n", "c0ffee", "#C0FFEE", "#c0ffee\n\n", ""] {
+            let expected = regex.match(text).map { m in
+                (Int(m.text(1), radix: 16) ?? -1, Int(m.text(2), radix: 16) ?? -1, Int(m.text(3), radix: 16) ?? -1)
+            }
+            let found = HTMLColor.channels(text)
+            #expect(found.map { [$0.0, $0.1, $0.2] } == expected.map { [$0.0, $0.1, $0.2] }, "\(text.debugDescription)")
+        }
+        #expect(HTMLColor.channels("#0a0b0c").map { [$0.0, $0.1, $0.2] } == [10, 11, 12])
+    }
+
+    @Test("unresolved templates: the bytes find SpamAssassin's `%[A-Z][A-Z_-]`, and X- fields are told apart")
+    func unresolvedTemplate() {
+        let regex = PerlPattern(#"%[A-Z][A-Z_-]"#)
+        let pieces = ["%", "%%", "A", "Z", "_", "-", "a", "%A", "%AB", "%A_", "%A-", "%a", " ", "é", "1", "["]
+        var random = TestRandom(seed: 0x7E3A_1A7E_0000_0002)
+        for text in random.texts(from: pieces, count: 5_000, maxPieces: 8) {
+            #expect(EvalLibrary.hasUnresolvedTemplate(text) == regex.matches(text), "\(text.debugDescription)")
+        }
+        for (name, extensionField) in [("X-Mailer", true), ("x-spam", true), ("X", false), ("Xmailer", false), ("From", false), ("", false)] {
+            #expect(EvalLibrary.isExtensionField(name) == extensionField, "\(name)")
+            #expect(EvalLibrary.isExtensionField(name) == name.lowercased().hasPrefix("x-"), "\(name)")
+        }
+    }
+
+    @Test("replace finds its first match in place, and rewrites as Perl's s///(g) does")
+    func replaceInPlace() {
+        let strip = PerlPattern("[\\s\\x00#\\[\\]()<>|]")
+        var clean = "mail.example.com"
+        #expect(!strip.replace(in: &clean, global: true, with: "!"))
+        #expect(clean == "mail.example.com")
+        var dirty = "[mail] (x)"
+        #expect(strip.replace(in: &dirty, global: true, with: "!"))
+        #expect(dirty == "!mail!!!x!")
+        var once = "a,  b, c"
+        #expect(PerlPattern(#",\s*"#).replace(in: &once, with: " "))
+        #expect(once == "a b, c")
+        // An empty match advances by one character, as Perl's does.
+        var empty = "abc"
+        #expect(PerlPattern("x*").replace(in: &empty, global: true, with: "-"))
+        #expect(empty == "-a-b-c-")
+    }
+
+    @Test("the per-thread match scratch gives every thread its own answers")
+    func scratchPerThread() async {
+        let pattern = PerlPattern(#"^(\S+) \((\S+) \[(\d+\.\d+\.\d+\.\d+)\]\) by (\S+) "#)
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for n in 0..<16 {
+                group.addTask {
+                    (0..<500).allSatisfy { i in
+                        let header = "host\(n) (rdns\(i) [10.0.\(n).\(i % 250)]) by mx\(i).example "
+                        guard let m = pattern.match(header) else { return false }
+                        return m.text(1) == "host\(n)" && m.text(2) == "rdns\(i)" && m.text(3) == "10.0.\(n).\(i % 250)"
+                            && m.text(4) == "mx\(i).example"
+                    }
+                }
+            }
+            var all: [Bool] = []
+            for await ok in group { all.append(ok) }
+            return all
+        }
+        #expect(results.count == 16 && results.allSatisfy { $0 })
+    }
+
+    @Test("a plain literal pattern is searched without PCRE2, with PCRE2's answers")
+    func literalPatterns() throws {
+        let literals = [" by ", "Exim", #" \(Postfix\) with"#, #"aol\.com"#, #"\[XMail "#, " SMTPSVC", #"a\ b"#]
+        let notLiterals = [#"\bwith\b"#, "a.b", "^from ", "x$", "a|b", "ab?", #"\d"#, #"\x41"#, "é", "(a)", "[ab]", "a{2}", #"a\"#, "a#b", ""]
+        for pattern in literals { #expect(PerlPattern(pattern).literal != nil, "\(pattern)") }
+        for pattern in notLiterals { #expect(PerlPattern.literal(of: pattern) == nil, "\(pattern)") }
+        #expect(PerlPattern("Exim", caseless: true).literal == nil)
+        #expect(PerlPattern(#" \(Postfix\) with"#).literal == Array(" (Postfix) with".utf8))
+        let pieces = ["by", " by ", "b", "y", " ", "Exim", "exim", " (Postfix) with", "(Postfix)", "aol.com", "aolxcom", "[XMail ", "SMTPSVC", " SMTPSVC", "a b", "é", "\n"]
+        var random = TestRandom(seed: 0x11E7_A100_0000_0003)
+        for pattern in literals {
+            let viaPCRE2 = try PCRE2Pattern(pattern, options: [])
+            let scratch = PCRE2MatchScratch()
+            for text in random.texts(from: pieces, count: 1_000, maxPieces: 6) {
+                let expected = viaPCRE2.firstMatch(in: Array(text.utf8), scratch: scratch) != nil
+                #expect(PerlPattern(pattern).matches(text) == expected, "\(pattern) in \(text.debugDescription)")
+            }
+        }
+    }
+}
