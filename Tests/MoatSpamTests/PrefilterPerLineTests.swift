@@ -123,6 +123,12 @@ import Testing
         #expect(fast == exact)
         let reported = set.rules.indices.filter { set.confirmedWhereMatchesEnd[$0] }.map { set.rules[$0].name }
         #expect(Set(reported) == ["THREE_FIELDS", "LOOKED_FIELDS"])
+        // The relaxed `(…){2}` is confirmed only on lines with two distinct match ends; the exact
+        // `{3}` and the pattern that can match empty need no such count.
+        let ends = Dictionary(uniqueKeysWithValues: set.rules.indices.map { (set.rules[$0].name, set.endsPerConfirmedText[$0]) })
+        #expect(ends["LOOKED_FIELDS"] == 2)
+        #expect(ends["THREE_FIELDS"] == 1)
+        #expect(ends["EMPTY_OK"] == 1)
         // Hyperscan builds the counted form of THREE_FIELDS exactly; LOOKED_FIELDS's lookahead
         // exists only in prefilter mode, so that one stays relaxed.
         func exactBuilds(_ pattern: String) -> Bool {
@@ -144,6 +150,17 @@ import Testing
         #expect(CompiledRuleSet.prefilterForm(#"[]\A]x"#) == nil)
         #expect(CompiledRuleSet.prefilterForm(#"[[:alpha:]\]]\z"#) == #"[[:alpha:]\]]$"#)
         #expect(CompiledRuleSet.prefilterForm(#"\Gfoo"#) == nil)
+        // How many counts were relaxed, and n when the one relaxed spans the whole pattern.
+        func relaxed(_ pattern: String) -> (Int, Int?)? {
+            CompiledRuleSet.prefilterForm(pattern, loosenGroupCounts: true).map { ($0.loosened, $0.wholeGroupCount) }
+        }
+        #expect(relaxed(#"(?:a(?:b|c)d){3}"#).map { [$0.0, $0.1 ?? 0] } == [1, 3])
+        #expect(relaxed(#"(?:ab){3}c"#).map { [$0.0, $0.1 ?? 0] } == [1, 0])
+        #expect(relaxed(#"x(?:ab){3}"#).map { [$0.0, $0.1 ?? 0] } == [1, 0])
+        #expect(relaxed(#"(?:a){2}(?:b){2}"#).map { [$0.0, $0.1 ?? 0] } == [2, 0])
+        #expect(relaxed(#"(a)(b){4}"#).map { [$0.0, $0.1 ?? 0] } == [1, 0])
+        #expect(relaxed(#"(?:[(]a\)){2}"#).map { [$0.0, $0.1 ?? 0] } == [1, 2])
+        #expect(relaxed(#"(?:ab){1,3}"#).map { [$0.0, $0.1 ?? 0] } == [0, 0])
         #expect(CompiledRuleSet.prefilterForm(#"\Qa\Ab\E"#) == nil)
         #expect(CompiledRuleSet.prefilterForm("plain") == "plain")
     }

@@ -94,6 +94,10 @@ final class CompiledRuleSet: Sendable {
     /// Body-kind rules whose prefilter reports every match end: PCRE2 confirms them only in the
     /// texts where one ends, not in every text after the first.
     let confirmedWhereMatchesEnd: [Bool]
+    /// Per rule, the fewest distinct match ends a text needs before PCRE2 confirms it there: n
+    /// for a relaxed `(…){n}` that is the whole pattern (each of the n groups of an exact match
+    /// ends a relaxed match, at n distinct offsets, since a group cannot match empty), else 1.
+    let endsPerConfirmedText: [Int]
     /// The header, mimeheader, `exists` and eval rules as a scan runs them, in rule order.
     private let steps: [Step]
     /// The distinct header selectors of header and `exists` rules: a scan keeps each selector's
@@ -310,12 +314,14 @@ final class CompiledRuleSet: Sendable {
         var always: [RuleKind: [Int]] = [:]
         // The prefilter form of rule `i`'s pattern, nil when Hyperscan cannot stand in for it, and
         // whether an exact count of a group was relaxed to `{1,}` in it.
-        func prefilterPattern(_ i: Int, loosenGroupCounts: Bool = true) -> (pattern: HyperscanPrefilter.Pattern, loosened: Bool)? {
+        func prefilterPattern(_ i: Int, loosenGroupCounts: Bool = true) -> (pattern: HyperscanPrefilter.Pattern, loosened: Int, wholeGroupCount: Int?)? {
             guard case .pattern(let literal, _, _, _) = parsed.rules[rules[i].name]?.test, !literal.extended,
                   let form = Self.prefilterForm(literal.pattern, loosenGroupCounts: loosenGroupCounts) else { return nil }
-            return (.init(id: UInt32(i), expression: form.expression, caseless: literal.caseless, dotAll: literal.dotAll), form.loosened)
+            return (.init(id: UInt32(i), expression: form.expression, caseless: literal.caseless, dotAll: literal.dotAll),
+                    form.loosened, form.wholeGroupCount)
         }
         var everyEnd = [Bool](repeating: false, count: rules.count)
+        var endsPerText = [Int](repeating: 1, count: rules.count)
         var jobs: [(kind: RuleKind, patterns: [HyperscanPrefilter.Pattern])] = []
         for (kind, indices) in regexRules {
             var hsPatterns: [HyperscanPrefilter.Pattern] = []
@@ -332,7 +338,7 @@ final class CompiledRuleSet: Sendable {
                 // kept and Hyperscan matching exactly (no prefilter mode), where it can build
                 // the pattern; else relaxed. Never for a pattern that can match empty: it would
                 // be reported at every offset.
-                if form.loosened {
+                if form.loosened > 0 {
                     if var exact = prefilterPattern(i, loosenGroupCounts: false)?.pattern {
                         exact.exact = true
                         exact.everyEnd = true
@@ -340,7 +346,10 @@ final class CompiledRuleSet: Sendable {
                             pattern = exact
                         }
                     }
-                    if !pattern.exact, HyperscanPrefilter.minimumWidth(pattern) ?? 0 > 0 { pattern.everyEnd = true }
+                    if !pattern.exact, HyperscanPrefilter.minimumWidth(pattern) ?? 0 > 0 {
+                        pattern.everyEnd = true
+                        endsPerText[i] = form.wholeGroupCount ?? 1
+                    }
                     everyEnd[i] = pattern.everyEnd
                 }
                 hsPatterns.append(pattern)
@@ -451,6 +460,7 @@ final class CompiledRuleSet: Sendable {
         self.prefilterRejections = rejections.sorted { $0.value > $1.value }.map { ($0.key, $0.value) }
         self.alwaysCheck = always
         self.confirmedWhereMatchesEnd = everyEnd
+        self.endsPerConfirmedText = endsPerText
         self.steps = steps
         self.selectors = selectorList
         self.plainFields = selectorList.map(\.isPlainField)
@@ -488,9 +498,14 @@ final class CompiledRuleSet: Sendable {
     }
 
     /// `prefilterForm`, with exact counts of groups kept (`loosenGroupCounts` false) or relaxed,
-    /// and whether one was relaxed: that relaxation widens a pattern most.
-    static func prefilterForm(_ pattern: String, loosenGroupCounts: Bool) -> (expression: String, loosened: Bool)? {
-        var loosened = false
+    /// and how many were relaxed (that relaxation widens a pattern most). `wholeGroupCount` is n
+    /// when the one count relaxed was that of a group spanning the whole pattern, `(…){n}`.
+    static func prefilterForm(_ pattern: String, loosenGroupCounts: Bool) -> (expression: String, loosened: Int, wholeGroupCount: Int?)? {
+        var loosened = 0
+        var wholeGroupCount: Int?
+        // Where each open group started, and where the group closed last started.
+        var openGroups: [Int] = []
+        var lastGroupStart = -1
         let scalars = Array(pattern.unicodeScalars)
         var out = String.UnicodeScalarView()
         var inClass = false
@@ -508,7 +523,8 @@ final class CompiledRuleSet: Sendable {
                     continue
                 }
                 if upper == nil, afterGroup, lower >= 2, loosenGroupCounts {
-                    loosened = true
+                    loosened += 1
+                    wholeGroupCount = lastGroupStart == 0 && end == scalars.count ? lower : nil
                     out.append(contentsOf: "{1,}".unicodeScalars)
                     i = end
                     afterGroup = false
@@ -549,6 +565,8 @@ final class CompiledRuleSet: Sendable {
                 i += 1
                 continue
             }
+            if c == "(" { openGroups.append(i) }
+            if c == ")" { lastGroupStart = openGroups.popLast() ?? -1 }
             out.append(c)
             i += 1
             if c == "[" {
@@ -558,7 +576,7 @@ final class CompiledRuleSet: Sendable {
                 if i < scalars.count, scalars[i] == "]" { out.append(scalars[i]); i += 1 }
             }
         }
-        return (String(out), loosened)
+        return (String(out), loosened, loosened == 1 ? wholeGroupCount : nil)
     }
 
     /// Upper bound from which `prefilterForm` opens a counted range: every range but `{0,1}` and
@@ -630,8 +648,8 @@ final class CompiledRuleSet: Sendable {
             // Hyperscan's first match for the rule ends cannot hold an exact match (see
             // `HyperscanPrefilter.candidates(in:)`), so PCRE2 starts there.
             var candidates: [(rule: Int, firstText: Int)]
-            // Rules reported at every match end: the texts where one ends.
-            var endTexts: [Int: [Int]] = [:]
+            // Rules reported at every match end: the text and offset of each end, in order.
+            var endTexts: [Int: [(text: Int, end: Int)]] = [:]
             if prefilter, let db = prefilters[kind] {
                 var joined: [UInt8] = []
                 joined.reserveCapacity(texts.reduce(0) { $0 + $1.count + 1 })
@@ -656,7 +674,7 @@ final class CompiledRuleSet: Sendable {
                         let text = Self.text(holding: report.firstEnd - 1, ends: ends)
                         if confirmedWhereMatchesEnd[rule] {
                             if endTexts[rule] == nil { candidates.append((rule, text)) }
-                            endTexts[rule, default: []].append(text)
+                            endTexts[rule, default: []].append((text, report.firstEnd))
                         } else {
                             candidates.append((rule, text))
                         }
@@ -687,8 +705,14 @@ final class CompiledRuleSet: Sendable {
                     }
                 }
                 if let ending = endTexts[i] {
-                    // Several ends can fall in one text: each text once, in order.
-                    for t in Set(ending).sorted() where hits < limit { confirm(texts[t]) }
+                    // Several ends can fall in one text: each text once, in order, and only one
+                    // with as many distinct ends as an exact match needs.
+                    var distinctEnds: [Int: Set<Int>] = [:]
+                    for (text, end) in ending { distinctEnds[text, default: []].insert(end) }
+                    let needed = endsPerConfirmedText[i]
+                    for t in distinctEnds.keys.sorted() where hits < limit && distinctEnds[t, default: []].count >= needed {
+                        confirm(texts[t])
+                    }
                 } else {
                     for text in texts[firstText...] where hits < limit { confirm(text) }
                 }
