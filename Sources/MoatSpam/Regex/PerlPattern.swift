@@ -14,6 +14,9 @@ struct PerlPattern: Sendable {
     /// markers: `" SMTPSVC"`, `"Exim"`, `" \(Postfix\) with"`): `matches` then searches for them
     /// without PCRE2, a tenth of the cost of a match.
     let literal: [UInt8]?
+    /// Bytes every match contains (`RequiredLiteral`): where they do not occur, there is no match
+    /// and PCRE2 is not asked.
+    let required: [UInt8]?
 
     /// `pattern` in PCRE2 syntax, fixed in the source: one that does not compile is a programming error.
     init(_ pattern: String, caseless: Bool = false, extended: Bool = false, multiline: Bool = false) {
@@ -33,6 +36,7 @@ struct PerlPattern: Sendable {
         self.compiled = compiled
         groups = compiled.captureCount + 1
         literal = caseless || extended ? nil : Self.literal(of: pattern)
+        required = caseless || extended ? nil : literal ?? RequiredLiteral.longest(in: pattern)
     }
 
     /// The bytes `pattern` matches when it is nothing but ASCII characters that stand for
@@ -82,6 +86,9 @@ struct PerlPattern: Sendable {
     }
 
     func match(_ text: String) -> Match? {
+        if let required, text.utf8.withContiguousStorageIfAvailable({ RequiredLiteral.occurs(required, in: $0) }) == false {
+            return nil
+        }
         // Matched in place; the bytes are copied for the `Match` only when there is one (most
         // of the Received parser's hundreds of tries per message find nothing).
         let found = text.utf8.withContiguousStorageIfAvailable { buffer in
@@ -100,6 +107,11 @@ struct PerlPattern: Sendable {
     }
 
     func match(bytes: [UInt8], from start: Int = 0) -> Match? {
+        // A match at or after `start` holds the required bytes there.
+        if let required, start >= 0, start <= bytes.count,
+           !bytes.withUnsafeBufferPointer({ RequiredLiteral.occurs(required, in: UnsafeBufferPointer(rebasing: $0[start...])) }) {
+            return nil
+        }
         let found = ScratchPool.shared.with(pairs: groups) { scratch in
             bytes.withUnsafeBufferPointer { compiled.captures(in: $0, from: start, scratch: scratch) }
         }
@@ -108,31 +120,16 @@ struct PerlPattern: Sendable {
 
     func matches(_ text: String) -> Bool {
         if let literal {
-            let found = text.utf8.withContiguousStorageIfAvailable { Self.contains(literal, in: $0) }
-            return found ?? Array(text.utf8).withUnsafeBufferPointer { Self.contains(literal, in: $0) }
+            let found = text.utf8.withContiguousStorageIfAvailable { RequiredLiteral.occurs(literal, in: $0) }
+            return found ?? Array(text.utf8).withUnsafeBufferPointer { RequiredLiteral.occurs(literal, in: $0) }
+        }
+        if let required, text.utf8.withContiguousStorageIfAvailable({ RequiredLiteral.occurs(required, in: $0) }) == false {
+            return false
         }
         return ScratchPool.shared.with(pairs: 1) { scratch in
             // Native strings are contiguous UTF-8: matched in place, without a copy.
             let inPlace = text.utf8.withContiguousStorageIfAvailable { compiled.firstMatch(in: $0, scratch: scratch) != nil }
             return inPlace ?? Array(text.utf8).withUnsafeBufferPointer { compiled.firstMatch(in: $0, scratch: scratch) != nil }
-        }
-    }
-
-    /// Whether `needle` (not empty) occurs in `haystack`: `memchr` to each candidate first byte,
-    /// `memcmp` there.
-    private static func contains(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else { return false }
-        let last = haystack.count - needle.count
-        return needle.withUnsafeBufferPointer { n in
-            guard let nBase = n.baseAddress else { return false }
-            var i = 0
-            while i <= last {
-                guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
-                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + i, nBase, n.count) == 0 { return true }
-                i += 1
-            }
-            return false
         }
     }
 
