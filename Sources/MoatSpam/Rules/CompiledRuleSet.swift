@@ -143,8 +143,8 @@ final class CompiledRuleSet: Sendable {
         /// eval: index in `evalCalls`.
         var eval = 0
     }
-    /// Meta rules in dependency order, their names already resolved to rule indices.
-    private let resolvedMetas: [(Int, ResolvedExpression)]
+    /// Meta rules in dependency order, compiled to one program.
+    private let metas: MetaProgram
     /// Hyperscan's reasons for patterns it would not prefilter, most common first.
     let prefilterRejections: [(String, Int)]
 
@@ -294,10 +294,10 @@ final class CompiledRuleSet: Sendable {
         }
         summary.inactive = live.indices.filter { !live[$0] && !cyclic.contains($0) }.count
         let metaOrder = order.filter { !cyclic.contains($0) && live[$0] }
-        resolvedMetas = metaOrder.compactMap { i in
+        metas = MetaProgram(metaOrder.compactMap { i in
             guard case .meta(let expression) = rules[i].test else { return nil }
-            return (i, ResolvedExpression(expression, index: index))
-        }
+            return (i, expression)
+        }, index: index)
         // Prefilters per text kind.
         var regexRules: [RuleKind: [Int]] = [:]
         var other: [Int] = []
@@ -809,11 +809,7 @@ final class CompiledRuleSet: Sendable {
             }
         }
         // Meta rules, dependencies first.
-        counts.withUnsafeMutableBufferPointer { counts in
-            for (i, expression) in resolvedMetas {
-                counts[i] = expression.evaluate(UnsafeBufferPointer(counts)) != 0 ? 1 : 0
-            }
-        }
+        counts.withUnsafeMutableBufferPointer { metas.run($0) }
         var hits: [RuleHit] = []
         // Indices first: copying each of thousands of rules per message only to skip it costs.
         for i in counts.indices where counts[i] > 0 {
