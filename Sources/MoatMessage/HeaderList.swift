@@ -28,9 +28,10 @@ public struct HeaderList: Sendable, RandomAccessCollection {
     /// Field names compared without allocating: ASCII case folded byte by byte (field names are
     /// ASCII by RFC 5322); anything else falls back to Unicode lower-casing.
     static func sameName(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
-        let ascii: Bool? = a.withUTF8 { x in
-            b.withUTF8 { y -> Bool? in
+        // Read in place (native strings are contiguous UTF-8): copying both strings to get at
+        // their bytes cost a retain and a release per field compared.
+        let ascii: Bool?? = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y -> Bool? in
                 guard x.count == y.count else { return false }
                 for i in 0..<x.count {
                     let (p, q) = (x[i], y[i])
@@ -38,8 +39,9 @@ public struct HeaderList: Sendable, RandomAccessCollection {
                     if p != q, p | 0x20 != q | 0x20 || !((0x61...0x7A).contains(p | 0x20)) { return false }
                 }
                 return true
-            }
+            } ?? nil
         }
-        return ascii ?? (a.lowercased() == b.lowercased())
+        if let ascii, let answer = ascii { return answer }
+        return a.lowercased() == b.lowercased()
     }
 }

@@ -24,6 +24,10 @@ struct HeaderParsingTests {
         #expect(m.headers.first("X-Mixed-Cas") == nil)
         #expect(m.headers.first("X-Mixed-Casf") == nil)
         #expect(m.headers.first("X_Mixed-Case") == nil, "only letters are folded, not '_' and '-' (0x5F | 0x20 = 0x7F)")
+        // Non-ASCII names fall back to Unicode case folding; a bridged (non-native) name is read too.
+        #expect(HeaderList.sameName("X-Ünï", "x-üNÏ"))
+        #expect(!HeaderList.sameName("X-Ünï", "x-üNÏs"))
+        #expect(HeaderList.sameName(NSString(string: "x-MIXED-case") as String, "X-Mixed-Case"))
     }
 
     @Test("bare LF, spaces before colon, mixed endings")
