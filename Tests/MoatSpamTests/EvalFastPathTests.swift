@@ -92,4 +92,39 @@ import Testing
             }
         }
     }
+
+    @Test("dates in RFC 5322 layout read on the bytes as SpamAssassin's regexes read them")
+    func strictDates() {
+        let samples = [
+            "Thu, 22 Aug 2002 18:19:08 -0700 (PDT)", "22 Aug 2002 13:27:47 +0100", "Mon, 2 Sep 2002 1:05 +0000",
+            "Fri,23 Aug 2002 01:20:23 +0000", "Sat, 31 Feb 2003 25:61:61 +2400 GMT", "  Tue,  1  Oct  2002  10:00:00  -0000  ",
+        ]
+        for sample in samples {
+            #expect(RFC822Date.strictFields(sample) != nil, "\(sample)")
+            #expect(RFC822Date.strictFields(sample) == RFC822Date.fields(sample), "\(sample)")
+        }
+        let pieces = ["Thu,", "Thu", ", ", " ", "  ", "\t", "22", "2", "022", "Aug", "aUG", "August", "Foo", "2002", "02", "20021",
+                      "13:27:47", "1:05", "13:27:4", "13:27", ":", "+0100", "-0700", "+01000", "(PDT)", "GMT", "PDT", "(x 12 Sep 2003 +0200)", "\n", "é"]
+        var random = TestRandom(seed: 0xDA7E_0000_0000_0006)
+        var strict = 0
+        for text in random.texts(from: pieces, count: 20_000, maxPieces: 12) {
+            guard let fast = RFC822Date.strictFields(text) else { continue }
+            strict += 1
+            #expect(fast == RFC822Date.fields(text), "\(text.debugDescription)")
+        }
+        // Dates built part by part, each part well formed or not, so most are in the layout.
+        let parts = [
+            ["", "Thu, ", "Thu,", "thu, ", "Thu ", "Th, "], ["", " ", "  "], ["1", "22", "022", "0", "x"], [" ", "  ", "\t", ""],
+            ["Aug", "aug", "AUG", "August", "Agu"], [" "], ["2002", "02", "20021", "1969"], [" ", ""],
+            ["13:27:47", "1:05", "13:27:4", "13:27", "25:61:61"], [" "], ["+0100", "-0700", "+01000", "GMT", "+010"],
+            ["", " (PDT)", "(PDT)", " GMT", " +0500", "  ", " 12 Sep 2003"],
+        ]
+        for _ in 0..<40_000 {
+            let text = parts.map { $0[random.next(below: $0.count)] }.joined()
+            guard let fast = RFC822Date.strictFields(text) else { continue }
+            strict += 1
+            #expect(fast == RFC822Date.fields(text), "\(text.debugDescription)")
+        }
+        #expect(strict > 300)
+    }
 }

@@ -34,40 +34,123 @@ enum RFC822Date {
         return calendar
     }()
 
+    /// The fields a date names, before clamping: what `parse` computes seconds from.
+    struct Fields: Equatable {
+        var day = 0, year = 0, hour = 0, minute = 0, second = 0
+        /// Lower-case month name as written (`jan` … `dec`).
+        var month = ""
+        /// `+hhmm` / `-hhmm`.
+        var zone = "-0000"
+    }
+
     /// Seconds since 1970 (UTC), or nil when no date can be found.
     static func parse(_ date: String) -> Double? {
+        guard let fields = strictFields(date) ?? fields(date) else { return nil }
+        return seconds(fields)
+    }
+
+    /// The fields as SpamAssassin's regexes find them, whatever the layout.
+    static func fields(_ date: String) -> Fields? {
         var s = " " + date + " "
         commaSpaces.replace(in: &s, global: true, with: " ")
         s = ReceivedParser.collapseSpaces(s)
         s = " " + s + " "
-        var day = 0, year = 0
-        var month = ""
+        var f = Fields()
         if let m = dayMonthYear.match(s) {
-            day = Int(m.text(1)) ?? 0; month = m.text(2).lowercased(); year = Int(m.text(3)) ?? 0
+            f.day = Int(m.text(1)) ?? 0; f.month = m.text(2).lowercased(); f.year = Int(m.text(3)) ?? 0
             dayMonthYear.replace(in: &s, with: " ")
         } else if let m = monthDayTimeYear.match(s) {
-            day = Int(m.text(2)) ?? 0; month = m.text(1).lowercased(); year = Int(m.text(3)) ?? 0
+            f.day = Int(m.text(2)) ?? 0; f.month = m.text(1).lowercased(); f.year = Int(m.text(3)) ?? 0
             monthDayTimeYear.replace(in: &s, with: " ")
         } else if let m = dayMonthShortYear.match(s) {
-            day = Int(m.text(1)) ?? 0; month = m.text(2).lowercased()
+            f.day = Int(m.text(1)) ?? 0; f.month = m.text(2).lowercased()
             let digits = m.text(3)
-            year = Int(digits) ?? 0
-            if digits.count == 2, year < 50 { year += 2000 } else { year += 1900 }
+            f.year = Int(digits) ?? 0
+            if digits.count == 2, f.year < 50 { f.year += 2000 } else { f.year += 1900 }
             dayMonthShortYear.replace(in: &s, with: " ")
         } else {
             return nil
         }
-        var hour = 0, minute = 0, second = 0
         if let m = clock.match(s) {
-            hour = Int(m.text(1)) ?? 0; minute = Int(m.text(2)) ?? 0; second = Int(m.text(4)) ?? 0
+            f.hour = Int(m.text(1)) ?? 0; f.minute = Int(m.text(2)) ?? 0; f.second = Int(m.text(4)) ?? 0
             clock.replace(in: &s, with: " ")
         }
-        var zone = "-0000"
         if let m = numericZone.match(s) {
-            zone = m.text(1)
+            f.zone = m.text(1)
         } else if let m = namedZone.match(s), let known = zones[m.text(1)] {
-            zone = known
+            f.zone = known
         }
+        return f
+    }
+
+    /// The fields of a date written as RFC 5322 has it, read on the bytes without a regex:
+    /// `[Www,] d[d] Mon yyyy h[h]:mm[:ss] ±hhmm`, then anything after a space, spaces or tabs
+    /// between the parts. Every such date reads the same as in `fields` (a differential test holds
+    /// the two together); anything else is nil and goes to `fields`. Most Date and Received
+    /// dates are written this way, and the regexes cost 5 µs a date.
+    static func strictFields(_ date: String) -> Fields? {
+        var bytes = Array(date.utf8)[...]
+        func isDigit(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) }
+        func isLetter(_ b: UInt8) -> Bool { (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) }
+        func skipSpaces() -> Bool {
+            var any = false
+            while let b = bytes.first, b == 0x20 || b == 0x09 { bytes.removeFirst(); any = true }
+            return any
+        }
+        func number(_ minDigits: Int, _ maxDigits: Int) -> Int? {
+            var value = 0, digits = 0
+            while let b = bytes.first, isDigit(b), digits < maxDigits {
+                value = value * 10 + Int(b - 0x30)
+                digits += 1
+                bytes.removeFirst()
+            }
+            guard digits >= minDigits, bytes.first.map(isDigit) != true else { return nil }
+            return value
+        }
+        _ = skipSpaces()
+        // An optional weekday: three letters and a comma.
+        if bytes.count > 4, bytes.prefix(3).allSatisfy(isLetter) {
+            guard bytes.dropFirst(3).first == 0x2C else { return nil }
+            bytes.removeFirst(4)
+            _ = skipSpaces()
+        }
+        var f = Fields()
+        guard let day = number(1, 2), skipSpaces() else { return nil }
+        let monthBytes = Array(bytes.prefix(3))
+        guard monthBytes.count == 3, monthBytes.allSatisfy(isLetter) else { return nil }
+        let month = String(decoding: monthBytes.map { $0 | 0x20 }, as: UTF8.self)
+        guard months.contains(month) else { return nil }
+        bytes.removeFirst(3)
+        guard skipSpaces(), let year = number(4, 4), skipSpaces(),
+              let hour = number(1, 2), bytes.first == 0x3A else { return nil }
+        bytes.removeFirst()
+        guard let minute = number(2, 2) else { return nil }
+        var second = 0
+        if bytes.first == 0x3A {
+            bytes.removeFirst()
+            guard let s = number(2, 2) else { return nil }
+            second = s
+        }
+        guard skipSpaces(), let sign = bytes.first, sign == 0x2B || sign == 0x2D else { return nil }
+        bytes.removeFirst()
+        let zoneDigits = Array(bytes.prefix(4))
+        guard zoneDigits.count == 4, zoneDigits.allSatisfy(isDigit), bytes.dropFirst(4).first.map(isDigit) != true else { return nil }
+        bytes.removeFirst(4)
+        // Anything may follow after a space (a `(PDT)` comment, a zone name): the regexes find the
+        // date, the clock and the numeric zone before it. Without the space the numeric zone is
+        // not one to them.
+        if !bytes.isEmpty, !skipSpaces() { return nil }
+        f.day = day; f.month = month; f.year = year; f.hour = hour; f.minute = minute; f.second = second
+        f.zone = String(decoding: [sign] + zoneDigits, as: UTF8.self)
+        return f
+    }
+
+    /// Seconds since 1970 for `fields`, clamped as SpamAssassin clamps them.
+    private static func seconds(_ fields: Fields) -> Double? {
+        var day = fields.day, year = fields.year
+        let zone = fields.zone
+        var second = fields.second, minute = fields.minute, hour = fields.hour
+        let month = fields.month
         var monthNumber = (months.firstIndex(of: month) ?? -1) + 1
         second = min(second, 59)
         minute = min(minute, 59)
