@@ -127,4 +127,19 @@ import Testing
         }
         #expect(strict > 300)
     }
+
+    @Test("the hotmail.com guard finds every place the character search finds, and the same on ASCII")
+    func hotmailGuard() {
+        let pieces = ["hotmail", ".com", "HotMail", ".COM", "hotmail.com", "x", " ", "é", "\u{301}", "mail.co", "h", "otmail.com"]
+        var random = TestRandom(seed: 0x4077_3A11_0000_0007)
+        for text in random.texts(from: pieces, count: 5_000, maxPieces: 6) {
+            let exact = text.contains("hotmail.com"), folded = text.lowercased().contains("hotmail.com")
+            if exact { #expect(HeaderEvals.hasHotmail(text, caseless: false), "\(text.debugDescription)") }
+            if folded { #expect(HeaderEvals.hasHotmail(text, caseless: true), "\(text.debugDescription)") }
+            if text.utf8.allSatisfy({ $0 < 0x80 }) {
+                #expect(HeaderEvals.hasHotmail(text, caseless: false) == exact, "\(text.debugDescription)")
+                #expect(HeaderEvals.hasHotmail(text, caseless: true) == folded, "\(text.debugDescription)")
+            }
+        }
+    }
 }

@@ -158,7 +158,9 @@ enum HeaderEvals {
         // Only a trail naming hotmail.com can be `forged` and only a From naming it `missing`;
         // every other answer is `plausible`. Nearly all mail names it nowhere, and the eight
         // searches of the whole trail below were one of the costliest evals.
-        guard received.contains("hotmail.com") || from.lowercased().contains("hotmail.com") else { return .plausible }
+        // Searched on the bytes (Foundation's search was half of this eval's cost); a byte search
+        // finds every place a character search does, so nothing that can be forged is skipped.
+        guard hasHotmail(received, caseless: false) || hasHotmail(from, caseless: true) else { return .plausible }
         let p = hotmailPatterns
         if p.pickup.matches(received) { return .plausible }
         let to = ctx.message.headers.all("To").map { $0.value + "\n" }.joined()
@@ -171,6 +173,15 @@ enum HeaderEvals {
         }
         if p.claims.matches(received) { return .forged }
         return hotmailFrom.matches(from) ? .missing : .plausible
+    }
+
+    private static let hotmailBytes = Array("hotmail.com".utf8)
+
+    /// Whether `text` holds `hotmail.com` (in any ASCII case when `caseless`).
+    static func hasHotmail(_ text: String, caseless: Bool) -> Bool {
+        var bytes = Array(text.utf8)
+        if caseless { bytes = bytes.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 } }
+        return bytes.withUnsafeBufferPointer { RequiredLiteral.occurs(hotmailBytes, in: $0) }
     }
 
     private static let yahooFrom = PerlPattern(#"\byahoo\.com$"#, caseless: true)
