@@ -23,7 +23,6 @@ enum BayesTokenizer {
     /// Distinct token hashes from texts the rules already built (scoring: the body is rendered
     /// once per scan). Reads at most `maxBodyBytes` of body lines, as training does.
     static func tokens(_ subjects: RuleSubjects) -> Set<Int64> {
-        let message = subjects.message
         var tokens = Set<Int64>()
         var budget = maxBodyBytes
         for line in subjects.bodyLines.dropFirst() where budget > 0 {
@@ -32,7 +31,8 @@ enum BayesTokenizer {
             line.withUnsafeBufferPointer { words(UnsafeBufferPointer(rebasing: $0[..<count]), prefix: "", into: &tokens) }
         }
         for (name, prefix) in headerPrefixes {
-            for field in message.headers.all(name) {
+            // The scan's field index, not a walk of every field per name.
+            for field in subjects.metadata.headerFields(named: name) {
                 var value = field.value
                 value.withUTF8 { words($0, prefix: prefix, into: &tokens) }
             }
