@@ -142,4 +142,28 @@ import Testing
             }
         }
     }
+
+    @Test("links in text: past the last @ the address branch is left out, with the same finds")
+    func linksInText() {
+        func reference(_ text: String) -> [String] {
+            let bytes = Array(text.utf8)
+            var found: [String] = []
+            var start = 0
+            while start < bytes.count, let m = RuleSubjects.urlPattern.match(bytes: bytes, from: start) {
+                found.append(String(decoding: bytes[m.range], as: UTF8.self))
+                start = m.range.isEmpty ? m.range.upperBound + 1 : m.range.upperBound
+            }
+            return found
+        }
+        let pieces = ["http://", "https://a.example/x", "www.", "www2.b.example", "mailto:", "me", "@", "ex.com", "a@b.co", " ", ".", "-",
+                      "word", "Ftp://f", "<", ">", "\"", "é", "\n", "x.y"]
+        var random = TestRandom(seed: 0x0271_0000_0000_0008)
+        var withFinds = 0
+        for text in random.texts(from: pieces, count: 4_000, maxPieces: 14) {
+            let expected = reference(text)
+            if !expected.isEmpty { withFinds += 1 }
+            #expect(RuleSubjects.findURLs(in: text) == expected, "\(text.debugDescription)")
+        }
+        #expect(withFinds > 1_000)
+    }
 }

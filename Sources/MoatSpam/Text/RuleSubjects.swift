@@ -184,15 +184,20 @@ struct RuleSubjects: Sendable {
 
     /// PCRE2, JIT-compiled once; byte semantics like SpamAssassin's own (non-ASCII bytes are no
     /// whitespace, so a URL runs to the next ASCII space or delimiter).
-    private static let urlPattern = PerlPattern(
+    static let urlPattern = PerlPattern(
         #"\b(?:(?:https?|ftp)://|www\d{0,3}\.|mailto:)[^\s<>"'\)\]]+|\b[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+"#, caseless: true)
+    /// `urlPattern` without its address branch, which cannot match where no `@` follows: that
+    /// branch tried a word run at every word of the text (4 µs a call, 20 µs a message).
+    private static let linkPattern = PerlPattern(#"\b(?:(?:https?|ftp)://|www\d{0,3}\.|mailto:)[^\s<>"'\)\]]+"#, caseless: true)
 
     /// URLs, `www.` hosts and e-mail addresses in rendered text.
     static func findURLs(in text: String) -> [String] {
         let bytes = Array(text.utf8)
+        let lastAt = bytes.lastIndex(of: 0x40)
         var found: [String] = []
         var start = 0
-        while start < bytes.count, let m = urlPattern.match(bytes: bytes, from: start) {
+        while start < bytes.count,
+              let m = (lastAt.map { start <= $0 } ?? false ? urlPattern : linkPattern).match(bytes: bytes, from: start) {
             let range = m.range
             found.append(String(decoding: bytes[range], as: UTF8.self))
             start = range.isEmpty ? range.upperBound + 1 : range.upperBound
