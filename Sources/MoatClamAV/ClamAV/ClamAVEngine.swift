@@ -118,7 +118,10 @@ public final class ClamAVEngine: ScanEngine {
         }
         // `Content-Type(comment):` is a different field to Moat's parser and Content-Type to
         // ClamAV's (and to some mail clients): the attachment behind it is only ClamAV's to find.
-        if message.parts.contains(where: { part in part.headers.contains { $0.name.contains("(") || $0.name.contains(" ") } }) {
+        // On the bytes: Foundation's substring search per field name was two thirds of this check,
+        // and 4 % of the engine's CPU. (A byte search also finds a `(` that a combining mark
+        // follows, which only adds ClamAV's own parse.)
+        if message.parts.contains(where: { part in part.headers.contains { $0.name.utf8.contains(0x28) || $0.name.utf8.contains(0x20) } }) {
             return true
         }
         return message.leaves.contains { part in
