@@ -75,7 +75,7 @@ module_sources() {
         Sources/MoatMacro/Inspection/*.swift Sources/MoatMacro/VBA/*.swift ;;
     Spam) echo Sources/MoatSpam/Relays/ReceivedParser.swift Sources/MoatSpam/Relays/Relay.swift \
         Sources/MoatSpam/Text/HTMLRendering.swift Sources/MoatSpam/Text/HTMLColor.swift \
-        Sources/MoatSpam/Regex/PerlPattern.swift Sources/MoatSpam/Regex/PCRE2Pattern.swift \
+        Sources/MoatSpam/Regex/PerlPattern.swift Sources/MoatSpam/Regex/PCRE2Pattern.swift Sources/MoatSpam/Regex/RequiredLiteral.swift \
         Sources/MoatSpam/Evals/URIHost.swift Sources/MoatSpam/Evals/RegistryBoundaries.swift ;;
     # The parsers only: the verifier and keys need swift-crypto, which is built by SwiftPM.
     Auth) echo Sources/MoatAuth/DKIMSignature.swift Sources/MoatAuth/DKIMCanonicalizer.swift Sources/MoatAuth/SPFRecord.swift \
