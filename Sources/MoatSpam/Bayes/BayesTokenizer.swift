@@ -60,20 +60,15 @@ enum BayesTokenizer {
     /// Inserts the hash of `prefix` + each lowercased word of 3–15 bytes; a longer word counts as
     /// `sk:` + its first 7 bytes. Words are hashed where they lie, without being copied out.
     private static func words(_ bytes: UnsafeBufferPointer<UInt8>, prefix: String, into tokens: inout Set<Int64>) {
-        var seed: UInt64 = 0xcbf29ce484222325
-        for b in prefix.utf8 { seed = (seed ^ UInt64(b)) &* 0x100000001b3 }
-        var skipSeed = seed
-        for b in "sk:".utf8 { skipSeed = (skipSeed ^ UInt64(b)) &* 0x100000001b3 }
+        let seed = fnv(fnvBasis, prefix.utf8)
+        let skipSeed = fnv(seed, "sk:".utf8)
         func emit(_ start: Int, _ end: Int) {
             var end = end
             while end > start, bytes[end - 1] == 0x2E || bytes[end - 1] == 0x2D || bytes[end - 1] == 0x27 { end -= 1 }
             let length = end - start
             guard length >= 3 else { return }
-            var h = length > 15 ? skipSeed : seed
-            for i in start..<(length > 15 ? start + 7 : end) {
-                let b = bytes[i]
-                h = (h ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100000001b3
-            }
+            let word = UnsafeBufferPointer(rebasing: bytes[start..<(length > 15 ? start + 7 : end)])
+            let h = fnv(length > 15 ? skipSeed : seed, word.lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 })
             tokens.insert(Int64(bitPattern: h))
         }
         var start = 0
@@ -94,10 +89,15 @@ enum BayesTokenizer {
 
     /// 64-bit FNV-1a of prefix + word.
     static func hash(_ word: [UInt8], prefix: String) -> Int64 {
-        var h: UInt64 = 0xcbf29ce484222325
-        for b in prefix.utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        for b in word { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        return Int64(bitPattern: h)
+        Int64(bitPattern: fnv(fnv(fnvBasis, prefix.utf8), word))
+    }
+
+    private static let fnvBasis: UInt64 = 0xcbf29ce484222325
+
+    /// FNV-1a continued from `h` over `bytes`: the prefix once, then each word from there.
+    @inline(__always)
+    private static func fnv<S: Sequence>(_ h: UInt64, _ bytes: S) -> UInt64 where S.Element == UInt8 {
+        bytes.reduce(h) { ($0 ^ UInt64($1)) &* 0x100000001b3 }
     }
 
     /// A stable id for a message, so training twice counts once (Message-ID plus a body digest).

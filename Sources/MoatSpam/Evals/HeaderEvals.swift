@@ -175,13 +175,12 @@ enum HeaderEvals {
         return hotmailFrom.matches(from) ? .missing : .plausible
     }
 
-    private static let hotmailBytes = Array("hotmail.com".utf8)
+    /// A plain literal: `PerlPattern` searches it on the bytes, without PCRE2.
+    private static let hotmailName = PerlPattern(#"hotmail\.com"#)
 
-    /// Whether `text` holds `hotmail.com` (in any ASCII case when `caseless`).
+    /// Whether `text` holds `hotmail.com` (in any case when `caseless`).
     static func hasHotmail(_ text: String, caseless: Bool) -> Bool {
-        var bytes = Array(text.utf8)
-        if caseless { bytes = bytes.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 } }
-        return bytes.withUnsafeBufferPointer { RequiredLiteral.occurs(hotmailBytes, in: $0) }
+        hotmailName.matches(caseless ? text.lowercased() : text)
     }
 
     private static let yahooFrom = PerlPattern(#"\byahoo\.com$"#, caseless: true)

@@ -35,38 +35,10 @@ struct PerlPattern: Sendable {
         guard let compiled = try? PCRE2Pattern(pattern, options: options) else { return nil }
         self.compiled = compiled
         groups = compiled.captureCount + 1
-        literal = caseless || extended ? nil : Self.literal(of: pattern)
-        required = caseless || extended ? nil : literal ?? RequiredLiteral.longest(in: pattern)
-    }
-
-    /// The bytes `pattern` matches when it is nothing but ASCII characters that stand for
-    /// themselves and backslash-escaped ASCII punctuation; nil for anything else (classes,
-    /// groups, anchors, quantifiers, escapes such as `\s` or `\b`, non-ASCII text).
-    static func literal(of pattern: String) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        var escaped = false
-        for b in pattern.utf8 {
-            guard b < 0x80 else { return nil }
-            if escaped {
-                // Only punctuation is itself when escaped; `\d`, `\1`, `\x` and the like are not.
-                let isAlphanumeric = (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
-                guard !isAlphanumeric, b >= 0x20 else { return nil }
-                bytes.append(b)
-                escaped = false
-                continue
-            }
-            switch b {
-            case UInt8(ascii: "\\"): escaped = true
-            case UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"), UInt8(ascii: "|"), UInt8(ascii: "?"),
-                 UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["),
-                 UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "#"):
-                return nil
-            default:
-                guard b >= 0x20 else { return nil }
-                bytes.append(b)
-            }
-        }
-        return escaped || bytes.isEmpty ? nil : bytes
+        // One reading of the pattern gives both: the whole literal, or the bytes a match needs.
+        let reading = caseless || extended ? nil : RequiredLiteral.read(pattern)
+        literal = reading?.plainLiteral
+        required = literal ?? reading?.run(atLeast: 3)
     }
 
     /// One match: the whole text (index 0) and each group, nil when a group did not take part.

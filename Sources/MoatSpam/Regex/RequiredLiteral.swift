@@ -10,12 +10,34 @@ import Foundation
 /// top level, option settings, `\Q…\E`, non-ASCII text, a pattern it cannot balance) gives nil,
 /// which only means PCRE2 is always asked.
 enum RequiredLiteral {
+    /// What a pattern's top level was read as.
+    struct Reading: Equatable {
+        /// The longest fixed run (possibly empty).
+        var longest: [UInt8]
+        /// The pattern is nothing but that run: it matches exactly where the bytes occur.
+        var isWholePattern: Bool
+
+        /// The bytes the pattern stands for when it is a plain literal (ASCII characters that
+        /// stand for themselves and escaped ASCII punctuation, nothing else).
+        var plainLiteral: [UInt8]? { isWholePattern && !longest.isEmpty ? longest : nil }
+
+        /// The run, when it is at least `minimumLength` long (shorter ones rule out too little).
+        func run(atLeast minimumLength: Int) -> [UInt8]? { longest.count >= minimumLength ? longest : nil }
+    }
+
     /// The run, nil when it is shorter than `minimumLength` or cannot be said.
     static func longest(in pattern: String, minimumLength: Int = 3) -> [UInt8]? {
+        read(pattern)?.run(atLeast: minimumLength)
+    }
+
+    /// The pattern's top level, nil when it cannot be read with certainty.
+    static func read(_ pattern: String) -> Reading? {
         let p = Array(pattern.utf8)
         guard p.allSatisfy({ $0 < 0x80 }), !contains(p, [0x5C, 0x51]), !hasTopLevelAlternation(p) else { return nil }
         var best: [UInt8] = []
         var run: [UInt8] = []
+        // Every atom so far a literal byte, none quantified.
+        var whole = true
         func close() {
             if run.count > best.count { best = run }
             run = []
@@ -34,25 +56,32 @@ enum RequiredLiteral {
                     literal = true
                 } else {
                     close()
+                    whole = false
                 }
                 i += 2
             case UInt8(ascii: "("):
                 close()
+                whole = false
                 guard knownGroupOpening(p, at: i), let end = closingParenthesis(p, from: i) else { return nil }
                 i = end + 1
             case UInt8(ascii: "["):
                 close()
+                whole = false
                 guard let end = classEnd(p, from: i) else { return nil }
                 i = end + 1
             case UInt8(ascii: ")"):
                 return nil
-            case UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"), UInt8(ascii: "]"), UInt8(ascii: "}"):
+            case UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: "#"):
+                // `#` is text here, but starts a comment under the `x` flag: left out, so the
+                // reading never depends on flags.
                 close()
+                whole = false
                 i += 1
             case UInt8(ascii: "?"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "{"):
                 // A quantifier with no atom before it, or a brace that is no quantifier: PCRE2 reads
                 // some of these as literal text, which is simply left out.
                 close()
+                whole = false
                 i += 1
                 continue
             default:
@@ -65,11 +94,12 @@ enum RequiredLiteral {
             if let end = quantifierEnd(p, at: i) {
                 if literal { run.removeLast() }
                 close()
+                whole = false
                 i = end
             }
         }
         close()
-        return best.count >= minimumLength ? best : nil
+        return Reading(longest: best, isWholePattern: whole)
     }
 
     /// Whether `needle` (not empty) occurs in `haystack`: `memchr` to each candidate first byte,

@@ -706,7 +706,8 @@ final class CompiledRuleSet: Sendable {
                 }
                 if let ending = endTexts[i] {
                     // Several ends can fall in one text: each text once, in order, and only one
-                    // with as many distinct ends as an exact match needs.
+                    // with as many distinct ends as an exact match needs. (Counted per text, not
+                    // by adjacent reports: Hyperscan does not promise its reports in end order.)
                     var distinctEnds: [Int: Set<Int>] = [:]
                     for (text, end) in ending { distinctEnds[text, default: []].insert(end) }
                     let needed = endsPerConfirmedText[i]
