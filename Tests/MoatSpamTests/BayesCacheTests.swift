@@ -53,8 +53,9 @@ import Testing
     @Test func wholeTableReadsAgreeWithLookups() throws {
         let path = Self.path()
         let trainer = try BayesStore(path: path, minimumPerClass: 1, snapshotInterval: nil)
-        let whole = try BayesStore(path: path, minimumPerClass: 1, snapshotInterval: 0)
-        let lookups = try BayesStore(path: path, minimumPerClass: 1, snapshotInterval: nil)
+        // Both ask the store every message: the trainer is another store, as another process is.
+        let whole = try BayesStore(path: path, minimumPerClass: 1, snapshotInterval: 0, recheckInterval: 0)
+        let lookups = try BayesStore(path: path, minimumPerClass: 1, snapshotInterval: nil, recheckInterval: 0)
         var random = TestRandom(seed: 41)
         let words = ["pharmacy", "meeting", "discount", "invoice", "tuesday", "offer", "report", "viagra", "lunch",
                      "price", "agenda", "click", "budget", "winner", "project", "account", "verify", "notes"]
@@ -75,7 +76,7 @@ import Testing
 
     @Test func trainingByAnotherStoreOnTheSameFileIsSeen() throws {
         let path = Self.path()
-        let scanner = try BayesStore(path: path, minimumPerClass: 1)
+        let scanner = try BayesStore(path: path, minimumPerClass: 1, recheckInterval: 0)
         try scanner.train(message: Self.spam1, isSpam: true)
         try scanner.train(message: Self.ham1, isSpam: false)
         let before = try #require(try scanner.spamProbability(Self.probe))
@@ -85,6 +86,29 @@ import Testing
         let after = try #require(try scanner.spamProbability(Self.probe))
         #expect(after == (try trainer.spamProbability(Self.probe)))
         #expect(after != before)
+    }
+
+    /// Within its recheck interval a store answers from its cache without asking SQLite, so another
+    /// process's training shows only once the interval has passed; its own training, at once.
+    @Test func anotherProcessesTrainingIsSeenAfterTheRecheckInterval() throws {
+        let path = Self.path()
+        let patient = try BayesStore(path: path, minimumPerClass: 1, recheckInterval: 3600)
+        let eager = try BayesStore(path: path, minimumPerClass: 1, recheckInterval: 0)
+        try patient.train(message: Self.spam1, isSpam: true)
+        try patient.train(message: Self.ham1, isSpam: false)
+        let before = try #require(try patient.spamProbability(Self.probe))
+        #expect(try eager.spamProbability(Self.probe) == before)
+        let trainer = try BayesStore(path: path, minimumPerClass: 1)
+        try trainer.train(message: Self.spam3, isSpam: true)
+        let after = try #require(try eager.spamProbability(Self.probe))
+        #expect(after != before)
+        // Still inside its interval: the counts it had.
+        #expect(try patient.spamProbability(Self.probe) == before)
+        // Its own write makes it read the store again, the other process's lesson included.
+        try patient.train(message: Self.spam2, isSpam: true)
+        try eager.train(message: Self.spam2, isSpam: true)
+        #expect(try patient.spamProbability(Self.probe) == (try eager.spamProbability(Self.probe)))
+        #expect(try patient.spamProbability(Self.probe) != after)
     }
 
     @Test func aStoreFromBeforeTheCacheIsUpgradedInPlace() throws {

@@ -45,6 +45,11 @@ public final class BayesStore: TokenLearner, Sendable {
     /// time changes generation with every lesson, and reading every row each time would cost more
     /// than the lookups it saves. 0: whenever the generation changed; nil: never (lookups only).
     let snapshotInterval: Double?
+    /// Seconds a complete cache answers without asking SQLite whether the store changed
+    /// (`bayes_recheck_seconds`; 0: ask every message). The read transaction that asks cost more
+    /// than the Bayes arithmetic on a cached store. Writes through this store are seen by the next
+    /// scan whatever the interval; another process's training, within the interval.
+    let recheckInterval: Double
 
     private struct TokenCache {
         var generation: Int64 = -1
@@ -58,13 +63,20 @@ public final class BayesStore: TokenLearner, Sendable {
         /// When a whole-table read last started (`ContinuousClock`), and whether one runs now.
         var lastSnapshot: ContinuousClock.Instant?
         var snapshotting = false
+        /// The message counts of `generation`, and when they were last read (nil: to be read).
+        var spamMessages = 0
+        var hamMessages = 0
+        var checkedAt: ContinuousClock.Instant?
     }
 
     /// Opens (creating if needed) the database at `path`.
-    /// - Parameter snapshotInterval: see the property; tests set 0 or nil to force either path.
-    public init(path: String, minimumPerClass: Int = 200, snapshotInterval: Double? = 60) throws {
+    /// - Parameters:
+    ///   - snapshotInterval: see the property; tests set 0 or nil to force either path.
+    ///   - recheckInterval: see the property.
+    public init(path: String, minimumPerClass: Int = 200, snapshotInterval: Double? = 60, recheckInterval: Double = 1) throws {
         self.minimumPerClass = minimumPerClass
         self.snapshotInterval = snapshotInterval
+        self.recheckInterval = max(0, recheckInterval)
         do {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             var config = Configuration()
@@ -107,12 +119,18 @@ public final class BayesStore: TokenLearner, Sendable {
     public func forget(message: Message) throws -> Bool {
         let id = BayesTokenizer.messageID(message)
         let tokens = BayesTokenizer.tokens(message)
+        defer { recheck() }
         return try pool.write { db in
             guard let previous = try Bool.fetchOne(db, sql: "SELECT spam FROM bayes_seen WHERE msgid = ?", arguments: [id]) else { return false }
             try Self.apply(db, tokens: Array(tokens), spam: previous, delta: -1)
             try db.execute(sql: "DELETE FROM bayes_seen WHERE msgid = ?", arguments: [id])
             return true
         }
+    }
+
+    /// The next scan reads the store's counts again: this store wrote to it.
+    private func recheck() {
+        tokenCache.withLock { $0.checkedAt = nil }
     }
 
     private static func apply(_ db: Database, tokens: [Int64], spam: Bool, delta: Int) throws {
@@ -141,6 +159,7 @@ public final class BayesStore: TokenLearner, Sendable {
 
     public func learn(_ lesson: TokenLesson) throws -> Bool {
         let tokens = Array(Set(lesson.tokens))
+        defer { recheck() }
         return try pool.write { db in
             if let previous = try Bool.fetchOne(db, sql: "SELECT spam FROM bayes_seen WHERE msgid = ?", arguments: [lesson.messageID]) {
                 if previous == lesson.isSpam { return false }
@@ -167,6 +186,7 @@ public final class BayesStore: TokenLearner, Sendable {
     }
 
     public func replicate(_ counts: TokenCounts, complete: Bool) throws {
+        defer { recheck() }
         try pool.write { db in
             if complete {
                 // A replica learns nothing itself: what it had learned is in the shared store or gone.
@@ -211,7 +231,8 @@ public final class BayesStore: TokenLearner, Sendable {
     }
 
     private func spamProbability(tokens set: Set<Int64>) throws -> Double? {
-        try pool.read { db in
+        if let cached = cachedProbability(tokens: set) { return cached }
+        return try pool.read { db in
             // One read transaction: the generation and the token rows come from one snapshot.
             // A cached statement: preparing the SQL again for every message cost as much as reading it.
             let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT nspam, nham, generation FROM bayes_vars WHERE id = 1"))
@@ -225,6 +246,10 @@ public final class BayesStore: TokenLearner, Sendable {
                 if cache.generation != generation {
                     cache = TokenCache(generation: generation, lastSnapshot: cache.lastSnapshot, snapshotting: cache.snapshotting)
                 }
+                // Read in this transaction, so they belong to `generation`.
+                cache.spamMessages = nspam
+                cache.hamMessages = nham
+                cache.checkedAt = ContinuousClock.now
                 if !cache.complete, !cache.snapshotting, let interval = snapshotInterval,
                    cache.lastSnapshot.map({ ContinuousClock.now - $0 >= .seconds(interval) }) ?? true {
                     // One scan reads the table; the others go on with lookups meanwhile.
@@ -273,6 +298,23 @@ public final class BayesStore: TokenLearner, Sendable {
             }
             return BayesClassifier.combine(counts, spamMessages: nspam, hamMessages: nham)
         }
+    }
+
+    /// The probability from a complete cache checked against the store less than
+    /// `recheckInterval` ago, without a read transaction; nil: ask the store.
+    private func cachedProbability(tokens set: Set<Int64>) -> Double?? {
+        guard recheckInterval > 0 else { return nil }
+        let now = ContinuousClock.now
+        let known: (counts: [(Int, Int)], spam: Int, ham: Int)? = tokenCache.withLock { cache in
+            guard cache.complete, let checked = cache.checkedAt, now - checked < .seconds(recheckInterval) else { return nil }
+            var counts: [(Int, Int)] = []
+            counts.reserveCapacity(set.count)
+            for token in set { if let found = cache.counts[token] { counts.append(found) } }
+            return (counts, cache.spamMessages, cache.hamMessages)
+        }
+        guard let known else { return nil }
+        guard known.spam >= minimumPerClass, known.ham >= minimumPerClass else { return .some(nil) }
+        return BayesClassifier.combine(known.counts, spamMessages: known.spam, hamMessages: known.ham)
     }
 
     /// Every row of `bayes_token`, or nil when there are more than the cache holds.

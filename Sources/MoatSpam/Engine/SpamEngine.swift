@@ -32,7 +32,7 @@ public final class SpamEngine: ScanEngine {
         resolver = try options.dnsServers.map { servers in
             try DNSOptions(servers: servers, timeout: options.dnsTimeout, maxQueries: options.maxDNSQueries).makeResolver()
         }
-        bayes = try options.useBayes ? options.bayesPath.map { try BayesStore(path: $0) } : nil
+        bayes = try options.useBayes ? options.bayesPath.map { try BayesStore(path: $0, recheckInterval: options.bayesRecheckSeconds) } : nil
         if let bayes, let seed = options.bayesSeed { try bayes.seed(from: seed) }
     }
 

@@ -12,6 +12,9 @@ public struct SpamOptions: Sendable, Hashable {
     /// Body bytes scanned at most; a longer body is scanned in part and reported.
     public var maxBodyBytes: Int = 512 * 1024
     public var useBayes = true
+    /// Seconds the Bayes store's cached counts answer before it asks SQLite whether another process
+    /// trained it (`BayesStore.recheckInterval`; 0: every message).
+    public var bayesRecheckSeconds: Double = 1
     /// A seed file (`moat bayes export`) loaded into the store while it has learned nothing, so a
     /// fresh gateway's Bayes votes from its first message (nil: start empty).
     public var bayesSeed: String?
@@ -30,7 +33,7 @@ public struct SpamOptions: Sendable, Hashable {
     /// Reads options, resolving paths; throws `ConfigurationError` naming the key.
     public init(_ options: [String: ConfigValue], context: EngineBuildContext) throws {
         let reader = EngineOptions(options, context: context)
-        try reader.rejectUnknown(DNSOptions.keys.union(["rules", "bayes_path", "bayes_seed", "required_score", "max_body_bytes", "use_bayes", "cache_dir"]))
+        try reader.rejectUnknown(DNSOptions.keys.union(["rules", "bayes_path", "bayes_seed", "required_score", "max_body_bytes", "use_bayes", "bayes_recheck_seconds", "cache_dir"]))
         if let list = try reader.strings("rules") {
             guard !list.isEmpty, !list.contains("") else { throw context.invalid("rules", "expected a list of paths") }
             rules = list
@@ -43,6 +46,7 @@ public struct SpamOptions: Sendable, Hashable {
         requiredScore = try reader.number("required_score", in: -1000...1000) ?? requiredScore
         maxBodyBytes = try reader.integer("max_body_bytes", in: 1...Int.max) ?? maxBodyBytes
         useBayes = try reader.bool("use_bayes") ?? useBayes
+        bayesRecheckSeconds = try reader.number("bayes_recheck_seconds", in: 0...3600) ?? bayesRecheckSeconds
         cacheDirectory = try reader.nonEmptyString("cache_dir") ?? cacheDirectory
         let dns = try DNSOptions(options, context: context, defaults: DNSOptions(servers: dnsServers, timeout: dnsTimeout, maxQueries: maxDNSQueries))
         dnsServers = dns.servers
