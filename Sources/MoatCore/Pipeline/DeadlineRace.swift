@@ -4,8 +4,8 @@ import Synchronization
 ///
 /// A task group would wait for a child that ignores cancellation (a C call on the blocking pool
 /// cannot be interrupted), so the engine runs in its own task and the first of "finished" and
-/// "deadline passed" resumes the caller; an overrunning engine finishes in the background and its
-/// late answer is dropped.
+/// "deadline passed" (`DeadlineTimer`) resumes the caller; an overrunning engine finishes in the
+/// background and its late answer is dropped.
 enum DeadlineRace {
     enum Outcome: Sendable {
         case finished(EngineReport)
@@ -14,7 +14,7 @@ enum DeadlineRace {
         case cancelled
     }
 
-    private final class Slot: Sendable {
+    private final class Slot: DeadlineTarget {
         private struct State {
             var outcome: Outcome?
             var continuation: CheckedContinuation<Outcome, Never>?
@@ -31,6 +31,10 @@ enum DeadlineRace {
             }
             continuation?.resume(returning: outcome)
         }
+
+        var isSettled: Bool { state.withLock { $0.outcome != nil } }
+
+        func expire() { complete(.timedOut) }
 
         func wait(_ continuation: CheckedContinuation<Outcome, Never>) {
             let ready: Outcome? = state.withLock { state in
@@ -56,21 +60,13 @@ enum DeadlineRace {
                 slot.complete(.failed(String(describing: error)))
             }
         }
-        let timer = Task {
-            do {
-                try await Task.sleep(for: timeout)
-                slot.complete(.timedOut)
-            } catch {
-                // Cancelled because the engine answered first.
-            }
-        }
+        DeadlineTimer.shared.schedule(slot, after: timeout)
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { slot.wait($0) }
         } onCancel: {
             slot.complete(.cancelled)
         }
         work.cancel()
-        timer.cancel()
         return outcome
     }
 }
