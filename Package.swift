@@ -203,7 +203,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "MoatMessageTests", dependencies: ["MoatMessage"]),
+        .testTarget(name: "MoatMessageTests", dependencies: ["MailTestSupport", "MoatMessage"]),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatIsolationTests", dependencies: ["MoatIsolation", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatPatternTests", dependencies: ["MoatPattern", "MoatCore", "MoatMessage"]),

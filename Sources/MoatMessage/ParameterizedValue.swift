@@ -106,7 +106,7 @@ struct ParameterizedValue {
             }
             for v in plain[name] ?? [] {
                 let text = ByteText.utf8OrLatin1(v).text
-                values.append(text.contains("=?") ? EncodedWords.decode(v) : text)
+                values.append(text.containsBytes("=?") ? EncodedWords.decode(v) : text)
             }
             var distinct: [String] = []
             for v in values where !distinct.contains(v) { distinct.append(v) }

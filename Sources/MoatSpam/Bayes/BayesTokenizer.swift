@@ -104,7 +104,7 @@ enum BayesTokenizer {
     static func messageID(_ message: Message) -> String {
         var h: UInt64 = 0xcbf29ce484222325
         for b in message.raw[message.root.bodyRange] { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        let id = message.headers.first("Message-ID")?.value.trimmingCharacters(in: .whitespaces) ?? ""
+        let id = message.headers.first("Message-ID")?.value.trimming(.whitespaces) ?? ""
         return id + "/" + String(h, radix: 16)
     }
 }

@@ -114,7 +114,9 @@ enum EvalLibrary {
             // Every form below needs the address (or its user part) literally in the subject; most
             // subjects have neither, and compiling the pattern per message cost 2.7 % of a scan.
             let literal = args.first == "user" ? String(to.split(separator: "@", omittingEmptySubsequences: false).first ?? "") : to
-            guard literal.isEmpty || subject.range(of: literal, options: .caseInsensitive) != nil else { return false }
+            guard literal.isEmpty || (subject.containsASCIICaseInsensitive(literal) ?? (subject.range(of: literal, options: .caseInsensitive) != nil)) else {
+                return false
+            }
             let pattern: String
             switch args.first ?? "" {
             case "address":

@@ -49,7 +49,7 @@ enum HTMLColor {
 
     /// `#rrggbb`, or `"invalid"`.
     static func rgb(_ value: String) -> String {
-        var color = value.lowercased().trimmingCharacters(in: .whitespacesAndNewlines)
+        var color = value.lowercased().trimmingWhitespaceAndNewlines()
         if let hex = names[color] { return hex6(hex) }
         guard hexOrRGB.matches(color) else { return "invalid" }
         if let m = rgbPercent.match(color) {

@@ -28,7 +28,7 @@ public struct SenderContext: Sendable, Hashable {
                 domains.insert(domain)
             }
         }
-        let precedence = headers.first("Precedence")?.value.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        let precedence = headers.first("Precedence")?.value.trimming(.whitespaces).lowercased() ?? ""
         let isBulk = headers.first("List-Unsubscribe") != nil || headers.first("List-Id") != nil
             || precedence == "bulk" || precedence == "list"
         self.init(domains: domains, isBulk: isBulk)
@@ -38,8 +38,10 @@ public struct SenderContext: Sendable, Hashable {
     static func addressDomain(_ value: String) -> String? {
         guard let at = value.lastIndex(of: "@") else { return nil }
         let rest = value[value.index(after: at)...]
-        let host = rest.prefix { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }
-        let trimmed = host.trimmingCharacters(in: CharacterSet(charactersIn: ".")).lowercased()
-        return trimmed.contains(".") && trimmed.count <= 253 ? trimmed : nil
+        var host = rest.prefix { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }
+        while host.first == "." { host.removeFirst() }
+        while host.last == "." { host.removeLast() }
+        let trimmed = host.lowercased()
+        return trimmed.containsBytes(".") && trimmed.count <= 253 ? trimmed : nil
     }
 }

@@ -1,3 +1,4 @@
+import MoatMessage
 import Foundation
 import MoatCore
 
@@ -7,6 +8,7 @@ import MoatCore
 /// Each check adds its weight once per message (its first finding); further hits of the same
 /// check are listed with score 0, so a message with 500 shortened links is not 500 times worse.
 public struct URLRiskAssessment: Sendable {
+    static let spaceOrPunctuation = CharacterSet.whitespacesAndNewlines.union(.punctuationCharacters)
     public var blockList: DomainList
     public var allowList: DomainList
     public var shorteners: DomainList
@@ -73,7 +75,7 @@ public struct URLRiskAssessment: Sendable {
             if let from = url.unwrappedFrom { hit("redirector", "\(from) leads to \(shown)", url) }
             if let ext = Self.fileExtension(url.pathAndQuery) {
                 // `eBayISAPI.dll?ViewItem...`: a server extension answering a query, not a download.
-                let serverExtension = ext == "dll" && url.pathAndQuery.contains("?")
+                let serverExtension = ext == "dll" && url.pathAndQuery.containsBytes("?")
                 if Self.executableExtensions.contains(ext), !serverExtension {
                     hit("executable_link", "\(shown) links to a .\(ext) file", url)
                 }
@@ -116,8 +118,8 @@ public struct URLRiskAssessment: Sendable {
             let domain = shown.registrableDomain ?? shown.host
             if !targets.contains(domain) {
                 let raw = candidate.raw.lowercased()
-                let whole = text.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters)).lowercased()
-                let isAddress = !candidate.schemeless || raw.hasPrefix("www.") || whole == raw.trimmingCharacters(in: .punctuationCharacters)
+                let whole = text.trimming(Self.spaceOrPunctuation).lowercased()
+                let isAddress = !candidate.schemeless || raw.hasPrefix("www.") || whole == raw.trimming(.punctuationCharacters)
                 return (domain, isAddress)
             }
         }

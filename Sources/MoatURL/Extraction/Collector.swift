@@ -120,7 +120,7 @@ struct Collector {
         result.imagesScanned += 1
         for payload in outcome.payloads {
             result.qrCodes += 1
-            let text = String(decoding: payload, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: payload, as: UTF8.self).trimmingWhitespaceAndNewlines()
             var found = add(text, .qr, part.path, schemeless: true) != nil
             if !found {
                 // `URLTO:`, vCards, Wi-Fi cards with a link inside.

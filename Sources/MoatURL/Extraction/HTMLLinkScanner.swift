@@ -7,6 +7,8 @@ import Foundation
 /// `<base href>`, and the visible text of each `<a>`. Every byte is visited a bounded number
 /// of times, so hostile markup (unclosed quotes and comments, 100,000 links) stays linear.
 struct HTMLLinkScanner {
+    static let quotes = CharacterSet(charactersIn: "'\"")
+    static let spaceOrQuotes = CharacterSet(charactersIn: " \t\r\n'\"")
     /// One link value (entity-decoded) with the attribute it came from.
     struct Link: Hashable {
         var value: String
@@ -162,7 +164,7 @@ struct HTMLLinkScanner {
             if let range = content.range(of: "url", options: .caseInsensitive) {
                 var rest = content[range.upperBound...].drop { $0 == " " }
                 if rest.first == "=" { rest = rest.dropFirst() }
-                let value = rest.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+                let value = rest.trimming(.whitespaces).trimming(Self.quotes)
                 add(value, "refresh")
             }
         }
@@ -194,7 +196,7 @@ struct HTMLLinkScanner {
             let valueStart = open + 4
             guard let close = lower[valueStart...].firstIndex(of: UInt8(ascii: ")")) else { break }
             let value = String(decoding: bytes[valueStart..<close], as: UTF8.self)
-                .trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\n'\""))
+                .trimming(Self.spaceOrQuotes)
             out.append(value)
             searchStart = close
         }

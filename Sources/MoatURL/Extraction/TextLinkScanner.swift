@@ -73,7 +73,7 @@ struct TextLinkScanner {
 
             var wrapped = false
             var pieces: [String] = []
-            if ledByAngle, !word.contains(">") {
+            if ledByAngle, !word.containsBytes(">") {
                 // `<https://example.com/long\n  /path>`: RFC 3986 appendix C wrapping.
                 var joined = String(encoding: scalars[linkStart..<end])
                 var next = index
@@ -94,7 +94,7 @@ struct TextLinkScanner {
                 end = trimTrailing(scalars, start: linkStart, end: end)
                 var joined = String(encoding: scalars[linkStart..<end])
                 // A long link cut at the end of a long line continues at the start of the next.
-                if end == token.end, token.lastOnLine, token.lineLength >= 60, joined.contains("/"),
+                if end == token.end, token.lastOnLine, token.lineLength >= 60, joined.containsBytes("/"),
                    index < tokens.count, tokens[index].startsLine, tokens[index].line == token.line + 1 {
                     let nextToken = tokens[index]
                     let nextEnd = trimTrailing(scalars, start: nextToken.start, end: nextToken.end)
@@ -243,7 +243,7 @@ struct TextLinkScanner {
 
     /// `looksLikeBareDomain` for any text: defanged dots, IDNA dots, invisible characters.
     static func looksLikeBareDomainScalars(_ lower: String) -> Bool {
-        if lower.contains("@") { return false }
+        if lower.containsBytes("@") { return false }
         var host = Substring(lower)
         if let slash = host.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { host = host[..<slash] }
         var hostText = String(host)
@@ -289,7 +289,7 @@ struct TextLinkScanner {
     /// Whether a line-initial token reads as the rest of a cut link rather than prose.
     private static func looksLikeContinuation(_ piece: String) -> Bool {
         guard !piece.isEmpty, piece.unicodeScalars.count <= 2048 else { return false }
-        guard !piece.lowercased().contains("://"), !piece.lowercased().hasPrefix("www.") else { return false }
+        guard !piece.lowercased().containsBytes("://"), !piece.lowercased().hasPrefix("www.") else { return false }
         guard piece.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0 != "<" && $0 != ">" && $0 != "\"" }) else { return false }
         return piece.contains(where: { "/=&%?#_".contains($0) }) || (piece.count >= 16 && piece.contains(where: \.isNumber))
     }

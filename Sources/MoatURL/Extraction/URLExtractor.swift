@@ -8,6 +8,7 @@ import MoatMessage
 /// The public entry point for the CLI (`moat explain`, JSON output) as well as `URLEngine`.
 /// Parsing is pure Swift on the calling task; image decoding and zbar run on the blocking pool.
 public struct URLExtractor: Sendable {
+    static let angles = CharacterSet(charactersIn: "<>")
     public let normalizer: URLNormalizer
     public let limits: URLExtractionLimits
 
@@ -95,7 +96,7 @@ public struct URLExtractor: Sendable {
             }
             guard jobs.count < limits.maxImages else { skipped += 1; continue }
             let contentID = part.headers.first("Content-ID")?.value
-                .trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "<>")).lowercased()
+                .trimming(.whitespaces).trimming(Self.angles).lowercased()
             let inline = contentID.map { collector.contentIDs.contains($0) } ?? false
             jobs.append(ImageJob(part: part, inline: inline))
         }

@@ -24,7 +24,7 @@ enum RedirectUnwrapper {
             guard parameters.contains(name) || (googleStyle && name == "q") else { continue }
             var value = URLNormalizer.percentDecode(pieces[1].replacingOccurrences(of: "+", with: " "), onlyUnreserved: false)
             // Values encoded twice (`https%253A%252F%252F`) are common in tracking chains.
-            if !value.contains("://"), value.contains("%") {
+            if !value.containsBytes("://"), value.containsBytes("%") {
                 value = URLNormalizer.percentDecode(value, onlyUnreserved: false)
             }
             let lower = value.lowercased()

@@ -1,3 +1,4 @@
+import MoatMessage
 import Foundation
 
 /// Turns the text of a link, however disguised, into one canonical form for matching.
@@ -61,7 +62,7 @@ public struct URLNormalizer: Sendable {
         var text = plain ? raw : String(scalars)
         if let first = text.unicodeScalars.first, let last = text.unicodeScalars.last,
            Self.isHorizontalSpace(first) || Self.isHorizontalSpace(last) {
-            text = text.trimmingCharacters(in: .whitespaces)
+            text = text.trimming(.whitespaces)
         }
         // Fullwidth and other compatibility forms (`ｈｔｔｐｓ：／／`) fold to ASCII, as browsers do
         // (ASCII is its own compatibility form).
@@ -178,7 +179,7 @@ public struct URLNormalizer: Sendable {
             return (literal, literal)
         }
         var host = String(text)
-        if host.contains("%") {
+        if host.containsBytes("%") {
             let decoded = Self.percentDecode(host, onlyUnreserved: false)
             if decoded != host { traits.insert(.percentEncodedHost) }
             host = decoded
@@ -254,7 +255,7 @@ public struct URLNormalizer: Sendable {
 
     /// Decodes `%XX` escapes (all of them, as UTF-8; or only those of RFC 3986 unreserved characters).
     static func percentDecode(_ text: String, onlyUnreserved: Bool) -> String {
-        guard text.contains("%") else { return text }
+        guard text.containsBytes("%") else { return text }
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
