@@ -97,6 +97,26 @@ struct WireTests {
         #expect(throws: WireReader.Malformed.self) { try WireVerdict(wire: hostile.bytes[...]) }
     }
 
+    @Test func scanRequestHeadersRoundTripAndTruncationsAreRejected() throws {
+        var full = Envelope(clientAddress: "192.0.2.7", clientHostname: "mx.example.org", helo: "mx.example.org",
+                            mailFrom: "a@example.org", recipients: ["b@example.net", "c@example.net", "é@例え.jp"], queueID: "4Bx")
+        full.authenticatedAs = "alice"
+        let headers = [
+            ScanRequestHeader(request: 9, scanID: "s-1", envelope: full,
+                              engines: [RequestedEngine(name: "spam", state: .active), RequestedEngine(name: "url", state: .shadow)], serial: true),
+            ScanRequestHeader(request: .max, scanID: "", envelope: Envelope(), engines: [], serial: false),
+        ]
+        for header in headers {
+            let bytes = header.wireEncoded()
+            #expect(try ScanRequestHeader(wire: bytes[...]) == header)
+            // Every shorter frame, and one with a byte more, is malformed, never a trap.
+            for length in 0..<bytes.count {
+                #expect(throws: WireReader.Malformed.self) { try ScanRequestHeader(wire: bytes[..<length]) }
+            }
+            #expect(throws: WireReader.Malformed.self) { try ScanRequestHeader(wire: (bytes + [0])[...]) }
+        }
+    }
+
     @Test func exitStatusNamesSignalsAndCodes() {
         #expect(ExitStatus(raw: 6).description == "killed by signal 6 (SIGABRT)")
         #expect(ExitStatus(raw: 11).label == "SIGSEGV")

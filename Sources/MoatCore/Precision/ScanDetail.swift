@@ -85,13 +85,6 @@ public struct ScanDetail: Sendable, Hashable, Codable {
         self.truncated = truncated
     }
 
-    /// The detail as stored: JSON with sorted keys.
-    public func encoded() -> String? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) }
-    }
-
     /// Reads what `encoded()` wrote; a value that does not parse reads as absent.
     public static func decode(_ text: String?) -> ScanDetail? {
         guard let text else { return nil }

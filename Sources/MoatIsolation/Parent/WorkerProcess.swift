@@ -178,12 +178,7 @@ final class WorkerProcess: Sendable {
                 onRequest(request)
                 var header = header
                 header.request = request
-                let payload: [UInt8]
-                do {
-                    payload = WorkerFrame.scanPayload(header: Array(try JSONEncoder().encode(header)), message: raw)
-                } catch {
-                    payload = []
-                }
+                let payload = WorkerFrame.scanPayload(header: header.wireEncoded(), message: raw)
                 // A failed send shows as the end of the stream: the reader then answers the request.
                 channel.post(WorkerFrame(kind: .scan, payload: payload))
             }

@@ -2,7 +2,7 @@ import Foundation
 import MoatCore
 
 /// What the parent asks of a worker for one message (JSON, followed by the raw message).
-struct ScanRequestHeader: Codable, Sendable {
+struct ScanRequestHeader: Codable, Sendable, Equatable, WireFrameBody {
     /// The parent's id for this request on this worker's channel.
     var request: UInt64
     var scanID: String
@@ -11,6 +11,57 @@ struct ScanRequestHeader: Codable, Sendable {
     var engines: [RequestedEngine]
     /// Run engines one after another, so a crash names exactly one engine (retries after a crash).
     var serial: Bool
+
+    init(request: UInt64, scanID: String, envelope: Envelope, engines: [RequestedEngine], serial: Bool) {
+        self.request = request
+        self.scanID = scanID
+        self.envelope = envelope
+        self.engines = engines
+        self.serial = serial
+    }
+
+    // Binary, as the other per-message frames: its JSON was most of what the parent still spent
+    // on the wire. Every `Envelope` field is written; a field added there must be added here.
+    func wireEncoded() -> [UInt8] {
+        var w = WireWriter(capacity: 256)
+        w.u64(request)
+        w.string(scanID)
+        let e = envelope
+        for field in [e.clientAddress, e.clientHostname, e.helo, e.mailFrom, e.queueID, e.authenticatedAs] {
+            w.optional(field) { $0.string($1) }
+        }
+        w.count(e.recipients.count)
+        for recipient in e.recipients { w.string(recipient) }
+        w.count(engines.count)
+        for engine in engines {
+            w.string(engine.name)
+            w.string(engine.state.rawValue)
+        }
+        w.bool(serial)
+        return w.bytes
+    }
+
+    init(wire: ArraySlice<UInt8>) throws(WireReader.Malformed) {
+        var r = WireReader(wire)
+        request = try r.u64()
+        scanID = try r.string()
+        var e = Envelope()
+        e.clientAddress = try r.optional { r throws(WireReader.Malformed) in try r.string() }
+        e.clientHostname = try r.optional { r throws(WireReader.Malformed) in try r.string() }
+        e.helo = try r.optional { r throws(WireReader.Malformed) in try r.string() }
+        e.mailFrom = try r.optional { r throws(WireReader.Malformed) in try r.string() }
+        e.queueID = try r.optional { r throws(WireReader.Malformed) in try r.string() }
+        e.authenticatedAs = try r.optional { r throws(WireReader.Malformed) in try r.string() }
+        let recipients = try r.count()
+        for _ in 0..<recipients { e.recipients.append(try r.string()) }
+        envelope = e
+        var engines: [RequestedEngine] = []
+        let count = try r.count()
+        for _ in 0..<count { engines.append(RequestedEngine(name: try r.string(), state: try r.raw(EngineState.self))) }
+        self.engines = engines
+        serial = try r.bool()
+        guard r.isAtEnd else { throw WireReader.Malformed() }
+    }
 }
 
 /// One engine a request asks for.

@@ -77,7 +77,7 @@ public final class WorkerServer: Sendable {
             switch frame.kind {
             case .scan:
                 guard let (headerBytes, message) = WorkerFrame.splitScanPayload(frame.payload),
-                      let header = try? JSONDecoder().decode(ScanRequestHeader.self, from: Data(headerBytes)) else {
+                      let header = try? ScanRequestHeader(wire: headerBytes) else {
                     logger.error("malformed scan request from the parent")
                     return
                 }
