@@ -41,14 +41,14 @@ declare -A MODULE=(
     [mime]=Message [addresslist]=Message [rfc2047]=Message [charsets]=Message [uuencode]=Message [qp]=Message [base64]=Message
     [htmllinks]=URL [urlnormalize]=URL [pdflinks]=URL [textlinks]=URL [gif]=URL [image]=URL [qr]=URL
     [cfb]=Macro [zip]=Macro [rtf]=Macro [biff]=Macro [powerpoint]=Macro [vba]=Macro [macro]=Macro
-    [received]=Spam [spamhtml]=Spam [urihosts]=Spam [dkim]=Auth [authrecords]=Auth [pdf]=PDF [htmldisarm]=HTMLDisarm [consoleform]=Console
+    [received]=Spam [spamhtml]=Spam [urihosts]=Spam [asciipattern]=Spam [dkim]=Auth [authrecords]=Auth [pdf]=PDF [htmldisarm]=HTMLDisarm [consoleform]=Console
 )
-ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts dkim authrecords pdf htmldisarm consoleform"
+ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts asciipattern dkim authrecords pdf htmldisarm consoleform"
 declare -A MAXLEN=(
     [mime]=65536 [addresslist]=4096 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
     [htmllinks]=16384 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=4096 [gif]=16384 [image]=65536 [qr]=65536
     [cfb]=131072 [zip]=131072 [rtf]=65536 [biff]=16384 [powerpoint]=65536 [vba]=16384 [macro]=131072
-    [received]=2048 [spamhtml]=16384 [urihosts]=2048 [dkim]=4096 [authrecords]=1024 [pdf]=65536 [htmldisarm]=16384 [consoleform]=4096
+    [received]=2048 [spamhtml]=16384 [urihosts]=2048 [asciipattern]=4096 [dkim]=4096 [authrecords]=1024 [pdf]=65536 [htmldisarm]=16384 [consoleform]=4096
 )
 # Dictionary per target (Tests/Fuzz/dict/<name>.dict).
 declare -A DICT=(
@@ -76,6 +76,7 @@ module_sources() {
     Spam) echo Sources/MoatSpam/Relays/ReceivedParser.swift Sources/MoatSpam/Relays/Relay.swift \
         Sources/MoatSpam/Text/HTMLRendering.swift Sources/MoatSpam/Text/HTMLColor.swift \
         Sources/MoatSpam/Regex/PerlPattern.swift Sources/MoatSpam/Regex/PCRE2Pattern.swift Sources/MoatSpam/Regex/RequiredLiteral.swift \
+        Sources/MoatSpam/Regex/ASCIIPattern.swift \
         Sources/MoatSpam/Evals/URIHost.swift Sources/MoatSpam/Evals/RegistryBoundaries.swift ;;
     # The parsers only: the verifier and keys need swift-crypto, which is built by SwiftPM.
     Auth) echo Sources/MoatAuth/DKIMSignature.swift Sources/MoatAuth/DKIMCanonicalizer.swift Sources/MoatAuth/SPFRecord.swift \
@@ -184,6 +185,10 @@ seeds() {
         pick "$dir" 100 "$max" -path '*/spamassassin/*' -name '0*' ;;
     rfc2047) carve_headers "$dir" '^(subject|from|to|content-type|content-disposition):' 300 ;;
     received) carve_headers "$dir" '^received:' 400 ;;
+    asciipattern)
+        # Body rules' patterns as the stock rule files write them (between the slashes).
+        sed -n 's|^[[:space:]]*body[[:space:]]\{1,\}[A-Z_0-9]\{1,\}[[:space:]]\{1,\}/\(.*\)/[a-z]*[[:space:]]*$|\1|p' /usr/share/spamassassin/*.cf 2>/dev/null |
+            sort -u | head -n 400 | while IFS= read -r line; do printf '%s' "$line" >"$dir/p$(printf '%s' "$line" | md5sum | cut -c1-16)"; done ;;
     dkim) carve_headers "$dir" '^(dkim-signature|subject|from):' 300 ;;
     authrecords)
         # SPF records of the RFC 7208 suite, and DMARC records.

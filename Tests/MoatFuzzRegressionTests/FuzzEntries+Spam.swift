@@ -12,6 +12,12 @@ enum SpamFuzzEntries {
         blackHole(HTMLRendering(String(decoding: data, as: UTF8.self)))
     }
 
+    /// A rule pattern narrowed to ASCII text (rule files are the operator's, but a reader of
+    /// expressions must not trap on any of them).
+    static func asciiPattern(_ data: [UInt8]) {
+        blackHole(ASCIIPattern.narrow(String(decoding: data, as: UTF8.self)))
+    }
+
     /// A link's host and its registrable domain (the URI block list rules' questions).
     static func uriHosts(_ data: [UInt8]) {
         let registry = RegistryBoundaries(topLevel: ["com", "uk", "test"], twoLevel: ["co.uk"], threeLevel: ["pvt.k12.uk"])

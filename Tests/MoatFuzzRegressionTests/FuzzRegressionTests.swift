@@ -33,6 +33,7 @@ struct FuzzRegressionTests {
         "authrecords": { AuthFuzzEntries.authrecords($0) },
         "spamhtml": { SpamFuzzEntries.spamHTML($0) },
         "urihosts": { SpamFuzzEntries.uriHosts($0) },
+        "asciipattern": { SpamFuzzEntries.asciiPattern($0) },
         "addresslist": { MessageFuzzEntries.addressList($0) },
         "pdf": { PDFFuzzEntries.inspect($0) },
         "htmldisarm": { HTMLDisarmFuzzEntries.sanitize($0) },

@@ -87,6 +87,9 @@ final class CompiledRuleSet: Sendable {
     /// Rule indices per kind for regex rules; prefilter by kind; rules PCRE2 always checks.
     private let regexRules: [RuleKind: [Int]]
     private let prefilters: [RuleKind: HyperscanPrefilter]
+    /// Per kind, the same patterns narrowed to what can match ASCII text (`ASCIIPattern`), scanned
+    /// instead when a message's joined text is ASCII: the same matches, fewer automata.
+    private let asciiPrefilters: [RuleKind: HyperscanPrefilter]
     /// Scans in which Hyperscan failed and every rule of a kind was checked with PCRE2 instead
     /// (in the engine's status: a non-zero count means scratch or scan errors to look into).
     let prefilterFailures = Atomic<Int>(0)
@@ -434,6 +437,37 @@ final class CompiledRuleSet: Sendable {
             prefilters[kind] = db
             summary.prefiltered += db.patternCount
         }
+        // ASCII twins of the kind databases, built from the patterns the full database holds (a
+        // rule it rejected is checked by PCRE2 anyway). Kept only when every pattern compiles: a
+        // pattern missing from the twin would be a rule never checked on ASCII text.
+        var twinJobs: [(kind: RuleKind, patterns: [HyperscanPrefilter.Pattern])] = []
+        for (kind, patterns) in jobList {
+            guard let db = prefilters[kind] else { continue }
+            var narrowedAny = false
+            var twin: [HyperscanPrefilter.Pattern] = []
+            for pattern in patterns where db.rejected[pattern.id] == nil {
+                switch ASCIIPattern.narrow(pattern.expression) {
+                case .unchanged:
+                    twin.append(pattern)
+                case .narrowed(let expression):
+                    var narrowed = pattern
+                    narrowed.expression = expression
+                    twin.append(narrowed)
+                    narrowedAny = true
+                case .impossible:
+                    narrowedAny = true
+                }
+            }
+            if narrowedAny { twinJobs.append((kind, twin)) }
+        }
+        let twins = Mutex<[RuleKind: HyperscanPrefilter]>([:])
+        let twinList = twinJobs
+        DispatchQueue.concurrentPerform(iterations: twinList.count) { n in
+            let db = HyperscanPrefilter(twinList[n].patterns, cacheDirectory: cacheDirectory)
+            guard db.rejected.isEmpty else { return }
+            twins.withLock { $0[twinList[n].kind] = db }
+        }
+        self.asciiPrefilters = twins.withLock { $0 }
         var headerPrefilters = [HyperscanPrefilter?](repeating: nil, count: selectorList.count)
         var headerPrefiltered = Set<Int>()
         for (n, (selector, patterns)) in headerJobs.enumerated() {
@@ -666,7 +700,8 @@ final class CompiledRuleSet: Sendable {
                     joined.append(0x0A)
                     ends.append(joined.count)
                 }
-                if let found = joined.withUnsafeBufferPointer({ db.candidates(in: $0) }) {
+                let scanned = asciiPrefilters[kind].flatMap { twin in Self.isASCII(joined) ? twin : nil } ?? db
+                if let found = joined.withUnsafeBufferPointer({ scanned.candidates(in: $0) }) {
                     candidates = []
                     candidates.reserveCapacity(found.count)
                     for report in found {
@@ -822,6 +857,22 @@ final class CompiledRuleSet: Sendable {
                                 description: rule.description, excerpt: excerpts[i] ?? ""))
         }
         return hits
+    }
+
+    /// Whether every byte is below 0x80, eight at a time.
+    static func isASCII(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var index = 0
+            while index + 8 <= raw.count {
+                if raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+                index += 8
+            }
+            while index < raw.count {
+                if raw[index] >= 0x80 { return false }
+                index += 1
+            }
+            return true
+        }
     }
 
     /// The index of the text whose bytes (its newline included) hold joined offset `offset`, given
