@@ -75,3 +75,45 @@ import Testing
         #expect(matched > 300)
     }
 }
+
+/// The same narrowing for the rules' PCRE2 patterns (byte mode, as the rules are compiled):
+/// the first match on ASCII text is the same range, lookarounds and captures included.
+@Suite struct ASCIIPCREPatternTests {
+    @Test func sameFirstMatchOnASCIIText() throws {
+        let expressions = [
+            #"(?:^|\W)(?=(?:[oO0\xd2-\xd6]|[\xc3][\x92-\x96]))(?!opt[-\s]?out)(?:[oO0\xd2-\xd6]|[\xc3][\x92-\x96])(?:[pP\xfe]|[\xce][\xa1])(?:[tT\xd4]|[\xc5][\xa2-\xa7])[-\s]?(?:[oO0]|\xc3\x96)(?:[uU\xb5]|[\xc5][\xa8-\xb3])(?:[tT]|[\xcd][\xb2])(?:$|\W)"#,
+            #"\bfull(?:st[\xe4]ndigt)?\s?(name|nom)\b"#,
+            #"(?<![\xe0-\xff])v[i1!|l\xEC-\xEF]agra(?=\W|$)"#,
+            #"(a|\xe9)(b)\2"#,
+            #"caf\xe9?s|\xe9t\xe9"#,
+        ]
+        var random = TestRandom(seed: 31)
+        let pieces = ["o", "O", "0", "p", "P", "t", "T", "-", " ", "u", "U", "opt", "out", "full", "st", "name", "nom", "v", "i", "1", "!",
+                      "agra", "a", "b", "bb", "caf", "s", "x", "\n", ".", " 0ptout ", " OPTOUT", "opt out", " full name", "fullnom ",
+                      " viagra ", "v1agra", "abb", "cafs", "xcafs"]
+        let texts = random.texts(from: pieces, count: 2000, maxPieces: 10)
+        var narrowedCount = 0
+        var matched = 0
+        for expression in expressions {
+            let original = try PCRE2Pattern(expression, options: .caseless)
+            let narrowed: PCRE2Pattern
+            switch ASCIIPattern.narrow(expression) {
+            case .unchanged: narrowed = original
+            case .narrowed(let text):
+                narrowed = try PCRE2Pattern(text, options: .caseless)
+                narrowedCount += 1
+            case .impossible: narrowed = try PCRE2Pattern("(?!)", options: .caseless)
+            }
+            let scratch = PCRE2MatchScratch()
+            for text in texts {
+                let bytes = Array(text.utf8)
+                let a = bytes.withUnsafeBufferPointer { original.firstMatch(in: $0, scratch: scratch) }
+                let b = bytes.withUnsafeBufferPointer { narrowed.firstMatch(in: $0, scratch: scratch) }
+                #expect(a == b, "\(expression) on \(text)")
+                if a != nil { matched += 1 }
+            }
+        }
+        #expect(narrowedCount == 4)
+        #expect(matched > 1000)
+    }
+}

@@ -80,6 +80,10 @@ final class CompiledRuleSet: Sendable {
     /// `askdns` rules (none: DNS off).
     let askDNS: AskDNS
     let patterns: [PCRE2Pattern]
+    /// Per pattern, the same expression narrowed to ASCII text (`ASCIIPattern`), matched instead
+    /// on texts that are ASCII; nil where nothing narrows. The look-alike spellings cost PCRE2 as
+    /// they cost Hyperscan: at every position each of their UTF-8 alternatives is tried.
+    let asciiPatterns: [PCRE2Pattern?]
     let requiredScore: Double
     let summary: RuleSetSummary
     /// Rule-file settings the native evals read (FreeMail lists).
@@ -166,6 +170,7 @@ final class CompiledRuleSet: Sendable {
         summary.defined = parsed.order.count
         var rules: [Rule] = []
         var patterns: [PCRE2Pattern] = []
+        var asciiPatterns: [PCRE2Pattern?] = []
         for name in parsed.order {
             guard let def = parsed.rules[name] else { continue }
             let scores = parsed.scores[name] ?? [Self.defaultScore(def)]
@@ -188,6 +193,7 @@ final class CompiledRuleSet: Sendable {
                 do {
                     let compiled = try PCRE2Pattern(literal.pcrePattern, options: literal.pcreOptions)
                     patterns.append(compiled)
+                    asciiPatterns.append(Self.asciiPattern(literal.pcrePattern, options: literal.pcreOptions))
                     test = .regex(patterns.count - 1, header: header, negated: negated, ifUnset: ifUnset)
                 } catch {
                     skip(.compileError, "\(error)")
@@ -489,6 +495,7 @@ final class CompiledRuleSet: Sendable {
         askDNS.rules = askDNS.rules.filter { name, _ in index[name].map { live[$0] } ?? false }
         self.askDNS = askDNS
         self.patterns = patterns
+        self.asciiPatterns = asciiPatterns
         self.regexRules = regexRules
         self.prefilters = prefilters
         self.prefilterRejections = rejections.sorted { $0.value > $1.value }.map { ($0.key, $0.value) }
@@ -678,6 +685,10 @@ final class CompiledRuleSet: Sendable {
             case .uri: texts = subjects.uris
             default: texts = [subjects.full]
             }
+            // ASCII texts are matched with the narrowed databases and patterns: the same matches.
+            // Only with the prefilter: without it, the scan is the plain reference the corpus
+            // check compares against, narrowing included.
+            let textsAreASCII = prefilter && texts.allSatisfy(Self.isASCII)
             // Each candidate rule with the first text it can match in: texts before the one where
             // Hyperscan's first match for the rule ends cannot hold an exact match (see
             // `HyperscanPrefilter.candidates(in:)`), so PCRE2 starts there.
@@ -700,7 +711,7 @@ final class CompiledRuleSet: Sendable {
                     joined.append(0x0A)
                     ends.append(joined.count)
                 }
-                let scanned = asciiPrefilters[kind].flatMap { twin in Self.isASCII(joined) ? twin : nil } ?? db
+                let scanned = textsAreASCII ? asciiPrefilters[kind] ?? db : db
                 if let found = joined.withUnsafeBufferPointer({ scanned.candidates(in: $0) }) {
                     candidates = []
                     candidates.reserveCapacity(found.count)
@@ -727,15 +738,16 @@ final class CompiledRuleSet: Sendable {
                 guard case .regex(let p, _, _, _) = rules[i].test else { continue }
                 let limit = rules[i].flags.multiple ? (rules[i].flags.maxHits ?? 1_000) : 1
                 var hits = 0
+                let pattern = textsAreASCII ? asciiPatterns[p] ?? patterns[p] : patterns[p]
                 func confirm(_ text: [UInt8]) {
                     text.withUnsafeBufferPointer { buffer in
                         if limit == 1 {
-                            if let r = patterns[p].firstMatch(in: buffer, scratch: scratch) {
+                            if let r = pattern.firstMatch(in: buffer, scratch: scratch) {
                                 hits = 1
                                 if excerpts[i] == nil { excerpts[i] = Self.excerpt(buffer, r) }
                             }
                         } else {
-                            hits += patterns[p].countMatches(in: buffer, limit: limit - hits, scratch: scratch)
+                            hits += pattern.countMatches(in: buffer, limit: limit - hits, scratch: scratch)
                         }
                     }
                 }
@@ -857,6 +869,18 @@ final class CompiledRuleSet: Sendable {
                                 description: rule.description, excerpt: excerpts[i] ?? ""))
         }
         return hits
+    }
+
+    /// `expression` narrowed to ASCII text and compiled, or nil when nothing narrows (or the
+    /// narrowed text does not compile, or `x` mode makes comments and spaces part of its reading).
+    private static func asciiPattern(_ expression: String, options: PCRE2Pattern.Options) -> PCRE2Pattern? {
+        guard !options.contains(.extended) else { return nil }
+        switch ASCIIPattern.narrow(expression) {
+        case .unchanged: return nil
+        case .narrowed(let narrowed): return try? PCRE2Pattern(narrowed, options: options)
+        // Matches no ASCII text: a pattern that fails at once.
+        case .impossible: return try? PCRE2Pattern("(?!)", options: options)
+        }
     }
 
     /// Whether every byte is below 0x80, eight at a time.
