@@ -48,6 +48,20 @@ import Testing
         #expect(try store.counts().tokens == 0)
     }
 
+    /// A store that has learned does not read its seed's lines, but a seed that is not one is
+    /// still an error.
+    @Test func aStoreThatLearnedChecksOnlyTheSeedsHeader() throws {
+        let dir = Self.directory()
+        let store = try BayesStore(path: dir + "/store.sqlite", minimumPerClass: 1)
+        try store.train(message: BayesCacheTests.spam1, isSpam: true)
+        try "\(BayesSeed.magic)\nnspam\t1\nnham\t1\n12\tx\t3\n".write(toFile: dir + "/lines.tsv", atomically: true, encoding: .utf8)
+        #expect(try store.seed(from: dir + "/lines.tsv") == false)
+        try "not a seed\n".write(toFile: dir + "/header.tsv", atomically: true, encoding: .utf8)
+        #expect { try store.seed(from: dir + "/header.tsv") } throws: { "\($0)".contains("header.tsv") }
+        #expect { try store.seed(from: dir + "/missing.tsv") } throws: { "\($0)".contains("missing.tsv") }
+        #expect(try store.counts().spamMessages == 1)
+    }
+
     @Test func theShippedSeedParses() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../models/bayes-seed.tsv").path
         let content = try BayesSeed.parse(path: path)
