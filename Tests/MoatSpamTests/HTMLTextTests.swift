@@ -35,3 +35,15 @@ import Testing
         #expect(HTMLRendering.decodeEntities("a &amp; b &lt;c&gt; &#233;t&eacute &#x41;&#0; ж&") == "a & b <c> ét&eacute A&#0; ж&")
     }
 }
+
+/// The renderer's test for visible text, on bytes for ASCII, against the scalar property it replaces.
+@Suite struct HTMLVisibleScalarTests {
+    @Test func agreesWithTheWhitespaceProperty() {
+        var random = TestRandom(seed: 9)
+        let pieces = [" ", "\t", "\n", "\r", "\u{0B}", "\u{0C}", "\u{1C}", "\u{A0}", "\u{85}", "\u{2003}", "\u{3000}", "\u{200B}", "x", "é", "日"]
+        for text in random.texts(from: pieces, count: 2000, maxPieces: 6) + [""] {
+            let expected = text.unicodeScalars.contains { !$0.properties.isWhitespace && $0 != "\u{A0}" }
+            #expect(HTMLRendering.hasVisibleScalar(text) == expected, "\(Array(text.unicodeScalars))")
+        }
+    }
+}

@@ -140,8 +140,13 @@ struct HTMLRendering: Sendable {
                             }
                             // SpamAssassin compares the size after each allowed attribute, in
                             // hash order: the inherited size counts when another attribute is there.
-                            let present = allowed.filter { attributes[$0] != nil }
-                            if present.contains(where: { $0 != "size" }) { maxSize = max(maxSize, size) }
+                            var anyPresent = false
+                            var otherThanSize = false
+                            for name in allowed where attributes[name] != nil {
+                                anyPresent = true
+                                if name != "size" { otherThanSize = true }
+                            }
+                            if otherThanSize { maxSize = max(maxSize, size) }
                             if let value = attributes["size"], allowed.contains("size") {
                                 if let m = Self.relativeSize.match(value) {
                                     size = Self.saturatingSum(basefont, Int(m.text(1)) ?? 0)
@@ -149,7 +154,7 @@ struct HTMLRendering: Sendable {
                                     size = Int(m.text(1)) ?? size
                                 }
                             }
-                            if !present.isEmpty { maxSize = max(maxSize, size) }
+                            if anyPresent { maxSize = max(maxSize, size) }
                         }
                         style.size = size
                         styles.append(style)
@@ -200,7 +205,7 @@ struct HTMLRendering: Sendable {
             while j < s.count, s[j] != "<" { j += 1 }
             let raw = String(encoding: s[i..<j])
             let decoded = Self.decodeEntities(raw)
-            if decoded.unicodeScalars.contains(where: { !$0.properties.isWhitespace && $0 != "\u{A0}" }), let style = styles.last {
+            if Self.hasVisibleScalar(decoded), let style = styles.last {
                 if HTMLColor.lowContrast(style.fg, style.bg) {
                     fontLowContrast = true
                 } else if style.fg == "invalid" || style.bg == "invalid" {
@@ -217,6 +222,21 @@ struct HTMLRendering: Sendable {
         }
         text = out
         visibleLength = Self.visibleCharacters(out)
+    }
+
+    /// Whether `text` holds a scalar that is neither whitespace nor U+00A0. ASCII is read on the
+    /// bytes (its whitespace is TAB to CR and space, as the Unicode property says); the property
+    /// is looked up only for other scalars.
+    static func hasVisibleScalar(_ text: String) -> Bool {
+        var nonASCII = false
+        for byte in text.utf8 {
+            if byte >= 0x80 {
+                nonASCII = true
+            } else if byte != 0x20, !(0x09...0x0D).contains(byte) {
+                return true
+            }
+        }
+        return nonASCII && text.unicodeScalars.contains { $0.value >= 0x80 && !$0.properties.isWhitespace && $0 != "\u{A0}" }
     }
 
     /// Characters that are not whitespace (a `Character` is whitespace when its first scalar is).
