@@ -1,5 +1,6 @@
-/// Small byte-level text routines shared by the header, parameter and body decoders.
-enum ByteText {
+/// Small byte-level text routines shared by the header, parameter and body decoders (and, for hex
+/// digits, the spam engine's reading of rule patterns).
+public enum ByteText {
     static let cr: UInt8 = 0x0D
     static let lf: UInt8 = 0x0A
     static let space: UInt8 = 0x20
@@ -28,7 +29,7 @@ enum ByteText {
 
     /// Value of an ASCII hex digit, or nil.
     @inline(__always)
-    static func hexValue(_ b: UInt8) -> UInt8? {
+    public static func hexValue(_ b: UInt8) -> UInt8? {
         switch b {
         case 0x30...0x39: return b - 0x30
         case 0x41...0x46: return b - 0x41 + 10

@@ -1,3 +1,27 @@
+import Foundation
+
+/// Substring search on bytes: `memchr` to each place the first byte occurs, `memcmp` there.
+public enum ByteSearch {
+    /// Whether `needle` occurs in `haystack` (an empty needle occurs everywhere).
+    public static func occurs(_ needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = needle.first else { return true }
+        guard let base = haystack.baseAddress, let nBase = needle.baseAddress, haystack.count >= needle.count else { return false }
+        let last = haystack.count - needle.count
+        var i = 0
+        while i <= last {
+            guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
+            i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(base + i, nBase, needle.count) == 0 { return true }
+            i += 1
+        }
+        return false
+    }
+
+    public static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        needle.withUnsafeBufferPointer { occurs($0, in: haystack) }
+    }
+}
+
 extension StringProtocol {
     /// Whether the string's UTF-8 holds `needle`'s bytes.
     ///
@@ -7,9 +31,8 @@ extension StringProtocol {
     public func containsBytes(_ needle: String) -> Bool {
         var needle = needle
         return needle.withUTF8 { wanted in
-            guard let first = wanted.first else { return true }
-            return utf8.withContiguousStorageIfAvailable { Self.find(wanted, first: first, in: $0) }
-                ?? Array(utf8).withUnsafeBufferPointer { Self.find(wanted, first: first, in: $0) }
+            utf8.withContiguousStorageIfAvailable { ByteSearch.occurs(wanted, in: $0) }
+                ?? Array(utf8).withUnsafeBufferPointer { ByteSearch.occurs(wanted, in: $0) }
         }
     }
 
@@ -20,29 +43,10 @@ extension StringProtocol {
         guard !wanted.contains(where: { $0 >= 0x80 }) else { return nil }
         let text = Array(utf8)
         guard !text.contains(where: { $0 >= 0x80 }) else { return nil }
-        guard let first = wanted.first else { return true }
-        let lowered = text.map(Self.lowerASCII)
-        return wanted.withUnsafeBufferPointer { w in lowered.withUnsafeBufferPointer { Self.find(w, first: first, in: $0) } }
+        return text.map(Self.lowerASCII).withUnsafeBufferPointer { ByteSearch.occurs(wanted, in: $0) }
     }
 
     private static func lowerASCII(_ byte: UInt8) -> UInt8 {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-    }
-
-    private static func find(_ wanted: UnsafeBufferPointer<UInt8>, first: UInt8, in text: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard wanted.count <= text.count else { return false }
-        var start = 0
-        let last = text.count - wanted.count
-        while start <= last {
-            guard let at = text[start...last].firstIndex(of: first) else { return false }
-            var matched = true
-            for offset in 1..<wanted.count where text[at + offset] != wanted[offset] {
-                matched = false
-                break
-            }
-            if matched { return true }
-            start = at + 1
-        }
-        return false
     }
 }

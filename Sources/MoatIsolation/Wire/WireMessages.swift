@@ -2,7 +2,7 @@ import Foundation
 import MoatCore
 
 /// What the parent asks of a worker for one message (JSON, followed by the raw message).
-struct ScanRequestHeader: Codable, Sendable, Equatable, WireFrameBody {
+struct ScanRequestHeader: Sendable, Equatable, WireFrameBody {
     /// The parent's id for this request on this worker's channel.
     var request: UInt64
     var scanID: String
@@ -65,7 +65,7 @@ struct ScanRequestHeader: Codable, Sendable, Equatable, WireFrameBody {
 }
 
 /// One engine a request asks for.
-struct RequestedEngine: Codable, Sendable, Hashable {
+struct RequestedEngine: Sendable, Hashable {
     var name: String
     var state: EngineState
 }

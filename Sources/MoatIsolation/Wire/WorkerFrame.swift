@@ -4,7 +4,7 @@ struct WorkerFrame: Sendable, Equatable {
     enum Kind: UInt8, Sendable {
         /// Worker → parent: engines loaded (JSON `WorkerReady`); also the answer to `reload`.
         case ready = 0x52 // R
-        /// Parent → worker: scan a message (`ScanRequestHeader` JSON length, the JSON, the raw message).
+        /// Parent → worker: scan a message (the binary `ScanRequestHeader`'s length, the header, the raw message).
         case scan = 0x53 // S
         /// Worker → parent: an engine starts on a request (binary `EngineProgress`).
         case begin = 0x42 // B

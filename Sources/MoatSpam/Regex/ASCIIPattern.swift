@@ -1,3 +1,5 @@
+import MoatMessage
+
 /// A Hyperscan expression narrowed to what can match ASCII text.
 ///
 /// The stock body rules spell look-alike letters as classes and alternations of Latin-1 and UTF-8
@@ -238,7 +240,7 @@ enum ASCIIPattern {
 
         /// `\xHH` after `\x` was read.
         mutating func hexByte() throws(Unsupported) -> UInt8 {
-            guard let high = peek().flatMap(Self.hexValue), let low = peek(1).flatMap(Self.hexValue) else { throw Unsupported() }
+            guard let high = peek().flatMap(ByteText.hexValue), let low = peek(1).flatMap(ByteText.hexValue) else { throw Unsupported() }
             position += 2
             return high << 4 | low
         }
@@ -261,15 +263,6 @@ enum ASCIIPattern {
 
         static func isAlphanumeric(_ byte: UInt8) -> Bool {
             (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-        }
-
-        static func hexValue(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case 0x30...0x39: byte - 0x30
-            case 0x41...0x46: byte - 0x41 + 10
-            case 0x61...0x66: byte - 0x61 + 10
-            default: nil
-            }
         }
 
         /// A class member written as `\xHH`, whatever it was.

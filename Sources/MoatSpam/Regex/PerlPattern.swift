@@ -1,4 +1,5 @@
 import Foundation
+import MoatMessage
 import Synchronization
 
 /// A Perl regular expression used by native evals (the Received-header parser, FreeMail, header
@@ -58,7 +59,7 @@ struct PerlPattern: Sendable {
     }
 
     func match(_ text: String) -> Match? {
-        if let required, text.utf8.withContiguousStorageIfAvailable({ RequiredLiteral.occurs(required, in: $0) }) == false {
+        if let required, text.utf8.withContiguousStorageIfAvailable({ ByteSearch.occurs(required, in: $0) }) == false {
             return nil
         }
         // Matched in place; the bytes are copied for the `Match` only when there is one (most
@@ -81,7 +82,7 @@ struct PerlPattern: Sendable {
     func match(bytes: [UInt8], from start: Int = 0) -> Match? {
         // A match at or after `start` holds the required bytes there.
         if let required, start >= 0, start <= bytes.count,
-           !bytes.withUnsafeBufferPointer({ RequiredLiteral.occurs(required, in: UnsafeBufferPointer(rebasing: $0[start...])) }) {
+           !bytes.withUnsafeBufferPointer({ ByteSearch.occurs(required, in: UnsafeBufferPointer(rebasing: $0[start...])) }) {
             return nil
         }
         let found = ScratchPool.shared.with(pairs: groups) { scratch in
@@ -92,10 +93,10 @@ struct PerlPattern: Sendable {
 
     func matches(_ text: String) -> Bool {
         if let literal {
-            let found = text.utf8.withContiguousStorageIfAvailable { RequiredLiteral.occurs(literal, in: $0) }
-            return found ?? Array(text.utf8).withUnsafeBufferPointer { RequiredLiteral.occurs(literal, in: $0) }
+            let found = text.utf8.withContiguousStorageIfAvailable { ByteSearch.occurs(literal, in: $0) }
+            return found ?? Array(text.utf8).withUnsafeBufferPointer { ByteSearch.occurs(literal, in: $0) }
         }
-        if let required, text.utf8.withContiguousStorageIfAvailable({ RequiredLiteral.occurs(required, in: $0) }) == false {
+        if let required, text.utf8.withContiguousStorageIfAvailable({ ByteSearch.occurs(required, in: $0) }) == false {
             return false
         }
         return ScratchPool.shared.with(pairs: 1) { scratch in

@@ -102,24 +102,6 @@ enum RequiredLiteral {
         return Reading(longest: best, isWholePattern: whole)
     }
 
-    /// Whether `needle` (not empty) occurs in `haystack`: `memchr` to each candidate first byte,
-    /// `memcmp` there.
-    static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else { return false }
-        let last = haystack.count - needle.count
-        return needle.withUnsafeBufferPointer { n in
-            guard let nBase = n.baseAddress else { return false }
-            var i = 0
-            while i <= last {
-                guard let hit = memchr(base + i, Int32(first), last - i + 1) else { return false }
-                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + i, nBase, n.count) == 0 { return true }
-                i += 1
-            }
-            return false
-        }
-    }
-
     private static func isPunctuation(_ b: UInt8) -> Bool {
         let alphanumeric = (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b)
         return b >= 0x20 && b < 0x7F && !alphanumeric
