@@ -167,7 +167,7 @@ struct MilterServerTests {
 
     @Test("a Unix socket listener serves the same protocol")
     func unixSocket() async throws {
-        let path = "/tmp/moat-test-\(ScanInput.makeID().prefix(8)).sock"
+        let path = "/tmp/moat-test-\(ScanInput.makeID().suffix(8)).sock"
         var settings = MilterSettings(listen: ["unix:\(path)"])
         settings.spoolDirectory = "/tmp/moat-test-spool-\(ScanInput.makeID())"
         let pool = BlockingWorkPool(threads: 1)

@@ -289,7 +289,7 @@ struct ScanStoreContractTests {
             #expect(counting.batchSizes.reduce(0, +) == 50_000)
             #expect(try await fixture.store.rowCounts()["scans"] == 50_000)
             #expect(try await fixture.store.rowCounts()["engine_verdicts"] == 100_000)
-            #expect(try await fixture.store.scan(id: "w-49999")?.normalised == records[49_999].normalised)
+            #expect(try await fixture.store.scan(id: records[49_999].id)?.normalised == records[49_999].normalised)
         }
     }
 }

@@ -39,7 +39,9 @@ public enum StoreBenchmark {
         }
     }
 
-    /// Synthetic records with distinct ids (`prefix-N`), one second apart ending at `end`.
+    /// Synthetic records one second apart ending at `end`, keyed as the daemon keys them: ids from
+    /// `ScanInput.makeID()` (made in order, as scans are) and a random SHA-256-like content hash, so
+    /// the B-tree inserts land where the daemon's do. `prefix` only names the run in `message_id`.
     public static func makeRecords(count: Int, enginesPerRecord: Int = 4, prefix: String = "bench",
                                    end: Date = Date()) -> [ScanRecord] {
         let engineNames = ["clamav", "pattern", "filetype", "macro", "url", "spamd", "icap", "yara"]
@@ -50,11 +52,14 @@ public enum StoreBenchmark {
                 return ScanRecord.EngineEntry(engine: name, label: flagged && engine == 0 ? "spam" : "clean",
                                               score: Double(engine), state: .active, elapsedMilliseconds: 1.5 + Double(engine))
             }
-            let hash = String(index, radix: 16).padding(toLength: 64, withPad: "0", startingAt: 0)
+            let hash = (0..<4).map { _ in
+                let digits = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+                return String(repeating: "0", count: 16 - digits.count) + digits
+            }.joined()
             let recipients = ["a@bench.example", "b@bench.example", "c\(index % 13)@bench.example"]
             return ScanRecord(
-                id: "\(prefix)-\(index)", receivedAt: end.addingTimeInterval(Double(index - count)), contentHash: hash,
-                messageID: "<\(index)@bench.example>", queueID: String(index, radix: 36, uppercase: true),
+                id: ScanInput.makeID(), receivedAt: end.addingTimeInterval(Double(index - count)), contentHash: hash,
+                messageID: "<\(prefix)-\(index)@bench.example>", queueID: String(index, radix: 36, uppercase: true),
                 mailFrom: "sender\(index % 97)@bench.example", recipients: recipients,
                 action: flagged ? .reject : .accept, score: Double(index % 100) / 10, category: flagged ? .spam : nil,
                 engines: engines
