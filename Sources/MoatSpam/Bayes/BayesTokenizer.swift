@@ -23,8 +23,11 @@ enum BayesTokenizer {
     /// Distinct token hashes from texts the rules already built (scoring: the body is rendered
     /// once per scan). Reads at most `maxBodyBytes` of body lines, as training does.
     static func tokens(_ subjects: RuleSubjects) -> Set<Int64> {
-        var tokens = Set<Int64>()
         var budget = maxBodyBytes
+        // Room for about one token per six body bytes plus the headers' and links' from the start:
+        // growing from empty rehashed every token inserted so far eight or nine times a message.
+        let bodyBytes = subjects.bodyLines.dropFirst().reduce(0) { $0 + $1.count }
+        var tokens = Set<Int64>(minimumCapacity: min(bodyBytes, budget) / 6 + 64 + subjects.uris.count)
         for line in subjects.bodyLines.dropFirst() where budget > 0 {
             let count = min(line.count, budget)
             budget -= count

@@ -156,10 +156,10 @@ enum EvalLibrary {
             f[name] = { _, _ in false }
         }
         // MIME structure.
-        f["check_for_mime"] = { ctx, args in MIMEFacts(ctx.message).flag(args.first ?? "") }
-        f["check_for_mime_html"] = { ctx, _ in MIMEFacts(ctx.message).hasHTML }
+        f["check_for_mime"] = { ctx, args in mimeFacts(ctx).flag(args.first ?? "") }
+        f["check_for_mime_html"] = { ctx, _ in mimeFacts(ctx).hasHTML }
         f["check_for_mime_html_only"] = { ctx, _ in
-            let facts = MIMEFacts(ctx.message)
+            let facts = mimeFacts(ctx)
             return facts.hasHTML && !facts.hasPlainText
         }
         f["check_msg_parse_flags"] = { ctx, args in
@@ -196,14 +196,7 @@ enum EvalLibrary {
         f["check_base64_length"] = { ctx, args in
             guard let min = Int(args.first ?? "") else { return false }
             let max = args.count > 1 ? Int(args[1]) ?? Int.max : Int.max
-            for part in ctx.message.leaves where part.transferEncoding == .base64 {
-                let body = ctx.message.raw[part.bodyRange]
-                for line in body.split(separator: 0x0A) {
-                    let n = line.last == 0x0D ? line.count - 1 : line.count
-                    if n > min && n <= max { return true }
-                }
-            }
-            return false
+            return base64LineLengths(ctx).contains { $0 > min && $0 <= max }
         }
         f["check_for_ascii_text_illegal"] = { ctx, _ in
             ctx.message.leaves.contains { p in
@@ -212,11 +205,15 @@ enum EvalLibrary {
         }
         f["check_abundant_unicode_ratio"] = { ctx, args in
             guard let min = Double(args.first ?? "") else { return false }
-            let body = ctx.subjects.rawbodyChunks.flatMap { $0 }
-            guard !body.isEmpty else { return false }
-            let n = numericEntityCount(body)
-            guard n >= 20 else { return false }
-            return Double(n) / Double(String(decoding: body, as: UTF8.self).count) > min
+            // Counted once per scan for the rules' several thresholds; the characters only when
+            // there are enough entities to matter.
+            let (entities, characters) = ctx.metadata.numericEntities.value {
+                let body = ctx.subjects.rawbodyChunks.flatMap { $0 }
+                let n = numericEntityCount(body)
+                return (n, n >= 20 ? String(decoding: body, as: UTF8.self).count : 0)
+            }
+            guard entities >= 20 else { return false }
+            return Double(entities) / Double(characters) > min
         }
         f["image_count"] = { ctx, args in
             guard let type = args.first, let min = Int(args.count > 1 ? args[1] : "1") else { return false }
@@ -235,21 +232,9 @@ enum EvalLibrary {
         }
         f["check_for_uppercase"] = { ctx, args in
             guard args.count == 2, let lo = Double(args[0]), let hi = Double(args[1]) else { return false }
-            // Counted in place: joining and filtering the body into arrays per rule cost 1 % of a scan.
-            var length = 0, letters = 0, capitals = 0
-            for line in ctx.subjects.bodyLines.dropFirst() {
-                length += line.count
-                for byte in line {
-                    if byte >= 0x41 && byte <= 0x5A {
-                        letters += 1
-                        capitals += 1
-                    } else if byte >= 0x61 && byte <= 0x7A {
-                        letters += 1
-                    }
-                }
-            }
-            guard length >= 200, letters > 0 else { return false }
-            let upper = Double(capitals) * 100 / Double(letters)
+            let counts = ctx.metadata.bodyLetters.value { BodyLetters(ctx.subjects.bodyLines.dropFirst()) }
+            guard counts.length >= 200, counts.letters > 0 else { return false }
+            let upper = Double(counts.capitals) * 100 / Double(counts.letters)
             return upper >= lo && upper < hi
         }
         f["multipart_alternative_difference"] = { ctx, args in
@@ -381,8 +366,48 @@ enum EvalLibrary {
     }()
 }
 
+extension EvalLibrary {
+    /// The message's `MIMEFacts`, made once per scan.
+    static func mimeFacts(_ ctx: EvalContext) -> MIMEFacts {
+        ctx.metadata.mimeFacts.value { MIMEFacts(ctx.message) }
+    }
+
+    /// Lengths of the lines of every base64 leaf (a line's CR not counted), made once per scan.
+    static func base64LineLengths(_ ctx: EvalContext) -> Set<Int> {
+        ctx.metadata.base64LineLengths.value {
+            var lengths = Set<Int>()
+            for part in ctx.message.leaves where part.transferEncoding == .base64 {
+                for line in ctx.message.raw[part.bodyRange].split(separator: 0x0A) {
+                    lengths.insert(line.last == 0x0D ? line.count - 1 : line.count)
+                }
+            }
+            return lengths
+        }
+    }
+
+    /// Bytes, ASCII letters and capitals of the rendered body, for `check_for_uppercase`.
+    struct BodyLetters: Sendable {
+        var length = 0, letters = 0, capitals = 0
+
+        /// Counted in place: joining and filtering the body into arrays per rule cost 1 % of a scan.
+        init(_ lines: ArraySlice<[UInt8]>) {
+            for line in lines {
+                length += line.count
+                for byte in line {
+                    if byte >= 0x41 && byte <= 0x5A {
+                        letters += 1
+                        capitals += 1
+                    } else if byte >= 0x61 && byte <= 0x7A {
+                        letters += 1
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// MIME facts for `check_for_mime` and friends, as MIMEEval's `_check_attachments` counts them.
-struct MIMEFacts {
+struct MIMEFacts: Sendable {
     var hasHTML = false
     var hasPlainText = false
     var base64Count = 0

@@ -29,6 +29,16 @@ final class MessageMetadata: Sendable {
     /// The free mail addresses of the body (`FreeMailEvals.bodyFreemails`), which two or three
     /// FreeMail evals ask for: each search runs three regexes over every body line.
     let bodyFreemails = SharedValue<[String]?>()
+    /// MIMEEval's part facts (`MIMEFacts`), which a dozen `check_for_mime*` rules ask for: each
+    /// walked every part again, and split every base64 body into lines.
+    let mimeFacts = SharedValue<MIMEFacts>()
+    /// The line lengths of the base64 bodies, which each `check_base64_length` rule split again.
+    let base64LineLengths = SharedValue<Set<Int>>()
+    /// The rendered body's length, letters and capitals, which three `check_for_uppercase` rules
+    /// each counted again.
+    let bodyLetters = SharedValue<EvalLibrary.BodyLetters>()
+    /// The raw body's numeric character references and characters (`check_abundant_unicode_ratio`).
+    let numericEntities = SharedValue<(Int, Int)>()
 
     /// The relay path when the caller already parsed it (the DNS list pre-pass), else parsed here.
     private let knownRelays: RelayPath?
