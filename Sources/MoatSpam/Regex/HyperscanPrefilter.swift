@@ -23,6 +23,9 @@ final class HyperscanPrefilter: @unchecked Sendable {
         /// Compiled as written, not in prefilter mode: Hyperscan's matches are then the pattern's
         /// own (on the joined texts, which can still hold matches no single text holds).
         var exact = false
+        /// A looser expression to compile when Hyperscan refuses `expression`: it must match
+        /// wherever `expression` does, ending at the same byte (`CompiledRuleSet.withoutInnerAnchors`).
+        var fallback: String?
     }
 
     private let database: OpaquePointer?
@@ -51,11 +54,22 @@ final class HyperscanPrefilter: @unchecked Sendable {
         // anchors); the database is then compiled once. Compiling each pattern alone first would
         // double the (large) compile time.
         for pattern in patterns {
-            if let reason = Self.unsupportedReason(pattern) {
-                rejected[pattern.id] = reason
-            } else {
+            guard let reason = Self.unsupportedReason(pattern) else {
                 candidates.append(pattern)
+                continue
             }
+            // The looser form, when Hyperscan takes it and it cannot match empty (it would then
+            // name its rule in every message).
+            if !pattern.exact, let fallback = pattern.fallback {
+                var looser = pattern
+                looser.expression = fallback
+                looser.fallback = nil
+                if Self.minimumWidth(looser) ?? 0 > 0 {
+                    candidates.append(looser)
+                    continue
+                }
+            }
+            rejected[pattern.id] = reason
         }
         var database: OpaquePointer?
         // A failing expression makes the whole compile fail and names its index: drop it, retry.

@@ -21,6 +21,10 @@ struct PrefilterCache: Sendable {
         for p in patterns {
             key.append(contentsOf: "\(p.id)\t\(flags(p))\t\(p.expression.utf8.count)\t".utf8)
             key.append(contentsOf: p.expression.utf8)
+            if let fallback = p.fallback {
+                key.append(contentsOf: "\tfallback\t".utf8)
+                key.append(contentsOf: fallback.utf8)
+            }
             key.append(0x0A)
         }
         self.key = key

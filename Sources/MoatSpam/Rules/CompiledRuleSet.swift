@@ -361,7 +361,7 @@ final class CompiledRuleSet: Sendable {
                     }
                     everyEnd[i] = pattern.everyEnd
                 }
-                hsPatterns.append(pattern)
+                hsPatterns.append(pattern.exact ? pattern : Self.withFallback(pattern))
             }
             jobs.append((kind, hsPatterns))
         }
@@ -419,7 +419,7 @@ final class CompiledRuleSet: Sendable {
         var headerJobs: [(selector: Int, patterns: [HyperscanPrefilter.Pattern])] = []
         if prefilter {
             for (selector, members) in headerRulesOfSelector.enumerated() where members.count >= Self.minimumHeaderGroup {
-                let patterns = members.compactMap { prefilterPattern($0)?.pattern }
+                let patterns = members.compactMap { prefilterPattern($0).map { Self.withFallback($0.pattern) } }
                 if patterns.count >= Self.minimumHeaderGroup { headerJobs.append((selector, patterns)) }
             }
         }
@@ -458,6 +458,7 @@ final class CompiledRuleSet: Sendable {
                 case .narrowed(let expression):
                     var narrowed = pattern
                     narrowed.expression = expression
+                    narrowed = narrowed.exact ? narrowed : Self.withFallback(narrowed)
                     twin.append(narrowed)
                     narrowedAny = true
                 case .impossible:
@@ -618,6 +619,70 @@ final class CompiledRuleSet: Sendable {
             }
         }
         return (String(out), loosened, loosened == 1 ? wholeGroupCount : nil)
+    }
+
+    /// `pattern` with a fallback for Hyperscan to compile if it refuses a `^` or `$` after
+    /// something that consumes (`(?:$|\W)(?=…)`, a start anchor inside a repeated group): the
+    /// pattern without them matches more, at the same ends, which is all a prefilter needs. Such a
+    /// rule was matched with PCRE2 on every text of every message.
+    static func withFallback(_ pattern: HyperscanPrefilter.Pattern) -> HyperscanPrefilter.Pattern {
+        var pattern = pattern
+        let looser = withoutInnerAnchors(pattern.expression)
+        pattern.fallback = looser == pattern.expression ? nil : looser
+        return pattern
+    }
+
+    /// `expression` without its `^` and `$` anchors, but for a `^` that starts it and a `$` that
+    /// ends it (Hyperscan takes those): each is zero-width, so what is left matches wherever the
+    /// expression did, ending at the same byte. Escaped anchors and those inside character classes
+    /// are literal and stay.
+    static func withoutInnerAnchors(_ expression: String) -> String {
+        // Most expressions have none: answered on the bytes, without a copy.
+        let bytes = expression.utf8
+        guard bytes.dropFirst().dropLast().contains(where: { $0 == 0x5E || $0 == 0x24 }) else { return expression }
+        let scalars = Array(expression.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var inClass = false
+        var i = 0
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "\\", i + 1 < scalars.count {
+                out.append(c)
+                out.append(scalars[i + 1])
+                i += 2
+                continue
+            }
+            if inClass {
+                if c == "[", i + 1 < scalars.count, scalars[i + 1] == ":" {
+                    // A POSIX class such as [:alpha:] inside the brackets.
+                    while i < scalars.count, !(scalars[i] == "]" && i > 0 && scalars[i - 1] == ":") {
+                        out.append(scalars[i])
+                        i += 1
+                    }
+                    if i < scalars.count { out.append(scalars[i]) }
+                    i += 1
+                    continue
+                }
+                if c == "]" { inClass = false }
+                out.append(c)
+                i += 1
+                continue
+            }
+            // `(?^…)` resets options: that caret is no anchor.
+            let optionReset = c == "^" && i >= 2 && scalars[i - 1] == "?" && scalars[i - 2] == "("
+            if (c == "^" && i > 0 && !optionReset) || (c == "$" && i < scalars.count - 1) {
+                i += 1
+                continue
+            }
+            out.append(c)
+            i += 1
+            if c == "[" {
+                inClass = true
+                if i < scalars.count, scalars[i] == "^" { out.append(scalars[i]); i += 1 }
+                if i < scalars.count, scalars[i] == "]" { out.append(scalars[i]); i += 1 }
+            }
+        }
+        return String(out)
     }
 
     /// Upper bound from which `prefilterForm` opens a counted range: every range but `{0,1}` and
