@@ -42,7 +42,7 @@ struct StockRulesCompatibilityTests {
         let ratio = Double(s.loaded) / Double(max(1, nonNet))
         let reasons = Dictionary(grouping: s.skipped, by: \.reason).mapValues(\.count)
         print("[spam-compat] defined=\(s.defined) loaded=\(s.loaded) net-skipped=\(s.netSkipped) non-net=\(nonNet) load=\(String(format: "%.1f", ratio * 100))% skipped-by-reason=\(reasons)")
-        print("[spam-compat] eval rules supported=\(s.evalSupported) unsupported=\(s.evalUnsupported) prefiltered=\(s.prefiltered) pcre-only=\(s.pcreOnly)")
+        print("[spam-compat] eval rules supported=\(s.evalSupported) unsupported=\(s.evalUnsupported) prefiltered=\(s.prefiltered) pcre-only=\(s.pcreOnly) on-ascii=\(s.pcreOnlyOnASCII)")
         print("[spam-compat] unsupported evals: \(s.unsupportedEvals.sorted { $0.value > $1.value }.map { "\($0.key):\($0.value)" }.joined(separator: " "))")
         print("[spam-compat] load time \(loadSeconds) s; Hyperscan rejections: \(engine.ruleSet.prefilterRejections.prefix(8))")
         for skip in s.skipped where skip.reason == .compileError || skip.reason == .syntax { print("[spam-compat] \(skip)") }

@@ -112,6 +112,7 @@ public final class SpamEngine: ScanEngine {
             "rules.net_skipped": "\(set.summary.netSkipped)",
             "rules.prefiltered": "\(set.summary.prefiltered)",
             "rules.pcre_only": "\(set.summary.pcreOnly)",
+            "rules.pcre_only_ascii": "\(set.summary.pcreOnlyOnASCII)",
             "evals.supported": "\(set.summary.evalSupported)",
             "evals.unsupported": "\(set.summary.evalUnsupported)",
             "required_score": "\(options.requiredScore)",

@@ -32,6 +32,9 @@ public struct RuleSetSummary: Sendable, Hashable {
     /// Patterns handled by the Hyperscan prefilter, and those PCRE2 must always check.
     public var prefiltered = 0
     public var pcreOnly = 0
+    /// `pcreOnly` on ASCII text, where the ASCII twins may hold the narrowed form of a pattern the
+    /// full database refused.
+    public var pcreOnlyOnASCII = 0
     /// Rules that run for nothing and are left out: a zero score in every score set and no
     /// reported meta rule depending on them (SpamAssassin's own way to disable a rule is `score 0`).
     public var inactive = 0
@@ -98,6 +101,8 @@ final class CompiledRuleSet: Sendable {
     /// (in the engine's status: a non-zero count means scratch or scan errors to look into).
     let prefilterFailures = Atomic<Int>(0)
     private let alwaysCheck: [RuleKind: [Int]]
+    /// `alwaysCheck` for texts scanned with a kind's ASCII twin (`asciiPrefilters`).
+    private let asciiAlwaysCheck: [RuleKind: [Int]]
     /// Body-kind rules whose prefilter reports every match end: PCRE2 confirms them only in the
     /// texts where one ends, not in every text after the first.
     let confirmedWhereMatchesEnd: [Bool]
@@ -443,37 +448,54 @@ final class CompiledRuleSet: Sendable {
             prefilters[kind] = db
             summary.prefiltered += db.patternCount
         }
-        // ASCII twins of the kind databases, built from the patterns the full database holds (a
-        // rule it rejected is checked by PCRE2 anyway). Kept only when every pattern compiles: a
-        // pattern missing from the twin would be a rule never checked on ASCII text.
-        var twinJobs: [(kind: RuleKind, patterns: [HyperscanPrefilter.Pattern])] = []
+        // ASCII twins of the kind databases, built from the patterns the full database holds, and
+        // from those it refused whose narrowed form it may take (`__YOUR_PASSWORD` spells its
+        // look-alike letters past Hyperscan's length limit; on ASCII text a fraction is left).
+        // Kept only when every pattern the full database holds compiles: a pattern missing from
+        // the twin would be a rule never checked on ASCII text.
+        var twinJobs: [(kind: RuleKind, patterns: [HyperscanPrefilter.Pattern], rescued: Set<UInt32>, impossible: Set<UInt32>)] = []
         for (kind, patterns) in jobList {
             guard let db = prefilters[kind] else { continue }
             var narrowedAny = false
             var twin: [HyperscanPrefilter.Pattern] = []
-            for pattern in patterns where db.rejected[pattern.id] == nil {
+            // Refused by the full database: narrowed into the twin, or unable to match ASCII.
+            var rescued = Set<UInt32>()
+            var impossible = Set<UInt32>()
+            for pattern in patterns {
+                let refused = db.rejected[pattern.id] != nil
                 switch ASCIIPattern.narrow(pattern.expression) {
                 case .unchanged:
-                    twin.append(pattern)
+                    if !refused { twin.append(pattern) }
                 case .narrowed(let expression):
                     var narrowed = pattern
                     narrowed.expression = expression
                     narrowed = narrowed.exact ? narrowed : Self.withFallback(narrowed)
                     twin.append(narrowed)
                     narrowedAny = true
+                    if refused { rescued.insert(pattern.id) }
                 case .impossible:
                     narrowedAny = true
+                    if refused { impossible.insert(pattern.id) }
                 }
             }
-            if narrowedAny { twinJobs.append((kind, twin)) }
+            if narrowedAny { twinJobs.append((kind, twin, rescued, impossible)) }
         }
         let twins = Mutex<[RuleKind: HyperscanPrefilter]>([:])
         let twinList = twinJobs
         DispatchQueue.concurrentPerform(iterations: twinList.count) { n in
             let db = HyperscanPrefilter(twinList[n].patterns, cacheDirectory: cacheDirectory)
-            guard db.rejected.isEmpty else { return }
+            guard db.rejected.keys.allSatisfy({ twinList[n].rescued.contains($0) }) else { return }
             twins.withLock { $0[twinList[n].kind] = db }
         }
+        // The rules PCRE2 checks on every ASCII text where a twin is scanned: those of the full
+        // database's list the twin holds now, or that cannot match ASCII, are left out.
+        var asciiAlways: [RuleKind: [Int]] = [:]
+        for job in twinList {
+            guard let twin = twins.withLock({ $0[job.kind] }) else { continue }
+            let covered = job.rescued.filter { twin.rejected[$0] == nil }.union(job.impossible)
+            asciiAlways[job.kind] = (always[job.kind] ?? []).filter { !covered.contains(UInt32($0)) }
+        }
+        self.asciiAlwaysCheck = asciiAlways
         self.asciiPrefilters = twins.withLock { $0 }
         var headerPrefilters = [HyperscanPrefilter?](repeating: nil, count: selectorList.count)
         var headerPrefiltered = Set<Int>()
@@ -485,8 +507,9 @@ final class CompiledRuleSet: Sendable {
             summary.prefiltered += db.patternCount
         }
         for k in steps.indices where headerPrefiltered.contains(steps[k].rule) { steps[k].prefiltered = true }
-        summary.pcreOnly = always.values.reduce(0) { $0 + $1.count }
-            + steps.filter { ($0.kind == .header || $0.kind == .mimeheader) && !$0.prefiltered }.count
+        let headerPCREOnly = steps.filter { ($0.kind == .header || $0.kind == .mimeheader) && !$0.prefiltered }.count
+        summary.pcreOnly = always.values.reduce(0) { $0 + $1.count } + headerPCREOnly
+        summary.pcreOnlyOnASCII = always.reduce(0) { total, entry in total + (asciiAlways[entry.key] ?? entry.value).count } + headerPCREOnly
         summary.loaded = rules.count - cyclic.count
         self.rules = rules
         self.rblSets = rblSets
@@ -776,7 +799,8 @@ final class CompiledRuleSet: Sendable {
                     joined.append(0x0A)
                     ends.append(joined.count)
                 }
-                let scanned = textsAreASCII ? asciiPrefilters[kind] ?? db : db
+                let twin = textsAreASCII ? asciiPrefilters[kind] : nil
+                let scanned = twin ?? db
                 if let found = joined.withUnsafeBufferPointer({ scanned.candidates(in: $0) }) {
                     candidates = []
                     candidates.reserveCapacity(found.count)
@@ -790,7 +814,8 @@ final class CompiledRuleSet: Sendable {
                             candidates.append((rule, text))
                         }
                     }
-                    candidates.append(contentsOf: (alwaysCheck[kind] ?? []).map { ($0, 0) })
+                    let always = twin != nil ? asciiAlwaysCheck[kind] ?? alwaysCheck[kind] : alwaysCheck[kind]
+                    candidates.append(contentsOf: (always ?? []).map { ($0, 0) })
                 } else {
                     // Hyperscan failed: every rule of the kind is checked with PCRE2 (slower, same hits).
                     candidates = indices.map { ($0, 0) }
