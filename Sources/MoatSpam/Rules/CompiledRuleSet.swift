@@ -613,21 +613,7 @@ final class CompiledRuleSet: Sendable {
                 continue
             }
             if inClass {
-                if c == "[", i + 1 < scalars.count, scalars[i + 1] == ":" {
-                    // A POSIX class such as [:alpha:] inside the brackets.
-                    out.append(c)
-                    i += 1
-                    while i < scalars.count, !(scalars[i] == "]" && scalars[i - 1] == ":") {
-                        out.append(scalars[i])
-                        i += 1
-                    }
-                    if i < scalars.count { out.append(scalars[i]) }
-                    i += 1
-                    continue
-                }
-                if c == "]" { inClass = false }
-                out.append(c)
-                i += 1
+                i = copyClassMember(scalars, at: i, into: &out, inClass: &inClass)
                 continue
             }
             if c == "(" { openGroups.append(i) }
@@ -636,9 +622,7 @@ final class CompiledRuleSet: Sendable {
             i += 1
             if c == "[" {
                 inClass = true
-                // A leading `^` and a `]` right after the bracket belong to the class.
-                if i < scalars.count, scalars[i] == "^" { out.append(scalars[i]); i += 1 }
-                if i < scalars.count, scalars[i] == "]" { out.append(scalars[i]); i += 1 }
+                i = copyClassStart(scalars, at: i, into: &out)
             }
         }
         return (String(out), loosened, loosened == 1 ? wholeGroupCount : nil)
@@ -676,19 +660,7 @@ final class CompiledRuleSet: Sendable {
                 continue
             }
             if inClass {
-                if c == "[", i + 1 < scalars.count, scalars[i + 1] == ":" {
-                    // A POSIX class such as [:alpha:] inside the brackets.
-                    while i < scalars.count, !(scalars[i] == "]" && i > 0 && scalars[i - 1] == ":") {
-                        out.append(scalars[i])
-                        i += 1
-                    }
-                    if i < scalars.count { out.append(scalars[i]) }
-                    i += 1
-                    continue
-                }
-                if c == "]" { inClass = false }
-                out.append(c)
-                i += 1
+                i = copyClassMember(scalars, at: i, into: &out, inClass: &inClass)
                 continue
             }
             // `(?^…)` resets options: that caret is no anchor.
@@ -701,11 +673,39 @@ final class CompiledRuleSet: Sendable {
             i += 1
             if c == "[" {
                 inClass = true
-                if i < scalars.count, scalars[i] == "^" { out.append(scalars[i]); i += 1 }
-                if i < scalars.count, scalars[i] == "]" { out.append(scalars[i]); i += 1 }
+                i = copyClassStart(scalars, at: i, into: &out)
             }
         }
         return String(out)
+    }
+
+    /// Inside a character class (`scalars[i]` not an escape): copies one member, a POSIX class
+    /// such as `[:alpha:]` whole, and clears `inClass` at the closing `]`. Returns the next index.
+    private static func copyClassMember(_ scalars: [Unicode.Scalar], at start: Int, into out: inout String.UnicodeScalarView,
+                                        inClass: inout Bool) -> Int {
+        var i = start
+        if scalars[i] == "[", i + 1 < scalars.count, scalars[i + 1] == ":" {
+            out.append(scalars[i])
+            i += 1
+            while i < scalars.count, !(scalars[i] == "]" && scalars[i - 1] == ":") {
+                out.append(scalars[i])
+                i += 1
+            }
+            if i < scalars.count { out.append(scalars[i]) }
+            return i + 1
+        }
+        if scalars[i] == "]" { inClass = false }
+        out.append(scalars[i])
+        return i + 1
+    }
+
+    /// Right after a class's `[`: copies a leading `^` and a `]` that belong to the class.
+    /// Returns the next index.
+    private static func copyClassStart(_ scalars: [Unicode.Scalar], at start: Int, into out: inout String.UnicodeScalarView) -> Int {
+        var i = start
+        if i < scalars.count, scalars[i] == "^" { out.append(scalars[i]); i += 1 }
+        if i < scalars.count, scalars[i] == "]" { out.append(scalars[i]); i += 1 }
+        return i
     }
 
     /// Upper bound from which `prefilterForm` opens a counted range: every range but `{0,1}` and
