@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Logging
 import MoatCore
@@ -298,7 +297,7 @@ public final class EngineSupervisor: ScanObserver, Sendable {
         // A scan of these bytes may have been decided a moment ago and not be logged yet.
         await awaitLogged(pending.withLock { $0 })
         await writer.flush()
-        return try await store.scan(contentHash: Self.sha256(raw))
+        return try await store.scan(contentHash: ContentHash.of(raw))
     }
 
     /// The logged scan with this id, once any write still queued for it is done.
@@ -330,16 +329,9 @@ public final class EngineSupervisor: ScanObserver, Sendable {
         return changes
     }
 
-    static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-    }
-
     private func process(_ handoff: Handoff) async {
         let record = ScanRecord(decision: handoff.decision, input: handoff.input,
-                                contentHash: Self.sha256(handoff.input.message.raw), receivedAt: handoff.at)
+                                contentHash: ContentHash.of(handoff.input.message.raw), receivedAt: handoff.at)
         tracker.observe(record)
         tenantTrackers.observe(record)
         writer.enqueue(record)

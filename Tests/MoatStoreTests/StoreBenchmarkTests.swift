@@ -22,13 +22,6 @@ struct StoreBenchmarkTests {
             }
         }
     }
-
-    @Test("the synthetic records are distinct")
-    func records() {
-        let records = StoreBenchmark.makeRecords(count: 100, enginesPerRecord: 9)
-        #expect(Set(records.map(\.id)).count == 100)
-        #expect(records.allSatisfy { $0.engines.count == 9 && $0.contentHash.count == 64 })
-    }
 }
 
 private func appendLine(_ line: String, to path: String) {

@@ -101,7 +101,8 @@ final class CompiledRuleSet: Sendable {
     /// (in the engine's status: a non-zero count means scratch or scan errors to look into).
     let prefilterFailures = Atomic<Int>(0)
     private let alwaysCheck: [RuleKind: [Int]]
-    /// `alwaysCheck` for texts scanned with a kind's ASCII twin (`asciiPrefilters`).
+    /// `alwaysCheck` for texts scanned with a kind's ASCII twin (`asciiPrefilters`): set for every
+    /// kind that has one.
     private let asciiAlwaysCheck: [RuleKind: [Int]]
     /// Body-kind rules whose prefilter reports every match end: PCRE2 confirms them only in the
     /// texts where one ends, not in every text after the first.
@@ -198,7 +199,8 @@ final class CompiledRuleSet: Sendable {
                 do {
                     let compiled = try PCRE2Pattern(literal.pcrePattern, options: literal.pcreOptions)
                     patterns.append(compiled)
-                    asciiPatterns.append(Self.asciiPattern(literal.pcrePattern, options: literal.pcreOptions))
+                    // Only the body-like kinds are matched narrowed: header rules never are.
+                    asciiPatterns.append(def.kind.isBodyLike ? Self.asciiPattern(literal.pcrePattern, options: literal.pcreOptions) : nil)
                     test = .regex(patterns.count - 1, header: header, negated: negated, ifUnset: ifUnset)
                 } catch {
                     skip(.compileError, "\(error)")
@@ -318,7 +320,7 @@ final class CompiledRuleSet: Sendable {
         for (i, r) in rules.enumerated() where live[i] {
             switch r.test {
             case .regex:
-                if [.body, .rawbody, .uri, .full].contains(r.kind) { regexRules[r.kind, default: []].append(i) } else { other.append(i) }
+                if r.kind.isBodyLike { regexRules[r.kind, default: []].append(i) } else { other.append(i) }
             case .meta: break
             default: other.append(i)
             }
@@ -366,7 +368,7 @@ final class CompiledRuleSet: Sendable {
                     }
                     everyEnd[i] = pattern.everyEnd
                 }
-                hsPatterns.append(pattern.exact ? pattern : Self.withFallback(pattern))
+                hsPatterns.append(Self.withFallback(pattern))
             }
             jobs.append((kind, hsPatterns))
         }
@@ -469,8 +471,7 @@ final class CompiledRuleSet: Sendable {
                 case .narrowed(let expression):
                     var narrowed = pattern
                     narrowed.expression = expression
-                    narrowed = narrowed.exact ? narrowed : Self.withFallback(narrowed)
-                    twin.append(narrowed)
+                    twin.append(Self.withFallback(narrowed))
                     narrowedAny = true
                     if refused { rescued.insert(pattern.id) }
                 case .impossible:
@@ -632,8 +633,13 @@ final class CompiledRuleSet: Sendable {
     /// something that consumes (`(?:$|\W)(?=…)`, a start anchor inside a repeated group): the
     /// pattern without them matches more, at the same ends, which is all a prefilter needs. Such a
     /// rule was matched with PCRE2 on every text of every message.
+    /// An exact pattern gets none: its matches must be the pattern's own.
     static func withFallback(_ pattern: HyperscanPrefilter.Pattern) -> HyperscanPrefilter.Pattern {
         var pattern = pattern
+        guard !pattern.exact else {
+            pattern.fallback = nil
+            return pattern
+        }
         let looser = withoutInnerAnchors(pattern.expression)
         pattern.fallback = looser == pattern.expression ? nil : looser
         return pattern
@@ -814,7 +820,7 @@ final class CompiledRuleSet: Sendable {
                             candidates.append((rule, text))
                         }
                     }
-                    let always = twin != nil ? asciiAlwaysCheck[kind] ?? alwaysCheck[kind] : alwaysCheck[kind]
+                    let always = twin != nil ? asciiAlwaysCheck[kind] : alwaysCheck[kind]
                     candidates.append(contentsOf: (always ?? []).map { ($0, 0) })
                 } else {
                     // Hyperscan failed: every rule of the kind is checked with PCRE2 (slower, same hits).

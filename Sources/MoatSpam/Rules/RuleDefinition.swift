@@ -1,6 +1,10 @@
 /// Where a rule test looks: SpamAssassin's rule types.
 public enum RuleKind: String, Sendable, Hashable, CaseIterable {
     case header, body, rawbody, uri, full, meta, mimeheader
+
+    /// Matched against the message's texts of its kind (joined for one Hyperscan scan per kind,
+    /// narrowed to ASCII when they are), not against a header selector.
+    var isBodyLike: Bool { self == .body || self == .rawbody || self == .uri || self == .full }
 }
 
 /// The `tflags` of a rule that change how Moat runs or scores it.

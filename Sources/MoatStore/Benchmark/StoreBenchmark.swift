@@ -40,8 +40,8 @@ public enum StoreBenchmark {
     }
 
     /// Synthetic records one second apart ending at `end`, keyed as the daemon keys them: ids from
-    /// `ScanInput.makeID()` (made in order, as scans are) and a random SHA-256-like content hash, so
-    /// the B-tree inserts land where the daemon's do. `prefix` only names the run in `message_id`.
+    /// `ScanInput.makeID()` (made in order, as scans are) and the daemon's content hash of a synthetic
+    /// text, so the B-tree inserts land where the daemon's do. `prefix` names the run in the texts.
     public static func makeRecords(count: Int, enginesPerRecord: Int = 4, prefix: String = "bench",
                                    end: Date = Date()) -> [ScanRecord] {
         let engineNames = ["clamav", "pattern", "filetype", "macro", "url", "spamd", "icap", "yara"]
@@ -52,10 +52,7 @@ public enum StoreBenchmark {
                 return ScanRecord.EngineEntry(engine: name, label: flagged && engine == 0 ? "spam" : "clean",
                                               score: Double(engine), state: .active, elapsedMilliseconds: 1.5 + Double(engine))
             }
-            let hash = (0..<4).map { _ in
-                let digits = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-                return String(repeating: "0", count: 16 - digits.count) + digits
-            }.joined()
+            let hash = ContentHash.of(Array("\(prefix)-\(index)".utf8))
             let recipients = ["a@bench.example", "b@bench.example", "c\(index % 13)@bench.example"]
             return ScanRecord(
                 id: ScanInput.makeID(), receivedAt: end.addingTimeInterval(Double(index - count)), contentHash: hash,
