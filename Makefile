@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 # Debian packages: C libraries the engines link, and the real peers the end-to-end tests drive.
 DEBIAN_PACKAGES := pkg-config libclamav-dev libmagic-dev libmagic-mgc libarchive-dev \
-	libzbar-dev libzxing-dev libpng-dev libturbojpeg0-dev libwebp-dev libsqlite3-dev libpcre2-dev libhyperscan-dev libunbound-dev \
+	libzbar-dev libzxing-dev libpng-dev libturbojpeg0-dev libwebp-dev libsqlite3-dev libpcre2-dev libhyperscan-dev libunbound-dev libmimalloc-dev \
 	spamassassin spamc spamd \
 	zbar-tools python3-zxing-cpp python3-pil python3-dkim python3-spf dnsmasq-base openssl webp qrencode imagemagick publicsuffix postgresql \
 	clamav clamav-daemon clamav-testfiles postfix swaks miltertest opendkim python3 procps \

@@ -190,7 +190,9 @@ let package = Package(
                 "MoatStore", "MoatAdmin", "MoatTraining", "MoatAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // mimalloc replaces glibc's malloc for the whole process (see MemoryAllocator).
+            linkerSettings: [.linkedLibrary("mimalloc")]
         ),
         .executableTarget(
             name: "moatd",
@@ -201,7 +203,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ]
+            ],
+            linkerSettings: [.linkedLibrary("mimalloc")]
         ),
         .testTarget(name: "MoatMessageTests", dependencies: ["MailTestSupport", "MoatMessage"]),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "MoatMessage"]),

@@ -172,6 +172,7 @@ struct ThroughputBenchCommand: AsyncParsableCommand {
             print("Store: \(storeStatistics.written) records written to \(session.location), "
                   + "dropped \(storeStatistics.droppedOverflow + storeStatistics.droppedAfterFailure), failed batches \(storeStatistics.failedBatches)")
         }
+        print("Allocator: \(MemoryAllocator.name)")
     }
 
     struct Sample: Sendable {

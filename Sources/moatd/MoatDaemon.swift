@@ -91,6 +91,7 @@ struct MoatDaemon: AsyncParsableCommand {
         logger.info("engines loaded", metadata: [
             "engine.names": "\(snapshot.engines.map { "\($0.name):\($0.state.rawValue)" }.joined(separator: ","))",
             "engines.directory": "\(configuration.enginesDirectory)",
+            "process.allocator": "\(MemoryAllocator.name)",
         ])
         logger.info("decision rule", metadata: ["policy.rule": "\(snapshot.policy.decisionRule)"])
         for name in configuration.isolation.dedicated.keys.sorted() where pool != nil && snapshot.engine(named: name) == nil {
