@@ -37,4 +37,44 @@ import Testing
         #expect(Fixtures.hits(set, spelled)["LOOKALIKE_PASSWORD"] == 1)
         #expect(Fixtures.hits(set, clean)["LOOKALIKE_PASSWORD"] == nil)
     }
+
+    /// A message whose paragraphs are partly ASCII: the ASCII ones are scanned with the twin and
+    /// only the others with the full database. Every rule hits as often as PCRE2 alone finds it,
+    /// wherever its match lies: a look-alike only the full database holds in a non-ASCII
+    /// paragraph, the refused look-alike in either, a counted rule across both.
+    @Test func mixedParagraphsHitAsPCRE2AloneFindsThem() {
+        let set = Fixtures.compile("""
+            body LOOKALIKE_PASSWORD /\(Self.lookalike("password"))/i
+            score LOOKALIKE_PASSWORD 1.0
+            body SHORT_LOOKALIKE /v(?:i|\\xc3\\xad|\\xc3\\xac)agra/i
+            score SHORT_LOOKALIKE 1.0
+            body COUNTED_PASS /\\bpass\\w*/i
+            tflags COUNTED_PASS multiple maxhits=9
+            score COUNTED_PASS 0.1
+            body THREE_FIELDS /(?:(?:name|city|address)[:,]?\\s){3}/i
+            score THREE_FIELDS 1.0
+            body STARTS_CAFE /^caf/
+            score STARTS_CAFE 1.0
+            """)
+        #expect(set.summary.pcreOnly == 1)
+        let words = ["password", "p\u{20A0}ssword", "viagra", "v\u{ED}agra", "caf\u{E9}", "cafe", "name", "city,", "address:",
+                     "pass", "passage", "hello", "na\u{EF}ve", "the", "\u{201C}quoted\u{201D}"]
+        var random = TestRandom(seed: 0x5EED_A5C1)
+        var mixed = 0
+        var hits = 0
+        for _ in 0..<150 {
+            let paragraphs = (0..<(1 + random.next(below: 5))).map { _ in
+                (0..<(1 + random.next(below: 7))).map { _ in words[random.next(below: words.count)] }.joined(separator: " ")
+            }
+            let ascii = paragraphs.map { $0.unicodeScalars.allSatisfy(\.isASCII) }
+            if ascii.contains(true), ascii.contains(false) { mixed += 1 }
+            let message = Fixtures.message("From: a@example.com\nTo: b@example.org\nSubject: x\n"
+                + "Content-Type: text/plain; charset=utf-8\n\n" + paragraphs.joined(separator: "\n\n") + "\n")
+            let found = Fixtures.hits(set, message, prefilter: true)
+            #expect(found == Fixtures.hits(set, message, prefilter: false), "\(paragraphs)")
+            hits += found.values.reduce(0, +)
+        }
+        #expect(mixed > 40)
+        #expect(hits > 300)
+    }
 }

@@ -782,7 +782,7 @@ final class CompiledRuleSet: Sendable {
             // ASCII texts are matched with the narrowed databases and patterns: the same matches.
             // Only with the prefilter: without it, the scan is the plain reference the corpus
             // check compares against, narrowing included.
-            let textsAreASCII = prefilter && texts.allSatisfy(Self.isASCII)
+            let asciiTexts = prefilter ? texts.map(Self.isASCII) : []
             // Each candidate rule with the first text it can match in: texts before the one where
             // Hyperscan's first match for the rule ends cannot hold an exact match (see
             // `HyperscanPrefilter.candidates(in:)`), so PCRE2 starts there.
@@ -790,43 +790,8 @@ final class CompiledRuleSet: Sendable {
             // Rules reported at every match end: the text and offset of each end, in order.
             var endTexts: [Int: [(text: Int, end: Int)]] = [:]
             if prefilter, let db = prefilters[kind] {
-                var joined: [UInt8] = []
-                joined.reserveCapacity(texts.reduce(0) { $0 + $1.count + 1 })
-                // Where each text ends in the joined bytes, its own newline included.
-                var ends: [Int] = []
-                ends.reserveCapacity(texts.count)
-                // Every text is followed by a newline of its own, even one that ends in a newline:
-                // where a rule's `\s` eats a line's last newline, the rule's `$` (the end of the
-                // line as PCRE2 matches it) must still find a newline after it in the joined text.
-                // With a single newline it found the next line's text instead, and the rule was
-                // never a candidate.
-                for t in texts {
-                    joined.append(contentsOf: t)
-                    joined.append(0x0A)
-                    ends.append(joined.count)
-                }
-                let twin = textsAreASCII ? asciiPrefilters[kind] : nil
-                let scanned = twin ?? db
-                if let found = joined.withUnsafeBufferPointer({ scanned.candidates(in: $0) }) {
-                    candidates = []
-                    candidates.reserveCapacity(found.count)
-                    for report in found {
-                        let rule = Int(report.id)
-                        let text = Self.text(holding: report.firstEnd - 1, ends: ends)
-                        if confirmedWhereMatchesEnd[rule] {
-                            if endTexts[rule] == nil { candidates.append((rule, text)) }
-                            endTexts[rule, default: []].append((text, report.firstEnd))
-                        } else {
-                            candidates.append((rule, text))
-                        }
-                    }
-                    let always = twin != nil ? asciiAlwaysCheck[kind] : alwaysCheck[kind]
-                    candidates.append(contentsOf: (always ?? []).map { ($0, 0) })
-                } else {
-                    // Hyperscan failed: every rule of the kind is checked with PCRE2 (slower, same hits).
-                    candidates = indices.map { ($0, 0) }
-                    prefilterFailures.add(1, ordering: .relaxed)
-                }
+                candidates = prefilterCandidates(kind, texts: texts, ascii: asciiTexts, database: db, endTexts: &endTexts)
+                    ?? indices.map { ($0, 0) }
             } else {
                 candidates = indices.map { ($0, 0) }
             }
@@ -834,9 +799,10 @@ final class CompiledRuleSet: Sendable {
                 guard case .regex(let p, _, _, _) = rules[i].test else { continue }
                 let limit = rules[i].flags.multiple ? (rules[i].flags.maxHits ?? 1_000) : 1
                 var hits = 0
-                let pattern = textsAreASCII ? asciiPatterns[p] ?? patterns[p] : patterns[p]
-                func confirm(_ text: [UInt8]) {
-                    text.withUnsafeBufferPointer { buffer in
+                let narrowed = asciiPatterns[p]
+                func confirm(_ t: Int) {
+                    let pattern = narrowed != nil && !asciiTexts.isEmpty && asciiTexts[t] ? narrowed! : patterns[p]
+                    texts[t].withUnsafeBufferPointer { buffer in
                         if limit == 1 {
                             if let r = pattern.firstMatch(in: buffer, scratch: scratch) {
                                 hits = 1
@@ -855,10 +821,10 @@ final class CompiledRuleSet: Sendable {
                     for (text, end) in ending { distinctEnds[text, default: []].insert(end) }
                     let needed = endsPerConfirmedText[i]
                     for t in distinctEnds.keys.sorted() where hits < limit && distinctEnds[t, default: []].count >= needed {
-                        confirm(texts[t])
+                        confirm(t)
                     }
                 } else {
-                    for text in texts[firstText...] where hits < limit { confirm(text) }
+                    for t in firstText..<texts.count where hits < limit { confirm(t) }
                 }
                 counts[i] = hits
             }
@@ -965,6 +931,71 @@ final class CompiledRuleSet: Sendable {
                                 description: rule.description, excerpt: excerpts[i] ?? ""))
         }
         return hits
+    }
+
+    /// The rules of a body-like kind Hyperscan names as candidates in `texts`, each with the first
+    /// text PCRE2 must check; nil when a scan failed (every rule of the kind is then checked).
+    ///
+    /// With an ASCII twin, the ASCII texts are joined and scanned with the twin and only the
+    /// others with the full database: one curly quote or accented name no longer sends a whole
+    /// message through the full database (three times the size, six times the cost a byte). A
+    /// rule's exact match lies in one text, which one of the two scans covers, so the earlier
+    /// of the two first ends still bounds where PCRE2 starts.
+    private func prefilterCandidates(_ kind: RuleKind, texts: [[UInt8]], ascii: [Bool], database: HyperscanPrefilter,
+                                     endTexts: inout [Int: [(text: Int, end: Int)]]) -> [(rule: Int, firstText: Int)]? {
+        var groups: [(database: HyperscanPrefilter, always: [Int], members: [Int])] = []
+        if let twin = asciiPrefilters[kind] {
+            let asciiMembers = texts.indices.filter { ascii[$0] }
+            let others = texts.indices.filter { !ascii[$0] }
+            if !asciiMembers.isEmpty || others.isEmpty { groups.append((twin, asciiAlwaysCheck[kind] ?? [], asciiMembers)) }
+            if !others.isEmpty { groups.append((database, alwaysCheck[kind] ?? [], others)) }
+        } else {
+            groups.append((database, alwaysCheck[kind] ?? [], Array(texts.indices)))
+        }
+        var firstText: [Int: Int] = [:]
+        var order: [Int] = []
+        for group in groups {
+            var joined: [UInt8] = []
+            joined.reserveCapacity(group.members.reduce(0) { $0 + texts[$1].count + 1 })
+            // Where each text ends in the joined bytes, its own newline included.
+            var ends: [Int] = []
+            ends.reserveCapacity(group.members.count)
+            // Every text is followed by a newline of its own, even one that ends in a newline:
+            // where a rule's `\s` eats a line's last newline, the rule's `$` (the end of the line
+            // as PCRE2 matches it) must still find a newline after it in the joined text. With a
+            // single newline it found the next line's text instead, and the rule was never a
+            // candidate.
+            for t in group.members {
+                joined.append(contentsOf: texts[t])
+                joined.append(0x0A)
+                ends.append(joined.count)
+            }
+            guard let found = joined.withUnsafeBufferPointer({ group.database.candidates(in: $0) }) else {
+                prefilterFailures.add(1, ordering: .relaxed)
+                return nil
+            }
+            for report in found {
+                let rule = Int(report.id)
+                let text = group.members.isEmpty ? 0 : group.members[Self.text(holding: report.firstEnd - 1, ends: ends)]
+                if confirmedWhereMatchesEnd[rule] { endTexts[rule, default: []].append((text, report.firstEnd)) }
+                if let known = firstText[rule] {
+                    firstText[rule] = min(known, text)
+                } else {
+                    firstText[rule] = text
+                    order.append(rule)
+                }
+            }
+        }
+        // Rules a scanned database could not hold are checked in every text: a rule only the
+        // twin holds (its full pattern too long for Hyperscan) is on the full database's list.
+        for group in groups {
+            for rule in group.always {
+                endTexts[rule] = nil
+                if firstText[rule] == nil { order.append(rule) }
+                firstText[rule] = 0
+            }
+        }
+        return order.map { ($0, firstText[$0] ?? 0) }
     }
 
     /// `expression` narrowed to ASCII text and compiled, or nil when nothing narrows (or the
