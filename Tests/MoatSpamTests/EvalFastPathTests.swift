@@ -128,6 +128,27 @@ import Testing
         #expect(strict > 300)
     }
 
+    @Test("civil-day arithmetic gives Foundation's UTC calendar's day for every date a parse can produce")
+    func civilDays() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var days = 0
+        // `seconds` clamps years to 1970...2037; one year past it is compared too.
+        for year in 1970...2038 {
+            for month in 1...12 {
+                let length = calendar.range(of: .day, in: .month, for: calendar.date(from: DateComponents(year: year, month: month))!)!.count
+                for day in 1...length {
+                    let expected = calendar.date(from: DateComponents(year: year, month: month, day: day))!.timeIntervalSince1970 / 86_400
+                    #expect(Double(RFC822Date.daysSince1970(year: year, month: month, day: day)) == expected, "\(year)-\(month)-\(day)")
+                    days += 1
+                }
+            }
+        }
+        #expect(days == 25_202)
+        #expect(RFC822Date.parse("Thu, 22 Aug 2002 13:27:47 +0100") == 1_030_019_267)
+        #expect(RFC822Date.parse("Sat, 31 Feb 2003 25:61:61 -0000") == 1_046_563_199)
+    }
+
     @Test("the hotmail.com guard finds every place the character search finds, and the same on ASCII")
     func hotmailGuard() {
         let pieces = ["hotmail", ".com", "HotMail", ".COM", "hotmail.com", "x", " ", "é", "\u{301}", "mail.co", "h", "otmail.com"]

@@ -27,12 +27,6 @@ enum RFC822Date {
     ]
 
     private static let commaSpaces = PerlPattern(#",\s*"#)
-    /// Built once: a Calendar per parse costs more than the parse (one per Received header).
-    private static let utcCalendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
 
     /// The fields a date names, before clamping: what `parse` computes seconds from.
     struct Fields: Equatable {
@@ -168,14 +162,7 @@ enum RFC822Date {
         }
         year = min(max(year, 1970), 2037)
         guard monthNumber >= 1, day >= 1 else { return nil }
-        var components = DateComponents()
-        components.year = year
-        components.month = monthNumber
-        components.day = day
-        components.hour = hour
-        components.minute = minute
-        components.second = second
-        guard var time = utcCalendar.date(from: components)?.timeIntervalSince1970 else { return nil }
+        var time = Double(((daysSince1970(year: year, month: monthNumber, day: day) * 24 + hour) * 60 + minute) * 60 + second)
         let sign = zone.first
         let digits = Array(zone.dropFirst())
         if digits.count == 4, let hh = Int(String(digits[0..<2])), let mm = Int(String(digits[2..<4])) {
@@ -189,5 +176,17 @@ enum RFC822Date {
             }
         }
         return time
+    }
+
+    /// Days from 1970-01-01 to a proleptic Gregorian date (the civil-days algorithm): what
+    /// Foundation's UTC calendar answers, without its locks and ICU time-zone lookups, which took
+    /// half of the date-shift eval's time (two dates or more a message, one per Received header).
+    static func daysSince1970(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 }
