@@ -17,22 +17,37 @@ public struct HeaderList: Sendable, RandomAccessCollection {
 
     /// The first field named `name` (case-insensitive), if any.
     public func first(_ name: String) -> HeaderField? {
-        fields.first { Self.sameName($0.name, name) }
+        fields.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices where Self.sameName(buffer[i].name, name) { return buffer[i] }
+            return nil
+        }
     }
 
     /// Every field named `name` (case-insensitive), in header order.
+    ///
+    /// The fields are read in place: `filter` copied each one (three references retained and
+    /// released per field and lookup, dozens of lookups a message), only to compare its name.
     public func all(_ name: String) -> [HeaderField] {
-        fields.filter { Self.sameName($0.name, name) }
+        var found: [HeaderField] = []
+        fields.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices where Self.sameName(buffer[i].name, name) { found.append(buffer[i]) }
+        }
+        return found
     }
 
     /// Field names compared without allocating: ASCII case folded byte by byte (field names are
     /// ASCII by RFC 5322); anything else falls back to Unicode lower-casing.
     static func sameName(_ a: String, _ b: String) -> Bool {
+        // Names of different lengths in UTF-8 differ unless one is not ASCII (lower-casing can
+        // change a length): most fields are ruled out here.
+        if a.utf8.count != b.utf8.count, a.utf8.allSatisfy({ $0 < 0x80 }), b.utf8.allSatisfy({ $0 < 0x80 }) { return false }
         // Read in place (native strings are contiguous UTF-8): copying both strings to get at
         // their bytes cost a retain and a release per field compared.
         let ascii: Bool?? = a.utf8.withContiguousStorageIfAvailable { x in
             b.utf8.withContiguousStorageIfAvailable { y -> Bool? in
-                guard x.count == y.count else { return false }
+                // Different lengths reach here only when a name is not ASCII: lower-casing decides
+                // (the Kelvin sign, three bytes, lower-cases to `k`).
+                guard x.count == y.count else { return nil }
                 for i in 0..<x.count {
                     let (p, q) = (x[i], y[i])
                     if p >= 0x80 || q >= 0x80 { return nil }

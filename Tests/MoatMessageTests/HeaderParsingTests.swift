@@ -30,6 +30,30 @@ struct HeaderParsingTests {
         #expect(HeaderList.sameName(NSString(string: "x-MIXED-case") as String, "X-Mixed-Case"))
     }
 
+    @Test("all and first answer as a lower-cased comparison of every field would")
+    func lookupsAgainstLowercasing() {
+        let names = ["Received", "received", "RECEIVED", "Receive", "X-A", "x-a", "X-Ünï", "x-üNÏ", "\u{212A}ey", "key", "KEY", "K", "k", ""]
+        var state: UInt64 = 0x4EAD_E125
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var matched = 0
+        for _ in 0..<300 {
+            let fields = (0..<next(12)).map { n in
+                HeaderField(name: names[next(names.count)], rawValue: [], value: "\(n)", byteRange: 0..<0)
+            }
+            let list = HeaderList(fields)
+            for name in names {
+                let expected = fields.filter { $0.name.lowercased() == name.lowercased() }
+                #expect(list.all(name) == expected, "\(name) in \(fields.map(\.name))")
+                #expect(list.first(name) == expected.first)
+                matched += expected.count
+            }
+        }
+        #expect(matched > 500)
+    }
+
     @Test("bare LF, spaces before colon, mixed endings")
     func lenientSyntax() {
         let raw = Array("Subject : x\nTo: y\r\nContent-Type: text/plain\n\nbody\r\n".utf8)
