@@ -107,6 +107,11 @@ final class CompiledRuleSet: Sendable {
     /// Body-kind rules whose prefilter reports every match end: PCRE2 confirms them only in the
     /// texts where one ends, not in every text after the first.
     let confirmedWhereMatchesEnd: [Bool]
+    /// Per rule, its regex pattern's index and how many matches it counts (pattern -1: not a
+    /// regex rule), and whether it is reported: read per candidate and per hit, where copying the
+    /// whole `Rule` (six references) out of the array cost more than the lookup.
+    private let regexSlots: [(pattern: Int, limit: Int)]
+    private let reportable: [Bool]
     /// Per rule, the fewest distinct match ends a text needs before PCRE2 confirms it there: n
     /// for a relaxed `(…){n}` that is the whole pattern (each of the n groups of an exact match
     /// ends a relaxed match, at n distinct offsets, since a group cannot match empty), else 1.
@@ -513,6 +518,11 @@ final class CompiledRuleSet: Sendable {
         summary.pcreOnlyOnASCII = always.reduce(0) { total, entry in total + (asciiAlways[entry.key] ?? entry.value).count } + headerPCREOnly
         summary.loaded = rules.count - cyclic.count
         self.rules = rules
+        self.regexSlots = rules.map { rule in
+            guard case .regex(let pattern, _, _, _) = rule.test else { return (-1, 0) }
+            return (pattern, rule.flags.multiple ? (rule.flags.maxHits ?? 1_000) : 1)
+        }
+        self.reportable = rules.map(\.reportable)
         self.rblSets = rblSets
         // Lists whose rule cannot reach a report are not asked.
         uriBlockLists.lists = uriBlockLists.lists.filter { name, _ in index[name].map { live[$0] } ?? false }
@@ -796,8 +806,8 @@ final class CompiledRuleSet: Sendable {
                 candidates = indices.map { ($0, 0) }
             }
             for (i, firstText) in candidates {
-                guard case .regex(let p, _, _, _) = rules[i].test else { continue }
-                let limit = rules[i].flags.multiple ? (rules[i].flags.maxHits ?? 1_000) : 1
+                let (p, limit) = regexSlots[i]
+                guard p >= 0 else { continue }
                 var hits = 0
                 let narrowed = asciiPatterns[p]
                 func confirm(_ t: Int) {
@@ -922,13 +932,11 @@ final class CompiledRuleSet: Sendable {
         counts.withUnsafeMutableBufferPointer { metas.run($0) }
         var hits: [RuleHit] = []
         // Indices first: copying each of thousands of rules per message only to skip it costs.
-        for i in counts.indices where counts[i] > 0 {
-            let rule = rules[i]
-            guard rule.reportable else { continue }
-            let perHit = score(rule, set: scoreSet)
+        for i in counts.indices where counts[i] > 0 && reportable[i] {
+            let perHit = score(rules[i], set: scoreSet)
             guard perHit != 0 else { continue }
-            hits.append(RuleHit(name: rule.name, count: counts[i], score: perHit * Double(counts[i]),
-                                description: rule.description, excerpt: excerpts[i] ?? ""))
+            hits.append(RuleHit(name: rules[i].name, count: counts[i], score: perHit * Double(counts[i]),
+                                description: rules[i].description, excerpt: excerpts[i] ?? ""))
         }
         return hits
     }
