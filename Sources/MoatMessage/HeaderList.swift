@@ -38,16 +38,16 @@ public struct HeaderList: Sendable, RandomAccessCollection {
     /// Field names compared without allocating: ASCII case folded byte by byte (field names are
     /// ASCII by RFC 5322); anything else falls back to Unicode lower-casing.
     static func sameName(_ a: String, _ b: String) -> Bool {
-        // Names of different lengths in UTF-8 differ unless one is not ASCII (lower-casing can
-        // change a length): most fields are ruled out here.
-        if a.utf8.count != b.utf8.count, a.utf8.allSatisfy({ $0 < 0x80 }), b.utf8.allSatisfy({ $0 < 0x80 }) { return false }
+        // Names of different lengths differ (a native string knows its UTF-8 length): most
+        // fields are ruled out here. Field names are ASCII (the parser keeps no other); a rule's
+        // non-ASCII name is lower-cased only against names of its own length, as SpamAssassin's
+        // byte-wise `lc` would never equate a Kelvin sign with `k`.
+        guard a.utf8.count == b.utf8.count else { return false }
         // Read in place (native strings are contiguous UTF-8): copying both strings to get at
         // their bytes cost a retain and a release per field compared.
         let ascii: Bool?? = a.utf8.withContiguousStorageIfAvailable { x in
             b.utf8.withContiguousStorageIfAvailable { y -> Bool? in
-                // Different lengths reach here only when a name is not ASCII: lower-casing decides
-                // (the Kelvin sign, three bytes, lower-cases to `k`).
-                guard x.count == y.count else { return nil }
+                guard x.count == y.count else { return false }
                 for i in 0..<x.count {
                     let (p, q) = (x[i], y[i])
                     if p >= 0x80 || q >= 0x80 { return nil }

@@ -82,7 +82,7 @@ check "bench throughput --attach --store: exit 0" test "$(status_of "$MOAT" benc
     --attach --store --repeat 2 --label attachments "$WORK/eicar.eml" "$WORK/clean.eml")" -eq 0
 check "bench throughput: one row for 4 scans and ClamAV found the attached EICAR twice" bash -c "grep -q '^| attachments | 4 |' '$WORK/out' && grep -q 'clamav=malware 2' '$WORK/out'"
 # moat links mimalloc in place of glibc's malloc: a build or link order that loses it shows here.
-check "bench throughput: the process allocates with mimalloc" grep -q '^Allocator: mimalloc 2\.' "$WORK/out"
+check "bench throughput: the process allocates with mimalloc" grep -q '^Allocator: mimalloc [0-9]' "$WORK/out"
 check "bench throughput --store: 4 records written and in the SQLite file" python3 -c '
 import sqlite3, sys
 out = open(sys.argv[1]).read()

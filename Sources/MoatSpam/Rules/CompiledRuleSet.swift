@@ -95,7 +95,7 @@ final class CompiledRuleSet: Sendable {
     private let regexRules: [RuleKind: [Int]]
     private let prefilters: [RuleKind: HyperscanPrefilter]
     /// Per kind, the same patterns narrowed to what can match ASCII text (`ASCIIPattern`), scanned
-    /// instead when a message's joined text is ASCII: the same matches, fewer automata.
+    /// over a message's ASCII texts instead of the full database: the same matches, fewer automata.
     private let asciiPrefilters: [RuleKind: HyperscanPrefilter]
     /// Scans in which Hyperscan failed and every rule of a kind was checked with PCRE2 instead
     /// (in the engine's status: a non-zero count means scratch or scan errors to look into).
@@ -400,7 +400,7 @@ final class CompiledRuleSet: Sendable {
             case .regex(let p, let selector?, let negated, let ifUnset):
                 let flags = rules[i].flags
                 var step = Step(kind: .header, rule: i, pattern: p, negated: negated,
-                                limit: flags.multiple ? (flags.maxHits ?? 1_000) : 1)
+                                limit: flags.matchLimit)
                 if let ifUnset {
                     step.ifUnset = ifUnsetTexts.count
                     ifUnsetTexts.append(Array(ifUnset.utf8))
@@ -520,7 +520,7 @@ final class CompiledRuleSet: Sendable {
         self.rules = rules
         self.regexSlots = rules.map { rule in
             guard case .regex(let pattern, _, _, _) = rule.test else { return (-1, 0) }
-            return (pattern, rule.flags.multiple ? (rule.flags.maxHits ?? 1_000) : 1)
+            return (pattern, rule.flags.matchLimit)
         }
         self.reportable = rules.map(\.reportable)
         self.rblSets = rblSets
@@ -799,10 +799,12 @@ final class CompiledRuleSet: Sendable {
             var candidates: [(rule: Int, firstText: Int)]
             // Rules reported at every match end: the text and offset of each end, in order.
             var endTexts: [Int: [(text: Int, end: Int)]] = [:]
-            if prefilter, let db = prefilters[kind] {
-                candidates = prefilterCandidates(kind, texts: texts, ascii: asciiTexts, database: db, endTexts: &endTexts)
-                    ?? indices.map { ($0, 0) }
+            if prefilter, let db = prefilters[kind],
+               let found = prefilterCandidates(kind, texts: texts, ascii: asciiTexts, database: db) {
+                candidates = found.candidates
+                endTexts = found.endTexts
             } else {
+                // No prefilter, or a Hyperscan scan failed: every rule of the kind in every text.
                 candidates = indices.map { ($0, 0) }
             }
             for (i, firstText) in candidates {
@@ -811,7 +813,8 @@ final class CompiledRuleSet: Sendable {
                 var hits = 0
                 let narrowed = asciiPatterns[p]
                 func confirm(_ t: Int) {
-                    let pattern = narrowed != nil && !asciiTexts.isEmpty && asciiTexts[t] ? narrowed! : patterns[p]
+                    var pattern = patterns[p]
+                    if let narrowed, !asciiTexts.isEmpty, asciiTexts[t] { pattern = narrowed }
                     texts[t].withUnsafeBufferPointer { buffer in
                         if limit == 1 {
                             if let r = pattern.firstMatch(in: buffer, scratch: scratch) {
@@ -942,15 +945,17 @@ final class CompiledRuleSet: Sendable {
     }
 
     /// The rules of a body-like kind Hyperscan names as candidates in `texts`, each with the first
-    /// text PCRE2 must check; nil when a scan failed (every rule of the kind is then checked).
+    /// text PCRE2 must check, and the match ends of the rules confirmed only where one ends; nil
+    /// when a scan failed (every rule of the kind is then checked in every text).
     ///
     /// With an ASCII twin, the ASCII texts are joined and scanned with the twin and only the
     /// others with the full database: one curly quote or accented name no longer sends a whole
     /// message through the full database (three times the size, six times the cost a byte). A
     /// rule's exact match lies in one text, which one of the two scans covers, so the earlier
     /// of the two first ends still bounds where PCRE2 starts.
-    private func prefilterCandidates(_ kind: RuleKind, texts: [[UInt8]], ascii: [Bool], database: HyperscanPrefilter,
-                                     endTexts: inout [Int: [(text: Int, end: Int)]]) -> [(rule: Int, firstText: Int)]? {
+    private func prefilterCandidates(_ kind: RuleKind, texts: [[UInt8]], ascii: [Bool], database: HyperscanPrefilter)
+        -> (candidates: [(rule: Int, firstText: Int)], endTexts: [Int: [(text: Int, end: Int)]])? {
+        var matchEnds: [Int: [(text: Int, end: Int)]] = [:]
         var groups: [(database: HyperscanPrefilter, always: [Int], members: [Int])] = []
         if let twin = asciiPrefilters[kind] {
             let asciiMembers = texts.indices.filter { ascii[$0] }
@@ -985,7 +990,7 @@ final class CompiledRuleSet: Sendable {
             for report in found {
                 let rule = Int(report.id)
                 let text = group.members.isEmpty ? 0 : group.members[Self.text(holding: report.firstEnd - 1, ends: ends)]
-                if confirmedWhereMatchesEnd[rule] { endTexts[rule, default: []].append((text, report.firstEnd)) }
+                if confirmedWhereMatchesEnd[rule] { matchEnds[rule, default: []].append((text, report.firstEnd)) }
                 if let known = firstText[rule] {
                     firstText[rule] = min(known, text)
                 } else {
@@ -998,12 +1003,12 @@ final class CompiledRuleSet: Sendable {
         // twin holds (its full pattern too long for Hyperscan) is on the full database's list.
         for group in groups {
             for rule in group.always {
-                endTexts[rule] = nil
+                matchEnds[rule] = nil
                 if firstText[rule] == nil { order.append(rule) }
                 firstText[rule] = 0
             }
         }
-        return order.map { ($0, firstText[$0] ?? 0) }
+        return (order.map { ($0, firstText[$0] ?? 0) }, matchEnds)
     }
 
     /// `expression` narrowed to ASCII text and compiled, or nil when nothing narrows (or the

@@ -22,6 +22,9 @@ struct TestFlags: Sendable, Hashable {
     /// Every flag word as written.
     var words: Set<String> = []
 
+    /// How many matches of the rule count: 1, or up to `maxhits` (1,000 without one) when `multiple`.
+    var matchLimit: Int { multiple ? (maxHits ?? 1_000) : 1 }
+
     mutating func apply(_ tokens: [Substring]) {
         for token in tokens {
             let word = String(token)
