@@ -789,6 +789,9 @@ final class CompiledRuleSet: Sendable {
             case .uri: texts = subjects.uris
             default: texts = [subjects.full]
             }
+            // No text (a message without links has no `uri` texts): no rule of the kind can
+            // match, and its database is not scanned (an empty scan still brings it into the cache).
+            guard !texts.isEmpty else { continue }
             // ASCII texts are matched with the narrowed databases and patterns: the same matches.
             // Only with the prefilter: without it, the scan is the plain reference the corpus
             // check compares against, narrowing included.
