@@ -47,7 +47,6 @@ public struct HeaderList: Sendable, RandomAccessCollection {
         // their bytes cost a retain and a release per field compared.
         let ascii: Bool?? = a.utf8.withContiguousStorageIfAvailable { x in
             b.utf8.withContiguousStorageIfAvailable { y -> Bool? in
-                guard x.count == y.count else { return false }
                 for i in 0..<x.count {
                     let (p, q) = (x[i], y[i])
                     if p >= 0x80 || q >= 0x80 { return nil }

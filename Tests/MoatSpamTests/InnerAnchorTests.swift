@@ -8,11 +8,11 @@ import Testing
 struct InnerAnchorTests {
     @Test("inner ^ and $ go; a leading ^, a final $, escaped ones, class members and option resets stay")
     func forms() {
-        #expect(CompiledRuleSet.withoutInnerAnchors(#"(?:$|\W)(?=o)opt(?:$|\W)"#) == #"(?:|\W)(?=o)opt(?:|\W)"#)
-        #expect(CompiledRuleSet.withoutInnerAnchors(#"^from (?:^|\s)x$"#) == #"^from (?:|\s)x$"#)
-        #expect(CompiledRuleSet.withoutInnerAnchors(#"^foo$"#) == #"^foo$"#)
-        #expect(CompiledRuleSet.withoutInnerAnchors(#"a\$b\^c[$^]d[^$]e"#) == #"a\$b\^c[$^]d[^$]e"#)
-        #expect(CompiledRuleSet.withoutInnerAnchors(#"[[:alpha:]$]x(?^i:y)$z"#) == #"[[:alpha:]$]x(?^i:y)z"#)
+        #expect(RegexText.withoutInnerAnchors(#"(?:$|\W)(?=o)opt(?:$|\W)"#) == #"(?:|\W)(?=o)opt(?:|\W)"#)
+        #expect(RegexText.withoutInnerAnchors(#"^from (?:^|\s)x$"#) == #"^from (?:|\s)x$"#)
+        #expect(RegexText.withoutInnerAnchors(#"^foo$"#) == #"^foo$"#)
+        #expect(RegexText.withoutInnerAnchors(#"a\$b\^c[$^]d[^$]e"#) == #"a\$b\^c[$^]d[^$]e"#)
+        #expect(RegexText.withoutInnerAnchors(#"[[:alpha:]$]x(?^i:y)$z"#) == #"[[:alpha:]$]x(?^i:y)z"#)
     }
 
     @Test("the relaxed form matches every text the pattern matches, ending at the same byte")
@@ -23,7 +23,7 @@ struct InnerAnchorTests {
         var matched = 0
         for expression in patterns {
             let exact = try PCRE2Pattern(expression, options: [.multiline])
-            let relaxedEnding = try PCRE2Pattern("(?:" + CompiledRuleSet.withoutInnerAnchors(expression) + #")\z"#, options: [.multiline])
+            let relaxedEnding = try PCRE2Pattern("(?:" + RegexText.withoutInnerAnchors(expression) + #")\z"#, options: [.multiline])
             let scratch = PCRE2MatchScratch()
             for text in random.texts(from: pieces, count: 10_000, maxPieces: 12).map({ Array($0.utf8) }) {
                 guard let found = exact.firstMatch(in: text, scratch: scratch) else { continue }
@@ -37,5 +37,29 @@ struct InnerAnchorTests {
             }
         }
         #expect(matched > 400)
+    }
+
+    /// Hyperscan refuses these rules as written; their fallback is compiled instead, so PCRE2
+    /// checks them only where Hyperscan names them, with the hits PCRE2 alone finds.
+    @Test("a rule Hyperscan refuses for an inner anchor is prefiltered through its fallback")
+    func refusedRulesArePrefiltered() {
+        let set = Fixtures.compile("""
+            body OPTOUT_WORD /(?:$|\\W)opt[-\\s]?out(?:$|\\W)/i
+            score OPTOUT_WORD 1.0
+            body YOUR_PASSWORD /(?:^|\\s)your\\s(?:pass(?:word)?)\\b/i
+            score YOUR_PASSWORD 1.0
+            """)
+        #expect(set.summary.pcreOnly == 0)
+        #expect(set.summary.prefiltered == 2)
+        let texts = ["Click to opt-out now", "your password please", "nothing here", "you may opt out.", "adopt outright",
+                     "confirm your pass today"]
+        var hits = 0
+        for text in texts {
+            let message = Fixtures.message("From: a@example.com\nTo: b@example.org\nSubject: x\n\n\(text)\n")
+            let found = Fixtures.hits(set, message)
+            #expect(found == Fixtures.hits(set, message, prefilter: false), "\(text)")
+            hits += found.values.reduce(0, +)
+        }
+        #expect(hits == 4)
     }
 }

@@ -23,9 +23,16 @@ final class HyperscanPrefilter: @unchecked Sendable {
         /// Compiled as written, not in prefilter mode: Hyperscan's matches are then the pattern's
         /// own (on the joined texts, which can still hold matches no single text holds).
         var exact = false
-        /// A looser expression to compile when Hyperscan refuses `expression`: it must match
-        /// wherever `expression` does, ending at the same byte (`CompiledRuleSet.withoutInnerAnchors`).
-        var fallback: String?
+        /// A looser expression to compile when Hyperscan refuses `expression` for a `^` or `$`
+        /// after something that consumes (`(?:$|\W)(?=…)`, a start anchor inside a repeated
+        /// group): without them it matches more, at the same ends, which is all a prefilter needs.
+        /// None for an exact pattern, whose matches must be the pattern's own. Part of the cache
+        /// key, so a change to the rewrite is a new database.
+        var fallback: String? {
+            guard !exact else { return nil }
+            let looser = RegexText.withoutInnerAnchors(expression)
+            return looser == expression ? nil : looser
+        }
     }
 
     private let database: OpaquePointer?
@@ -60,10 +67,9 @@ final class HyperscanPrefilter: @unchecked Sendable {
             }
             // The looser form, when Hyperscan takes it and it cannot match empty (it would then
             // name its rule in every message).
-            if !pattern.exact, let fallback = pattern.fallback {
+            if let fallback = pattern.fallback {
                 var looser = pattern
                 looser.expression = fallback
-                looser.fallback = nil
                 if Self.minimumWidth(looser) ?? 0 > 0 {
                     candidates.append(looser)
                     continue

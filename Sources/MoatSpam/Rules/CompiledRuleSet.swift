@@ -373,7 +373,7 @@ final class CompiledRuleSet: Sendable {
                     }
                     everyEnd[i] = pattern.everyEnd
                 }
-                hsPatterns.append(Self.withFallback(pattern))
+                hsPatterns.append(pattern)
             }
             jobs.append((kind, hsPatterns))
         }
@@ -431,7 +431,7 @@ final class CompiledRuleSet: Sendable {
         var headerJobs: [(selector: Int, patterns: [HyperscanPrefilter.Pattern])] = []
         if prefilter {
             for (selector, members) in headerRulesOfSelector.enumerated() where members.count >= Self.minimumHeaderGroup {
-                let patterns = members.compactMap { prefilterPattern($0).map { Self.withFallback($0.pattern) } }
+                let patterns = members.compactMap { prefilterPattern($0)?.pattern }
                 if patterns.count >= Self.minimumHeaderGroup { headerJobs.append((selector, patterns)) }
             }
         }
@@ -476,7 +476,7 @@ final class CompiledRuleSet: Sendable {
                 case .narrowed(let expression):
                     var narrowed = pattern
                     narrowed.expression = expression
-                    twin.append(Self.withFallback(narrowed))
+                    twin.append(narrowed)
                     narrowedAny = true
                     if refused { rescued.insert(pattern.id) }
                 case .impossible:
@@ -624,7 +624,7 @@ final class CompiledRuleSet: Sendable {
                 continue
             }
             if inClass {
-                i = copyClassMember(scalars, at: i, into: &out, inClass: &inClass)
+                i = RegexText.copyClassMember(scalars, at: i, into: &out, inClass: &inClass)
                 continue
             }
             if c == "(" { openGroups.append(i) }
@@ -633,95 +633,10 @@ final class CompiledRuleSet: Sendable {
             i += 1
             if c == "[" {
                 inClass = true
-                i = copyClassStart(scalars, at: i, into: &out)
+                i = RegexText.copyClassStart(scalars, at: i, into: &out)
             }
         }
         return (String(out), loosened, loosened == 1 ? wholeGroupCount : nil)
-    }
-
-    /// `pattern` with a fallback for Hyperscan to compile if it refuses a `^` or `$` after
-    /// something that consumes (`(?:$|\W)(?=…)`, a start anchor inside a repeated group): the
-    /// pattern without them matches more, at the same ends, which is all a prefilter needs. Such a
-    /// rule was matched with PCRE2 on every text of every message.
-    /// An exact pattern gets none: its matches must be the pattern's own.
-    static func withFallback(_ pattern: HyperscanPrefilter.Pattern) -> HyperscanPrefilter.Pattern {
-        var pattern = pattern
-        guard !pattern.exact else {
-            pattern.fallback = nil
-            return pattern
-        }
-        let looser = withoutInnerAnchors(pattern.expression)
-        pattern.fallback = looser == pattern.expression ? nil : looser
-        return pattern
-    }
-
-    /// `expression` without its `^` and `$` anchors, but for a `^` that starts it and a `$` that
-    /// ends it (Hyperscan takes those): each is zero-width, so what is left matches wherever the
-    /// expression did, ending at the same byte. Escaped anchors and those inside character classes
-    /// are literal and stay.
-    static func withoutInnerAnchors(_ expression: String) -> String {
-        // Most expressions have none: answered on the bytes, without a copy.
-        let bytes = expression.utf8
-        guard bytes.dropFirst().dropLast().contains(where: { $0 == 0x5E || $0 == 0x24 }) else { return expression }
-        let scalars = Array(expression.unicodeScalars)
-        var out = String.UnicodeScalarView()
-        var inClass = false
-        var i = 0
-        while i < scalars.count {
-            let c = scalars[i]
-            if c == "\\", i + 1 < scalars.count {
-                out.append(c)
-                out.append(scalars[i + 1])
-                i += 2
-                continue
-            }
-            if inClass {
-                i = copyClassMember(scalars, at: i, into: &out, inClass: &inClass)
-                continue
-            }
-            // `(?^…)` resets options: that caret is no anchor.
-            let optionReset = c == "^" && i >= 2 && scalars[i - 1] == "?" && scalars[i - 2] == "("
-            if (c == "^" && i > 0 && !optionReset) || (c == "$" && i < scalars.count - 1) {
-                i += 1
-                continue
-            }
-            out.append(c)
-            i += 1
-            if c == "[" {
-                inClass = true
-                i = copyClassStart(scalars, at: i, into: &out)
-            }
-        }
-        return String(out)
-    }
-
-    /// Inside a character class (`scalars[i]` not an escape): copies one member, a POSIX class
-    /// such as `[:alpha:]` whole, and clears `inClass` at the closing `]`. Returns the next index.
-    private static func copyClassMember(_ scalars: [Unicode.Scalar], at start: Int, into out: inout String.UnicodeScalarView,
-                                        inClass: inout Bool) -> Int {
-        var i = start
-        if scalars[i] == "[", i + 1 < scalars.count, scalars[i + 1] == ":" {
-            out.append(scalars[i])
-            i += 1
-            while i < scalars.count, !(scalars[i] == "]" && scalars[i - 1] == ":") {
-                out.append(scalars[i])
-                i += 1
-            }
-            if i < scalars.count { out.append(scalars[i]) }
-            return i + 1
-        }
-        if scalars[i] == "]" { inClass = false }
-        out.append(scalars[i])
-        return i + 1
-    }
-
-    /// Right after a class's `[`: copies a leading `^` and a `]` that belong to the class.
-    /// Returns the next index.
-    private static func copyClassStart(_ scalars: [Unicode.Scalar], at start: Int, into out: inout String.UnicodeScalarView) -> Int {
-        var i = start
-        if i < scalars.count, scalars[i] == "^" { out.append(scalars[i]); i += 1 }
-        if i < scalars.count, scalars[i] == "]" { out.append(scalars[i]); i += 1 }
-        return i
     }
 
     /// Upper bound from which `prefilterForm` opens a counted range: every range but `{0,1}` and
@@ -949,7 +864,8 @@ final class CompiledRuleSet: Sendable {
 
     /// The rules of a body-like kind Hyperscan names as candidates in `texts`, each with the first
     /// text PCRE2 must check, and the match ends of the rules confirmed only where one ends; nil
-    /// when a scan failed (every rule of the kind is then checked in every text).
+    /// when a scan failed (every rule of the kind is then checked in every text). `texts` is not
+    /// empty, so neither scanned group is.
     ///
     /// With an ASCII twin, the ASCII texts are joined and scanned with the twin and only the
     /// others with the full database: one curly quote or accented name no longer sends a whole
@@ -963,7 +879,7 @@ final class CompiledRuleSet: Sendable {
         if let twin = asciiPrefilters[kind] {
             let asciiMembers = texts.indices.filter { ascii[$0] }
             let others = texts.indices.filter { !ascii[$0] }
-            if !asciiMembers.isEmpty || others.isEmpty { groups.append((twin, asciiAlwaysCheck[kind] ?? [], asciiMembers)) }
+            if !asciiMembers.isEmpty { groups.append((twin, asciiAlwaysCheck[kind] ?? [], asciiMembers)) }
             if !others.isEmpty { groups.append((database, alwaysCheck[kind] ?? [], others)) }
         } else {
             groups.append((database, alwaysCheck[kind] ?? [], Array(texts.indices)))
@@ -992,7 +908,7 @@ final class CompiledRuleSet: Sendable {
             }
             for report in found {
                 let rule = Int(report.id)
-                let text = group.members.isEmpty ? 0 : group.members[Self.text(holding: report.firstEnd - 1, ends: ends)]
+                let text = group.members[Self.text(holding: report.firstEnd - 1, ends: ends)]
                 if confirmedWhereMatchesEnd[rule] { matchEnds[rule, default: []].append((text, report.firstEnd)) }
                 if let known = firstText[rule] {
                     firstText[rule] = min(known, text)
