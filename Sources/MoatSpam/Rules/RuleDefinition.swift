@@ -57,19 +57,29 @@ struct HeaderSelector: Sendable, Hashable {
     /// The pseudo-headers `RuleSubjects` builds besides the relay ones.
     static let pseudoHeaderNames: Set<String> = ["ALL", "MESSAGEID", "ToCc", "EnvelopeFrom"]
 
-    /// `X-Spam-Relays-*`: built from the parsed Received trail.
-    var namesRelays: Bool { name.lowercased().hasPrefix("x-spam-relays-") }
+    /// `X-Spam-Relays-*`: built from the parsed Received trail. Stored: every header rule and
+    /// eval asks, per message, and lowercasing the name each time showed in profiles.
+    private(set) var namesRelays = false
 
     /// A message field read as it is: it has a text exactly when the message has the field (a
     /// field's text ends in a newline, so it is never empty). Pseudo-headers and `:addr`/`:name`
     /// have to be built to know.
     var isPlainField: Bool { !Self.pseudoHeaderNames.contains(name) && !namesRelays && !address && !displayName }
 
+    /// Parsed without splitting into an array: evals build selectors per call (`From:addr`), and
+    /// the split was 0.6 % of the whole pipeline's samples.
     init(parsing spec: Substring) {
-        let pieces = spec.split(separator: ":", omittingEmptySubsequences: false)
-        name = String(pieces.first ?? "")
-        for modifier in pieces.dropFirst() {
-            switch modifier {
+        guard let colon = spec.firstIndex(of: ":") else {
+            name = String(spec)
+            namesRelays = Self.isRelayName(name)
+            return
+        }
+        name = String(spec[..<colon])
+        namesRelays = Self.isRelayName(name)
+        var rest = spec[spec.index(after: colon)...]
+        while true {
+            let end = rest.firstIndex(of: ":") ?? rest.endIndex
+            switch rest[..<end] {
             case "raw": raw = true
             case "addr": address = true
             case "name": displayName = true
@@ -77,6 +87,16 @@ struct HeaderSelector: Sendable, Hashable {
             case "last": last = true
             default: break
             }
+            guard end < rest.endIndex else { break }
+            rest = rest[rest.index(after: end)...]
+        }
+    }
+
+    private static func isRelayName(_ name: String) -> Bool {
+        let prefix = "x-spam-relays-".utf8
+        // SpamAssassin's `lc` is byte-wise: only ASCII capitals fold.
+        return name.utf8.count >= prefix.count && zip(name.utf8, prefix).allSatisfy { byte, wanted in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 == wanted : byte == wanted
         }
     }
 }

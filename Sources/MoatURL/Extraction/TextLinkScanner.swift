@@ -133,14 +133,32 @@ struct TextLinkScanner {
 
     /// Whether a token can hold a link at all: most tokens are words, and rejecting them here
     /// saves building strings and searching them (measured: two thirds of the url engine's time).
-    /// No marker, `www.` form, defanged dot or bare domain is without one of `.`, `:`, `[`, `(`,
-    /// `{` or an IDNA dot (the only non-ASCII ones, so ASCII is tested without hashing).
+    /// A marker needs a `:`, a `www.` form a `.`, and a bare domain two labels: a `.`, an IDNA dot
+    /// (the only non-ASCII ones, so ASCII is tested without hashing) or a spelled-out defanged dot
+    /// (`[dot]`, `(dot)`, `{dot}`). A bracket alone (`(see`, `[1]`), common in prose, is not enough:
+    /// such tokens went through the slow bare-domain reading for nothing.
     private static func mayHoldLink(_ token: ArraySlice<Unicode.Scalar>) -> Bool {
-        token.contains { scalar in
+        var bracket = false
+        for scalar in token {
             let value = scalar.value
-            return value < 0x80 ? value == 0x2E || value == 0x3A || value == 0x5B || value == 0x28 || value == 0x7B
-                : URLNormalizer.dotLookalikes.contains(value)
+            if value < 0x80 {
+                if value == 0x2E || value == 0x3A { return true }
+                if value == 0x5B || value == 0x28 || value == 0x7B { bracket = true }
+            } else if URLNormalizer.dotLookalikes.contains(value) {
+                return true
+            }
         }
+        return bracket && spellsDot(token)
+    }
+
+    /// Whether `token` holds `dot` in any case (the word inside a defanged `[dot]`).
+    private static func spellsDot(_ token: ArraySlice<Unicode.Scalar>) -> Bool {
+        var i = token.startIndex
+        while i + 2 < token.endIndex {
+            if token[i].value | 0x20 == 0x64, token[i + 1].value | 0x20 == 0x6F, token[i + 2].value | 0x20 == 0x74 { return true }
+            i += 1
+        }
+        return false
     }
 
     /// Membership in `leadingPunctuation`, ASCII answered without hashing (every token asks).
