@@ -37,4 +37,21 @@ import Testing
             #expect(TextLinkScanner.isTrailingPunctuation(scalar) == TextLinkScanner.trailingPunctuation.contains(scalar))
         }
     }
+
+    /// `mayHoldLink` turns away tokens with a bracket but no dot, colon, IDNA dot or spelled-out
+    /// `dot`: the bare-domain reading it spares them never accepts one.
+    @Test func bracketWithoutDotHoldsNoBareDomain() {
+        var random = TestRandom(seed: 0xB4AC_E7ED_0D07_0001)
+        let pieces = ["(", "[", "{", ")", "]", "}", "example", "com", "d", "o", "t", "DO", "/", "-", "@", "x", "uk", "\u{3002}"]
+        var rejected = 0
+        for token in random.texts(from: pieces, count: 20_000, maxPieces: 8) {
+            let lower = token.lowercased()
+            guard !lower.contains("."), !lower.contains(":"), !lower.contains("dot"), !lower.contains("\u{3002}") else { continue }
+            #expect(!TextLinkScanner.looksLikeBareDomain(lower), "\(lower)")
+            rejected += 1
+        }
+        #expect(rejected > 5_000)
+        let found = TextLinkScanner.candidates(in: "see (this) and [1] then example[dot]com or visit mail.example.org, {x}", limit: 10).map(\.raw)
+        #expect(found == ["example[dot]com", "mail.example.org"])
+    }
 }

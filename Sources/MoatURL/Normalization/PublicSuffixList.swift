@@ -45,6 +45,13 @@ public struct PublicSuffixList: Sendable {
 
     /// The public suffix of an ASCII, lower-case host (`co.uk` for `www.example.co.uk`).
     public func publicSuffix(_ host: String) -> String {
+        // A host of non-empty labels (nearly every one) is read in place: each candidate is a
+        // suffix of the host itself, so no label array is built and no candidate joined.
+        publicSuffixInPlace(host) ?? publicSuffixByLabels(host)
+    }
+
+    /// `publicSuffix` as the list's algorithm states it, on the host's non-empty labels.
+    func publicSuffixByLabels(_ host: String) -> String {
         let labels = host.split(separator: ".").map(String.init)
         guard !labels.isEmpty else { return host }
         // Walk from the longest candidate; the first (longest) matching rule wins.
@@ -60,6 +67,29 @@ public struct PublicSuffixList: Sendable {
         }
         // Unlisted TLD: the default rule "*" makes the last label the suffix.
         return labels[labels.count - 1]
+    }
+
+    /// `publicSuffix` for an ASCII host without empty labels (no leading, trailing or doubled dot), else
+    /// nil: then the candidates `split` and `joined` build are exactly the host's suffixes.
+    private func publicSuffixInPlace(_ host: String) -> String? {
+        let utf8 = host.utf8
+        // ASCII only: `split` cuts at the character ".", which a combining mark after a dot is not.
+        guard let first = utf8.first, first != 0x2E, utf8.last != 0x2E, utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        var starts = [host.startIndex]
+        for index in utf8.indices where utf8[index] == 0x2E {
+            // A dot right after the last label's start: an empty label.
+            if starts.count > 1, index == starts[starts.count - 1] { return nil }
+            starts.append(utf8.index(after: index))
+        }
+        for (k, start) in starts.enumerated() {
+            let candidate = String(host[start...])
+            if exceptions.contains(candidate) {
+                return k + 1 < starts.count ? String(host[starts[k + 1]...]) : ""
+            }
+            if rules.contains(candidate) { return candidate }
+            if k + 1 < starts.count, wildcards.contains(String(host[starts[k + 1]...])) { return candidate }
+        }
+        return String(host[starts[starts.count - 1]...])
     }
 
     /// The registrable domain (public suffix plus one label), or nil when the host is itself a
