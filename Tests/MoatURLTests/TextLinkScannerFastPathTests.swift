@@ -54,4 +54,20 @@ import Testing
         let found = TextLinkScanner.candidates(in: "see (this) and [1] then example[dot]com or visit mail.example.org, {x}", limit: 10).map(\.raw)
         #expect(found == ["example[dot]com", "mail.example.org"])
     }
+
+    /// The byte readings of ASCII text agree with the character ones they replace.
+    @Test func asciiByteReadingsAgree() {
+        var random = TestRandom(seed: 0xA5C1_1B17_E500_0002)
+        let pieces = [" ", "  ", "\t", "\n", "\r\n", "\u{0B}", "\u{0C}", "\u{1C}", "\u{85}", "\u{A0}", "word", "x", "é", "日本",
+                      "http://a.example/", "&amp;", ""]
+        var ascii = 0
+        for text in random.texts(from: pieces, count: 20_000, maxPieces: 10) {
+            if text.utf8.allSatisfy({ $0 < 0x80 }) { ascii += 1 }
+            #expect(HTMLLinkScanner.collapseWhitespace(text) == text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " "),
+                    "\(Array(text.unicodeScalars))")
+            #expect(TextLinkScanner.scalarArray(text) == Array(text.unicodeScalars))
+        }
+        // Both readings must be exercised.
+        #expect(ascii > 1_000 && ascii < 19_000)
+    }
 }

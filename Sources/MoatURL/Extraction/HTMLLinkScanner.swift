@@ -39,6 +39,29 @@ struct HTMLLinkScanner {
     static let rawTextElements: Set<String> = ["script", "style", "textarea", "title", "xmp", "noscript"]
     static let maxAnchorText = 512
 
+    /// Words separated by single spaces (whitespace as `Character.isWhitespace` has it). ASCII
+    /// text is split on its bytes: the Unicode property lookups per character showed in profiles.
+    static func collapseWhitespace(_ text: String) -> String {
+        var text = text
+        let ascii = text.withUTF8 { bytes -> String? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var pendingSpace = false
+            for byte in bytes {
+                if byte == 0x20 || (0x09...0x0D).contains(byte) {
+                    pendingSpace = !out.isEmpty
+                } else {
+                    if pendingSpace { out.append(0x20) }
+                    pendingSpace = false
+                    out.append(byte)
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+        return ascii ?? text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
     static func scan(_ html: String, limit: Int) -> Result {
         let bytes = Array(html.utf8)
         var result = Result()
@@ -60,7 +83,7 @@ struct HTMLLinkScanner {
             anchor = nil
             guard open.index >= 0, open.index < result.links.count else { return }
             let text = HTMLEntities.decode(String(decoding: open.text, as: UTF8.self))
-            let collapsed = text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+            let collapsed = collapseWhitespace(text)
             if !collapsed.isEmpty { result.links[open.index].anchorText = collapsed }
         }
 
