@@ -1,5 +1,6 @@
 import Foundation
 import MoatCore
+import MoatMessage
 import Testing
 @testable import MoatClamAV
 
@@ -43,7 +44,36 @@ struct RawMessageNeedTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let need = RawMessageNeed.reading([directory])
         #expect(need.always != nil, "\(file): \(line)")
-        #expect(need.wants(Array("Subject: x\r\n\r\nbody\r\n".utf8)))
+    }
+
+    @Test("A configured file is read whatever its name; one that cannot be read makes the pass run always")
+    func configuredFiles() throws {
+        let directory = try Self.directory(["local.sigs": "Moat.Test.Floating:0:*:414243\n", "anchored.ndb": "A:0:0:414243\n"])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(RawMessageNeed.reading([directory]).always == nil, "a directory's file without a database suffix is not loaded")
+        #expect(RawMessageNeed.reading([directory + "/local.sigs"]).always != nil)
+        #expect(RawMessageNeed.reading([directory + "/anchored.ndb"]).always == nil)
+        #expect(RawMessageNeed.reading([directory + "/gone.ndb"]).always != nil)
+    }
+
+    @Test("Bytes outside the scanned bodies that libclamav could open send the message to the pass", arguments: [
+        ("a PDF in the epilogue", "%PDF-1.4\r\n1 0 obj << /Length 68 >> stream\r\n", true),
+        ("HTML in the epilogue", "<HTML><body>hello</body></html>\r\n", true),
+        ("a data URI in the epilogue", "see data:text/plain;base64,WDVPIVA=\r\n", true),
+        ("EICAR in the epilogue", "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*\r\n", true),
+        ("8-bit bytes in the epilogue", "caf\u{E9}\r\n", true),
+        ("a plain note in the epilogue", "This is the end of the message.\r\n", false),
+    ])
+    func outsideTheParts(_ label: String, epilogue: String, wanted: Bool) {
+        let message = Array(("From: a@example.org\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\nThis is a multi-part message in MIME format.\r\n"
+            + "--b\r\nContent-Type: text/html\r\n\r\n<html><body><p>Hello <a href=\"https://example.org/\">there</a></p></body></html>\r\n"
+            + "--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAAEAAAA//8AALgAAAAA\r\n"
+            + "--b--\r\n" + epilogue).utf8)
+        let need = RawMessageNeed.reading([Fixtures.rulesDirectory + "/clamav"])
+        #expect(need.wants(Message(parsing: message), sizeLimit: 1 << 20) == wanted, "\(label)")
+        // Over the size limit, every message gets the pass (its limit finding is the pass's).
+        #expect(need.wants(Message(parsing: message), sizeLimit: 64))
     }
 
     @Test("Archive-member signatures, allow lists and files libclamav does not load leave the screen on")
@@ -108,5 +138,31 @@ struct RawMessageNeedTests {
         #expect(engine.status["raw_passes_skipped"] == "0")
         #expect(try await Fixtures.scan(engine, message + Array("x".utf8)).findings.isEmpty)
         #expect(engine.status["raw_passes_skipped"] == "1")
+    }
+
+    @Test("A file after the last part still reaches libclamav through the raw pass, as it did unscreened")
+    func epilogueFile() async throws {
+        let eicar = String(decoding: Fixtures.eicar, as: UTF8.self)
+        let pdf = "%PDF-1.4\r\n1 0 obj\r\n<< /Length 68 >>\r\nstream\r\n\(eicar)\r\nendstream\r\nendobj\r\ntrailer\r\n<< /Root 1 0 R >>\r\n%%EOF\r\n"
+        let head = "From: a@example.org\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+            + "--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b--\r\n"
+        // The shipped files plus a floating signature that matches nothing: the pass then runs on
+        // every message, as it did before the screen.
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: Fixtures.rulesDirectory + "/clamav").filter { $0.hasSuffix("db") }
+        var files: [String: String] = ["never.ndb": "Moat.Test.Never:0:*:\(Self.hex("no such bytes 7f3a9c5e"))\n"]
+        for name in shipped { files[name] = try String(contentsOfFile: Fixtures.rulesDirectory + "/clamav/" + name, encoding: .utf8) }
+        let directory = try Self.directory(files)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let unscreened = try await Fixtures.engine(["databases": .array([.string(directory)])])
+        let screened = try await Fixtures.engine()
+        for tail in [pdf, eicar + "\r\n", "<html><body>\(eicar)</body></html>\r\n", "The end.\r\n"] {
+            let message = Array((head + tail).utf8)
+            let expected = try await Fixtures.scan(unscreened, message).findings.map(\.detail).sorted()
+            let found = try await Fixtures.scan(screened, message).findings.map(\.detail).sorted()
+            #expect(found == expected, "\(tail.prefix(20))")
+        }
+        #expect(unscreened.status["raw_passes_skipped"] == "0")
+        // Only the plain note was screened out.
+        #expect(screened.status["raw_passes_skipped"] == "1")
     }
 }

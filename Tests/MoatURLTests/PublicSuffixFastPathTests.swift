@@ -17,11 +17,18 @@ import Testing
             hosts.append((0..<count).map { _ in labels[random.next(below: labels.count)] }.joined(separator: "."))
         }
         var differentFromLastLabel = 0
+        var inPlace = 0
         for host in hosts {
             let suffix = list.publicSuffix(host)
             #expect(suffix == list.publicSuffixByLabels(host), "\(host)")
             if suffix.contains(".") { differentFromLastLabel += 1 }
+            if let direct = list.publicSuffixInPlace(host) {
+                #expect(direct == suffix)
+                inPlace += 1
+            }
         }
+        // The in-place reading must answer most hosts itself, or its agreement proves little.
+        #expect(inPlace > 10_000)
         // Multi-label suffixes must come up often, or the rule lookups were barely exercised.
         #expect(differentFromLastLabel > 1_000)
     }

@@ -67,7 +67,7 @@ public final class ClamAVEngine: ScanEngine {
         if raw == .signatures, Self.wantsClamAVMailParser(input.message) { raw = .parse }
         // Matching the raw message finds nothing the parts do not show unless a loaded signature
         // can match it (RawMessageNeed): then it is skipped, a quarter of this engine's CPU.
-        if raw == .signatures, !database.report.rawNeed.wants(input.message.raw) {
+        if raw == .signatures, !database.report.rawNeed.wants(input.message, sizeLimit: min(settings.limits.maxFileSize, settings.limits.maxScanSize)) {
             raw = .off
             rawPassesSkipped.add(1, ordering: .relaxed)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import MoatMessage
 
 /// Which messages the raw-message pass (`raw_message = "signatures"`) can find anything in that
 /// the decoded parts do not show, read from the signature files that were loaded.
@@ -28,9 +29,77 @@ struct RawMessageNeed: Sendable, Equatable {
     /// (`MZ` is always one: a message that starts like a PE file gets libclamav's PE heuristics.)
     var prefixes: Set<[UInt8]> = [Array("MZ".utf8)]
 
-    /// Whether the pass can find anything in `raw`.
+    /// Whether the pass can find anything in `raw` as a whole: the message's size is that of a
+    /// hash, or it starts like an anchored signature (or a PE file).
     func wants(_ raw: [UInt8]) -> Bool {
         always != nil || hashSizes.contains(raw.count) || prefixes.contains { raw.starts(with: $0) }
+    }
+
+    /// Whether the pass can find anything in `message` that the part scans do not.
+    ///
+    /// Besides the whole message (`wants(_:)`), what the pass sees and the part scans do not are
+    /// the bytes outside the scanned bodies: headers, boundaries, preamble and epilogue, and
+    /// base64 bodies as written. libclamav opens what it recognises there even with its mail
+    /// parser off, so the pass runs when those bytes hold anything it could open or a signature
+    /// could match: a byte outside printable ASCII (archives, executables, any binary or 8-bit
+    /// data), the start of a PDF, XDP, Office XML, RTF, BinHex or uuencoded file, HTML markup,
+    /// a `data:` URI or a character reference, or the start of an anchored signature anywhere.
+    /// A message over `sizeLimit` (the smaller of `max_file_size` and `max_scan_size`) gets the
+    /// pass too, so its limit finding is reported as before.
+    func wants(_ message: Message, sizeLimit: Int) -> Bool {
+        let raw = message.raw
+        if wants(raw) || raw.count > sizeLimit { return true }
+        // Bodies the part scans read as they are written (identity encodings; quoted-printable
+        // bodies decode to what was scanned).
+        var covered: [Range<Int>] = []
+        for part in message.leaves where part.origin == .mime && part.isRawAddressable && !part.decoded.isEmpty {
+            let body = part.bodyRange
+            guard body.lowerBound >= 0, body.upperBound <= raw.count else { continue }
+            if part.transferEncoding.isIdentity {
+                covered.append(body.lowerBound..<(body.lowerBound + min(part.decoded.count, body.count)))
+            } else if part.transferEncoding == .quotedPrintable {
+                covered.append(body)
+            }
+        }
+        covered.sort { $0.lowerBound < $1.lowerBound }
+        let anchored = prefixes.filter { $0 != Array("MZ".utf8) }
+        var start = 0
+        return raw.withUnsafeBufferPointer { bytes in
+            for range in covered + [raw.count..<raw.count] {
+                if range.lowerBound > start {
+                    let gap = UnsafeBufferPointer(rebasing: bytes[start..<range.lowerBound])
+                    if Self.mayHoldAFile(gap) || anchored.contains(where: { ByteSearch.occurs($0, in: gap) }) { return true }
+                }
+                start = max(start, range.upperBound)
+            }
+            return false
+        }
+    }
+
+    /// Markers of files libclamav recognises inside other bytes, lower case, by their first byte.
+    private static let markers: [UInt8: [[UInt8]]] = {
+        let texts = ["%pdf-", "<xdp", "<?xml", "mso-application", "{\\rtf", "binhex", "begin ", "data:", "&#",
+                     "<html", "<body", "<head", "<script", "<iframe", "<object", "<embed", "<form", "<meta", "<frame",
+                     "<applet", "<svg", "<img", "<a ", "<div", "<table", "<p>", "<style", "<link"]
+        var byFirst: [UInt8: [[UInt8]]] = [:]
+        for text in texts { byFirst[text.utf8.first ?? 0, default: []].append(Array(text.utf8)) }
+        return byFirst
+    }()
+
+    /// Whether `bytes` hold a byte outside printable ASCII, tab, CR and LF, or a marker.
+    static func mayHoldAFile(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        func lower(_ b: UInt8) -> UInt8 { (0x41...0x5A).contains(b) ? b | 0x20 : b }
+        for i in bytes.indices {
+            let b = bytes[i]
+            guard (0x20...0x7E).contains(b) || b == 0x09 || b == 0x0A || b == 0x0D else { return true }
+            guard let candidates = markers[lower(b)] else { continue }
+            for marker in candidates where bytes.count - i >= marker.count {
+                var k = 1
+                while k < marker.count, lower(bytes[i + k]) == marker[k] { k += 1 }
+                if k == marker.count { return true }
+            }
+        }
+        return false
     }
 
     /// For `status` and the load log.
@@ -47,23 +116,28 @@ struct RawMessageNeed: Sendable, Equatable {
     ]
 
     /// Reads the database files of `paths` (files, or directories read one level deep as libclamav
-    /// does). An unreadable file makes the pass run always.
+    /// does). An unreadable or unknown file makes the pass run always.
     static func reading(_ paths: [String]) -> RawMessageNeed {
         var need = RawMessageNeed()
         for path in paths {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-            let files: [String]
-            if isDirectory.boolValue {
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-                files = names.sorted().map { path + "/" + $0 }
-            } else {
-                files = [path]
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                need.always = "\(path) was loaded but cannot be read"
+                return need
             }
-            for file in files {
-                let ext = (file as NSString).pathExtension.lowercased()
+            guard isDirectory.boolValue else {
+                // A file named in the configuration is loaded whatever its name (an unknown
+                // extension as the old `.db` format, whose signatures float): read it as such.
+                need.read(path, extension: (path as NSString).pathExtension.lowercased())
+                if need.always != nil { return need }
+                continue
+            }
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            for name in names.sorted() {
+                // libclamav loads a directory's files by their suffix (`x.ndb`, and `.ndb` itself).
+                let ext = (name.hasPrefix(".") && !name.dropFirst().contains(".") ? String(name.dropFirst()) : (name as NSString).pathExtension).lowercased()
                 guard databaseExtensions.contains(ext) else { continue }
-                need.read(file, extension: ext)
+                need.read(path + "/" + name, extension: ext)
                 if need.always != nil { return need }
             }
         }
@@ -132,7 +206,9 @@ struct RawMessageNeed: Sendable, Equatable {
         return nil
     }
 
-    /// A container other than the message itself: its members are files the decoded parts hold.
+    /// A container type other than the message itself (an archive, a PDF, a document): what it
+    /// holds is found in a decoded part, or in bytes outside the parts that `wants(_:sizeLimit:)`
+    /// sends to the pass.
     private static func isArchiveContainer(_ type: Substring) -> Bool {
         type.hasPrefix("CL_TYPE_") && type != "CL_TYPE_MAIL" && type != "CL_TYPE_ANY"
     }

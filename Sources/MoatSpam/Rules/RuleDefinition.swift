@@ -92,9 +92,10 @@ struct HeaderSelector: Sendable, Hashable {
         }
     }
 
+    /// `name.lowercased().hasPrefix("x-spam-relays-")`, on the bytes for an ASCII name.
     private static func isRelayName(_ name: String) -> Bool {
         let prefix = "x-spam-relays-".utf8
-        // SpamAssassin's `lc` is byte-wise: only ASCII capitals fold.
+        guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return name.lowercased().hasPrefix("x-spam-relays-") }
         return name.utf8.count >= prefix.count && zip(name.utf8, prefix).allSatisfy { byte, wanted in
             (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 == wanted : byte == wanted
         }

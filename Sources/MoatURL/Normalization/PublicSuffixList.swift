@@ -71,7 +71,7 @@ public struct PublicSuffixList: Sendable {
 
     /// `publicSuffix` for an ASCII host without empty labels (no leading, trailing or doubled dot), else
     /// nil: then the candidates `split` and `joined` build are exactly the host's suffixes.
-    private func publicSuffixInPlace(_ host: String) -> String? {
+    func publicSuffixInPlace(_ host: String) -> String? {
         let utf8 = host.utf8
         // ASCII only: `split` cuts at the character ".", which a combining mark after a dot is not.
         guard let first = utf8.first, first != 0x2E, utf8.last != 0x2E, utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
