@@ -76,13 +76,14 @@ struct RawMessageNeed: Sendable, Equatable {
         }
     }
 
-    /// Markers of files libclamav recognises inside other bytes, lower case, by their first byte.
-    private static let markers: [UInt8: [[UInt8]]] = {
+    /// Markers of files libclamav recognises inside other bytes, lower case, indexed by their
+    /// first byte (a table, not a dictionary: every header byte is looked up).
+    private static let markers: [[[UInt8]]] = {
         let texts = ["%pdf-", "<xdp", "<?xml", "mso-application", "{\\rtf", "binhex", "begin ", "data:", "&#",
                      "<html", "<body", "<head", "<script", "<iframe", "<object", "<embed", "<form", "<meta", "<frame",
                      "<applet", "<svg", "<img", "<a ", "<div", "<table", "<p>", "<style", "<link"]
-        var byFirst: [UInt8: [[UInt8]]] = [:]
-        for text in texts { byFirst[text.utf8.first ?? 0, default: []].append(Array(text.utf8)) }
+        var byFirst = [[[UInt8]]](repeating: [], count: 256)
+        for text in texts { byFirst[Int(text.utf8.first ?? 0)].append(Array(text.utf8)) }
         return byFirst
     }()
 
@@ -92,7 +93,8 @@ struct RawMessageNeed: Sendable, Equatable {
         for i in bytes.indices {
             let b = bytes[i]
             guard (0x20...0x7E).contains(b) || b == 0x09 || b == 0x0A || b == 0x0D else { return true }
-            guard let candidates = markers[lower(b)] else { continue }
+            let candidates = markers[Int(lower(b))]
+            if candidates.isEmpty { continue }
             for marker in candidates where bytes.count - i >= marker.count {
                 var k = 1
                 while k < marker.count, lower(bytes[i + k]) == marker[k] { k += 1 }
