@@ -20,8 +20,6 @@ final class ClamAVDatabase: @unchecked Sendable {
         var skipped: [(path: String, reason: String)]
         /// Load plus compile time.
         var duration: Duration
-        /// Which messages the raw-message pass can find anything in, from the loaded files.
-        var rawNeed: RawMessageNeed
     }
 
     private let engine: OpaquePointer
@@ -77,7 +75,7 @@ final class ClamAVDatabase: @unchecked Sendable {
         }
         owned = false
         let report = LoadReport(signatures: Int(signatures), loaded: loaded, skipped: skipped,
-                                duration: ContinuousClock.now - start, rawNeed: .reading(loaded))
+                                duration: ContinuousClock.now - start)
         return ClamAVDatabase(engine: engine, report: report)
     }
 

@@ -29,7 +29,6 @@ public final class ClamAVEngine: ScanEngine {
     private let logger: Logger
     private let loaded: Mutex<Loaded>
     private let cache: VerdictCache
-    private let rawPassesSkipped = Atomic<Int>(0)
 
     private init(settings: ClamAVSettings, database: ClamAVDatabase, fingerprint: [[String]],
                  blocking: BlockingWorkPool, logger: Logger) {
@@ -65,12 +64,6 @@ public final class ClamAVEngine: ScanEngine {
         let parts = settings.scanParts ? input.message.leaves.filter { !$0.decoded.isEmpty } : []
         var raw: RawMessageScan = settings.scanParts ? settings.rawMessage : .parse
         if raw == .signatures, Self.wantsClamAVMailParser(input.message) { raw = .parse }
-        // Matching the raw message finds nothing the parts do not show unless a loaded signature
-        // can match it (RawMessageNeed): then it is skipped, a quarter of this engine's CPU.
-        if raw == .signatures, !database.report.rawNeed.wants(input.message, sizeLimit: min(settings.limits.maxFileSize, settings.limits.maxScanSize)) {
-            raw = .off
-            rawPassesSkipped.add(1, ordering: .relaxed)
-        }
         var targets: [ScanTarget] = []
         if raw != .off {
             // Matched without decoding: cheap, never cached (a message is not received twice, and
@@ -204,9 +197,6 @@ public final class ClamAVEngine: ScanEngine {
             "cache_hits": "\(stats.hits)",
             "cache_misses": "\(stats.misses)",
             "cache_hit_rate": lookups == 0 ? "n/a" : String(format: "%.1f%%", Double(stats.hits) * 100 / Double(lookups)),
-            "raw_message_pass": !settings.scanParts ? RawMessageScan.parse.rawValue
-                : settings.rawMessage == .signatures ? report.rawNeed.summary : settings.rawMessage.rawValue,
-            "raw_passes_skipped": "\(rawPassesSkipped.load(ordering: .relaxed))",
         ]
         if report.signatures == 0 { status["warning"] = "no signatures loaded: this engine detects nothing" }
         if let lastError { status["last_reload_error"] = lastError }
@@ -255,7 +245,6 @@ public final class ClamAVEngine: ScanEngine {
             "clamav.generation": "\(generation)",
             "clamav.databases": "\(report.loaded.joined(separator: ","))",
             "clamav.version": "\(LibClamAV.version)",
-            "clamav.raw_message_pass": "\(report.rawNeed.summary)",
         ]
         if report.signatures == 0 {
             logger.error("clamav loaded NO signatures: this engine detects nothing until databases are added", metadata: metadata)
