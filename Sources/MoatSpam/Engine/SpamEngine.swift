@@ -142,7 +142,7 @@ public final class SpamEngine: ScanEngine {
             let subjects = RuleSubjects(message: input.message, envelope: input.envelope, maxBodyBytes: options.maxBodyBytes,
                                         relays: RelayPath(headers: input.message.headers))
             // The askdns rules' tags: the From addresses' domains and the envelope sender's.
-            let authors = AskDNS.domains((subjects.headerText(HeaderSelector(parsing: "From:addr")) ?? "").split(separator: "\n").map(String.init))
+            let authors = AskDNS.domains((subjects.headerText(HeaderSelector.fromAddress) ?? "").split(separator: "\n").map(String.init))
             return (subjects, authors, subjects.metadata.envelopeFrom.flatMap { AskDNS.domains([$0]).first })
         }
         let dns = BudgetedLookup(resolver, limit: options.maxDNSQueries)

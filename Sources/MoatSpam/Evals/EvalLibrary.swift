@@ -109,8 +109,8 @@ enum EvalLibrary {
             return illegal > count && Double(illegal) / Double(text.count) > ratio
         }
         f["check_for_to_in_subject"] = { ctx, args in
-            guard let to = ctx.subjects.headerText(HeaderSelector(parsing: "To:addr")), !to.isEmpty else { return false }
-            let subject = ctx.subjects.headerText(HeaderSelector(parsing: "Subject")) ?? ""
+            guard let to = ctx.subjects.headerText(HeaderSelector.toAddress), !to.isEmpty else { return false }
+            let subject = ctx.subjects.headerText(HeaderSelector.subject) ?? ""
             // Every form below needs the address (or its user part) literally in the subject; most
             // subjects have neither, and compiling the pattern per message cost 2.7 % of a scan.
             let literal = args.first == "user" ? String(to.split(separator: "@", omittingEmptySubsequences: false).first ?? "") : to

@@ -8,8 +8,8 @@ import MoatMessage
 enum HeaderEvals {
     static func register(into f: inout [String: EvalLibrary.Function]) {
         f["check_equal_from_domains"] = { ctx, _ in
-            guard let from = secondLevelDomain(ctx.subjects.headerText(HeaderSelector(parsing: "From:addr"))),
-                  let envelopeFrom = secondLevelDomain(ctx.subjects.headerText(HeaderSelector(parsing: "EnvelopeFrom:addr")))
+            guard let from = secondLevelDomain(ctx.subjects.headerText(HeaderSelector.fromAddress)),
+                  let envelopeFrom = secondLevelDomain(ctx.subjects.headerText(HeaderSelector.envelopeFromAddress))
             else { return false }
             return from.lowercased() != envelopeFrom.lowercased()
         }
@@ -30,26 +30,26 @@ enum HeaderEvals {
             return !aolGenuine.contains { $0.matches(received) }
         }
         f["check_for_forged_eudoramail_received_headers"] = { ctx, _ in
-            guard eudoramailFrom.matches(ctx.subjects.headerText(HeaderSelector(parsing: "From:addr")) ?? "") else { return false }
+            guard eudoramailFrom.matches(ctx.subjects.headerText(HeaderSelector.fromAddress) ?? "") else { return false }
             let received = collapsedReceivedText(ctx)
-            let ip = ctx.subjects.headerText(HeaderSelector(parsing: "X-Sender-Ip")).map { anyIP.matches($0) } ?? false
+            let ip = ctx.subjects.headerText(HeaderSelector.xSenderIP).map { anyIP.matches($0) } ?? false
             if gatedThroughReceivedRemover(ctx) { return false }
             return !(whowhere.matches(received) && ip)
         }
         f["check_for_forged_juno_received_headers"] = { ctx, _ in forgedJunoReceived(ctx) }
         f["check_for_forged_gmail_received_headers"] = { ctx, _ in
-            guard gmailFrom.matches(ctx.subjects.headerText(HeaderSelector(parsing: "From:addr")) ?? "") else { return false }
-            let xReceived = ctx.subjects.headerText(HeaderSelector(parsing: "X-Received")) ?? ""
+            guard gmailFrom.matches(ctx.subjects.headerText(HeaderSelector.fromAddress) ?? "") else { return false }
+            let xReceived = ctx.subjects.headerText(HeaderSelector.xReceived) ?? ""
             if gmailXReceived.contains(where: { $0.matches(xReceived) }) { return false }
             if gmailESMTPSA.matches(receivedText(ctx)) { return false }
-            let state = ctx.subjects.headerText(HeaderSelector(parsing: "X-Gm-Message-State")) ?? ""
-            let source = ctx.subjects.headerText(HeaderSelector(parsing: "X-Google-Smtp-Source")) ?? ""
+            let state = ctx.subjects.headerText(HeaderSelector.xGmMessageState) ?? ""
+            let source = ctx.subjects.headerText(HeaderSelector.xGoogleSmtpSource) ?? ""
             return !(state.utf8.count >= 60 && source.utf8.count >= 60)
         }
         f["check_for_matching_env_and_hdr_from"] = { ctx, _ in
             // Two missing addresses match, as in SpamAssassin.
-            let envelope = ctx.subjects.headerText(HeaderSelector(parsing: "EnvelopeFrom:addr")) ?? ""
-            let from = ctx.subjects.headerText(HeaderSelector(parsing: "From:addr")) ?? ""
+            let envelope = ctx.subjects.headerText(HeaderSelector.envelopeFromAddress) ?? ""
+            let from = ctx.subjects.headerText(HeaderSelector.fromAddress) ?? ""
             return envelope.lowercased() == from.lowercased()
         }
         f["sorted_recipients"] = { ctx, _ in RecipientList(ctx).sorted }
@@ -154,7 +154,7 @@ enum HeaderEvals {
 
     private static func computeHotmailReceived(_ ctx: EvalContext) -> HotmailTrail {
         let received = collapsedReceivedText(ctx)
-        let from = ctx.subjects.headerText(HeaderSelector(parsing: "From:addr")) ?? ""
+        let from = ctx.subjects.headerText(HeaderSelector.fromAddress) ?? ""
         // Only a trail naming hotmail.com can be `forged` and only a From naming it `missing`;
         // every other answer is `plausible`. Nearly all mail names it nowhere, and the eight
         // searches of the whole trail below were one of the costliest evals.
@@ -198,7 +198,7 @@ enum HeaderEvals {
 
     /// A Yahoo! From whose Received trail Yahoo! did not write.
     static func forgedYahooReceived(_ ctx: EvalContext) -> Bool {
-        let from = ctx.subjects.headerText(HeaderSelector(parsing: "From:addr")) ?? ""
+        let from = ctx.subjects.headerText(HeaderSelector.fromAddress) ?? ""
         guard yahooFrom.matches(from) else { return false }
         var received = receivedText(ctx)
         let headers = ctx.message.headers
@@ -238,10 +238,10 @@ enum HeaderEvals {
 
     /// A Juno From whose headers Juno's servers did not write.
     static func forgedJunoReceived(_ ctx: EvalContext) -> Bool {
-        guard junoFrom.matches(ctx.subjects.headerText(HeaderSelector(parsing: "From:addr")) ?? "") else { return false }
+        guard junoFrom.matches(ctx.subjects.headerText(HeaderSelector.fromAddress) ?? "") else { return false }
         if gatedThroughReceivedRemover(ctx) { return false }
-        let originating = ctx.subjects.headerText(HeaderSelector(parsing: "X-Originating-IP")) ?? ""
-        let mailer = ctx.subjects.headerText(HeaderSelector(parsing: "X-Mailer")) ?? ""
+        let originating = ctx.subjects.headerText(HeaderSelector.xOriginatingIP) ?? ""
+        let mailer = ctx.subjects.headerText(HeaderSelector.xMailer) ?? ""
         let received = receivedText(ctx)
         let p = junoPatterns
         if !originating.isEmpty {
@@ -267,12 +267,12 @@ enum HeaderEvals {
     /// Outlook Express put a timestamp in its Message-IDs; a forger's copy rarely matches the Date
     /// or the Received time (within 250 units, a few minutes).
     static func outlookMessageIDInvalid(_ ctx: EvalContext) -> Bool {
-        guard let id = ctx.subjects.headerText(HeaderSelector(parsing: "MESSAGEID")),
+        guard let id = ctx.subjects.headerText(HeaderSelector.messageIDs),
               let m = outlookID.match(id), let token = Int(m.text(1), radix: 16) else { return false }
         let x = 0.0023283064365387
         let y = 27111902.8329849
         let fudge = 250
-        let date = ctx.subjects.headerText(HeaderSelector(parsing: "Date")).flatMap(RFC822Date.parse) ?? 0
+        let date = ctx.subjects.headerText(HeaderSelector.date).flatMap(RFC822Date.parse) ?? 0
         if abs(token - Int(date * x + y)) < fudge { return false }
         let time = RFC822Date.parse(receivedText(ctx)) ?? 0
         return abs(token - Int(time * x + y)) >= fudge

@@ -45,7 +45,7 @@ enum RegexText {
     /// Inside a character class (`scalars[i]` not an escape): copies one member, a POSIX class
     /// such as `[:alpha:]` whole, and clears `inClass` at the closing `]`. Returns the next index.
     static func copyClassMember(_ scalars: [Unicode.Scalar], at start: Int, into out: inout String.UnicodeScalarView,
-                                        inClass: inout Bool) -> Int {
+                                inClass: inout Bool) -> Int {
         var i = start
         if scalars[i] == "[", i + 1 < scalars.count, scalars[i + 1] == ":" {
             out.append(scalars[i])

@@ -102,6 +102,22 @@ struct HeaderSelector: Sendable, Hashable {
     }
 }
 
+extension HeaderSelector {
+    // Selectors the native evals read, parsed once at start-up rather than at every call.
+    static let fromAddress = HeaderSelector(parsing: "From:addr")
+    static let envelopeFromAddress = HeaderSelector(parsing: "EnvelopeFrom:addr")
+    static let toAddress = HeaderSelector(parsing: "To:addr")
+    static let subject = HeaderSelector(parsing: "Subject")
+    static let date = HeaderSelector(parsing: "Date")
+    static let messageIDs = HeaderSelector(parsing: "MESSAGEID")
+    static let xMailer = HeaderSelector(parsing: "X-Mailer")
+    static let xReceived = HeaderSelector(parsing: "X-Received")
+    static let xGmMessageState = HeaderSelector(parsing: "X-Gm-Message-State")
+    static let xGoogleSmtpSource = HeaderSelector(parsing: "X-Google-Smtp-Source")
+    static let xOriginatingIP = HeaderSelector(parsing: "X-Originating-IP")
+    static let xSenderIP = HeaderSelector(parsing: "X-Sender-Ip")
+}
+
 /// What a rule tests, before compilation.
 enum RuleTest: Sendable, Hashable {
     /// A regular expression over text of the rule's kind; for header rules, the selector, whether
