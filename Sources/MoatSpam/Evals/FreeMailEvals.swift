@@ -71,8 +71,13 @@ enum FreeMailEvals {
         return text.split(separator: "\n").map { $0.lowercased() }
     }
 
-    /// `PerMsgStatus::all_from_addrs`, lower case, without duplicates or empties.
+    /// `PerMsgStatus::all_from_addrs`, lower case, without duplicates or empties; worked out once
+    /// per message.
     static func allFromAddresses(_ ctx: EvalContext) -> [String] {
+        ctx.metadata.allFromAddresses.value { readAllFromAddresses(ctx) }
+    }
+
+    private static func readAllFromAddresses(_ ctx: EvalContext) -> [String] {
         var list: [String]
         let resent = addresses(ctx, "Resent-From")
         if let first = resent.first {

@@ -29,6 +29,9 @@ final class MessageMetadata: Sendable {
     /// The free mail addresses of the body (`FreeMailEvals.bodyFreemails`), which two or three
     /// FreeMail evals ask for: each search runs three regexes over every body line.
     let bodyFreemails = SharedValue<[String]?>()
+    /// `all_from_addrs` (`FreeMailEvals.allFromAddresses`), which every `check_freemail_from` rule
+    /// asked for again: five selectors parsed and read, their addresses lower-cased and deduplicated.
+    let allFromAddresses = SharedValue<[String]>()
     /// MIMEEval's part facts (`MIMEFacts`), which a dozen `check_for_mime*` rules ask for: each
     /// walked every part again, and split every base64 body into lines.
     let mimeFacts = SharedValue<MIMEFacts>()

@@ -64,15 +64,63 @@ struct MetaProgram: Sendable {
     private(set) var instructions: [Instruction] = []
     /// The deepest the value stack gets.
     private(set) var maxDepth = 0
+    /// Each meta's rule and where its code starts, in run order.
+    private var segments: [(rule: Int, start: Int)] = []
+    /// Each meta's count when every other rule's count is 0. Most rules match nothing in a
+    /// message, so most metas read nothing but zeros and come to this value: only the metas that
+    /// read a rule that hit (or a meta that came to another value) run.
+    private var baseline: [Int] = []
+    /// The plain (non-meta) rules some meta reads, and for each the run-order positions of its
+    /// readers: `leafReaders[leafStart[k]..<leafStart[k + 1]]` read `leaves[k]`.
+    private var leaves: [Int] = []
+    private var leafStart: [Int] = [0]
+    private var leafReaders: [Int] = []
+    /// The same for each meta, by run-order position: the later metas that read it.
+    private var metaStart: [Int] = [0]
+    private var metaReaders: [Int] = []
 
     /// `metas` in the order they must run (dependencies first), each with its rule index.
     init(_ metas: [(rule: Int, expression: RuleExpression)], index: [String: Int]) {
         var depth = 0
         for (rule, expression) in metas {
+            segments.append((rule, instructions.count))
             emit(expression, index: index, depth: &depth)
             instructions.append(.store(rule))
             depth -= 1
         }
+        // Who reads whom.
+        var position: [Int: Int] = [:]
+        for (n, segment) in segments.enumerated() { position[segment.rule] = n }
+        var readersOfLeaf: [Int: Set<Int>] = [:]
+        var readersOfMeta = [Set<Int>](repeating: [], count: segments.count)
+        for (n, segment) in segments.enumerated() {
+            var pc = segment.start
+            while pc < instructions.count {
+                if case .store = instructions[pc] { break }
+                if case .rule(let i) = instructions[pc] {
+                    if let m = position[i] { readersOfMeta[m].insert(n) } else { readersOfLeaf[i, default: []].insert(n) }
+                }
+                pc += 1
+            }
+        }
+        for (leaf, readers) in readersOfLeaf.sorted(by: { $0.key < $1.key }) {
+            leaves.append(leaf)
+            leafReaders.append(contentsOf: readers.sorted())
+            leafStart.append(leafReaders.count)
+        }
+        for readers in readersOfMeta {
+            metaReaders.append(contentsOf: readers.sorted())
+            metaStart.append(metaReaders.count)
+        }
+        // The baseline: every meta run in order with every plain rule at 0.
+        var zeros = [Int](repeating: 0, count: (segments.map(\.rule) + leaves).reduce(0, max) + 1)
+        let program = self
+        zeros.withUnsafeMutableBufferPointer { counts in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, program.maxDepth)) { stack in
+                for segment in program.segments { counts[segment.rule] = program.execute(from: segment.start, counts, stack) }
+            }
+        }
+        baseline = segments.map { zeros[$0.rule] }
     }
 
     private mutating func push(_ instruction: Instruction, _ depth: inout Int) {
@@ -119,56 +167,80 @@ struct MetaProgram: Sendable {
         }
     }
 
-    /// Runs every meta on `counts`, writing each meta's count in place.
+    /// Runs every meta on `counts`, writing each meta's count in place. A meta none of whose
+    /// rules differ from the baseline (a plain rule that hit, a meta that came to another value)
+    /// takes its baseline count without running.
     func run(_ counts: UnsafeMutableBufferPointer<Int>) {
-        guard !instructions.isEmpty else { return }
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, maxDepth)) { stack in
-            var top = -1
-            var pc = 0
-            instructions.withUnsafeBufferPointer { code in
-                while pc < code.count {
-                    switch code[pc] {
-                    case .number(let v):
-                        top += 1
-                        stack[top] = v
-                    case .rule(let i):
-                        top += 1
-                        stack[top] = Double(counts[i])
-                    case .not:
-                        stack[top] = stack[top] == 0 ? 1 : 0
-                    case .negate:
-                        stack[top] = -stack[top]
-                    case .binary(let op):
-                        stack[top - 1] = op.apply(stack[top - 1], stack[top])
-                        top -= 1
-                    case .andJump(let target):
-                        if stack[top] == 0 {
-                            pc = target
-                            continue
-                        }
-                        top -= 1
-                    case .orJump(let target):
-                        if stack[top] != 0 {
-                            pc = target
-                            continue
-                        }
-                        top -= 1
-                    case .jumpIfZero(let target):
-                        top -= 1
-                        if stack[top + 1] == 0 {
-                            pc = target
-                            continue
-                        }
-                    case .jump(let target):
-                        pc = target
+        guard !segments.isEmpty else { return }
+        withUnsafeTemporaryAllocation(of: Bool.self, capacity: segments.count) { dirty in
+            dirty.initialize(repeating: false)
+            for k in leaves.indices where leaves[k] < counts.count && counts[leaves[k]] != 0 {
+                for j in leafStart[k]..<leafStart[k + 1] { dirty[leafReaders[j]] = true }
+            }
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: max(1, maxDepth)) { stack in
+                for n in segments.indices {
+                    let rule = segments[n].rule
+                    guard dirty[n] else {
+                        counts[rule] = baseline[n]
                         continue
-                    case .store(let i):
-                        counts[i] = stack[top] != 0 ? 1 : 0
-                        top -= 1
                     }
-                    pc += 1
+                    let value = execute(from: segments[n].start, counts, stack)
+                    counts[rule] = value
+                    if value != baseline[n] {
+                        for j in metaStart[n]..<metaStart[n + 1] { dirty[metaReaders[j]] = true }
+                    }
                 }
             }
+        }
+    }
+
+    /// Runs one meta's code from `start` to its `store`, and returns the count it stores.
+    private func execute(from start: Int, _ counts: UnsafeMutableBufferPointer<Int>, _ stack: UnsafeMutableBufferPointer<Double>) -> Int {
+        var top = -1
+        var pc = start
+        return instructions.withUnsafeBufferPointer { code in
+            while pc < code.count {
+                switch code[pc] {
+                case .number(let v):
+                    top += 1
+                    stack[top] = v
+                case .rule(let i):
+                    top += 1
+                    stack[top] = Double(counts[i])
+                case .not:
+                    stack[top] = stack[top] == 0 ? 1 : 0
+                case .negate:
+                    stack[top] = -stack[top]
+                case .binary(let op):
+                    stack[top - 1] = op.apply(stack[top - 1], stack[top])
+                    top -= 1
+                case .andJump(let target):
+                    if stack[top] == 0 {
+                        pc = target
+                        continue
+                    }
+                    top -= 1
+                case .orJump(let target):
+                    if stack[top] != 0 {
+                        pc = target
+                        continue
+                    }
+                    top -= 1
+                case .jumpIfZero(let target):
+                    top -= 1
+                    if stack[top + 1] == 0 {
+                        pc = target
+                        continue
+                    }
+                case .jump(let target):
+                    pc = target
+                    continue
+                case .store:
+                    return stack[top] != 0 ? 1 : 0
+                }
+                pc += 1
+            }
+            return 0
         }
     }
 }
