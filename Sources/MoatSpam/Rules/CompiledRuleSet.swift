@@ -160,7 +160,12 @@ final class CompiledRuleSet: Sendable {
         var ifUnset = -1
         /// eval: index in `evalCalls`.
         var eval = 0
+        /// header: the count when the message has no such header (the rule then matches its
+        /// `[if-unset]` text or the empty text, the same in every message: worked out at load).
+        var absentHits = 0
     }
+    /// Header rules' excerpts when they hit on a missing header (`Step.absentHits`), by rule.
+    private let absentExcerpts: [Int: String]
     /// Meta rules in dependency order, compiled to one program.
     private let metas: MetaProgram
     /// Hyperscan's reasons for patterns it would not prefilter, most common first.
@@ -537,6 +542,27 @@ final class CompiledRuleSet: Sendable {
         self.alwaysCheck = always
         self.confirmedWhereMatchesEnd = everyEnd
         self.endsPerConfirmedText = endsPerText
+        // What each header rule counts on a message without its header: most of the stock rules
+        // name headers most mail lacks (X-Cron-Env, X-AskVersion, Thread-Index…), and each was
+        // matched against the same empty or `[if-unset]` text in every message.
+        var absentExcerpts: [Int: String] = [:]
+        let loadScratch = PCRE2MatchScratch()
+        for k in steps.indices where steps[k].kind == .header {
+            let step = steps[k]
+            let pattern = patterns[step.pattern]
+            let text = step.ifUnset >= 0 ? ifUnsetTexts[step.ifUnset] : []
+            text.withUnsafeBufferPointer { buffer in
+                if step.negated {
+                    steps[k].absentHits = pattern.firstMatch(in: buffer, scratch: loadScratch) == nil ? 1 : 0
+                } else if step.limit > 1 {
+                    steps[k].absentHits = pattern.countMatches(in: buffer, limit: step.limit, scratch: loadScratch)
+                } else if let r = pattern.firstMatch(in: buffer, scratch: loadScratch) {
+                    steps[k].absentHits = 1
+                    absentExcerpts[step.rule] = Self.excerpt(buffer, r)
+                }
+            }
+        }
+        self.absentExcerpts = absentExcerpts
         self.steps = steps
         self.selectors = selectorList
         self.plainFields = selectorList.map(\.isPlainField)
@@ -774,9 +800,24 @@ final class CompiledRuleSet: Sendable {
         // rule of it is then matched with PCRE2). `candidate` marks the rules Hyperscan named.
         var headerScan = [UInt8](repeating: 0, count: prefilter ? selectors.count : 0)
         var candidate = [Bool](repeating: false, count: prefilter ? rules.count : 0)
+        // Whether the message lacks header selector `id`'s text: for a plain field, read off the
+        // header index without building the text.
+        func headerAbsent(_ id: Int) -> Bool {
+            if let cached = headerTexts[id] { return cached == nil }
+            if plainFields[id], subjects.metadata.headerFields(named: selectors[id].name).isEmpty {
+                headerTexts[id] = .some(nil)
+                return true
+            }
+            return messageHeader(id) == nil
+        }
         for step in steps {
             let i = step.rule
             switch step.kind {
+            // Not on the reference path (no prefilter), which matches as before: the corpus check
+            // then proves the counts worked out at load are the ones matching gives.
+            case .header where prefilter && headerAbsent(step.selector):
+                counts[i] = step.absentHits
+                if step.absentHits > 0, let excerpt = absentExcerpts[i] { excerpts[i] = excerpt }
             case .header, .mimeheader:
                 if step.kind == .header, prefilter, step.prefiltered, step.ifUnset < 0 || messageHeader(step.selector) != nil {
                     // The selector's text (or, for an absent header, the empty text every rule
