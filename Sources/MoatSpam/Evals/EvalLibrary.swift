@@ -2,14 +2,25 @@ import Foundation
 import MoatMessage
 
 /// What an eval function may look at for one message.
-struct EvalContext {
+///
+/// A class: the evals are stored as closures of the most general shape, so each call of a struct
+/// this size copied it (a score of references retained and released) for each of the 150-odd
+/// evals a message runs.
+final class EvalContext {
     let subjects: RuleSubjects
     /// Bayes spam probability, or nil when Bayes is off or not trained enough.
     let bayesProbability: Double?
     /// Settings from the rule files (FreeMail lists).
     let settings: EvalSettings
     /// DNS block list answers per `check_rbl` set (A records of listed relays), when DNS is on.
-    var netAnswers: [String: [String]] = [:]
+    let netAnswers: [String: [String]]
+
+    init(subjects: RuleSubjects, bayesProbability: Double?, settings: EvalSettings, netAnswers: [String: [String]] = [:]) {
+        self.subjects = subjects
+        self.bayesProbability = bayesProbability
+        self.settings = settings
+        self.netAnswers = netAnswers
+    }
 
     var message: Message { subjects.message }
     var metadata: MessageMetadata { subjects.metadata }

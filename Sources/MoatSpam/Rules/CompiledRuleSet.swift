@@ -719,8 +719,7 @@ final class CompiledRuleSet: Sendable {
         let scratch = PCRE2MatchScratch()
         var counts = [Int](repeating: 0, count: rules.count)
         var excerpts: [Int: String] = [:]
-        var context = EvalContext(subjects: subjects, bayesProbability: bayesProbability, settings: evalSettings)
-        context.netAnswers = netAnswers
+        let context = EvalContext(subjects: subjects, bayesProbability: bayesProbability, settings: evalSettings, netAnswers: netAnswers)
         // Body-like kinds.
         for (kind, indices) in regexRules {
             let texts: [[UInt8]]
