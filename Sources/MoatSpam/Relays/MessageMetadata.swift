@@ -32,6 +32,9 @@ final class MessageMetadata: Sendable {
     /// `all_from_addrs` (`FreeMailEvals.allFromAddresses`), which every `check_freemail_from` rule
     /// asked for again: five selectors parsed and read, their addresses lower-cased and deduplicated.
     let allFromAddresses = SharedValue<[String]>()
+    /// FreeMail's `get("NAME:addr")` lists by header name (`FreeMailEvals.addresses`): the From,
+    /// Reply-To and `check_freemail_header` rules' headers, each read by several evals.
+    private let freemailAddresses = Mutex<[String: [String]]>([:])
     /// MIMEEval's part facts (`MIMEFacts`), which a dozen `check_for_mime*` rules ask for: each
     /// walked every part again, and split every base64 body into lines.
     let mimeFacts = SharedValue<MIMEFacts>()
@@ -84,6 +87,14 @@ final class MessageMetadata: Sendable {
         let rendering = HTMLRendering(part.text ?? "")
         htmlRenderings.withLock { $0[part.path] = rendering }
         return rendering
+    }
+
+    /// FreeMail's address list for header `name`, built on first use.
+    func freemailAddresses(_ name: String, _ compute: () -> [String]) -> [String] {
+        if let cached = freemailAddresses.withLock({ $0[name] }) { return cached }
+        let list = compute()
+        freemailAddresses.withLock { $0[name] = list }
+        return list
     }
 
     /// A header selector's text (`RuleSubjects.headerText`), built on first use.
