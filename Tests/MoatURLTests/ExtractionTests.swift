@@ -16,6 +16,9 @@ struct ExtractionTests {
         ("Report: hxxp://bad[.]example/x", "http://bad.example/x"),
         ("Host: bad(dot)example(dot)com/x", "http://bad.example.com/x"),
         ("(https://paren.example/a_(b))", "https://paren.example/a_(b)"),
+        ("Our new host (mail.example.org) is up.", "http://mail.example.org/"),
+        ("[see evil-example.net/verify]", "http://evil-example.net/verify"),
+        ("the portal (login.example.co.uk).", "http://login.example.co.uk/"),
         ("<https://wrapped.example/very/long/\n    path/to/page>", "https://wrapped.example/very/long/path/to/page"),
         ("Please click the following link to keep your account https://wrap.example/abc/\nde/fgh?x=1&y=2\nThanks", "https://wrap.example/abc/de/fgh?x=1&y=2"),
         ("ｈｔｔｐｓ://fullwidth.example/", "https://fullwidth.example/"),
@@ -43,6 +46,7 @@ struct ExtractionTests {
     @Test(arguments: [
         "Version 1.2.3 of setup.py and archive.zip, mail me at a@example.com.",
         "Nothing here: e.g. the U.S. and Node.js.",
+        "Versions (setup.py) and (v1.2.3) and [a.b] stay words.",
     ])
     func textWithoutLinks(_ body: String) {
         #expect(Self.urls(Support.message(body: body)).isEmpty)

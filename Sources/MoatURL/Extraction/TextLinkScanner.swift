@@ -65,7 +65,7 @@ struct TextLinkScanner {
                 linkStart = schemeStart
             } else if lower.hasPrefix("www.") || lower.hasPrefix("www[.]") || lower.hasPrefix("www(.)") {
                 schemeless = true
-            } else if looksLikeBareDomain(lower) {
+            } else if looksLikeBareDomain(lower) || closesAroundBareDomain(scalars, start: start, core: core, end: end) {
                 schemeless = true
             } else {
                 continue
@@ -258,6 +258,16 @@ struct TextLinkScanner {
             }
         }
         return end
+    }
+
+    /// A bare domain that prose closed a bracket after (`(mail.example.org)`, `[see example.com]`):
+    /// the closer is not trimmed before the bare-domain reading, which then refused the token. Read
+    /// again without the closers `trimTrailing` would drop; only tokens that end in one pay for it.
+    /// `core` is where the token's sentence punctuation starts (`(example.com).`).
+    private static func closesAroundBareDomain(_ scalars: [Unicode.Scalar], start: Int, core: Int, end: Int) -> Bool {
+        guard core > start, [")", "]", "}"].contains(scalars[core - 1]) else { return false }
+        let cut = trimTrailing(scalars, start: start, end: end)
+        return cut > start && cut < end && looksLikeBareDomain(String(encoding: scalars[start..<cut]).lowercased())
     }
 
     /// `example.com`, `login.example.co.uk/path`, `example[.]com`: a host with a TLD-like last label.
