@@ -9,7 +9,7 @@ import Testing
         let pieces = ["example", "com", "zip", "xn--p1ai", ".", ".", "-", "_", "/", "?", "#", "@", ":", "80", "a", "Q",
                       "co", "uk", "!", ",", "\"", "'", ">", "<", "*", "|", "`", "9", String(repeating: "x", count: 64)]
         let labels = ["example", "co", "uk", "com", "zip", "xn--p1ai", "a-b", "9", "Q", "_x", "", String(repeating: "y", count: 64)]
-        let tails = ["", "", "/", "/x?y", ":80", ".", ",", "\"", "@", "#f", "!", ">"]
+        let tails = ["", "", "/", "/x?y", ":80", ".", ",", "\"", "@", "#f", "!", ">", ")", ").", "]", "}", ")/x"]
         // Free-form tokens, and host-shaped ones (labels joined by dots, then a tail) so that
         // both answers are drawn often.
         var tokens = random.texts(from: pieces, count: 10_000, maxPieces: 8)

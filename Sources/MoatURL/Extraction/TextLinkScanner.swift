@@ -65,7 +65,7 @@ struct TextLinkScanner {
                 linkStart = schemeStart
             } else if lower.hasPrefix("www.") || lower.hasPrefix("www[.]") || lower.hasPrefix("www(.)") {
                 schemeless = true
-            } else if looksLikeBareDomain(lower) || closesAroundBareDomain(scalars, start: start, core: core, end: end) {
+            } else if looksLikeBareDomain(lower) {
                 schemeless = true
             } else {
                 continue
@@ -260,17 +260,9 @@ struct TextLinkScanner {
         return end
     }
 
-    /// A bare domain that prose closed a bracket after (`(mail.example.org)`, `[see example.com]`):
-    /// the closer is not trimmed before the bare-domain reading, which then refused the token. Read
-    /// again without the closers `trimTrailing` would drop; only tokens that end in one pay for it.
-    /// `core` is where the token's sentence punctuation starts (`(example.com).`).
-    private static func closesAroundBareDomain(_ scalars: [Unicode.Scalar], start: Int, core: Int, end: Int) -> Bool {
-        guard core > start, [")", "]", "}"].contains(scalars[core - 1]) else { return false }
-        let cut = trimTrailing(scalars, start: start, end: end)
-        return cut > start && cut < end && looksLikeBareDomain(String(encoding: scalars[start..<cut]).lowercased())
-    }
-
     /// `example.com`, `login.example.co.uk/path`, `example[.]com`: a host with a TLD-like last label.
+    /// Sentence punctuation and closing brackets after the host are not part of it: prose closes a
+    /// bracket after a domain (`(mail.example.org)`), and `trimTrailing` drops that closer from the link.
     static func looksLikeBareDomain(_ lower: String) -> Bool {
         // ASCII without a defanging bracket (nearly every token) is read on its bytes.
         if lower.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x5B && $0 != 0x28 && $0 != 0x7B }) {
@@ -294,7 +286,7 @@ struct TextLinkScanner {
         if hostText.unicodeScalars.contains(where: { URLNormalizer.dotLookalikes.contains($0.value) }) {
             hostText = String(hostText.unicodeScalars.map { URLNormalizer.dotLookalikes.contains($0.value) ? "." : Character($0) })
         }
-        while let last = hostText.last?.unicodeScalars.first, isTrailingPunctuation(last) { hostText.removeLast() }
+        while let last = hostText.last?.unicodeScalars.first, endsHost(last) { hostText.removeLast() }
         if let colon = hostText.lastIndex(of: ":") { hostText = String(hostText[..<colon]) }
         let labels = hostText.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return false }
@@ -307,12 +299,17 @@ struct TextLinkScanner {
         return true
     }
 
+    /// Sentence punctuation or a closing bracket: what may follow a bare host in prose.
+    private static func endsHost(_ scalar: Unicode.Scalar) -> Bool {
+        isTrailingPunctuation(scalar) || scalar == ")" || scalar == "]" || scalar == "}"
+    }
+
     /// `looksLikeBareDomain` for ASCII with no `[`, `(` or `{`: the same answer.
     static func looksLikeBareASCIIDomain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         if bytes.contains(UInt8(ascii: "@")) { return false }
         let hostEnd = bytes.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.count
         var end = hostEnd
-        while end > 0, isTrailingPunctuation(Unicode.Scalar(bytes[end - 1])) { end -= 1 }
+        while end > 0, endsHost(Unicode.Scalar(bytes[end - 1])) { end -= 1 }
         if let colon = bytes[..<end].lastIndex(of: UInt8(ascii: ":")) { end = colon }
         let labels = bytes[..<end].split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 }) else { return false }
