@@ -549,18 +549,10 @@ final class CompiledRuleSet: Sendable {
         let loadScratch = PCRE2MatchScratch()
         for k in steps.indices where steps[k].kind == .header {
             let step = steps[k]
-            let pattern = patterns[step.pattern]
             let text = step.ifUnset >= 0 ? ifUnsetTexts[step.ifUnset] : []
-            text.withUnsafeBufferPointer { buffer in
-                if step.negated {
-                    steps[k].absentHits = pattern.firstMatch(in: buffer, scratch: loadScratch) == nil ? 1 : 0
-                } else if step.limit > 1 {
-                    steps[k].absentHits = pattern.countMatches(in: buffer, limit: step.limit, scratch: loadScratch)
-                } else if let r = pattern.firstMatch(in: buffer, scratch: loadScratch) {
-                    steps[k].absentHits = 1
-                    absentExcerpts[step.rule] = Self.excerpt(buffer, r)
-                }
-            }
+            let found = Self.headerCount(patterns[step.pattern], in: text, step: step, remaining: step.limit, scratch: loadScratch)
+            steps[k].absentHits = found.hits
+            absentExcerpts[step.rule] = found.excerpt
         }
         self.absentExcerpts = absentExcerpts
         self.steps = steps
@@ -707,6 +699,18 @@ final class CompiledRuleSet: Sendable {
         return def.flags.nice ? -base : base
     }
 
+    /// A header or mimeheader rule's count on one text, at most `remaining` (`multiple` rules),
+    /// and the excerpt of a single match: a negated rule counts 1 where the pattern finds nothing.
+    private static func headerCount(_ pattern: PCRE2Pattern, in text: [UInt8], step: Step, remaining: Int,
+                                    scratch: PCRE2MatchScratch) -> (hits: Int, excerpt: String?) {
+        text.withUnsafeBufferPointer { buffer in
+            if step.negated { return (pattern.firstMatch(in: buffer, scratch: scratch) == nil ? 1 : 0, nil) }
+            if step.limit > 1 { return (pattern.countMatches(in: buffer, limit: remaining, scratch: scratch), nil) }
+            guard let r = pattern.firstMatch(in: buffer, scratch: scratch) else { return (0, nil) }
+            return (1, excerpt(buffer, r))
+        }
+    }
+
     /// Score of `rule` in score set `set` (0: no Bayes, no net; 2: Bayes, no net).
     func score(_ rule: Rule, set: Int) -> Double {
         rule.scores.count == 4 ? rule.scores[set] : rule.scores[0]
@@ -845,16 +849,9 @@ final class CompiledRuleSet: Sendable {
                 var hits = 0
                 func match(_ value: [UInt8]?) {
                     let text = value ?? (step.ifUnset >= 0 ? ifUnsetTexts[step.ifUnset] : [])
-                    text.withUnsafeBufferPointer { buffer in
-                        if step.negated {
-                            if pattern.firstMatch(in: buffer, scratch: scratch) == nil { hits = max(hits, 1) }
-                        } else if step.limit > 1 {
-                            hits += pattern.countMatches(in: buffer, limit: step.limit - hits, scratch: scratch)
-                        } else if let r = pattern.firstMatch(in: buffer, scratch: scratch) {
-                            hits = 1
-                            excerpts[i] = Self.excerpt(buffer, r)
-                        }
-                    }
+                    let found = Self.headerCount(pattern, in: text, step: step, remaining: step.limit - hits, scratch: scratch)
+                    hits = step.negated ? max(hits, found.hits) : hits + found.hits
+                    if let excerpt = found.excerpt { excerpts[i] = excerpt }
                 }
                 if step.kind == .mimeheader {
                     // Every part's text for the selector, built once per message: dozens of
