@@ -70,14 +70,21 @@ final class MessageMetadata: Sendable {
     /// field per name. Names outside ASCII (never valid field names) take the scan.
     func headerFields(named name: String) -> [HeaderField] {
         guard name.utf8.allSatisfy({ $0 < 0x80 }) else { return message.headers.all(name) }
-        let index = headerIndex.value {
+        return fieldIndex[name.lowercased()] ?? []
+    }
+
+    /// The lower-cased names of the message's ASCII-named fields, each once: a scan marks the
+    /// header selectors present from these instead of asking the index once per rule.
+    var lowercasedFieldNames: Dictionary<String, [HeaderField]>.Keys { fieldIndex.keys }
+
+    private var fieldIndex: [String: [HeaderField]] {
+        headerIndex.value {
             var index: [String: [HeaderField]] = [:]
             for field in message.headers where field.name.utf8.allSatisfy({ $0 < 0x80 }) {
                 index[field.name.lowercased(), default: []].append(field)
             }
             return index
         }
-        return index[name.lowercased()] ?? []
     }
 
     /// An HTML part's rendering, by part path: the body rules and the alternative-part evals read

@@ -125,6 +125,13 @@ final class CompiledRuleSet: Sendable {
     /// Per selector, whether the field's presence alone answers an `exists` rule
     /// (`HeaderSelector.isPlainField`).
     private let plainFields: [Bool]
+    /// The plain-field selectors by lower-cased ASCII name (several selectors can name one field):
+    /// a scan marks the present ones from the message's field names once, instead of a lookup per
+    /// header and `exists` rule. A plain selector with a name outside ASCII is not here; it asks
+    /// the message (`MessageMetadata.headerFields`), as every selector did before.
+    private let plainFieldSelectors: [String: [Int]]
+    /// Per selector, whether `plainFieldSelectors` holds it.
+    private let indexedPlainFields: [Bool]
     /// The distinct selectors of mimeheader rules (each matched against every part's headers).
     private let mimeSelectors: [HeaderSelector]
     /// `[if-unset]` texts of header rules, and the eval rules' functions with their arguments,
@@ -558,6 +565,14 @@ final class CompiledRuleSet: Sendable {
         self.steps = steps
         self.selectors = selectorList
         self.plainFields = selectorList.map(\.isPlainField)
+        var plainFieldSelectors: [String: [Int]] = [:]
+        for (id, selector) in selectorList.enumerated() where selector.isPlainField && selector.name.utf8.allSatisfy({ $0 < 0x80 }) {
+            plainFieldSelectors[selector.name.lowercased(), default: []].append(id)
+        }
+        self.plainFieldSelectors = plainFieldSelectors
+        var indexedPlainFields = [Bool](repeating: false, count: selectorList.count)
+        for ids in plainFieldSelectors.values { for id in ids { indexedPlainFields[id] = true } }
+        self.indexedPlainFields = indexedPlainFields
         self.mimeSelectors = mimeSelectors
         self.ifUnsetTexts = ifUnsetTexts
         self.evalCalls = evalCalls
@@ -805,9 +820,21 @@ final class CompiledRuleSet: Sendable {
         var candidate = [Bool](repeating: false, count: prefilter ? rules.count : 0)
         // Whether the message lacks header selector `id`'s text: for a plain field, read off the
         // header index without building the text.
+        var plainPresent: [Bool] = []
+        // Whether the message has plain field selector `id`'s field.
+        func hasPlainField(_ id: Int) -> Bool {
+            guard indexedPlainFields[id] else { return !subjects.metadata.headerFields(named: selectors[id].name).isEmpty }
+            if plainPresent.isEmpty {
+                plainPresent = [Bool](repeating: false, count: selectors.count)
+                for name in subjects.metadata.lowercasedFieldNames {
+                    for selector in plainFieldSelectors[name] ?? [] { plainPresent[selector] = true }
+                }
+            }
+            return plainPresent[id]
+        }
         func headerAbsent(_ id: Int) -> Bool {
             if let cached = headerTexts[id] { return cached == nil }
-            if plainFields[id], subjects.metadata.headerFields(named: selectors[id].name).isEmpty {
+            if plainFields[id], !hasPlainField(id) {
                 headerTexts[id] = .some(nil)
                 return true
             }
@@ -877,7 +904,7 @@ final class CompiledRuleSet: Sendable {
                 // A plain field exists when the message has one: no text is built for the 65
                 // stock `exists` rules.
                 if headerTexts[step.selector] == nil, plainFields[step.selector] {
-                    counts[i] = subjects.metadata.headerFields(named: selectors[step.selector].name).isEmpty ? 0 : 1
+                    counts[i] = hasPlainField(step.selector) ? 1 : 0
                 } else {
                     counts[i] = messageHeader(step.selector) != nil ? 1 : 0
                 }
