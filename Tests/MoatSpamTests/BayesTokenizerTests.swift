@@ -26,7 +26,7 @@ import Testing
                 \(html ? "<p><a href=\"http://Ünïcode.example/x\">\(body)</a> <a href=\"HTTP://Host.Example:81/y\">z</a></p>" : body)
                 """)
             let subjectsOfMessage = RuleSubjects(message: message, envelope: .init(), maxBodyBytes: 1 << 20)
-            #expect(BayesTokenizer.tokens(subjectsOfMessage) == Self.referenceTokens(subjectsOfMessage), "message \(n)")
+            #expect(Set(BayesTokenizer.tokens(subjectsOfMessage)) == Self.referenceTokens(subjectsOfMessage), "message \(n)")
             compared += BayesTokenizer.tokens(subjectsOfMessage).count
         }
         #expect(compared > 3_000)

@@ -230,7 +230,7 @@ public final class BayesStore: TokenLearner, Sendable {
         try spamProbability(tokens: BayesTokenizer.tokens(subjects))
     }
 
-    private func spamProbability(tokens set: Set<Int64>) throws -> Double? {
+    private func spamProbability(tokens set: TokenSet) throws -> Double? {
         if let cached = cachedProbability(tokens: set) { return cached }
         return try pool.read { db in
             // One read transaction: the generation and the token rows come from one snapshot.
@@ -302,7 +302,7 @@ public final class BayesStore: TokenLearner, Sendable {
 
     /// The probability from a complete cache checked against the store less than
     /// `recheckInterval` ago, without a read transaction; nil: ask the store.
-    private func cachedProbability(tokens set: Set<Int64>) -> Double?? {
+    private func cachedProbability(tokens set: TokenSet) -> Double?? {
         guard recheckInterval > 0 else { return nil }
         let now = ContinuousClock.now
         let known: (counts: [(Int, Int)], spam: Int, ham: Int)? = tokenCache.withLock { cache in

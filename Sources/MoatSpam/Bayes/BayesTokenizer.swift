@@ -16,18 +16,18 @@ enum BayesTokenizer {
     static let maxBodyBytes = 256 * 1024
 
     /// Distinct token hashes for `message` (training).
-    static func tokens(_ message: Message) -> Set<Int64> {
+    static func tokens(_ message: Message) -> TokenSet {
         tokens(RuleSubjects(message: message, envelope: .init(), maxBodyBytes: maxBodyBytes))
     }
 
     /// Distinct token hashes from texts the rules already built (scoring: the body is rendered
     /// once per scan). Reads at most `maxBodyBytes` of body lines, as training does.
-    static func tokens(_ subjects: RuleSubjects) -> Set<Int64> {
+    static func tokens(_ subjects: RuleSubjects) -> TokenSet {
         var budget = maxBodyBytes
         // Room for about one token per six body bytes plus the headers' and links' from the start:
         // growing from empty rehashed every token inserted so far eight or nine times a message.
         let bodyBytes = subjects.bodyLines.dropFirst().reduce(0) { $0 + $1.count }
-        var tokens = Set<Int64>(minimumCapacity: min(bodyBytes, budget) / 6 + 64 + subjects.uris.count)
+        var tokens = TokenSet(minimumCapacity: min(bodyBytes, budget) / 6 + 64 + subjects.uris.count)
         for line in subjects.bodyLines.dropFirst() where budget > 0 {
             let count = min(line.count, budget)
             budget -= count
@@ -62,7 +62,7 @@ enum BayesTokenizer {
 
     /// Inserts the hash of `prefix` + each lowercased word of 3–15 bytes; a longer word counts as
     /// `sk:` + its first 7 bytes. Words are hashed where they lie, without being copied out.
-    private static func words(_ bytes: UnsafeBufferPointer<UInt8>, prefix: String, into tokens: inout Set<Int64>) {
+    private static func words(_ bytes: UnsafeBufferPointer<UInt8>, prefix: String, into tokens: inout TokenSet) {
         let seed = fnv(fnvBasis, prefix.utf8)
         let skipSeed = fnv(seed, "sk:".utf8)
         func emit(_ start: Int, _ end: Int) {
