@@ -51,7 +51,8 @@ enum DeadlineRace {
         _ body: @escaping @Sendable () async throws -> EngineReport
     ) async -> Outcome {
         let slot = Slot()
-        let work = Task {
+        // On a message lane, the engine's task stays on it (`MessageLanes`).
+        let work = Task(executorPreference: MessageLane.current) {
             do {
                 slot.complete(.finished(try await body()))
             } catch is CancellationError {

@@ -35,7 +35,8 @@ public struct ScanPipeline: Sendable {
         if let executor {
             execution = await executor.execute(input, engines: snapshot.running)
         } else {
-            execution = Execution(verdicts: await verdicts(for: input, snapshot: snapshot))
+            // In this process: the message's engines share one lane (`MessageLanes`).
+            execution = Execution(verdicts: await blocking.onLane { await verdicts(for: input, snapshot: snapshot) })
         }
         let aggregator = Aggregator(policy: snapshot.policy)
         if Task.isCancelled {

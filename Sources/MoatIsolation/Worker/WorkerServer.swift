@@ -106,6 +106,11 @@ public final class WorkerServer: Sendable {
     }
 
     private func scan(_ header: ScanRequestHeader, raw: [UInt8]) async {
+        // Parsed and scanned on one lane: the message does not cross threads (`MessageLanes`).
+        await blocking.onLane { await self.scanOnLane(header, raw: raw) }
+    }
+
+    private func scanOnLane(_ header: ScanRequestHeader, raw: [UInt8]) async {
         let message = Message(parsing: raw, limits: limits)
         let input = ScanInput(id: header.scanID, message: message, envelope: header.envelope)
         let snapshot = registry.snapshot

@@ -1,0 +1,86 @@
+import Foundation
+import MoatMessage
+import Synchronization
+import Testing
+@testable import MoatCore
+
+/// A message's scan runs on one lane thread: its engines' tasks, their deadline races' tasks and
+/// their blocking work; a lane held by a long call hands its queue to a new thread.
+@Suite("MessageLanes")
+struct MessageLanesTests {
+    /// Records the thread each engine's scan and blocking work ran on.
+    final class ThreadRecordingEngine: ScanEngine {
+        let threads = Mutex<[UInt]>([])
+        func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
+            threads.withLock { $0.append(UInt(bitPattern: Int(bitPattern: pthread_self()))) }
+            let inBlocking = try await context.blocking.run { UInt(bitPattern: Int(bitPattern: pthread_self())) }
+            threads.withLock { $0.append(inBlocking) }
+            return .clean
+        }
+    }
+
+    @Test("every engine of a scan, and its blocking work, runs on the same lane thread")
+    func oneScanOneThread() async {
+        let pool = BlockingWorkPool(threads: 2)
+        let engines = (0..<4).map { _ in ThreadRecordingEngine() }
+        let pipeline = ScanPipeline(
+            registry: EngineRegistry(EngineSnapshot(engines: engines.enumerated().map { Fixtures.engine("e\($0.offset)", $0.element) })),
+            blocking: pool)
+        for _ in 0..<20 {
+            _ = await pipeline.scan(ScanInput(message: Fixtures.plain))
+        }
+        for engine in engines {
+            let threads = engine.threads.withLock { $0 }
+            #expect(threads.count == 40)
+        }
+        // Per scan, the same thread throughout: the first record of each engine in a scan pairs
+        // with every other record of that scan.
+        for scan in 0..<20 {
+            let seen = Set(engines.flatMap { engine in engine.threads.withLock { Array($0[(scan * 2)..<(scan * 2 + 2)]) } })
+            #expect(seen.count == 1, "scan \(scan) ran on \(seen.count) threads")
+        }
+    }
+
+    @Test("blocking work runs inline on a lane, on the pool elsewhere, and never inline for a pool without lanes")
+    func inlineOnlyOnLanes() async throws {
+        let pool = BlockingWorkPool(threads: 2)
+        let waiting = BlockingWorkPool(threads: 2, lanes: false)
+        #expect(try await pool.run { MessageLane.onLaneThread } == false)
+        let onLane = await pool.onLane { (try? await pool.run { MessageLane.onLaneThread }) ?? false }
+        #expect(onLane)
+        let waitingOnLane = await pool.onLane { (try? await waiting.run { MessageLane.onLaneThread }) ?? true }
+        #expect(!waitingOnLane)
+        // Child tasks keep the lane.
+        let children = await pool.onLane {
+            await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 { group.addTask { MessageLane.onLaneThread } }
+                return await group.reduce(true) { $0 && $1 }
+            }
+        }
+        #expect(children)
+        try await waiting.shutdown()
+        try await pool.shutdown()
+    }
+
+    @Test("a lane held by a long blocking call hands its queue to a new thread")
+    func stalledLaneIsRelieved() async throws {
+        let lanes = MessageLanes(count: 1, stallLimit: .milliseconds(40), name: "test-lane")
+        let longCallStarted = Flag(), longCallDone = Flag()
+        let long = Task {
+            await lanes.run {
+                longCallStarted.set()
+                usleep(3_000_000)
+                longCallDone.set()
+            }
+        }
+        while !longCallStarted.isSet { try await Task.sleep(for: .milliseconds(5)) }
+        // The only lane is held; a second scan is queued behind it and must still be answered.
+        #expect(await lanes.run { 42 } == 42)
+        #expect(!longCallDone.isSet)
+        #expect(lanes.relievedStalls >= 1)
+        await long.value
+        #expect(longCallDone.isSet)
+        // After the stalled thread left, the lane still serves.
+        #expect(await lanes.run { 7 } == 7)
+    }
+}
