@@ -40,7 +40,7 @@ public final class BlockingWorkPool: Sendable {
     @discardableResult
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         // On a message lane (not a cooperative thread), the work runs where the scan runs.
-        if lanes != nil, MessageLane.onLaneThread { return try body() }
+        if let lanes, lanes.ownsCurrentThread { return try body() }
         do {
             return try await pool.runIfActive(body)
         } catch is NIOThreadPoolError.ThreadPoolInactive {

@@ -25,25 +25,32 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
     private var head = 0
     /// Bumped when a thread takes over from a stalled one; a thread of an older generation leaves.
     private let generation = Atomic<Int>(0)
-    /// Threads started for this lane, the first included (for their names), and those not gone.
+    /// Threads started for this lane, the first included (for their names); those of the
+    /// current generation not gone; and relieved ones still in their long call.
     private var threadsStarted = 0
-    private var liveThreads = 0
+    private var currentThreads = 0
+    private var relievedThreads = 0
     private var stopping = false
     /// Uptime (ns) at which the running job started; 0 while the lane waits for work.
     private let busySince = Atomic<UInt64>(0)
     /// Messages given to this lane and not finished, for choosing the least busy lane.
     let load = Atomic<Int>(0)
 
-    init(name: String) {
+    /// The lanes this one belongs to (their identity), kept in its threads' key.
+    let owner: UnsafeRawPointer
+
+    init(name: String, owner: UnsafeRawPointer) {
         self.name = name
+        self.owner = owner
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
         // The first thread starts with the first job (a pool that never scans starts none), and
-        // a job for lanes being stopped still runs (the late half of an overrun engine's scan).
-        if liveThreads == 0 { startThread() }
+        // a job for lanes being stopped still runs (the late half of an overrun engine's scan):
+        // a relieved thread still in its call serves no queue, so it does not count.
+        if currentThreads == 0 { startThread() }
         jobs.append(job)
         condition.signal()
         condition.unlock()
@@ -61,7 +68,7 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
     private func startThread() {
         let generation = self.generation.load(ordering: .relaxed)
         threadsStarted += 1
-        liveThreads += 1
+        currentThreads += 1
         let threadName = threadsStarted == 1 ? name : "\(name).\(threadsStarted)"
         let thread = Thread { [self] in
             Thread.current.name = threadName
@@ -72,13 +79,13 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
     }
 
     private func serve(_ generation: Int) {
-        Self.markLaneThread()
+        pthread_setspecific(Self.laneThreadKey, owner)
         var current: Int { self.generation.load(ordering: .relaxed) }
         while true {
             condition.lock()
             while head == jobs.count, generation == current, !stopping { condition.wait() }
             guard generation == current, head < jobs.count else {
-                liveThreads -= 1
+                if generation == current { currentThreads -= 1 } else { relievedThreads -= 1 }
                 condition.unlock()
                 return
             }
@@ -87,26 +94,35 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
             if head == jobs.count {
                 jobs.removeAll(keepingCapacity: true)
                 head = 0
+            } else if head >= 256, head * 2 >= jobs.count {
+                // A queue that never drains is compacted as it goes.
+                jobs.removeFirst(head)
+                head = 0
             }
             condition.unlock()
-            busySince.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+            let started = max(1, DispatchTime.now().uptimeNanoseconds)
+            busySince.store(started, ordering: .relaxed)
             job.runSynchronously(on: asUnownedTaskExecutor())
-            // A thread relieved meanwhile leaves the mark to the one that took over.
-            if generation == current { busySince.store(0, ordering: .relaxed) }
+            // Only this job's own mark is cleared: a thread that took over meanwhile set its own.
+            _ = busySince.compareExchange(expected: started, desired: 0, ordering: .relaxed)
         }
     }
 
     /// Hands the queue to a new thread when the running job has run longer than `limit` while
     /// other jobs wait. Returns whether it did.
-    func relieveIfStalled(now: UInt64, limit: UInt64) -> Bool {
+    /// At most `maxRelieved` relieved threads may still be in their calls: past that, a lane
+    /// waits for one of them instead of adding threads (each would run another long call at once).
+    func relieveIfStalled(now: UInt64, limit: UInt64, maxRelieved: Int) -> Bool {
         let since = busySince.load(ordering: .relaxed)
         guard since != 0, now > since, now - since > limit else { return false }
         condition.lock()
         defer { condition.unlock() }
-        guard head < jobs.count else { return false }
+        // Still the same job, others wait, and room for one more held thread.
+        guard busySince.load(ordering: .relaxed) == since, head < jobs.count, relievedThreads < maxRelieved else { return false }
         generation.add(1, ordering: .relaxed)
-        // The stalled thread's job still runs; it leaves when the job returns. Its mark is
-        // cleared here so the same stall is not relieved twice.
+        // The held thread's job still runs; it leaves when the job returns.
+        relievedThreads += currentThreads
+        currentThreads = 0
         busySince.store(0, ordering: .relaxed)
         startThread()
         condition.broadcast()
@@ -121,12 +137,11 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
         return key
     }()
 
-    private static func markLaneThread() {
-        pthread_setspecific(laneThreadKey, UnsafeRawPointer(bitPattern: 1))
-    }
+    /// The owner of the lane the calling thread serves, nil off the lanes.
+    static var currentThreadOwner: UnsafeRawPointer? { UnsafeRawPointer(pthread_getspecific(laneThreadKey)) }
 
-    /// Whether the calling thread is a lane's (where blocking work may run inline).
-    static var onLaneThread: Bool { pthread_getspecific(laneThreadKey) != nil }
+    /// Whether the calling thread is some lane's.
+    static var onLaneThread: Bool { currentThreadOwner != nil }
 }
 
 /// The lanes of a process: each message's scan runs on the least busy one.
@@ -148,15 +163,29 @@ public final class MessageLanes: Sendable {
     /// before the first scan.
     public init(count: Int, stallLimit: Duration = .milliseconds(200), name: String = "moat-lane") {
         self.name = name
-        lanes = (0..<max(1, count)).map { MessageLane(name: "\(name)-\($0)") }
+        let owner = UnsafeRawPointer(Unmanaged.passUnretained(watch).toOpaque())
+        lanes = (0..<max(1, count)).map { MessageLane(name: "\(name)-\($0)", owner: owner) }
         let (seconds, attoseconds) = stallLimit.components
         self.stallLimit = max(1_000_000, UInt64(clamping: seconds) &* 1_000_000_000 &+ UInt64(clamping: attoseconds / 1_000_000_000))
     }
 
-    deinit {
+    deinit { stop() }
+
+    /// Stops the watch and lets the lanes' threads leave once idle; work given to a lane later
+    /// (the late half of an overrun scan) still runs, on a thread started for it.
+    func stop() {
         watch.stopped.store(true, ordering: .relaxed)
         for lane in lanes { lane.stop() }
     }
+
+    /// Whether the calling thread is one of these lanes' (where their pool's work runs inline).
+    public var ownsCurrentThread: Bool {
+        MessageLane.currentThreadOwner == UnsafeRawPointer(Unmanaged.passUnretained(watch).toOpaque())
+    }
+
+    /// Relieved threads a lane may have still in their calls (`MessageLane.relieveIfStalled`):
+    /// two a lane, so long calls never run more than three a core at once.
+    static let maxRelievedPerLane = 2
 
     public var count: Int { lanes.count }
 
@@ -174,7 +203,7 @@ public final class MessageLanes: Sendable {
             while !watch.stopped.load(ordering: .relaxed) {
                 Thread.sleep(forTimeInterval: Double(limit) / 4e9)
                 let now = DispatchTime.now().uptimeNanoseconds
-                for lane in lanes where lane.relieveIfStalled(now: now, limit: limit) {
+                for lane in lanes where lane.relieveIfStalled(now: now, limit: limit, maxRelieved: Self.maxRelievedPerLane) {
                     watch.reliefs.add(1, ordering: .relaxed)
                 }
             }
@@ -186,7 +215,9 @@ public final class MessageLanes: Sendable {
     /// deadline races' own tasks) runs there, and `BlockingWorkPool.run` runs inline. Already on
     /// a lane, it runs where it is.
     public func run<T: Sendable>(_ operation: @Sendable () async -> T) async -> T {
-        if MessageLane.current != nil { return await operation() }
+        if let current = MessageLane.current, current.owner == UnsafeRawPointer(Unmanaged.passUnretained(watch).toOpaque()) {
+            return await operation()
+        }
         guard var lane = lanes.first else { return await operation() }
         startWatch()
         for candidate in lanes.dropFirst() where candidate.load.load(ordering: .relaxed) < lane.load.load(ordering: .relaxed) {
