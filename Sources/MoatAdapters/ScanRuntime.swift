@@ -23,7 +23,7 @@ public final class ScanRuntime: Sendable {
         warmUp: EngineBuildContext.WarmUp = .wait,
         progress: @escaping @Sendable (String) -> Void = { _ in }
     ) async -> (runtime: ScanRuntime, problems: [ConfigurationError]) {
-        let blocking = BlockingWorkPool(threads: configuration.blockingThreads)
+        let blocking = BlockingWorkPool(threads: configuration.blockingThreads, laneStall: .milliseconds(configuration.laneStallMilliseconds), logger: logger)
         var loader = EngineLoader(factories: factories, blocking: blocking, logger: logger)
         loader.warmUp = warmUp
         loader.progress = progress

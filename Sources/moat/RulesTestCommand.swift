@@ -34,7 +34,7 @@ struct RulesTestCommand: AsyncParsableCommand {
         let targets = paths.isEmpty ? [configuration.rulesDirectory] : paths
         var logger = Logger(label: "moat.rules")
         logger.logLevel = .error
-        let pool = BlockingWorkPool(threads: configuration.blockingThreads)
+        let pool = BlockingWorkPool(threads: configuration.blockingThreads, laneStall: .milliseconds(configuration.laneStallMilliseconds))
         var failed = 0
         repeat {
             let provider = ManifestPipelineProvider(

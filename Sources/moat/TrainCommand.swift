@@ -122,7 +122,7 @@ struct TrainCommand: AsyncParsableCommand {
         let (manifests, manifestProblems) = EngineLoader.manifests(in: configuration.enginesDirectory)
         guard manifestProblems.isEmpty else { throw CLIError.exit(CLIError.configuration(manifestProblems.map(\.description))) }
         let bayesEngines = manifests.filter { $0.manifest.adapter == "spam" && $0.manifest.state == .active && $0.manifest.options["use_bayes"]?.boolValue != false }
-        let blocking = BlockingWorkPool(threads: configuration.blockingThreads)
+        let blocking = BlockingWorkPool(threads: configuration.blockingThreads, laneStall: .milliseconds(configuration.laneStallMilliseconds))
         var loader = EngineLoader(factories: AdapterCatalog.factories, blocking: blocking, logger: logger)
         loader.progress = { FileHandle.standardError.write(Data("moat: \($0)\n".utf8)) }
         let registry = EngineRegistry(EngineSnapshot(policy: configuration.policy))

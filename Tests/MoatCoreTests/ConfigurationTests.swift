@@ -17,6 +17,7 @@ struct ConfigurationTests {
         let configuration = try TOMLDocument.decode(MoatConfiguration.self, from: """
             log_level = "debug"
             shutdown_timeout_ms = 45000
+            lane_stall_ms = 750
             [milter]
             listen = ["inet:9999@127.0.0.1", "unix:/tmp/moat.sock"]
             spool_threshold_bytes = 4096
@@ -29,6 +30,7 @@ struct ConfigurationTests {
             """, file: "moat.toml")
         #expect(configuration.logLevel == "debug")
         #expect(configuration.shutdownTimeoutMilliseconds == 45_000)
+        #expect(configuration.laneStallMilliseconds == 750)
         #expect(configuration.milter.listen.count == 2)
         #expect(configuration.milter.spoolThresholdBytes == 4096)
         #expect(configuration.milter.maxFrameBytes == MilterSettings().maxFrameBytes)
@@ -46,6 +48,7 @@ struct ConfigurationTests {
         ("log_level = \"loud\"", "log_level", "is not one of"),
         ("[milter]\nmax_frame_bytes = \"big\"", "milter.max_frame_bytes", "expected"),
         ("shutdown_timeout_ms = 5", "shutdown_timeout_ms", "expected 1000 to 600000"),
+        ("lane_stall_ms = 0", "lane_stall_ms", "expected 10 to 60000"),
     ])
     func errors(text: String, key: String, reason: String) {
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MoatMessage
 import Synchronization
 import Testing
@@ -69,9 +70,30 @@ struct MessageLanesTests {
         try await pool.shutdown()
     }
 
-    @Test("a lane held by a long blocking call hands its queue to a new thread", .timeLimit(.minutes(1)))
+    /// Log lines, for the reports a limit must give.
+    final class CapturedLog: Sendable {
+        let lines = Mutex<[String]>([])
+        var logger: Logger { Logger(label: "test") { _ in Handler(log: self) } }
+
+        struct Handler: LogHandler {
+            let log: CapturedLog
+            var logLevel: Logger.Level = .trace
+            var metadata: Logger.Metadata = [:]
+            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+                get { metadata[key] }
+                set { metadata[key] = newValue }
+            }
+            func log(event: LogEvent) {
+                let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                log.lines.withLock { $0.append("\(event.level) \(event.message) \(fields)") }
+            }
+        }
+    }
+
+    @Test("a lane held by a long blocking call hands its queue to a new thread, and says so", .timeLimit(.minutes(1)))
     func stalledLaneIsRelieved() async throws {
-        let lanes = MessageLanes(count: 1, stallLimit: .milliseconds(40), name: "test-lane")
+        let captured = CapturedLog()
+        let lanes = MessageLanes(count: 1, stallLimit: .milliseconds(40), name: "test-lane", logger: captured.logger)
         let longCallStarted = Flag(), longCallDone = Flag()
         let long = Task {
             await lanes.run {
@@ -85,6 +107,9 @@ struct MessageLanesTests {
         #expect(await lanes.run { 42 } == 42)
         #expect(!longCallDone.isSet)
         #expect(lanes.relievedStalls >= 1)
+        let reports = captured.lines.withLock { $0 }
+        #expect(reports.contains { $0.contains("warning") && $0.contains("lane_stall_ms") && $0.contains("lane.name=test-lane-0") && $0.contains("lane.stall_ms=40") },
+                "\(reports)")
         await long.value
         #expect(longCallDone.isSet)
         // After the stalled thread left, the lane still serves.

@@ -11,8 +11,11 @@ public struct MoatConfiguration: Sendable, Codable {
     public var enginesDirectory: String
     /// Base directory against which relative rule paths in manifests resolve.
     public var rulesDirectory: String
-    /// Threads of the blocking-work pool (0: one per core, at least two).
+    /// Threads of the blocking-work pool (0: one per core, at least two), and message lanes.
     public var blockingThreads: Int
+    /// How long one job may hold a message lane while others wait before a new thread takes over
+    /// its queue (`MessageLanes`); each time is logged.
+    public var laneStallMilliseconds: Int
     /// Log level: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String
     /// How long `moatd` gives its services to stop after SIGTERM before it cancels them, and again
@@ -27,6 +30,7 @@ public struct MoatConfiguration: Sendable, Codable {
         enginesDirectory: String = "engines",
         rulesDirectory: String = "rules",
         blockingThreads: Int = 0,
+        laneStallMilliseconds: Int = 200,
         logLevel: String = "info",
         shutdownTimeoutMilliseconds: Int = 30_000
     ) {
@@ -37,6 +41,7 @@ public struct MoatConfiguration: Sendable, Codable {
         self.enginesDirectory = enginesDirectory
         self.rulesDirectory = rulesDirectory
         self.blockingThreads = blockingThreads
+        self.laneStallMilliseconds = laneStallMilliseconds
         self.logLevel = logLevel
         self.shutdownTimeoutMilliseconds = shutdownTimeoutMilliseconds
     }
@@ -46,6 +51,7 @@ public struct MoatConfiguration: Sendable, Codable {
         case enginesDirectory = "engines_directory"
         case rulesDirectory = "rules_directory"
         case blockingThreads = "blocking_threads"
+        case laneStallMilliseconds = "lane_stall_ms"
         case logLevel = "log_level"
         case shutdownTimeoutMilliseconds = "shutdown_timeout_ms"
     }
@@ -60,6 +66,10 @@ public struct MoatConfiguration: Sendable, Codable {
         enginesDirectory = try c.decodeIfPresent(String.self, forKey: .enginesDirectory) ?? d.enginesDirectory
         rulesDirectory = try c.decodeIfPresent(String.self, forKey: .rulesDirectory) ?? d.rulesDirectory
         blockingThreads = try c.decodeIfPresent(Int.self, forKey: .blockingThreads) ?? d.blockingThreads
+        laneStallMilliseconds = try c.decodeIfPresent(Int.self, forKey: .laneStallMilliseconds) ?? d.laneStallMilliseconds
+        guard (10...60_000).contains(laneStallMilliseconds) else {
+            throw DecodingError.dataCorruptedError(forKey: .laneStallMilliseconds, in: c, debugDescription: "expected 10 to 60000")
+        }
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
         shutdownTimeoutMilliseconds = try c.decodeIfPresent(Int.self, forKey: .shutdownTimeoutMilliseconds) ?? d.shutdownTimeoutMilliseconds
         guard (1_000...600_000).contains(shutdownTimeoutMilliseconds) else {

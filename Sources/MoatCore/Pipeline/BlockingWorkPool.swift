@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -21,12 +22,14 @@ public final class BlockingWorkPool: Sendable {
     public let lanes: MessageLanes?
 
     /// Starts `threads` worker threads (0: one per core, at least two), and as many message lanes
-    /// when `lanes` (their threads start with the first scan).
-    public init(threads: Int = 0, lanes: Bool = true) {
+    /// when `lanes` (their threads start with the first scan), relieved after `laneStall`; each
+    /// relief is logged to `logger`.
+    public init(threads: Int = 0, lanes: Bool = true, laneStall: Duration = .milliseconds(200),
+                logger: Logger = Logger(label: "moat.lanes")) {
         let count = threads > 0 ? threads : max(2, System.coreCount)
         self.threadCount = count
         self.pool = NIOThreadPool(numberOfThreads: count)
-        self.lanes = lanes ? MessageLanes(count: count) : nil
+        self.lanes = lanes ? MessageLanes(count: count, stallLimit: laneStall, logger: logger) : nil
         pool.start()
     }
 

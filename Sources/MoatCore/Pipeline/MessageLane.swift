@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// A thread that runs every task of the messages given to it, blocking C work included.
@@ -18,7 +19,7 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
     /// The lane the current task runs on (its executor preference), for tasks it starts itself.
     @TaskLocal static var current: MessageLane?
 
-    private let name: String
+    let name: String
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var jobs: [UnownedJob] = []
@@ -31,6 +32,8 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
     private var currentThreads = 0
     private var relievedThreads = 0
     private var stopping = false
+    /// The held job last reported as waiting for a relieved thread (its start), reported once.
+    private var reportedFull: UInt64 = 0
     /// Uptime (ns) at which the running job started; 0 while the lane waits for work.
     private let busySince = Atomic<UInt64>(0)
     /// Messages given to this lane and not finished, for choosing the least busy lane.
@@ -110,15 +113,30 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
 
     /// Hands the queue to a new thread when the running job has run longer than `limit` while
     /// other jobs wait. Returns whether it did.
+    enum Relief: Equatable {
+        case no
+        /// A new thread took over; the job had held the lane this long.
+        case relieved(heldMilliseconds: UInt64)
+        /// Held, but the lane already has `maxRelieved` threads in long calls.
+        case full(heldMilliseconds: UInt64)
+    }
+
     /// At most `maxRelieved` relieved threads may still be in their calls: past that, a lane
-    /// waits for one of them instead of adding threads (each would run another long call at once).
-    func relieveIfStalled(now: UInt64, limit: UInt64, maxRelieved: Int) -> Bool {
+    /// waits for one of them instead of adding threads (each would run another long call at once),
+    /// and says so once per held job.
+    func relieveIfStalled(now: UInt64, limit: UInt64, maxRelieved: Int) -> Relief {
         let since = busySince.load(ordering: .relaxed)
-        guard since != 0, now > since, now - since > limit else { return false }
+        guard since != 0, now > since, now - since > limit else { return .no }
         condition.lock()
         defer { condition.unlock() }
-        // Still the same job, others wait, and room for one more held thread.
-        guard busySince.load(ordering: .relaxed) == since, head < jobs.count, relievedThreads < maxRelieved else { return false }
+        // Still the same job, and others wait.
+        guard busySince.load(ordering: .relaxed) == since, head < jobs.count else { return .no }
+        let held = (now - since) / 1_000_000
+        guard relievedThreads < maxRelieved else {
+            guard reportedFull != since else { return .no }
+            reportedFull = since
+            return .full(heldMilliseconds: held)
+        }
         generation.add(1, ordering: .relaxed)
         // The held thread's job still runs; it leaves when the job returns.
         relievedThreads += currentThreads
@@ -126,7 +144,7 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
         busySince.store(0, ordering: .relaxed)
         startThread()
         condition.broadcast()
-        return true
+        return .relieved(heldMilliseconds: held)
     }
 
     // MARK: Lane threads
@@ -158,11 +176,15 @@ public final class MessageLanes: Sendable {
     private let watch = Watch()
     private let name: String
 
+    private let logger: Logger
+
     /// `count` lanes (one per core is the point: fewer leave cores idle, more only interleave),
-    /// relieved when a job runs longer than `stallLimit` while others wait. No thread starts
-    /// before the first scan.
-    public init(count: Int, stallLimit: Duration = .milliseconds(200), name: String = "moat-lane") {
+    /// relieved when a job runs longer than `stallLimit` while others wait; each relief is logged
+    /// to `logger`. No thread starts before the first scan.
+    public init(count: Int, stallLimit: Duration = .milliseconds(200), name: String = "moat-lane",
+                logger: Logger = Logger(label: "moat.lanes")) {
         self.name = name
+        self.logger = logger
         let owner = UnsafeRawPointer(Unmanaged.passUnretained(watch).toOpaque())
         lanes = (0..<max(1, count)).map { MessageLane(name: "\(name)-\($0)", owner: owner) }
         let (seconds, attoseconds) = stallLimit.components
@@ -196,15 +218,27 @@ public final class MessageLanes: Sendable {
     /// limit. It touches only atomics while the lanes work, and leaves with the lanes.
     private func startWatch() {
         guard watch.started.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
-        let (lanes, limit, watch) = (self.lanes, stallLimit, self.watch)
+        let (lanes, limit, watch, logger) = (self.lanes, stallLimit, self.watch, self.logger)
         let threadName = String("\(name)-watch".utf8.prefix(15)) ?? "moat-lane-watch"
         let thread = Thread {
             Thread.current.name = threadName
             while !watch.stopped.load(ordering: .relaxed) {
                 Thread.sleep(forTimeInterval: Double(limit) / 4e9)
                 let now = DispatchTime.now().uptimeNanoseconds
-                for lane in lanes where lane.relieveIfStalled(now: now, limit: limit, maxRelieved: Self.maxRelievedPerLane) {
-                    watch.reliefs.add(1, ordering: .relaxed)
+                for lane in lanes {
+                    switch lane.relieveIfStalled(now: now, limit: limit, maxRelieved: Self.maxRelievedPerLane) {
+                    case .relieved(let heldMilliseconds):
+                        watch.reliefs.add(1, ordering: .relaxed)
+                        logger.warning("message lane held past lane_stall_ms; a new thread took over its queue", metadata: [
+                            "lane.name": "\(lane.name)", "lane.held_ms": "\(heldMilliseconds)", "lane.stall_ms": "\(limit / 1_000_000)",
+                        ])
+                    case .full(let heldMilliseconds):
+                        logger.warning("message lane held past lane_stall_ms with two threads already held; its queue waits", metadata: [
+                            "lane.name": "\(lane.name)", "lane.held_ms": "\(heldMilliseconds)", "lane.stall_ms": "\(limit / 1_000_000)",
+                        ])
+                    case .no:
+                        break
+                    }
                 }
             }
         }
