@@ -90,19 +90,26 @@ struct MessageLanesTests {
         }
     }
 
+    /// A scan that holds its lane in a blocking call for `microseconds`, started and in the call
+    /// when this returns; the flag is set when the call returns.
+    static func hold(_ lanes: MessageLanes, microseconds: UInt32) async throws -> (Task<Void, Never>, Flag) {
+        let started = Flag(), done = Flag()
+        let task = Task {
+            await lanes.run {
+                started.set()
+                usleep(microseconds)
+                done.set()
+            }
+        }
+        while !started.isSet { try await Task.sleep(for: .milliseconds(5)) }
+        return (task, done)
+    }
+
     @Test("a lane held by a long blocking call hands its queue to a new thread, and says so", .timeLimit(.minutes(1)))
     func stalledLaneIsRelieved() async throws {
         let captured = CapturedLog()
         let lanes = MessageLanes(count: 1, stallLimit: .milliseconds(40), name: "test-lane", logger: captured.logger)
-        let longCallStarted = Flag(), longCallDone = Flag()
-        let long = Task {
-            await lanes.run {
-                longCallStarted.set()
-                usleep(3_000_000)
-                longCallDone.set()
-            }
-        }
-        while !longCallStarted.isSet { try await Task.sleep(for: .milliseconds(5)) }
+        let (long, longCallDone) = try await Self.hold(lanes, microseconds: 3_000_000)
         // The only lane is held; a second scan is queued behind it and must still be answered.
         #expect(await lanes.run { 42 } == 42)
         #expect(!longCallDone.isSet)
@@ -119,15 +126,7 @@ struct MessageLanesTests {
     @Test("lanes stopped while one is held still run the work given to them later", .timeLimit(.minutes(1)))
     func stoppedWhileHeld() async throws {
         let lanes = MessageLanes(count: 1, stallLimit: .milliseconds(40), name: "test-stop")
-        let started = Flag(), done = Flag()
-        let long = Task {
-            await lanes.run {
-                started.set()
-                usleep(1_500_000)
-                done.set()
-            }
-        }
-        while !started.isSet { try await Task.sleep(for: .milliseconds(5)) }
+        let (long, done) = try await Self.hold(lanes, microseconds: 1_500_000)
         #expect(await lanes.run { 1 } == 1)
         #expect(lanes.relievedStalls >= 1)
         lanes.stop()

@@ -22,35 +22,26 @@ final class DeadlineTimer: @unchecked Sendable {
         let target: any DeadlineTarget
     }
 
-    /// Deadlines of one timeout, earliest first; `entries[head...]` are pending.
+    /// Deadlines of one timeout, earliest first.
     private struct Queue {
         let timeout: Duration
-        var entries: [Entry] = []
-        var head = 0
+        var entries = FIFOQueue<Entry>()
 
         /// Drops settled targets at the head and collects the expired ones (none when `now` is nil).
         mutating func advance(now: ContinuousClock.Instant?, expired: inout [any DeadlineTarget]) {
-            while head < entries.count {
-                let entry = entries[head]
+            while let entry = entries.first {
                 if entry.target.isSettled {
-                    head += 1
+                    _ = entries.popFirst()
                 } else if let now, entry.deadline <= now {
                     expired.append(entry.target)
-                    head += 1
+                    _ = entries.popFirst()
                 } else {
                     break
                 }
             }
-            if head == entries.count {
-                entries.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 256, head * 2 >= entries.count {
-                entries.removeFirst(head)
-                head = 0
-            }
         }
 
-        var earliest: ContinuousClock.Instant? { head < entries.count ? entries[head].deadline : nil }
+        var earliest: ContinuousClock.Instant? { entries.first?.deadline }
     }
 
     private enum Sleep {

@@ -22,8 +22,7 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
     let name: String
     private let condition = NSCondition()
     // Guarded by `condition`.
-    private var jobs: [UnownedJob] = []
-    private var head = 0
+    private var jobs = FIFOQueue<UnownedJob>()
     /// Bumped when a thread takes over from a stalled one; a thread of an older generation leaves.
     private let generation = Atomic<Int>(0)
     /// Threads started for this lane, the first included (for their names); those of the
@@ -86,21 +85,11 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
         var current: Int { self.generation.load(ordering: .relaxed) }
         while true {
             condition.lock()
-            while head == jobs.count, generation == current, !stopping { condition.wait() }
-            guard generation == current, head < jobs.count else {
+            while jobs.isEmpty, generation == current, !stopping { condition.wait() }
+            guard generation == current, let job = jobs.popFirst() else {
                 if generation == current { currentThreads -= 1 } else { relievedThreads -= 1 }
                 condition.unlock()
                 return
-            }
-            let job = jobs[head]
-            head += 1
-            if head == jobs.count {
-                jobs.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 256, head * 2 >= jobs.count {
-                // A queue that never drains is compacted as it goes.
-                jobs.removeFirst(head)
-                head = 0
             }
             condition.unlock()
             let started = max(1, DispatchTime.now().uptimeNanoseconds)
@@ -130,7 +119,7 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         // Still the same job, and others wait.
-        guard busySince.load(ordering: .relaxed) == since, head < jobs.count else { return .no }
+        guard busySince.load(ordering: .relaxed) == since, !jobs.isEmpty else { return .no }
         let held = (now - since) / 1_000_000
         guard relievedThreads < maxRelieved else {
             guard reportedFull != since else { return .no }
