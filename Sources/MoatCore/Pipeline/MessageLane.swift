@@ -39,9 +39,9 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
     let load = Atomic<Int>(0)
 
     /// The lanes this one belongs to (their identity), kept in its threads' key.
-    let owner: UnsafeRawPointer
+    let owner: UInt
 
-    init(name: String, owner: UnsafeRawPointer) {
+    init(name: String, owner: UInt) {
         self.name = name
         self.owner = owner
     }
@@ -81,7 +81,7 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
     }
 
     private func serve(_ generation: Int) {
-        pthread_setspecific(Self.laneThreadKey, owner)
+        pthread_setspecific(Self.laneThreadKey, UnsafeRawPointer(bitPattern: owner))
         var current: Int { self.generation.load(ordering: .relaxed) }
         while true {
             condition.lock()
@@ -145,7 +145,7 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
     }()
 
     /// The owner of the lane the calling thread serves, nil off the lanes.
-    static var currentThreadOwner: UnsafeRawPointer? { UnsafeRawPointer(pthread_getspecific(laneThreadKey)) }
+    static var currentThreadOwner: UInt? { pthread_getspecific(laneThreadKey).map { UInt(bitPattern: $0) } }
 
     /// Whether the calling thread is some lane's.
     static var onLaneThread: Bool { currentThreadOwner != nil }
@@ -161,10 +161,12 @@ public final class MessageLanes: Sendable {
     }
 
     private let lanes: [MessageLane]
+    /// Nanoseconds.
     private let stallLimit: UInt64
     private let watch = Watch()
+    /// What the lanes' threads carry in their key (`ownsCurrentThread`).
+    private let identity: UInt
     private let name: String
-
     private let logger: Logger
 
     /// `count` lanes (one per core is the point: fewer leave cores idle, more only interleave),
@@ -174,10 +176,10 @@ public final class MessageLanes: Sendable {
                 logger: Logger = Logger(label: "moat.lanes")) {
         self.name = name
         self.logger = logger
-        let owner = UnsafeRawPointer(Unmanaged.passUnretained(watch).toOpaque())
-        lanes = (0..<max(1, count)).map { MessageLane(name: "\(name)-\($0)", owner: owner) }
-        let (seconds, attoseconds) = stallLimit.components
-        self.stallLimit = max(1_000_000, UInt64(clamping: seconds) &* 1_000_000_000 &+ UInt64(clamping: attoseconds / 1_000_000_000))
+        let identity = UInt(bitPattern: Unmanaged.passUnretained(watch).toOpaque())
+        self.identity = identity
+        lanes = (0..<max(1, count)).map { MessageLane(name: "\(name)-\($0)", owner: identity) }
+        self.stallLimit = UInt64(clamping: max(1_000_000, stallLimit.wholeNanoseconds))
     }
 
     deinit { stop() }
@@ -190,15 +192,11 @@ public final class MessageLanes: Sendable {
     }
 
     /// Whether the calling thread is one of these lanes' (where their pool's work runs inline).
-    public var ownsCurrentThread: Bool {
-        MessageLane.currentThreadOwner == UnsafeRawPointer(Unmanaged.passUnretained(watch).toOpaque())
-    }
+    public var ownsCurrentThread: Bool { MessageLane.currentThreadOwner == identity }
 
     /// Relieved threads a lane may have still in their calls (`MessageLane.relieveIfStalled`):
     /// two a lane, so long calls never run more than three a core at once.
     static let maxRelievedPerLane = 2
-
-    public var count: Int { lanes.count }
 
     /// Threads started so far to take over a lane from a call that ran past the stall limit.
     public var relievedStalls: Int { watch.reliefs.load(ordering: .relaxed) }
@@ -215,19 +213,19 @@ public final class MessageLanes: Sendable {
                 Thread.sleep(forTimeInterval: Double(limit) / 4e9)
                 let now = DispatchTime.now().uptimeNanoseconds
                 for lane in lanes {
+                    let message: Logger.Message, held: UInt64
                     switch lane.relieveIfStalled(now: now, limit: limit, maxRelieved: Self.maxRelievedPerLane) {
                     case .relieved(let heldMilliseconds):
                         watch.reliefs.add(1, ordering: .relaxed)
-                        logger.warning("message lane held past lane_stall_ms; a new thread took over its queue", metadata: [
-                            "lane.name": "\(lane.name)", "lane.held_ms": "\(heldMilliseconds)", "lane.stall_ms": "\(limit / 1_000_000)",
-                        ])
+                        (message, held) = ("message lane held past lane_stall_ms; a new thread took over its queue", heldMilliseconds)
                     case .full(let heldMilliseconds):
-                        logger.warning("message lane held past lane_stall_ms with two threads already held; its queue waits", metadata: [
-                            "lane.name": "\(lane.name)", "lane.held_ms": "\(heldMilliseconds)", "lane.stall_ms": "\(limit / 1_000_000)",
-                        ])
+                        (message, held) = ("message lane held past lane_stall_ms with two threads already held; its queue waits", heldMilliseconds)
                     case .no:
-                        break
+                        continue
                     }
+                    logger.warning(message, metadata: [
+                        "lane.name": "\(lane.name)", "lane.held_ms": "\(held)", "lane.stall_ms": "\(limit / 1_000_000)",
+                    ])
                 }
             }
         }
@@ -238,9 +236,7 @@ public final class MessageLanes: Sendable {
     /// deadline races' own tasks) runs there, and `BlockingWorkPool.run` runs inline. Already on
     /// a lane, it runs where it is.
     public func run<T: Sendable>(_ operation: @Sendable () async -> T) async -> T {
-        if let current = MessageLane.current, current.owner == UnsafeRawPointer(Unmanaged.passUnretained(watch).toOpaque()) {
-            return await operation()
-        }
+        if let current = MessageLane.current, current.owner == identity { return await operation() }
         guard var lane = lanes.first else { return await operation() }
         startWatch()
         for candidate in lanes.dropFirst() where candidate.load.load(ordering: .relaxed) < lane.load.load(ordering: .relaxed) {

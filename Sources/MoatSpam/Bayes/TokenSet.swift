@@ -7,7 +7,7 @@
 /// (a `Set`'s order changed from process to process).
 struct TokenSet: Sequence, Equatable {
     /// The tokens, each once, in the order first inserted.
-    private(set) var tokens: [Int64] = []
+    private var tokens: [Int64] = []
     /// Slots holding index + 1 into `tokens` (0: empty); the count is a power of two.
     private var slots: [Int32]
     private var mask: Int
@@ -22,7 +22,6 @@ struct TokenSet: Sequence, Equatable {
     }
 
     var count: Int { tokens.count }
-    var isEmpty: Bool { tokens.isEmpty }
 
     func makeIterator() -> IndexingIterator<[Int64]> { tokens.makeIterator() }
 

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import MoatMessage
 
 /// The FreeMail plugin's evals (`FreeMail.pm`): free mail senders, free mail Reply-To addresses
 /// that differ from the sender, and free mail addresses in the body. They never hit when the rule
@@ -69,7 +69,7 @@ enum FreeMailEvals {
     /// `get("NAME:addr")`, lower case; read once per message and name (a dozen evals a message
     /// ask for the same few headers).
     static func addresses(_ ctx: EvalContext, _ name: String) -> [String] {
-        ctx.metadata.freemailAddresses(name) {
+        ctx.metadata.freemailAddresses.value(for: name) {
             guard let text = ctx.subjects.headerText(selector(name)) else { return [] }
             return text.split(separator: "\n").map { $0.lowercased() }
         }
@@ -77,13 +77,10 @@ enum FreeMailEvals {
 
     /// `NAME:addr` selectors by header name, parsed once per process: the names are the rule
     /// files' and the evals' own, a few dozen at most.
-    private static let selectors = Mutex<[String: HeaderSelector]>([:])
+    private static let selectors = SharedTable<String, HeaderSelector>()
 
     private static func selector(_ name: String) -> HeaderSelector {
-        if let known = selectors.withLock({ $0[name] }) { return known }
-        let selector = HeaderSelector(parsing: Substring(name + ":addr"))
-        selectors.withLock { $0[name] = selector }
-        return selector
+        selectors.value(for: name) { HeaderSelector(parsing: Substring(name + ":addr")) }
     }
 
     /// `PerMsgStatus::all_from_addrs`, lower case, without duplicates or empties; worked out once

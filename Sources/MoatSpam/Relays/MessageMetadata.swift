@@ -1,6 +1,5 @@
 import MoatCore
 import MoatMessage
-import Synchronization
 
 /// Per-message facts that several rules and evals share and that cost a parse: the relay trust
 /// path (every Received header parsed) and the envelope sender derived from it. Computed on first
@@ -14,11 +13,11 @@ final class MessageMetadata: Sendable {
     private let alternativeMemo = SharedValue<AlternativeDifference>()
     /// Room for the stock rules' hundred-odd selectors from the start: growing from empty
     /// rehashed the table six times per message.
-    private let headerTexts = Mutex<[HeaderSelector: String?]>(Dictionary(minimumCapacity: 256))
-    private let htmlRenderings = Mutex<[String: HTMLRendering]>([:])
+    private let headerTexts = SharedTable<HeaderSelector, String?>(minimumCapacity: 256)
+    private let htmlRenderings = SharedTable<String, HTMLRendering>()
     /// Parsed address lists by header value: the `:addr` and `:name` selectors of one header and
     /// the envelope-sender guess each parsed the same value again.
-    private let addressLists = Mutex<[String: [(String?, String)]]>([:])
+    private let addressLists = SharedTable<String, [(String?, String)]>()
     private let headerIndex = SharedValue<[String: [HeaderField]]>()
     /// Evals' own per-message facts (HeaderEvals): the Received trail as one text, raw and with
     /// spaces collapsed; whether a list manager dropped the trail; the Hotmail verdict.
@@ -34,7 +33,7 @@ final class MessageMetadata: Sendable {
     let allFromAddresses = SharedValue<[String]>()
     /// FreeMail's `get("NAME:addr")` lists by header name (`FreeMailEvals.addresses`): the From,
     /// Reply-To and `check_freemail_header` rules' headers, each read by several evals.
-    private let freemailAddresses = Mutex<[String: [String]]>([:])
+    let freemailAddresses = SharedTable<String, [String]>()
     /// MIMEEval's part facts (`MIMEFacts`), which a dozen `check_for_mime*` rules ask for: each
     /// walked every part again, and split every base64 body into lines.
     let mimeFacts = SharedValue<MIMEFacts>()
@@ -90,26 +89,12 @@ final class MessageMetadata: Sendable {
     /// An HTML part's rendering, by part path: the body rules and the alternative-part evals read
     /// the same rendering, which used to be made twice.
     func htmlRendering(of part: MessagePart) -> HTMLRendering {
-        if let cached = htmlRenderings.withLock({ $0[part.path] }) { return cached }
-        let rendering = HTMLRendering(part.text ?? "")
-        htmlRenderings.withLock { $0[part.path] = rendering }
-        return rendering
-    }
-
-    /// FreeMail's address list for header `name`, built on first use.
-    func freemailAddresses(_ name: String, _ compute: () -> [String]) -> [String] {
-        if let cached = freemailAddresses.withLock({ $0[name] }) { return cached }
-        let list = compute()
-        freemailAddresses.withLock { $0[name] = list }
-        return list
+        htmlRenderings.value(for: part.path) { HTMLRendering(part.text ?? "") }
     }
 
     /// A header selector's text (`RuleSubjects.headerText`), built on first use.
     func headerText(_ selector: HeaderSelector, _ compute: () -> String?) -> String? {
-        if let cached = headerTexts.withLock({ $0[selector] }) { return cached }
-        let text = compute()
-        headerTexts.withLock { $0[selector] = .some(text) }
-        return text
+        headerTexts.value(for: selector, compute)
     }
 
     /// How the halves of `multipart/alternative` parts differ (renders their HTML again), which the
@@ -156,10 +141,7 @@ final class MessageMetadata: Sendable {
 
     /// `RuleSubjects.parseAddresses(value)`, parsed once per message and value.
     func addresses(in value: String) -> [(String?, String)] {
-        if let known = addressLists.withLock({ $0[value] }) { return known }
-        let parsed = RuleSubjects.parseAddresses(value)
-        addressLists.withLock { $0[value] = parsed }
-        return parsed
+        addressLists.value(for: value) { RuleSubjects.parseAddresses(value) }
     }
 
     /// Whether a Received header comes before some `name` header (`ALL =~ /^Received:.*?^NAME:/smi`).

@@ -127,11 +127,10 @@ final class CompiledRuleSet: Sendable {
     private let plainFields: [Bool]
     /// The plain-field selectors by lower-cased ASCII name (several selectors can name one field):
     /// a scan marks the present ones from the message's field names once, instead of a lookup per
-    /// header and `exists` rule. A plain selector with a name outside ASCII is not here; it asks
-    /// the message (`MessageMetadata.headerFields`), as every selector did before.
+    /// header and `exists` rule. Plain selectors named outside ASCII (none in the stock rules) are
+    /// listed apart and ask the message (`MessageMetadata.headerFields`) in the same pass.
     private let plainFieldSelectors: [String: [Int]]
-    /// Per selector, whether `plainFieldSelectors` holds it.
-    private let indexedPlainFields: [Bool]
+    private let nonASCIIPlainFields: [Int]
     /// The distinct selectors of mimeheader rules (each matched against every part's headers).
     private let mimeSelectors: [HeaderSelector]
     /// `[if-unset]` texts of header rules, and the eval rules' functions with their arguments,
@@ -566,13 +565,16 @@ final class CompiledRuleSet: Sendable {
         self.selectors = selectorList
         self.plainFields = selectorList.map(\.isPlainField)
         var plainFieldSelectors: [String: [Int]] = [:]
-        for (id, selector) in selectorList.enumerated() where selector.isPlainField && selector.name.utf8.allSatisfy({ $0 < 0x80 }) {
-            plainFieldSelectors[selector.name.lowercased(), default: []].append(id)
+        var nonASCIIPlainFields: [Int] = []
+        for (id, selector) in selectorList.enumerated() where selector.isPlainField {
+            if selector.name.utf8.allSatisfy({ $0 < 0x80 }) {
+                plainFieldSelectors[selector.name.lowercased(), default: []].append(id)
+            } else {
+                nonASCIIPlainFields.append(id)
+            }
         }
         self.plainFieldSelectors = plainFieldSelectors
-        var indexedPlainFields = [Bool](repeating: false, count: selectorList.count)
-        for ids in plainFieldSelectors.values { for id in ids { indexedPlainFields[id] = true } }
-        self.indexedPlainFields = indexedPlainFields
+        self.nonASCIIPlainFields = nonASCIIPlainFields
         self.mimeSelectors = mimeSelectors
         self.ifUnsetTexts = ifUnsetTexts
         self.evalCalls = evalCalls
@@ -823,11 +825,13 @@ final class CompiledRuleSet: Sendable {
         var plainPresent: [Bool] = []
         // Whether the message has plain field selector `id`'s field.
         func hasPlainField(_ id: Int) -> Bool {
-            guard indexedPlainFields[id] else { return !subjects.metadata.headerFields(named: selectors[id].name).isEmpty }
             if plainPresent.isEmpty {
                 plainPresent = [Bool](repeating: false, count: selectors.count)
                 for name in subjects.metadata.lowercasedFieldNames {
                     for selector in plainFieldSelectors[name] ?? [] { plainPresent[selector] = true }
+                }
+                for selector in nonASCIIPlainFields {
+                    plainPresent[selector] = !subjects.metadata.headerFields(named: selectors[selector].name).isEmpty
                 }
             }
             return plainPresent[id]
