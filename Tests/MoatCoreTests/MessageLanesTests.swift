@@ -48,20 +48,20 @@ struct MessageLanesTests {
     func inlineOnlyOnLanes() async throws {
         let pool = BlockingWorkPool(threads: 2)
         let waiting = BlockingWorkPool(threads: 2, lanes: false)
-        #expect(try await pool.run { MessageLane.onLaneThread } == false)
-        let onLane = await pool.onLane { (try? await pool.run { MessageLane.onLaneThread }) ?? false }
+        #expect(try await pool.run { (MessageLane.currentThreadOwner != nil) } == false)
+        let onLane = await pool.onLane { (try? await pool.run { (MessageLane.currentThreadOwner != nil) }) ?? false }
         #expect(onLane)
-        let waitingOnLane = await pool.onLane { (try? await waiting.run { MessageLane.onLaneThread }) ?? true }
+        let waitingOnLane = await pool.onLane { (try? await waiting.run { (MessageLane.currentThreadOwner != nil) }) ?? true }
         #expect(!waitingOnLane)
         // Another scan pool's work, asked for on this pool's lane, runs on that pool.
         let other = BlockingWorkPool(threads: 2)
-        let otherOnLane = await pool.onLane { (try? await other.run { MessageLane.onLaneThread }) ?? true }
+        let otherOnLane = await pool.onLane { (try? await other.run { (MessageLane.currentThreadOwner != nil) }) ?? true }
         #expect(!otherOnLane)
         try await other.shutdown()
         // Child tasks keep the lane.
         let children = await pool.onLane {
             await withTaskGroup(of: Bool.self) { group in
-                for _ in 0..<8 { group.addTask { MessageLane.onLaneThread } }
+                for _ in 0..<8 { group.addTask { (MessageLane.currentThreadOwner != nil) } }
                 return await group.reduce(true) { $0 && $1 }
             }
         }

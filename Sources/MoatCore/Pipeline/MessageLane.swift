@@ -147,8 +147,6 @@ final class MessageLane: TaskExecutor, @unchecked Sendable {
     /// The owner of the lane the calling thread serves, nil off the lanes.
     static var currentThreadOwner: UInt? { pthread_getspecific(laneThreadKey).map { UInt(bitPattern: $0) } }
 
-    /// Whether the calling thread is some lane's.
-    static var onLaneThread: Bool { currentThreadOwner != nil }
 }
 
 /// The lanes of a process: each message's scan runs on the least busy one.
