@@ -67,6 +67,20 @@ struct EngineTests {
         #expect(!report.findings.contains { $0.code == "url.anchor_mismatch" })
     }
 
+    @Test("a dotted product name in capitals in link words is not a site the link hides")
+    func productNamesInCapitals() async throws {
+        // Book and tool names from a publisher's newsletter: ASP.NET and VB.NET read as hosts.
+        let html = #"<a href="http://www.wrox.com/books?isbn=1861007418">ASP.NET Namespace Reference with C#</a> "#
+            + #"<a href="http://www.wrox.com/books?isbn=1861007612">Professional VB.NET, 2nd Edition</a>"#
+        let report = try await Support.scan(Support.message(type: "text/html", body: html))
+        #expect(!report.findings.contains { $0.code.hasPrefix("url.anchor_") })
+        // Capitals do not excuse link text that is the address, or a site written as one.
+        let shown = #"<a href="https://evil.example/a">PAYPAL.COM</a> <a href="https://evil.example/b">Sign in to Paypal.com now</a>"#
+        let phish = try await Support.scan(Support.message(type: "text/html", body: shown))
+        #expect(phish.findings.contains { $0.code == "url.anchor_mismatch" && $0.detail.contains("paypal.com") })
+        #expect(phish.findings.contains { $0.code == "url.anchor_mention" && $0.detail.contains("paypal.com") })
+    }
+
     @Test("a domain named in link words weighs less than link text that is an address")
     func anchorMentionVersusAddress() async throws {
         let html = #"<a href="http://www.lindows.com/walmart">Lindows for Walmart.com</a> <a href="https://evil.example/a">www.bank-online.com</a>"#

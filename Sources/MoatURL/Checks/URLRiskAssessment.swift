@@ -120,10 +120,25 @@ public struct URLRiskAssessment: Sendable {
                 let raw = candidate.raw.lowercased()
                 let whole = text.trimming(Self.spaceOrPunctuation).lowercased()
                 let isAddress = !candidate.schemeless || raw.hasPrefix("www.") || whole == raw.trimming(.punctuationCharacters)
+                // A dotted name in capitals among other words is a product or an acronym
+                // ("ASP.NET Namespace Reference", "VB.NET", "ODP.NET"), which prose writes that
+                // way; a site named in a sentence is written in lower case or capitalized
+                // ("Lindows for Walmart.com"). Link text that is the address keeps counting.
+                if !isAddress, Self.writtenInCapitals(candidate.raw) { continue }
                 return (domain, isAddress)
             }
         }
         return nil
+    }
+
+    /// Whether every letter of `text` is a capital, and it has at least two.
+    static func writtenInCapitals(_ text: String) -> Bool {
+        var letters = 0
+        for scalar in text.unicodeScalars where scalar.properties.isAlphabetic {
+            guard scalar.properties.isUppercase else { return false }
+            letters += 1
+        }
+        return letters >= 2
     }
 
     /// Why a display/target mismatch is a click tracker rather than deception, or nil.
