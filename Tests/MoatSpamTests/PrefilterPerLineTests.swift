@@ -140,6 +140,71 @@ import Testing
         #expect(!exactBuilds(#"(?:(?=[np])(?:name|phone)\W{1,3}){2}"#))
     }
 
+    /// A relaxed `(X){3}` reported at every end is searched only in texts where the other two
+    /// groups follow one of those ends (`repeatTails`): a text with three scattered fields and no
+    /// run of them is ruled out, and the hits stay those of PCRE2 alone, a lookahead, a
+    /// lookbehind reaching before the end, and a `multiple` count included.
+    @Test func repeatTailsRuleOutTextsWithoutARun() throws {
+        let rules = #"""
+            body RUN_OF_FIELDS /(?:(?=[nape])(?:name|phone|age|e-?mail)(?<=\w)\W{1,3}){3}/i
+            tflags RUN_OF_FIELDS multiple
+            score RUN_OF_FIELDS 1.0
+            """#
+        let message = Fixtures.message("""
+            From: a@example.com
+            To: b@example.org
+            Subject: your details
+
+            Our name: is Acme, your age: matters and our phone line is open, e-mail us.
+
+            Send name: phone: email: to us today
+
+            Nothing here at all
+
+            Name, Phone, AGE; and again phone, name, email.
+            """)
+        let set = Fixtures.compile(rules)
+        guard let rule = set.rules.firstIndex(where: { $0.name == "RUN_OF_FIELDS" }) else {
+            Issue.record("RUN_OF_FIELDS did not load")
+            return
+        }
+        #expect(set.confirmedWhereMatchesEnd[rule])
+        #expect(set.endsPerConfirmedText[rule] == 3)
+        let tail = try #require(set.repeatTails[rule])
+        let exact = Fixtures.hits(set, message, prefilter: false)
+        let fast = Fixtures.hits(set, message, prefilter: true)
+        #expect(exact["RUN_OF_FIELDS"] == 3)
+        #expect(fast == exact)
+        // The first line has four field ends and no run: the tail starts at none of them.
+        let scattered = Array("Our name: is Acme, your age: matters and our phone line is open, e-mail us.".utf8)
+        let runs = Array("Send name: phone: email: to us today".utf8)
+        let scratch = PCRE2MatchScratch()
+        scattered.withUnsafeBufferPointer { buffer in
+            for end in [10, 29, 51, 72] { #expect(tail.mayMatch(in: buffer, at: end, scratch: scratch) == false) }
+        }
+        runs.withUnsafeBufferPointer { buffer in
+            #expect(tail.mayMatch(in: buffer, at: 11, scratch: scratch) == true)
+            #expect(tail.mayMatch(in: buffer, at: 18, scratch: scratch) == false)
+            // Past the text: nothing to rule out.
+            #expect(tail.mayMatch(in: buffer, at: buffer.count + 1, scratch: scratch) == true)
+        }
+    }
+
+    /// Only a whole pattern `(X){n}` whose X does not read its own groups has a tail.
+    @Test func repeatTailShapes() {
+        func tail(_ pattern: String) -> Bool { CompiledRuleSet.repeatTail(pattern, count: 3, options: [.caseless]) != nil }
+        #expect(tail(#"(?:ab|cd){3}"#))
+        #expect(tail(#"(?:(?-i:A)b\\){3}"#))
+        #expect(!tail(#"(?:ab){3}c"#))
+        #expect(!tail(#"x(?:ab){3}"#))
+        #expect(!tail(#"(?:ab){2}"#))
+        #expect(!tail(#"(?:(a)\1){3}"#))
+        #expect(!tail(#"(?:(?<l>a)\k<l>){3}"#))
+        #expect(!tail(#"(?:(a)(?1)){3}"#))
+        #expect(!tail(#"(?:(a)(?-1)){3}"#))
+        #expect(!tail(#"(?:a(?R)?){3}"#))
+    }
+
     /// Text anchors become line anchors for the joined texts; what cannot be read safely is left
     /// to PCRE2 alone.
     @Test func textAnchorsBecomeLineAnchors() {

@@ -15,6 +15,8 @@ final class PCRE2Pattern: @unchecked Sendable {
         static let dotAll = Options(rawValue: UInt32(PCRE2_DOTALL))
         static let extended = Options(rawValue: UInt32(PCRE2_EXTENDED))
         static let multiline = Options(rawValue: UInt32(PCRE2_MULTILINE))
+        /// Matches only at the start offset (compiled in, so the JIT still runs it).
+        static let anchored = Options(rawValue: UInt32(PCRE2_ANCHORED))
     }
 
     /// A pattern PCRE2 refused, with its message and offset.
@@ -79,6 +81,21 @@ final class PCRE2Pattern: @unchecked Sendable {
                 ? pcre2_jit_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
                 : pcre2_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
             return rc >= 0
+        }
+    }
+
+    /// Whether a match may start at `start`, for a pattern compiled `anchored`: false only when
+    /// PCRE2 answers that none does. A match-limit error answers true, since the caller then
+    /// cannot rule the match out.
+    func mayMatch(in subject: UnsafeBufferPointer<UInt8>, at start: Int, scratch: PCRE2MatchScratch) -> Bool {
+        guard start <= subject.count else { return true }
+        let empty: UInt8 = 0
+        return withUnsafePointer(to: empty) { emptyPointer in
+            let base = subject.baseAddress ?? emptyPointer
+            let rc = isJIT
+                ? pcre2_jit_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
+                : pcre2_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
+            return rc != PCRE2_ERROR_NOMATCH
         }
     }
 

@@ -116,6 +116,14 @@ final class CompiledRuleSet: Sendable {
     /// for a relaxed `(…){n}` that is the whole pattern (each of the n groups of an exact match
     /// ends a relaxed match, at n distinct offsets, since a group cannot match empty), else 1.
     let endsPerConfirmedText: [Int]
+    /// Per rule confirmed where its matches end, for a whole pattern `(X){n}`: `(X){n-1}`
+    /// anchored, else nil. An exact match's first X ends at a reported end e (an exact X match is
+    /// a relaxed one), and the other n−1 follow from e: a text where `(X){n-1}` starts at none of
+    /// its reported ends holds no match, and PCRE2 need not search it from every offset.
+    /// `__FILL_THIS_FORM_SHORT2` (three form fields in a row) has ends in most messages (a
+    /// "name:" or "phone" is enough), and searching its 2,700-character group from every offset
+    /// was its 44 µs a message.
+    let repeatTails: [PCRE2Pattern?]
     /// The header, mimeheader, `exists` and eval rules as a scan runs them, in rule order.
     private let steps: [Step]
     /// The distinct header selectors of header and `exists` rules: a scan keeps each selector's
@@ -354,6 +362,7 @@ final class CompiledRuleSet: Sendable {
         }
         var everyEnd = [Bool](repeating: false, count: rules.count)
         var endsPerText = [Int](repeating: 1, count: rules.count)
+        var tails = [PCRE2Pattern?](repeating: nil, count: rules.count)
         var jobs: [(kind: RuleKind, patterns: [HyperscanPrefilter.Pattern])] = []
         for (kind, indices) in regexRules {
             var hsPatterns: [HyperscanPrefilter.Pattern] = []
@@ -381,6 +390,9 @@ final class CompiledRuleSet: Sendable {
                     if !pattern.exact, HyperscanPrefilter.minimumWidth(pattern) ?? 0 > 0 {
                         pattern.everyEnd = true
                         endsPerText[i] = form.wholeGroupCount ?? 1
+                        if endsPerText[i] >= 2, case .pattern(let literal, _, _, _)? = parsed.rules[rules[i].name]?.test {
+                            tails[i] = Self.repeatTail(literal.pcrePattern, count: endsPerText[i], options: literal.pcreOptions)
+                        }
                     }
                     everyEnd[i] = pattern.everyEnd
                 }
@@ -548,6 +560,7 @@ final class CompiledRuleSet: Sendable {
         self.alwaysCheck = always
         self.confirmedWhereMatchesEnd = everyEnd
         self.endsPerConfirmedText = endsPerText
+        self.repeatTails = tails
         // What each header rule counts on a message without its header: most of the stock rules
         // name headers most mail lacks (X-Cron-Env, X-AskVersion, Thread-Index…), and each was
         // matched against the same empty or `[if-unset]` text in every message.
@@ -798,6 +811,12 @@ final class CompiledRuleSet: Sendable {
                     for (text, end) in ending { distinctEnds[text, default: []].insert(end) }
                     let needed = endsPerConfirmedText[i]
                     for t in distinctEnds.keys.sorted() where hits < limit && distinctEnds[t, default: []].count >= needed {
+                        if let tail = repeatTails[i], let ends = distinctEnds[t] {
+                            let follows = texts[t].withUnsafeBufferPointer { buffer in
+                                ends.contains { tail.mayMatch(in: buffer, at: $0, scratch: scratch) }
+                            }
+                            guard follows else { continue }
+                        }
                         confirm(t)
                     }
                 } else {
@@ -976,8 +995,11 @@ final class CompiledRuleSet: Sendable {
             }
             for report in found {
                 let rule = Int(report.id)
-                let text = group.members[Self.text(holding: report.firstEnd - 1, ends: ends)]
-                if confirmedWhereMatchesEnd[rule] { matchEnds[rule, default: []].append((text, report.firstEnd)) }
+                let member = Self.text(holding: report.firstEnd - 1, ends: ends)
+                let text = group.members[member]
+                // The end as an offset in its own text (where `repeatTails` start).
+                let local = report.firstEnd - (member == 0 ? 0 : ends[member - 1])
+                if confirmedWhereMatchesEnd[rule] { matchEnds[rule, default: []].append((text, local)) }
                 if let known = firstText[rule] {
                     firstText[rule] = min(known, text)
                 } else {
@@ -1028,6 +1050,28 @@ final class CompiledRuleSet: Sendable {
 
     /// The index of the text whose bytes (its newline included) hold joined offset `offset`, given
     /// each text's end; 0 for an offset before the first byte (an empty match at the start).
+    /// `(X){count-1}` anchored, from a PCRE2 pattern `(X){count}` whose group is the whole
+    /// pattern; nil when it is not that shape, or X refers to its own groups (a back-reference or
+    /// a recursion would read what the first X captured, which the tail alone has not).
+    static func repeatTail(_ pattern: String, count: Int, options: PCRE2Pattern.Options) -> PCRE2Pattern? {
+        let suffix = "{\(count)}"
+        guard count >= 2, pattern.hasSuffix(suffix),
+              prefilterForm(pattern, loosenGroupCounts: true)?.wholeGroupCount == count else { return nil }
+        let scalars = Array(pattern.unicodeScalars)
+        for k in scalars.indices.dropLast() {
+            let next = scalars[k + 1]
+            if scalars[k] == "\\", ("1"..."9").contains(next) || next == "g" || next == "k" { return nil }
+            // `(?R)`, `(?&name)`, `(?P>name)`, `(?P=name)`, `(?1)`, `(?-1)`, `(?+1)`; not `(?-i:`.
+            if scalars[k] == "(", next == "?", k + 2 < scalars.count {
+                let kind = scalars[k + 2]
+                let digitAfter = k + 3 < scalars.count && ("0"..."9").contains(scalars[k + 3])
+                if "PR&0123456789".unicodeScalars.contains(kind) || ((kind == "+" || kind == "-") && digitAfter) { return nil }
+            }
+        }
+        let group = pattern.dropLast(suffix.count)
+        return try? PCRE2Pattern(group + "{\(count - 1)}", options: options.union(.anchored))
+    }
+
     static func text(holding offset: Int, ends: [Int]) -> Int {
         guard offset > 0 else { return 0 }
         var low = 0
