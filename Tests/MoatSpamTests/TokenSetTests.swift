@@ -30,6 +30,27 @@ import Testing
         }
     }
 
+    /// The Bayes cache's table answers what a dictionary answers, through replacements and growth.
+    @Test func countTableAgreesWithDictionary() {
+        var random = TestRandom(seed: 0x70CE_5E70_0002)
+        var table = TokenCountTable()
+        var reference: [Int64: (spam: Int, ham: Int)] = [:]
+        var keys: [Int64] = [0, .min, .max, -1]
+        while keys.count < 3_000 { keys.append(Int64(random.next(below: Int.max)) ^ (Int64(random.next(below: 2)) << 63)) }
+        for step in 0..<12_000 {
+            let key = keys[random.next(below: keys.count)]
+            let value = (spam: random.next(below: 1_000), ham: step)
+            table.set(key, value)
+            reference[key] = value
+        }
+        #expect(table.count == reference.count)
+        for key in keys {
+            #expect(table[key]?.spam == reference[key]?.spam)
+            #expect(table[key]?.ham == reference[key]?.ham)
+        }
+        #expect(table[42_424_242] == nil || reference[42_424_242] != nil)
+    }
+
     @Test func equalityIgnoresInsertionOrder() {
         var a = TokenSet(), b = TokenSet()
         for v: Int64 in [5, 9, -3, 0] { a.insert(v) }

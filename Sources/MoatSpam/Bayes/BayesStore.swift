@@ -53,7 +53,7 @@ public final class BayesStore: TokenLearner, Sendable {
 
     private struct TokenCache {
         var generation: Int64 = -1
-        var counts: [Int64: (spam: Int, ham: Int)] = [:]
+        var counts = TokenCountTable()
         /// `counts` holds every row of `bayes_token` at `generation`, so a token it lacks has no
         /// counts and needs no lookup. A store no larger than the cache limit (SpamAssassin keeps
         /// its own at 150,000 tokens by default) is read whole once per generation: most of a new
@@ -259,7 +259,7 @@ public final class BayesStore: TokenLearner, Sendable {
                 }
             }
             if snapshot {
-                let table: [Int64: (spam: Int, ham: Int)]?
+                let table: TokenCountTable?
                 do {
                     table = try Self.readTable(db)
                 } catch {
@@ -293,8 +293,8 @@ public final class BayesStore: TokenLearner, Sendable {
             counts.append(contentsOf: fetched.values.map { ($0.spam, $0.ham) })
             tokenCache.withLock { cache in
                 guard cache.generation == generation, !cache.complete else { return }
-                if cache.counts.count + missing.count > Self.tokenCacheLimit { cache.counts.removeAll(keepingCapacity: true) }
-                for token in missing { cache.counts[token] = fetched[token] ?? (0, 0) }
+                if cache.counts.count + missing.count > Self.tokenCacheLimit { cache.counts = TokenCountTable() }
+                for token in missing { cache.counts.set(token, fetched[token] ?? (0, 0)) }
             }
             return BayesClassifier.combine(counts, spamMessages: nspam, hamMessages: nham)
         }
@@ -305,24 +305,28 @@ public final class BayesStore: TokenLearner, Sendable {
     private func cachedProbability(tokens set: TokenSet) -> Double?? {
         guard recheckInterval > 0 else { return nil }
         let now = ContinuousClock.now
-        let known: (counts: [(Int, Int)], spam: Int, ham: Int)? = tokenCache.withLock { cache in
+        // The table is taken out of the lock and read outside it: a complete cache is never
+        // changed in place (a new generation replaces it), so the copy shares its storage, and
+        // the other lane's lookups do not wait for this message's.
+        let snapshot: (table: TokenCountTable, spam: Int, ham: Int)? = tokenCache.withLock { cache in
             guard cache.complete, let checked = cache.checkedAt, now - checked < .seconds(recheckInterval) else { return nil }
-            var counts: [(Int, Int)] = []
-            counts.reserveCapacity(set.count)
-            for token in set { if let found = cache.counts[token] { counts.append(found) } }
-            return (counts, cache.spamMessages, cache.hamMessages)
+            return (cache.counts, cache.spamMessages, cache.hamMessages)
         }
-        guard let known else { return nil }
+        guard let snapshot else { return nil }
+        var counts: [(Int, Int)] = []
+        counts.reserveCapacity(set.count)
+        for token in set { if let found = snapshot.table[token] { counts.append(found) } }
+        let known = (counts: counts, spam: snapshot.spam, ham: snapshot.ham)
         guard known.spam >= minimumPerClass, known.ham >= minimumPerClass else { return .some(nil) }
         return BayesClassifier.combine(known.counts, spamMessages: known.spam, hamMessages: known.ham)
     }
 
     /// Every row of `bayes_token`, or nil when there are more than the cache holds.
-    private static func readTable(_ db: Database) throws -> [Int64: (spam: Int, ham: Int)]? {
+    private static func readTable(_ db: Database) throws -> TokenCountTable? {
         guard let rows = try Int.fetchOne(db, sql: "SELECT count(*) FROM bayes_token"), rows <= tokenCacheLimit else { return nil }
-        var table: [Int64: (spam: Int, ham: Int)] = Dictionary(minimumCapacity: rows)
+        var table = TokenCountTable(minimumCapacity: rows)
         let cursor = try Row.fetchCursor(db, sql: "SELECT token, spam, ham FROM bayes_token")
-        while let row = try cursor.next() { table[row[0]] = (row[1], row[2]) }
+        while let row = try cursor.next() { table.set(row[0], (row[1], row[2])) }
         return table
     }
 

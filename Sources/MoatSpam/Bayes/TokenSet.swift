@@ -25,8 +25,10 @@ struct TokenSet: Sequence, Equatable {
 
     func makeIterator() -> IndexingIterator<[Int64]> { tokens.makeIterator() }
 
-    /// Adds `token` unless present.
-    mutating func insert(_ token: Int64) {
+    /// Adds `token` unless present; returns its place in insertion order either way (what
+    /// `TokenCountTable` keeps its values by).
+    @discardableResult
+    mutating func insert(_ token: Int64) -> Int {
         if (tokens.count + 1) * 2 > slots.count { grow() }
         var index = Self.home(token, mask)
         while true {
@@ -34,22 +36,25 @@ struct TokenSet: Sequence, Equatable {
             if slot == 0 {
                 tokens.append(token)
                 slots[index] = Int32(truncatingIfNeeded: tokens.count)
-                return
+                return tokens.count - 1
             }
-            if tokens[slot - 1] == token { return }
+            if tokens[slot - 1] == token { return slot - 1 }
             index = (index + 1) & mask
         }
     }
 
-    func contains(_ token: Int64) -> Bool {
+    /// `token`'s place in insertion order, nil when absent.
+    func index(of token: Int64) -> Int? {
         var index = Self.home(token, mask)
         while true {
             let slot = Int(slots[index])
-            if slot == 0 { return false }
-            if tokens[slot - 1] == token { return true }
+            if slot == 0 { return nil }
+            if tokens[slot - 1] == token { return slot - 1 }
             index = (index + 1) & mask
         }
     }
+
+    func contains(_ token: Int64) -> Bool { index(of: token) != nil }
 
     /// The same tokens, whatever order each was inserted in.
     static func == (a: TokenSet, b: TokenSet) -> Bool {
