@@ -73,14 +73,18 @@ final class PCRE2Pattern: @unchecked Sendable {
     /// groups than `scratch` has pairs): the offsets that fit, the whole match first, are set.
     private func execute(_ subject: UnsafeBufferPointer<UInt8>, from start: Int, scratch: PCRE2MatchScratch) -> Bool {
         guard start <= subject.count else { return false }
+        return match(subject, from: start, scratch: scratch) >= 0
+    }
+
+    /// PCRE2's return code for a match at or after `start` (at most `subject.count`).
+    private func match(_ subject: UnsafeBufferPointer<UInt8>, from start: Int, scratch: PCRE2MatchScratch) -> Int32 {
         // A zero-length buffer may have a nil base address: PCRE2 needs a valid pointer.
         let empty: UInt8 = 0
         return withUnsafePointer(to: empty) { emptyPointer in
             let base = subject.baseAddress ?? emptyPointer
-            let rc = isJIT
+            return isJIT
                 ? pcre2_jit_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
                 : pcre2_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
-            return rc >= 0
         }
     }
 
@@ -89,14 +93,7 @@ final class PCRE2Pattern: @unchecked Sendable {
     /// cannot rule the match out.
     func mayMatch(in subject: UnsafeBufferPointer<UInt8>, at start: Int, scratch: PCRE2MatchScratch) -> Bool {
         guard start <= subject.count else { return true }
-        let empty: UInt8 = 0
-        return withUnsafePointer(to: empty) { emptyPointer in
-            let base = subject.baseAddress ?? emptyPointer
-            let rc = isJIT
-                ? pcre2_jit_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
-                : pcre2_match_8(code, base, subject.count, start, 0, scratch.matchData, scratch.matchContext)
-            return rc != PCRE2_ERROR_NOMATCH
-        }
+        return match(subject, from: start, scratch: scratch) != PCRE2_ERROR_NOMATCH
     }
 
     /// Convenience for tests and small subjects.
