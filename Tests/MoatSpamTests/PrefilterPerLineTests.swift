@@ -190,6 +190,25 @@ import Testing
         }
     }
 
+    /// A rule whose X tests a group the first X set keeps PCRE2's own hits.
+    @Test func conditionalGroupsKeepTheirHits() {
+        let set = Fixtures.compile("""
+            body COND_RUN /(?:(?(1)b|(a))){2}/
+            score COND_RUN 1.0
+            """)
+        let message = Fixtures.message("""
+            From: a@example.com
+            To: b@example.org
+            Subject: x
+
+            ab
+            """)
+        let exact = Fixtures.hits(set, message, prefilter: false)
+        #expect(exact["COND_RUN"] == 1)
+        #expect(Fixtures.hits(set, message, prefilter: true) == exact)
+        #expect(set.rules.indices.allSatisfy { set.repeatTails[$0] == nil })
+    }
+
     /// Only a whole pattern `(X){n}` whose X does not read its own groups has a tail.
     @Test func repeatTailShapes() {
         func tail(_ pattern: String) -> Bool { CompiledRuleSet.repeatTail(pattern, count: 3, options: [.caseless]) != nil }
@@ -203,6 +222,11 @@ import Testing
         #expect(!tail(#"(?:(a)(?1)){3}"#))
         #expect(!tail(#"(?:(a)(?-1)){3}"#))
         #expect(!tail(#"(?:a(?R)?){3}"#))
+        // A condition on a group the first X set: `(?:(?(1)b|(a))){2}` matches "ab", its tail at 1
+        // alone would not.
+        #expect(!tail(#"(?:(?(1)b|(a))){3}"#))
+        #expect(!tail(#"(?:(?(<n>)b|(?<n>a))){3}"#))
+        #expect(!tail(#"(?:a(*ACCEPT)b){3}"#))
     }
 
     /// Text anchors become line anchors for the joined texts; what cannot be read safely is left

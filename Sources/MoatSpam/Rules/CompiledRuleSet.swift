@@ -1048,11 +1048,10 @@ final class CompiledRuleSet: Sendable {
         }
     }
 
-    /// The index of the text whose bytes (its newline included) hold joined offset `offset`, given
-    /// each text's end; 0 for an offset before the first byte (an empty match at the start).
     /// `(X){count-1}` anchored, from a PCRE2 pattern `(X){count}` whose group is the whole
-    /// pattern; nil when it is not that shape, or X refers to its own groups (a back-reference or
-    /// a recursion would read what the first X captured, which the tail alone has not).
+    /// pattern; nil when it is not that shape, or X may read its own groups: a back-reference, a
+    /// recursion, a condition on a group (`(?(1)…)`) or a verb (`(*…)`) would see what the first X
+    /// captured, and the tail starts with every group unset.
     static func repeatTail(_ pattern: String, count: Int, options: PCRE2Pattern.Options) -> PCRE2Pattern? {
         let suffix = "{\(count)}"
         guard count >= 2, pattern.hasSuffix(suffix),
@@ -1061,17 +1060,21 @@ final class CompiledRuleSet: Sendable {
         for k in scalars.indices.dropLast() {
             let next = scalars[k + 1]
             if scalars[k] == "\\", ("1"..."9").contains(next) || next == "g" || next == "k" { return nil }
-            // `(?R)`, `(?&name)`, `(?P>name)`, `(?P=name)`, `(?1)`, `(?-1)`, `(?+1)`; not `(?-i:`.
+            if scalars[k] == "(", next == "*" { return nil }
+            // `(?R)`, `(?&name)`, `(?P>name)`, `(?P=name)`, `(?1)`, `(?-1)`, `(?+1)`, `(?(1)…)`;
+            // not `(?-i:`.
             if scalars[k] == "(", next == "?", k + 2 < scalars.count {
                 let kind = scalars[k + 2]
                 let digitAfter = k + 3 < scalars.count && ("0"..."9").contains(scalars[k + 3])
-                if "PR&0123456789".unicodeScalars.contains(kind) || ((kind == "+" || kind == "-") && digitAfter) { return nil }
+                if "PR&(0123456789".unicodeScalars.contains(kind) || ((kind == "+" || kind == "-") && digitAfter) { return nil }
             }
         }
         let group = pattern.dropLast(suffix.count)
         return try? PCRE2Pattern(group + "{\(count - 1)}", options: options.union(.anchored))
     }
 
+    /// The index of the text whose bytes (its newline included) hold joined offset `offset`, given
+    /// each text's end; 0 for an offset before the first byte (an empty match at the start).
     static func text(holding offset: Int, ends: [Int]) -> Int {
         guard offset > 0 else { return 0 }
         var low = 0
