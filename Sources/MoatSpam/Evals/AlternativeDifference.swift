@@ -78,7 +78,47 @@ struct AlternativeDifference {
 
     /// `words` on characters, for any text.
     static func characterWords(_ text: String) -> [String] {
+        latinWords(text) ?? graphemeWords(text)
+    }
+
+    /// `words` on grapheme clusters: the reference the faster splits agree with.
+    static func graphemeWords(_ text: String) -> [String] {
         text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
-            .filter { $0.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" } }
+            .filter { $0.unicodeScalars.contains(where: isWordScalar) }
+    }
+
+    private static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isAlphabetic || scalar.properties.numericType != nil || scalar == "_"
+    }
+
+    /// `characterWords` for text whose scalars all come before the combining marks (U+0300), nil
+    /// for any other. There each character is one scalar (CR LF aside, whitespace either way), so
+    /// the text splits on scalars without grapheme breaking, and only the few non-ASCII scalars
+    /// (a no-break space from `&nbsp;`, accented Latin letters) ask for Unicode properties: a
+    /// rendered HTML part with one `&nbsp;` spent most of its word split there.
+    static func latinWords(_ text: String) -> [String]? {
+        let scalars = text.unicodeScalars
+        var words: [String] = []
+        var start = scalars.startIndex
+        var wordy = false
+        var i = scalars.startIndex
+        while i < scalars.endIndex {
+            let scalar = scalars[i]
+            let value = scalar.value
+            guard value < 0x300 else { return nil }
+            let space = value < 0x80 ? value == 0x20 || (0x09...0x0D).contains(value) : scalar.properties.isWhitespace
+            if space {
+                if wordy { words.append(String(scalars[start..<i])) }
+                start = scalars.index(after: i)
+                wordy = false
+            } else if !wordy {
+                wordy = value < 0x80
+                    ? (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value) || value == 0x5F
+                    : isWordScalar(scalar)
+            }
+            i = scalars.index(after: i)
+        }
+        if wordy { words.append(String(scalars[start..<scalars.endIndex])) }
+        return words
     }
 }
