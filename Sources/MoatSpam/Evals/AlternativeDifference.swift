@@ -60,13 +60,12 @@ struct AlternativeDifference {
             var start = 0
             var wordy = false
             for i in 0...bytes.count {
-                if i == bytes.count || bytes[i] == 0x20 || (0x09...0x0D).contains(bytes[i]) {
+                if i == bytes.count || isASCIISpace(UInt32(bytes[i])) {
                     if wordy { words.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)) }
                     start = i + 1
                     wordy = false
                 } else if !wordy {
-                    let b = bytes[i]
-                    wordy = (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x5F
+                    wordy = isASCIIWord(UInt32(bytes[i]))
                 }
             }
             return words
@@ -85,6 +84,14 @@ struct AlternativeDifference {
     static func graphemeWords(_ text: String) -> [String] {
         text.split(whereSeparator: { $0.isWhitespace }).map(String.init)
             .filter { $0.unicodeScalars.contains(where: isWordScalar) }
+    }
+
+    /// Unicode's white space among ASCII: space, tab, LF, VT, FF, CR.
+    private static func isASCIISpace(_ value: UInt32) -> Bool { value == 0x20 || (0x09...0x0D).contains(value) }
+
+    /// A word character among ASCII: a digit, a letter or `_`.
+    private static func isASCIIWord(_ value: UInt32) -> Bool {
+        (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value) || value == 0x5F
     }
 
     private static func isWordScalar(_ scalar: Unicode.Scalar) -> Bool {
@@ -106,15 +113,13 @@ struct AlternativeDifference {
             let scalar = scalars[i]
             let value = scalar.value
             guard value < 0x300 else { return nil }
-            let space = value < 0x80 ? value == 0x20 || (0x09...0x0D).contains(value) : scalar.properties.isWhitespace
+            let space = value < 0x80 ? isASCIISpace(value) : scalar.properties.isWhitespace
             if space {
                 if wordy { words.append(String(scalars[start..<i])) }
                 start = scalars.index(after: i)
                 wordy = false
             } else if !wordy {
-                wordy = value < 0x80
-                    ? (0x30...0x39).contains(value) || (0x41...0x5A).contains(value) || (0x61...0x7A).contains(value) || value == 0x5F
-                    : isWordScalar(scalar)
+                wordy = value < 0x80 ? isASCIIWord(value) : isWordScalar(scalar)
             }
             i = scalars.index(after: i)
         }
