@@ -42,6 +42,52 @@ struct WireTests {
         #expect(throws: FrameChannel.ChannelError.self) { try receiver.receive() }
     }
 
+    @Test func framesStraddlingTheReadChunkArriveWhole() throws {
+        var ends: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let sender = FrameChannel(descriptor: ends[0], maxFrameBytes: 1 << 20)
+        let receiver = FrameChannel(descriptor: ends[1], maxFrameBytes: 1 << 20)
+        // Sizes that put frame heads and payloads across every 64 KiB read, then one frame larger
+        // than a read, then small ones behind it in the same burst.
+        let sizes = (0..<300).map { 997 + ($0 * 7919) % 3001 } + [FrameChannel.readChunk + 5, 0, 3]
+        let frames = sizes.enumerated().map { index, size in
+            WorkerFrame(kind: .verdict, payload: (0..<size).map { UInt8(truncatingIfNeeded: $0 &+ index) })
+        }
+        let writer = Thread { for frame in frames { sender.post(frame) } }
+        writer.start()
+        for frame in frames { #expect(try receiver.receive() == frame) }
+    }
+
+    @Test func deferredFramesWaitForTheNextFrameSentAtOnce() throws {
+        var ends: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let sender = FrameChannel(descriptor: ends[0], maxFrameBytes: 1 << 20, deferredDelay: .seconds(30))
+        let receiver = FrameChannel(descriptor: ends[1], maxFrameBytes: 1 << 20)
+        sender.post(WorkerFrame(kind: .begin, payload: [1]), deferred: true)
+        sender.post(WorkerFrame(kind: .verdict, payload: [2]), deferred: true)
+        var peek: UInt8 = 0
+        #expect(recv(ends[1], &peek, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == -1, "a deferred frame went out on its own")
+        sender.post(WorkerFrame(kind: .done, payload: [3]))
+        #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [1]))
+        #expect(try receiver.receive() == WorkerFrame(kind: .verdict, payload: [2]))
+        #expect(try receiver.receive() == WorkerFrame(kind: .done, payload: [3]))
+    }
+
+    @Test func aDeferredFrameGoesOutAfterItsDelay() throws {
+        var ends: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let sender = FrameChannel(descriptor: ends[0], maxFrameBytes: 1 << 20, deferredDelay: .milliseconds(20))
+        let receiver = FrameChannel(descriptor: ends[1], maxFrameBytes: 1 << 20)
+        // An engine that hangs: its start must still reach the parent, which names it when it kills the worker.
+        sender.post(WorkerFrame(kind: .begin, payload: [7]), deferred: true)
+        var ready = pollfd(fd: ends[1], events: Int16(POLLIN), revents: 0)
+        #expect(poll(&ready, 1, 5_000) == 1, "the deferred frame never went out")
+        #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [7]))
+    }
+
     @Test func oversizedAndUnknownFramesAreErrors() throws {
         var ends: [Int32] = [-1, -1]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)

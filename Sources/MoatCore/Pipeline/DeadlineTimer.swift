@@ -1,12 +1,14 @@
 import Foundation
 
 /// Something with a deadline: settled once it has an outcome, expired when the deadline passes first.
-protocol DeadlineTarget: AnyObject, Sendable {
+public protocol DeadlineTarget: AnyObject, Sendable {
     var isSettled: Bool { get }
+    /// Called on the timer's thread: must not block (hand longer work to a task).
     func expire()
 }
 
-/// Fires the engines' deadlines from one thread.
+/// Fires the engines' deadlines, the workers' hard limits and the milter's progress replies from
+/// one thread.
 ///
 /// A sleeping task per engine and message (`Task.sleep`) armed a dispatch timer and woke
 /// libdispatch's manager thread for each, and was cancelled again a few milliseconds later: about
@@ -14,8 +16,8 @@ protocol DeadlineTarget: AnyObject, Sendable {
 /// each timeout keeps a queue whose head is its earliest deadline; a target that settled is
 /// dropped when it reaches a head. The thread sleeps until the earliest head and is signalled only
 /// when a new deadline falls before that, which in steady traffic is never.
-final class DeadlineTimer: @unchecked Sendable {
-    static let shared = DeadlineTimer()
+public final class DeadlineTimer: @unchecked Sendable {
+    public static let shared = DeadlineTimer()
 
     private struct Entry {
         let deadline: ContinuousClock.Instant
@@ -57,7 +59,7 @@ final class DeadlineTimer: @unchecked Sendable {
     private var started = false
 
     /// Expires `target` after `timeout` unless it has settled by then.
-    func schedule(_ target: any DeadlineTarget, after timeout: Duration) {
+    public func schedule(_ target: any DeadlineTarget, after timeout: Duration) {
         let now = ContinuousClock.now
         let deadline = now + timeout
         condition.lock()

@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import MoatCore
 import MoatMessage
+import Synchronization
 
 /// Runs every scan in supervised worker processes, so a crash or a hang costs one message.
 ///
@@ -259,15 +260,12 @@ public actor WorkerPool: EngineExecutor {
             return .unavailable("message of \(input.message.raw.count) bytes is larger than a worker frame may carry")
         }
         let header = ScanRequestHeader(request: 0, scanID: input.id, envelope: input.envelope, engines: engines, serial: serial)
-        let watchdog = WatchdogBox()
+        let watchdog = HardLimit(worker: worker, limit: hard)
         let answer = await worker.scan(header, raw: input.message.raw) { request in
-            watchdog.task = Task {
-                try? await Task.sleep(for: hard)
-                guard !Task.isCancelled else { return }
-                worker.kill(for: request, reason: "hard limit \(Int(hard.inMilliseconds)) ms")
-            }
+            watchdog.request.store(request, ordering: .releasing)
+            DeadlineTimer.shared.schedule(watchdog, after: hard)
         }
-        watchdog.task?.cancel()
+        watchdog.settled.store(true, ordering: .releasing)
         if exclusive { releaseLane() }
         switch answer {
         case .completed(let verdicts): return .completed(verdicts)
@@ -458,9 +456,26 @@ public actor WorkerPool: EngineExecutor {
     }
 }
 
-/// Holds a scan's watchdog task, set from inside the worker's request callback.
-private final class WatchdogBox: @unchecked Sendable {
-    var task: Task<Void, Never>?
+/// A scan's hard limit: kills its worker if the request is still in flight when the limit passes.
+/// On the shared `DeadlineTimer` rather than a sleeping task per scan, which armed and cancelled a
+/// dispatch timer (and woke two threads) for every message.
+private final class HardLimit: DeadlineTarget {
+    let worker: WorkerProcess
+    let limit: Duration
+    /// The worker's request number, set once the request is sent.
+    let request = Atomic<UInt64>(0)
+    let settled = Atomic<Bool>(false)
+
+    init(worker: WorkerProcess, limit: Duration) {
+        self.worker = worker
+        self.limit = limit
+    }
+
+    var isSettled: Bool { settled.load(ordering: .acquiring) }
+
+    func expire() {
+        worker.kill(for: request.load(ordering: .acquiring), reason: "hard limit \(Int(limit.inMilliseconds)) ms")
+    }
 }
 
 extension String {

@@ -4,11 +4,18 @@ import Synchronization
 
 /// Frame I/O on one end of a socket pair.
 ///
-/// Reads block, on one dedicated thread per channel. Writes never block their caller: `post` sends
-/// what the socket buffer takes at once (`MSG_DONTWAIT`) and hands any remainder to a serial queue,
-/// behind which later frames wait their turn, so a task on the cooperative pool can post without a
-/// thread hand-off in the common case and without ever blocking. Writes use `MSG_NOSIGNAL`: a dead
-/// peer is an error return, not a SIGPIPE that would kill the daemon.
+/// Reads block, on one dedicated thread per channel, and take whatever the socket holds at once
+/// (up to `readChunk`), so frames that arrive together cost one read. Writes never block their
+/// caller: `post` sends what the socket buffer takes at once (`MSG_DONTWAIT`) and hands any
+/// remainder to a serial queue, behind which later frames wait their turn, so a task on the
+/// cooperative pool can post without a thread hand-off in the common case and without ever
+/// blocking. Writes use `MSG_NOSIGNAL`: a dead peer is an error return, not a SIGPIPE that would
+/// kill the daemon.
+///
+/// A frame the peer need not see at once (an engine's start or verdict in the middle of a scan)
+/// can be posted `deferred`: it waits, at most `deferredDelay`, to go out with the next frame
+/// posted at once (the scan's end). Every frame the peer reads wakes one of its threads; holding
+/// the progress frames back made the daemon's reader wake once a scan instead of nine times.
 final class FrameChannel: Sendable {
     enum ChannelError: Error, CustomStringConvertible {
         case closed
@@ -29,36 +36,89 @@ final class FrameChannel: Sendable {
     let descriptor: Int32
     /// Largest frame accepted; bounds what a confused peer can make this side allocate.
     let maxFrameBytes: Int
-    /// Frames handed to the queue and not yet written; while any are, new frames queue behind them.
-    private let queued = Mutex(0)
+    /// Longest a deferred frame waits for a frame posted at once before it is sent on its own.
+    let deferredDelay: Duration
+    /// Bytes one read asks for; a larger frame's payload is read straight into its own buffer.
+    static let readChunk = 64 << 10
+
+    private struct Outgoing {
+        /// Frames handed to the queue and not yet written; while any are, new frames queue behind them.
+        var queued = 0
+        /// Deferred frames not yet sent, encoded back to back.
+        var held: [UInt8] = []
+        /// Whether a flush of `held` is scheduled on the writer queue.
+        var flushScheduled = false
+    }
+
+    private struct Incoming {
+        /// Allocated once, `readChunk` bytes; unread bytes are `buffer[start..<end]`.
+        var buffer: [UInt8] = []
+        var start = 0
+        var end = 0
+    }
+
+    private let outgoing = Mutex(Outgoing())
+    /// Only the reading thread touches it; the lock is never contended.
+    private let incoming = Mutex(Incoming())
     private let writer: DispatchQueue
 
-    init(descriptor: Int32, maxFrameBytes: Int) {
+    init(descriptor: Int32, maxFrameBytes: Int, deferredDelay: Duration = .milliseconds(20)) {
         self.descriptor = descriptor
         self.maxFrameBytes = maxFrameBytes
+        self.deferredDelay = deferredDelay
         self.writer = DispatchQueue(label: "moat.frames.\(descriptor)")
     }
 
     /// Sends one frame whole, in order with every other frame posted on this channel, without
     /// blocking. A failed write is not reported here: the reader sees the peer's end instead.
-    func post(_ frame: WorkerFrame) {
+    /// A `deferred` frame is held (see the type's notes) and lost if this process dies first.
+    func post(_ frame: WorkerFrame, deferred: Bool = false) {
         let bytes = frame.encoded()
-        let remainder: ArraySlice<UInt8>? = queued.withLock { queued in
-            if queued > 0 {
-                queued += 1
-                return bytes[...]
+        let flushAt: Duration? = outgoing.withLock { outgoing in
+            guard deferred else { return nil }
+            outgoing.held.append(contentsOf: bytes)
+            guard !outgoing.flushScheduled else { return .zero }
+            outgoing.flushScheduled = true
+            return deferredDelay
+        }
+        if let flushAt {
+            if flushAt > .zero {
+                let nanoseconds = Int(flushAt.components.seconds) * 1_000_000_000 + Int(flushAt.components.attoseconds / 1_000_000_000)
+                writer.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in send(nil) }
             }
-            switch write(bytes[...], flags: Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) {
+            return
+        }
+        send(bytes)
+    }
+
+    /// Writes the held frames, then `bytes`, as one piece.
+    private func send(_ bytes: [UInt8]?) {
+        let remainder: ArraySlice<UInt8>? = outgoing.withLock { outgoing in
+            var all: [UInt8]
+            if outgoing.held.isEmpty {
+                guard let bytes else { return nil }
+                all = bytes
+            } else {
+                all = outgoing.held
+                outgoing.held = []
+                if let bytes { all.append(contentsOf: bytes) }
+            }
+            if bytes == nil { outgoing.flushScheduled = false }
+            if outgoing.queued > 0 {
+                outgoing.queued += 1
+                return all[...]
+            }
+            switch write(all[...], flags: Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) {
             case .complete, .failed: return nil
             case .partial(let offset):
-                queued += 1
-                return bytes[offset...]
+                outgoing.queued += 1
+                return all[offset...]
             }
         }
         guard let remainder else { return }
         writer.async { [self] in
             _ = write(remainder, flags: Int32(MSG_NOSIGNAL))
-            queued.withLock { $0 -= 1 }
+            outgoing.withLock { $0.queued -= 1 }
         }
     }
 
@@ -88,15 +148,32 @@ final class FrameChannel: Sendable {
 
     /// The next frame; blocks. Throws `.closed` at a clean end of stream.
     func receive() throws(ChannelError) -> WorkerFrame {
-        var head = [UInt8](repeating: 0, count: 5)
-        try readExactly(&head, allowCleanEnd: true)
-        let length = Int(head[0]) << 24 | Int(head[1]) << 16 | Int(head[2]) << 8 | Int(head[3])
-        guard length >= 1 else { throw .io("frame", EPROTO) }
-        guard length - 1 <= maxFrameBytes else { throw .tooLarge(length - 1, limit: maxFrameBytes) }
-        guard let kind = WorkerFrame.Kind(rawValue: head[4]) else { throw .unknownKind(head[4]) }
-        var payload = [UInt8](repeating: 0, count: length - 1)
-        try readExactly(&payload, allowCleanEnd: false)
-        return WorkerFrame(kind: kind, payload: payload)
+        try incoming.withLock { (incoming: inout Incoming) throws(ChannelError) -> WorkerFrame in
+            try fill(&incoming, to: 5, allowCleanEnd: true)
+            let head = incoming.start
+            // The head is consumed whatever it says, as a read of five bytes would.
+            incoming.start += 5
+            let length = Int(incoming.buffer[head]) << 24 | Int(incoming.buffer[head + 1]) << 16
+                | Int(incoming.buffer[head + 2]) << 8 | Int(incoming.buffer[head + 3])
+            guard length >= 1 else { throw .io("frame", EPROTO) }
+            guard length - 1 <= maxFrameBytes else { throw .tooLarge(length - 1, limit: maxFrameBytes) }
+            guard let kind = WorkerFrame.Kind(rawValue: incoming.buffer[head + 4]) else { throw .unknownKind(incoming.buffer[head + 4]) }
+            let size = length - 1
+            if size <= Self.readChunk {
+                try fill(&incoming, to: size, allowCleanEnd: false)
+                let payload = Array(incoming.buffer[incoming.start..<(incoming.start + size)])
+                incoming.start += size
+                return WorkerFrame(kind: kind, payload: payload)
+            }
+            // A large frame (a message): what is buffered, then the rest read in place.
+            let buffered = incoming.end - incoming.start
+            var payload = [UInt8](repeating: 0, count: size)
+            payload.replaceSubrange(0..<buffered, with: incoming.buffer[incoming.start..<incoming.end])
+            incoming.start = 0
+            incoming.end = 0
+            try readExactly(&payload, from: buffered)
+            return WorkerFrame(kind: kind, payload: payload)
+        }
     }
 
     /// Closes this end; the peer's next read sees the end of the stream.
@@ -104,17 +181,56 @@ final class FrameChannel: Sendable {
         _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
     }
 
-    private func readExactly(_ buffer: inout [UInt8], allowCleanEnd: Bool) throws(ChannelError) {
-        var offset = 0
+    /// Reads until at least `count` (at most `readChunk`) unread bytes are buffered, taking
+    /// whatever else has arrived that fits.
+    private func fill(_ incoming: inout Incoming, to count: Int, allowCleanEnd: Bool) throws(ChannelError) {
+        guard incoming.end - incoming.start < count else { return }
+        if incoming.buffer.isEmpty { incoming.buffer = [UInt8](repeating: 0, count: Self.readChunk) }
+        if incoming.start == incoming.end {
+            incoming.start = 0
+            incoming.end = 0
+        } else if incoming.start + count > incoming.buffer.count {
+            // Move the unread tail to the front, then read behind it.
+            let (start, unread) = (incoming.start, incoming.end - incoming.start)
+            incoming.buffer.withUnsafeMutableBytes { raw in
+                guard let base = raw.baseAddress else { return }
+                memmove(base, base + start, unread)
+            }
+            incoming.start = 0
+            incoming.end = unread
+        }
+        let start = incoming.start
+        let wanted = start + count
+        var end = incoming.end
+        let failure: ChannelError? = incoming.buffer.withUnsafeMutableBytes { raw -> ChannelError? in
+            guard let base = raw.baseAddress else { return .io("read", EFAULT) }
+            while end < wanted {
+                let got = Glibc.read(descriptor, base + end, raw.count - end)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    return .io("read", errno)
+                }
+                if got == 0 { return end == start && allowCleanEnd ? .closed : .io("read", EPIPE) }
+                end += got
+            }
+            return nil
+        }
+        incoming.end = end
+        if let failure { throw failure }
+    }
+
+    private func readExactly(_ buffer: inout [UInt8], from start: Int) throws(ChannelError) {
+        var offset = start
         let total = buffer.count
         let failure: ChannelError? = buffer.withUnsafeMutableBytes { raw -> ChannelError? in
+            guard let base = raw.baseAddress else { return total == 0 ? nil : .io("read", EFAULT) }
             while offset < total {
-                let count = Glibc.read(descriptor, raw.baseAddress! + offset, total - offset)
+                let count = Glibc.read(descriptor, base + offset, total - offset)
                 if count < 0 {
                     if errno == EINTR { continue }
                     return .io("read", errno)
                 }
-                if count == 0 { return offset == 0 && allowCleanEnd ? .closed : .io("read", EPIPE) }
+                if count == 0 { return .io("read", EPIPE) }
                 offset += count
             }
             return nil

@@ -7,8 +7,11 @@ import Synchronization
 /// The worker side: reads scan requests from the parent, runs the engines, streams verdicts back.
 ///
 /// Every engine start and verdict is sent as it happens, so when this process dies the parent
-/// knows which verdicts it already has and which engine was running. A worker never decides:
-/// aggregation, policy, the store and the milter replies stay in the parent.
+/// knows which verdicts it already has and which engine was running. In a scan whose engines run
+/// together they go out with the scan's end, or after `FrameChannel.deferredDelay`, whichever
+/// comes first: a hang still names its engine, and a crash that loses them is retried serially,
+/// where each is sent at once. A worker never decides: aggregation, policy, the store and the
+/// milter replies stay in the parent.
 public final class WorkerServer: Sendable {
     /// The descriptor the parent hands the worker its end of the socket pair on.
     public static let channelDescriptor: Int32 = 3
@@ -116,15 +119,16 @@ public final class WorkerServer: Sendable {
         let snapshot = registry.snapshot
         let context = ScanContext(blocking: blocking, logger: logger)
         let request = header.request
+        let deferred = !header.serial
         let run: @Sendable (RequestedEngine) async -> Void = { [self] requested in
-            send(.begin, EngineProgress(request: request, engine: requested.name))
+            send(.begin, EngineProgress(request: request, engine: requested.name), deferred: deferred)
             let verdict: EngineVerdict
             if let registered = snapshot.engine(named: requested.name) {
                 verdict = await runTracked(registered, state: requested.state, input: input, context: context)
             } else {
                 verdict = EngineVerdict(engine: requested.name, outcome: .error("engine not loaded in the worker"), state: requested.state)
             }
-            send(.verdict, WireVerdict(request: request, verdict: verdict))
+            send(.verdict, WireVerdict(request: request, verdict: verdict), deferred: deferred)
         }
         if header.serial {
             for requested in header.engines { await run(requested) }
@@ -175,7 +179,7 @@ public final class WorkerServer: Sendable {
     }
 
     /// The per-message frames, in the binary encoding.
-    private func send(_ kind: WorkerFrame.Kind, _ value: some WireFrameBody) {
-        channel.post(WorkerFrame(kind: kind, payload: value.wireEncoded()))
+    private func send(_ kind: WorkerFrame.Kind, _ value: some WireFrameBody, deferred: Bool = false) {
+        channel.post(WorkerFrame(kind: kind, payload: value.wireEncoded()), deferred: deferred)
     }
 }

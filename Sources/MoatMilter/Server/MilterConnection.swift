@@ -149,27 +149,10 @@ struct MilterConnection: Sendable {
         let interval = Duration.milliseconds(max(100, settings.progressIntervalMilliseconds))
         let clock = ContinuousClock()
         let start = clock.now
-        let scanLogger = messageLogger
-        let outcome: (decision: Decision, response: MilterResponse) = await withTaskGroup(
-            of: (decision: Decision, response: MilterResponse)?.self
-        ) { group in
-            group.addTask { await scan(collected, policy: policy, translator: translator, logger: scanLogger) }
-            group.addTask {
-                while !Task.isCancelled {
-                    do { try await Task.sleep(for: interval) } catch { return nil }
-                    try? await outbound.write(.progress)
-                }
-                return nil
-            }
-            var result: (decision: Decision, response: MilterResponse)?
-            while let next = await group.next() {
-                if let next {
-                    result = next
-                    group.cancelAll()
-                }
-            }
-            return result ?? failed(policy: policy, translator: translator, collected: collected, reason: "scan produced no decision")
-        }
+        let progress = ProgressReplies(outbound: outbound, interval: interval)
+        DeadlineTimer.shared.schedule(progress, after: interval)
+        let outcome = await scan(collected, policy: policy, translator: translator, logger: messageLogger)
+        await progress.finish()
         let decision = outcome.decision
         let elapsed = clock.now - start
         if Task.isCancelled {
@@ -234,8 +217,13 @@ struct MilterConnection: Sendable {
         let granted = await budget.reserve(3 * collected.totalSize)
         let body: [UInt8]
         do {
-            // A spooled body is read back from its file: on the blocking pool.
-            body = try await pipeline.blocking.run { try collected.bodyBytes() }
+            // A spooled body is read back from its file: on the blocking pool. One in memory is
+            // copied where the scan runs (a hop to the pool and back costs two thread wake-ups).
+            if collected.body.filePath == nil {
+                body = try collected.bodyBytes()
+            } else {
+                body = try await pipeline.blocking.run { try collected.bodyBytes() }
+            }
         } catch {
             await budget.release(granted)
             logger.error("cannot read spooled body", metadata: ["error.message": "\(error)"])
