@@ -37,6 +37,21 @@ private struct SlowEngine: ScanEngine {
     }
 }
 
+/// Notes the body size of every message it scans.
+private struct SizeEngine: ScanEngine {
+    let seen: BodySize
+    func scan(_ input: ScanInput, context: ScanContext) async throws -> EngineReport {
+        seen.add(input.message.raw.count - input.message.root.bodyRange.lowerBound)
+        return .clean
+    }
+}
+
+private final class BodySize: Sendable {
+    private let value = Mutex<[Int]>([])
+    func add(_ size: Int) { value.withLock { $0.append(size) } }
+    var sizes: [Int] { value.withLock { $0 } }
+}
+
 /// Set once a scan has begun, so a test can act while it is in flight.
 private final class ScanStarted: Sendable {
     private let value = Mutex(false)
@@ -131,6 +146,33 @@ struct MilterServerTests {
                 #expect(answer.progressCount >= 2)
             }
         }
+    }
+
+    @Test("a body past the spool threshold is written to the spool chunk by chunk and scanned whole")
+    func spooledBody() async throws {
+        var settings = MilterSettings()
+        settings.spoolThresholdBytes = 1024
+        // 300 KB: five 64 KiB body chunks, all but the first few written to the spool file while
+        // the commands behind them wait their turn.
+        let line = Array("line of a long body, spooled to a file and read back for the scan\r\n".utf8)
+        var text: [UInt8] = []
+        while text.count < 300_000 { text += line }
+        let body = text, size = text.count
+        let seen = BodySize()
+        let engine = RegisteredEngine(manifest: EngineManifest(name: "size", adapter: "test"), engine: SizeEngine(seen: seen))
+        try await withServer([engine], settings: settings) { address in
+            try await MilterClientConnection.withConnection(to: address) { connection in
+                try await connection.negotiate()
+                _ = try await connection.connect(hostname: "c", address: "192.0.2.1", port: 25, helo: "c")
+                for round in 0..<2 {
+                    let answer = try await connection.send(
+                        from: "a@x", to: ["b@y"], headers: [("Subject", "big \(round)")], body: body, queueID: "Q\(round)")
+                    #expect(answer.final == .accept)
+                }
+                try await connection.quit()
+            }
+        }
+        #expect(seen.sizes == [size, size])
     }
 
     @Test("an oversize message gets the oversize action without a scan")

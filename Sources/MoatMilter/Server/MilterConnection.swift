@@ -4,8 +4,9 @@ import MoatMessage
 import Foundation
 import NIOCore
 
-/// Serves one MTA connection: feeds commands to the session state machine and runs the scan at
-/// end of message, sending PROGRESS while engines work.
+/// One MTA connection's settings and the work it hands off its event loop: the scan at end of
+/// message (with PROGRESS while engines work) and the removal notice. The protocol itself runs in
+/// `MilterSessionHandler`.
 struct MilterConnection: Sendable {
     let settings: MilterSettings
     let limits: MessageLimits
@@ -23,114 +24,9 @@ struct MilterConnection: Sendable {
         )
     }
 
-    /// What the connection's loop reacts to: the MTA's next command, the end of its connection, or
-    /// a scan that finished. Commands are read ahead of the scan, so an ABORT or a dropped
-    /// connection is seen while engines still run, and cancels them.
-    private enum Event: Sendable {
-        case command(MilterCommand)
-        case closed((any Error)?)
-        case scanned(id: Int, collected: CollectedMessage, response: MilterResponse)
-    }
-
-    func run(_ connection: NIOAsyncChannel<MilterCommand, MilterReply>) async throws {
-        try await connection.executeThenClose { inbound, outbound in
-            let (events, sink) = AsyncStream<Event>.makeStream()
-            let reader = Task {
-                do {
-                    for try await command in inbound { sink.yield(.command(command)) }
-                    sink.yield(.closed(nil))
-                } catch {
-                    sink.yield(.closed(error))
-                }
-            }
-            var machine = MilterSessionStateMachine(configuration: sessionConfiguration)
-            var scanning: (id: Int, task: Task<Void, Never>)?
-            var scans = 0
-            defer {
-                reader.cancel()
-                scanning?.task.cancel()
-                sink.finish()
-            }
-            for await event in events {
-                switch event {
-                case .closed(let error):
-                    if let running = scanning {
-                        running.task.cancel()
-                        logger.notice("the MTA closed the connection during a scan; scan cancelled")
-                        await running.task.value
-                        scanning = nil
-                    }
-                    if let error { throw error }
-                    return
-                case .scanned(let id, let collected, let response):
-                    // A scan cancelled by an ABORT may still report; the MTA no longer waits for it.
-                    guard scanning?.id == id else { continue }
-                    scanning = nil
-                    let replies = machine.scanFinished(response)
-                    try await outbound.write(contentsOf: replies)
-                    if let notice = response.removalNotice, replies.contains(where: { if case .deleteRecipient = $0 { true } else { false } }) {
-                        notifySender(notice, scanID: collected.queueID ?? "-")
-                    }
-                    if tracker.setBusy(trackerID, false) { return }
-                case .command(let command):
-                    if case .mail = command { tracker.setBusy(trackerID, true) }
-                    var action: MilterSessionAction
-                    do {
-                        action = try machine.receive(command)
-                    } catch {
-                        logger.warning("milter protocol error, closing connection", metadata: ["error.message": "\(error)"])
-                        return
-                    }
-                    if case .spool(let spool, let bytes, let then) = action {
-                        // File I/O on the blocking pool, never on the cooperative pool.
-                        do {
-                            try await pipeline.blocking.run { try spool.append(bytes) }
-                        } catch {
-                            logger.error("cannot spool the message body, closing connection", metadata: ["error.message": "\(error)"])
-                            return
-                        }
-                        action = then
-                    }
-                    switch action {
-                    case .none:
-                        break
-                    case .cancelScan:
-                        if let running = scanning {
-                            running.task.cancel()
-                            scanning = nil
-                            logger.notice("the MTA aborted the message during its scan; scan cancelled")
-                        }
-                    case .reply(let replies):
-                        try await outbound.write(contentsOf: replies)
-                    case .scan(let collected):
-                        scans += 1
-                        let id = scans
-                        scanning = (id, Task {
-                            let response = await respond(to: collected, outbound: outbound)
-                            sink.yield(.scanned(id: id, collected: collected, response: response))
-                        })
-                    case .close:
-                        return
-                    case .spool:
-                        logger.error("milter session asked to spool twice for one command, closing connection")
-                        return
-                    }
-                    switch command {
-                    case .abort, .quitNewConnection:
-                        if tracker.setBusy(trackerID, false) { return }
-                    case .endOfMessage where scanning == nil:
-                        // Answered without a scan; a scan's answer clears the flag when it is sent.
-                        if tracker.setBusy(trackerID, false) { return }
-                    default:
-                        break
-                    }
-                }
-            }
-        }
-    }
-
     /// Scans a collected message (with PROGRESS every interval) and decides the milter response.
-    private func respond(to collected: CollectedMessage, outbound: NIOAsyncChannelOutboundWriter<MilterReply>) async -> MilterResponse {
+    /// `send` writes a progress reply to the MTA.
+    func respond(to collected: CollectedMessage, send: @escaping @Sendable (MilterReply) async -> Void) async -> MilterResponse {
         let policy = pipeline.registry.snapshot.policy
         let translator = MilterDecisionTranslator(headerPrefix: policy.headerPrefix)
         var messageLogger = logger
@@ -149,7 +45,7 @@ struct MilterConnection: Sendable {
         let interval = Duration.milliseconds(max(100, settings.progressIntervalMilliseconds))
         let clock = ContinuousClock()
         let start = clock.now
-        let progress = ProgressReplies(outbound: outbound, interval: interval)
+        let progress = ProgressReplies(send: send, interval: interval)
         DeadlineTimer.shared.schedule(progress, after: interval)
         let outcome = await scan(collected, policy: policy, translator: translator, logger: messageLogger)
         await progress.finish()
@@ -196,7 +92,7 @@ struct MilterConnection: Sendable {
 
     /// Sends the removal notice on a thread of its own (it may wait on the mail system for up to its
     /// timeout, which must not hold a scan thread), after the MTA has its answer; a failure is logged.
-    private func notifySender(_ notice: RemovalNotice, scanID: String) {
+    func notifySender(_ notice: RemovalNotice, scanID: String) {
         guard let command = settings.removalNoticeCommand else { return }
         let logger = self.logger
         Thread.detachNewThread {

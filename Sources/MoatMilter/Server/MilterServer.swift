@@ -41,7 +41,7 @@ public struct MilterServer: Service {
         try FileManager.default.createDirectory(
             atPath: settings.spoolDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
         )
-        var listeners: [NIOAsyncChannel<NIOAsyncChannel<MilterCommand, MilterReply>, Never>] = []
+        var listeners: [NIOAsyncChannel<AcceptedConnection, Never>] = []
         for address in addresses {
             let listener = try await bind(address)
             listeners.append(listener)
@@ -75,18 +75,13 @@ public struct MilterServer: Service {
         logger.info("milter server stopped")
     }
 
-    private func bind(_ address: ListenAddress) async throws -> NIOAsyncChannel<NIOAsyncChannel<MilterCommand, MilterReply>, Never> {
-        let maxFrame = settings.maxFrameBytes
+    private func bind(_ address: ListenAddress) async throws -> NIOAsyncChannel<AcceptedConnection, Never> {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<MilterCommand, MilterReply>> = { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(MilterCommandDecoder(maximumFrameLength: maxFrame)))
-                try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(MilterReplyEncoder()))
-                return try NIOAsyncChannel<MilterCommand, MilterReply>(wrappingChannelSynchronously: channel)
-            }
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<AcceptedConnection> = { channel in
+            channel.eventLoop.makeCompletedFuture { try self.accept(channel) }
         }
         switch address {
         case .inet(let host, let port):
@@ -98,26 +93,45 @@ public struct MilterServer: Service {
         }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<MilterCommand, MilterReply>) async {
-        let remote = connection.channel.remoteAddress.map { "\($0)" } ?? "unknown"
+    /// Registers a new connection and sets up its protocol handlers, on its event loop; one over
+    /// the connection limit (or arriving while the server drains) is closed at once.
+    private func accept(_ channel: any Channel) throws -> AcceptedConnection {
+        let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
         var connectionLogger = logger
         connectionLogger[metadataKey: "milter.peer"] = "\(remote)"
-        guard let id = tracker.open(connection.channel) else {
+        guard let id = tracker.open(channel) else {
             connectionLogger.warning("connection refused: limit reached or shutting down", metadata: ["milter.connections": "\(tracker.count)"])
-            try? await connection.channel.close()
-            return
+            channel.close(promise: nil)
+            return AcceptedConnection(channel: channel, trackerID: nil, handle: nil)
         }
-        defer { tracker.close(id) }
-        let session = MilterConnection(
+        let connection = MilterConnection(
             settings: settings, limits: limits, pipeline: pipeline, logger: connectionLogger, tracker: tracker, trackerID: id,
             budget: budget
         )
-        do {
-            try await session.run(connection)
-        } catch {
-            connectionLogger.notice("milter connection closed on error", metadata: ["error.message": "\(error)"])
-        }
+        let session = MilterSessionHandler(connection: connection)
+        let handlers = channel.pipeline.syncOperations
+        try handlers.addHandler(ByteToMessageHandler(MilterCommandDecoder(maximumFrameLength: settings.maxFrameBytes)))
+        try handlers.addHandler(MessageToByteHandler(MilterReplyEncoder()))
+        try handlers.addHandler(session)
+        return AcceptedConnection(channel: channel, trackerID: id, handle: session.handle)
     }
+
+    /// Waits until the connection has closed and a scan it left running has ended, so a graceful
+    /// shutdown does not stop the engines under it.
+    private func serve(_ connection: AcceptedConnection) async {
+        guard let id = connection.trackerID else { return }
+        defer { tracker.close(id) }
+        try? await connection.channel.closeFuture.get()
+        await connection.handle?.waitForScan()
+    }
+}
+
+/// A connection the listener accepted: its channel, its place in the tracker (nil: refused) and
+/// what to wait for once it closes.
+struct AcceptedConnection: Sendable {
+    let channel: any Channel
+    let trackerID: Int?
+    let handle: MilterSessionHandler.Handle?
 }
 
 /// The addresses bound so far, readable from other tasks (tests use it to find an ephemeral port).

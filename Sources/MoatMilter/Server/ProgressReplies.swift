@@ -1,5 +1,4 @@
 import MoatCore
-import NIOCore
 import Synchronization
 
 /// Sends SMFIR_PROGRESS every interval while one message is scanned, so the MTA's timeout does
@@ -15,25 +14,25 @@ final class ProgressReplies: DeadlineTarget {
         var lastWrite: Task<Void, Never>?
     }
 
-    private let outbound: NIOAsyncChannelOutboundWriter<MilterReply>
+    private let send: @Sendable (MilterReply) async -> Void
     private let interval: Duration
     private let state = Mutex(State())
 
-    init(outbound: NIOAsyncChannelOutboundWriter<MilterReply>, interval: Duration) {
-        self.outbound = outbound
+    init(send: @escaping @Sendable (MilterReply) async -> Void, interval: Duration) {
+        self.send = send
         self.interval = interval
     }
 
     var isSettled: Bool { state.withLock { $0.finished } }
 
     func expire() {
-        let outbound = self.outbound
+        let send = self.send
         let sent: Bool = state.withLock { state in
             guard !state.finished else { return false }
             let previous = state.lastWrite
             state.lastWrite = Task {
                 await previous?.value
-                try? await outbound.write(.progress)
+                await send(.progress)
             }
             return true
         }
