@@ -116,4 +116,22 @@ import Testing
         #expect(Self.foundation(detail) == nil)
         #expect(detail.encoded() == nil)
     }
+
+    @Test func featuresAgreeWithJSONEncoder() throws {
+        var random = Random(state: 13)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for _ in 0..<400 {
+            var features: [String: Double] = [:]
+            for _ in 0..<random.next(12) { features[random.string()] = random.double() }
+            let mine = try #require(ScanRecord.encodeFeatures(features))
+            let theirs = String(decoding: try encoder.encode(features), as: UTF8.self)
+            #expect(ScanRecord.decodeFeatures(mine) == features)
+            // Same members in the same order (`JSONEncoder` also escapes "/", which JSON allows either way).
+            let unescape = { (key: String) in try JSONDecoder().decode(String.self, from: Data(("\"" + key + "\"").utf8)) }
+            #expect(try Self.keys(mine).map(unescape) == Self.keys(theirs).map(unescape), "\(mine)\n\(theirs)")
+        }
+        #expect(ScanRecord.encodeFeatures(["a": .nan]) == nil)
+        #expect(ScanRecord.encodeFeatures(nil) == nil)
+    }
 }

@@ -95,7 +95,9 @@ struct JSONText {
     mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
         // Most texts need no escape: copied whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        let plain = value.utf8.withContiguousStorageIfAvailable { Self.needsNoEscape($0) }
+            ?? Array(value.utf8).withUnsafeBufferPointer { Self.needsNoEscape($0) }
+        if plain {
             bytes.append(contentsOf: value.utf8)
             bytes.append(UInt8(ascii: "\""))
             return
@@ -116,6 +118,11 @@ struct JSONText {
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static func needsNoEscape(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in text where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return false }
+        return true
     }
 
     mutating func findings(_ findings: [Finding]) {
