@@ -86,6 +86,19 @@ struct WireTests {
         var ready = pollfd(fd: ends[1], events: Int16(POLLIN), revents: 0)
         #expect(poll(&ready, 1, 5_000) == 1, "the deferred frame never went out")
         #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [7]))
+        // A fast scan: its end takes the held frames before their flush is due. The flush then
+        // finds nothing held; a later hang's frames must still go out on their own.
+        for round in 0..<3 {
+            sender.post(WorkerFrame(kind: .begin, payload: [UInt8(round)]), deferred: true)
+            sender.post(WorkerFrame(kind: .done, payload: [UInt8(round)]))
+            #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [UInt8(round)]))
+            #expect(try receiver.receive() == WorkerFrame(kind: .done, payload: [UInt8(round)]))
+            usleep(40_000)
+            sender.post(WorkerFrame(kind: .verdict, payload: [UInt8(round)]), deferred: true)
+            ready.revents = 0
+            #expect(poll(&ready, 1, 5_000) == 1, "a deferred frame after a fast scan never went out (round \(round))")
+            #expect(try receiver.receive() == WorkerFrame(kind: .verdict, payload: [UInt8(round)]))
+        }
     }
 
     @Test func oversizedAndUnknownFramesAreErrors() throws {

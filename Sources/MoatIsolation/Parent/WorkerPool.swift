@@ -474,7 +474,9 @@ private final class HardLimit: DeadlineTarget {
     var isSettled: Bool { settled.load(ordering: .acquiring) }
 
     func expire() {
-        worker.kill(for: request.load(ordering: .acquiring), reason: "hard limit \(Int(limit.inMilliseconds)) ms")
+        // Off the timer's thread: the kill logs, and a slow log must not hold every other deadline.
+        let (worker, request, limit) = (worker, request.load(ordering: .acquiring), limit)
+        Task { worker.kill(for: request, reason: "hard limit \(Int(limit.inMilliseconds)) ms") }
     }
 }
 

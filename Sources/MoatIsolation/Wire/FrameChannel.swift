@@ -75,7 +75,7 @@ final class FrameChannel: Sendable {
     func post(_ frame: WorkerFrame, deferred: Bool = false) {
         let bytes = frame.encoded()
         let flushAt: Duration? = outgoing.withLock { outgoing in
-            guard deferred else { return nil }
+            guard deferred, deferredDelay > .zero else { return nil }
             outgoing.held.append(contentsOf: bytes)
             guard !outgoing.flushScheduled else { return .zero }
             outgoing.flushScheduled = true
@@ -94,6 +94,9 @@ final class FrameChannel: Sendable {
     /// Writes the held frames, then `bytes`, as one piece.
     private func send(_ bytes: [UInt8]?) {
         let remainder: ArraySlice<UInt8>? = outgoing.withLock { outgoing in
+            // The scheduled flush: the next deferred frame schedules another, whether or not
+            // a frame sent at once has taken the held ones since.
+            if bytes == nil { outgoing.flushScheduled = false }
             var all: [UInt8]
             if outgoing.held.isEmpty {
                 guard let bytes else { return nil }
@@ -103,7 +106,6 @@ final class FrameChannel: Sendable {
                 outgoing.held = []
                 if let bytes { all.append(contentsOf: bytes) }
             }
-            if bytes == nil { outgoing.flushScheduled = false }
             if outgoing.queued > 0 {
                 outgoing.queued += 1
                 return all[...]

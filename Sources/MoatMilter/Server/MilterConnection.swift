@@ -47,7 +47,11 @@ struct MilterConnection: Sendable {
         let start = clock.now
         let progress = ProgressReplies(send: send, interval: interval)
         DeadlineTimer.shared.schedule(progress, after: interval)
-        let outcome = await scan(collected, policy: policy, translator: translator, logger: messageLogger)
+        let outcome = await withTaskCancellationHandler {
+            await scan(collected, policy: policy, translator: translator, logger: messageLogger)
+        } onCancel: {
+            progress.stop()
+        }
         await progress.finish()
         let decision = outcome.decision
         let elapsed = clock.now - start

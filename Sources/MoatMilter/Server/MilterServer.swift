@@ -99,6 +99,9 @@ public struct MilterServer: Service {
         let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
         var connectionLogger = logger
         connectionLogger[metadataKey: "milter.peer"] = "\(remote)"
+        let handlers = channel.pipeline.syncOperations
+        try handlers.addHandler(ByteToMessageHandler(MilterCommandDecoder(maximumFrameLength: settings.maxFrameBytes)))
+        try handlers.addHandler(MessageToByteHandler(MilterReplyEncoder()))
         guard let id = tracker.open(channel) else {
             connectionLogger.warning("connection refused: limit reached or shutting down", metadata: ["milter.connections": "\(tracker.count)"])
             channel.close(promise: nil)
@@ -109,10 +112,12 @@ public struct MilterServer: Service {
             budget: budget
         )
         let session = MilterSessionHandler(connection: connection)
-        let handlers = channel.pipeline.syncOperations
-        try handlers.addHandler(ByteToMessageHandler(MilterCommandDecoder(maximumFrameLength: settings.maxFrameBytes)))
-        try handlers.addHandler(MessageToByteHandler(MilterReplyEncoder()))
-        try handlers.addHandler(session)
+        do {
+            try handlers.addHandler(session)
+        } catch {
+            tracker.close(id)
+            throw error
+        }
         return AcceptedConnection(channel: channel, trackerID: id, handle: session.handle)
     }
 

@@ -95,6 +95,8 @@ final class MilterSessionHandler: ChannelInboundHandler, RemovableChannelHandler
             // File I/O on the blocking pool, never on the event loop; later commands wait for it.
             guard let context else { return }
             spooling = true
+            // No more reads until the chunk is written: what arrives meanwhile waits in the socket.
+            try? context.channel.syncOptions?.setOption(.autoRead, value: false)
             let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
             let blocking = connection.pipeline.blocking
             Task {
@@ -112,6 +114,9 @@ final class MilterSessionHandler: ChannelInboundHandler, RemovableChannelHandler
 
     private func spooled(_ action: MilterSessionAction, after command: MilterCommand) {
         spooling = false
+        // The connection may have closed while the chunk was written: start nothing for it.
+        guard !closing else { return }
+        try? context?.channel.syncOptions?.setOption(.autoRead, value: true)
         if case .spool = action {
             logger.error("milter session asked to spool twice for one command, closing connection")
             close()
@@ -163,15 +168,21 @@ final class MilterSessionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     private func startScan(_ collected: CollectedMessage) {
-        guard let context else { return }
+        guard let context, !closing else { return }
         scans += 1
         let id = scans
         let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
         let connection = self.connection
-        let channel = context.channel
         let task = Task {
             let response = await connection.respond(to: collected) { reply in
-                try? await channel.writeAndFlush(reply).get()
+                // Written on the loop, and only while this scan is still the one the MTA waits for.
+                try? await loop.eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+                    let handler = loop.value
+                    guard handler.scanning?.id == id, !handler.closing, let context = handler.context else {
+                        return loop.eventLoop.makeSucceededVoidFuture()
+                    }
+                    return context.writeAndFlush(handler.wrapOutboundOut(reply))
+                }.get()
             }
             loop.eventLoop.execute { loop.value.scanned(id: id, collected: collected, response: response) }
         }

@@ -39,6 +39,11 @@ final class ProgressReplies: DeadlineTarget {
         if sent { DeadlineTimer.shared.schedule(self, after: interval) }
     }
 
+    /// Stops the replies at once (the scan was cancelled: the MTA no longer waits for it).
+    func stop() {
+        state.withLock { $0.finished = true }
+    }
+
     /// Stops the replies; returns once any progress reply already started is written.
     func finish() async {
         let last = state.withLock { state in
