@@ -44,6 +44,9 @@ struct MilterBenchCommand: AsyncParsableCommand {
     @Option(help: "Stop a run after this many seconds even if messages remain.")
     var maxSeconds = 120.0
 
+    @Option(help: "Before timing, send messages one at a time until the daemon's X-Moat-Verdict no longer says an engine is not ready (a first start compiles the spam rules in the background), for at most this many seconds; 0: do not wait.")
+    var waitReady = 300.0
+
     @Option(help: "Hold this many idle connections instead of sending mail.")
     var idle = 0
 
@@ -59,6 +62,7 @@ struct MilterBenchCommand: AsyncParsableCommand {
             try await holdIdle(target)
             return
         }
+        if waitReady > 0 { try await untilReady(target) }
         let counts = connections.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         print("| connections | messages | seconds | messages/s | p50 ms | p99 ms | max ms | non-accept replies |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -124,6 +128,38 @@ struct MilterBenchCommand: AsyncParsableCommand {
             return all
         }
         return LoadResult(latencies: perConnection.0, seconds: Date().timeIntervalSince(start), refused: perConnection.1)
+    }
+
+    /// Sends a message at a time until the verdict header names no engine as not ready, so a run
+    /// never times a daemon whose engines are still starting (and would flatter it). A server that
+    /// adds no X-Moat-Verdict (another milter) counts as ready.
+    func untilReady(_ target: ListenAddress) async throws {
+        let (headers, body) = Self.message(size: 2048)
+        let deadline = Date().addingTimeInterval(waitReady)
+        let ready = try await MilterClientConnection.withConnection(to: target) { connection -> Bool in
+            try await connection.negotiate()
+            _ = try await connection.connect(hostname: "ready.example", address: "127.0.0.1", port: 40000, helo: "ready.example")
+            var attempt = 0
+            while Date() < deadline {
+                attempt += 1
+                let answer = try await connection.send(from: sender, to: ["user@moat.test"], headers: headers,
+                                                       body: Array("Ready check \(attempt)\r\n".utf8) + body, queueID: "R\(attempt)")
+                let verdict = answer.edits.compactMap { reply -> String? in
+                    if case .addHeader(let name, let value) = reply, name.lowercased() == "x-moat-verdict" { return value }
+                    return nil
+                }.first
+                if !(verdict?.contains("not-ready") ?? false) {
+                    try await connection.quit()
+                    return true
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            try await connection.quit()
+            return false
+        }
+        if !ready {
+            FileHandle.standardError.write(Data("moat bench milter: engines still not ready after \(Int(waitReady)) s; timing anyway\n".utf8))
+        }
     }
 
     func holdIdle(_ target: ListenAddress) async throws {

@@ -178,7 +178,12 @@ fi
 if [[ $SECTIONS == *milter* ]]; then
     # The same messages through the milter protocol (`moat bench milter --corpus`, real headers,
     # body in 64 KiB chunks): moatd with every default engine and its crash isolation, against
-    # rspamd's own milter front end (rspamd_proxy, self_scan, 2 workers) in the same run.
+    # rspamd's own milter front end (rspamd_proxy, self_scan, 2 workers), both up for the whole
+    # section and measured in MILTER_ROUNDS interleaved rounds of MILTER_MESSAGES messages per
+    # concurrency: single runs of two seconds moved by a fifth between runs on this machine.
+    # `moat bench milter` first waits until moatd's verdict names no engine as not ready.
+    MILTER_ROUNDS=${MILTER_ROUNDS:-3}
+    MILTER_MESSAGES=${MILTER_MESSAGES:-$((2 * N))}
     moatd_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
     admin_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
     mkdir -p "$work/spool"
@@ -197,23 +202,38 @@ CONF
     (cd "$root" && exec "$root/.build/release/moatd" --config "$work/moat.toml" --engines "$work/engines" >"$work/moatd.log" 2>&1) &
     moatd_pid=$!
     for _ in $(seq 600); do python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$moatd_port)))" && break; sleep 0.1; done
-    milter_rows() { "$moat" bench milter --address "inet:$1@127.0.0.1" --corpus "$work/test.list" --connections 1,16,64 --messages "$N" --max-seconds 300 | tail -n 3; }
-    # One untimed pass: the workers load their engines (and the spam rules' compiled cache).
-    "$moat" bench milter --address "inet:$moatd_port@127.0.0.1" --corpus "$work/test.list" --connections 4 --messages 50 >/dev/null
-    moat_milter=$(milter_rows "$moatd_port")
-    kill "$moatd_pid"; wait "$moatd_pid" 2>/dev/null || true
     RSPAMD_PROXY=1 RSPAMD_WORKERS=2 peer_start rspamd "$work/rspamd-milter"
+    milter_rows() { "$moat" bench milter --address "inet:$1@127.0.0.1" --corpus "$work/test.list" --connections 1,16,64 --messages "$MILTER_MESSAGES" --max-seconds 300 | tail -n 3; }
+    # One untimed pass each: the workers load their engines (and the spam rules' compiled cache).
+    "$moat" bench milter --address "inet:$moatd_port@127.0.0.1" --corpus "$work/test.list" --connections 4 --messages 50 >/dev/null
     "$moat" bench milter --address "inet:$PROXY@127.0.0.1" --corpus "$work/test.list" --connections 4 --messages 50 >/dev/null
-    rspamd_milter=$(milter_rows "$PROXY")
+    moat_milter=""; rspamd_milter=""
+    for round in $(seq 1 "$MILTER_ROUNDS"); do
+        moat_milter+=$(milter_rows "$moatd_port" | sed "s/^/$round /")$'\n'
+        rspamd_milter+=$(milter_rows "$PROXY" | sed "s/^/$round /")$'\n'
+    done
+    kill "$moatd_pid"; wait "$moatd_pid" 2>/dev/null || true
     peer_stop "$work/rspamd-milter"
     {
         echo
         echo "## Milter replay of the same messages (\`moat bench milter --corpus\`; non-accept = rejected, tempfailed or discarded)"
         echo
-        echo "| server | connections | messages | seconds | messages/s | p50 ms | p99 ms | max ms | non-accept replies |"
-        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-        sed 's/^|/| moatd, five engines, isolated workers |/' <<<"$moat_milter"
-        sed 's/^|/| rspamd_proxy milter (self_scan, 2 workers) |/' <<<"$rspamd_milter"
+        echo "$MILTER_ROUNDS interleaved rounds; in each, moatd then rspamd_proxy at 1, 16 and 64 connections, $MILTER_MESSAGES messages per run."
+        echo
+        echo "| round | server | connections | messages | seconds | messages/s | p50 ms | p99 ms | max ms | non-accept replies |"
+        echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        grep . <<<"$moat_milter" | sed -E 's/^([0-9]+) \|/| \1 | moatd, five engines, isolated workers |/'
+        grep . <<<"$rspamd_milter" | sed -E 's/^([0-9]+) \|/| \1 | rspamd_proxy milter (self_scan, 2 workers) |/'
+        echo
+        echo "| connections | moatd / rspamd_proxy, each round | median |"
+        echo "|---:|---|---:|"
+        for conns in 1 16 64; do
+            ratios=$(paste <(grep . <<<"$moat_milter" | awk -F'|' -v c="$conns" '$2 + 0 == c { gsub(/ /, "", $5); print $5 }') \
+                           <(grep . <<<"$rspamd_milter" | awk -F'|' -v c="$conns" '$2 + 0 == c { gsub(/ /, "", $5); print $5 }') |
+                     awk '{ printf "%.2f\n", $1 / $2 }')
+            median=$(sort -n <<<"$ratios" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+            echo "| $conns | $(paste -sd' ' <<<"$ratios" | sed 's/ /×, /g')× | ${median}× |"
+        done
     } | tee -a "$out"
 fi
 echo "wrote $out" >&2
