@@ -24,8 +24,10 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 admin=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-ticks() { # PID...: "pid ticks" per process (user + system, in clock ticks)
-    for p in "$@"; do awk -v p="$p" '{ print p, $14 + $15 }' "/proc/$p/stat"; done
+ticks() { # PID...: "pid ticks" per process (user + system, in clock ticks); a process gone is said
+    for p in "$@"; do
+        if [ -r "/proc/$p/stat" ]; then awk -v p="$p" '{ print p, $14 + $15 }' "/proc/$p/stat"; else echo "process $p ended during the run" >&2; fi
+    done
 }
 hz=$(getconf CLK_TCK)
 echo "$count messages per run, $connections connections; ms of CPU a message: total (parent, workers...)"
@@ -53,6 +55,7 @@ CONF
         rate=$(cd "$root" && "$moat" bench milter --address "inet:$port@127.0.0.1" --corpus "$list" --connections "$connections" \
             --messages "$count" --wait-ready 0 | tail -n 1 | awk -F'|' '{ gsub(/ /, "", $5); print $5 }')
         ticks $processes >"$work/after"
+        grep -iE "worker exited|replacing a scan worker|hard limit" "$work/moatd.log" >&2 || true
         kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
         join "$work/before" "$work/after" | awk -v n="$count" -v hz="$hz" -v side="${side,,}" -v round="$round" -v rate="$rate" '
             { ms = ($3 - $2) * 1000 / hz / n; total += ms; each = each sprintf(" %.3f", ms) }
