@@ -23,81 +23,69 @@ struct WireTests {
     }
 
     @Test func framesCrossASocketPairWholeAndInOrder() throws {
-        var ends: [Int32] = [-1, -1]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
-        defer { close(ends[0]); close(ends[1]) }
-        let sender = FrameChannel(descriptor: ends[0], maxFrameBytes: 1 << 20)
-        let receiver = FrameChannel(descriptor: ends[1], maxFrameBytes: 1 << 20)
-        let big = [UInt8](repeating: 0x41, count: 300_000) // larger than a socket buffer
-        // The big frame overflows the socket buffer: its rest and the frames after it queue, in order.
-        sender.post(WorkerFrame(kind: .begin, payload: [1, 2, 3]))
-        sender.post(WorkerFrame(kind: .scan, payload: big))
-        sender.post(WorkerFrame(kind: .done, payload: []))
-        for index in 0..<50 { sender.post(WorkerFrame(kind: .verdict, payload: [UInt8(index)])) }
-        #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [1, 2, 3]))
-        #expect(try receiver.receive() == WorkerFrame(kind: .scan, payload: big))
-        #expect(try receiver.receive() == WorkerFrame(kind: .done, payload: []))
-        for index in 0..<50 { #expect(try receiver.receive() == WorkerFrame(kind: .verdict, payload: [UInt8(index)])) }
-        sender.close()
-        #expect(throws: FrameChannel.ChannelError.self) { try receiver.receive() }
+        try withChannelPair { sender, receiver, _ throws in
+            let big = [UInt8](repeating: 0x41, count: 300_000) // larger than a socket buffer
+            // The big frame overflows the socket buffer: its rest and the frames after it queue, in order.
+            sender.post(WorkerFrame(kind: .begin, payload: [1, 2, 3]))
+            sender.post(WorkerFrame(kind: .scan, payload: big))
+            sender.post(WorkerFrame(kind: .done, payload: []))
+            for index in 0..<50 { sender.post(WorkerFrame(kind: .verdict, payload: [UInt8(index)])) }
+            #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [1, 2, 3]))
+            #expect(try receiver.receive() == WorkerFrame(kind: .scan, payload: big))
+            #expect(try receiver.receive() == WorkerFrame(kind: .done, payload: []))
+            for index in 0..<50 { #expect(try receiver.receive() == WorkerFrame(kind: .verdict, payload: [UInt8(index)])) }
+            sender.close()
+            #expect(throws: FrameChannel.ChannelError.self) { try receiver.receive() }
+        }
     }
 
     @Test func framesStraddlingTheReadChunkArriveWhole() throws {
-        var ends: [Int32] = [-1, -1]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
-        defer { close(ends[0]); close(ends[1]) }
-        let sender = FrameChannel(descriptor: ends[0], maxFrameBytes: 1 << 20)
-        let receiver = FrameChannel(descriptor: ends[1], maxFrameBytes: 1 << 20)
-        // Sizes that put frame heads and payloads across every 64 KiB read, then one frame larger
-        // than a read, then small ones behind it in the same burst.
-        let sizes = (0..<300).map { 997 + ($0 * 7919) % 3001 } + [FrameChannel.readChunk + 5, 0, 3]
-        let frames = sizes.enumerated().map { index, size in
-            WorkerFrame(kind: .verdict, payload: (0..<size).map { UInt8(truncatingIfNeeded: $0 &+ index) })
+        try withChannelPair { sender, receiver, _ throws in
+            // Sizes that put frame heads and payloads across every 64 KiB read, then one frame larger
+            // than a read, then small ones behind it in the same burst.
+            let sizes = (0..<300).map { 997 + ($0 * 7919) % 3001 } + [FrameChannel.readChunk + 5, 0, 3]
+            let frames = sizes.enumerated().map { index, size in
+                WorkerFrame(kind: .verdict, payload: (0..<size).map { UInt8(truncatingIfNeeded: $0 &+ index) })
+            }
+            let writer = Thread { for frame in frames { sender.post(frame) } }
+            writer.start()
+            for frame in frames { #expect(try receiver.receive() == frame) }
         }
-        let writer = Thread { for frame in frames { sender.post(frame) } }
-        writer.start()
-        for frame in frames { #expect(try receiver.receive() == frame) }
     }
 
     @Test func deferredFramesWaitForTheNextFrameSentAtOnce() throws {
-        var ends: [Int32] = [-1, -1]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
-        defer { close(ends[0]); close(ends[1]) }
-        let sender = FrameChannel(descriptor: ends[0], maxFrameBytes: 1 << 20, deferredDelay: .seconds(30))
-        let receiver = FrameChannel(descriptor: ends[1], maxFrameBytes: 1 << 20)
-        sender.post(WorkerFrame(kind: .begin, payload: [1]), deferred: true)
-        sender.post(WorkerFrame(kind: .verdict, payload: [2]), deferred: true)
-        var peek: UInt8 = 0
-        #expect(recv(ends[1], &peek, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == -1, "a deferred frame went out on its own")
-        sender.post(WorkerFrame(kind: .done, payload: [3]))
-        #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [1]))
-        #expect(try receiver.receive() == WorkerFrame(kind: .verdict, payload: [2]))
-        #expect(try receiver.receive() == WorkerFrame(kind: .done, payload: [3]))
+        try withChannelPair(deferredDelay: .seconds(30)) { sender, receiver, receiverEnd throws in
+            sender.post(WorkerFrame(kind: .begin, payload: [1]), deferred: true)
+            sender.post(WorkerFrame(kind: .verdict, payload: [2]), deferred: true)
+            var peek: UInt8 = 0
+            #expect(recv(receiverEnd, &peek, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) == -1, "a deferred frame went out on its own")
+            sender.post(WorkerFrame(kind: .done, payload: [3]))
+            #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [1]))
+            #expect(try receiver.receive() == WorkerFrame(kind: .verdict, payload: [2]))
+            #expect(try receiver.receive() == WorkerFrame(kind: .done, payload: [3]))
+        }
     }
 
     @Test func aDeferredFrameGoesOutAfterItsDelay() throws {
-        var ends: [Int32] = [-1, -1]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
-        defer { close(ends[0]); close(ends[1]) }
-        let sender = FrameChannel(descriptor: ends[0], maxFrameBytes: 1 << 20, deferredDelay: .milliseconds(20))
-        let receiver = FrameChannel(descriptor: ends[1], maxFrameBytes: 1 << 20)
-        // An engine that hangs: its start must still reach the parent, which names it when it kills the worker.
-        sender.post(WorkerFrame(kind: .begin, payload: [7]), deferred: true)
-        var ready = pollfd(fd: ends[1], events: Int16(POLLIN), revents: 0)
-        #expect(poll(&ready, 1, 5_000) == 1, "the deferred frame never went out")
-        #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [7]))
-        // A fast scan: its end takes the held frames before their flush is due. The flush then
-        // finds nothing held; a later hang's frames must still go out on their own.
-        for round in 0..<3 {
-            sender.post(WorkerFrame(kind: .begin, payload: [UInt8(round)]), deferred: true)
-            sender.post(WorkerFrame(kind: .done, payload: [UInt8(round)]))
-            #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [UInt8(round)]))
-            #expect(try receiver.receive() == WorkerFrame(kind: .done, payload: [UInt8(round)]))
-            usleep(40_000)
-            sender.post(WorkerFrame(kind: .verdict, payload: [UInt8(round)]), deferred: true)
-            ready.revents = 0
-            #expect(poll(&ready, 1, 5_000) == 1, "a deferred frame after a fast scan never went out (round \(round))")
-            #expect(try receiver.receive() == WorkerFrame(kind: .verdict, payload: [UInt8(round)]))
+        try withChannelPair(deferredDelay: .milliseconds(20)) { sender, receiver, receiverEnd throws in
+            // An engine that hangs: its start must still reach the parent, which names it when it kills the worker.
+            sender.post(WorkerFrame(kind: .begin, payload: [7]), deferred: true)
+            var ready = pollfd(fd: receiverEnd, events: Int16(POLLIN), revents: 0)
+            #expect(poll(&ready, 1, 5_000) == 1, "the deferred frame never went out")
+            #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [7]))
+            // A fast scan: its end takes the held frames before their flush is due. The flush then
+            // finds nothing held; a later hang's frames must still go out on their own.
+            for round in 0..<3 {
+                sender.post(WorkerFrame(kind: .begin, payload: [UInt8(round)]), deferred: true)
+                sender.post(WorkerFrame(kind: .done, payload: [UInt8(round)]))
+                #expect(try receiver.receive() == WorkerFrame(kind: .begin, payload: [UInt8(round)]))
+                #expect(try receiver.receive() == WorkerFrame(kind: .done, payload: [UInt8(round)]))
+                usleep(40_000)
+                sender.post(WorkerFrame(kind: .verdict, payload: [UInt8(round)]), deferred: true)
+                ready.revents = 0
+                #expect(poll(&ready, 1, 5_000) == 1, "a deferred frame after a fast scan never went out (round \(round))")
+                #expect(try receiver.receive() == WorkerFrame(kind: .verdict, payload: [UInt8(round)]))
+            }
         }
     }
 
@@ -181,5 +169,18 @@ struct WireTests {
         #expect(ExitStatus(raw: 11).label == "SIGSEGV")
         #expect(ExitStatus(raw: 3 << 8).description == "exited with status 3")
         #expect(ExitStatus(raw: 0x80 | 11).signal == 11) // core dumped
+    }
+
+    /// A sender and a receiver on the two ends of a fresh socket pair (and the receiver's
+    /// descriptor, to look at the socket directly), both closed after `body`.
+    private func withChannelPair(
+        deferredDelay: Duration = .milliseconds(20), _ body: (FrameChannel, FrameChannel, Int32) throws -> Void
+    ) throws {
+        var ends: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let sender = FrameChannel(descriptor: ends[0], maxFrameBytes: 1 << 20, deferredDelay: deferredDelay)
+        let receiver = FrameChannel(descriptor: ends[1], maxFrameBytes: 1 << 20)
+        try body(sender, receiver, ends[1])
     }
 }

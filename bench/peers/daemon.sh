@@ -27,3 +27,20 @@ peer_stop() {
     done
 }
 peer_leads_group() { [ "$(ps -o pgid= -p "$1" 2>/dev/null | tr -d ' ')" = "$1" ]; }
+
+# moatd_config FILE PORT ADMIN-PORT DIR: a moatd configuration for a benchmark run, milter on
+# loopback PORT, admin API on ADMIN-PORT, spool and store under DIR, warnings only in the log.
+moatd_config() {
+    cat >"$1" <<CONF
+log_level = "warning"
+rules_directory = "$PEERS_ROOT/rules"
+[milter]
+listen = ["inet:$2@127.0.0.1"]
+spool_directory = "$4/spool"
+[admin]
+listen = "127.0.0.1:$3"
+token_file = "$4/admin.token"
+[store]
+path = "$4/moat.sqlite"
+CONF
+}

@@ -187,18 +187,7 @@ if [[ $SECTIONS == *milter* ]]; then
     moatd_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
     admin_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
     mkdir -p "$work/spool"
-    cat >"$work/moat.toml" <<CONF
-log_level = "warning"
-rules_directory = "$root/rules"
-[milter]
-listen = ["inet:$moatd_port@127.0.0.1"]
-spool_directory = "$work/spool"
-[admin]
-listen = "127.0.0.1:$admin_port"
-token_file = "$work/admin.token"
-[store]
-path = "$work/moat.sqlite"
-CONF
+    moatd_config "$work/moat.toml" "$moatd_port" "$admin_port" "$work"
     (cd "$root" && exec "$root/.build/release/moatd" --config "$work/moat.toml" --engines "$work/engines" >"$work/moatd.log" 2>&1) &
     moatd_pid=$!
     for _ in $(seq 600); do python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$moatd_port)))" && break; sleep 0.1; done

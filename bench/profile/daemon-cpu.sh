@@ -18,6 +18,7 @@ connections=${4:-16}
 : "${BEFORE:?path of the moatd build to compare against}"
 AFTER=${AFTER:-$root/.build/release/moatd}
 moat=$root/.build/release/moat
+. "$root/bench/peers/daemon.sh"
 count=$(grep -c . "$list")
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -33,19 +34,8 @@ hz=$(getconf CLK_TCK)
 echo "$count messages per run, $connections connections; ms of CPU a message: total (parent, workers...)"
 for round in $(seq 1 "$rounds"); do
     for side in BEFORE AFTER; do
-        rm -rf "$work/store" "$work/spool"; mkdir -p "$work/store"
-        cat >"$work/moat.toml" <<CONF
-log_level = "warning"
-rules_directory = "$root/rules"
-[milter]
-listen = ["inet:$port@127.0.0.1"]
-spool_directory = "$work/spool"
-[admin]
-listen = "127.0.0.1:$admin"
-token_file = "$work/admin.token"
-[store]
-path = "$work/store/moat.sqlite"
-CONF
+        rm -rf "$work/store"; mkdir -p "$work/store"
+        moatd_config "$work/moat.toml" "$port" "$admin" "$work/store"
         (cd "$root" && exec "${!side}" --config "$work/moat.toml" --engines "$engines" >"$work/moatd.log" 2>&1) &
         pid=$!
         for _ in $(seq 600); do python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port)))" && break; sleep 0.1; done
