@@ -81,7 +81,7 @@ public struct MilterServer: Service {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<AcceptedConnection> = { channel in
-            channel.eventLoop.makeCompletedFuture { try self.accept(channel) }
+            channel.eventLoop.makeSucceededFuture(self.accept(channel))
         }
         switch address {
         case .inet(let host, let port):
@@ -95,17 +95,25 @@ public struct MilterServer: Service {
 
     /// Registers a new connection and sets up its protocol handlers, on its event loop; one over
     /// the connection limit (or arriving while the server drains) is closed at once.
-    private func accept(_ channel: any Channel) throws -> AcceptedConnection {
+    private func accept(_ channel: any Channel) -> AcceptedConnection {
         let remote = channel.remoteAddress.map { "\($0)" } ?? "unknown"
         var connectionLogger = logger
         connectionLogger[metadataKey: "milter.peer"] = "\(remote)"
+        let refused = AcceptedConnection(channel: channel, trackerID: nil, handle: nil)
         let handlers = channel.pipeline.syncOperations
-        try handlers.addHandler(ByteToMessageHandler(MilterCommandDecoder(maximumFrameLength: settings.maxFrameBytes)))
-        try handlers.addHandler(MessageToByteHandler(MilterReplyEncoder()))
+        do {
+            try handlers.addHandler(ByteToMessageHandler(MilterCommandDecoder(maximumFrameLength: settings.maxFrameBytes)))
+            try handlers.addHandler(MessageToByteHandler(MilterReplyEncoder()))
+        } catch {
+            // A failed initializer is dropped by NIO with its socket still open: close it here.
+            connectionLogger.error("cannot set up a milter connection", metadata: ["error.message": "\(error)"])
+            channel.close(promise: nil)
+            return refused
+        }
         guard let id = tracker.open(channel) else {
             connectionLogger.warning("connection refused: limit reached or shutting down", metadata: ["milter.connections": "\(tracker.count)"])
             channel.close(promise: nil)
-            return AcceptedConnection(channel: channel, trackerID: nil, handle: nil)
+            return refused
         }
         let connection = MilterConnection(
             settings: settings, limits: limits, pipeline: pipeline, logger: connectionLogger, tracker: tracker, trackerID: id,
@@ -115,8 +123,10 @@ public struct MilterServer: Service {
         do {
             try handlers.addHandler(session)
         } catch {
+            connectionLogger.error("cannot set up a milter connection", metadata: ["error.message": "\(error)"])
             tracker.close(id)
-            throw error
+            channel.close(promise: nil)
+            return refused
         }
         return AcceptedConnection(channel: channel, trackerID: id, handle: session.handle)
     }

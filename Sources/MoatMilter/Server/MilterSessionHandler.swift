@@ -95,7 +95,8 @@ final class MilterSessionHandler: ChannelInboundHandler, RemovableChannelHandler
             // File I/O on the blocking pool, never on the event loop; later commands wait for it.
             guard let context else { return }
             spooling = true
-            // No more reads until the chunk is written: what arrives meanwhile waits in the socket.
+            // No new reads until the chunk is written (the reads of the current wake-up still
+            // arrive and queue): the rest waits in the socket.
             try? context.channel.syncOptions?.setOption(.autoRead, value: false)
             let loop = NIOLoopBound(self, eventLoop: context.eventLoop)
             let blocking = connection.pipeline.blocking
