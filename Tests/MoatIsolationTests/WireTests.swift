@@ -89,6 +89,28 @@ struct WireTests {
         }
     }
 
+    @Test func aReleasedDescriptorIsNeverWrittenAgain() throws {
+        var ends: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { close(ends[1]) }
+        let sender = FrameChannel(descriptor: ends[0], maxFrameBytes: 1 << 20)
+        sender.post(WorkerFrame(kind: .done, payload: [1]), deferred: true)
+        sender.releaseDescriptor()
+        // The close runs on the channel's writer queue: wait for it, then let another socket
+        // take the number (frames go out with send(2), which only a socket accepts).
+        for _ in 0..<500 where fcntl(ends[0], F_GETFD) != -1 { usleep(1_000) }
+        #expect(fcntl(ends[0], F_GETFD) == -1, "the descriptor was not closed")
+        var other: [Int32] = [-1, -1]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &other) == 0)
+        defer { close(other[0]); close(other[1]) }
+        #expect(other[0] == ends[0], "the test needs the number reused")
+        sender.post(WorkerFrame(kind: .cancel, payload: [2]))
+        sender.post(WorkerFrame(kind: .verdict, payload: [3]), deferred: true)
+        sender.close()
+        var ready = pollfd(fd: other[1], events: Int16(POLLIN), revents: 0)
+        #expect(poll(&ready, 1, 100) == 0, "a frame went to the socket that reused the number")
+    }
+
     @Test func oversizedAndUnknownFramesAreErrors() throws {
         var ends: [Int32] = [-1, -1]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)

@@ -290,7 +290,7 @@ final class WorkerProcess: Sendable {
             }
             return (state.pending, state.readyWaiters, state.killedFor, state.expectedExit)
         }
-        Glibc.close(channel.descriptor)
+        channel.releaseDescriptor()
         for waiter in waiters { waiter.resume(returning: nil) }
         for (request, pending) in lost {
             pending.continuation.resume(returning: .lost(LostScan(

@@ -48,6 +48,9 @@ final class FrameChannel: Sendable {
         var held: [UInt8] = []
         /// Whether a flush of `held` is scheduled on the writer queue.
         var flushScheduled = false
+        /// The descriptor is closed (or about to be, on the writer queue): nothing may use it,
+        /// since its number can already belong to another file.
+        var released = false
     }
 
     private struct Incoming {
@@ -97,6 +100,10 @@ final class FrameChannel: Sendable {
             // The scheduled flush: the next deferred frame schedules another, whether or not
             // a frame sent at once has taken the held ones since.
             if bytes == nil { outgoing.flushScheduled = false }
+            guard !outgoing.released else {
+                outgoing.held = []
+                return nil
+            }
             var all: [UInt8]
             if outgoing.held.isEmpty {
                 guard let bytes else { return nil }
@@ -180,7 +187,21 @@ final class FrameChannel: Sendable {
 
     /// Closes this end; the peer's next read sees the end of the stream.
     func close() {
-        _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+        outgoing.withLock { outgoing in
+            guard !outgoing.released else { return }
+            _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+        }
+    }
+
+    /// Closes the descriptor, once the reader is done with it: after the writes already queued,
+    /// and with every later post, flush and `close` dropped. Closing it outright let a write still
+    /// queued (or a cancel posted a moment later) reach whatever file next got the same number.
+    func releaseDescriptor() {
+        outgoing.withLock { outgoing in
+            outgoing.released = true
+            outgoing.held = []
+        }
+        writer.async { [descriptor] in _ = Glibc.close(descriptor) }
     }
 
     /// Reads until at least `count` (at most `readChunk`) unread bytes are buffered, taking
