@@ -77,21 +77,19 @@ final class FrameChannel: Sendable {
     /// A `deferred` frame is held (see the type's notes) and lost if this process dies first.
     func post(_ frame: WorkerFrame, deferred: Bool = false) {
         let bytes = frame.encoded()
-        let flushAt: Duration? = outgoing.withLock { outgoing in
-            guard deferred, deferredDelay > .zero else { return nil }
-            outgoing.held.append(contentsOf: bytes)
-            guard !outgoing.flushScheduled else { return .zero }
-            outgoing.flushScheduled = true
-            return deferredDelay
-        }
-        if let flushAt {
-            if flushAt > .zero {
-                let nanoseconds = Int(flushAt.components.seconds) * 1_000_000_000 + Int(flushAt.components.attoseconds / 1_000_000_000)
-                writer.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in send(nil) }
-            }
+        guard deferred, deferredDelay > .zero else {
+            send(bytes)
             return
         }
-        send(bytes)
+        let schedule = outgoing.withLock { outgoing in
+            outgoing.held.append(contentsOf: bytes)
+            defer { outgoing.flushScheduled = true }
+            return !outgoing.flushScheduled
+        }
+        if schedule {
+            let delay = DispatchTimeInterval.nanoseconds(Int(clamping: deferredDelay.wholeNanoseconds))
+            writer.asyncAfter(deadline: .now() + delay) { [self] in send(nil) }
+        }
     }
 
     /// Writes the held frames, then `bytes`, as one piece.
@@ -223,41 +221,37 @@ final class FrameChannel: Sendable {
             incoming.end = unread
         }
         let start = incoming.start
-        let wanted = start + count
         var end = incoming.end
-        let failure: ChannelError? = incoming.buffer.withUnsafeMutableBytes { raw -> ChannelError? in
-            guard let base = raw.baseAddress else { return .io("read", EFAULT) }
-            while end < wanted {
-                let got = Glibc.read(descriptor, base + end, raw.count - end)
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    return .io("read", errno)
-                }
-                if got == 0 { return end == start && allowCleanEnd ? .closed : .io("read", EPIPE) }
-                end += got
-            }
-            return nil
+        let failure: ChannelError? = incoming.buffer.withUnsafeMutableBytes { raw in
+            read(into: raw, end: &end, atLeast: start + count, cleanEndAt: allowCleanEnd ? start : nil)
         }
         incoming.end = end
         if let failure { throw failure }
     }
 
     private func readExactly(_ buffer: inout [UInt8], from start: Int) throws(ChannelError) {
-        var offset = start
+        var end = start
         let total = buffer.count
-        let failure: ChannelError? = buffer.withUnsafeMutableBytes { raw -> ChannelError? in
-            guard let base = raw.baseAddress else { return total == 0 ? nil : .io("read", EFAULT) }
-            while offset < total {
-                let count = Glibc.read(descriptor, base + offset, total - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return .io("read", errno)
-                }
-                if count == 0 { return .io("read", EPIPE) }
-                offset += count
-            }
-            return nil
+        let failure: ChannelError? = buffer.withUnsafeMutableBytes { raw in
+            read(into: raw, end: &end, atLeast: total, cleanEndAt: nil)
         }
         if let failure { throw failure }
+    }
+
+    /// Reads into `raw` behind `end` until `end` reaches `minimum`, taking whatever more has
+    /// arrived that fits. The end of the stream is `.closed` when nothing was read past
+    /// `cleanEndAt` (a frame boundary), an error anywhere else.
+    private func read(into raw: UnsafeMutableRawBufferPointer, end: inout Int, atLeast minimum: Int, cleanEndAt: Int?) -> ChannelError? {
+        guard let base = raw.baseAddress else { return minimum <= end ? nil : .io("read", EFAULT) }
+        while end < minimum {
+            let got = Glibc.read(descriptor, base + end, raw.count - end)
+            if got < 0 {
+                if errno == EINTR { continue }
+                return .io("read", errno)
+            }
+            if got == 0 { return end == cleanEndAt ? .closed : .io("read", EPIPE) }
+            end += got
+        }
+        return nil
     }
 }

@@ -20,7 +20,7 @@ final class MilterSessionHandler: ChannelInboundHandler, RemovableChannelHandler
     final class Handle: Sendable {
         private let task = Mutex<Task<Void, Never>?>(nil)
 
-        func running(_ scan: Task<Void, Never>?) { task.withLock { $0 = scan } }
+        func running(_ scan: Task<Void, Never>) { task.withLock { $0 = scan } }
 
         /// Returns once the connection's last scan (cancelled when the connection closed) has ended.
         func waitForScan() async {
@@ -118,11 +118,6 @@ final class MilterSessionHandler: ChannelInboundHandler, RemovableChannelHandler
         // The connection may have closed while the chunk was written: start nothing for it.
         guard !closing else { return }
         try? context?.channel.syncOptions?.setOption(.autoRead, value: true)
-        if case .spool = action {
-            logger.error("milter session asked to spool twice for one command, closing connection")
-            close()
-            return
-        }
         perform(action, after: command)
         while !spooling, !closing, let next = waiting.popFirst() {
             process(next)
