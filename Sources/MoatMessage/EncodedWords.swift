@@ -12,6 +12,10 @@ public enum EncodedWords {
 
     /// Decoded text plus every charset label that had no converter.
     static func decodeReporting(_ s: [UInt8]) -> (text: String, unknownCharsets: [String]) {
+        // Most values hold no "=?" at all; they are one plain segment, read as below.
+        if !s.indices.dropLast().contains(where: { s[$0] == 0x3D && s[$0 + 1] == 0x3F }) {
+            return (ByteText.utf8OrLatin1(s).text, [])
+        }
         struct Segment {
             var charset: String?  // nil: plain text
             var bytes: [UInt8]

@@ -100,6 +100,18 @@ struct TenancyTests {
         #expect(!decision.headers.contains { $0.name == "X-Moat-Tenant" && $0.value == "acme" })
     }
 
+    @Test("the scan's record keeps the features of the engines' own verdicts, not of a tenant's view of them")
+    func recordFeaturesAreTheEnginesOwn() {
+        let directory = TenantDirectory([Self.acme], global: Policy(model: VerdictModelTests.model(engines: ["macro", "spam"])))
+        let verdicts = macroVerdicts()
+        let decision = TenantDecider(directory: directory).decideAll(
+            scanID: "f1", verdicts: verdicts, manifests: Self.manifests, messageFindings: [], sender: nil, recipients: ["bob@acme.example"])
+        // acme rejects macros: its policy saw the macro engine's verdict as malware.
+        #expect(decision.tenants.first?.category == .malware)
+        let record = ScanRecord(decision: decision, input: ScanInput(message: Fixtures.plain), contentHash: "h")
+        #expect(record.features == VerdictFeatures.extract(verdicts: verdicts, messageFindings: []).values)
+    }
+
     @Test("every tenant refuses: the message is refused, nobody is removed")
     func allRefuse() {
         let decision = TenantDecider(directory: Self.directory).decideAll(

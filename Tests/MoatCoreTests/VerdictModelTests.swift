@@ -1,5 +1,6 @@
 import Foundation
 import MoatCore
+import MoatMessage
 import Testing
 
 @Suite("Learned combiner in the aggregator")
@@ -48,6 +49,25 @@ struct VerdictModelTests {
         #expect(explanation.contributions.first?.feature == "finding:spam.BAYES_99")
         #expect(decision.reasons.first { $0.engine == "spam" }.map { abs($0.weightedScore - 4.1) < 1e-12 } == true)
         #expect(decision.headers.contains { $0.name == "X-Moat-Model" && $0.value.contains("finding:spam.BAYES_99(+3.50)") })
+    }
+
+    @Test("the scan's record keeps the features the model scored, which are those of the verdicts, and the decoded subject")
+    func recordKeepsScoredFeatures() {
+        let verdicts = verdicts(bayes: true)
+        let findings = [Finding(code: "mime.missing_close_boundary", detail: "")]
+        let decision = decide(verdicts, findings: findings)
+        let expected = VerdictFeatures.extract(verdicts: verdicts, messageFindings: findings).values
+        #expect(decision.features == expected)
+        let message = Message(parsing: Array("Subject: =?utf-8?q?caf=C3=A9?=\r\n  \t next  \r\n\r\nbody\r\n".utf8))
+        let record = ScanRecord(decision: decision, input: ScanInput(message: message), contentHash: "h")
+        #expect(record.features == expected)
+        #expect(record.subject == "café next")
+        // An SMTP line's worth of the subject, counted in scalars.
+        let long = Message(parsing: Array(("Subject: " + String(repeating: "éb  ", count: 500) + "\r\n\r\nbody\r\n").utf8))
+        let cut = ScanRecord(decision: decision, input: ScanInput(message: long), contentHash: "h").subject
+        #expect(cut?.unicodeScalars.count == 998)
+        #expect(cut?.hasPrefix("éb éb ") == true)
+        #expect(cut?.hasSuffix("éb") == true)
     }
 
     @Test("at or above the threshold the worst learned category's action applies; below, engine detections do not act")

@@ -83,6 +83,7 @@ extension Aggregator {
             smtpReply: nil, quarantineReason: nil, messageFindings: messageFindings,
             model: Decision.ModelExplanation(bias: model.bias, probability: probability, threshold: model.threshold, contributions: contributions)
         )
+        decision.features = vector.values
         finish(&decision, failures: failures, notReady: notReady)
         return decision
     }

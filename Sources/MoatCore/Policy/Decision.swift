@@ -46,6 +46,9 @@ public struct Decision: Sendable, Hashable {
     public var messageFindings: [Finding]
     /// The learned combiner's working when it decided (nil under the hand-set policy).
     public var model: ModelExplanation? = nil
+    /// The feature values the learned combiner scored (nil under the hand-set policy): the scan's
+    /// record stores them, and they are the same numbers, so they are worked out once.
+    public var features: [String: Double]? = nil
     /// The tenant whose policy decided (nil: the global policy, or several tenants: see `tenants`).
     public var tenant: String? = nil
     /// Inbound or outbound, when the policy has direction sections or networks (nil otherwise).

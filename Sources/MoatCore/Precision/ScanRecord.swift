@@ -115,28 +115,33 @@ public struct ScanRecord: Sendable, Hashable, Codable {
                 )
             },
             isolation: Self.isolationNote(decision.messageFindings),
-            features: VerdictFeatures.extract(verdicts: decision.verdicts, messageFindings: decision.messageFindings).values
+            features: decision.features
+                ?? VerdictFeatures.extract(verdicts: decision.verdicts, messageFindings: decision.messageFindings).values
         )
         tenants = decision.tenantIDs
-        subject = input.message.headers.first("Subject").map { Self.subjectText($0.rawValue) }
+        subject = input.message.headers.first("Subject").map { Self.subjectText($0.value) }
         detail = ScanDetail(decision: decision, message: input.message)
     }
 
     /// The decoded Subject on one line, at most 998 characters (an SMTP line's limit).
-    static func subjectText(_ raw: [UInt8]) -> String {
-        let decoded = EncodedWords.decode(raw)
+    static func subjectText(_ decoded: String) -> String {
         var text = ""
         text.reserveCapacity(min(decoded.utf8.count, 998))
         var lastWasSpace = true
+        var count = 0
         for scalar in decoded.unicodeScalars {
             let space = scalar == " " || scalar == "\t" || scalar == "\r" || scalar == "\n"
             if space {
-                if !lastWasSpace { text.unicodeScalars.append(" ") }
+                if !lastWasSpace {
+                    text.unicodeScalars.append(" ")
+                    count += 1
+                }
             } else {
                 text.unicodeScalars.append(scalar)
+                count += 1
             }
             lastWasSpace = space
-            if text.unicodeScalars.count >= 998 { break }
+            if count >= 998 { break }
         }
         return text.hasSuffix(" ") ? String(text.dropLast()) : text
     }

@@ -73,6 +73,8 @@ public struct TenantDecider: Sendable {
         // The engines' own verdicts are what the log, the precision figures and training read: a
         // tenant's view of them (its overrides) shows in the reasons and headers only.
         decision.verdicts = verdicts
+        // The features the tenant's decision scored came from its view; the record's come from these.
+        decision.features = nil
         if let tenant {
             decision.headers.insert(.init(name: "\(policy.headerPrefix)-Tenant", value: tenant.id), at: min(1, decision.headers.count))
         }

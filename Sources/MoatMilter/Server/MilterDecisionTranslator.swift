@@ -31,12 +31,15 @@ public struct MilterDecisionTranslator: Sendable {
         // but arrive with the message are forged, and are removed before the real one is added.
         let ownAuthservIDs = Set(decision.headers.filter { $0.name.lowercased() == "authentication-results" }
             .compactMap { Self.authservID($0.value) })
+        // Instances are counted per name, and only names that can be removed need counting.
         var seen: [String: UInt32] = [:]
         for header in incomingHeaders {
             let lowered = header.name.lowercased()
+            let isAuthenticationResults = lowered == "authentication-results"
+            guard isAuthenticationResults || lowered.hasPrefix(prefix) else { continue }
             let index = (seen[lowered] ?? 0) + 1
             seen[lowered] = index
-            let forged = lowered == "authentication-results"
+            let forged = isAuthenticationResults
                 && Self.authservID(String(decoding: header.value, as: UTF8.self)).map(ownAuthservIDs.contains) == true
             if lowered.hasPrefix(prefix) || forged {
                 response.headersToChange.append(.init(name: header.name, index: index, value: ""))
