@@ -1,5 +1,5 @@
 import Logging
-import MoatCore
+@testable import MoatCore
 import MoatMessage
 import Testing
 
@@ -50,6 +50,35 @@ struct ScanPipelineTests {
         let strict = await pipeline([Fixtures.engine("broken", ThrowingEngine(), onError: .tempfail)]).scan(ScanInput(message: Fixtures.plain))
         #expect(strict.action == .tempfail)
         #expect(strict.smtpReply?.hasPrefix("451") == true)
+    }
+
+    @Test("a score that is no finite number is an engine error, and the decision and its headers are still written",
+          arguments: [Double.nan, .infinity, -.infinity, 1e300])
+    func nonFiniteScore(score: Double) async {
+        let garbage = EngineReport(category: .spam, score: score, findings: [Finding(code: "test.hit", detail: "x", score: score)])
+        let decision = await pipeline([
+            Fixtures.engine("broken", FixedEngine(report: garbage)),
+            Fixtures.engine("av", FixedEngine(report: EngineReport(category: .malware, score: 10))),
+        ]).scan(ScanInput(message: Fixtures.plain))
+        let broken = decision.verdicts.first { $0.engine == "broken" }
+        #expect(broken?.label == "error")
+        #expect(broken?.score == 0)
+        #expect(broken?.findings.map(\.score) == [0])
+        #expect(decision.score.isFinite)
+        #expect(decision.action == .reject)
+        #expect(decision.headers.contains { $0.name == "X-Moat-Engines" && $0.value.contains("broken=error") })
+    }
+
+    @Test("scores print with two decimals, and numbers past that print as Swift writes them, never a trap")
+    func formatting() {
+        #expect(String(format2: 1.005) == "1.00" || String(format2: 1.005) == "1.01")
+        #expect(String(format2: -2.5) == "-2.50")
+        #expect(String(format2: 0.07) == "0.07")
+        #expect(String(format2: .nan) == "nan")
+        #expect(String(format2: .infinity) == "inf")
+        #expect(String(format2: -.infinity) == "-inf")
+        #expect(String(format2: 1e300) == "1e+300")
+        #expect(String(format2: Double(Int.max)) == "9.223372036854776e+18")
     }
 
     @Test("a shadow engine runs and is recorded but does not vote")

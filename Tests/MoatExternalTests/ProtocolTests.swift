@@ -117,6 +117,14 @@ import Testing
             Issue.record("bad Spam header accepted")
             return
         }
+        // Swift's Double reads these; a score that is no number is refused, not passed on.
+        for numbers in ["nan / 5.0", "inf / 5.0", "1e999 / 5.0", "7.0 / -inf"] {
+            let reply = Array("SPAMD/1.1 0 EX_OK\r\nSpam: True ; \(numbers)\r\n\r\n".utf8)
+            guard case .failure(.garbage) = SpamdMessages.parse(reply, command: .symbols) else {
+                Issue.record("Spam: True ; \(numbers) accepted")
+                continue
+            }
+        }
     }
 }
 

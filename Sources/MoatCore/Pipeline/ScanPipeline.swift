@@ -31,13 +31,14 @@ public struct ScanPipeline: Sendable {
     /// Scans and decides. Never throws: an internal failure becomes the policy's failsafe decision.
     public func scan(_ input: ScanInput) async -> Decision {
         let snapshot = registry.snapshot
-        let execution: Execution
+        var execution: Execution
         if let executor {
             execution = await executor.execute(input, engines: snapshot.running)
         } else {
             // In this process: the message's engines share one lane (`MessageLanes`).
             execution = Execution(verdicts: await blocking.onLane { await verdicts(for: input, snapshot: snapshot) })
         }
+        execution.verdicts = execution.verdicts.map { $0.withCheckedScores() }
         let aggregator = Aggregator(policy: snapshot.policy)
         if Task.isCancelled {
             return aggregator.failed(scanID: input.id, reason: "scan cancelled")

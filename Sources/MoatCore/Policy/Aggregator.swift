@@ -236,6 +236,11 @@ extension String {
     /// A score with two decimals, without Foundation's locale-dependent formatting.
     init(format2 value: Double) {
         let scaled = (value * 100).rounded()
+        // Never a trap: NaN, infinities and numbers past Int's range are written as Swift prints them.
+        guard scaled.isFinite, abs(scaled) < 1e17 else {
+            self = value.description
+            return
+        }
         let negative = scaled < 0
         let magnitude = Int(abs(scaled))
         let fraction = magnitude % 100

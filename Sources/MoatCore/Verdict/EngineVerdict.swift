@@ -61,6 +61,30 @@ public struct EngineVerdict: Sendable, Hashable {
         }
     }
 
+    /// The largest score magnitude an engine may report. SpamAssassin's scores stay within a few
+    /// hundred; beyond this a score is garbage from a broken engine or peer, and weighted sums of
+    /// such numbers overflow to infinity.
+    public static let maximumScore = 1e9
+
+    /// This verdict, or an error in its place when its score or a finding's is not a finite number
+    /// within ±`maximumScore`. Scores come from engines that parse other programs' answers (a
+    /// spamd `Spam: True ; nan / 5.0`) and from worker processes a message may have broken; a NaN
+    /// or an infinity must not reach the decision, whose score is summed, compared and printed.
+    /// The engine's failure policy then applies, as for any engine that could not answer.
+    public func withCheckedScores() -> EngineVerdict {
+        let inRange = { (value: Double) in value.isFinite && abs(value) <= Self.maximumScore }
+        guard !inRange(score) || findings.contains(where: { !inRange($0.score) }) else { return self }
+        var checked = self
+        checked.outcome = .error("reported a score that is not a finite number within ±1e9 (\(score))")
+        checked.score = 0
+        checked.findings = findings.map { finding in
+            var finding = finding
+            if !inRange(finding.score) { finding.score = 0 }
+            return finding
+        }
+        return checked
+    }
+
     /// Whether the engine failed to give an answer.
     public var isFailure: Bool {
         switch outcome {

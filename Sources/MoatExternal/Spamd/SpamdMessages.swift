@@ -38,7 +38,9 @@ enum SpamdMessages {
         // "True ; 7.2 / 5.0"
         let halves = spam.split(separator: ";", maxSplits: 1).map { String($0).trimmingSpaces }
         let numbers = halves.count == 2 ? halves[1].split(separator: "/").map { Double(String($0).trimmingSpaces) } : []
-        guard halves.count == 2, numbers.count == 2, let score = numbers[0], let threshold = numbers[1] else {
+        // `Double` also reads "nan" and "inf": no daemon means those.
+        guard halves.count == 2, numbers.count == 2, let score = numbers[0], let threshold = numbers[1],
+              score.isFinite, threshold.isFinite else {
             return .failure(.garbage("bad Spam header \(spam.debugDescription)"))
         }
         let isSpam: Bool
