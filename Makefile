@@ -71,7 +71,8 @@ e2e-test: build
 	done
 	@echo "== moat rules test rules/"; $(DEBUG_BIN)/moat rules test rules/
 
-# Fuzzing (Tests/Fuzz/fuzz.sh): libFuzzer targets built with swiftc into .build-fuzz, not by SwiftPM.
+# Fuzzing (Tests/Fuzz/fuzz.sh): libFuzzer targets built with swiftc into .build-fuzz (the milter and
+# wire targets, which need NIO, by SwiftPM into .build-fuzz/spm).
 # `make fuzz` runs every target FUZZ_SECONDS (default 300); FUZZ_TARGETS=mime,gif selects; the
 # smoke run replays the regressions and fuzzes each target FUZZ_SMOKE_SECONDS (default 4).
 FUZZ_SECONDS ?= 300
@@ -84,7 +85,7 @@ fuzz: deps
 fuzz-smoke: deps
 	FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" bash Tests/Fuzz/fuzz.sh smoke
 
-# fuzz-smoke after the unit tests: it needs no SwiftPM build and must not compete with one for CPU.
+# fuzz-smoke after the unit tests: its builds must not compete with the tests' for CPU.
 test: lint unit-test e2e-test
 	$(MAKE) fuzz-smoke
 

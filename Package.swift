@@ -142,10 +142,13 @@ let package = Package(
         // The catalogue of engine adapters: the one place that knows every engine target.
         .target(name: "MoatAdapters", dependencies: ["MoatCore", "MoatFaultEngine", "MoatPattern", "MoatClamAV", "MoatFileType", "MoatMacro", "MoatURL", "MoatSpam", "MoatExternal", "MoatAuth", "MoatPDF", "MoatHTMLDisarm", "MoatConvert"]),
         // Crash isolation: supervised worker processes that run the engines (moatd --worker).
+        // The frames between moatd and its workers: read by the parent from a process a message may
+        // have broken, so a module of its own that the wire fuzz target builds without the rest.
+        .target(name: "MoatWire", dependencies: ["MoatCore"]),
         .target(
             name: "MoatIsolation",
             dependencies: [
-                "MoatCore", "MoatMessage",
+                "MoatCore", "MoatMessage", "MoatWire",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -208,7 +211,7 @@ let package = Package(
         ),
         .testTarget(name: "MoatMessageTests", dependencies: ["MailTestSupport", "MoatMessage"]),
         .testTarget(name: "MoatCoreTests", dependencies: ["MoatCore", "MoatMessage"]),
-        .testTarget(name: "MoatIsolationTests", dependencies: ["MoatIsolation", "MoatCore", "MoatMessage"]),
+        .testTarget(name: "MoatIsolationTests", dependencies: ["MoatIsolation", "MoatWire", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatPatternTests", dependencies: ["MoatPattern", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatClamAVTests", dependencies: ["MailTestSupport", "MoatClamAV", "MoatCore", "MoatMessage"]),
         .testTarget(name: "MoatBenchTests", dependencies: ["MoatBench", "MoatPattern", "MoatCore", "MoatMessage"]),
@@ -273,6 +276,7 @@ let package = Package(
             name: "MoatFuzzRegressionTests",
             dependencies: [
                 "MoatMessage", "MoatURL", "MoatMacro", "MoatArchive", "MoatSpam", "MoatMilter", "MoatAuth", "MoatDNS", "MoatPDF", "MoatHTMLDisarm", "MoatConsole",
+                "MoatWire", "MoatCore",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -291,3 +295,18 @@ let package = Package(
     swiftLanguageModes: [.v6],
     cxxLanguageStandard: .cxx17
 )
+
+// Fuzz targets whose code needs MoatCore (and so NIO): `Tests/Fuzz/fuzz.sh` builds them with
+// SwiftPM, every module instrumented, when MOAT_FUZZ_SPM is set; other builds never see them.
+if ProcessInfo.processInfo.environment["MOAT_FUZZ_SPM"] != nil {
+    package.targets += [
+        .executableTarget(
+            name: "FuzzWire", dependencies: ["MoatWire", "MoatCore", "MoatMessage"], path: "Tests/Fuzz/SwiftPM/wire",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzMilter", dependencies: ["MoatMilter", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/Fuzz/SwiftPM/milter", swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+    ]
+}

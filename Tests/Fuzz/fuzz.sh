@@ -13,7 +13,8 @@
 # module's decoder files are compiled once into an instrumented static library (-enable-testing,
 # so the entries can use `@testable import`), and each target is one small file linked against it.
 # The target bodies live in Tests/MoatFuzzRegressionTests/FuzzEntries+*.swift, shared with the
-# regression replay that `swift test` runs.
+# regression replay that `swift test` runs. The two targets whose code needs NIO or MoatCore (milter,
+# wire) are the exception: SwiftPM builds them and only their dependencies (build_spm_target).
 #
 # Seeds come from ../shared/corpus (MOAT_CORPUS), picked at run time (never copied into the repo),
 # plus the hand-made seeds in Tests/Fuzz/seeds/<target> and the regressions. The growing corpus is
@@ -42,13 +43,19 @@ declare -A MODULE=(
     [htmllinks]=URL [urlnormalize]=URL [pdflinks]=URL [textlinks]=URL [gif]=URL [image]=URL [qr]=URL
     [cfb]=Macro [zip]=Macro [rtf]=Macro [biff]=Macro [powerpoint]=Macro [vba]=Macro [macro]=Macro
     [received]=Spam [spamhtml]=Spam [urihosts]=Spam [asciipattern]=Spam [dkim]=Auth [authrecords]=Auth [pdf]=PDF [htmldisarm]=HTMLDisarm [consoleform]=Console
+    [wire]=SwiftPM [milter]=SwiftPM
 )
-ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts asciipattern dkim authrecords pdf htmldisarm consoleform"
+# SwiftPM-built targets: their SwiftPM target (Package.swift, under MOAT_FUZZ_SPM) and the entry files
+# of Tests/MoatFuzzRegressionTests they share with the regression replay.
+declare -A SPM_TARGET=([wire]=FuzzWire [milter]=FuzzMilter)
+declare -A SPM_ENTRIES=([wire]="FuzzEntries+Wire.swift" [milter]="FuzzEntries+Milter.swift")
+ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts asciipattern dkim authrecords pdf htmldisarm consoleform wire milter"
 declare -A MAXLEN=(
     [mime]=65536 [addresslist]=4096 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
     [htmllinks]=16384 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=4096 [gif]=16384 [image]=65536 [qr]=65536
     [cfb]=131072 [zip]=131072 [rtf]=65536 [biff]=16384 [powerpoint]=65536 [vba]=16384 [macro]=131072
     [received]=2048 [spamhtml]=16384 [urihosts]=2048 [asciipattern]=4096 [dkim]=4096 [authrecords]=1024 [pdf]=65536 [htmldisarm]=16384 [consoleform]=4096
+    [wire]=8192 [milter]=8192
 )
 # Dictionary per target (Tests/Fuzz/dict/<name>.dict).
 declare -A DICT=(
@@ -129,9 +136,27 @@ build_module() {
         -emit-module-path "$OUT/modules/$name.swiftmodule" -o "$OUT/lib/lib$name.a" $sources
 }
 
+# A target whose code needs MoatCore, and so NIO: SwiftPM builds it and its dependencies, every
+# Swift module with coverage and ASan (`--sanitize=fuzzer` alone would instrument for coverage, and
+# its separate `-sanitize=address` flag would replace that: hence the combined flag), in a scratch
+# folder of its own. About a minute the first time on 2 cores.
+build_spm_target() {
+    local t="$1" product="${SPM_TARGET[$1]}" dir="$ROOT/Tests/Fuzz/SwiftPM/$1" f
+    mkdir -p "$dir/Shared" "$OUT/bin"
+    for f in ${SPM_ENTRIES[$t]} BlackHole.swift; do
+        cmp -s "$ROOT/$ENTRIES/$f" "$dir/Shared/$f" || cp "$ROOT/$ENTRIES/$f" "$dir/Shared/$f"
+    done
+    echo "fuzz: building $t with SwiftPM (instrumented)"
+    MOAT_FUZZ_SPM=1 swift build --package-path "$ROOT" --scratch-path "$OUT/spm" --manifest-cache local \
+        --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address --product "$product" >"$OUT/spm-$t.log" 2>&1 ||
+        { tail -n 30 "$OUT/spm-$t.log" >&2; return 1; }
+    cp "$OUT/spm/debug/$product" "$OUT/bin/$t"
+}
+
 build_target() {
     local t="$1" m="${MODULE[$1]:-}"
     [ -n "$m" ] || { echo "fuzz: unknown target '$t' (try: $ALL_TARGETS)" >&2; return 1; }
+    if [ "$m" = SwiftPM ]; then build_spm_target "$t"; return; fi
     build_module "$m" || return 1
     local files=("$ROOT/$TARGET_DIR/$t.swift" "$ROOT/$ENTRIES/FuzzEntries+$m.swift" "$ROOT/$ENTRIES/BlackHole.swift")
     mkdir -p "$OUT/bin" "$OUT/tmp"

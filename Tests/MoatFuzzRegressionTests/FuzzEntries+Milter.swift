@@ -2,10 +2,8 @@ import NIOCore
 
 @testable import MoatMilter
 
-/// Entry points for the milter codecs. They are not libFuzzer targets: building NIOCore with the
-/// sanitizers outside SwiftPM costs minutes per CI run, so the codec is fuzzed by the seeded
-/// mutation test in `MilterMutationTests` instead; committed inputs under
-/// `Tests/Fuzz/regressions/milter/` are replayed through these functions like every other target.
+/// Entry points for the milter codecs: the libFuzzer target `milter` (built with SwiftPM, since the
+/// codecs read NIO's ByteBuffer) and the replay of the inputs under `Tests/Fuzz/regressions/milter/`.
 enum MilterFuzzEntries {
     /// MTA→filter bytes: decode frames until the buffer is drained, more data is needed or the
     /// decoder rejects the stream (a thrown `MilterProtocolError` closes one connection: fine).

@@ -40,6 +40,7 @@ struct FuzzRegressionTests {
         "consoleform": { ConsoleFuzzEntries.form($0) },
         "milter": { MilterFuzzEntries.command($0) },
         "milterreply": { MilterFuzzEntries.reply($0) },
+        "wire": { WireFuzzEntries.frame($0) },
     ]
 
     static let fuzzRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -3,9 +3,9 @@ import Testing
 
 @testable import MoatMilter
 
-/// Seeded random mutation of valid milter streams, the codec's stand-in for a libFuzzer target
-/// (see `MilterFuzzEntries`). Deterministic (fixed seeds, SplitMix64), so a trap reproduces on
-/// every run; save the offending input under `Tests/Fuzz/regressions/milter/` with the fix.
+/// Seeded random mutation of valid milter streams, run by every `swift test` beside the libFuzzer
+/// target `milter` (see `MilterFuzzEntries`). Deterministic (fixed seeds, SplitMix64), so a trap
+/// reproduces on every run; save the offending input under `Tests/Fuzz/regressions/milter/` with the fix.
 @Suite("Milter codec mutation")
 struct MilterMutationTests {
     /// SplitMix64: tiny, fast, and the same sequence on every platform.

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import MoatCore
+import MoatWire
 import Testing
 @testable import MoatIsolation
 

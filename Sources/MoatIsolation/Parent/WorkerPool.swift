@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import MoatCore
 import MoatMessage
+import MoatWire
 import Synchronization
 
 /// Runs every scan in supervised worker processes, so a crash or a hang costs one message.

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Logging
 import MoatCore
+import MoatWire
 import Synchronization
 
 /// What became of one request sent to a worker.

@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import MoatWire
 import Synchronization
 
 /// Frame I/O on one end of a socket pair.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MoatCore
 import MoatMessage
+import MoatWire
 import Synchronization
 
 /// The worker side: reads scan requests from the parent, runs the engines, streams verdicts back.

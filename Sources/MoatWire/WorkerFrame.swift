@@ -1,7 +1,7 @@
 /// One frame between `moatd` and a worker: a 4-byte big-endian length (of kind and payload), a kind
 /// byte, then the payload. The message travels once per scan, in the `scan` frame.
-struct WorkerFrame: Sendable, Equatable {
-    enum Kind: UInt8, Sendable {
+package struct WorkerFrame: Sendable, Equatable {
+    package enum Kind: UInt8, Sendable {
         /// Worker → parent: engines loaded (JSON `WorkerReady`); also the answer to `reload`.
         case ready = 0x52 // R
         /// Parent → worker: scan a message (the binary `ScanRequestHeader`'s length, the header, the raw message).
@@ -21,11 +21,16 @@ struct WorkerFrame: Sendable, Equatable {
         case cancel = 0x43 // C
     }
 
-    var kind: Kind
-    var payload: [UInt8]
+    package var kind: Kind
+    package var payload: [UInt8]
+
+    package init(kind: Kind, payload: [UInt8]) {
+        self.kind = kind
+        self.payload = payload
+    }
 
     /// The bytes on the wire.
-    func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         let length = UInt32(truncatingIfNeeded: payload.count + 1)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(payload.count + 5)
@@ -39,7 +44,7 @@ struct WorkerFrame: Sendable, Equatable {
     }
 
     /// A scan frame's payload: the header's length, the header, then the message.
-    static func scanPayload(header: [UInt8], message: [UInt8]) -> [UInt8] {
+    package static func scanPayload(header: [UInt8], message: [UInt8]) -> [UInt8] {
         let length = UInt32(truncatingIfNeeded: header.count)
         var bytes: [UInt8] = [
             UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
@@ -52,7 +57,7 @@ struct WorkerFrame: Sendable, Equatable {
     }
 
     /// Splits a scan payload into header and message; nil when the lengths do not add up.
-    static func splitScanPayload(_ payload: [UInt8]) -> (header: ArraySlice<UInt8>, message: ArraySlice<UInt8>)? {
+    package static func splitScanPayload(_ payload: [UInt8]) -> (header: ArraySlice<UInt8>, message: ArraySlice<UInt8>)? {
         guard payload.count >= 4 else { return nil }
         let length = Int(payload[0]) << 24 | Int(payload[1]) << 16 | Int(payload[2]) << 8 | Int(payload[3])
         guard length <= payload.count - 4 else { return nil }

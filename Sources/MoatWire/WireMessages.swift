@@ -2,17 +2,17 @@ import Foundation
 import MoatCore
 
 /// What the parent asks of a worker for one message (JSON, followed by the raw message).
-struct ScanRequestHeader: Sendable, Equatable, WireFrameBody {
+package struct ScanRequestHeader: Sendable, Equatable, WireFrameBody {
     /// The parent's id for this request on this worker's channel.
-    var request: UInt64
-    var scanID: String
-    var envelope: Envelope
+    package var request: UInt64
+    package var scanID: String
+    package var envelope: Envelope
     /// Engines to run, by manifest name, with the state the parent's registry gives them.
-    var engines: [RequestedEngine]
+    package var engines: [RequestedEngine]
     /// Run engines one after another, so a crash names exactly one engine (retries after a crash).
-    var serial: Bool
+    package var serial: Bool
 
-    init(request: UInt64, scanID: String, envelope: Envelope, engines: [RequestedEngine], serial: Bool) {
+    package init(request: UInt64, scanID: String, envelope: Envelope, engines: [RequestedEngine], serial: Bool) {
         self.request = request
         self.scanID = scanID
         self.envelope = envelope
@@ -22,7 +22,7 @@ struct ScanRequestHeader: Sendable, Equatable, WireFrameBody {
 
     // Binary, as the other per-message frames: its JSON was most of what the parent still spent
     // on the wire. Every `Envelope` field is written; a field added there must be added here.
-    func wireEncoded() -> [UInt8] {
+    package func wireEncoded() -> [UInt8] {
         var w = WireWriter(capacity: 256)
         w.u64(request)
         w.string(scanID)
@@ -41,7 +41,7 @@ struct ScanRequestHeader: Sendable, Equatable, WireFrameBody {
         return w.bytes
     }
 
-    init(wire: ArraySlice<UInt8>) throws(WireReader.Malformed) {
+    package init(wire: ArraySlice<UInt8>) throws(WireReader.Malformed) {
         var r = WireReader(wire)
         request = try r.u64()
         scanID = try r.string()
@@ -65,43 +65,54 @@ struct ScanRequestHeader: Sendable, Equatable, WireFrameBody {
 }
 
 /// One engine a request asks for.
-struct RequestedEngine: Sendable, Hashable {
-    var name: String
-    var state: EngineState
+package struct RequestedEngine: Sendable, Hashable {
+    package var name: String
+    package var state: EngineState
+
+    package init(name: String, state: EngineState) {
+        self.name = name
+        self.state = state
+    }
 }
 
 /// A worker's engines once loaded, and the manifests it could not use.
-struct WorkerReady: Codable, Sendable {
-    var pid: Int32
-    var engines: [String]
-    var problems: [String]
+package struct WorkerReady: Codable, Sendable {
+    package var pid: Int32
+    package var engines: [String]
+    package var problems: [String]
+
+    package init(pid: Int32, engines: [String], problems: [String]) {
+        self.pid = pid
+        self.engines = engines
+        self.problems = problems
+    }
 }
 
 /// A frame body in the binary per-message encoding (`WireBytes.swift`).
-protocol WireFrameBody: Sendable {
+package protocol WireFrameBody: Sendable {
     func wireEncoded() -> [UInt8]
     init(wire: ArraySlice<UInt8>) throws(WireReader.Malformed)
 }
 
 /// An engine starting (`begin`) on a request, the request finishing (`done`, no engine), or an
 /// engine that overran its deadline (`retire`).
-struct EngineProgress: Sendable, Equatable, WireFrameBody {
-    var request: UInt64
-    var engine: String?
+package struct EngineProgress: Sendable, Equatable, WireFrameBody {
+    package var request: UInt64
+    package var engine: String?
 
-    init(request: UInt64, engine: String?) {
+    package init(request: UInt64, engine: String?) {
         self.request = request
         self.engine = engine
     }
 
-    func wireEncoded() -> [UInt8] {
+    package func wireEncoded() -> [UInt8] {
         var writer = WireWriter(capacity: 24)
         writer.u64(request)
         writer.optional(engine) { $0.string($1) }
         return writer.bytes
     }
 
-    init(wire: ArraySlice<UInt8>) throws(WireReader.Malformed) {
+    package init(wire: ArraySlice<UInt8>) throws(WireReader.Malformed) {
         var reader = WireReader(wire)
         request = try reader.u64()
         engine = try reader.optional { (reader: inout WireReader) throws(WireReader.Malformed) in try reader.string() }
@@ -110,22 +121,22 @@ struct EngineProgress: Sendable, Equatable, WireFrameBody {
 }
 
 /// `EngineVerdict` for the trip from worker to parent.
-struct WireVerdict: Sendable, WireFrameBody {
-    var request: UInt64
-    var engine: String
+package struct WireVerdict: Sendable, WireFrameBody {
+    package var request: UInt64
+    package var engine: String
     /// clean, detected, error or timeout.
-    var outcome: String
-    var category: VerdictCategory?
-    var error: String?
-    var score: Double
-    var findings: [Finding]
-    var replacements: [PartReplacement]
-    var elapsedNanoseconds: Int64
-    var state: EngineState
-    var headers: [Decision.Header]?
-    var requestedAction: Action?
+    package var outcome: String
+    package var category: VerdictCategory?
+    package var error: String?
+    package var score: Double
+    package var findings: [Finding]
+    package var replacements: [PartReplacement]
+    package var elapsedNanoseconds: Int64
+    package var state: EngineState
+    package var headers: [Decision.Header]?
+    package var requestedAction: Action?
 
-    init(request: UInt64, verdict: EngineVerdict) {
+    package init(request: UInt64, verdict: EngineVerdict) {
         self.request = request
         engine = verdict.engine
         switch verdict.outcome {
@@ -144,7 +155,7 @@ struct WireVerdict: Sendable, WireFrameBody {
         requestedAction = verdict.requestedAction
     }
 
-    func wireEncoded() -> [UInt8] {
+    package func wireEncoded() -> [UInt8] {
         var writer = WireWriter(capacity: 128 + findings.count * 96 + replacements.reduce(0) { $0 + $1.rawPart.count })
         writer.u64(request)
         writer.string(engine)
@@ -179,7 +190,7 @@ struct WireVerdict: Sendable, WireFrameBody {
         return writer.bytes
     }
 
-    init(wire: ArraySlice<UInt8>) throws(WireReader.Malformed) {
+    package init(wire: ArraySlice<UInt8>) throws(WireReader.Malformed) {
         typealias Malformed = WireReader.Malformed
         var reader = WireReader(wire)
         request = try reader.u64()
@@ -215,7 +226,7 @@ struct WireVerdict: Sendable, WireFrameBody {
         guard reader.isAtEnd else { throw Malformed() }
     }
 
-    var verdict: EngineVerdict {
+    package var verdict: EngineVerdict {
         let decoded: EngineVerdict.Outcome = switch outcome {
         case "clean": .clean
         case "detected": .detected(category ?? .suspicious)

@@ -6,52 +6,52 @@
 /// length-prefixed strings need no parsing. Frames come from our own worker, but a worker can be
 /// broken by the content it scans, so the reader checks every length and never traps: a frame
 /// that does not add up is dropped, like a JSON frame that did not parse.
-struct WireWriter {
-    private(set) var bytes: [UInt8] = []
+package struct WireWriter {
+    package private(set) var bytes: [UInt8] = []
 
-    init(capacity: Int = 64) {
+    package init(capacity: Int = 64) {
         bytes.reserveCapacity(capacity)
     }
 
-    mutating func u8(_ value: UInt8) { bytes.append(value) }
+    package mutating func u8(_ value: UInt8) { bytes.append(value) }
 
-    mutating func u64(_ value: UInt64) {
+    package mutating func u64(_ value: UInt64) {
         for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 
-    mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
-    mutating func f64(_ value: Double) { u64(value.bitPattern) }
-    mutating func bool(_ value: Bool) { u8(value ? 1 : 0) }
+    package mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
+    package mutating func f64(_ value: Double) { u64(value.bitPattern) }
+    package mutating func bool(_ value: Bool) { u8(value ? 1 : 0) }
 
-    mutating func count(_ value: Int) { u64(UInt64(clamping: value)) }
+    package mutating func count(_ value: Int) { u64(UInt64(clamping: value)) }
 
-    mutating func bytes<C: Collection>(_ value: C) where C.Element == UInt8 {
+    package mutating func bytes<C: Collection>(_ value: C) where C.Element == UInt8 {
         count(value.count)
         bytes.append(contentsOf: value)
     }
 
-    mutating func string(_ value: String) { bytes(value.utf8) }
+    package mutating func string(_ value: String) { bytes(value.utf8) }
 
     /// A flag byte, then the value when present.
-    mutating func optional<T>(_ value: T?, _ write: (inout WireWriter, T) -> Void) {
+    package mutating func optional<T>(_ value: T?, _ write: (inout WireWriter, T) -> Void) {
         guard let value else { return u8(0) }
         u8(1)
         write(&self, value)
     }
 }
 
-struct WireReader {
-    struct Malformed: Error {}
+package struct WireReader {
+    package struct Malformed: Error {}
 
     private let input: ArraySlice<UInt8>
     private var position: Int
 
-    init(_ input: ArraySlice<UInt8>) {
+    package init(_ input: ArraySlice<UInt8>) {
         self.input = input
         position = input.startIndex
     }
 
-    var isAtEnd: Bool { position == input.endIndex }
+    package var isAtEnd: Bool { position == input.endIndex }
 
     private mutating func take(_ length: Int) throws(Malformed) -> ArraySlice<UInt8> {
         guard length >= 0, input.endIndex - position >= length else { throw Malformed() }
@@ -59,21 +59,21 @@ struct WireReader {
         return input[position..<(position + length)]
     }
 
-    mutating func u8() throws(Malformed) -> UInt8 {
+    package mutating func u8() throws(Malformed) -> UInt8 {
         guard let byte = try take(1).first else { throw Malformed() }
         return byte
     }
 
-    mutating func u64() throws(Malformed) -> UInt64 {
+    package mutating func u64() throws(Malformed) -> UInt64 {
         var value: UInt64 = 0
         for (index, byte) in try take(8).enumerated() { value |= UInt64(byte) << UInt64(index * 8) }
         return value
     }
 
-    mutating func i64() throws(Malformed) -> Int64 { Int64(bitPattern: try u64()) }
-    mutating func f64() throws(Malformed) -> Double { Double(bitPattern: try u64()) }
+    package mutating func i64() throws(Malformed) -> Int64 { Int64(bitPattern: try u64()) }
+    package mutating func f64() throws(Malformed) -> Double { Double(bitPattern: try u64()) }
 
-    mutating func bool() throws(Malformed) -> Bool {
+    package mutating func bool() throws(Malformed) -> Bool {
         switch try u8() {
         case 0: return false
         case 1: return true
@@ -82,16 +82,16 @@ struct WireReader {
     }
 
     /// A count, at most what is left to read (so a hostile count cannot reserve memory).
-    mutating func count() throws(Malformed) -> Int {
+    package mutating func count() throws(Malformed) -> Int {
         let value = try u64()
         guard value <= UInt64(input.endIndex - position) else { throw Malformed() }
         return Int(value)
     }
 
-    mutating func bytes() throws(Malformed) -> [UInt8] { Array(try take(try count())) }
-    mutating func string() throws(Malformed) -> String { String(decoding: try take(try count()), as: UTF8.self) }
+    package mutating func bytes() throws(Malformed) -> [UInt8] { Array(try take(try count())) }
+    package mutating func string() throws(Malformed) -> String { String(decoding: try take(try count()), as: UTF8.self) }
 
-    mutating func optional<T>(_ read: (inout WireReader) throws(Malformed) -> T) throws(Malformed) -> T? {
+    package mutating func optional<T>(_ read: (inout WireReader) throws(Malformed) -> T) throws(Malformed) -> T? {
         switch try u8() {
         case 0: return nil
         case 1: return try read(&self)
@@ -100,7 +100,7 @@ struct WireReader {
     }
 
     /// A `String`-backed enumeration's case.
-    mutating func raw<T: RawRepresentable>(_ type: T.Type) throws(Malformed) -> T where T.RawValue == String {
+    package mutating func raw<T: RawRepresentable>(_ type: T.Type) throws(Malformed) -> T where T.RawValue == String {
         guard let value = T(rawValue: try string()) else { throw Malformed() }
         return value
     }
