@@ -2,6 +2,8 @@ import Foundation
 import MoatCore
 import Testing
 
+@testable import MoatIsolation
+
 /// `[isolation]` decoding and the aggregator's imposed action.
 struct IsolationPolicyTests {
     @Test func defaultsRunInWorkerProcesses() throws {
@@ -38,5 +40,23 @@ struct IsolationPolicyTests {
         let kept = aggregator.impose(.init(action: .tempfail, reason: "crash"), on: malware)
         #expect(kept.action == .reject)
         #expect(kept.smtpReply == Policy().rejectReply)
+    }
+}
+
+/// What the parent keeps of a worker's verdicts: the worker may have been broken by the message.
+struct WorkerVerdictSelectionTests {
+    @Test func oneVerdictPerRequestedEngineInOrderAndNoneSilentlyMissing() {
+        let sent = [
+            EngineVerdict(engine: "url", outcome: .clean),
+            EngineVerdict(engine: "made-up", outcome: .detected(.malware), score: 10),
+            EngineVerdict(engine: "spam", outcome: .detected(.spam), score: 7),
+            EngineVerdict(engine: "spam", outcome: .clean),
+        ]
+        let kept = WorkerPool.ordered(sent, by: ["spam", "clamav", "url"], states: ["clamav": .shadow])
+        #expect(kept.map(\.engine) == ["spam", "clamav", "url"])
+        #expect(kept[0].outcome == .detected(.spam))
+        #expect(kept[1].label == "error")
+        #expect(kept[1].state == .shadow)
+        #expect(kept[2].outcome == .clean)
     }
 }

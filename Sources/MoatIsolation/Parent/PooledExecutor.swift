@@ -75,7 +75,8 @@ public final class PooledExecutor: EngineExecutor {
             return results
         }
         let order = engines.map(\.name)
-        var merged = Execution(verdicts: WorkerPool.ordered(results.flatMap(\.verdicts), by: order))
+        let states = Dictionary(engines.map { ($0.name, $0.manifest.state) }, uniquingKeysWith: { first, _ in first })
+        var merged = Execution(verdicts: WorkerPool.ordered(results.flatMap(\.verdicts), by: order, states: states))
         merged.findings = results.flatMap(\.findings)
         merged.imposed = results.compactMap(\.imposed).max { $0.action < $1.action }
         return merged

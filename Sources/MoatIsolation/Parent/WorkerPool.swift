@@ -158,18 +158,18 @@ public actor WorkerPool: EngineExecutor {
             }
             let reason = "poison message: its content crashed the \(known.engine) engine \(known.kills) times"
             return Execution(
-                verdicts: Self.ordered(verdicts, by: order),
+                verdicts: Self.ordered(verdicts, by: order, states: states),
                 findings: [Finding(code: "isolation.poison", detail: "\(reason) (sha256 \(hash))")],
                 imposed: .init(action: settings.poisonAction, reply: settings.poisonReply.replacingEngine(known.engine), reason: reason)
             )
         }
 
         let first = await attempt(input, engines: requested, serial: false, hard: hard, exclusive: false)
-        if case .completed(let verdicts) = first { return Execution(verdicts: Self.ordered(verdicts, by: order)) }
+        if case .completed(let verdicts) = first { return Execution(verdicts: Self.ordered(verdicts, by: order, states: states)) }
         let contentHash = knownHash ?? Self.contentHash(input.message)
         switch first {
         case .completed(let verdicts):
-            return Execution(verdicts: Self.ordered(verdicts, by: order))
+            return Execution(verdicts: Self.ordered(verdicts, by: order, states: states))
         case .unavailable(let reason):
             return unavailable(requested, reason: reason, states: states, order: order)
         case .lost(let lost) where lost.killedForThisScan:
@@ -188,7 +188,7 @@ public actor WorkerPool: EngineExecutor {
                 verdicts.append(verdict)
             }
             let finding = Finding(code: "isolation.hard_timeout", detail: "scan overran its hard limit of \(Int(hard.inMilliseconds)) ms in \(lost.running.joined(separator: ", ")); worker killed")
-            var execution = Execution(verdicts: Self.ordered(verdicts, by: order), findings: [finding])
+            var execution = Execution(verdicts: Self.ordered(verdicts, by: order, states: states), findings: [finding])
             if entry.kills >= PoisonList.threshold {
                 execution.imposed = crashImposed(engine: engine, kills: entry.kills)
             }
@@ -212,7 +212,7 @@ public actor WorkerPool: EngineExecutor {
         case .completed(let verdicts):
             // Scanned alone without a crash: this message was not what killed the worker.
             poison.clear(hash)
-            return Execution(verdicts: Self.ordered(verdicts, by: order), findings: [retried])
+            return Execution(verdicts: Self.ordered(verdicts, by: order, states: states), findings: [retried])
         case .unavailable(let reason):
             return unavailable(requested, reason: reason, states: states, order: order)
         case .lost(let second):
@@ -233,7 +233,7 @@ public actor WorkerPool: EngineExecutor {
                 }
             }
             let finding = Finding(code: "isolation.engine_crash", detail: "the \(engine) engine crashed its worker twice on this message (\(second.cause)); sha256 \(hash)")
-            return Execution(verdicts: Self.ordered(verdicts, by: order), findings: [retried, finding], imposed: crashImposed(engine: engine, kills: entry.kills))
+            return Execution(verdicts: Self.ordered(verdicts, by: order, states: states), findings: [retried, finding], imposed: crashImposed(engine: engine, kills: entry.kills))
         }
     }
 
@@ -441,9 +441,17 @@ public actor WorkerPool: EngineExecutor {
         return .init(action: settings.onEngineCrash, reply: reply, reason: reason)
     }
 
-    static func ordered(_ verdicts: [EngineVerdict], by order: [String]) -> [EngineVerdict] {
-        let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        return verdicts.sorted { (rank[$0.engine] ?? Int.max) < (rank[$1.engine] ?? Int.max) }
+    /// One verdict for each engine asked for, in the order asked. Verdicts come from a process a
+    /// message may have broken: one for an engine nobody asked for, or a second for the same engine,
+    /// is dropped (it would reach the decision, the log and the metrics' labels), and an engine
+    /// left without one gets an error verdict, so its failure policy applies instead of a silent skip.
+    static func ordered(_ verdicts: [EngineVerdict], by order: [String], states: [String: EngineState]) -> [EngineVerdict] {
+        var first: [String: EngineVerdict] = [:]
+        for verdict in verdicts where first[verdict.engine] == nil { first[verdict.engine] = verdict }
+        return order.map { name in
+            first[name] ?? EngineVerdict(engine: name, outcome: .error("its worker answered without a verdict from it"),
+                                         state: states[name] ?? .active)
+        }
     }
 
     /// SHA-256 of the body (where the parser found it), so the same content is recognised when the

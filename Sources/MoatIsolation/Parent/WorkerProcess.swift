@@ -48,6 +48,9 @@ final class WorkerProcess: Sendable {
 
     private struct Pending {
         var continuation: CheckedContinuation<WorkerAnswer, Never>
+        /// The engines asked for: frames naming others are ignored, so a worker a message broke
+        /// cannot grow these lists without end.
+        var requested: Set<String>
         var verdicts: [EngineVerdict] = []
         var running: [String] = []
     }
@@ -164,7 +167,7 @@ final class WorkerProcess: Sendable {
                     guard !state.dead else { return nil }
                     let id = state.nextRequest
                     state.nextRequest &+= 1
-                    state.pending[id] = Pending(continuation: continuation)
+                    state.pending[id] = Pending(continuation: continuation, requested: Set(header.engines.map(\.name)))
                     return id
                 }
                 guard let request else {
@@ -258,10 +261,16 @@ final class WorkerProcess: Sendable {
                 events(.ready(self))
             case .begin:
                 guard let progress = try? EngineProgress(wire: frame.payload[...]), let engine = progress.engine else { continue }
-                state.withLock { $0.pending[progress.request]?.running.append(engine) }
+                state.withLock { state in
+                    guard let pending = state.pending[progress.request], pending.requested.contains(engine),
+                          !pending.running.contains(engine) else { return }
+                    state.pending[progress.request]?.running.append(engine)
+                }
             case .verdict:
                 guard let wire = try? WireVerdict(wire: frame.payload[...]) else { continue }
                 state.withLock { state in
+                    guard let pending = state.pending[wire.request], pending.requested.contains(wire.engine),
+                          !pending.verdicts.contains(where: { $0.engine == wire.engine }) else { return }
                     state.pending[wire.request]?.verdicts.append(wire.verdict)
                     state.pending[wire.request]?.running.removeAll { $0 == wire.engine }
                 }
