@@ -137,6 +137,21 @@ import Testing
         #expect(await Self.expectFailure(engine, within: .seconds(2)) != nil)
     }
 
+    /// `Int(_:radix:)` reads "-5" as -5: a peer's negative chunk size reached a read of -5 bytes,
+    /// whose range ran backwards and stopped the process. Now it is a protocol error.
+    @Test(arguments: ["rspamd", "icap"])
+    func negativeChunkSizeIsAProtocolError(adapter: String) async throws {
+        let partial = adapter == "icap"
+            ? "ICAP/1.0 200 OK\r\nISTag: \"x\"\r\nEncapsulated: res-hdr=0, res-body=19\r\n\r\nHTTP/1.1 200 OK\r\n\r\n-5\r\nhello\r\n"
+            : "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n"
+        let server = JunkServer(.closeMidReply(partial))
+        defer { server.stop() }
+        let engine = try await Self.engine(adapter, port: server.port)
+        let failure = await Self.expectFailure(engine, within: .seconds(2))
+        #expect(failure != nil)
+        #expect(failure.map { "\($0)".contains("chunk size") } == true, "\(String(describing: failure))")
+    }
+
     @Test func circuitClosesAfterSuccessfulProbe() async throws {
         // A command engine whose scanner fails until a marker file exists.
         let marker = NSTemporaryDirectory() + "moat-probe-\(UUID().uuidString)"

@@ -85,6 +85,10 @@ import Testing
         #expect(ChunkedBody.size(ofLine: Array("1a3\r\n".utf8)) == 0x1a3)
         #expect(ChunkedBody.size(ofLine: Array("0; ieof\r\n".utf8)) == 0)
         #expect(ChunkedBody.size(ofLine: Array("zz\r\n".utf8)) == nil)
+        // Int(_:radix:) takes a sign; a negative size made the next read's range run backwards (a trap).
+        #expect(ChunkedBody.size(ofLine: Array("-5\r\n".utf8)) == nil)
+        #expect(ChunkedBody.size(ofLine: Array("+5\r\n".utf8)) == nil)
+        #expect(ChunkedBody.size(ofLine: Array("١\r\n".utf8)) == nil)
         #expect(ChunkedBody.chunk([1, 2, 3]) == Array("3\r\n".utf8) + [1, 2, 3, 13, 10])
     }
 }

@@ -148,6 +148,7 @@ final class PeerSocket: @unchecked Sendable {
 
     /// Exactly `count` bytes.
     func read(exactly count: Int) async throws(ExternalError) -> [UInt8] {
+        guard count >= 0 else { throw .protocolViolation(peer: endpoint.description, reason: "a length of \(count) bytes") }
         while available < count {
             guard try await fill() else {
                 throw .protocolViolation(peer: endpoint.description, reason: "connection closed \(count - available) bytes short")

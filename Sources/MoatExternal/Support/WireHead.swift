@@ -95,7 +95,10 @@ enum ChunkedBody {
         while let last = digits.last, last == 10 || last == 13 { digits.removeLast() }
         if let semicolon = digits.firstIndex(of: UInt8(ascii: ";")) { digits = Array(digits[..<semicolon]) }
         let text = String(decoding: digits, as: UTF8.self).trimmingSpaces
-        guard !text.isEmpty, text.count <= 8 else { return nil }
+        // Hex digits only: `Int(_:radix:)` also takes a sign, and a size of -5 would read backwards.
+        guard !text.isEmpty, text.count <= 8, text.utf8.allSatisfy({ $0 < 0x80 && Character(Unicode.Scalar($0)).isHexDigit }) else {
+            return nil
+        }
         return Int(text, radix: 16)
     }
 
