@@ -276,7 +276,7 @@ let package = Package(
             name: "MoatFuzzRegressionTests",
             dependencies: [
                 "MoatMessage", "MoatURL", "MoatMacro", "MoatArchive", "MoatSpam", "MoatMilter", "MoatAuth", "MoatDNS", "MoatPDF", "MoatHTMLDisarm", "MoatConsole",
-                "MoatWire", "MoatCore",
+                "MoatWire", "MoatCore", "MoatExternal",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -302,6 +302,10 @@ if ProcessInfo.processInfo.environment["MOAT_FUZZ_SPM"] != nil {
     package.targets += [
         .executableTarget(
             name: "FuzzWire", dependencies: ["MoatWire", "MoatCore", "MoatMessage"], path: "Tests/Fuzz/SwiftPM/wire",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+        .executableTarget(
+            name: "FuzzExternal", dependencies: ["MoatExternal", "MoatCore"], path: "Tests/Fuzz/SwiftPM/external",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         .executableTarget(

@@ -13,8 +13,8 @@
 # module's decoder files are compiled once into an instrumented static library (-enable-testing,
 # so the entries can use `@testable import`), and each target is one small file linked against it.
 # The target bodies live in Tests/MoatFuzzRegressionTests/FuzzEntries+*.swift, shared with the
-# regression replay that `swift test` runs. The two targets whose code needs NIO or MoatCore (milter,
-# wire) are the exception: SwiftPM builds them and only their dependencies (build_spm_target).
+# regression replay that `swift test` runs. The targets whose code needs NIO or MoatCore (milter,
+# wire, external) are the exception: SwiftPM builds them and only their dependencies (build_spm_target).
 #
 # Seeds come from ../shared/corpus (MOAT_CORPUS), picked at run time (never copied into the repo),
 # plus the hand-made seeds in Tests/Fuzz/seeds/<target> and the regressions. The growing corpus is
@@ -43,19 +43,19 @@ declare -A MODULE=(
     [htmllinks]=URL [urlnormalize]=URL [pdflinks]=URL [textlinks]=URL [gif]=URL [image]=URL [qr]=URL
     [cfb]=Macro [zip]=Macro [rtf]=Macro [biff]=Macro [powerpoint]=Macro [vba]=Macro [macro]=Macro
     [received]=Spam [spamhtml]=Spam [urihosts]=Spam [asciipattern]=Spam [dkim]=Auth [authrecords]=Auth [pdf]=PDF [htmldisarm]=HTMLDisarm [consoleform]=Console
-    [wire]=SwiftPM [milter]=SwiftPM
+    [wire]=SwiftPM [milter]=SwiftPM [external]=SwiftPM
 )
 # SwiftPM-built targets: their SwiftPM target (Package.swift, under MOAT_FUZZ_SPM) and the entry files
 # of Tests/MoatFuzzRegressionTests they share with the regression replay.
-declare -A SPM_TARGET=([wire]=FuzzWire [milter]=FuzzMilter)
-declare -A SPM_ENTRIES=([wire]="FuzzEntries+Wire.swift" [milter]="FuzzEntries+Milter.swift")
-ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts asciipattern dkim authrecords pdf htmldisarm consoleform wire milter"
+declare -A SPM_TARGET=([wire]=FuzzWire [milter]=FuzzMilter [external]=FuzzExternal)
+declare -A SPM_ENTRIES=([wire]="FuzzEntries+Wire.swift" [milter]="FuzzEntries+Milter.swift" [external]="FuzzEntries+External.swift")
+ALL_TARGETS="mime addresslist rfc2047 charsets uuencode qp base64 htmllinks urlnormalize pdflinks textlinks gif image qr cfb zip rtf biff powerpoint vba macro received spamhtml urihosts asciipattern dkim authrecords pdf htmldisarm consoleform wire milter external"
 declare -A MAXLEN=(
     [mime]=65536 [addresslist]=4096 [rfc2047]=4096 [charsets]=8192 [uuencode]=16384 [qp]=8192 [base64]=8192
     [htmllinks]=16384 [urlnormalize]=4096 [pdflinks]=65536 [textlinks]=4096 [gif]=16384 [image]=65536 [qr]=65536
     [cfb]=131072 [zip]=131072 [rtf]=65536 [biff]=16384 [powerpoint]=65536 [vba]=16384 [macro]=131072
     [received]=2048 [spamhtml]=16384 [urihosts]=2048 [asciipattern]=4096 [dkim]=4096 [authrecords]=1024 [pdf]=65536 [htmldisarm]=16384 [consoleform]=4096
-    [wire]=8192 [milter]=8192
+    [wire]=8192 [milter]=8192 [external]=8192
 )
 # Dictionary per target (Tests/Fuzz/dict/<name>.dict).
 declare -A DICT=(

@@ -41,6 +41,7 @@ struct FuzzRegressionTests {
         "milter": { MilterFuzzEntries.command($0) },
         "milterreply": { MilterFuzzEntries.reply($0) },
         "wire": { WireFuzzEntries.frame($0) },
+        "external": { ExternalFuzzEntries.answer($0) },
     ]
 
     static let fuzzRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
