@@ -26,8 +26,9 @@ public struct OutboundSettings: Sendable, Hashable, Codable {
         hold = try c.decodeIfPresent(SendHoldSettings.self, forKey: .hold) ?? SendHoldSettings()
         guards = try c.decodeIfPresent(MisSendGuardSettings.self, forKey: .guards) ?? MisSendGuardSettings()
         saveIntervalSeconds = try c.decodeIfPresent(Double.self, forKey: .saveIntervalSeconds) ?? 5
-        guard saveIntervalSeconds > 0 else {
-            throw DecodingError.dataCorruptedError(forKey: .saveIntervalSeconds, in: c, debugDescription: "must be positive")
+        // At most a day: the loop sleeps for it in whole milliseconds, and 1e300 seconds trapped there.
+        guard saveIntervalSeconds > 0, saveIntervalSeconds <= 86_400 else {
+            throw DecodingError.dataCorruptedError(forKey: .saveIntervalSeconds, in: c, debugDescription: "must be above 0 and at most 86400")
         }
     }
 }

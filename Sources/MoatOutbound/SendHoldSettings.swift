@@ -76,14 +76,17 @@ public struct SendHoldSettings: Sendable, Hashable, Codable {
         recallURL = try c.decodeIfPresent(String.self, forKey: .recallURL) ?? d.recallURL
         commandTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .commandTimeoutSeconds) ?? d.commandTimeoutSeconds
         checkIntervalSeconds = try c.decodeIfPresent(Double.self, forKey: .checkIntervalSeconds) ?? d.checkIntervalSeconds
-        guard delaySeconds >= 0, guardDelaySeconds >= 0, delays.values.allSatisfy({ $0 >= 0 }) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "delays must not be negative"))
+        let year = 366.0 * 86_400
+        guard ([delaySeconds, guardDelaySeconds] + delays.values).allSatisfy({ $0 >= 0 && $0 <= year }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "delays must be between 0 and 31622400 seconds (a year)"))
         }
         guard !releaseCommand.isEmpty, !deleteCommand.isEmpty else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "release_command and delete_command must name a program"))
         }
-        guard commandTimeoutSeconds > 0, checkIntervalSeconds > 0 else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "command_timeout_seconds and check_interval_seconds must be positive"))
+        // Both become whole milliseconds (a Duration, a sleep): 1e300 seconds trapped there.
+        guard (0.0...86_400).contains(commandTimeoutSeconds), commandTimeoutSeconds > 0,
+              (0.0...86_400).contains(checkIntervalSeconds), checkIntervalSeconds > 0 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "command_timeout_seconds and check_interval_seconds must be above 0 and at most 86400"))
         }
     }
 }

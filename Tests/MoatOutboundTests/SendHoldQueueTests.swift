@@ -134,3 +134,25 @@ struct SendHoldQueueTests {
         try await fixture.tearDown()
     }
 }
+
+/// Settings that become whole milliseconds or dates are bounded when read: 1e300 seconds passed the
+/// old "positive" check and trapped converting to Int when the first command ran.
+struct SendHoldSettingsBoundsTests {
+    @Test(arguments: [
+        #"{"command_timeout_seconds": 1e300}"#, #"{"check_interval_seconds": 1e300}"#, #"{"check_interval_seconds": 0}"#,
+        #"{"delay_seconds": 1e300}"#, #"{"guard_delay_seconds": -1}"#, #"{"delays": {"example.com": 1e300}}"#,
+    ])
+    func outOfRangeIsRefused(json: String) {
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(SendHoldSettings.self, from: Data(json.utf8)) }
+    }
+
+    @Test func saveIntervalIsBounded() throws {
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(OutboundSettings.self, from: Data(#"{"save_interval_seconds": 1e300}"#.utf8))
+        }
+        let settings = try JSONDecoder().decode(OutboundSettings.self, from: Data(#"{"save_interval_seconds": 86400}"#.utf8))
+        #expect(settings.saveIntervalSeconds == 86_400)
+        let hold = try JSONDecoder().decode(SendHoldSettings.self, from: Data(#"{"command_timeout_seconds": 86400, "delay_seconds": 3600}"#.utf8))
+        #expect(hold.commandTimeoutSeconds == 86_400)
+    }
+}
