@@ -27,6 +27,17 @@ struct IsolationPolicyTests {
         #expect(fixed?.mode == .inProcess)
     }
 
+    @Test func hardTimeoutSaturatesAndManifestNumbersAreBounded() throws {
+        let grace = try JSONDecoder().decode(IsolationSettings.self, from: Data(#"{"hard_timeout_grace_ms": 9223372036854775807}"#.utf8))
+        #expect(grace.hardTimeout(engineTimeouts: [30_000]) == .milliseconds(Int.max))
+        for bad in [#"{"adapter": "x", "timeout_ms": 9223372036854775807}"#, #"{"adapter": "x", "timeout_ms": 0}"#,
+                    #"{"adapter": "x", "weight": 1e300}"#] {
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(EngineManifest.self, from: Data(bad.utf8)) }
+        }
+        let fine = try JSONDecoder().decode(EngineManifest.self, from: Data(#"{"adapter": "x", "timeout_ms": 86400000, "weight": -2}"#.utf8))
+        #expect(fine.timeoutMilliseconds == 86_400_000)
+    }
+
     @Test func imposedActionRaisesButNeverLowers() {
         let aggregator = Aggregator(policy: Policy())
         let clean = aggregator.decide(scanID: "s1", verdicts: [EngineVerdict(engine: "a", outcome: .clean)], manifests: [:])

@@ -59,7 +59,15 @@ public struct EngineManifest: Sendable, Hashable, Codable {
         adapter = try c.decode(String.self, forKey: .adapter)
         state = try c.decodeIfPresent(EngineState.self, forKey: .state) ?? .active
         weight = try c.decodeIfPresent(Double.self, forKey: .weight) ?? 1
+        guard weight.isFinite, abs(weight) <= 1_000_000 else {
+            throw DecodingError.dataCorruptedError(forKey: .weight, in: c, debugDescription: "must be a number between -1000000 and 1000000")
+        }
         timeoutMilliseconds = try c.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds) ?? 10_000
+        // The isolation's hard limit adds a grace period to the longest timeout: Int.max overflowed there.
+        guard (1...86_400_000).contains(timeoutMilliseconds) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .timeoutMilliseconds, in: c, debugDescription: "must be between 1 and 86400000 (a day)")
+        }
         onError = try c.decodeIfPresent(FailurePolicy.self, forKey: .onError) ?? .ignore
         options = try c.decodeIfPresent([String: ConfigValue].self, forKey: .options) ?? [:]
         removal = try c.decodeIfPresent(RemovalPolicy.self, forKey: .removal)

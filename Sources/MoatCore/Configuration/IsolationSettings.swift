@@ -140,6 +140,8 @@ public struct IsolationSettings: Sendable, Hashable, Codable {
     /// The hard limit for a scan by engines with these timeouts.
     public func hardTimeout(engineTimeouts: [Int]) -> Duration {
         if scanHardTimeoutMilliseconds > 0 { return .milliseconds(scanHardTimeoutMilliseconds) }
-        return .milliseconds((engineTimeouts.max() ?? 10_000) + hardTimeoutGraceMilliseconds)
+        // Saturating: both numbers come from configuration files.
+        let (sum, overflow) = (engineTimeouts.max() ?? 10_000).addingReportingOverflow(hardTimeoutGraceMilliseconds)
+        return .milliseconds(overflow ? Int.max : sum)
     }
 }
