@@ -13,6 +13,6 @@ struct MoatCommand: AsyncParsableCommand {
             Exit status of scan: 0 every message accepted clean, 1 at least one message detected or
             refused, 2 an error (unreadable input, bad configuration, or a message that could not be scanned).
             """,
-        subcommands: [ScanCommand.self, ExplainCommand.self, EnginesCommand.self, FeedbackCommand.self, BayesCommand.self, TrainCommand.self, RulesCommand.self, BenchCommand.self, AuthCommand.self, TenantsCommand.self, OutboundCommand.self, ClusterCommand.self]
+        subcommands: [ScanCommand.self, ExplainCommand.self, EnginesCommand.self, ConfigCommand.self, FeedbackCommand.self, BayesCommand.self, TrainCommand.self, RulesCommand.self, BenchCommand.self, AuthCommand.self, TenantsCommand.self, OutboundCommand.self, ClusterCommand.self]
     )
 }

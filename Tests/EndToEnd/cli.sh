@@ -134,6 +134,20 @@ printf '[policy]\nmodel = "%s"\n[isolation]\nmode = "in_process"\n[milter]\nlist
     "$WORK/model.json" "$(free_port)" "$(free_port)" "$WORK" "$WORK" >"$WORK/mismatch.toml"
 check "moatd with a model trained on engines it does not configure: exit 78" test "$(status_of "$MOAT_BIN/moatd" --config "$WORK/mismatch.toml" --engines "$WORK/fewer-engines")" -eq 78
 check "moatd with a mismatched model: the log names the missing engines" grep -q "clamav" "$WORK/err"
+# moat config check: what moatd would refuse, found before it starts; every problem listed.
+check "config check: the shipped manifests have no problems" test "$(status_of "$MOAT" config check "${MOAT_ARGS[@]}" --build)" -eq 0
+check "config check: names every engine" grep -q "no problems; 4 engine(s) in $WORK/engines, all started: clamav (clamav, active)" "$WORK/out"
+printf '[outbound.hold]\ncommand_timeout_seconds = 1e300\n' >"$WORK/huge-timeout.toml"
+check "config check: an out-of-range setting, exit 2" test "$(status_of "$MOAT" config check --config "$WORK/huge-timeout.toml" "${MOAT_ARGS[@]}")" -eq 2
+check "config check: the error names file, table and limit" grep -q "huge-timeout.toml: outbound.hold: .*at most 86400" "$WORK/err"
+mkdir -p "$WORK/bad-engines"
+printf 'adapter = "filetype"\ntimeout_ms = 9223372036854775807\n' >"$WORK/bad-engines/a.toml"
+printf 'adapter = "nosuch"\n' >"$WORK/bad-engines/b.toml"
+printf 'name = "d"\nadapter = "macro"\n' >"$WORK/bad-engines/c.toml"
+printf 'adapter = "macro"\n' >"$WORK/bad-engines/d.toml"
+check "config check: bad manifests, exit 2" test "$(status_of "$MOAT" config check --engines "$WORK/bad-engines")" -eq 2
+check "config check: every manifest problem listed" bash -c "grep -q '3 problem(s)' '$WORK/err' && grep -q 'a.toml: timeout_ms' '$WORK/err' \
+    && grep -q \"b.toml: adapter: unknown adapter 'nosuch'\" '$WORK/err' && grep -q \"d.toml: name: engine name 'd' is used twice\" '$WORK/err'"
 # moat auth keygen: a 0600 PEM key, the TXT record to publish, no overwriting.
 "$MOAT" auth keygen --out "$WORK/arc.key" --domain example.org --selector arc2026 >"$WORK/keygen.out"
 check "auth keygen prints the selector's TXT record" grep -q '^arc2026._domainkey.example.org. IN TXT ( "v=DKIM1; k=rsa; p=MII' "$WORK/keygen.out"
