@@ -44,14 +44,7 @@ struct ConfigCheckCommand: AsyncParsableCommand {
         let adapters = Set(AdapterCatalog.factories.map(\.adapter))
         var names = Set<String>()
         for (path, manifest) in manifests {
-            if !names.insert(manifest.name).inserted {
-                problems.append(ConfigurationError(file: path, key: "name", reason: "engine name '\(manifest.name)' is used twice").description)
-            }
-            if !adapters.contains(manifest.adapter) {
-                problems.append(ConfigurationError(
-                    file: path, key: "adapter", reason: "unknown adapter '\(manifest.adapter)' (known: \(adapters.sorted().joined(separator: ", ")))"
-                ).description)
-            }
+            if let problem = EngineLoader.problem(path, manifest, names: &names, adapters: adapters) { problems.append(problem.description) }
         }
         if build, problems.isEmpty {
             var logger = Logger(label: "moat")

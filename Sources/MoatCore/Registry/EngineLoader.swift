@@ -73,9 +73,10 @@ public struct EngineLoader: Sendable {
         var problems: [ConfigurationError] = []
         var seen = Set<String>()
         var reused = Set<String>()
+        let adapters = Set(factories.keys)
         for (path, manifest) in manifests {
-            guard seen.insert(manifest.name).inserted else {
-                problems.append(ConfigurationError(file: path, key: "name", reason: "engine name '\(manifest.name)' is used twice"))
+            if let problem = Self.problem(path, manifest, names: &seen, adapters: adapters) {
+                problems.append(problem)
                 continue
             }
             if let old = previous?.engine(named: manifest.name), Self.sameEngine(old.manifest, manifest) {
@@ -83,11 +84,7 @@ public struct EngineLoader: Sendable {
                 reused.insert(manifest.name)
                 continue
             }
-            guard let factory = factories[manifest.adapter] else {
-                let known = factories.keys.sorted().joined(separator: ", ")
-                problems.append(ConfigurationError(file: path, key: "adapter", reason: "unknown adapter '\(manifest.adapter)' (known: \(known))"))
-                continue
-            }
+            guard let factory = factories[manifest.adapter] else { continue }
             let context = EngineBuildContext(
                 blocking: blocking, logger: logger, rulesDirectory: rulesDirectory, manifestPath: path, warmUp: warmUp, progress: progress
             )
@@ -101,6 +98,22 @@ public struct EngineLoader: Sendable {
             }
         }
         return Result(engines: engines, problems: problems, reused: reused)
+    }
+
+    /// What keeps a decoded manifest from being built, before its factory runs: a name an earlier
+    /// manifest in `names` took (the name is added), or an adapter not among `adapters`. Shared
+    /// by `build` and `moat config check`, which reports without building.
+    public static func problem(
+        _ path: String, _ manifest: EngineManifest, names: inout Set<String>, adapters: Set<String>
+    ) -> ConfigurationError? {
+        guard names.insert(manifest.name).inserted else {
+            return ConfigurationError(file: path, key: "name", reason: "engine name '\(manifest.name)' is used twice")
+        }
+        guard adapters.contains(manifest.adapter) else {
+            return ConfigurationError(
+                file: path, key: "adapter", reason: "unknown adapter '\(manifest.adapter)' (known: \(adapters.sorted().joined(separator: ", ")))")
+        }
+        return nil
     }
 
     /// Manifests that differ only in state, weight, timeout or failure policy keep their engine.
